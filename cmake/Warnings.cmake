@@ -2,7 +2,7 @@
 add_library(keelson_warnings INTERFACE)
 target_compile_options(keelson_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Woverloaded-virtual -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough)
+  -Woverloaded-virtual -Wformat=2 -Wimplicit-fallthrough)
 if(KEELSON_WERROR)
   target_compile_options(keelson_warnings INTERFACE -Werror)
 endif()

@@ -70,6 +70,17 @@ is_ours() {
     [[ "$(basename "${exe% (deleted)}")" == "${name}" ]]
 }
 
+# is_running PID: the process exists and has not exited (PID 1 here may leave zombies, so
+# `kill -0` is not enough). Unlike is_ours it does not look at the executable, which right
+# after launch may still be the shell or setsid that is about to exec the component.
+is_running() {
+    local pid="$1" stat
+    [[ "${pid}" =~ ^[0-9]+$ ]] || return 1
+    stat="$(cat "/proc/${pid}/stat" 2>/dev/null)" || return 1
+    stat="${stat##*) }"
+    [[ "${stat:0:1}" != "Z" && "${stat:0:1}" != "X" ]]
+}
+
 # Loads $KEELSON_TEST_DIR/env (KUBECTL, KUBECONFIG, ...) if present.
 load_cluster_env() {
     local env_file="${KEELSON_TEST_DIR}/env"

@@ -1,0 +1,232 @@
+#include "app/capture.h"
+
+#include <future>
+#include <utility>
+
+#include "core/error.h"
+#include "host/host_fs.h"
+#include "host/host_json.h"
+#include "kube/api_error.h"
+#include "kube/client.h"
+#include "kube/curl_transport.h"
+#include "kube/list.h"
+
+namespace keelson::app {
+namespace {
+
+using nlohmann::json;
+
+// metrics.k8s.io is optional: without it the capture still has everything else, and says why
+// usage is missing.
+void readMetrics(const kube::Client& client, analysis::ClusterState& state, ClusterCapture& out) {
+  try {
+    state.node_metrics =
+        kube::listAll<kube::NodeMetrics>(client, "/apis/metrics.k8s.io/v1beta1/nodes").items;
+    state.pod_metrics =
+        kube::listAll<kube::PodMetrics>(client, "/apis/metrics.k8s.io/v1beta1/pods").items;
+  } catch (const Error& e) {
+    state.node_metrics.reset();
+    state.pod_metrics.reset();
+    out.metrics_error = e.code() == ErrorCode::kNotFound
+                            ? "metrics.k8s.io is not served by this cluster (is metrics-server "
+                              "installed?): " + std::string(e.what())
+                            : std::string(e.what());
+  }
+}
+
+ClusterCapture captureCluster(const CaptureOptions& options) {
+  ClusterCapture out;
+  try {
+    const kube::ClusterConfig config = kube::loadConfig(options.kube);
+    out.server = config.server;
+    kube::TransportOptions transport;
+    transport.request_timeout = options.api_timeout;
+    // An interactive command should fail fast when the server is down, not back off for long.
+    transport.retry.max_attempts = 3;
+    transport.retry.max_total = std::chrono::seconds(5);
+    const kube::Client client(config, transport);
+    analysis::ClusterState state;
+    state.nodes = kube::listAll<kube::Node>(client, "/api/v1/nodes").items;
+    state.pods = kube::listAll<kube::Pod>(client, "/api/v1/pods").items;
+    readMetrics(client, state, out);
+    out.summary = analysis::summarizeCluster(state, options.scope);
+  } catch (const Error& e) {
+    out.summary.reset();
+    out.error_code = e.code();
+    out.error = e.what();
+  }
+  return out;
+}
+
+json resources(const kube::ResourceList& list) {
+  json out = json::object();
+  for (const auto& [name, quantity] : list) out[name] = quantity.format();
+  return out;
+}
+
+// Usage as reported, plus cpu and memory as a percent of `of` (allocatable or a pod's requests).
+json usageJson(const analysis::Usage& usage) {
+  return {{"usage", resources(usage.usage)},
+          {"timestamp", kube::formatTime(usage.timestamp)},
+          {"window_seconds", static_cast<double>(usage.window.count()) / 1000.0}};
+}
+
+json percentOf(const kube::ResourceList& part, const kube::ResourceList& whole) {
+  json out = json::object();
+  for (const auto& [name, quantity] : whole) {
+    auto it = part.find(name);
+    if (it == part.end() || quantity.isZero()) continue;
+    out[name] = 100.0 * static_cast<double>(it->second.milliValue()) /
+                static_cast<double>(quantity.milliValue());
+  }
+  return out;
+}
+
+json conditionsJson(const std::vector<kube::Condition>& conditions) {
+  json out = json::array();
+  for (const auto& c : conditions) {
+    out.push_back({{"type", c.type}, {"status", c.status}, {"reason", c.reason},
+                   {"message", c.message}});
+  }
+  return out;
+}
+
+json nodeJson(const analysis::NodeSummary& node) {
+  json taints = json::array();
+  for (const auto& t : node.taints) {
+    taints.push_back({{"key", t.key}, {"value", t.value}, {"effect", t.effect}});
+  }
+  json out = {{"name", node.name},
+              {"ready", node.ready},
+              {"unschedulable", node.unschedulable},
+              {"taints", taints},
+              {"conditions", conditionsJson(node.conditions)},
+              {"capacity", resources(node.capacity)},
+              {"allocatable", resources(node.allocatable)},
+              {"requested", resources(node.requested)},
+              {"limits", resources(node.limits)},
+              {"available", resources(node.available)},
+              {"requested_percent", percentOf(node.requested, node.allocatable)},
+              {"limits_percent", percentOf(node.limits, node.allocatable)},
+              {"pods", node.pods},
+              {"usage", nullptr}};
+  if (node.usage) {
+    out["usage"] = usageJson(*node.usage);
+    out["usage"]["percent_of_allocatable"] = percentOf(node.usage->usage, node.allocatable);
+    out["usage"]["percent_of_capacity"] = percentOf(node.usage->usage, node.capacity);
+  }
+  return out;
+}
+
+json podJson(const analysis::PodSummary& pod) {
+  json out = {{"namespace", pod.namespace_name},
+              {"name", pod.name},
+              {"phase", pod.phase},
+              {"node", pod.node},
+              {"requests", resources(pod.requests)},
+              {"limits", resources(pod.limits)},
+              {"restarts", pod.restarts},
+              {"ready_containers", pod.ready_containers},
+              {"total_containers", pod.total_containers},
+              {"usage", nullptr}};
+  if (pod.usage) {
+    out["usage"] = usageJson(*pod.usage);
+    out["usage"]["percent_of_requests"] = percentOf(pod.usage->usage, pod.requests);
+    out["usage"]["percent_of_limits"] = percentOf(pod.usage->usage, pod.limits);
+  }
+  return out;
+}
+
+json clusterJson(const ClusterCapture& cluster) {
+  json out = {{"server", cluster.server}};
+  if (!cluster.summary) {
+    out["status"] = "error";
+    out["error"] = {{"code", errorCodeName(cluster.error_code.value_or(ErrorCode::kInternal))},
+                    {"message", cluster.error}};
+    return out;
+  }
+  out["status"] = "ok";
+  out.update(toJson(*cluster.summary));
+  out["metrics"] = {{"available", cluster.summary->metrics_available},
+                    {"reason", cluster.metrics_error}};
+  return out;
+}
+
+}  // namespace
+
+bool HostCapture::complete() const {
+  const auto& s = snapshot;
+  return s.system.ok() && s.cpu.ok() && s.memory.ok() && s.filesystems.ok() && s.disks.ok() &&
+         s.network.ok() && s.connections.ok() && s.processes.ok();
+}
+
+HostCapture captureHost(const HostCaptureOptions& options) {
+  const host::HostFs fs = host::HostFs::open(options.host_root);
+  std::future<host::GlusterStatus> gluster;
+  if (options.include_gluster) {
+    gluster = std::async(std::launch::async, [&options] {
+      host::GlusterCollectOptions gluster_options;
+      gluster_options.exec.host_root = options.host_root;
+      return host::collectGluster(gluster_options);
+    });
+  }
+  host::HostOptions host_options;
+  host_options.interval = options.interval;
+  HostCapture out;
+  out.snapshot = host::collectHost(fs, host_options);
+  if (gluster.valid()) out.gluster = gluster.get();
+  return out;
+}
+
+nlohmann::json toJson(const HostCapture& host) {
+  json out = host::toJson(host.snapshot);
+  out["glusterfs"] = host.gluster ? host::toJson(*host.gluster) : json();
+  return out;
+}
+
+bool Capture::complete() const {
+  return host.complete() && (!cluster || cluster->summary.has_value());
+}
+
+Capture capture(const CaptureOptions& options) {
+  // A host root that is not one is bad input: refuse before asking the cluster anything.
+  (void)host::HostFs::open(options.host.host_root);
+  Capture out;
+  out.timestamp = std::chrono::system_clock::now();
+  // The cluster is listed while the host is sampled: the sampling interval is mostly waiting.
+  std::future<ClusterCapture> cluster;
+  if (options.include_cluster) {
+    cluster = std::async(std::launch::async, [&options] { return captureCluster(options); });
+  }
+  out.host = captureHost(options.host);
+  if (cluster.valid()) out.cluster = cluster.get();
+  return out;
+}
+
+json toJson(const analysis::ClusterSummary& summary) {
+  const auto& h = summary.health;
+  json nodes = json::array();
+  for (const auto& n : summary.nodes) nodes.push_back(nodeJson(n));
+  json pods = json::array();
+  for (const auto& p : summary.pods) pods.push_back(podJson(p));
+  return {{"cluster_health",
+           {{"total_nodes", h.total_nodes},
+            {"ready_nodes", h.ready_nodes},
+            {"node_health_percent", h.node_health_percent},
+            {"total_pods", h.total_pods},
+            {"pods_by_phase", h.pods_by_phase},
+            {"healthy_pods", h.healthy_pods},
+            {"pod_health_percent", h.pod_health_percent}}},
+          {"nodes", nodes},
+          {"pods", pods}};
+}
+
+json toJson(const Capture& capture) {
+  json out = {{"timestamp", kube::formatTime(capture.timestamp)},
+              {"host", toJson(capture.host)},
+              {"cluster", nullptr}};
+  if (capture.cluster) out["cluster"] = clusterJson(*capture.cluster);
+  return out;
+}
+
+}  // namespace keelson::app

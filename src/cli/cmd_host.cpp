@@ -1,0 +1,79 @@
+// keelson host: this machine's (or, with --host-root, the node's) CPU, memory, filesystems, disks,
+// network, connections, processes and GlusterFS state; and `keelson host exec -- CMD ARGS...`.
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/capture.h"
+#include "app/report.h"
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "core/error.h"
+#include "host/exec.h"
+
+namespace keelson::cli {
+namespace {
+
+struct HostCommand {
+  HostFlags host;
+  OutputFlags output;
+  bool no_gluster = false;
+
+  int run() const {
+    app::HostCaptureOptions options;
+    options.host_root = host.host_root;
+    options.interval = host.interval();
+    options.include_gluster = !no_gluster;
+    const app::HostCapture capture = app::captureHost(options);
+    const nlohmann::json doc = app::toJson(capture);
+    output.write(doc, app::renderHostReport(doc));
+    return capture.complete() ? kExitOk : kExitDegraded;
+  }
+};
+
+struct ExecCommand {
+  std::string host_root = "/";
+  std::string method;
+  double timeout_seconds = 0;
+  std::vector<std::string> argv;
+
+  int run() const {
+    host::HostExecOptions options;
+    options.host_root = host_root;
+    options.inherit_output = true;
+    options.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+    options.requested_by = "keelson host exec (uid " + std::to_string(getuid()) + ")";
+    if (method == "nsenter") options.method = host::HostExecMethod::kNsenter;
+    if (method == "chroot") options.method = host::HostExecMethod::kChroot;
+    if (method == "direct") options.method = host::HostExecMethod::kDirect;
+    return host::hostExec(argv, options).shellExitCode();
+  }
+};
+
+}  // namespace
+
+void addHostCommand(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand("host", "report this host: CPU, memory, disks, network, processes");
+  auto host = std::make_shared<HostCommand>();
+  host->host.add(*cmd);
+  host->output.add(*cmd);
+  cmd->add_flag("--no-gluster", host->no_gluster, "do not ask the gluster CLI for GlusterFS state");
+  cmd->callback([&action, host] { action = [host] { return host->run(); }; });
+
+  auto* exec = cmd->add_subcommand(
+      "exec", "run a command in the host's namespaces (nsenter, else chroot); no shell involved");
+  auto e = std::make_shared<ExecCommand>();
+  exec->add_option("--host-root", e->host_root, "where the host's / is mounted")
+      ->envname("HOST_ROOT")
+      ->capture_default_str();
+  exec->add_option("--method", e->method, "force nsenter, chroot or direct (default: detect)")
+      ->check(CLI::IsMember({"nsenter", "chroot", "direct"}));
+  exec->add_option("--timeout", e->timeout_seconds, "kill the command after this many seconds")
+      ->check(CLI::NonNegativeNumber);
+  exec->add_option("command", e->argv, "the command and its arguments, after --")->required();
+  exec->callback([&action, e] { action = [e] { return e->run(); }; });
+}
+
+}  // namespace keelson::cli

@@ -1,0 +1,53 @@
+// keelson: a Kubernetes node and cluster agent. main() only wires the subcommands together; each
+// lives in its own cmd_*.cpp.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/log.h"
+
+namespace {
+
+std::string envOr(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"keelson: a Kubernetes node and cluster agent"};
+  app.set_version_flag("--version", std::string("keelson ") + KEELSON_VERSION);
+  app.require_subcommand(1);
+  std::string log_level = envOr("LOG_LEVEL", "warn");
+  std::string log_format = envOr("LOG_FORMAT", "text");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (env LOG_LEVEL)")
+      ->capture_default_str();
+  app.add_option("--log-format", log_format, "text or json (env LOG_FORMAT)")
+      ->capture_default_str();
+
+  keelson::cli::Action action;
+  keelson::cli::addHostCommand(app, action);
+  keelson::cli::addCaptureCommand(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    keelson::core::setupLogging(log_level, log_format);
+    return action ? action() : keelson::cli::kExitOk;
+  } catch (const keelson::Error& e) {
+    std::cerr << "keelson: " << e.what() << '\n';
+    return keelson::cli::kExitFailure;
+  } catch (const std::exception& e) {
+    std::cerr << "keelson: unexpected failure: " << e.what() << '\n';
+    return keelson::cli::kExitFailure;
+  }
+}

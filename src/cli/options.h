@@ -1,0 +1,35 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace keelson::cli {
+
+/// Flags shared by commands that read the host: --host-root (env HOST_ROOT) and --interval.
+struct HostFlags {
+  std::string host_root = "/";
+  double interval_seconds = 1.0;
+
+  /// Registers the flags on `command`.
+  void add(CLI::App& command);
+  /// The sampling interval as a duration.
+  std::chrono::milliseconds interval() const;
+};
+
+/// Flags shared by commands that print a document: --json, --pretty, --output FILE.
+struct OutputFlags {
+  bool json = false;
+  bool pretty = false;
+  std::string output;  ///< "" writes to standard output.
+
+  /// Registers the flags on `command`.
+  void add(CLI::App& command);
+  /// Writes `doc` as JSON (when --json) or `text` to the chosen destination. Throws
+  /// Error(kBadInput) naming the file when --output cannot be written.
+  void write(const nlohmann::json& doc, const std::string& text) const;
+};
+
+}  // namespace keelson::cli

@@ -1,0 +1,86 @@
+#include "support/test_cluster.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "host/process_runner.h"
+
+namespace keelson::testing {
+
+CommandOutput run(const std::vector<std::string>& argv) {
+  host::RunOptions options;
+  options.timeout = std::chrono::seconds(120);
+  const host::RunResult result = host::runProcess(argv, options);
+  return {result.timed_out ? -1 : result.exit_code, result.out, result.err};
+}
+
+CommandOutput runKeelson(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {KEELSON_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+std::string TestCluster::kubectlOk(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {kubectl, "--kubeconfig", kubeconfig};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const CommandOutput result = run(argv);
+  if (result.exit_code != 0) {
+    std::string joined;
+    for (const auto& a : args) joined += " " + a;
+    ADD_FAILURE() << "kubectl" << joined << " failed (" << result.exit_code << "): " << result.err;
+  }
+  return result.out;
+}
+
+nlohmann::json TestCluster::kubectlJson(const std::vector<std::string>& args) const {
+  return nlohmann::json::parse(kubectlOk(args));
+}
+
+void TestCluster::apply(const std::string& manifest) const {
+  static int counter = 0;
+  const std::string path = dir + "/manifest-" + std::to_string(getpid()) + "-" +
+                           std::to_string(counter++) + ".json";
+  std::ofstream(path) << manifest;
+  kubectlOk({"apply", "-f", path});
+  std::filesystem::remove(path);
+}
+
+bool findTestCluster(TestCluster& cluster, std::string& why) {
+  const char* dir_env = std::getenv("KEELSON_TEST_DIR");
+  cluster.dir = dir_env != nullptr && *dir_env != '\0' ? dir_env : "/tmp/keelson-test-cluster";
+  std::ifstream env(cluster.dir + "/env");
+  if (!env) {
+    why = "no test cluster: " + cluster.dir + "/env is missing (run test/cluster/up)";
+    return false;
+  }
+  std::string line;
+  while (std::getline(env, line)) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = line.substr(0, eq);
+    std::string value = line.substr(eq + 1);
+    if (key.rfind("export ", 0) == 0) key = key.substr(7);
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')) {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (key == "KUBECTL") cluster.kubectl = value;
+    if (key == "KUBECONFIG") cluster.kubeconfig = value;
+  }
+  if (cluster.kubeconfig.empty()) cluster.kubeconfig = cluster.dir + "/kubeconfig";
+  if (cluster.kubectl.empty() || !std::filesystem::exists(cluster.kubectl)) {
+    why = "no kubectl named in " + cluster.dir + "/env";
+    return false;
+  }
+  return true;
+}
+
+std::string uniqueName(const std::string& prefix) {
+  return prefix + "-" + std::to_string(getpid());
+}
+
+}  // namespace keelson::testing

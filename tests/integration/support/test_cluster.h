@@ -1,0 +1,45 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace keelson::testing {
+
+/// The outcome of running a program in a test: exit code and both output streams.
+struct CommandOutput {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs `argv` (no shell) with a 120 s deadline and returns what it printed.
+CommandOutput run(const std::vector<std::string>& argv);
+
+/// Runs the keelson binary under test with `args`.
+CommandOutput runKeelson(const std::vector<std::string>& args);
+
+/// The test control plane started by test/cluster/up: its admin kubeconfig and the kubectl built
+/// from the same Kubernetes release. Read from $KEELSON_TEST_DIR/env
+/// (default /tmp/keelson-test-cluster/env).
+struct TestCluster {
+  std::string kubeconfig;
+  std::string kubectl;
+  std::string dir;
+
+  /// Runs kubectl against the test cluster; fails the test (ADD_FAILURE) on a non-zero exit.
+  std::string kubectlOk(const std::vector<std::string>& args) const;
+  /// Runs kubectl against the test cluster and parses its JSON output.
+  nlohmann::json kubectlJson(const std::vector<std::string>& args) const;
+  /// Writes a manifest (JSON or YAML text) to a file in `dir` and applies it with kubectl.
+  void apply(const std::string& manifest) const;
+};
+
+/// Finds the running test cluster, or returns false (the caller then GTEST_SKIPs with `why`).
+bool findTestCluster(TestCluster& cluster, std::string& why);
+
+/// A name unique to this test process, for namespaces and nodes: `<prefix>-<pid>`.
+std::string uniqueName(const std::string& prefix);
+
+}  // namespace keelson::testing
