@@ -30,11 +30,11 @@ struct ClusterState {
 /// Nodes and pods counted by state.
 struct ClusterHealth {
   int total_nodes = 0;
-  int ready_nodes = 0;            ///< Nodes whose Ready condition is True.
+  int ready_nodes = 0;             ///< Nodes whose Ready condition is True.
   double node_health_percent = 0;  ///< ready_nodes / total_nodes × 100; 0 with no nodes.
   int total_pods = 0;
   std::map<std::string, int> pods_by_phase;  ///< status.phase → count ("Running", "Pending", ...).
-  int healthy_pods = 0;  ///< Pods Running with every container ready, plus Succeeded pods.
+  int healthy_pods = 0;           ///< Pods Running with every container ready, plus Succeeded pods.
   double pod_health_percent = 0;  ///< healthy_pods / total_pods × 100; 0 with no pods.
 };
 
@@ -69,13 +69,13 @@ struct PodSummary {
   std::string namespace_name;
   std::string name;
   std::string phase;
-  std::string node;  ///< "" while unscheduled.
+  std::string node;             ///< "" while unscheduled.
   kube::ResourceList requests;  ///< kube::podRequests.
   kube::ResourceList limits;    ///< kube::podLimits.
   int restarts = 0;             ///< Sum of restartCount over containers and init containers.
   int ready_containers = 0;
-  int total_containers = 0;     ///< App containers (init containers excluded), as kubectl's READY.
-  std::optional<Usage> usage;   ///< Sum over containers; nullopt without metrics.
+  int total_containers = 0;    ///< App containers (init containers excluded), as kubectl's READY.
+  std::optional<Usage> usage;  ///< Sum over containers; nullopt without metrics.
 };
 
 /// The computed cluster section.

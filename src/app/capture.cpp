@@ -29,7 +29,8 @@ void readMetrics(const kube::Client& client, analysis::ClusterState& state, Clus
     state.pod_metrics.reset();
     out.metrics_error = e.code() == ErrorCode::kNotFound
                             ? "metrics.k8s.io is not served by this cluster (is metrics-server "
-                              "installed?): " + std::string(e.what())
+                              "installed?): " +
+                                  std::string(e.what())
                             : std::string(e.what());
   }
 }
@@ -64,20 +65,21 @@ json resources(const kube::ResourceList& list) {
   return out;
 }
 
-// Usage as reported, plus cpu and memory as a percent of `of` (allocatable or a pod's requests).
 json usageJson(const analysis::Usage& usage) {
   return {{"usage", resources(usage.usage)},
           {"timestamp", kube::formatTime(usage.timestamp)},
           {"window_seconds", static_cast<double>(usage.window.count()) / 1000.0}};
 }
 
+// Each resource of `whole` (allocatable, capacity, a pod's requests) that `part` uses, in
+// percent; a resource `part` lacks counts as 0.
 json percentOf(const kube::ResourceList& part, const kube::ResourceList& whole) {
   json out = json::object();
   for (const auto& [name, quantity] : whole) {
-    auto it = part.find(name);
-    if (it == part.end() || quantity.isZero()) continue;
-    out[name] = 100.0 * static_cast<double>(it->second.milliValue()) /
-                static_cast<double>(quantity.milliValue());
+    if (quantity.isZero()) continue;
+    const auto it = part.find(name);
+    const double used = it == part.end() ? 0.0 : static_cast<double>(it->second.milliValue());
+    out[name] = 100.0 * used / static_cast<double>(quantity.milliValue());
   }
   return out;
 }
@@ -85,8 +87,8 @@ json percentOf(const kube::ResourceList& part, const kube::ResourceList& whole) 
 json conditionsJson(const std::vector<kube::Condition>& conditions) {
   json out = json::array();
   for (const auto& c : conditions) {
-    out.push_back({{"type", c.type}, {"status", c.status}, {"reason", c.reason},
-                   {"message", c.message}});
+    out.push_back(
+        {{"type", c.type}, {"status", c.status}, {"reason", c.reason}, {"message", c.message}});
   }
   return out;
 }

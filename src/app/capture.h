@@ -3,9 +3,8 @@
 // `keelson capture`: one snapshot of this host and of the cluster, as a JSON document. The text
 // report (report.h) is rendered from the same document, so both always agree.
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -20,7 +19,7 @@ namespace keelson::app {
 struct HostCaptureOptions {
   std::string host_root = "/";  ///< --host-root / HOST_ROOT: where the host's / is mounted.
   std::chrono::milliseconds interval{1000};  ///< Sampling interval for rates and CPU %.
-  bool include_gluster = true;  ///< Ask the host's gluster CLI for GlusterFS state.
+  bool include_gluster = true;               ///< Ask the host's gluster CLI for GlusterFS state.
 };
 
 /// The host half of a capture: /proc and /sys, and GlusterFS.
@@ -50,10 +49,10 @@ struct CaptureOptions {
 
 /// The cluster half of a capture: either a summary or the reason there is none.
 struct ClusterCapture {
-  std::string server;   ///< The API server's URL ("" when the configuration failed).
+  std::string server;  ///< The API server's URL ("" when the configuration failed).
   std::optional<analysis::ClusterSummary> summary;  ///< nullopt when the cluster failed.
   std::optional<ErrorCode> error_code;              ///< Set when summary is nullopt.
-  std::string error;  ///< What failed and why, e.g. "GET /api/v1/nodes: Forbidden: ...".
+  std::string error;          ///< What failed and why, e.g. "GET /api/v1/nodes: Forbidden: ...".
   std::string metrics_error;  ///< Why there is no usage (metrics.k8s.io), "" when present.
 };
 
@@ -67,11 +66,11 @@ struct Capture {
   bool complete() const;
 };
 
-/// Takes one capture. The host is read (captureHost) while the cluster is listed (GET /api/v1/nodes, /api/v1/pods, and metrics.k8s.io
-/// /apis/metrics.k8s.io/v1beta1/{nodes,pods}) on a second thread. A cluster that cannot be
-/// configured, reached or read yields a ClusterCapture with the error; host sections that fail
-/// are reported inside the host snapshot. Throws Error(kBadInput) only when the host root is not a
-/// root filesystem.
+/// Takes one capture. The host is read (captureHost) while the cluster is listed (GET
+/// /api/v1/nodes, /api/v1/pods, and metrics.k8s.io /apis/metrics.k8s.io/v1beta1/{nodes,pods}) on a
+/// second thread. A cluster that cannot be configured, reached or read yields a ClusterCapture with
+/// the error; host sections that fail are reported inside the host snapshot. Throws
+/// Error(kBadInput) only when the host root is not a root filesystem.
 Capture capture(const CaptureOptions& options);
 
 /// The capture as one JSON document: {"timestamp", "host": {...}, "cluster": {...}}. Quantities

@@ -105,10 +105,11 @@ std::string cpuLines(const json& host) {
   return fmt::format(
       "  {:<12} {} used (user {}, system {}, iowait {}, steal {}); {} online CPUs, {} sockets, "
       "{} cores, {} threads; {}\n  {:<12} {} {} {}\n",
-      "cpu", pct(total, "usage_percent"), pct(total, "user_percent"),
-      pct(total, "system_percent"), pct(total, "iowait_percent"), pct(total, "steal_percent"),
-      cpu.value("online_cpus", json::array()).size(), text(cpu, "sockets"), text(cpu, "cores"), text(cpu, "threads"),
-      text(cpu, "model"), "load", text(load, "load1"), text(load, "load5"), text(load, "load15"));
+      "cpu", pct(total, "usage_percent"), pct(total, "user_percent"), pct(total, "system_percent"),
+      pct(total, "iowait_percent"), pct(total, "steal_percent"),
+      cpu.value("online_cpus", json::array()).size(), text(cpu, "sockets"), text(cpu, "cores"),
+      text(cpu, "threads"), text(cpu, "model"), "load", text(load, "load1"), text(load, "load5"),
+      text(load, "load15"));
 }
 
 std::string memoryLines(const json& host) {
@@ -276,14 +277,13 @@ std::string clusterSection(const json& cluster) {
   std::string out = fmt::format("CLUSTER {}\n", text(cluster, "server"));
   if (cluster.value("status", "") != "ok") {
     const json& error = cluster.value("error", json::object());
-    return out + fmt::format("  unavailable ({}): {}\n", text(error, "code"),
-                             text(error, "message"));
+    return out +
+           fmt::format("  unavailable ({}): {}\n", text(error, "code"), text(error, "message"));
   }
   const json& h = cluster.value("cluster_health", json::object());
   out += fmt::format("  nodes {}/{} ready ({})   pods {} ({}), {} healthy\n",
-                     text(h, "ready_nodes"), text(h, "total_nodes"),
-                     pct(h, "node_health_percent"), text(h, "total_pods"),
-                     statesText(h.value("pods_by_phase", json::object())),
+                     text(h, "ready_nodes"), text(h, "total_nodes"), pct(h, "node_health_percent"),
+                     text(h, "total_pods"), statesText(h.value("pods_by_phase", json::object())),
                      pct(h, "pod_health_percent"));
   const json& metrics = cluster.value("metrics", json::object());
   if (!metrics.value("available", false)) {
@@ -301,7 +301,8 @@ std::string renderHostReport(const nlohmann::json& host) {
   return fmt::format("HOST (root {}, sampled over {:.2f} s)\n", text(host, "host_root"),
                      number(host, "interval_seconds")) +
          systemLines(host) + cpuLines(host) + memoryLines(host) + filesystemLines(host) +
-         diskLines(host) + networkLines(host) + connectionLines(host) + processLines(host) + glusterLines(host);
+         diskLines(host) + networkLines(host) + connectionLines(host) + processLines(host) +
+         glusterLines(host);
 }
 
 std::string renderReport(const nlohmann::json& capture) {

@@ -55,7 +55,8 @@ struct ExecCommand {
 }  // namespace
 
 void addHostCommand(CLI::App& app, Action& action) {
-  auto* cmd = app.add_subcommand("host", "report this host: CPU, memory, disks, network, processes");
+  auto* cmd =
+      app.add_subcommand("host", "report this host: CPU, memory, disks, network, processes");
   auto host = std::make_shared<HostCommand>();
   host->host.add(*cmd);
   host->output.add(*cmd);

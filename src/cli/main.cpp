@@ -1,7 +1,6 @@
 // keelson: a Kubernetes node and cluster agent. main() only wires the subcommands together; each
 // lives in its own cmd_*.cpp.
 #include <CLI/CLI.hpp>
-
 #include <cstdlib>
 #include <exception>
 #include <iostream>

@@ -10,7 +10,9 @@
 namespace keelson::cli {
 
 void HostFlags::add(CLI::App& command) {
-  command.add_option("--host-root", host_root, "where the host's / is mounted (a pod mounts it at /host)")
+  command
+      .add_option("--host-root", host_root,
+                  "where the host's / is mounted (a pod mounts it at /host)")
       ->envname("HOST_ROOT")
       ->capture_default_str();
   command

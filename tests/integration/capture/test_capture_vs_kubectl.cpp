@@ -52,18 +52,27 @@ class CaptureVsKubectl : public ::testing::Test {
 
   void TearDown() override {
     if (cluster_.kubectl.empty()) return;
+    // Namespaces first, while kwok still manages the nodes and so finishes the pods' deletion.
     for (const auto& ns : namespaces_) {
       run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "namespace", ns,
-           "--wait=false"});
+           "--timeout=60s"});
     }
+    run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "runtimeclass",
+         suffix_ + "-rc", "--ignore-not-found"});
     for (const auto& node : nodes_) {
       run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "node", node});
     }
   }
 
   void addNode(const std::string& name, const std::vector<std::string>& extra) {
-    std::vector<std::string> argv = {KEELSON_SOURCE_DIR "/test/cluster/add-node", name,
-                                     "--cpu", "4", "--memory", "16Gi", "--pods", "110"};
+    std::vector<std::string> argv = {KEELSON_SOURCE_DIR "/test/cluster/add-node",
+                                     name,
+                                     "--cpu",
+                                     "4",
+                                     "--memory",
+                                     "16Gi",
+                                     "--pods",
+                                     "110"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     const auto result = run(argv);
     ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -72,8 +81,8 @@ class CaptureVsKubectl : public ::testing::Test {
 
   static std::string container(const std::string& name, const std::string& cpu,
                                const std::string& memory) {
-    return R"({"name":")" + name + R"(","image":"busybox","resources":{"requests":{"cpu":")" +
-           cpu + R"(","memory":")" + memory + R"("},"limits":{"memory":")" + memory + R"("}}})";
+    return R"({"name":")" + name + R"(","image":"busybox","resources":{"requests":{"cpu":")" + cpu +
+           R"(","memory":")" + memory + R"("},"limits":{"memory":")" + memory + R"("}}})";
   }
 
   void pod(const std::string& ns, const std::string& name, const std::string& node,
@@ -97,11 +106,11 @@ class CaptureVsKubectl : public ::testing::Test {
       namespaces_.push_back(ns);
     }
     cluster_.apply(R"({"apiVersion":"node.k8s.io/v1","kind":"RuntimeClass","metadata":{"name":")" +
-                   suffix_ + R"(-rc"},"handler":"kwok","overhead":{"podFixed":{"cpu":"250m",)"
+                   suffix_ +
+                   R"(-rc"},"handler":"kwok","overhead":{"podFixed":{"cpu":"250m",)"
                    R"("memory":"120Mi"}}})");
     pod(a, "plain", n0, "", container("app", "500m", "256Mi"));
-    pod(a, "init-bigger", n0,
-        R"("initContainers":[)" + container("init", "1500m", "1Gi") + "],",
+    pod(a, "init-bigger", n0, R"("initContainers":[)" + container("init", "1500m", "1Gi") + "],",
         container("app", "100m", "64Mi"));
     pod(a, "sidecar", n0,
         R"("initContainers":[{"name":"sc","image":"busybox","restartPolicy":"Always",)"
@@ -118,9 +127,14 @@ class CaptureVsKubectl : public ::testing::Test {
         container("app", "10m", "10Mi"));
     pod(a, "done", n0, R"("restartPolicy":"Never",)", container("app", "700m", "700Mi"));
     pod(a, "broken", n0, R"("restartPolicy":"Never",)", container("app", "900m", "900Mi"));
-    for (const auto& [ns, name] : std::vector<std::pair<std::string, std::string>>{
-             {a, "plain"}, {a, "init-bigger"}, {a, "sidecar"}, {b, "overhead"}, {b, "tolerating"}}) {
-      cluster_.kubectlOk({"wait", "-n", ns, "--for=condition=Ready", "--timeout=120s", "pod/" + name});
+    for (const auto& [ns, name] :
+         std::vector<std::pair<std::string, std::string>>{{a, "plain"},
+                                                          {a, "init-bigger"},
+                                                          {a, "sidecar"},
+                                                          {b, "overhead"},
+                                                          {b, "tolerating"}}) {
+      cluster_.kubectlOk(
+          {"wait", "-n", ns, "--for=condition=Ready", "--timeout=120s", "pod/" + name});
     }
     finishPod(a, "done", "Succeeded", 0);
     finishPod(a, "broken", "Failed", 1);
@@ -136,8 +150,8 @@ class CaptureVsKubectl : public ::testing::Test {
         R"("restartCount":0,"state":{"terminated":{"exitCode":)" +
         std::to_string(exit_code) + R"(,"reason":")" + (exit_code == 0 ? "Completed" : "Error") +
         R"("}}}]}})";
-    cluster_.kubectlOk({"patch", "-n", ns, "pod/" + name, "--subresource=status", "--type=merge",
-                        "-p", status});
+    cluster_.kubectlOk(
+        {"patch", "-n", ns, "pod/" + name, "--subresource=status", "--type=merge", "-p", status});
     cluster_.kubectlOk({"wait", "-n", ns, "--for=jsonpath={.status.phase}=" + phase,
                         "--timeout=60s", "pod/" + name});
   }
@@ -149,8 +163,8 @@ class CaptureVsKubectl : public ::testing::Test {
 };
 
 TEST_F(CaptureVsKubectl, CountsAndPerNodeFiguresMatchKubectl) {
-  const auto capture = runKeelson({"capture", "--json", "-A", "--kubeconfig", cluster_.kubeconfig,
-                                   "--interval", "0.1"});
+  const auto capture = runKeelson(
+      {"capture", "--json", "-A", "--kubeconfig", cluster_.kubeconfig, "--interval", "0.1"});
   ASSERT_EQ(capture.exit_code, 0) << capture.err;
   const json doc = json::parse(capture.out);
   const json pods = cluster_.kubectlJson({"get", "pods", "-A", "-o", "json"});
@@ -203,10 +217,10 @@ TEST_F(CaptureVsKubectl, CountsAndPerNodeFiguresMatchKubectl) {
     ASSERT_TRUE(keelson_nodes.count(name)) << name;
     const json& mine = keelson_nodes[name];
     for (const auto& [resource, value] : n.at("status").at("allocatable").items()) {
-      EXPECT_EQ(milli(mine.at("allocatable").at(resource)), milli(value)) << name << " " << resource;
+      EXPECT_EQ(milli(mine.at("allocatable").at(resource)), milli(value))
+          << name << " " << resource;
     }
-    const auto allocated =
-        allocatedResources(cluster_.kubectlOk({"describe", "node", name}));
+    const auto allocated = allocatedResources(cluster_.kubectlOk({"describe", "node", name}));
     ASSERT_FALSE(allocated.empty()) << "no Allocated resources for " << name;
     for (const auto& [resource, figures] : allocated) {
       EXPECT_EQ(milli(mine.at("requested").value(resource, "0")), milli(figures.first))

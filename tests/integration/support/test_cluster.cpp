@@ -43,8 +43,8 @@ nlohmann::json TestCluster::kubectlJson(const std::vector<std::string>& args) co
 
 void TestCluster::apply(const std::string& manifest) const {
   static int counter = 0;
-  const std::string path = dir + "/manifest-" + std::to_string(getpid()) + "-" +
-                           std::to_string(counter++) + ".json";
+  const std::string path =
+      dir + "/manifest-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".json";
   std::ofstream(path) << manifest;
   kubectlOk({"apply", "-f", path});
   std::filesystem::remove(path);
