@@ -61,8 +61,6 @@ void addHostCommand(CLI::App& app, Action& action) {
   host->host.add(*cmd);
   host->output.add(*cmd);
   cmd->add_flag("--no-gluster", host->no_gluster, "do not ask the gluster CLI for GlusterFS state");
-  cmd->callback([&action, host] { action = [host] { return host->run(); }; });
-
   auto* exec = cmd->add_subcommand(
       "exec", "run a command in the host's namespaces (nsenter, else chroot); no shell involved");
   auto e = std::make_shared<ExecCommand>();
@@ -74,7 +72,12 @@ void addHostCommand(CLI::App& app, Action& action) {
   exec->add_option("--timeout", e->timeout_seconds, "kill the command after this many seconds")
       ->check(CLI::NonNegativeNumber);
   exec->add_option("command", e->argv, "the command and its arguments, after --")->required();
+  // CLI11 runs the parent's callback after the subcommand's: the report is the action only when
+  // `exec` was not given.
   exec->callback([&action, e] { action = [e] { return e->run(); }; });
+  cmd->callback([&action, host, cmd, exec] {
+    if (!cmd->got_subcommand(exec)) action = [host] { return host->run(); };
+  });
 }
 
 }  // namespace keelson::cli

@@ -1,0 +1,182 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "analysis/cluster_summary.h"
+#include "kube/decode.h"
+
+namespace keelson::analysis {
+namespace {
+
+using core::Quantity;
+
+std::string readFixture(const std::string& name) {
+  std::ifstream in(std::string(KEELSON_TEST_DATA) + "/kube/api/" + name);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+kube::Node node(const std::string& name, const std::string& cpu, const std::string& memory,
+                bool ready = true) {
+  kube::Node n;
+  n.metadata.name = name;
+  n.status.allocatable = {{"cpu", Quantity::parse(cpu)},
+                          {"memory", Quantity::parse(memory)},
+                          {"pods", Quantity::parse("110")}};
+  n.status.capacity = n.status.allocatable;
+  kube::Condition condition;
+  condition.type = "Ready";
+  condition.status = ready ? "True" : "False";
+  n.status.conditions.push_back(condition);
+  return n;
+}
+
+kube::Pod pod(const std::string& ns, const std::string& name, const std::string& node_name,
+              const std::string& phase, const std::string& cpu, const std::string& memory) {
+  kube::Pod p;
+  p.metadata.namespace_name = ns;
+  p.metadata.name = name;
+  p.spec.node_name = node_name;
+  p.status.phase = phase;
+  kube::Container c;
+  c.name = "app";
+  c.resources.requests = {{"cpu", Quantity::parse(cpu)}, {"memory", Quantity::parse(memory)}};
+  c.resources.limits = {{"memory", Quantity::parse(memory)}};
+  p.spec.containers.push_back(c);
+  kube::ContainerStatus status;
+  status.name = "app";
+  status.ready = phase == "Running";
+  p.status.container_statuses.push_back(status);
+  return p;
+}
+
+TEST(ClusterSummary, NodeRequestsCountOnlyNonTerminatedPodsBoundToIt) {
+  ClusterState state;
+  state.nodes = {node("b", "4", "16Gi"), node("a", "2", "8Gi", false)};
+  state.pods = {pod("x", "run", "b", "Running", "500m", "1Gi"),
+                pod("x", "bound-pending", "b", "Pending", "250m", "512Mi"),
+                pod("x", "done", "b", "Succeeded", "1", "1Gi"),
+                pod("x", "failed", "b", "Failed", "1", "1Gi"),
+                pod("y", "unscheduled", "", "Pending", "3", "1Gi")};
+  const ClusterSummary s = summarizeCluster(state);
+  ASSERT_EQ(s.nodes.size(), 2u);
+  EXPECT_EQ(s.nodes[0].name, "a");  // sorted by name
+  const NodeSummary& b = s.nodes[1];
+  EXPECT_EQ(b.requested.at("cpu").milliValue(), 750);
+  EXPECT_EQ(b.requested.at("memory"), Quantity::parse("1536Mi"));
+  EXPECT_EQ(b.limits.at("memory"), Quantity::parse("1536Mi"));
+  EXPECT_EQ(b.available.at("cpu").milliValue(), 3250);
+  EXPECT_EQ(b.available.at("pods"), Quantity::parse("110"));
+  EXPECT_EQ(b.pods, 2);
+  EXPECT_EQ(s.nodes[0].pods, 0);
+  EXPECT_TRUE(s.nodes[0].requested.empty());
+}
+
+TEST(ClusterSummary, HealthCountsNodesAndPods) {
+  ClusterState state;
+  state.nodes = {node("a", "2", "8Gi"), node("b", "2", "8Gi", false)};
+  state.pods = {
+      pod("x", "r1", "a", "Running", "1m", "1Mi"), pod("x", "s", "a", "Succeeded", "1m", "1Mi"),
+      pod("x", "p", "", "Pending", "1m", "1Mi"), pod("x", "f", "a", "Failed", "1m", "1Mi")};
+  state.pods.push_back(pod("x", "r2", "a", "Running", "1m", "1Mi"));
+  state.pods.back().status.container_statuses[0].ready = false;  // running but not ready
+  const ClusterHealth h = summarizeCluster(state).health;
+  EXPECT_EQ(h.total_nodes, 2);
+  EXPECT_EQ(h.ready_nodes, 1);
+  EXPECT_DOUBLE_EQ(h.node_health_percent, 50.0);
+  EXPECT_EQ(h.total_pods, 5);
+  EXPECT_EQ(h.pods_by_phase.at("Running"), 2);
+  EXPECT_EQ(h.pods_by_phase.at("Pending"), 1);
+  EXPECT_EQ(h.healthy_pods, 2);  // r1 and the Succeeded pod
+  EXPECT_DOUBLE_EQ(h.pod_health_percent, 40.0);
+}
+
+TEST(ClusterSummary, EmptyClusterHasZeroPercentNotNaN) {
+  const ClusterHealth h = summarizeCluster({}).health;
+  EXPECT_EQ(h.node_health_percent, 0.0);
+  EXPECT_EQ(h.pod_health_percent, 0.0);
+}
+
+TEST(ClusterSummary, ScopeNarrowsOnlyThePodList) {
+  ClusterState state;
+  state.nodes = {node("a", "2", "8Gi")};
+  state.pods = {pod("x", "p1", "a", "Running", "100m", "1Mi"),
+                pod("y", "p2", "a", "Running", "200m", "1Mi")};
+  PodScope scope;
+  scope.namespace_name = "y";
+  const ClusterSummary only_y = summarizeCluster(state, scope);
+  ASSERT_EQ(only_y.pods.size(), 1u);
+  EXPECT_EQ(only_y.pods[0].name, "p2");
+  EXPECT_EQ(only_y.nodes[0].requested.at("cpu").milliValue(), 300);
+  EXPECT_EQ(only_y.health.total_pods, 2);
+  scope.list_pods = false;
+  EXPECT_TRUE(summarizeCluster(state, scope).pods.empty());
+  EXPECT_EQ(summarizeCluster(state).pods.size(), 2u);
+}
+
+TEST(ClusterSummary, MetricsAttachToNodesAndPods) {
+  ClusterState state;
+  state.nodes = {node("a", "2", "8Gi"), node("b", "2", "8Gi")};
+  state.pods = {pod("x", "p", "a", "Running", "100m", "1Mi")};
+  kube::NodeMetrics nm;
+  nm.metadata.name = "a";
+  nm.usage = {{"cpu", Quantity::parse("250m")}};
+  nm.window = std::chrono::milliseconds(20000);
+  kube::PodMetrics pm;
+  pm.metadata.name = "p";
+  pm.metadata.namespace_name = "x";
+  pm.containers = {{"app", {{"cpu", Quantity::parse("30m")}}},
+                   {"side", {{"cpu", Quantity::parse("12m")}}}};
+  state.node_metrics = std::vector<kube::NodeMetrics>{nm};
+  state.pod_metrics = std::vector<kube::PodMetrics>{pm};
+  const ClusterSummary s = summarizeCluster(state);
+  EXPECT_TRUE(s.metrics_available);
+  ASSERT_TRUE(s.nodes[0].usage.has_value());
+  EXPECT_EQ(s.nodes[0].usage->usage.at("cpu").milliValue(), 250);
+  EXPECT_EQ(s.nodes[0].usage->window.count(), 20000);
+  EXPECT_FALSE(s.nodes[1].usage.has_value());
+  ASSERT_TRUE(s.pods[0].usage.has_value());
+  EXPECT_EQ(s.pods[0].usage->usage.at("cpu").milliValue(), 42);
+  EXPECT_FALSE(summarizeCluster({}).metrics_available);
+}
+
+// On real API responses: counts agree with a direct reading of the same JSON.
+TEST(ClusterSummary, RealApiListsAgreeWithTheJson) {
+  const std::string pods_json = readFixture("pods.json");
+  const std::string nodes_json = readFixture("nodes.json");
+  ClusterState state;
+  state.pods = kube::decodeList<kube::Pod>(pods_json).items;
+  state.nodes = kube::decodeList<kube::Node>(nodes_json).items;
+  const ClusterSummary s = summarizeCluster(state);
+
+  const auto pods = nlohmann::json::parse(pods_json).at("items");  // a copy, not a reference
+  std::map<std::string, int> phases, bound;
+  for (const auto& p : pods) {
+    const std::string phase = p.at("status").value("phase", "Unknown");
+    ++phases[phase];
+    if (phase != "Succeeded" && phase != "Failed") ++bound[p.at("spec").value("nodeName", "")];
+  }
+  EXPECT_EQ(s.health.total_pods, static_cast<int>(pods.size()));
+  EXPECT_EQ(s.health.pods_by_phase, phases);
+  int ready = 0;
+  const auto nodes = nlohmann::json::parse(nodes_json);
+  for (const auto& n : nodes.at("items")) {
+    for (const auto& c : n.at("status").at("conditions")) {
+      ready += c.at("type") == "Ready" && c.at("status") == "True";
+    }
+  }
+  EXPECT_EQ(s.health.ready_nodes, ready);
+  for (const auto& n : s.nodes) {
+    EXPECT_EQ(n.pods, bound[n.name]) << n.name;
+    for (const auto& [resource, allocatable] : n.allocatable) {
+      const auto requested = n.requested.count(resource) ? n.requested.at(resource) : Quantity();
+      EXPECT_EQ(n.available.at(resource), allocatable - requested) << n.name << " " << resource;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace keelson::analysis
