@@ -1,0 +1,151 @@
+// Benchmarks of keelson::host: one whole snapshot of this machine (interval 0, so the sleep is
+// not measured) and each parser's throughput on captured samples (tests/data/host).
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "host/host_json.h"
+#include "host/host_snapshot.h"
+#include "host/proc/cpuinfo.h"
+#include "host/proc/diskstats.h"
+#include "host/proc/meminfo.h"
+#include "host/proc/mountinfo.h"
+#include "host/proc/net_dev.h"
+#include "host/proc/net_sockets.h"
+#include "host/proc/os_release.h"
+#include "host/proc/passwd.h"
+#include "host/proc/pid.h"
+#include "host/proc/stat.h"
+
+namespace {
+
+using keelson::host::HostFs;
+using keelson::host::HostOptions;
+
+std::string readSample(const std::string& relative) {
+  const auto path = std::filesystem::path(KEELSON_HOST_BENCH_DATA) / relative;
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw std::runtime_error("bench_host: cannot read " + path.string());
+  std::string bytes(static_cast<std::size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return bytes;
+}
+
+// One snapshot of this machine: two samples back to back, every section. CPU time counts all
+// threads (statvfs probes run on their own).
+void BM_CollectHostSnapshot(benchmark::State& state) {
+  const auto fs = HostFs::open("/");
+  HostOptions options;
+  options.interval = std::chrono::milliseconds(0);
+  std::size_t processes = 0;
+  for (auto _ : state) {
+    auto snapshot = keelson::host::collectHost(fs, options);
+    if (snapshot.processes.ok()) processes = snapshot.processes.value->total;
+    benchmark::DoNotOptimize(snapshot);
+  }
+  state.counters["processes"] = static_cast<double>(processes);
+}
+BENCHMARK(BM_CollectHostSnapshot)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// The same, plus JSON serialisation, as the agent reports it.
+void BM_CollectHostSnapshotToJson(benchmark::State& state) {
+  const auto fs = HostFs::open("/");
+  HostOptions options;
+  options.interval = std::chrono::milliseconds(0);
+  for (auto _ : state) {
+    auto text = keelson::host::toJson(keelson::host::collectHost(fs, options)).dump();
+    benchmark::DoNotOptimize(text);
+  }
+}
+BENCHMARK(BM_CollectHostSnapshotToJson)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// Parser throughput: `parse` over the bytes of one captured file.
+template <typename Parse>
+void benchParser(benchmark::State& state, const std::string& sample, Parse parse) {
+  const auto text = readSample(sample);
+  for (auto _ : state) {
+    auto result = parse(text);
+    benchmark::DoNotOptimize(result);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(text.size()));
+}
+
+void BM_ParseStat(benchmark::State& state) {
+  benchParser(state, "node-vm/t0/proc/stat", keelson::host::parseStat);
+}
+void BM_ParseMeminfo(benchmark::State& state) {
+  benchParser(state, "node-vm/t0/proc/meminfo", keelson::host::parseMeminfo);
+}
+void BM_ParseCpuinfo(benchmark::State& state) {
+  benchParser(state, "node-vm/t0/proc/cpuinfo", keelson::host::parseCpuinfo);
+}
+void BM_ParseMountinfoNode(benchmark::State& state) {
+  benchParser(state, "odd/mountinfo-k8s-node", keelson::host::parseMountinfo);
+}
+void BM_ParseMountinfoLongLine(benchmark::State& state) {
+  benchParser(state, "odd/mountinfo-long-line", keelson::host::parseMountinfo);
+}
+void BM_ParseDiskstats(benchmark::State& state) {
+  benchParser(state, "node-vm/t0/proc/diskstats", keelson::host::parseDiskstats);
+}
+void BM_ParseNetDev(benchmark::State& state) {
+  benchParser(state, "node-vm/t0/proc/1/net/dev", keelson::host::parseNetDev);
+}
+void BM_ParseNetTcp(benchmark::State& state) {
+  benchParser(state, "misc/net-tcp-states", keelson::host::parseNetSockets);
+}
+void BM_ParsePidStat(benchmark::State& state) {
+  benchParser(state, "node-vm/t0/proc/27850/stat", keelson::host::parsePidStat);
+}
+void BM_ParsePidStatus(benchmark::State& state) {
+  benchParser(state, "node-vm/t0/proc/1/status", keelson::host::parsePidStatus);
+}
+void BM_ParseOsRelease(benchmark::State& state) {
+  benchParser(state, "node-vm/t0/etc/os-release", keelson::host::parseOsRelease);
+}
+void BM_ParsePasswd(benchmark::State& state) {
+  benchParser(state, "node-vm/t0/etc/passwd", keelson::host::parsePasswd);
+}
+BENCHMARK(BM_ParseStat);
+BENCHMARK(BM_ParseMeminfo);
+BENCHMARK(BM_ParseCpuinfo);
+BENCHMARK(BM_ParseMountinfoNode);
+BENCHMARK(BM_ParseMountinfoLongLine);
+BENCHMARK(BM_ParseDiskstats);
+BENCHMARK(BM_ParseNetDev);
+BENCHMARK(BM_ParseNetTcp);
+BENCHMARK(BM_ParsePidStat);
+BENCHMARK(BM_ParsePidStatus);
+BENCHMARK(BM_ParseOsRelease);
+BENCHMARK(BM_ParsePasswd);
+
+// /proc/net/tcp of a busy node: 100k sockets (about 15 MB) counted in one pass.
+void BM_ParseNetTcpHundredThousandSockets(benchmark::State& state) {
+  const auto sample = readSample("misc/net-tcp-states");
+  const auto header_end = sample.find('\n') + 1;
+  const auto first_line = sample.substr(header_end, sample.find('\n', header_end) - header_end + 1);
+  std::string text = sample.substr(0, header_end);
+  for (int i = 0; i < 100'000; ++i) text += first_line;
+  for (auto _ : state) {
+    auto counts = keelson::host::parseNetSockets(text);
+    benchmark::DoNotOptimize(counts);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(text.size()));
+}
+BENCHMARK(BM_ParseNetTcpHundredThousandSockets)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

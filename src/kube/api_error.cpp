@@ -1,0 +1,135 @@
+#include "kube/api_error.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <cstdint>
+
+namespace keelson::kube {
+
+namespace {
+
+constexpr std::size_t kMaxQuotedBody = 200;
+
+// Trims ASCII whitespace and cuts a non-Status body to a length that keeps log lines readable.
+std::string quoteBody(std::string_view body) {
+  const auto first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = body.find_last_not_of(" \t\r\n");
+  body = body.substr(first, last - first + 1);
+  if (body.size() <= kMaxQuotedBody) return std::string(body);
+  return std::string(body.substr(0, kMaxQuotedBody)) + "...";
+}
+
+}  // namespace
+
+std::optional<ApiStatus> parseStatus(std::string_view json) noexcept {
+  // Status bodies are small; copying into a padded buffer keeps the caller's view untouched.
+  const simdjson::padded_string padded(json);
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return std::nullopt;
+  simdjson::ondemand::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) return std::nullopt;
+
+  ApiStatus status;
+  bool is_status = false;
+  for (auto field : obj) {
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return std::nullopt;
+    auto value = field.value();
+    if (key == "kind") {
+      std::string_view kind;
+      if (value.get_string().get(kind) != simdjson::SUCCESS) return std::nullopt;
+      is_status = kind == "Status";
+    } else if (key == "code") {
+      int64_t code = 0;
+      if (value.get_int64().get(code) == simdjson::SUCCESS && code >= 0 && code < 1000) {
+        status.code = static_cast<int>(code);
+      }
+    } else if (key == "reason") {
+      std::string_view reason;
+      if (value.get_string().get(reason) == simdjson::SUCCESS) status.reason = reason;
+    } else if (key == "message") {
+      std::string_view message;
+      if (value.get_string().get(message) == simdjson::SUCCESS) status.message = message;
+    }
+    // Other fields (apiVersion, metadata, status, details) are skipped by the iteration.
+  }
+  if (!is_status) return std::nullopt;
+  return status;
+}
+
+ErrorCode errorCodeForStatus(int http_status, std::string_view reason) noexcept {
+  // StatusReason values from k8s.io/apimachinery/pkg/apis/meta/v1/types.go.
+  if (reason == "Unauthorized") return ErrorCode::kUnauthorized;
+  if (reason == "Forbidden") return ErrorCode::kForbidden;
+  if (reason == "NotFound") return ErrorCode::kNotFound;
+  if (reason == "AlreadyExists" || reason == "Conflict") return ErrorCode::kConflict;
+  if (reason == "Gone" || reason == "Expired") return ErrorCode::kGone;
+  if (reason == "Invalid" || reason == "BadRequest" || reason == "MethodNotAllowed" ||
+      reason == "NotAcceptable" || reason == "UnsupportedMediaType" ||
+      reason == "RequestEntityTooLarge") {
+    return ErrorCode::kBadInput;
+  }
+  if (reason == "TooManyRequests") return ErrorCode::kTooManyRequests;
+  if (reason == "Timeout" || reason == "ServerTimeout") return ErrorCode::kTimeout;
+  if (reason == "ServiceUnavailable") return ErrorCode::kUnavailable;
+  if (reason == "InternalError") return ErrorCode::kInternal;
+
+  switch (http_status) {
+    case 400:
+    case 405:
+    case 406:
+    case 413:
+    case 415:
+    case 422:
+      return ErrorCode::kBadInput;
+    case 401:
+      return ErrorCode::kUnauthorized;
+    case 403:
+      return ErrorCode::kForbidden;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 409:
+      return ErrorCode::kConflict;
+    case 410:
+      return ErrorCode::kGone;
+    case 429:
+      return ErrorCode::kTooManyRequests;
+    case 504:
+      return ErrorCode::kTimeout;
+    case 500:
+      return ErrorCode::kInternal;
+    default:
+      break;
+  }
+  if (http_status >= 500 && http_status < 600) return ErrorCode::kUnavailable;
+  if (http_status >= 400 && http_status < 500) return ErrorCode::kBadInput;
+  return ErrorCode::kInternal;
+}
+
+ApiError makeApiError(std::string_view context, int http_status, std::string_view body) {
+  if (auto status = parseStatus(body)) {
+    // The HTTP status is authoritative for a response; the Status code only fills in for it.
+    status->code = http_status;
+    return makeApiError(context, *status);
+  }
+  std::string message = quoteBody(body);
+  const ErrorCode code = errorCodeForStatus(http_status, {});
+  std::string what = message.empty()
+                         ? fmt::format("{}: HTTP {}", context, http_status)
+                         : fmt::format("{}: HTTP {}: {}", context, http_status, message);
+  return ApiError(code, http_status, {}, std::move(message), what);
+}
+
+ApiError makeApiError(std::string_view context, const ApiStatus& status) {
+  const int http_status = status.code == 0 ? 500 : status.code;
+  const ErrorCode code = errorCodeForStatus(http_status, status.reason);
+  std::string what = fmt::format("{}: {}", context, http_status);
+  if (!status.reason.empty()) what += fmt::format(" {}", status.reason);
+  if (!status.message.empty()) what += fmt::format(": {}", status.message);
+  return ApiError(code, http_status, status.reason, status.message, what);
+}
+
+}  // namespace keelson::kube

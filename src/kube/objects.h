@@ -1,0 +1,166 @@
+#pragma once
+
+// Types shared by every typed Kubernetes object view: metadata, references, conditions,
+// selectors, timestamps. The views keep only what keelson uses (never managedFields, never
+// the raw JSON); see decode.h for how they are filled from API JSON.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/quantity.h"
+
+namespace keelson::kube {
+
+/// A point in time from the API: metav1.Time ("2024-01-15T10:30:00Z", second precision) or
+/// metav1.MicroTime ("2024-01-15T10:30:00.123456Z"). A default-constructed Time (the Unix epoch)
+/// means the field was absent or null; test it with isSet().
+using Time = std::chrono::system_clock::time_point;
+
+/// True when `time` holds a timestamp (the API never sends the epoch itself).
+constexpr bool isSet(Time time) noexcept { return time != Time{}; }
+
+/// Parses an RFC 3339 timestamp as the API writes it ("2024-01-15T10:30:00Z",
+/// "2024-01-15T10:30:00.123456Z", "2024-01-15T12:30:00+02:00"), keeping up to nanoseconds.
+/// Throws Error(kBadInput) naming the text if it is not one.
+Time parseTime(std::string_view text);
+
+/// Formats `time` as RFC 3339 in UTC with second precision ("2024-01-15T10:30:00Z"), like
+/// metav1.Time; "" for an unset Time.
+std::string formatTime(Time time);
+
+/// Parses a Go time.Duration string as metrics.k8s.io writes `window` ("30s", "20.035s",
+/// "1m0s", "1h2m3.5s", "500ms", "1.5µs", "0s"), to nanoseconds. Throws Error(kBadInput).
+std::chrono::nanoseconds parseDuration(std::string_view text);
+
+/// A string map (labels, annotations, nodeSelector, matchLabels), ordered, with lookup by
+/// string_view.
+using StringMap = std::map<std::string, std::string, std::less<>>;
+
+/// core/v1 ResourceList: resource name ("cpu", "memory", "ephemeral-storage", "pods",
+/// "nvidia.com/gpu", "hugepages-2Mi", ...) to an exact quantity.
+using ResourceList = std::map<std::string, core::Quantity, std::less<>>;
+
+/// metadata.ownerReferences[] (meta/v1 OwnerReference).
+struct OwnerReference {
+  std::string api_version;            ///< "apps/v1"
+  std::string kind;                   ///< "ReplicaSet"
+  std::string name;                   ///< The owner's name (same namespace as the object).
+  std::string uid;                    ///< The owner's metadata.uid.
+  bool controller = false;            ///< True for the managing controller (at most one).
+  bool block_owner_deletion = false;  ///< Foreground deletion waits for this object.
+};
+
+/// meta/v1 ObjectMeta, minus managedFields, selfLink and the like.
+struct ObjectMeta {
+  std::string name;
+  std::string namespace_name;  ///< metadata.namespace; "" for cluster-scoped objects.
+  std::string uid;
+  std::string resource_version;  ///< Opaque; compare for equality only.
+  std::string generate_name;
+  int64_t generation = 0;   ///< Spec generation (workloads compare it to observedGeneration).
+  Time creation_timestamp;  ///< Unset only for objects not yet stored.
+  Time deletion_timestamp;  ///< Set once deletion was requested (the object is terminating).
+  std::optional<int64_t> deletion_grace_period_seconds;
+  StringMap labels;
+  /// Annotations, except kubectl.kubernetes.io/last-applied-configuration, which holds a copy
+  /// of the whole object and is dropped while decoding to keep snapshots small.
+  StringMap annotations;
+  std::vector<OwnerReference> owner_references;
+  std::vector<std::string> finalizers;
+};
+
+/// The owner reference with controller=true, or nullptr (metav1.GetControllerOf).
+const OwnerReference* controllerOf(const ObjectMeta& meta) noexcept;
+
+/// A status condition. One struct serves Pod, Node, Deployment, Job, PDB, PVC and the other
+/// conditions: the timestamps a kind does not have stay unset.
+struct Condition {
+  std::string type;    ///< "Ready", "PodScheduled", "MemoryPressure", "Available", ...
+  std::string status;  ///< "True", "False" or "Unknown".
+  std::string reason;
+  std::string message;
+  Time last_transition_time;
+  Time last_heartbeat_time;  ///< Nodes only.
+  Time last_probe_time;      ///< Pods only (usually null).
+  Time last_update_time;     ///< Deployments and ReplicaSets only.
+
+  /// True when status is "True".
+  bool isTrue() const noexcept { return status == "True"; }
+};
+
+/// The condition of `type` in `conditions`, or nullptr.
+const Condition* findCondition(const std::vector<Condition>& conditions,
+                               std::string_view type) noexcept;
+
+/// core/v1 ObjectReference (Event.involvedObject / regarding, PV claimRef).
+struct ObjectReference {
+  std::string kind;
+  std::string namespace_name;  ///< .namespace
+  std::string name;
+  std::string uid;
+  std::string api_version;
+  std::string resource_version;
+  std::string field_path;  ///< e.g. "spec.containers{app}" for container events.
+};
+
+/// meta/v1 LabelSelectorRequirement.
+struct LabelSelectorRequirement {
+  std::string key;
+  std::string op;  ///< .operator: "In", "NotIn", "Exists" or "DoesNotExist".
+  std::vector<std::string> values;
+};
+
+/// meta/v1 LabelSelector. An empty selector ({}) selects everything; a missing one is modelled
+/// as std::nullopt where the API distinguishes the two.
+struct LabelSelector {
+  StringMap match_labels;
+  std::vector<LabelSelectorRequirement> match_expressions;
+};
+
+/// core/v1 NodeSelectorRequirement (matchExpressions on node labels, matchFields on node
+/// fields such as metadata.name).
+struct NodeSelectorRequirement {
+  std::string key;
+  std::string op;  ///< .operator: "In", "NotIn", "Exists", "DoesNotExist", "Gt" or "Lt".
+  std::vector<std::string> values;
+};
+
+/// core/v1 NodeSelectorTerm: the requirements are ANDed.
+struct NodeSelectorTerm {
+  std::vector<NodeSelectorRequirement> match_expressions;
+  std::vector<NodeSelectorRequirement> match_fields;
+};
+
+/// core/v1 NodeSelector: the terms are ORed.
+struct NodeSelector {
+  std::vector<NodeSelectorTerm> node_selector_terms;
+};
+
+/// util/intstr IntOrString ("maxUnavailable": 1 or "25%").
+struct IntOrString {
+  bool is_string = false;
+  int32_t int_value = 0;     ///< When !is_string.
+  std::string string_value;  ///< When is_string, e.g. "25%".
+
+  /// The value against `total` like intstr.GetScaledValueFromIntOrPercent: an int as is, a
+  /// percentage of `total` rounded up or down. Throws Error(kBadInput) for a string that is not
+  /// "<int>%".
+  int32_t scaledValue(int32_t total, bool round_up) const;
+};
+
+/// One page of a list response: `items` plus the list's metadata.resourceVersion (to start a
+/// watch from) and metadata.continue (non-empty when more pages remain).
+template <class T>
+struct ObjectList {
+  std::vector<T> items;
+  std::string resource_version;
+  std::string continue_token;
+};
+
+}  // namespace keelson::kube

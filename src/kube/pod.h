@@ -1,0 +1,254 @@
+#pragma once
+
+// Typed view of core/v1 Pod (GET /api/v1/pods, /api/v1/namespaces/{ns}/pods/{name}).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kube/objects.h"
+
+namespace keelson::kube {
+
+/// spec.tolerations[].
+struct Toleration {
+  std::string key;  ///< "" with op "Exists" tolerates every taint.
+  std::string op;   ///< .operator: "Exists" or "Equal" ("" means "Equal").
+  std::string value;
+  std::string effect;  ///< "NoSchedule", "PreferNoSchedule", "NoExecute" or "" (all effects).
+  /// NoExecute only: seconds the pod stays bound after the taint appears; nullopt = forever.
+  std::optional<int64_t> toleration_seconds;
+};
+
+/// nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[].
+struct PreferredSchedulingTerm {
+  int32_t weight = 0;  ///< 1-100.
+  NodeSelectorTerm preference;
+};
+
+/// spec.affinity.nodeAffinity.
+struct NodeAffinity {
+  /// requiredDuringSchedulingIgnoredDuringExecution; nullopt when absent.
+  std::optional<NodeSelector> required;
+  /// preferredDuringSchedulingIgnoredDuringExecution.
+  std::vector<PreferredSchedulingTerm> preferred;
+};
+
+/// core/v1 PodAffinityTerm.
+struct PodAffinityTerm {
+  std::optional<LabelSelector> label_selector;  ///< nullopt matches no pods.
+  std::vector<std::string> namespaces;          ///< Empty with no selector = the pod's namespace.
+  std::optional<LabelSelector> namespace_selector;
+  std::string topology_key;  ///< e.g. "kubernetes.io/hostname".
+  std::vector<std::string> match_label_keys;
+  std::vector<std::string> mismatch_label_keys;
+};
+
+/// core/v1 WeightedPodAffinityTerm.
+struct WeightedPodAffinityTerm {
+  int32_t weight = 0;    ///< 1-100.
+  PodAffinityTerm term;  ///< .podAffinityTerm
+};
+
+/// spec.affinity.podAffinity or .podAntiAffinity (same shape).
+struct PodAffinity {
+  std::vector<PodAffinityTerm> required;           ///< requiredDuringScheduling...
+  std::vector<WeightedPodAffinityTerm> preferred;  ///< preferredDuringScheduling...
+};
+
+/// spec.affinity.
+struct Affinity {
+  std::optional<NodeAffinity> node_affinity;
+  std::optional<PodAffinity> pod_affinity;
+  std::optional<PodAffinity> pod_anti_affinity;
+};
+
+/// spec.topologySpreadConstraints[].
+struct TopologySpreadConstraint {
+  int32_t max_skew = 0;
+  std::string topology_key;
+  std::string when_unsatisfiable;  ///< "DoNotSchedule" or "ScheduleAnyway".
+  std::optional<LabelSelector> label_selector;
+  std::optional<int32_t> min_domains;
+  std::string node_affinity_policy;  ///< "Honor", "Ignore" or "" (Honor).
+  std::string node_taints_policy;    ///< "Honor", "Ignore" or "" (Ignore).
+  std::vector<std::string> match_label_keys;
+};
+
+/// core/v1 ResourceRequirements: exact quantities per resource name.
+struct ResourceRequirements {
+  ResourceList requests;
+  ResourceList limits;
+};
+
+/// containers[].ports[].
+struct ContainerPort {
+  std::string name;
+  int32_t container_port = 0;
+  int32_t host_port = 0;  ///< 0 when not exposed on the node.
+  std::string protocol;   ///< "TCP" (default), "UDP" or "SCTP".
+  std::string host_ip;
+};
+
+/// Where an environment variable's value comes from. The value itself is never kept.
+enum class EnvSource {
+  kValue,             ///< A literal `value` (possibly empty).
+  kConfigMapKey,      ///< valueFrom.configMapKeyRef
+  kSecretKey,         ///< valueFrom.secretKeyRef
+  kFieldRef,          ///< valueFrom.fieldRef (downward API)
+  kResourceFieldRef,  ///< valueFrom.resourceFieldRef
+  kFileKey,           ///< valueFrom.fileKeyRef
+  kOther,             ///< A valueFrom source this version does not know.
+};
+
+/// containers[].env[]: the name and the kind of source only — never the value.
+struct EnvVar {
+  std::string name;
+  EnvSource source = EnvSource::kValue;
+  /// The ConfigMap or Secret name, the fieldPath (fieldRef) or the resource (resourceFieldRef).
+  std::string ref_name;
+  std::string ref_key;  ///< The key in the ConfigMap or Secret.
+  bool optional = false;
+};
+
+/// containers[].envFrom[].
+struct EnvFromSource {
+  bool secret = false;  ///< secretRef when true, configMapRef when false.
+  std::string name;     ///< The ConfigMap or Secret name.
+  std::string prefix;
+  bool optional = false;
+};
+
+/// containers[].volumeMounts[].
+struct VolumeMount {
+  std::string name;
+  std::string mount_path;
+  std::string sub_path;
+  bool read_only = false;
+};
+
+/// A liveness, readiness or startup probe.
+struct Probe {
+  /// The handler kind.
+  enum class Type { kNone, kHttpGet, kTcpSocket, kExec, kGrpc };
+  Type type = Type::kNone;
+  /// What is probed, as `kubectl describe` prints it: "http://:8080/healthz" (scheme, host,
+  /// port, path), ":5432" (TCP), the command joined by spaces (exec), ":9090" or
+  /// ":9090 <service>" (gRPC).
+  std::string target;
+  int32_t initial_delay_seconds = 0;
+  int32_t timeout_seconds = 1;  ///< API defaults are kept when the fields are absent.
+  int32_t period_seconds = 10;
+  int32_t success_threshold = 1;
+  int32_t failure_threshold = 3;
+};
+
+/// spec.containers[] and spec.initContainers[].
+struct Container {
+  std::string name;
+  std::string image;
+  std::string image_pull_policy;
+  /// Init containers only: "Always" marks a restartable (sidecar) init container.
+  std::string restart_policy;
+  ResourceRequirements resources;
+  std::vector<ContainerPort> ports;
+  std::vector<EnvVar> env;
+  std::vector<EnvFromSource> env_from;
+  std::vector<VolumeMount> volume_mounts;
+  std::optional<Probe> liveness_probe;
+  std::optional<Probe> readiness_probe;
+  std::optional<Probe> startup_probe;
+
+  /// True for a sidecar: an init container with restartPolicy "Always".
+  bool isRestartable() const noexcept { return restart_policy == "Always"; }
+};
+
+/// spec.volumes[]: the name and which source it uses.
+struct Volume {
+  std::string name;
+  /// The source's field name: "persistentVolumeClaim", "configMap", "secret", "hostPath",
+  /// "emptyDir", "projected", "downwardAPI", "csi", "ephemeral", "nfs", ...
+  std::string type;
+  /// The source's main reference: claimName, the ConfigMap name, secretName, the hostPath
+  /// path, the CSI driver, "server:path" for NFS; "" when the source has none.
+  std::string reference;
+  bool read_only = false;
+  std::string medium;         ///< emptyDir.medium ("" or "Memory").
+  core::Quantity size_limit;  ///< emptyDir.sizeLimit; zero when unset.
+};
+
+/// core/v1 PodSpec (the parts keelson uses).
+struct PodSpec {
+  std::string node_name;  ///< "" while unscheduled.
+  std::string scheduler_name;
+  int32_t priority = 0;
+  std::string priority_class_name;
+  std::string preemption_policy;
+  std::string restart_policy;  ///< "Always", "OnFailure" or "Never".
+  std::string service_account_name;
+  std::string runtime_class_name;
+  StringMap node_selector;
+  std::vector<Toleration> tolerations;
+  std::optional<Affinity> affinity;
+  std::vector<TopologySpreadConstraint> topology_spread_constraints;
+  std::vector<Container> init_containers;
+  std::vector<Container> containers;
+  ResourceList overhead;  ///< RuntimeClass overhead added to the pod's requests.
+  /// Pod-level resources (spec.resources, PodLevelResources feature); empty when unset.
+  ResourceRequirements resources;
+  std::vector<Volume> volumes;
+  bool host_network = false;
+  std::optional<int64_t> termination_grace_period_seconds;
+};
+
+/// A container's state or last state: waiting, running or terminated.
+struct ContainerState {
+  /// Which of the three the API reported.
+  enum class Kind { kNone, kWaiting, kRunning, kTerminated };
+  Kind kind = Kind::kNone;
+  std::string reason;     ///< Waiting and terminated: "CrashLoopBackOff", "OOMKilled", ...
+  std::string message;    ///< Waiting and terminated.
+  Time started_at;        ///< Running and terminated.
+  Time finished_at;       ///< Terminated.
+  int32_t exit_code = 0;  ///< Terminated.
+  int32_t signal = 0;     ///< Terminated.
+};
+
+/// status.containerStatuses[] and status.initContainerStatuses[].
+struct ContainerStatus {
+  std::string name;
+  bool ready = false;
+  bool started = false;  ///< .started (false when absent).
+  int32_t restart_count = 0;
+  std::string image;
+  std::string image_id;
+  std::string container_id;  ///< "containerd://<id>"
+  ContainerState state;
+  ContainerState last_state;
+};
+
+/// core/v1 PodStatus.
+struct PodStatus {
+  std::string phase;   ///< "Pending", "Running", "Succeeded", "Failed" or "Unknown".
+  std::string reason;  ///< e.g. "Evicted".
+  std::string message;
+  std::vector<Condition> conditions;
+  std::string host_ip;
+  std::string pod_ip;
+  std::vector<std::string> pod_ips;  ///< status.podIPs[].ip
+  Time start_time;
+  std::string qos_class;  ///< "Guaranteed", "Burstable" or "BestEffort".
+  std::string nominated_node_name;
+  std::vector<ContainerStatus> init_container_statuses;
+  std::vector<ContainerStatus> container_statuses;
+};
+
+/// core/v1 Pod.
+struct Pod {
+  ObjectMeta metadata;
+  PodSpec spec;
+  PodStatus status;
+};
+
+}  // namespace keelson::kube

@@ -1,0 +1,75 @@
+#include "kube/transport.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <memory>
+
+#include "core/error.h"
+
+namespace keelson::kube {
+
+namespace {
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    return lower(x) == lower(y);
+  });
+}
+
+}  // namespace
+
+std::optional<std::string_view> HttpResponse::header(std::string_view name) const noexcept {
+  for (const auto& h : headers) {
+    if (equalsIgnoreCase(h.name, name)) return std::string_view(h.value);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::chrono::seconds> parseRetryAfter(std::string_view value) noexcept {
+  const auto first = value.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return std::nullopt;
+  const auto last = value.find_last_not_of(" \t");
+  value = value.substr(first, last - first + 1);
+  long long seconds = 0;
+  const auto* end = value.data() + value.size();
+  const auto [ptr, ec] = std::from_chars(value.data(), end, seconds);
+  if (ec != std::errc() || ptr != end || seconds < 0) return std::nullopt;
+  return std::chrono::seconds(seconds);
+}
+
+std::chrono::milliseconds backoffDelay(const RetryPolicy& policy, int retry,
+                                       double unit_random) noexcept {
+  const double initial = static_cast<double>(policy.initial_backoff.count());
+  const double cap = static_cast<double>(policy.max_backoff.count());
+  const int exponent = std::clamp(retry - 1, 0, 62);
+  const double capped = std::min(cap, initial * std::ldexp(1.0, exponent));
+  const double jitter = std::clamp(policy.jitter, 0.0, 1.0);
+  const double u = std::clamp(unit_random, 0.0, 1.0);
+  return std::chrono::milliseconds(static_cast<long long>(capped * (1.0 - jitter * u)));
+}
+
+bool isIdempotent(std::string_view method) noexcept {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+         method == "OPTIONS";
+}
+
+bool isRetryableStatus(int status, std::string_view method, bool has_retry_after) noexcept {
+  if (status == 429) return true;
+  if (status >= 500 && status < 600) return isIdempotent(method) || has_retry_after;
+  return false;
+}
+
+std::string urlEncode(std::string_view value) {
+  if (value.empty()) return {};
+  // Since curl 7.82 the handle argument of curl_easy_escape is unused, so no handle is needed.
+  const std::unique_ptr<char, decltype(&curl_free)> escaped(
+      curl_easy_escape(nullptr, value.data(), static_cast<int>(value.size())), &curl_free);
+  if (!escaped) throw Error(ErrorCode::kInternal, "curl_easy_escape failed (out of memory)");
+  return std::string(escaped.get());
+}
+
+}  // namespace keelson::kube
