@@ -181,8 +181,9 @@ std::string connectionLines(const json& host) {
   std::string out;
   for (const char* proto : {"tcp", "tcp6", "udp", "udp6"}) {
     const json& p = conns.value(proto, json::object());
-    out += fmt::format("  {:<12} {} sockets ({})\n", proto, text(p, "total"),
-                       statesText(p.value("states", json::object())));
+    const std::string states = statesText(p.value("states", json::object()));
+    out += fmt::format("  {:<12} {} sockets{}\n", proto, text(p, "total"),
+                       states.empty() ? "" : " (" + states + ")");
   }
   return out;
 }

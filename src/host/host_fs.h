@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace keelson::host {
+
+/// Read-only access to the files of the host being reported, under a host root: "/" when the
+/// agent runs on the node itself, "/host" when a pod mounts the node's "/" there. Every path
+/// argument is a host path such as "/proc/meminfo"; it is resolved as `<root>/proc/meminfo`.
+/// Paths are not sandboxed ("..", and symlinks that point outside the root, are followed): the
+/// root selects a view, it is not a security boundary.
+///
+/// Immutable after construction, so thread-safe.
+class HostFs {
+ public:
+  /// The default bound on one file read by readFile (bytes): larger than any /proc file on a
+  /// busy node (/proc/net/tcp with 100k sockets is about 15 MB), small enough to stop a runaway.
+  static constexpr std::size_t kDefaultMaxFileBytes = std::size_t{256} << 20;
+
+  /// Uses `root` as is, without checking it (tests root this at fixture trees). Trailing
+  /// slashes are removed; "" and "/" both mean the real root. Prefer open() for user input.
+  explicit HostFs(std::string root);
+
+  /// Validates and opens a host root given by the user (--host-root). The path is made
+  /// absolute. Throws Error(kBadInput) with a clear message if `root` is not a directory, or if
+  /// `<root>/proc/stat` cannot be read or is not the kernel's (no "cpu" line), e.g.
+  /// "host root /x: /x/proc/stat not found; expected the host's / mounted there (with /proc)".
+  static HostFs open(const std::string& root);
+
+  /// The root as given (normalised: no trailing slash, "/" for the real root).
+  const std::string& root() const noexcept { return root_; }
+
+  /// The local path of host path `host_path`: `<root><host_path>` ("/proc/x" -> "/host/proc/x").
+  /// A host path without a leading '/' gets one.
+  std::string path(std::string_view host_path) const;
+
+  /// Reads a whole file. Files in /proc and /sys report size 0, so this reads until EOF,
+  /// whatever the length of the file and its lines. Throws Error(kNotFound) if it does not
+  /// exist (ENOENT, ENOTDIR, or ESRCH for a process that exited), Error(kUnavailable) for other
+  /// failures (EACCES, EIO, ...) and for files longer than `max_bytes`; the message names the
+  /// full local path and the reason.
+  std::string readFile(std::string_view host_path,
+                       std::size_t max_bytes = kDefaultMaxFileBytes) const;
+
+  /// As readFile, but returns nullopt where readFile would throw Error(kNotFound).
+  std::optional<std::string> readFileIfExists(std::string_view host_path,
+                                              std::size_t max_bytes = kDefaultMaxFileBytes) const;
+
+  /// The first `max_bytes` bytes of a file (all of it if shorter), without error for longer
+  /// files; nullopt where readFile would throw Error(kNotFound). Throws Error(kUnavailable) for
+  /// other failures.
+  std::optional<std::string> readFileHead(std::string_view host_path, std::size_t max_bytes) const;
+
+  /// The entry names of a directory, without "." and "..", in the order the kernel returns
+  /// them. Throws Error(kNotFound) / Error(kUnavailable) as readFile does.
+  std::vector<std::string> listDir(std::string_view host_path) const;
+
+  /// True if the host path exists (following symlinks). Never throws.
+  bool exists(std::string_view host_path) const noexcept;
+
+  /// The target of a symbolic link, e.g. "uts:[4026531838]" for "/proc/1/ns/uts"; nullopt if
+  /// it is not a readable link. Never throws except std::bad_alloc.
+  std::optional<std::string> readLink(std::string_view host_path) const;
+
+ private:
+  std::string root_;    // For display: "/" or "/host".
+  std::string prefix_;  // Prepended to host paths: "" or "/host".
+};
+
+}  // namespace keelson::host

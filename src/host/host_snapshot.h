@@ -1,0 +1,77 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "host/cpu_collector.h"
+#include "host/disk_collector.h"
+#include "host/filesystem_collector.h"
+#include "host/host_clock.h"
+#include "host/host_fs.h"
+#include "host/memory_collector.h"
+#include "host/network_collector.h"
+#include "host/process_collector.h"
+#include "host/statvfs_prober.h"
+#include "host/system_collector.h"
+
+namespace keelson::host {
+
+/// One section of a snapshot: its data, or why it could not be collected. A failed section
+/// never affects the others.
+template <typename T>
+struct Section {
+  std::optional<T> value;               ///< The data; nullopt when the section failed.
+  std::string error;                    ///< The failure's message (empty when value is set).
+  std::optional<ErrorCode> error_code;  ///< The failure's kind (kInternal: not an Error).
+
+  /// True when the data is present.
+  bool ok() const noexcept { return value.has_value(); }
+};
+
+/// How collectHost samples the host.
+struct HostOptions {
+  /// Time between the two samples that rates and CPU usage are computed from. Single-sample
+  /// sections (system, memory, filesystems, connections) are read during it, so a snapshot
+  /// takes about max(interval, their time). 0 takes the samples back to back.
+  std::chrono::milliseconds interval{1000};
+  /// The time source; nullptr means HostClock::system(). Tests inject a fake.
+  std::shared_ptr<HostClock> clock;
+  /// Runs statvfs with deadlines; nullptr means StatvfsProber::shared(). Keep one for the life
+  /// of the process so hung mounts are remembered between snapshots.
+  std::shared_ptr<StatvfsProber> statvfs_prober;
+  FilesystemOptions filesystems;  ///< Which mounts, and the statvfs deadline.
+  DiskOptions disks;              ///< Which block devices.
+  NetworkOptions network;         ///< Which interfaces.
+  ProcessOptions processes;       ///< Top-N length, ticks and page size.
+};
+
+/// Everything collectHost reports about the host at one moment.
+struct HostSnapshot {
+  /// Wall-clock time when the second sample was taken.
+  std::chrono::system_clock::time_point timestamp;
+  std::string host_root;        ///< HostFs::root() of the host read.
+  double interval_seconds = 0;  ///< Measured time between the first and second samples.
+  Section<SystemInfo> system;   ///< Hostname, kernel, OS, uptime.
+  Section<CpuStats> cpu;        ///< Usage, load, topology.
+  Section<MemoryStats> memory;  ///< Memory and swap.
+  Section<std::vector<Filesystem>> filesystems;  ///< Mounted filesystems' usage.
+  Section<std::vector<DiskIo>> disks;            ///< Block device I/O.
+  Section<std::vector<InterfaceIo>> network;     ///< Interface traffic.
+  Section<ConnectionStats> connections;          ///< Sockets by protocol and state.
+  Section<ProcessStats> processes;               ///< Process counts and top lists.
+  // GlusterFS (host/gluster*) is wired in by its owner.
+};
+
+/// Takes a host snapshot: a first sample of /proc/stat, /proc/diskstats, network counters and
+/// processes; then the single-sample sections; then, `options.interval` after the first
+/// sample, the second sample; rates and usage come from the two. Each section is collected in
+/// its own try/catch: a failure (missing file, permission, parse error, hung mount) is
+/// recorded in that section's `error` and the others are still reported. Never throws except
+/// std::bad_alloc. Thread-safe if the clock and prober are (the defaults are).
+HostSnapshot collectHost(const HostFs& fs, const HostOptions& options = {});
+
+}  // namespace keelson::host

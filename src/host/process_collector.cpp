@@ -1,0 +1,187 @@
+#include "host/process_collector.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <unordered_map>
+#include <utility>
+
+#include "core/error.h"
+#include "host/proc/parse_util.h"
+#include "host/proc/passwd.h"
+
+namespace keelson::host {
+namespace {
+
+struct Ranked {
+  const PidStat* stat = nullptr;
+  std::uint64_t cpu_ticks = 0;  // utime + stime over the interval.
+  std::uint64_t rss_bytes = 0;
+};
+
+UserNames readUsers(const HostFs& fs) {
+  try {
+    if (const auto text = fs.readFileIfExists("/etc/passwd", 16u << 20)) return parsePasswd(*text);
+  } catch (const Error&) {
+    // No names: users are shown by number.
+  }
+  return {};
+}
+
+ProcessInfo describe(const HostFs& fs, const Ranked& ranked, double elapsed_seconds,
+                     const ProcessOptions& options, const UserNames& users) {
+  const PidStat& stat = *ranked.stat;
+  ProcessInfo info;
+  info.pid = stat.pid;
+  info.ppid = stat.ppid;
+  info.command = stat.comm;
+  info.state = stat.state;
+  info.rss_bytes = ranked.rss_bytes;
+  info.threads = stat.num_threads;
+  if (elapsed_seconds > 0 && options.clock_ticks_per_second > 0) {
+    info.cpu_percent = static_cast<double>(ranked.cpu_ticks) * 100.0 /
+                       static_cast<double>(options.clock_ticks_per_second) / elapsed_seconds;
+  }
+  // A process that exited, or whose files we may not read, keeps what the samples had.
+  const auto dir = "/proc/" + std::to_string(stat.pid) + "/";
+  try {
+    if (const auto status = fs.readFileIfExists(dir + "status", 1u << 20)) {
+      info.uid = parsePidStatus(*status).uid_real;
+    }
+  } catch (const Error&) {
+    // Keep uid empty.
+  }
+  try {
+    if (const auto cmdline = fs.readFileHead(dir + "cmdline", options.max_cmdline_bytes)) {
+      info.cmdline = formatCmdline(*cmdline, options.max_cmdline_bytes);
+    }
+  } catch (const Error&) {
+    // Keep cmdline empty.
+  }
+  if (info.uid) {
+    const auto it = users.find(*info.uid);
+    info.user = it != users.end() ? it->second : std::to_string(*info.uid);
+  }
+  return info;
+}
+
+}  // namespace
+
+std::uint64_t systemClockTicksPerSecond() noexcept {
+  const long ticks = ::sysconf(_SC_CLK_TCK);
+  return ticks > 0 ? static_cast<std::uint64_t>(ticks) : 100;
+}
+
+std::uint64_t systemPageSizeBytes() noexcept {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  return page > 0 ? static_cast<std::uint64_t>(page) : 4096;
+}
+
+ProcessSample sampleProcesses(const HostFs& fs) {
+  ProcessSample sample;
+  const auto entries = fs.listDir("/proc");
+  sample.processes.reserve(entries.size());
+  for (const auto& entry : entries) {
+    if (!detail::parseU64(entry)) continue;
+    try {
+      const auto text = fs.readFileIfExists("/proc/" + entry + "/stat", 64u << 10);
+      if (!text) continue;  // Exited since the listing.
+      sample.processes.push_back(parsePidStat(*text));
+    } catch (const Error&) {
+      // Unreadable or unparsable: skip this process, not the section.
+    }
+  }
+  return sample;
+}
+
+std::string_view processStateName(char state) noexcept {
+  switch (state) {
+    case 'R':
+      return "running";
+    case 'S':
+      return "sleeping";
+    case 'D':
+      return "disk_sleep";
+    case 'Z':
+      return "zombie";
+    case 'T':
+      return "stopped";
+    case 't':
+      return "tracing_stop";
+    case 'X':
+    case 'x':
+      return "dead";
+    case 'I':
+      return "idle";
+    case 'P':
+      return "parked";
+    case 'W':
+      return "waking";
+    case 'K':
+      return "wakekill";
+    default:
+      return "unknown";
+  }
+}
+
+ProcessStats computeProcesses(const HostFs& fs, const ProcessSample& before,
+                              const ProcessSample& after, double elapsed_seconds,
+                              const ProcessOptions& options) {
+  ProcessStats stats;
+  std::unordered_map<std::int64_t, const PidStat*> earlier;
+  earlier.reserve(before.processes.size());
+  for (const auto& process : before.processes) earlier.emplace(process.pid, &process);
+
+  std::vector<Ranked> ranked;
+  ranked.reserve(after.processes.size());
+  for (const auto& process : after.processes) {
+    ++stats.total;
+    stats.threads += static_cast<std::uint64_t>(std::max<std::int64_t>(process.num_threads, 0));
+    ++stats.by_state[process.state];
+    Ranked entry;
+    entry.stat = &process;
+    const std::uint64_t ticks = process.utime_ticks + process.stime_ticks;
+    const auto it = earlier.find(process.pid);
+    if (it != earlier.end() && it->second->start_time_ticks == process.start_time_ticks) {
+      const std::uint64_t old_ticks = it->second->utime_ticks + it->second->stime_ticks;
+      entry.cpu_ticks = ticks > old_ticks ? ticks - old_ticks : 0;
+    } else {
+      entry.cpu_ticks = ticks;
+    }
+    entry.rss_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(process.rss_pages, 0)) *
+                      options.page_size_bytes;
+    ranked.push_back(entry);
+  }
+
+  const UserNames users = readUsers(fs);
+  const std::size_t n = std::min(options.top_n, ranked.size());
+  auto by_cpu = [](const Ranked& a, const Ranked& b) {
+    if (a.cpu_ticks != b.cpu_ticks) return a.cpu_ticks > b.cpu_ticks;
+    if (a.rss_bytes != b.rss_bytes) return a.rss_bytes > b.rss_bytes;
+    return a.stat->pid < b.stat->pid;
+  };
+  auto by_rss = [](const Ranked& a, const Ranked& b) {
+    if (a.rss_bytes != b.rss_bytes) return a.rss_bytes > b.rss_bytes;
+    return a.stat->pid < b.stat->pid;
+  };
+  // A process in both lists is described (its files read) once.
+  std::unordered_map<std::int64_t, ProcessInfo> described;
+  auto describe_once = [&](const Ranked& entry) {
+    auto it = described.find(entry.stat->pid);
+    if (it == described.end()) {
+      it = described.emplace(entry.stat->pid, describe(fs, entry, elapsed_seconds, options, users))
+               .first;
+    }
+    return it->second;
+  };
+  const auto middle = ranked.begin() + static_cast<std::ptrdiff_t>(n);
+  if (elapsed_seconds > 0) {
+    std::partial_sort(ranked.begin(), middle, ranked.end(), by_cpu);
+    for (std::size_t i = 0; i < n; ++i) stats.top_cpu.push_back(describe_once(ranked[i]));
+  }
+  std::partial_sort(ranked.begin(), middle, ranked.end(), by_rss);
+  for (std::size_t i = 0; i < n; ++i) stats.top_rss.push_back(describe_once(ranked[i]));
+  return stats;
+}
+
+}  // namespace keelson::host
