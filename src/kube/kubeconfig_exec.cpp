@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "kube/objects.h"
 
 extern char** environ;  // NOLINT(readability-identifier-naming): POSIX name
 
@@ -68,14 +69,6 @@ std::string encodeBase64(std::string_view data) {
   return out;
 }
 
-bool parseDigits(std::string_view text, std::size_t pos, std::size_t count, int& out) {
-  if (pos + count > text.size()) return false;
-  for (std::size_t i = pos; i < pos + count; ++i) {
-    if (text[i] < '0' || text[i] > '9') return false;
-  }
-  return std::from_chars(text.data() + pos, text.data() + pos + count, out).ec == std::errc();
-}
-
 [[noreturn]] void fail(const std::string& message) {
   throw Error(ErrorCode::kBadInput, "output: " + message);
 }
@@ -90,51 +83,12 @@ std::string tail(const std::string& text) {
 }  // namespace
 
 std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!parseDigits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
-      !parseDigits(text, 5, 2, month) || text[7] != '-' || !parseDigits(text, 8, 2, day) ||
-      (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || !parseDigits(text, 11, 2, hour) ||
-      text[13] != ':' || !parseDigits(text, 14, 2, minute) || text[16] != ':' ||
-      !parseDigits(text, 17, 2, second)) {
+  // One RFC 3339 parser for the whole client: the one object timestamps use.
+  try {
+    return parseTime(text);
+  } catch (const Error&) {
     return std::nullopt;
   }
-  std::size_t pos = 19;
-  std::chrono::nanoseconds fraction{0};
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    long long scale = 100000000;
-    const std::size_t start = pos;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      fraction += std::chrono::nanoseconds((text[pos] - '0') * scale);
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) return std::nullopt;
-  }
-  std::chrono::minutes offset{0};
-  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
-    ++pos;
-  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-    int off_hour = 0, off_minute = 0;
-    if (!parseDigits(text, pos + 1, 2, off_hour) || pos + 3 >= text.size() ||
-        text[pos + 3] != ':' || !parseDigits(text, pos + 4, 2, off_minute)) {
-      return std::nullopt;
-    }
-    offset = std::chrono::hours(off_hour) + std::chrono::minutes(off_minute);
-    if (text[pos] == '-') offset = -offset;
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != text.size()) return std::nullopt;
-  const std::chrono::year_month_day date{std::chrono::year(year),
-                                         std::chrono::month(static_cast<unsigned>(month)),
-                                         std::chrono::day(static_cast<unsigned>(day))};
-  if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  const auto time = std::chrono::sys_days(date) + std::chrono::hours(hour) +
-                    std::chrono::minutes(minute) + std::chrono::seconds(second) - offset;
-  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(time + fraction);
 }
 
 ExecCredential parseExecCredential(std::string_view json, std::string_view api_version) {
