@@ -23,4 +23,13 @@ void addHostCommand(CLI::App& app, Action& action);
 /// Registers `keelson capture` on `app`; the chosen action is stored in `action`.
 void addCaptureCommand(CLI::App& app, Action& action);
 
+/// Registers `keelson monitor` (cmd_monitor.cpp) on `app`.
+void addMonitorCommand(CLI::App& app, Action& action);
+
+/// Registers `keelson history` (cmd_history.cpp) on `app`.
+void addHistoryCommand(CLI::App& app, Action& action);
+
+/// Registers `keelson detect` (cmd_detect.cpp) on `app`.
+void addDetectCommand(CLI::App& app, Action& action);
+
 }  // namespace keelson::cli
