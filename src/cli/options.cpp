@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "core/error.h"
 
@@ -45,6 +46,26 @@ void OutputFlags::write(const nlohmann::json& doc, const std::string& text) cons
     throw Error(ErrorCode::kBadInput,
                 "--output " + output + ": cannot write: " + std::strerror(errno));
   }
+}
+
+std::chrono::seconds parseDurationFlag(const std::string& flag, const std::string& text) {
+  std::size_t used = 0;
+  long long amount = -1;
+  try {
+    amount = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  const std::string unit = text.substr(used == 0 ? text.size() : used);
+  static const std::map<std::string, long long> kUnits = {
+      {"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}, {"w", 604800}};
+  const auto it = kUnits.find(unit);
+  if (used == 0 || amount <= 0 || it == kUnits.end() || amount > (1LL << 40) / it->second) {
+    throw Error(ErrorCode::kBadInput, flag + " " + text +
+                                          ": expected a positive duration such as 30s, 15m, "
+                                          "1h, 7d or 2w");
+  }
+  return std::chrono::seconds(amount * it->second);
 }
 
 }  // namespace keelson::cli

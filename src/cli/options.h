@@ -31,4 +31,8 @@ struct OutputFlags {
   void write(const nlohmann::json& doc, const std::string& text) const;
 };
 
+/// Parses a duration flag: a number followed by s, m, h, d or w ("30s", "90m", "7d"); a bare
+/// number is seconds. Throws Error(kBadInput) naming `flag` and the expected form.
+std::chrono::seconds parseDurationFlag(const std::string& flag, const std::string& text);
+
 }  // namespace keelson::cli

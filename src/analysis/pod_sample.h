@@ -1,0 +1,77 @@
+#pragma once
+// One monitoring tick's view of each pod: the capture's per-pod summary (requests, limits, usage,
+// restarts) plus what only a sequence of ticks can say (restarts since the previous tick, warning
+// events since the previous tick) and the container states behind a failure. Pure: no I/O.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/cluster_summary.h"
+#include "kube/event.h"
+#include "kube/pod.h"
+
+namespace keelson::analysis {
+
+/// A pod's network counters (bytes and errors since the pod's sandbox started), as the kubelet
+/// Summary API reports them (GET /api/v1/nodes/{node}/proxy/stats/summary, pods[].network).
+struct PodNetwork {
+  std::uint64_t rx_bytes = 0;
+  std::uint64_t tx_bytes = 0;
+  std::uint64_t rx_errors = 0;
+  std::uint64_t tx_errors = 0;
+};
+
+/// One pod at one tick.
+struct PodSample {
+  PodSummary summary;  ///< Requests, limits, usage (metrics.k8s.io), restarts, readiness.
+  std::string uid;     ///< metadata.uid: a pod recreated under the same name is a new series.
+  kube::Time created;  ///< metadata.creationTimestamp.
+  /// Restarts since the previous tick; nullopt on the first tick that sees this pod (uid).
+  std::optional<int> restarts_since_last_tick;
+  /// "container=reason" for containers (init containers included) waiting with a reason, e.g.
+  /// "app=CrashLoopBackOff", "app=ImagePullBackOff".
+  std::vector<std::string> waiting_reasons;
+  /// "container=reason" for containers whose current state is terminated, e.g. "app=Error".
+  std::vector<std::string> terminated_reasons;
+  /// "container=reason" of the previous termination (lastState.terminated), e.g. "app=OOMKilled".
+  std::vector<std::string> last_terminated_reasons;
+  /// Warning events about this pod whose latest occurrence falls in (previous tick, this tick].
+  int warning_events = 0;
+  /// nullopt when no source provided network counters for this pod.
+  std::optional<PodNetwork> network;
+  /// The pod's PodScheduled condition is False (kube-scheduler could not place it).
+  bool unschedulable = false;
+  /// When PodScheduled last changed (for how long the pod has been unschedulable).
+  kube::Time scheduled_condition_since;
+};
+
+/// What the previous tick left behind: restart counts by pod uid, and the tick's time.
+struct PreviousTick {
+  std::map<std::string, int> restarts_by_uid;
+  /// The previous tick's time. Before the first tick the caller sets it to now − interval, so
+  /// that a single sample (`monitor --once`) counts the warnings of the last interval.
+  kube::Time timestamp;
+};
+
+/// Inputs of samplePods besides the cluster state.
+struct SampleInputs {
+  const std::vector<kube::Event>* events = nullptr;  ///< All events listed this tick (may be null).
+  /// Network counters keyed "namespace/name"; pods absent here get nullopt.
+  const std::map<std::string, PodNetwork>* network = nullptr;
+  kube::Time now;  ///< This tick's time: events later than it are not counted.
+};
+
+/// Builds one PodSample per pod that `summary.pods` lists (same order: namespace, then name),
+/// matching each to its kube::Pod in `state.pods` by namespace and name. `previous` supplies the
+/// restart counts of the previous tick. Does not throw.
+std::vector<PodSample> samplePods(const ClusterState& state, const ClusterSummary& summary,
+                                  const PreviousTick& previous, const SampleInputs& inputs);
+
+/// The PreviousTick that the next call of samplePods should get after `samples` at `now`.
+PreviousTick nextTick(const std::vector<PodSample>& samples, kube::Time now);
+
+}  // namespace keelson::analysis

@@ -1,0 +1,140 @@
+#include "app/insights_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace keelson::app {
+namespace {
+
+using nlohmann::json;
+
+json timeOrNull(const std::optional<kube::Time>& t) {
+  return t ? json(kube::formatTime(*t)) : json(nullptr);
+}
+
+json findingJson(const analysis::TrackedFinding& t) {
+  const auto& f = t.finding;
+  json evidence = {{"series", f.evidence.series},
+                   {"recent_values", f.evidence.recent_values},
+                   {"expected_range", nullptr},
+                   {"score", nullptr},
+                   {"details", f.evidence.details}};
+  if (f.evidence.expected_range) {
+    evidence["expected_range"] = {{"lower", f.evidence.expected_range->first},
+                                  {"upper", f.evidence.expected_range->second}};
+  }
+  if (f.evidence.score) evidence["score"] = *f.evidence.score;
+  return {{"id", f.id},
+          {"status", t.open() ? "open" : "closed"},
+          {"time", kube::formatTime(t.last_seen)},
+          {"first_seen", kube::formatTime(t.first_seen)},
+          {"last_seen", kube::formatTime(t.last_seen)},
+          {"closed_at", timeOrNull(t.closed_at)},
+          {"ticks", t.ticks},
+          {"kind", f.kind},
+          {"severity", f.severity},
+          {"subject",
+           {{"kind", f.subject.kind},
+            {"namespace", f.subject.namespace_name},
+            {"name", f.subject.name}}},
+          {"evidence", evidence},
+          {"explanation", f.explanation},
+          {"suggested_action",
+           {{"action", f.suggested_action.action},
+            {"description", f.suggested_action.description}}}};
+}
+
+analysis::TrackedFinding findingFromJson(const json& j) {
+  analysis::TrackedFinding t;
+  auto& f = t.finding;
+  f.id = j.at("id").get<std::string>();
+  f.kind = j.at("kind").get<std::string>();
+  f.severity = j.at("severity").get<std::string>();
+  const json& subject = j.at("subject");
+  f.subject = {subject.at("kind").get<std::string>(), subject.at("namespace").get<std::string>(),
+               subject.at("name").get<std::string>()};
+  const json& evidence = j.at("evidence");
+  f.evidence.series = evidence.at("series").get<std::string>();
+  f.evidence.recent_values = evidence.at("recent_values").get<std::vector<double>>();
+  if (const json& range = evidence.at("expected_range"); !range.is_null()) {
+    f.evidence.expected_range = std::pair{range.at("lower").get<double>(),
+                                          range.at("upper").get<double>()};
+  }
+  if (const json& score = evidence.at("score"); !score.is_null()) {
+    f.evidence.score = score.get<double>();
+  }
+  f.evidence.details = evidence.at("details").get<std::map<std::string, std::string>>();
+  f.explanation = j.at("explanation").get<std::string>();
+  f.suggested_action = {j.at("suggested_action").at("action").get<std::string>(),
+                        j.at("suggested_action").at("description").get<std::string>()};
+  t.first_seen = kube::parseTime(j.at("first_seen").get<std::string>());
+  t.last_seen = kube::parseTime(j.at("last_seen").get<std::string>());
+  if (const json& closed = j.at("closed_at"); !closed.is_null()) {
+    t.closed_at = kube::parseTime(closed.get<std::string>());
+  }
+  t.ticks = j.at("ticks").get<int>();
+  return t;
+}
+
+[[noreturn]] void writeFailed(const std::filesystem::path& path, const char* what) {
+  throw Error(ErrorCode::kUnavailable, "insights file " + path.string() + ": " + what + ": " +
+                                           std::strerror(errno));
+}
+
+}  // namespace
+
+json insightsJson(const analysis::InsightTracker& tracker, kube::Time now) {
+  json findings = json::array();
+  for (const auto& [id, t] : tracker.findings()) findings.push_back(findingJson(t));
+  return {{"generated_at", kube::formatTime(now)}, {"findings", std::move(findings)}};
+}
+
+void writeInsightsFile(const std::filesystem::path& path, const analysis::InsightTracker& tracker,
+                       kube::Time now) {
+  const std::string text = insightsJson(tracker, now).dump(2) + "\n";
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) writeFailed(tmp, "cannot create");
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      writeFailed(tmp, "cannot write");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    writeFailed(tmp, "cannot fsync");
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) writeFailed(path, "cannot replace");
+}
+
+void loadInsightsFile(const std::filesystem::path& path, analysis::InsightTracker& tracker) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    const json doc = json::parse(text.str());
+    for (const json& f : doc.at("findings")) tracker.restore(findingFromJson(f));
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::kBadInput,
+                "insights file " + path.string() +
+                    ": not a keelson insights document (move it away or pass another "
+                    "--insights-file): " +
+                    e.what());
+  }
+}
+
+}  // namespace keelson::app

@@ -1,0 +1,34 @@
+#pragma once
+// The insights file of `keelson monitor` (--insights-file, default pod_insights.json):
+//
+//   {"generated_at": RFC 3339, "findings": [ {
+//      "id", "status": "open" | "closed", "time" (latest tick it held), "first_seen", "last_seen",
+//      "closed_at" (null while open), "ticks", "kind", "severity",
+//      "subject": {"kind", "namespace", "name"},
+//      "evidence": {"series", "recent_values": [..], "expected_range": {"lower", "upper"} | null,
+//                   "score": 0..1 | null, "details": {name: text}},
+//      "explanation", "suggested_action": {"action", "description"} } ]}
+//
+// Findings are sorted by id. The file is replaced atomically (write to a temporary file, fsync,
+// rename), so a reader never sees half of it.
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "analysis/insight_tracker.h"
+
+namespace keelson::app {
+
+/// The whole document for `tracker` at `now`.
+nlohmann::json insightsJson(const analysis::InsightTracker& tracker, kube::Time now);
+
+/// Writes insightsJson atomically to `path`. Throws Error(kUnavailable) naming the path when it
+/// cannot be written.
+void writeInsightsFile(const std::filesystem::path& path, const analysis::InsightTracker& tracker,
+                       kube::Time now);
+
+/// Restores the findings of an earlier run from `path` into `tracker`; a missing file restores
+/// nothing. Throws Error(kBadInput) naming the path when the file is not an insights document.
+void loadInsightsFile(const std::filesystem::path& path, analysis::InsightTracker& tracker);
+
+}  // namespace keelson::app

@@ -1,0 +1,307 @@
+#include "app/monitor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "analysis/insight_tracker.h"
+#include "analysis/pod_sample.h"
+#include "app/insights_file.h"
+#include "app/monitor_dataset.h"
+#include "core/error.h"
+#include "detect/anomaly_detector.h"
+#include "detect/csv_dataset.h"
+#include "detect/history_store.h"
+#include "kube/client.h"
+#include "kube/curl_transport.h"
+#include "kube/list.h"
+
+namespace keelson::app {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+constexpr std::size_t kRecentValues = 20;  // Values kept per series as evidence.
+
+std::int64_t unixMillis(kube::Time t) {
+  return duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+// Everything listed from the API server in one tick.
+struct ClusterData {
+  analysis::ClusterState state;
+  std::vector<kube::Event> events;
+  std::string metrics_error;
+};
+
+std::string namespacedPath(const std::string& namespace_name, const std::string& resource) {
+  return namespace_name.empty() ? "/api/v1/" + resource
+                                : "/api/v1/namespaces/" + namespace_name + "/" + resource;
+}
+
+ClusterData listCluster(const kube::Client& client, const std::string& namespace_name) {
+  ClusterData out;
+  out.state.nodes = kube::listAll<kube::Node>(client, "/api/v1/nodes").items;
+  // Every pod: node figures need all namespaces; the scope narrows the rows afterwards.
+  out.state.pods = kube::listAll<kube::Pod>(client, "/api/v1/pods").items;
+  kube::ListOptions warnings;
+  warnings.field_selector = "type=Warning";
+  out.events =
+      kube::listAll<kube::Event>(client, namespacedPath(namespace_name, "events"), warnings).items;
+  try {
+    out.state.node_metrics =
+        kube::listAll<kube::NodeMetrics>(client, "/apis/metrics.k8s.io/v1beta1/nodes").items;
+    out.state.pod_metrics =
+        kube::listAll<kube::PodMetrics>(client, "/apis/metrics.k8s.io/v1beta1/pods").items;
+  } catch (const Error& e) {
+    out.state.node_metrics.reset();
+    out.state.pod_metrics.reset();
+    out.metrics_error = e.what();
+  }
+  return out;
+}
+
+std::optional<double> usageOf(const std::optional<analysis::Usage>& usage, const char* resource,
+                              bool bytes) {
+  if (!usage) return std::nullopt;
+  const auto it = usage->usage.find(resource);
+  if (it == usage->usage.end()) return std::nullopt;
+  return bytes ? static_cast<double>(it->second.value())
+               : static_cast<double>(it->second.milliValue());
+}
+
+std::string seriesId(const detect::SeriesKey& key) {
+  return key.subject_kind + "/" + key.namespace_name + "/" + key.name + "/" + key.metric;
+}
+
+}  // namespace
+
+struct Monitor::State {
+  MonitorOptions options;
+  std::unique_ptr<kube::Client> client;
+  detect::CsvDataset dataset;
+  std::optional<detect::HistoryStore> history;
+  std::map<std::string, detect::AnomalyDetector> detectors;  // By seriesId.
+  std::map<std::string, std::deque<double>> recent;          // By seriesId.
+  analysis::PreviousTick previous;
+  std::map<std::string, analysis::PodHistory> pod_history;  // By pod uid.
+  analysis::InsightTracker tracker;
+
+  // The tick's outputs, gathered while the series are scored.
+  std::vector<detect::Point> points;
+  std::vector<std::pair<detect::SeriesKey, std::string>> states;
+  std::vector<analysis::AnomalyAlert> alerts;
+  std::set<std::string> seen;  // Series observed this tick.
+
+  State(MonitorOptions o, std::unique_ptr<kube::Client> c, detect::CsvDataset d)
+      : options(std::move(o)), client(std::move(c)), dataset(std::move(d)) {}
+
+  detect::AnomalyDetector& detectorFor(const detect::SeriesKey& key, const std::string& id,
+                                       bool counter) {
+    if (auto it = detectors.find(id); it != detectors.end()) return it->second;
+    if (history) {
+      if (auto saved = history->loadDetectorState(key)) {
+        try {
+          return detectors.emplace(id, detect::AnomalyDetector::loadState(*saved)).first->second;
+        } catch (const Error& e) {
+          spdlog::warn("history: detector state of {} is unusable, starting afresh: {}", id,
+                       e.what());
+        }
+      }
+    }
+    detect::DetectorOptions detector_options;
+    detector_options.monotonic_counter = counter;
+    return detectors.emplace(id, detect::AnomalyDetector(detector_options)).first->second;
+  }
+
+  // Records one value of one series: history point, detector score, evidence, alert.
+  void observe(detect::SeriesKey key, std::optional<double> value, kube::Time now,
+               bool counter = false) {
+    if (!value) return;
+    const std::string id = seriesId(key);
+    seen.insert(id);
+    const std::int64_t ts = unixMillis(now);
+    detect::AnomalyDetector& detector = detectorFor(key, id, counter);
+    const double score = detector.update(ts, *value);
+    auto& values = recent[id];
+    values.push_back(*value);
+    while (values.size() > kRecentValues) values.pop_front();
+    if (score >= options.alert_threshold) {
+      alerts.push_back({{key.subject_kind, key.namespace_name, key.name},
+                        key.metric,
+                        score,
+                        {values.begin(), values.end()}});
+    }
+    if (history) {
+      states.emplace_back(key, detector.saveState());
+      points.push_back({std::move(key), ts, *value});
+    }
+  }
+
+  void observePods(const std::vector<analysis::PodSample>& samples, kube::Time now) {
+    for (const auto& pod : samples) {
+      const auto& s = pod.summary;
+      const auto key = [&](const char* metric) {
+        return detect::SeriesKey{"pod", s.namespace_name, s.name, metric};
+      };
+      observe(key("cpu_usage_millicores"), usageOf(s.usage, "cpu", false), now);
+      observe(key("memory_usage_bytes"), usageOf(s.usage, "memory", true), now);
+      observe(key("restarts_total"), static_cast<double>(s.restarts), now, true);
+    }
+  }
+
+  void observeNodes(const analysis::ClusterSummary& summary, kube::Time now) {
+    for (const auto& node : summary.nodes) {
+      const auto key = [&](const char* metric) {
+        return detect::SeriesKey{"node", "", node.name, metric};
+      };
+      observe(key("cpu_usage_millicores"), usageOf(node.usage, "cpu", false), now);
+      observe(key("memory_usage_bytes"), usageOf(node.usage, "memory", true), now);
+    }
+  }
+
+  void observeHost(const host::HostSnapshot& snapshot, kube::Time now) {
+    const std::string name = snapshot.system.ok() ? snapshot.system.value->hostname : "host";
+    const auto key = [&](const char* metric) {
+      return detect::SeriesKey{"host", "", name, metric};
+    };
+    if (snapshot.cpu.ok() && snapshot.cpu.value->total) {
+      observe(key("cpu_usage_percent"), snapshot.cpu.value->total->usage_percent, now);
+    }
+    if (snapshot.memory.ok()) {
+      observe(key("memory_usage_percent"), snapshot.memory.value->usage_percent, now);
+    }
+  }
+
+  // Forgets detectors and evidence of series that were not seen this tick (deleted pods).
+  void forgetUnseen() {
+    std::erase_if(detectors, [&](const auto& e) { return !seen.contains(e.first); });
+    std::erase_if(recent, [&](const auto& e) { return !seen.contains(e.first); });
+  }
+};
+
+Monitor::Monitor(MonitorOptions options) {
+  const kube::ClusterConfig config = kube::loadConfig(options.kube);
+  kube::TransportOptions transport;
+  transport.request_timeout = options.api_timeout;
+  auto client = std::make_unique<kube::Client>(config, transport);
+  auto dataset = detect::CsvDataset::open(options.output_file, datasetColumns());
+  state_ = std::make_unique<State>(std::move(options), std::move(client), std::move(dataset));
+  State& s = *state_;
+  if (s.options.history_path) {
+    detect::HistoryOptions history_options;
+    history_options.retention = s.options.retention;
+    s.history.emplace(detect::HistoryStore::open(*s.options.history_path, history_options));
+  }
+  loadInsightsFile(s.options.insights_file, s.tracker);
+  s.previous.timestamp = std::chrono::system_clock::now() - s.options.interval;
+}
+
+Monitor::~Monitor() = default;
+
+TickResult Monitor::tick() {
+  State& s = *state_;
+  TickResult result;
+  const kube::Time now = std::chrono::system_clock::now();
+  result.timestamp = now;
+  s.points.clear();
+  s.states.clear();
+  s.alerts.clear();
+  s.seen.clear();
+
+  HostCaptureOptions host_options = s.options.host;
+  host_options.include_gluster = false;
+  auto host = std::async(std::launch::async, [&host_options] { return captureHost(host_options); });
+
+  std::optional<ClusterData> cluster;
+  try {
+    cluster = listCluster(*s.client, s.options.namespace_name);
+  } catch (const Error& e) {
+    result.errors.push_back(std::string("cluster: ") + e.what());
+  }
+  std::optional<HostCapture> host_capture;
+  try {
+    host_capture = host.get();
+  } catch (const Error& e) {
+    result.errors.push_back(std::string("host: ") + e.what());
+  }
+
+  std::vector<analysis::PodSample> samples;
+  std::optional<analysis::ClusterSummary> summary;
+  if (cluster) {
+    if (!cluster->metrics_error.empty()) {
+      result.errors.push_back("metrics.k8s.io: " + cluster->metrics_error);
+    }
+    analysis::PodScope scope;
+    scope.namespace_name = s.options.namespace_name;
+    summary = analysis::summarizeCluster(cluster->state, scope);
+    analysis::SampleInputs inputs;
+    inputs.events = &cluster->events;
+    inputs.now = now;
+    samples = analysis::samplePods(cluster->state, *summary, s.previous, inputs);
+    s.previous = analysis::nextTick(samples, now);
+    s.observePods(samples, now);
+    s.observeNodes(*summary, now);
+  }
+  if (host_capture) s.observeHost(host_capture->snapshot, now);
+
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  rows.reserve(samples.size());
+  for (const auto& pod : samples) rows.push_back(datasetRow(pod, now));
+  s.dataset.appendRows(rows);
+  result.pods = static_cast<int>(rows.size());
+
+  if (s.history) {
+    s.history->appendTick(s.points, s.states, unixMillis(now));
+    result.points = static_cast<int>(s.points.size());
+  }
+  result.alerts = static_cast<int>(s.alerts.size());
+
+  if (cluster) {
+    // Pods only: without a cluster listing, keep the previous findings rather than closing all.
+    analysis::recordHistory(s.pod_history, samples, now);
+    analysis::InsightInputs inputs;
+    inputs.now = now;
+    inputs.pods = &samples;
+    inputs.history = &s.pod_history;
+    inputs.nodes = &cluster->state.nodes;
+    if (host_capture && host_capture->snapshot.filesystems.ok()) {
+      inputs.filesystems = &*host_capture->snapshot.filesystems.value;
+    }
+    inputs.anomalies = s.alerts;
+    s.tracker.update(analysis::evaluateInsights(inputs, s.options.rules), now);
+    s.tracker.forgetClosedBefore(now - s.options.keep_closed);
+    s.forgetUnseen();
+  }
+  writeInsightsFile(s.options.insights_file, s.tracker, now);
+  for (const auto& [id, t] : s.tracker.findings()) result.open_findings += t.open() ? 1 : 0;
+  return result;
+}
+
+int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop) {
+  Monitor monitor(options);
+  int failed_ticks = 0;
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  auto next = std::chrono::steady_clock::now();
+  while (!stop.stop_requested()) {
+    const TickResult r = monitor.tick();
+    for (const auto& e : r.errors) spdlog::warn("monitor: {}", e);
+    failed_ticks += r.errors.empty() ? 0 : 1;
+    spdlog::info("monitor: tick at {}: {} pods, {} points, {} alerts, {} open findings",
+                 kube::formatTime(r.timestamp), r.pods, r.points, r.alerts, r.open_findings);
+    if (once) break;
+    next += options.interval;
+    std::unique_lock lock(mutex);
+    wake.wait_until(lock, stop, next, [] { return false; });
+  }
+  return failed_ticks;
+}
+
+}  // namespace keelson::app

@@ -1,0 +1,72 @@
+#pragma once
+// `keelson monitor`: every interval, sample the host and every pod in scope, append the pods to
+// the CSV dataset (monitor_dataset.h), record series in the history store, score them with the
+// streaming anomaly detector and keep the insights file (insights_file.h) current.
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "analysis/insights.h"
+#include "app/capture.h"
+#include "kube/cluster_config.h"
+
+namespace keelson::app {
+
+/// Configuration of `keelson monitor` (flags and environment; see cmd_monitor.cpp).
+struct MonitorOptions {
+  std::chrono::seconds interval{30};  ///< --interval: time between tick starts.
+  kube::ConfigOptions kube;           ///< --kubeconfig, --context, in-cluster.
+  std::string namespace_name = "default";  ///< --namespace; "" with -A (all namespaces).
+  std::filesystem::path output_file = "pod_metrics.csv";     ///< --output-file
+  std::filesystem::path insights_file = "pod_insights.json";  ///< --insights-file
+  /// --history: the SQLite history store; nullopt disables it (--no-history).
+  std::optional<std::filesystem::path> history_path;
+  std::chrono::seconds retention{7 * 24 * 3600};  ///< --retention
+  double alert_threshold = 0.7;  ///< --alert-threshold / ANOMALY_THRESHOLD, in [0, 1].
+  HostCaptureOptions host;       ///< --host-root; the host's CPU % is sampled over host.interval.
+  std::chrono::milliseconds api_timeout{10000};  ///< Per API request.
+  analysis::RuleOptions rules;                    ///< Thresholds of the rule-based insights.
+  /// How long a closed finding stays in the insights file.
+  std::chrono::seconds keep_closed{24 * 3600};
+};
+
+/// What one tick did (logged, and used by tests).
+struct TickResult {
+  kube::Time timestamp;
+  int pods = 0;            ///< Rows appended to the dataset.
+  int points = 0;          ///< Points recorded in the history store.
+  int alerts = 0;          ///< Series whose anomaly score reached the threshold.
+  int open_findings = 0;   ///< Open findings after this tick.
+  std::vector<std::string> errors;  ///< Sections that failed this tick ("cluster: ...").
+};
+
+/// The monitor's state across ticks. Not thread-safe: one thread calls tick().
+class Monitor {
+ public:
+  /// Opens the dataset, the history store and the previous insights file. Throws Error(kBadInput)
+  /// when one of them cannot be opened or has an incompatible format (the message names it).
+  explicit Monitor(MonitorOptions options);
+  ~Monitor();
+  Monitor(const Monitor&) = delete;
+  Monitor& operator=(const Monitor&) = delete;
+
+  /// Takes one sample and persists it. A cluster or host failure degrades that part of the tick
+  /// (reported in TickResult::errors); a failure to write the dataset, history or insights file
+  /// throws Error.
+  TickResult tick();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+/// Runs ticks every options.interval until `stop` is requested (or once when `once`). Returns
+/// after the tick in flight is written. Returns the number of ticks with errors.
+int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop);
+
+}  // namespace keelson::app

@@ -1,0 +1,103 @@
+// keelson monitor: continuous collection into the CSV dataset and the history store, streaming
+// anomaly detection and the insights file.
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "app/monitor.h"
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "core/error.h"
+#include "core/signals.h"
+#include "detect/history_store.h"
+
+namespace keelson::cli {
+namespace {
+
+struct MonitorCommand {
+  std::string kubeconfig;
+  std::string context;
+  std::string namespace_name = "default";
+  bool all_namespaces = false;
+  std::string interval = "30s";
+  bool once = false;
+  std::string output_file = "pod_metrics.csv";
+  std::string insights_file = "pod_insights.json";
+  std::string history;
+  bool no_history = false;
+  std::string retention = "7d";
+  double alert_threshold = 0.7;
+  std::string host_root = "/";
+  double request_timeout_seconds = 10;
+
+  int run() const {
+    app::MonitorOptions options;
+    options.kube.kubeconfig_path = kubeconfig;
+    options.kube.context = context;
+    options.namespace_name = all_namespaces ? "" : namespace_name;
+    options.interval = parseDurationFlag("--interval", interval);
+    options.output_file = output_file;
+    options.insights_file = insights_file;
+    if (!no_history) {
+      options.history_path = history.empty() ? detect::defaultHistoryPath(std::getenv)
+                                             : std::filesystem::path(history);
+    }
+    options.retention = parseDurationFlag("--retention", retention);
+    options.alert_threshold = alert_threshold;
+    options.host.host_root = host_root;
+    options.api_timeout =
+        std::chrono::milliseconds(static_cast<int64_t>(request_timeout_seconds * 1000));
+    // Signals are routed to a stop token before the monitor starts any thread.
+    const core::StopOnSignals signals;
+    const int failed_ticks = app::runMonitor(options, once, signals.token());
+    return failed_ticks == 0 ? kExitOk : kExitDegraded;
+  }
+};
+
+}  // namespace
+
+void addMonitorCommand(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand(
+      "monitor",
+      "sample every pod each interval into a CSV dataset and a history store, detect anomalies "
+      "and write insights");
+  auto c = std::make_shared<MonitorCommand>();
+  cmd->add_option("--kubeconfig", c->kubeconfig,
+                  "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)");
+  cmd->add_option("--context", c->context, "kubeconfig context (default: current-context)");
+  auto* ns = cmd->add_option("-n,--namespace", c->namespace_name, "the namespace to monitor")
+                 ->envname("K8S_NAMESPACE")
+                 ->capture_default_str();
+  cmd->add_flag("-A,--all-namespaces", c->all_namespaces, "monitor every namespace")
+      ->excludes(ns);
+  cmd->add_option("--interval", c->interval, "time between samples (e.g. 30s, 5m)")
+      ->capture_default_str();
+  cmd->add_flag("--once", c->once, "take one sample and exit");
+  cmd->add_option("--output-file", c->output_file, "the CSV dataset (appended to)")
+      ->capture_default_str();
+  cmd->add_option("--insights-file", c->insights_file, "the insights JSON document (replaced)")
+      ->capture_default_str();
+  auto* history = cmd->add_option(
+      "--history", c->history,
+      "the SQLite history store (default: $XDG_STATE_HOME/keelson/history.db or "
+      "~/.local/state/keelson/history.db)");
+  cmd->add_flag("--no-history", c->no_history, "do not keep a history store")->excludes(history);
+  cmd->add_option("--retention", c->retention, "how long the history store keeps points")
+      ->capture_default_str();
+  cmd->add_option("--alert-threshold", c->alert_threshold,
+                  "anomaly score (0-1) at which a series raises an anomaly finding")
+      ->envname("ANOMALY_THRESHOLD")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--host-root", c->host_root,
+                  "where the host's / is mounted (a pod mounts it at /host)")
+      ->envname("HOST_ROOT")
+      ->capture_default_str();
+  cmd->add_option("--request-timeout", c->request_timeout_seconds,
+                  "seconds each API request may take")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->callback([&action, c] { action = [c] { return c->run(); }; });
+}
+
+}  // namespace keelson::cli
