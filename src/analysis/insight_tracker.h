@@ -13,11 +13,11 @@ namespace keelson::analysis {
 
 /// A finding with its lifetime.
 struct TrackedFinding {
-  Finding finding;        ///< The latest evidence.
-  kube::Time first_seen;  ///< When it (re)opened.
-  kube::Time last_seen;   ///< The latest tick it held.
+  Finding finding;                      ///< The latest evidence.
+  kube::Time first_seen;                ///< When it (re)opened.
+  kube::Time last_seen;                 ///< The latest tick it held.
   std::optional<kube::Time> closed_at;  ///< The first tick it no longer held; nullopt while open.
-  int ticks = 0;          ///< Ticks it held since it (re)opened.
+  int ticks = 0;                        ///< Ticks it held since it (re)opened.
   bool open() const noexcept { return !closed_at.has_value(); }
 };
 

@@ -1,8 +1,9 @@
 #include "analysis/insights.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <string_view>
 
 #include "core/quantity.h"
@@ -18,8 +19,8 @@ Subject podSubject(const PodSample& pod) {
 }
 
 std::string findingId(std::string_view kind, const Subject& subject, std::string_view detail = {}) {
-  std::string id = fmt::format("{}/{}/{}/{}", kind, subject.kind, subject.namespace_name,
-                               subject.name);
+  std::string id =
+      fmt::format("{}/{}/{}/{}", kind, subject.kind, subject.namespace_name, subject.name);
   if (!detail.empty()) id += fmt::format("/{}", detail);
   return id;
 }
@@ -114,8 +115,14 @@ class Rules {
     const Subject subject = podSubject(pod);
     if (reason == "CrashLoopBackOff") {
       const std::string last = lastTermination(pod, container);
-      Finding f{findingId("crash_loop", subject, container), "crash_loop", subject, "critical",
-                {"restarts_total", restartValues(historyOf(in_, pod)), std::nullopt, std::nullopt,
+      Finding f{findingId("crash_loop", subject, container),
+                "crash_loop",
+                subject,
+                "critical",
+                {"restarts_total",
+                 restartValues(historyOf(in_, pod)),
+                 std::nullopt,
+                 std::nullopt,
                  {{"container", container}, {"last_termination_reason", last}}},
                 fmt::format("Container {} of pod {}/{} keeps crashing (CrashLoopBackOff, {} "
                             "restarts{}); the kubelet waits longer before each restart.",
@@ -134,9 +141,14 @@ class Rules {
       out_.push_back(std::move(f));
     } else if (reason == "ImagePullBackOff" || reason == "ErrImagePull" ||
                reason == "InvalidImageName" || reason == "ErrImageNeverPull") {
-      out_.push_back({findingId("image_pull_failure", subject, container), "image_pull_failure",
-                      subject, "critical",
-                      {"waiting_reason", {}, std::nullopt, std::nullopt,
+      out_.push_back({findingId("image_pull_failure", subject, container),
+                      "image_pull_failure",
+                      subject,
+                      "critical",
+                      {"waiting_reason",
+                       {},
+                       std::nullopt,
+                       std::nullopt,
                        {{"container", container}, {"reason", reason}}},
                       fmt::format("Container {} of pod {}/{} cannot start: its image cannot be "
                                   "pulled ({}).",
@@ -161,14 +173,20 @@ class Rules {
     const int restarts = pod.summary.restarts - base;
     if (restarts < options_.restart_burst) return;
     const Subject subject = podSubject(pod);
-    out_.push_back({findingId("restart_burst", subject), "restart_burst", subject, "warning",
-                    {"restarts_total", restartValues(history), std::nullopt, std::nullopt,
-                     {{"restarts_in_window", std::to_string(restarts)},
-                      {"window_seconds", std::to_string(options_.restart_window.count())}}},
-                    fmt::format("Pod {}/{} restarted {} times in the last {}.",
-                                subject.namespace_name, subject.name, restarts,
-                                humanDuration(options_.restart_window)),
-                    {"inspect", "Look at the containers' last termination reasons and logs."}});
+    out_.push_back(
+        {findingId("restart_burst", subject),
+         "restart_burst",
+         subject,
+         "warning",
+         {"restarts_total",
+          restartValues(history),
+          std::nullopt,
+          std::nullopt,
+          {{"restarts_in_window", std::to_string(restarts)},
+           {"window_seconds", std::to_string(options_.restart_window.count())}}},
+         fmt::format("Pod {}/{} restarted {} times in the last {}.", subject.namespace_name,
+                     subject.name, restarts, humanDuration(options_.restart_window)),
+         {"inspect", "Look at the containers' last termination reasons and logs."}});
   }
 
   void oomRisk(const PodSample& pod) {
@@ -192,17 +210,20 @@ class Rules {
     }
     if (!soon && percent < 90.0) return;
     const Subject subject = podSubject(pod);
-    Finding f{findingId("oom_risk", subject), "oom_risk", subject,
-              percent >= 95.0 || (soon && forecast.time_to_limit < seconds(900)) ? "critical"
-                                                                                 : "warning",
-              {"memory_usage_bytes", memoryValues(history), std::pair{0.0, limit_bytes},
-               std::nullopt,
-               {{"limit_bytes", fmt::format("{:.0f}", limit_bytes)},
-                {"usage_bytes", fmt::format("{:.0f}", used_bytes)},
-                {"percent_of_limit", fmt::format("{:.1f}", percent)}}},
-              {},
-              {"set_resources",
-               "Raise the memory limit (and request) or find what keeps allocating."}};
+    Finding f{
+        findingId("oom_risk", subject),
+        "oom_risk",
+        subject,
+        percent >= 95.0 || (soon && forecast.time_to_limit < seconds(900)) ? "critical" : "warning",
+        {"memory_usage_bytes",
+         memoryValues(history),
+         std::pair{0.0, limit_bytes},
+         std::nullopt,
+         {{"limit_bytes", fmt::format("{:.0f}", limit_bytes)},
+          {"usage_bytes", fmt::format("{:.0f}", used_bytes)},
+          {"percent_of_limit", fmt::format("{:.1f}", percent)}}},
+        {},
+        {"set_resources", "Raise the memory limit (and request) or find what keeps allocating."}};
     if (soon) {
       f.evidence.details["slope_bytes_per_second"] =
           fmt::format("{:.1f}", forecast.slope_bytes_per_second);
@@ -232,8 +253,14 @@ class Rules {
     if (percent < options_.throttling_percent) return;
     const Subject subject = podSubject(pod);
     out_.push_back(
-        {findingId("throttling", subject), "throttling", subject, "warning",
-         {"cpu_usage_millicores", {}, std::pair{0.0, static_cast<double>(*limit)}, std::nullopt,
+        {findingId("throttling", subject),
+         "throttling",
+         subject,
+         "warning",
+         {"cpu_usage_millicores",
+          {},
+          std::pair{0.0, static_cast<double>(*limit)},
+          std::nullopt,
           {{"limit_millicores", std::to_string(*limit)},
            {"usage_millicores", std::to_string(*used)},
            {"percent_of_limit", fmt::format("{:.1f}", percent)}}},
@@ -245,10 +272,9 @@ class Rules {
 
   void pendingTooLong(const PodSample& pod) {
     if (pod.summary.phase != "Pending") return;
-    const kube::Time since =
-        pod.unschedulable && pod.scheduled_condition_since != kube::Time{}
-            ? std::min(pod.scheduled_condition_since, pod.created)
-            : pod.created;
+    const kube::Time since = pod.unschedulable && pod.scheduled_condition_since != kube::Time{}
+                                 ? std::min(pod.scheduled_condition_since, pod.created)
+                                 : pod.created;
     if (since == kube::Time{}) return;
     const auto age = duration_cast<seconds>(in_.now - since);
     if (age < options_.pending_after) return;
@@ -258,28 +284,42 @@ class Rules {
                                 ? "it is not scheduled yet"
                                 : "its containers have not started on " + pod.summary.node;
     out_.push_back(
-        {findingId("pending_too_long", subject), "pending_too_long", subject, "warning",
-         {"pending_seconds", {static_cast<double>(age.count())}, std::nullopt, std::nullopt,
+        {findingId("pending_too_long", subject),
+         "pending_too_long",
+         subject,
+         "warning",
+         {"pending_seconds",
+          {static_cast<double>(age.count())},
+          std::nullopt,
+          std::nullopt,
           {{"unschedulable", pod.unschedulable ? "true" : "false"}, {"node", pod.summary.node}}},
-         fmt::format("Pod {}/{} has been Pending for {}: {}.", subject.namespace_name,
-                     subject.name, humanDuration(age), why),
-         {"inspect", fmt::format("keelson diagnose pod {}/{} --scheduling",
-                                 subject.namespace_name, subject.name)}});
+         fmt::format("Pod {}/{} has been Pending for {}: {}.", subject.namespace_name, subject.name,
+                     humanDuration(age), why),
+         {"inspect", fmt::format("keelson diagnose pod {}/{} --scheduling", subject.namespace_name,
+                                 subject.name)}});
   }
 
   void nodeRules(const kube::Node& node) {
     const Subject subject{"node", "", node.metadata.name};
     for (const auto& c : node.status.conditions) {
-      const bool pressure = (c.type == "MemoryPressure" || c.type == "DiskPressure" ||
-                             c.type == "PIDPressure") &&
-                            c.status == "True";
+      const bool pressure =
+          (c.type == "MemoryPressure" || c.type == "DiskPressure" || c.type == "PIDPressure") &&
+          c.status == "True";
       const bool not_ready = c.type == "Ready" && c.status != "True";
       if (!pressure && !not_ready) continue;
       const std::string condition = not_ready ? "NotReady" : c.type;
       out_.push_back(
-          {findingId("node_pressure", subject, condition), "node_pressure", subject, "critical",
-           {"node_condition", {}, std::nullopt, std::nullopt,
-            {{"condition", c.type}, {"status", c.status}, {"reason", c.reason},
+          {findingId("node_pressure", subject, condition),
+           "node_pressure",
+           subject,
+           "critical",
+           {"node_condition",
+            {},
+            std::nullopt,
+            std::nullopt,
+            {{"condition", c.type},
+             {"status", c.status},
+             {"reason", c.reason},
              {"message", c.message}}},
            fmt::format("Node {} reports {}{}: the kubelet {}.", node.metadata.name, condition,
                        c.reason.empty() ? "" : " (" + c.reason + ")",
@@ -299,11 +339,16 @@ class Rules {
       const double percent = *fs.usage->usage_percent;
       if (percent <= options_.filesystem_percent) continue;
       out_.push_back(
-          {findingId("node_pressure", subject, "filesystem:" + fs.mount_point), "node_pressure",
-           subject, percent >= 95.0 ? "critical" : "warning",
-           {"filesystem_used_percent", {percent}, std::pair{0.0, options_.filesystem_percent},
+          {findingId("node_pressure", subject, "filesystem:" + fs.mount_point),
+           "node_pressure",
+           subject,
+           percent >= 95.0 ? "critical" : "warning",
+           {"filesystem_used_percent",
+            {percent},
+            std::pair{0.0, options_.filesystem_percent},
             std::nullopt,
-            {{"mount_point", fs.mount_point}, {"device", fs.device},
+            {{"mount_point", fs.mount_point},
+             {"device", fs.device},
              {"available_bytes", std::to_string(fs.usage->available_bytes)}}},
            fmt::format("Filesystem {} on {} is {:.1f}% full ({} left); at 100% writes fail and "
                        "the kubelet starts evicting pods.",
@@ -330,12 +375,15 @@ class Rules {
       const double sd = std::sqrt(var / n);
       evidence.expected_range = std::pair{mean - 3 * sd, mean + 3 * sd};
     }
-    const std::string who = alert.subject.namespace_name.empty()
-                                ? alert.subject.kind + " " + alert.subject.name
-                                : alert.subject.kind + " " + alert.subject.namespace_name + "/" +
-                                      alert.subject.name;
-    out_.push_back({findingId("anomaly", alert.subject, alert.series), "anomaly", alert.subject,
-                    alert.score >= 0.9 ? "critical" : "warning", std::move(evidence),
+    const std::string who =
+        alert.subject.namespace_name.empty()
+            ? alert.subject.kind + " " + alert.subject.name
+            : alert.subject.kind + " " + alert.subject.namespace_name + "/" + alert.subject.name;
+    out_.push_back({findingId("anomaly", alert.subject, alert.series),
+                    "anomaly",
+                    alert.subject,
+                    alert.score >= 0.9 ? "critical" : "warning",
+                    std::move(evidence),
                     fmt::format("{} of {} departs from its recent behaviour (anomaly score "
                                 "{:.2f}).",
                                 alert.series, who, alert.score),
@@ -378,9 +426,8 @@ std::optional<OomForecast> forecastOom(const PodHistory& history, double limit_b
   std::vector<std::pair<double, double>> xy;  // (seconds since the first sample, bytes)
   for (const auto& p : history) {
     if (!p.memory_bytes) continue;
-    xy.emplace_back(
-        std::chrono::duration<double>(p.timestamp - history.front().timestamp).count(),
-        *p.memory_bytes);
+    xy.emplace_back(std::chrono::duration<double>(p.timestamp - history.front().timestamp).count(),
+                    *p.memory_bytes);
   }
   if (xy.size() < min_points || xy.back().first - xy.front().first < 60.0) return std::nullopt;
   double mx = 0;

@@ -92,9 +92,9 @@ struct RuleOptions {
   std::chrono::seconds oom_horizon{3600};   ///< Forecast OOM kills sooner than this.
   int restart_burst = 3;                    ///< Restarts within restart_window...
   std::chrono::seconds restart_window{600};
-  double throttling_percent = 90;   ///< CPU usage at or above this % of the CPU limit.
-  double filesystem_percent = 90;   ///< Host filesystems above this % used.
-  std::string host_node_name;       ///< The node the host filesystems belong to ("" = host name).
+  double throttling_percent = 90;  ///< CPU usage at or above this % of the CPU limit.
+  double filesystem_percent = 90;  ///< Host filesystems above this % used.
+  std::string host_node_name;      ///< The node the host filesystems belong to ("" = host name).
 };
 
 /// This tick's inputs. Null pointers mean "not available this tick".

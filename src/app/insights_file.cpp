@@ -31,24 +31,24 @@ json findingJson(const analysis::TrackedFinding& t) {
                                   {"upper", f.evidence.expected_range->second}};
   }
   if (f.evidence.score) evidence["score"] = *f.evidence.score;
-  return {{"id", f.id},
-          {"status", t.open() ? "open" : "closed"},
-          {"time", kube::formatTime(t.last_seen)},
-          {"first_seen", kube::formatTime(t.first_seen)},
-          {"last_seen", kube::formatTime(t.last_seen)},
-          {"closed_at", timeOrNull(t.closed_at)},
-          {"ticks", t.ticks},
-          {"kind", f.kind},
-          {"severity", f.severity},
-          {"subject",
-           {{"kind", f.subject.kind},
-            {"namespace", f.subject.namespace_name},
-            {"name", f.subject.name}}},
-          {"evidence", evidence},
-          {"explanation", f.explanation},
-          {"suggested_action",
-           {{"action", f.suggested_action.action},
-            {"description", f.suggested_action.description}}}};
+  return {
+      {"id", f.id},
+      {"status", t.open() ? "open" : "closed"},
+      {"time", kube::formatTime(t.last_seen)},
+      {"first_seen", kube::formatTime(t.first_seen)},
+      {"last_seen", kube::formatTime(t.last_seen)},
+      {"closed_at", timeOrNull(t.closed_at)},
+      {"ticks", t.ticks},
+      {"kind", f.kind},
+      {"severity", f.severity},
+      {"subject",
+       {{"kind", f.subject.kind},
+        {"namespace", f.subject.namespace_name},
+        {"name", f.subject.name}}},
+      {"evidence", evidence},
+      {"explanation", f.explanation},
+      {"suggested_action",
+       {{"action", f.suggested_action.action}, {"description", f.suggested_action.description}}}};
 }
 
 analysis::TrackedFinding findingFromJson(const json& j) {
@@ -64,8 +64,8 @@ analysis::TrackedFinding findingFromJson(const json& j) {
   f.evidence.series = evidence.at("series").get<std::string>();
   f.evidence.recent_values = evidence.at("recent_values").get<std::vector<double>>();
   if (const json& range = evidence.at("expected_range"); !range.is_null()) {
-    f.evidence.expected_range = std::pair{range.at("lower").get<double>(),
-                                          range.at("upper").get<double>()};
+    f.evidence.expected_range =
+        std::pair{range.at("lower").get<double>(), range.at("upper").get<double>()};
   }
   if (const json& score = evidence.at("score"); !score.is_null()) {
     f.evidence.score = score.get<double>();
@@ -84,8 +84,8 @@ analysis::TrackedFinding findingFromJson(const json& j) {
 }
 
 [[noreturn]] void writeFailed(const std::filesystem::path& path, const char* what) {
-  throw Error(ErrorCode::kUnavailable, "insights file " + path.string() + ": " + what + ": " +
-                                           std::strerror(errno));
+  throw Error(ErrorCode::kUnavailable,
+              "insights file " + path.string() + ": " + what + ": " + std::strerror(errno));
 }
 
 }  // namespace

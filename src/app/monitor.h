@@ -19,10 +19,10 @@ namespace keelson::app {
 
 /// Configuration of `keelson monitor` (flags and environment; see cmd_monitor.cpp).
 struct MonitorOptions {
-  std::chrono::seconds interval{30};  ///< --interval: time between tick starts.
-  kube::ConfigOptions kube;           ///< --kubeconfig, --context, in-cluster.
+  std::chrono::seconds interval{30};       ///< --interval: time between tick starts.
+  kube::ConfigOptions kube;                ///< --kubeconfig, --context, in-cluster.
   std::string namespace_name = "default";  ///< --namespace; "" with -A (all namespaces).
-  std::filesystem::path output_file = "pod_metrics.csv";     ///< --output-file
+  std::filesystem::path output_file = "pod_metrics.csv";      ///< --output-file
   std::filesystem::path insights_file = "pod_insights.json";  ///< --insights-file
   /// --history: the SQLite history store; nullopt disables it (--no-history).
   std::optional<std::filesystem::path> history_path;
@@ -30,7 +30,7 @@ struct MonitorOptions {
   double alert_threshold = 0.7;  ///< --alert-threshold / ANOMALY_THRESHOLD, in [0, 1].
   HostCaptureOptions host;       ///< --host-root; the host's CPU % is sampled over host.interval.
   std::chrono::milliseconds api_timeout{10000};  ///< Per API request.
-  analysis::RuleOptions rules;                    ///< Thresholds of the rule-based insights.
+  analysis::RuleOptions rules;                   ///< Thresholds of the rule-based insights.
   /// How long a closed finding stays in the insights file.
   std::chrono::seconds keep_closed{24 * 3600};
 };
@@ -38,10 +38,10 @@ struct MonitorOptions {
 /// What one tick did (logged, and used by tests).
 struct TickResult {
   kube::Time timestamp;
-  int pods = 0;            ///< Rows appended to the dataset.
-  int points = 0;          ///< Points recorded in the history store.
-  int alerts = 0;          ///< Series whose anomaly score reached the threshold.
-  int open_findings = 0;   ///< Open findings after this tick.
+  int pods = 0;                     ///< Rows appended to the dataset.
+  int points = 0;                   ///< Points recorded in the history store.
+  int alerts = 0;                   ///< Series whose anomaly score reached the threshold.
+  int open_findings = 0;            ///< Open findings after this tick.
   std::vector<std::string> errors;  ///< Sections that failed this tick ("cluster: ...").
 };
 

@@ -24,7 +24,8 @@ Cell bytes(const std::optional<core::Quantity>& q) {
 }
 
 // usage ÷ whole × 100, from exact milli-values; empty when either side is missing or whole is 0.
-Cell percent(const std::optional<core::Quantity>& usage, const std::optional<core::Quantity>& whole) {
+Cell percent(const std::optional<core::Quantity>& usage,
+             const std::optional<core::Quantity>& whole) {
   if (!usage || !whole || whole->isZero()) return std::nullopt;
   return fmt::format("{:.2f}", 100.0 * static_cast<double>(usage->milliValue()) /
                                    static_cast<double>(whole->milliValue()));

@@ -68,8 +68,7 @@ void addMonitorCommand(CLI::App& app, Action& action) {
   auto* ns = cmd->add_option("-n,--namespace", c->namespace_name, "the namespace to monitor")
                  ->envname("K8S_NAMESPACE")
                  ->capture_default_str();
-  cmd->add_flag("-A,--all-namespaces", c->all_namespaces, "monitor every namespace")
-      ->excludes(ns);
+  cmd->add_flag("-A,--all-namespaces", c->all_namespaces, "monitor every namespace")->excludes(ns);
   cmd->add_option("--interval", c->interval, "time between samples (e.g. 30s, 5m)")
       ->capture_default_str();
   cmd->add_flag("--once", c->once, "take one sample and exit");
@@ -77,10 +76,10 @@ void addMonitorCommand(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->add_option("--insights-file", c->insights_file, "the insights JSON document (replaced)")
       ->capture_default_str();
-  auto* history = cmd->add_option(
-      "--history", c->history,
-      "the SQLite history store (default: $XDG_STATE_HOME/keelson/history.db or "
-      "~/.local/state/keelson/history.db)");
+  auto* history =
+      cmd->add_option("--history", c->history,
+                      "the SQLite history store (default: $XDG_STATE_HOME/keelson/history.db or "
+                      "~/.local/state/keelson/history.db)");
   cmd->add_flag("--no-history", c->no_history, "do not keep a history store")->excludes(history);
   cmd->add_option("--retention", c->retention, "how long the history store keeps points")
       ->capture_default_str();

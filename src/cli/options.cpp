@@ -57,8 +57,8 @@ std::chrono::seconds parseDurationFlag(const std::string& flag, const std::strin
     used = 0;
   }
   const std::string unit = text.substr(used == 0 ? text.size() : used);
-  static const std::map<std::string, long long> kUnits = {
-      {"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}, {"w", 604800}};
+  static const std::map<std::string, long long> kUnits = {{"", 1},     {"s", 1},     {"m", 60},
+                                                          {"h", 3600}, {"d", 86400}, {"w", 604800}};
   const auto it = kUnits.find(unit);
   if (used == 0 || amount <= 0 || it == kUnits.end() || amount > (1LL << 40) / it->second) {
     throw Error(ErrorCode::kBadInput, flag + " " + text +
