@@ -275,7 +275,11 @@ TickResult Monitor::tick() {
       inputs.filesystems = &*host_capture->snapshot.filesystems.value;
     }
     inputs.anomalies = s.alerts;
-    s.tracker.update(analysis::evaluateInsights(inputs, s.options.rules), now);
+    analysis::RuleOptions rules = s.options.rules;
+    if (rules.host_node_name.empty() && host_capture && host_capture->snapshot.system.ok()) {
+      rules.host_node_name = host_capture->snapshot.system.value->hostname;
+    }
+    s.tracker.update(analysis::evaluateInsights(inputs, rules), now);
     s.tracker.forgetClosedBefore(now - s.options.keep_closed);
     s.forgetUnseen();
   }

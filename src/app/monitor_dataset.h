@@ -3,7 +3,7 @@
 //
 // | column | unit / format |
 // |---|---|
-// | timestamp | the tick's time, RFC 3339 UTC |
+// | timestamp | the tick's time, RFC 3339 UTC with milliseconds ("2026-11-21T02:52:20.123Z") |
 // | namespace, pod, node, phase | names; node is empty while unscheduled |
 // | cpu_usage_millicores, memory_usage_bytes | metrics.k8s.io PodMetrics summed over containers
 // (memory is the working set) | | usage_timestamp, usage_window_seconds | the metrics sample's own

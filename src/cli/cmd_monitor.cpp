@@ -29,6 +29,7 @@ struct MonitorCommand {
   double alert_threshold = 0.7;
   std::string host_root = "/";
   double request_timeout_seconds = 10;
+  std::string pending_after = "5m";
 
   int run() const {
     app::MonitorOptions options;
@@ -44,6 +45,7 @@ struct MonitorCommand {
     }
     options.retention = parseDurationFlag("--retention", retention);
     options.alert_threshold = alert_threshold;
+    options.rules.pending_after = parseDurationFlag("--pending-after", pending_after);
     options.host.host_root = host_root;
     options.api_timeout =
         std::chrono::milliseconds(static_cast<int64_t>(request_timeout_seconds * 1000));
@@ -87,6 +89,9 @@ void addMonitorCommand(CLI::App& app, Action& action) {
                   "anomaly score (0-1) at which a series raises an anomaly finding")
       ->envname("ANOMALY_THRESHOLD")
       ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--pending-after", c->pending_after,
+                  "report pods Pending (or unschedulable) for longer than this")
       ->capture_default_str();
   cmd->add_option("--host-root", c->host_root,
                   "where the host's / is mounted (a pod mounts it at /host)")

@@ -64,7 +64,7 @@ const analysis::PodSample& find(const std::vector<analysis::PodSample>& samples,
 TEST(MonitorDataset, RowOfARecordedPodWithMetrics) {
   const auto samples = recordedSamples(true);
   const auto row = rowOf(find(samples, "checkout"), kube::parseTime("2026-11-21T00:11:00Z"));
-  EXPECT_EQ(row.at("timestamp"), "2026-11-21T00:11:00Z");
+  EXPECT_EQ(row.at("timestamp"), "2026-11-21T00:11:00.000Z");
   EXPECT_EQ(row.at("namespace"), "shop");
   EXPECT_EQ(row.at("phase"), "Running");
   // pod_metrics.json: containers at 4215731n and 281339907n (each rounded up to a millicore:
