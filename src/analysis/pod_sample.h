@@ -13,17 +13,12 @@
 #include "analysis/cluster_summary.h"
 #include "kube/event.h"
 #include "kube/pod.h"
+#include "kube/stats_summary.h"
 
 namespace keelson::analysis {
 
-/// A pod's network counters (bytes and errors since the pod's sandbox started), as the kubelet
-/// Summary API reports them (GET /api/v1/nodes/{node}/proxy/stats/summary, pods[].network).
-struct PodNetwork {
-  std::uint64_t rx_bytes = 0;
-  std::uint64_t tx_bytes = 0;
-  std::uint64_t rx_errors = 0;
-  std::uint64_t tx_errors = 0;
-};
+/// A pod's network counters from the kubelet Summary API (kube/stats_summary.h).
+using PodNetwork = kube::NetworkCounters;
 
 /// One pod at one tick.
 struct PodSample {

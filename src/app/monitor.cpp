@@ -13,6 +13,7 @@
 #include "analysis/pod_sample.h"
 #include "app/insights_file.h"
 #include "app/monitor_dataset.h"
+#include "app/monitor_network.h"
 #include "core/error.h"
 #include "detect/anomaly_detector.h"
 #include "detect/csv_dataset.h"
@@ -85,6 +86,8 @@ std::string seriesId(const detect::SeriesKey& key) {
 struct Monitor::State {
   MonitorOptions options;
   std::unique_ptr<kube::Client> client;
+  std::unique_ptr<kube::Client> proxy_client;  // Node proxy: short timeout, no retries.
+  KubeletNetworkSource network;
   detect::CsvDataset dataset;
   std::optional<detect::HistoryStore> history;
   std::map<std::string, detect::AnomalyDetector> detectors;  // By seriesId.
@@ -99,8 +102,13 @@ struct Monitor::State {
   std::vector<analysis::AnomalyAlert> alerts;
   std::set<std::string> seen;  // Series observed this tick.
 
-  State(MonitorOptions o, std::unique_ptr<kube::Client> c, detect::CsvDataset d)
-      : options(std::move(o)), client(std::move(c)), dataset(std::move(d)) {}
+  State(MonitorOptions o, std::unique_ptr<kube::Client> c, std::unique_ptr<kube::Client> proxy,
+        detect::CsvDataset d)
+      : options(std::move(o)),
+        client(std::move(c)),
+        proxy_client(std::move(proxy)),
+        network(*proxy_client),
+        dataset(std::move(d)) {}
 
   detect::AnomalyDetector& detectorFor(const detect::SeriesKey& key, const std::string& id,
                                        bool counter) {
@@ -191,8 +199,14 @@ Monitor::Monitor(MonitorOptions options) {
   kube::TransportOptions transport;
   transport.request_timeout = options.api_timeout;
   auto client = std::make_unique<kube::Client>(config, transport);
+  // A node proxy request that fails is not retried within the tick (the node is skipped for a
+  // while instead), and may not hold the tick up for long.
+  transport.request_timeout = std::min(transport.request_timeout, milliseconds(3000));
+  transport.retry.max_attempts = 1;
+  auto proxy_client = std::make_unique<kube::Client>(config, transport);
   auto dataset = detect::CsvDataset::open(options.output_file, datasetColumns());
-  state_ = std::make_unique<State>(std::move(options), std::move(client), std::move(dataset));
+  state_ = std::make_unique<State>(std::move(options), std::move(client), std::move(proxy_client),
+                                   std::move(dataset));
   State& s = *state_;
   if (s.options.history_path) {
     detect::HistoryOptions history_options;
@@ -236,13 +250,19 @@ TickResult Monitor::tick() {
   std::optional<analysis::ClusterSummary> summary;
   if (cluster) {
     if (!cluster->metrics_error.empty()) {
-      result.errors.push_back("metrics.k8s.io: " + cluster->metrics_error);
+      result.unavailable.push_back("metrics.k8s.io: " + cluster->metrics_error);
     }
     analysis::PodScope scope;
     scope.namespace_name = s.options.namespace_name;
     summary = analysis::summarizeCluster(cluster->state, scope);
+    std::set<std::string> nodes;
+    for (const auto& pod : summary->pods) {
+      if (!pod.node.empty() && pod.phase == "Running") nodes.insert(pod.node);
+    }
+    const auto network = s.network.collect(nodes, result.unavailable);
     analysis::SampleInputs inputs;
     inputs.events = &cluster->events;
+    inputs.network = &network;
     inputs.now = now;
     samples = analysis::samplePods(cluster->state, *summary, s.previous, inputs);
     s.previous = analysis::nextTick(samples, now);
@@ -291,12 +311,19 @@ TickResult Monitor::tick() {
 int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop) {
   Monitor monitor(options);
   int failed_ticks = 0;
+  std::set<std::string> reported;
   std::mutex mutex;
   std::condition_variable_any wake;
   auto next = std::chrono::steady_clock::now();
   while (!stop.stop_requested()) {
     const TickResult r = monitor.tick();
     for (const auto& e : r.errors) spdlog::warn("monitor: {}", e);
+    // Unavailable sources are reported when they change, not every tick.
+    std::set<std::string> unavailable(r.unavailable.begin(), r.unavailable.end());
+    for (const auto& u : unavailable) {
+      if (!reported.contains(u)) spdlog::warn("monitor: unavailable, columns left empty: {}", u);
+    }
+    reported = std::move(unavailable);
     failed_ticks += r.errors.empty() ? 0 : 1;
     spdlog::info("monitor: tick at {}: {} pods, {} points, {} alerts, {} open findings",
                  kube::formatTime(r.timestamp), r.pods, r.points, r.alerts, r.open_findings);

@@ -43,6 +43,9 @@ struct TickResult {
   int alerts = 0;                   ///< Series whose anomaly score reached the threshold.
   int open_findings = 0;            ///< Open findings after this tick.
   std::vector<std::string> errors;  ///< Sections that failed this tick ("cluster: ...").
+  /// Optional sources that were unavailable, leaving their columns empty ("metrics.k8s.io: ...",
+  /// "network: node n1: ..."). They do not make the tick degraded.
+  std::vector<std::string> unavailable;
 };
 
 /// The monitor's state across ticks. Not thread-safe: one thread calls tick().

@@ -51,6 +51,8 @@ template <>
 constexpr std::string_view kKindName<NodeMetrics> = "NodeMetrics";
 template <>
 constexpr std::string_view kKindName<PodMetrics> = "PodMetrics";
+template <>
+constexpr std::string_view kKindName<StatsSummary> = "Summary";
 
 od::parser& threadParser() {
   thread_local od::parser parser;
@@ -199,6 +201,7 @@ KEELSON_INSTANTIATE_DECODERS(PersistentVolumeClaim)
 KEELSON_INSTANTIATE_DECODERS(StorageClass)
 KEELSON_INSTANTIATE_DECODERS(NodeMetrics)
 KEELSON_INSTANTIATE_DECODERS(PodMetrics)
+KEELSON_INSTANTIATE_DECODERS(StatsSummary)
 
 #undef KEELSON_INSTANTIATE_DECODERS
 

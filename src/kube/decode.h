@@ -43,6 +43,7 @@ struct PersistentVolumeClaim;
 struct StorageClass;
 struct NodeMetrics;
 struct PodMetrics;
+struct StatsSummary;
 
 /// The typed views decodeObject / decodeList produce.
 template <class T>
@@ -51,7 +52,7 @@ concept Decodable = std::same_as<T, Pod> || std::same_as<T, Node> || std::same_a
     std::same_as<T, StatefulSet> || std::same_as<T, DaemonSet> || std::same_as<T, Job> ||
     std::same_as<T, PodDisruptionBudget> || std::same_as<T, PersistentVolume> ||
     std::same_as<T, PersistentVolumeClaim> || std::same_as<T, StorageClass> ||
-    std::same_as<T, NodeMetrics> || std::same_as<T, PodMetrics>;
+    std::same_as<T, NodeMetrics> || std::same_as<T, PodMetrics> || std::same_as<T, StatsSummary>;
 
 /// Bytes simdjson may read past the end of a document (SIMDJSON_PADDING). Their content does
 /// not matter; they only have to be readable.

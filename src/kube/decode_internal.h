@@ -20,6 +20,7 @@
 
 #include "kube/event.h"
 #include "kube/metrics.h"
+#include "kube/stats_summary.h"
 #include "kube/node.h"
 #include "kube/objects.h"
 #include "kube/pod.h"
@@ -167,5 +168,6 @@ void decode(od::value value, PersistentVolumeClaim& out);
 void decode(od::value value, StorageClass& out);
 void decode(od::value value, NodeMetrics& out);
 void decode(od::value value, PodMetrics& out);
+void decode(od::value value, StatsSummary& out);
 
 }  // namespace keelson::kube::detail

@@ -16,6 +16,7 @@
 #include "kube/metrics.h"
 #include "kube/node.h"
 #include "kube/pod.h"
+#include "kube/stats_summary.h"
 #include "kube/storage.h"
 #include "kube/workloads.h"
 
@@ -821,6 +822,30 @@ TEST(Objects, IntOrStringScaling) {
   EXPECT_EQ((IntOrString{true, 0, "100%"}).scaledValue(7, false), 7);
   EXPECT_THROW((IntOrString{true, 0, "25"}).scaledValue(10, true), Error);
   EXPECT_THROW((IntOrString{true, 0, "x%"}).scaledValue(10, true), Error);
+}
+
+}  // namespace
+}  // namespace keelson::kube
+
+namespace keelson::kube {
+namespace {
+
+TEST(DecodeStatsSummary, PodNetworkCountersAndPodsWithout) {
+  std::ifstream in(std::string(KEELSON_TEST_DATA) + "/kube/api/stats_summary.json");
+  const std::string json{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const auto summary = decodeObject<StatsSummary>(json);
+  EXPECT_EQ(summary.node_name, "worker-1");
+  ASSERT_EQ(summary.pods.size(), 2U);
+  EXPECT_EQ(summary.pods[0].namespace_name, "shop");
+  EXPECT_EQ(summary.pods[0].name, "web-0");
+  ASSERT_TRUE(summary.pods[0].network.has_value());
+  EXPECT_EQ(summary.pods[0].network->rx_bytes, 104857600U);
+  EXPECT_EQ(summary.pods[0].network->tx_bytes, 52428800U);
+  EXPECT_EQ(summary.pods[0].network->rx_errors, 2U);
+  EXPECT_EQ(summary.pods[0].network->tx_errors, 1U);
+  EXPECT_FALSE(summary.pods[1].network.has_value());
+  EXPECT_THROW(decodeObject<StatsSummary>(R"({"pods":[{"network":{"rxBytes":-1}}]})"), Error);
+  EXPECT_THROW(decodeObject<StatsSummary>(R"({"pods":[)"), Error);
 }
 
 }  // namespace
