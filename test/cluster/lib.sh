@@ -35,6 +35,31 @@ cluster_bin_dir() {
     printf '%s/test-cluster/%s/bin' "${KEELSON_CACHE}" "$(version_key)"
 }
 
+# metrics-server has its own cache key and directory, so adding or bumping it
+# never invalidates the (expensive) control-plane binaries above.
+METRICS_SERVER_RECIPE=1
+metrics_server_version_key() {
+    local h
+    h="$(
+        cd "${CLUSTER_SCRIPTS_DIR}/gomod" &&
+            {
+                echo "recipe=${METRICS_SERVER_RECIPE}"
+                cat metrics-server/go.mod metrics-server/go.sum
+            } | sha256sum | cut -c1-12
+    )"
+    printf 'metrics-server-%s_%s' "${METRICS_SERVER_VERSION}" "${h}"
+}
+
+metrics_server_bin_dir() {
+    printf '%s/test-cluster/%s/bin' "${KEELSON_CACHE}" "$(metrics_server_version_key)"
+}
+
+metrics_server_cached() {
+    local dir
+    dir="$(metrics_server_bin_dir)"
+    [[ -f "${dir}/.complete" && -x "${dir}/metrics-server" ]]
+}
+
 # True when every binary exists in the cache (a marker is written last).
 binaries_cached() {
     local dir

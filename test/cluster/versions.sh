@@ -7,3 +7,4 @@
 K8S_VERSION=v1.36.3     # k8s.io/kubernetes: kube-apiserver, -controller-manager, -scheduler, kubectl
 ETCD_VERSION=v3.6.16    # go.etcd.io/etcd/server/v3 (etcd main is etcdmain.Main)
 KWOK_VERSION=v0.8.0     # sigs.k8s.io/kwok/cmd/kwok
+METRICS_SERVER_VERSION=v0.9.0   # sigs.k8s.io/metrics-server/cmd/metrics-server (serves metrics.k8s.io)
