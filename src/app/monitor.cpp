@@ -87,7 +87,7 @@ struct Monitor::State {
   MonitorOptions options;
   std::unique_ptr<kube::Client> client;
   std::unique_ptr<kube::Client> proxy_client;  // Node proxy: short timeout, no retries.
-  KubeletNetworkSource network;
+  std::unique_ptr<NetworkSource> network;
   detect::CsvDataset dataset;
   std::optional<detect::HistoryStore> history;
   std::map<std::string, detect::AnomalyDetector> detectors;  // By seriesId.
@@ -107,8 +107,14 @@ struct Monitor::State {
       : options(std::move(o)),
         client(std::move(c)),
         proxy_client(std::move(proxy)),
-        network(*proxy_client),
-        dataset(std::move(d)) {}
+        dataset(std::move(d)) {
+    if (options.prometheus_url.empty()) {
+      network = std::make_unique<KubeletNetworkSource>(*proxy_client);
+    } else {
+      network = std::make_unique<PrometheusNetworkSource>(options.prometheus_url,
+                                                          options.api_timeout);
+    }
+  }
 
   detect::AnomalyDetector& detectorFor(const detect::SeriesKey& key, const std::string& id,
                                        bool counter) {
@@ -255,11 +261,12 @@ TickResult Monitor::tick() {
     analysis::PodScope scope;
     scope.namespace_name = s.options.namespace_name;
     summary = analysis::summarizeCluster(cluster->state, scope);
-    std::set<std::string> nodes;
+    NetworkScope network_scope;
+    network_scope.namespace_name = s.options.namespace_name;
     for (const auto& pod : summary->pods) {
-      if (!pod.node.empty() && pod.phase == "Running") nodes.insert(pod.node);
+      if (!pod.node.empty() && pod.phase == "Running") network_scope.nodes.insert(pod.node);
     }
-    const auto network = s.network.collect(nodes, result.unavailable);
+    const auto network = s.network->collect(network_scope, result.unavailable);
     analysis::SampleInputs inputs;
     inputs.events = &cluster->events;
     inputs.network = &network;

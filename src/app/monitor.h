@@ -30,6 +30,9 @@ struct MonitorOptions {
   double alert_threshold = 0.7;  ///< --alert-threshold / ANOMALY_THRESHOLD, in [0, 1].
   HostCaptureOptions host;       ///< --host-root; the host's CPU % is sampled over host.interval.
   std::chrono::milliseconds api_timeout{10000};  ///< Per API request.
+  /// --prometheus-url: network counters from this Prometheus server instead of the kubelet
+  /// Summary API; "" uses the kubelet.
+  std::string prometheus_url;
   analysis::RuleOptions rules;                   ///< Thresholds of the rule-based insights.
   /// How long a closed finding stays in the insights file.
   std::chrono::seconds keep_closed{24 * 3600};

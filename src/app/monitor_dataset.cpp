@@ -46,14 +46,6 @@ Cell number(const std::optional<T>& value) {
   return std::to_string(*value);
 }
 
-// RFC 3339 UTC with milliseconds: ticks closer than a second apart stay distinct.
-std::string tickTime(kube::Time tick) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(tick.time_since_epoch());
-  const std::string seconds =
-      kube::formatTime(kube::Time(std::chrono::duration_cast<std::chrono::seconds>(ms)));
-  return fmt::format("{}.{:03d}Z", seconds.substr(0, seconds.size() - 1), ms.count() % 1000);
-}
-
 }  // namespace
 
 const std::vector<std::string>& datasetColumns() {
@@ -118,7 +110,7 @@ std::vector<Cell> datasetRow(const analysis::PodSample& pod, kube::Time tick) {
     tx_errors = pod.network->tx_errors;
   }
   return {
-      tickTime(tick),
+      kube::formatTimeMillis(tick),  // ticks closer than a second apart stay distinct
       s.namespace_name,
       s.name,
       s.node,

@@ -1,7 +1,12 @@
 #pragma once
-// Pod network counters for `keelson monitor` from the kubelet Summary API, read through the API
-// server's node proxy (GET /api/v1/nodes/{node}/proxy/stats/summary; RBAC: get nodes/proxy).
+// Pod network counters for `keelson monitor`. Two sources, each optional:
+// - the kubelet Summary API, read through the API server's node proxy
+//   (GET /api/v1/nodes/{node}/proxy/stats/summary; RBAC: get nodes/proxy);
+// - a Prometheus server that scrapes cAdvisor (--prometheus-url): the instant vectors
+//   sum by (namespace, pod) (container_network_{receive,transmit}_{bytes,errors}_total).
+// Pods the source has nothing for get no counters; their columns stay empty.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
@@ -13,23 +18,55 @@
 
 namespace keelson::app {
 
-/// Reads each node's Summary once per tick. A node whose Summary cannot be read (RBAC forbids
-/// nodes/proxy, the kubelet is unreachable, or it is not a real kubelet) is skipped for the next
-/// `skip_ticks` ticks, so one slow node does not delay every tick. Not thread-safe.
-class KubeletNetworkSource {
- public:
-  /// `client` must outlive this object; requests use its transport (retries and timeouts).
-  explicit KubeletNetworkSource(const kube::Client& client, int skip_ticks = 10);
+/// Which pods a tick wants counters for.
+struct NetworkScope {
+  std::set<std::string> nodes;  ///< Nodes running pods in scope.
+  std::string namespace_name;   ///< "" for every namespace.
+};
 
-  /// Counters by "namespace/name" for the pods on `nodes`. Failures are appended to `errors`
-  /// ("network: node n1: ...") and leave those pods without counters.
-  std::map<std::string, kube::NetworkCounters> collect(const std::set<std::string>& nodes,
-                                                       std::vector<std::string>& errors);
+/// A source of pod network counters, asked once per tick. Not thread-safe.
+class NetworkSource {
+ public:
+  virtual ~NetworkSource() = default;
+  /// Counters by "namespace/name". Failures are appended to `unavailable` ("network: ...") and
+  /// leave the affected pods without counters; never throws Error.
+  virtual std::map<std::string, kube::NetworkCounters> collect(
+      const NetworkScope& scope, std::vector<std::string>& unavailable) = 0;
+};
+
+/// The kubelet Summary API of each node in scope. A node whose Summary cannot be read (RBAC
+/// forbids nodes/proxy, the kubelet is unreachable, or it is not a real kubelet) is skipped for
+/// the next `skip_ticks` ticks, so one bad node does not slow every tick.
+class KubeletNetworkSource : public NetworkSource {
+ public:
+  /// `client` must outlive this object; requests use its transport (timeouts, retries).
+  explicit KubeletNetworkSource(const kube::Client& client, int skip_ticks = 10);
+  std::map<std::string, kube::NetworkCounters> collect(
+      const NetworkScope& scope, std::vector<std::string>& unavailable) override;
 
  private:
   const kube::Client& client_;
   int skip_ticks_;
   std::map<std::string, int> skipping_;  ///< Node → ticks left to skip.
 };
+
+/// A Prometheus server's HTTP API (GET /api/v1/query). A pod gets counters only when all four
+/// series exist for it.
+class PrometheusNetworkSource : public NetworkSource {
+ public:
+  /// `url` is the server's base URL ("http://prometheus:9090"); TLS is verified for https.
+  PrometheusNetworkSource(std::string url, std::chrono::milliseconds timeout);
+  ~PrometheusNetworkSource() override;
+  std::map<std::string, kube::NetworkCounters> collect(
+      const NetworkScope& scope, std::vector<std::string>& unavailable) override;
+
+ private:
+  std::unique_ptr<kube::Client> client_;  ///< The same libcurl transport, without credentials.
+};
+
+/// Parses the body of a Prometheus instant query (resultType "vector") whose series carry
+/// "namespace" and "pod" labels: "namespace/pod" → value. Throws Error(kBadInput) when the body
+/// is not a successful vector result.
+std::map<std::string, double> parsePrometheusVector(std::string_view body);
 
 }  // namespace keelson::app

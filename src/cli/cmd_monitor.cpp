@@ -14,6 +14,11 @@
 namespace keelson::cli {
 namespace {
 
+// Whole seconds, rounded up so that "500ms" is not 0.
+std::chrono::seconds seconds(std::chrono::milliseconds d) {
+  return std::chrono::ceil<std::chrono::seconds>(d);
+}
+
 struct MonitorCommand {
   std::string kubeconfig;
   std::string context;
@@ -30,22 +35,24 @@ struct MonitorCommand {
   std::string host_root = "/";
   double request_timeout_seconds = 10;
   std::string pending_after = "5m";
+  std::string prometheus_url;
 
   int run() const {
     app::MonitorOptions options;
     options.kube.kubeconfig_path = kubeconfig;
     options.kube.context = context;
     options.namespace_name = all_namespaces ? "" : namespace_name;
-    options.interval = parseDurationFlag("--interval", interval);
+    options.interval = seconds(parseDurationFlag("--interval", interval));
     options.output_file = output_file;
     options.insights_file = insights_file;
     if (!no_history) {
       options.history_path = history.empty() ? detect::defaultHistoryPath(std::getenv)
                                              : std::filesystem::path(history);
     }
-    options.retention = parseDurationFlag("--retention", retention);
+    options.retention = seconds(parseDurationFlag("--retention", retention));
     options.alert_threshold = alert_threshold;
-    options.rules.pending_after = parseDurationFlag("--pending-after", pending_after);
+    options.prometheus_url = prometheus_url;
+    options.rules.pending_after = seconds(parseDurationFlag("--pending-after", pending_after));
     options.host.host_root = host_root;
     options.api_timeout =
         std::chrono::milliseconds(static_cast<int64_t>(request_timeout_seconds * 1000));
@@ -90,6 +97,10 @@ void addMonitorCommand(CLI::App& app, Action& action) {
       ->envname("ANOMALY_THRESHOLD")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_option("--prometheus-url", c->prometheus_url,
+                  "read pod network counters (cAdvisor's container_network_*) from this "
+                  "Prometheus server instead of the kubelet Summary API")
+      ->envname("PROMETHEUS_URL");
   cmd->add_option("--pending-after", c->pending_after,
                   "report pods Pending (or unschedulable) for longer than this")
       ->capture_default_str();

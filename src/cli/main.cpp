@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
   keelson::cli::Action action;
   keelson::cli::addHostCommand(app, action);
   keelson::cli::addCaptureCommand(app, action);
+  keelson::cli::addDetectCommand(app, action);
+  keelson::cli::addHistoryCommand(app, action);
+  keelson::cli::addMonitorCommand(app, action);
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,6 @@
 #include "cli/options.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -48,24 +49,42 @@ void OutputFlags::write(const nlohmann::json& doc, const std::string& text) cons
   }
 }
 
-std::chrono::seconds parseDurationFlag(const std::string& flag, const std::string& text) {
-  std::size_t used = 0;
-  long long amount = -1;
-  try {
-    amount = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
+std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::string& text) {
+  const auto bad = [&] {
+    return Error(ErrorCode::kBadInput, flag + " \"" + text +
+                                           "\": expected a duration such as 30s, 15m, 1h30m, 7d "
+                                           "or 2w (units ms, s, m, h, d, w)");
+  };
+  static const std::map<std::string, double> kUnitMs = {
+      {"ms", 1}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3}, {"d", 86400e3}, {"w", 604800e3}};
+  double total_ms = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t start = pos;
+    while (pos < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[pos])) != 0 || text[pos] == '.')) {
+      ++pos;
+    }
+    if (pos == start) throw bad();
+    double number = 0;
+    try {
+      number = std::stod(text.substr(start, pos - start));
+    } catch (const std::exception&) {
+      throw bad();
+    }
+    const std::size_t unit_start = pos;
+    while (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos])) != 0) ++pos;
+    const std::string unit = text.substr(unit_start, pos - unit_start);
+    if (unit.empty() && unit_start == text.size() && start == 0) {
+      total_ms = number * 1e3;  // a bare number: seconds
+      break;
+    }
+    const auto it = kUnitMs.find(unit);
+    if (it == kUnitMs.end()) throw bad();
+    total_ms += number * it->second;
   }
-  const std::string unit = text.substr(used == 0 ? text.size() : used);
-  static const std::map<std::string, long long> kUnits = {{"", 1},     {"s", 1},     {"m", 60},
-                                                          {"h", 3600}, {"d", 86400}, {"w", 604800}};
-  const auto it = kUnits.find(unit);
-  if (used == 0 || amount <= 0 || it == kUnits.end() || amount > (1LL << 40) / it->second) {
-    throw Error(ErrorCode::kBadInput, flag + " " + text +
-                                          ": expected a positive duration such as 30s, 15m, "
-                                          "1h, 7d or 2w");
-  }
-  return std::chrono::seconds(amount * it->second);
+  if (!(total_ms > 0) || total_ms > 1e15) throw bad();
+  return std::chrono::milliseconds(static_cast<std::int64_t>(total_ms));
 }
 
 }  // namespace keelson::cli

@@ -31,8 +31,10 @@ struct OutputFlags {
   void write(const nlohmann::json& doc, const std::string& text) const;
 };
 
-/// Parses a duration flag: a number followed by s, m, h, d or w ("30s", "90m", "7d"); a bare
-/// number is seconds. Throws Error(kBadInput) naming `flag` and the expected form.
-std::chrono::seconds parseDurationFlag(const std::string& flag, const std::string& text);
+/// Parses a duration flag: one or more number+unit terms with units ms, s, m, h, d, w ("30s",
+/// "1h30m", "7d", "1.5h"); a bare number is seconds. Throws Error(kBadInput) naming `flag` and
+/// the expected form when the text is malformed, not positive, or absurdly long (over 30,000
+/// years).
+std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::string& text);
 
 }  // namespace keelson::cli

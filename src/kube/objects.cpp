@@ -103,6 +103,18 @@ std::string formatTime(Time time) {
                      clock.hours().count(), clock.minutes().count(), clock.seconds().count());
 }
 
+std::string formatTimeMillis(Time time) {
+  if (!isSet(time)) return "";
+  const auto millis = std::chrono::floor<std::chrono::milliseconds>(time);
+  const auto days = std::chrono::floor<std::chrono::days>(millis);
+  const std::chrono::year_month_day date{days};
+  const std::chrono::hh_mm_ss clock{millis - days};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                     clock.hours().count(), clock.minutes().count(), clock.seconds().count(),
+                     clock.subseconds().count());
+}
+
 std::chrono::nanoseconds parseDuration(std::string_view text) {
   // time.ParseDuration: [-+]?(<decimal><unit>)+ or "0"; units ns us µs μs ms s m h.
   auto bad = [&]() -> std::chrono::nanoseconds {

@@ -34,6 +34,10 @@ Time parseTime(std::string_view text);
 /// metav1.Time; "" for an unset Time.
 std::string formatTime(Time time);
 
+/// Formats `time` as RFC 3339 in UTC with millisecond precision ("2024-01-15T10:30:00.250Z"),
+/// like metav1.MicroTime truncated to milliseconds; "" for an unset Time.
+std::string formatTimeMillis(Time time);
+
 /// Parses a Go time.Duration string as metrics.k8s.io writes `window` ("30s", "20.035s",
 /// "1m0s", "1h2m3.5s", "500ms", "1.5µs", "0s"), to nanoseconds. Throws Error(kBadInput).
 std::chrono::nanoseconds parseDuration(std::string_view text);

@@ -146,12 +146,23 @@ TEST_F(Monitor, OnceWritesOneRowPerPodMatchingTheApiServer) {
   }));
   const bool metrics = metricsServed(cluster_);
   if (metrics) {
-    // Wait until metrics-server has scraped both pods, so the tick has usage to report.
+    // kwok simulates the usage metrics-server scrapes: give "a" a usage of its own and wait
+    // until metrics.k8s.io reports it (and "b" at all).
+    const auto set = run({KEELSON_SOURCE_DIR "/test/cluster/set-usage", ns_, "a", "--cpu", "250m",
+                          "--memory", "200Mi"});
+    ASSERT_EQ(set.exit_code, 0) << set.err;
     ASSERT_TRUE(eventually(
-        [&] { return metricsUsage(cluster_, ns_, "a") && metricsUsage(cluster_, ns_, "b"); },
+        [&] {
+          const auto a = metricsUsage(cluster_, ns_, "a");
+          return a && a->second == 200 * 1024 * 1024 && metricsUsage(cluster_, ns_, "b");
+        },
         seconds(120)));
   }
 
+  // metrics-server publishes a new sample every resolution; read it before and after the tick,
+  // so the tick's values must equal one of the two.
+  std::map<std::string, std::optional<std::pair<int64_t, int64_t>>> before;
+  for (const auto* name : {"a", "b", "pending"}) before[name] = metricsUsage(cluster_, ns_, name);
   const auto result = runKeelson(monitorArgs({"--once"}));
   EXPECT_EQ(result.exit_code, 0) << result.err;
   const CsvFile csv = readCsv((dir_ / "pod_metrics.csv").string());
@@ -186,13 +197,23 @@ TEST_F(Monitor, OnceWritesOneRowPerPodMatchingTheApiServer) {
     EXPECT_EQ(row.at("ready_containers"), std::to_string(ready));
     EXPECT_EQ(row.at("total_containers"), "1");
 
-    // Usage: what metrics.k8s.io says for the pod now (metrics-server's resolution is seconds
-    // and kwok's simulated usage is constant, so the tick and now agree), or empty without it.
-    const auto usage = metricsUsage(cluster_, ns_, row.at("pod"));
-    if (usage) {
-      EXPECT_EQ(row.at("cpu_usage_millicores"), std::to_string(usage->first)) << row.at("pod");
-      EXPECT_EQ(row.at("memory_usage_bytes"), std::to_string(usage->second)) << row.at("pod");
+    // Usage: what metrics.k8s.io said for the pod around the tick, or empty without it.
+    const auto after = metricsUsage(cluster_, ns_, row.at("pod"));
+    const auto& usage = before.at(row.at("pod"));
+    if (usage || after) {
+      const auto matches = [&](const std::optional<std::pair<int64_t, int64_t>>& u) {
+        return u && row.at("cpu_usage_millicores") == std::to_string(u->first) &&
+               row.at("memory_usage_bytes") == std::to_string(u->second);
+      };
+      EXPECT_TRUE(matches(usage) || matches(after))
+          << row.at("pod") << ": row cpu " << row.at("cpu_usage_millicores") << " memory "
+          << row.at("memory_usage_bytes");
       EXPECT_FALSE(row.at("usage_timestamp").empty());
+      if (row.at("pod") == "a") {
+        EXPECT_EQ(row.at("memory_usage_bytes"), std::to_string(200 * 1024 * 1024));
+        EXPECT_NEAR(std::stod(row.at("memory_percent_of_limit")), 100.0 * 200 / 256, 0.01);
+        EXPECT_NEAR(std::stod(row.at("cpu_usage_millicores")), 250, 1);
+      }
     } else {
       EXPECT_EQ(row.at("cpu_usage_millicores"), "") << row.at("pod");
       EXPECT_EQ(row.at("memory_usage_bytes"), "") << row.at("pod");

@@ -1,0 +1,345 @@
+#include "detect/history_store.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <system_error>
+
+#include "core/error.h"
+#include "detect/sqlite.h"
+
+namespace keelson::detect {
+namespace {
+
+// Orphaned series (no points, no detector state) are swept at most this often.
+constexpr std::int64_t kSweepIntervalMs = std::int64_t{3600} * 1000;
+
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE series (
+  id INTEGER PRIMARY KEY,
+  subject_kind TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  UNIQUE (subject_kind, namespace, name, metric)
+);
+CREATE TABLE points (
+  series_id INTEGER NOT NULL REFERENCES series(id),
+  ts_ms INTEGER NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (series_id, ts_ms)
+) WITHOUT ROWID;
+CREATE INDEX points_by_ts ON points(ts_ms);
+CREATE TABLE detector_state (
+  series_id INTEGER PRIMARY KEY REFERENCES series(id),
+  state BLOB NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX detector_state_by_updated ON detector_state(updated_ms);
+CREATE TABLE ticks (
+  ts_ms INTEGER PRIMARY KEY,
+  points INTEGER NOT NULL
+);
+)sql";
+
+std::string label(const std::filesystem::path& path) { return "history " + path.string(); }
+
+[[noreturn]] void notKeelson(const std::filesystem::path& path, std::string_view why) {
+  throw Error(ErrorCode::kBadInput,
+              fmt::format("history {}: not a keelson history database ({})", path.string(), why));
+}
+
+void checkVersion(const std::filesystem::path& path, std::int64_t version) {
+  if (version > HistoryStore::kSchemaVersion) {
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("history {}: written by a newer keelson (schema version {}, this one "
+                            "knows up to {})",
+                            path.string(), version, HistoryStore::kSchemaVersion));
+  }
+}
+
+SeriesKey readKey(const sqlite::Statement& stmt, int first_column) {
+  return SeriesKey{stmt.columnText(first_column), stmt.columnText(first_column + 1),
+                   stmt.columnText(first_column + 2), stmt.columnText(first_column + 3)};
+}
+
+std::int64_t toMs(std::chrono::seconds retention) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max() / 1000;
+  return retention.count() >= kMax ? std::numeric_limits<std::int64_t>::max()
+                                   : retention.count() * 1000;
+}
+
+}  // namespace
+
+struct HistoryStore::Impl {
+  Impl(std::filesystem::path p, HistoryOptions o, bool ro, sqlite::Database d)
+      : path(std::move(p)), options(o), read_only(ro), db(std::move(d)) {}
+
+  std::filesystem::path path;
+  HistoryOptions options;
+  bool read_only;
+  std::mutex mutex;
+  sqlite::Database db;  // declared before the statements: destroyed after them
+  std::optional<sqlite::Statement> find_series;
+  std::optional<sqlite::Statement> insert_series;
+  std::optional<sqlite::Statement> insert_point;
+  std::optional<sqlite::Statement> upsert_state;
+  std::optional<sqlite::Statement> insert_tick;
+  std::optional<sqlite::Statement> prune_points;
+  std::optional<sqlite::Statement> prune_states;
+  std::optional<sqlite::Statement> prune_ticks;
+  std::optional<std::int64_t> last_sweep_ms;
+
+  void prepareWrites() {
+    find_series = db.prepare(
+        "SELECT id FROM series WHERE subject_kind = ?1 AND namespace = ?2 AND name = ?3 AND "
+        "metric = ?4");
+    insert_series = db.prepare(
+        "INSERT INTO series (subject_kind, namespace, name, metric) VALUES (?1, ?2, ?3, ?4)");
+    insert_point =
+        db.prepare("INSERT OR REPLACE INTO points (series_id, ts_ms, value) VALUES (?1, ?2, ?3)");
+    upsert_state = db.prepare(
+        "INSERT INTO detector_state (series_id, state, updated_ms) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (series_id) DO UPDATE SET state = excluded.state, "
+        "updated_ms = excluded.updated_ms");
+    insert_tick = db.prepare("INSERT OR REPLACE INTO ticks (ts_ms, points) VALUES (?1, ?2)");
+    prune_points = db.prepare("DELETE FROM points WHERE ts_ms < ?1");
+    prune_states = db.prepare("DELETE FROM detector_state WHERE updated_ms < ?1");
+    prune_ticks = db.prepare("DELETE FROM ticks WHERE ts_ms < ?1");
+  }
+
+  std::int64_t seriesId(const SeriesKey& key) {
+    find_series->bind(1, key.subject_kind)
+        .bind(2, key.namespace_name)
+        .bind(3, key.name)
+        .bind(4, key.metric);
+    if (find_series->step()) {
+      const std::int64_t id = find_series->columnInt(0);
+      find_series->reset();
+      return id;
+    }
+    find_series->reset();
+    insert_series->bind(1, key.subject_kind)
+        .bind(2, key.namespace_name)
+        .bind(3, key.name)
+        .bind(4, key.metric)
+        .run();
+    return sqlite3_last_insert_rowid(db.handle());
+  }
+
+  // Deletes what fell out of the retention window; returns how many points and states went.
+  std::int64_t prune(std::int64_t cutoff_ms) {
+    prune_points->bind(1, cutoff_ms).run();
+    std::int64_t removed = sqlite3_changes64(db.handle());
+    prune_states->bind(1, cutoff_ms).run();
+    removed += sqlite3_changes64(db.handle());
+    prune_ticks->bind(1, cutoff_ms).run();
+    return removed;
+  }
+
+  void sweepOrphans() {
+    db.exec(
+        "DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM points WHERE series_id = series.id) "
+        "AND NOT EXISTS (SELECT 1 FROM detector_state WHERE series_id = series.id)");
+  }
+};
+
+HistoryStore::HistoryStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HistoryStore::HistoryStore(HistoryStore&&) noexcept = default;
+HistoryStore& HistoryStore::operator=(HistoryStore&&) noexcept = default;
+HistoryStore::~HistoryStore() = default;
+
+HistoryStore HistoryStore::open(const std::filesystem::path& path, HistoryOptions options) {
+  if (const std::filesystem::path dir = path.parent_path(); !dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      throw Error(ErrorCode::kUnavailable, fmt::format("history {}: cannot create directory {}: {}",
+                                                       path.string(), dir.string(), ec.message()));
+    }
+  }
+  sqlite::Database db =
+      sqlite::Database::open(path, sqlite::OpenMode::kReadWriteCreate, label(path));
+  db.setBusyTimeout(static_cast<int>(options.busy_timeout.count()));
+  // The first read of the file: a file that is not SQLite fails here with kBadInput.
+  checkVersion(path, db.queryInt("PRAGMA user_version"));
+  const std::optional<std::string> mode = db.queryText("PRAGMA journal_mode = WAL");
+  if (mode != "wal") {
+    // WAL needs shared memory (mmap of the -shm file); without it readers block the writer.
+    spdlog::warn("history {}: cannot use WAL mode (journal_mode is {}); readers may block writes",
+                 path.string(), mode.value_or("?"));
+  }
+  db.exec("PRAGMA synchronous = FULL");
+  {
+    sqlite::Transaction tx(db);  // two keelsons creating the schema at once: one waits
+    const std::int64_t version = db.queryInt("PRAGMA user_version");
+    checkVersion(path, version);
+    if (version == 0) {
+      if (db.queryInt("SELECT count(*) FROM sqlite_schema") > 0) {
+        notKeelson(path, "it has tables but no keelson schema version");
+      }
+      db.exec(kSchemaV1);
+      db.exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
+    }
+    tx.commit();
+  }
+  auto impl = std::make_unique<Impl>(path, options, false, std::move(db));
+  impl->prepareWrites();
+  return HistoryStore(std::move(impl));
+}
+
+HistoryStore HistoryStore::openReadOnly(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("history database {} does not exist (`keelson monitor` creates it; "
+                            "choose another with --history)",
+                            path.string()));
+  }
+  sqlite::Database db = sqlite::Database::open(path, sqlite::OpenMode::kReadOnly, label(path));
+  db.setBusyTimeout(static_cast<int>(HistoryOptions{}.busy_timeout.count()));
+  const std::int64_t version = db.queryInt("PRAGMA user_version");
+  checkVersion(path, version);
+  if (version == 0) notKeelson(path, "no keelson schema version");
+  return HistoryStore(std::make_unique<Impl>(path, HistoryOptions{}, true, std::move(db)));
+}
+
+void HistoryStore::appendTick(const std::vector<Point>& points,
+                              const std::vector<std::pair<SeriesKey, std::string>>& detector_states,
+                              std::int64_t now_ms) {
+  const std::lock_guard lock(impl_->mutex);
+  if (impl_->read_only) {
+    throw Error(ErrorCode::kInternal,
+                fmt::format("history {}: opened read-only; cannot append", impl_->path.string()));
+  }
+  std::int64_t stored = 0;
+  std::int64_t removed = 0;
+  {
+    sqlite::Transaction tx(impl_->db);
+    for (const Point& point : points) {
+      if (std::isnan(point.value)) continue;  // SQLite would store NULL
+      impl_->insert_point->bind(1, impl_->seriesId(point.key))
+          .bind(2, point.timestamp_ms)
+          .bind(3, point.value)
+          .run();
+      ++stored;
+    }
+    for (const auto& [key, state] : detector_states) {
+      impl_->upsert_state->bind(1, impl_->seriesId(key)).bindBlob(2, state).bind(3, now_ms).run();
+    }
+    impl_->insert_tick->bind(1, now_ms).bind(2, stored).run();
+    const std::int64_t retention_ms = toMs(impl_->options.retention);
+    if (retention_ms > 0) {
+      const std::int64_t cutoff_ms =
+          now_ms < std::numeric_limits<std::int64_t>::min() + retention_ms
+              ? std::numeric_limits<std::int64_t>::min()
+              : now_ms - retention_ms;
+      removed = impl_->prune(cutoff_ms);
+      if (removed > 0 &&
+          (!impl_->last_sweep_ms || now_ms - *impl_->last_sweep_ms >= kSweepIntervalMs)) {
+        impl_->sweepOrphans();
+        impl_->last_sweep_ms = now_ms;
+      }
+    }
+    tx.commit();
+  }
+  if (removed > 0) {
+    spdlog::debug("history {}: retention removed {} points and detector states",
+                  impl_->path.string(), removed);
+  }
+}
+
+std::optional<std::string> HistoryStore::loadDetectorState(const SeriesKey& key) const {
+  const std::lock_guard lock(impl_->mutex);
+  sqlite::Statement stmt = impl_->db.prepare(
+      "SELECT d.state FROM detector_state d JOIN series s ON s.id = d.series_id "
+      "WHERE s.subject_kind = ?1 AND s.namespace = ?2 AND s.name = ?3 AND s.metric = ?4");
+  stmt.bind(1, key.subject_kind).bind(2, key.namespace_name).bind(3, key.name).bind(4, key.metric);
+  if (!stmt.step()) return std::nullopt;
+  return stmt.columnBlob(0);
+}
+
+std::vector<std::pair<SeriesKey, std::string>> HistoryStore::loadDetectorStates() const {
+  const std::lock_guard lock(impl_->mutex);
+  sqlite::Statement stmt = impl_->db.prepare(
+      "SELECT s.subject_kind, s.namespace, s.name, s.metric, d.state FROM detector_state d "
+      "JOIN series s ON s.id = d.series_id ORDER BY 1, 2, 3, 4");
+  std::vector<std::pair<SeriesKey, std::string>> states;
+  while (stmt.step()) states.emplace_back(readKey(stmt, 0), stmt.columnBlob(4));
+  return states;
+}
+
+std::vector<HistoryStore::SeriesPoints> HistoryStore::query(const SeriesQuery& q) const {
+  const std::lock_guard lock(impl_->mutex);
+  sqlite::Statement stmt = impl_->db.prepare(
+      "SELECT s.subject_kind, s.namespace, s.name, s.metric, p.ts_ms, p.value "
+      "FROM series s JOIN points p ON p.series_id = s.id "
+      "WHERE s.subject_kind = ?1 AND (?2 = '' OR s.namespace = ?2) AND (?3 = '' OR s.name = ?3) "
+      "AND (?4 IS NULL OR s.metric = ?4) AND p.ts_ms BETWEEN ?5 AND ?6 "
+      "ORDER BY s.subject_kind, s.namespace, s.name, s.metric, p.ts_ms");
+  stmt.bind(1, q.subject_kind).bind(2, q.namespace_name).bind(3, q.name);
+  if (q.metric) stmt.bind(4, *q.metric);  // unbound stays NULL
+  stmt.bind(5, q.from_ms).bind(6, q.to_ms);
+  std::vector<SeriesPoints> result;
+  while (stmt.step()) {
+    SeriesKey key = readKey(stmt, 0);
+    if (result.empty() || result.back().key != key) result.push_back({std::move(key), {}});
+    result.back().points.emplace_back(stmt.columnInt(4), stmt.columnDouble(5));
+  }
+  return result;
+}
+
+std::vector<SeriesKey> HistoryStore::listSeries() const {
+  const std::lock_guard lock(impl_->mutex);
+  sqlite::Statement stmt = impl_->db.prepare(
+      "SELECT subject_kind, namespace, name, metric FROM series ORDER BY 1, 2, 3, 4");
+  std::vector<SeriesKey> keys;
+  while (stmt.step()) keys.push_back(readKey(stmt, 0));
+  return keys;
+}
+
+std::vector<HistoryStore::SeriesSummary> HistoryStore::summarizeSeries() const {
+  const std::lock_guard lock(impl_->mutex);
+  // Correlated min/max use the (series_id, ts_ms) primary key: two seeks per series.
+  sqlite::Statement stmt = impl_->db.prepare(
+      "SELECT subject_kind, namespace, name, metric, "
+      "(SELECT min(ts_ms) FROM points WHERE series_id = s.id), "
+      "(SELECT max(ts_ms) FROM points WHERE series_id = s.id) "
+      "FROM series s ORDER BY 1, 2, 3, 4");
+  std::vector<SeriesSummary> summaries;
+  while (stmt.step()) {
+    SeriesSummary summary{readKey(stmt, 0), std::nullopt, std::nullopt};
+    if (!stmt.columnIsNull(4)) summary.first_ms = stmt.columnInt(4);
+    if (!stmt.columnIsNull(5)) summary.last_ms = stmt.columnInt(5);
+    summaries.push_back(std::move(summary));
+  }
+  return summaries;
+}
+
+std::optional<std::int64_t> HistoryStore::lastTickMs() const {
+  const std::lock_guard lock(impl_->mutex);
+  sqlite::Statement stmt = impl_->db.prepare("SELECT max(ts_ms) FROM ticks");
+  if (!stmt.step() || stmt.columnIsNull(0)) return std::nullopt;
+  return stmt.columnInt(0);
+}
+
+const std::filesystem::path& HistoryStore::path() const noexcept { return impl_->path; }
+
+std::filesystem::path defaultHistoryPath(const std::function<const char*(const char*)>& getenv) {
+  const std::filesystem::path suffix = std::filesystem::path("keelson") / "history.db";
+  if (const char* state = getenv("XDG_STATE_HOME"); state != nullptr && state[0] == '/') {
+    return std::filesystem::path(state) / suffix;
+  }  // the XDG spec says to ignore a relative XDG_STATE_HOME
+  if (const char* home = getenv("HOME"); home != nullptr && home[0] != '\0') {
+    return std::filesystem::path(home) / ".local" / "state" / suffix;
+  }
+  throw Error(ErrorCode::kBadInput,
+              "cannot choose a default history database: neither XDG_STATE_HOME nor HOME is set "
+              "(pass --history PATH)");
+}
+
+}  // namespace keelson::detect

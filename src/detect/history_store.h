@@ -1,0 +1,148 @@
+#pragma once
+
+// The history store: an embedded SQLite database (--history) holding the series `keelson
+// monitor` collects, for `keelson history` to query, and the anomaly detectors' state (opaque
+// blobs per series) so that detection survives restarts.
+//
+// The database runs in WAL mode with synchronous=FULL: each tick is one transaction, so a crash
+// (SIGKILL, power loss) loses at most the tick in flight, and readers (other connections, other
+// processes such as `keelson history`) read a consistent snapshot while `monitor` writes.
+//
+// Schema (version 1, in PRAGMA user_version):
+//   series(id INTEGER PRIMARY KEY, subject_kind TEXT, namespace TEXT, name TEXT, metric TEXT,
+//          UNIQUE(subject_kind, namespace, name, metric))
+//   points(series_id, ts_ms, value REAL, PRIMARY KEY(series_id, ts_ms)) WITHOUT ROWID,
+//          index points_by_ts(ts_ms) for retention
+//   detector_state(series_id PRIMARY KEY, state BLOB, updated_ms)
+//   ticks(ts_ms PRIMARY KEY, points)  -- one row per appendTick
+// Timestamps are Unix epoch milliseconds (UTC).
+
+#include <chrono>
+#include <compare>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace keelson::detect {
+
+/// What a series measures: one metric of one subject.
+struct SeriesKey {
+  std::string subject_kind;    ///< "pod", "node" or "host".
+  std::string namespace_name;  ///< The pod's namespace; "" for nodes and the host.
+  std::string name;            ///< The pod's, node's or host's name.
+  std::string metric;          ///< e.g. "cpu_millicores", "memory_bytes".
+
+  /// Field-by-field comparison (ordered kind, namespace, name, metric).
+  friend auto operator<=>(const SeriesKey&, const SeriesKey&) = default;
+  friend bool operator==(const SeriesKey&, const SeriesKey&) = default;
+};
+
+/// One sample of a series.
+struct Point {
+  SeriesKey key;
+  std::int64_t timestamp_ms = 0;  ///< When it was measured, Unix epoch milliseconds.
+  double value = 0;               ///< In the unit the metric's name says. NaN is not stored.
+};
+
+/// Options of a writable HistoryStore.
+struct HistoryOptions {
+  /// Points (and detector states not updated) older than this, relative to the `now_ms` of
+  /// each appendTick, are deleted. Zero or less keeps everything.
+  std::chrono::seconds retention{7 * 24 * 3600};
+  /// How long a statement waits for another connection's lock before failing with kUnavailable.
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
+/// The history database. Thread-safe: every method takes an internal mutex (one connection per
+/// HistoryStore). Other HistoryStores and processes may read the same file while one writes (WAL
+/// mode); one process should write at a time (a second writer waits up to busy_timeout per
+/// tick). Move-only. Errors are keelson::Error whose message names the file: kNotFound (no
+/// database at the path, openReadOnly), kBadInput (not a keelson history database, corrupt, or
+/// written by a newer keelson), kUnavailable (locked past busy_timeout, disk full, I/O error).
+class HistoryStore {
+ public:
+  /// The schema version this build writes and reads (PRAGMA user_version).
+  static constexpr int kSchemaVersion = 1;
+
+  /// Opens `path` for writing, creating its parent directories and the database when absent;
+  /// sets WAL mode, synchronous=FULL and the busy timeout, and creates the schema in a new file.
+  static HistoryStore open(const std::filesystem::path& path, HistoryOptions options = {});
+
+  /// Opens an existing database read-only (for `keelson history`); appendTick then throws.
+  /// Throws Error(kNotFound) naming the path when there is no file.
+  static HistoryStore openReadOnly(const std::filesystem::path& path);
+
+  HistoryStore(HistoryStore&&) noexcept;
+  HistoryStore& operator=(HistoryStore&&) noexcept;
+  ~HistoryStore();
+
+  /// Stores one tick in one transaction: the points (a point with the same series and
+  /// timestamp as a stored one replaces it; NaN values are skipped), the detector states (an
+  /// opaque blob per series, replacing the previous one) and a row in `ticks` for `now_ms`;
+  /// then deletes points and detector states older than the retention relative to `now_ms`.
+  void appendTick(const std::vector<Point>& points,
+                  const std::vector<std::pair<SeriesKey, std::string>>& detector_states,
+                  std::int64_t now_ms);
+
+  /// The detector state last stored for `key`, or nullopt.
+  std::optional<std::string> loadDetectorState(const SeriesKey& key) const;
+
+  /// Every stored detector state (for restoring all detectors at start-up), ordered by key.
+  std::vector<std::pair<SeriesKey, std::string>> loadDetectorStates() const;
+
+  /// Which points query() returns.
+  struct SeriesQuery {
+    std::string subject_kind;           ///< "pod", "node" or "host"; required.
+    std::string namespace_name;         ///< "" matches any namespace.
+    std::string name;                   ///< "" matches any name (e.g. `history --host`).
+    std::optional<std::string> metric;  ///< nullopt: every metric of the subject.
+    std::int64_t from_ms = 0;           ///< Inclusive, Unix epoch milliseconds.
+    std::int64_t to_ms = INT64_MAX;     ///< Inclusive.
+  };
+
+  /// The points of one series, in timestamp order: (timestamp_ms, value).
+  struct SeriesPoints {
+    SeriesKey key;
+    std::vector<std::pair<std::int64_t, double>> points;
+  };
+
+  /// The matching series that have points in [from_ms, to_ms], ordered by key; series without
+  /// points in the range are left out.
+  std::vector<SeriesPoints> query(const SeriesQuery& q) const;
+
+  /// Every series the store knows (with points or a detector state), ordered by key.
+  std::vector<SeriesKey> listSeries() const;
+
+  /// A series with the time span of its stored points (for `keelson history --list`).
+  struct SeriesSummary {
+    SeriesKey key;
+    std::optional<std::int64_t> first_ms;  ///< Oldest point; nullopt when it has none.
+    std::optional<std::int64_t> last_ms;   ///< Newest point.
+  };
+
+  /// listSeries() with each series' first and last point.
+  std::vector<SeriesSummary> summarizeSeries() const;
+
+  /// The now_ms of the last appendTick stored, or nullopt for an empty store.
+  std::optional<std::int64_t> lastTickMs() const;
+
+  /// The database file's path.
+  const std::filesystem::path& path() const noexcept;
+
+ private:
+  struct Impl;
+  explicit HistoryStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The default --history path: $XDG_STATE_HOME/keelson/history.db when XDG_STATE_HOME is set to
+/// an absolute path, else $HOME/.local/state/keelson/history.db. `getenv` is injected (pass
+/// std::getenv). Throws Error(kBadInput) when neither variable is usable.
+std::filesystem::path defaultHistoryPath(const std::function<const char*(const char*)>& getenv);
+
+}  // namespace keelson::detect

@@ -1,0 +1,198 @@
+#include "detect/sqlite.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <climits>
+
+#include "core/error.h"
+
+namespace keelson::detect::sqlite {
+namespace {
+
+ErrorCode codeFor(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return ErrorCode::kUnavailable;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return ErrorCode::kBadInput;
+    default:
+      return ErrorCode::kInternal;
+  }
+}
+
+[[noreturn]] void throwFor(sqlite3* db, int rc, std::string_view label, std::string_view what) {
+  const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  throw Error(codeFor(rc), fmt::format("{}: {}: {} (SQLite code {})", label, what,
+                                       detail != nullptr ? detail : "?", rc));
+}
+
+int checkedSize(std::string_view data) {
+  return data.size() > static_cast<std::size_t>(INT_MAX) ? -1 : static_cast<int>(data.size());
+}
+
+}  // namespace
+
+void Database::Closer::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+
+void Statement::Finalizer::operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
+
+Database Database::open(const std::filesystem::path& path, OpenMode mode, std::string label) {
+  const int flags = (mode == OpenMode::kReadOnly ? SQLITE_OPEN_READONLY
+                                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE;
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Database db(raw, std::move(label));  // closes `raw` even when the open failed
+  if (rc != SQLITE_OK) throwFor(raw, rc, db.label_, "cannot open");
+  sqlite3_extended_result_codes(raw, 1);
+  return db;
+}
+
+void Database::exec(std::string_view sql) {
+  const std::string text(sql);
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    const std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    throw Error(codeFor(rc),
+                fmt::format("{}: {}: {} (SQLite code {})", label_, text.substr(0, 60), detail, rc));
+  }
+}
+
+Statement Database::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), checkedSize(sql),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    fail(rc, fmt::format("cannot prepare \"{}\"", sql.substr(0, 60)));
+  }
+  return {stmt, label_};
+}
+
+std::optional<std::string> Database::queryText(std::string_view sql) {
+  Statement stmt = prepare(sql);
+  if (!stmt.step() || stmt.columnIsNull(0)) return std::nullopt;
+  return stmt.columnText(0);
+}
+
+std::int64_t Database::queryInt(std::string_view sql) {
+  Statement stmt = prepare(sql);
+  return stmt.step() ? stmt.columnInt(0) : 0;
+}
+
+void Database::setBusyTimeout(int milliseconds) {
+  const int rc = sqlite3_busy_timeout(db_.get(), milliseconds);
+  if (rc != SQLITE_OK) fail(rc, "cannot set the busy timeout");
+}
+
+void Database::fail(int rc, std::string_view what) const { throwFor(db_.get(), rc, label_, what); }
+
+void Statement::fail(int rc, std::string_view what) const {
+  throwFor(sqlite3_db_handle(stmt_.get()), rc, label_, what);
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  const int rc = sqlite3_bind_int64(stmt_.get(), index, value);
+  if (rc != SQLITE_OK) fail(rc, "cannot bind an integer");
+  return *this;
+}
+
+Statement& Statement::bind(int index, double value) {
+  const int rc = sqlite3_bind_double(stmt_.get(), index, value);
+  if (rc != SQLITE_OK) fail(rc, "cannot bind a number");
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  // A null data pointer would bind NULL; an empty string must stay an empty string.
+  const int rc = sqlite3_bind_text(stmt_.get(), index, text.empty() ? "" : text.data(),
+                                   checkedSize(text), nullptr);
+  if (rc != SQLITE_OK) fail(rc, "cannot bind text");
+  return *this;
+}
+
+Statement& Statement::bindBlob(int index, std::string_view bytes) {
+  const int rc = sqlite3_bind_blob(stmt_.get(), index, bytes.empty() ? "" : bytes.data(),
+                                   checkedSize(bytes), nullptr);
+  if (rc != SQLITE_OK) fail(rc, "cannot bind a blob");
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  // Read the message before reset() replaces it.
+  const std::string sql = sqlite3_sql(stmt_.get()) != nullptr ? sqlite3_sql(stmt_.get()) : "";
+  try {
+    fail(rc, fmt::format("\"{}\"", sql.substr(0, 60)));
+  } catch (...) {
+    reset();
+    throw;
+  }
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+  reset();
+}
+
+void Statement::reset() noexcept {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+}
+
+std::int64_t Statement::columnInt(int column) const {
+  return sqlite3_column_int64(stmt_.get(), column);
+}
+
+double Statement::columnDouble(int column) const {
+  return sqlite3_column_double(stmt_.get(), column);
+}
+
+std::string Statement::columnText(int column) const {
+  const auto* text = sqlite3_column_text(stmt_.get(), column);
+  const int size = sqlite3_column_bytes(stmt_.get(), column);
+  if (text == nullptr) return {};
+  return {reinterpret_cast<const char*>(text), static_cast<std::size_t>(size)};
+}
+
+std::string Statement::columnBlob(int column) const {
+  const void* data = sqlite3_column_blob(stmt_.get(), column);
+  const int size = sqlite3_column_bytes(stmt_.get(), column);
+  if (data == nullptr) return {};
+  return {static_cast<const char*>(data), static_cast<std::size_t>(size)};
+}
+
+bool Statement::columnIsNull(int column) const {
+  return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
+}
+
+Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (!done_) {
+    // After a failed COMMIT SQLite may already have rolled back; an error here changes nothing.
+    sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace keelson::detect::sqlite

@@ -1,0 +1,139 @@
+#pragma once
+
+// A thin RAII layer over the SQLite C API (Debian's libsqlite3): a connection, prepared
+// statements, and a transaction guard. Errors become keelson::Error with a code that says what
+// the caller can do about them (kUnavailable for busy/full/I/O, kBadInput for a file that is not
+// a database or is corrupt, kNotFound when the file cannot be opened read-only, else kInternal).
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace keelson::detect::sqlite {
+
+/// How Database::open opens the file.
+enum class OpenMode {
+  kReadWriteCreate,  ///< Read-write, creating the file when absent.
+  kReadOnly,         ///< Read-only; the file must exist.
+};
+
+class Statement;
+
+/// One connection (sqlite3*). Not thread-safe by itself (the library is built serialized, but
+/// statement objects are not shared across threads here): guard it with a mutex. Move-only.
+class Database {
+ public:
+  /// Opens `path` (no URI parsing; extended result codes on). `label` prefixes error messages
+  /// (e.g. "history /x/history.db"). Throws Error as the file header comment says.
+  static Database open(const std::filesystem::path& path, OpenMode mode, std::string label);
+
+  Database(Database&&) noexcept = default;
+  Database& operator=(Database&&) noexcept = default;
+  ~Database() = default;
+
+  /// Runs one or more SQL statements that return no rows we need. Throws Error.
+  void exec(std::string_view sql);
+
+  /// Prepares one statement (kept with SQLITE_PREPARE_PERSISTENT: for statements run often).
+  /// Throws Error.
+  Statement prepare(std::string_view sql);
+
+  /// Runs a single-value query (e.g. "PRAGMA journal_mode") and returns its first column as
+  /// text (nullopt when there is no row or it is NULL). Throws Error.
+  std::optional<std::string> queryText(std::string_view sql);
+
+  /// Like queryText, for an integer result (0 when there is no row).
+  std::int64_t queryInt(std::string_view sql);
+
+  /// Sets the busy handler to wait up to `milliseconds` for a lock before SQLITE_BUSY.
+  void setBusyTimeout(int milliseconds);
+
+  /// Throws Error for the result code `rc` of an operation described by `what`.
+  [[noreturn]] void fail(int rc, std::string_view what) const;
+
+  /// The raw handle (for the few calls not wrapped here).
+  sqlite3* handle() const noexcept { return db_.get(); }
+
+  /// The prefix of error messages given to open().
+  const std::string& label() const noexcept { return label_; }
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const noexcept;
+  };
+  Database(sqlite3* db, std::string label) : db_(db), label_(std::move(label)) {}
+
+  std::unique_ptr<sqlite3, Closer> db_;
+  std::string label_;
+};
+
+/// A prepared statement. Bind parameters are 1-based, columns 0-based. Text and blobs are bound
+/// without copying (SQLITE_STATIC): the bound data must outlive the next step() or reset().
+/// Move-only.
+class Statement {
+ public:
+  Statement(Statement&&) noexcept = default;
+  Statement& operator=(Statement&&) noexcept = default;
+  ~Statement() = default;
+
+  /// Binds a parameter. Throws Error.
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, double value);
+  Statement& bind(int index, std::string_view text);
+  Statement& bindBlob(int index, std::string_view bytes);
+
+  /// Advances: true when a row is ready, false when the statement is done. Throws Error (and
+  /// resets the statement).
+  bool step();
+
+  /// Runs a statement that returns no rows, then resets it. Throws Error.
+  void run();
+
+  /// Resets the statement and clears its bindings, ready to be run again.
+  void reset() noexcept;
+
+  /// Columns of the current row.
+  std::int64_t columnInt(int column) const;
+  double columnDouble(int column) const;
+  std::string columnText(int column) const;
+  std::string columnBlob(int column) const;
+  bool columnIsNull(int column) const;
+
+ private:
+  friend class Database;
+  struct Finalizer {
+    void operator()(sqlite3_stmt* stmt) const noexcept;
+  };
+  Statement(sqlite3_stmt* stmt, std::string label) : stmt_(stmt), label_(std::move(label)) {}
+  [[noreturn]] void fail(int rc, std::string_view what) const;
+
+  std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;  // must not outlive its Database
+  std::string label_;
+};
+
+/// A transaction: BEGIN IMMEDIATE on construction (takes the write lock at once, so a busy
+/// database fails here rather than at COMMIT), ROLLBACK on destruction unless commit() ran.
+class Transaction {
+ public:
+  /// Begins. Throws Error.
+  explicit Transaction(Database& db);
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction();
+
+  /// Commits. Throws Error (the destructor then rolls back).
+  void commit();
+
+ private:
+  Database& db_;
+  bool done_ = false;
+};
+
+}  // namespace keelson::detect::sqlite

@@ -1,0 +1,376 @@
+// HistoryStore, checked against a second connection made with the SQLite C API directly.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cmath>
+#include <map>
+#include <thread>
+
+#include "core/error.h"
+#include "detect/history_store.h"
+#include "store_test_util.h"
+
+namespace keelson::detect {
+namespace {
+
+using test::TempDir;
+
+SeriesKey pod(const std::string& ns, const std::string& name, const std::string& metric) {
+  return SeriesKey{"pod", ns, name, metric};
+}
+
+// An independent reader: a raw read-only sqlite3 connection.
+class RawDb {
+ public:
+  explicit RawDb(const std::filesystem::path& path) {
+    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_busy_timeout(db_, 5000);
+  }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+  ~RawDb() { sqlite3_close_v2(db_); }
+
+  std::string text(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db_);
+    std::string value;
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+      value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    return value;
+  }
+  std::int64_t integer(const std::string& sql) { return std::stoll(text(sql)); }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+TEST(HistoryStore, RoundTripAndQueryFilters) {
+  TempDir dir;
+  const auto path = dir / "state" / "keelson" / "history.db";  // parents are created
+  {
+    HistoryStore store = HistoryStore::open(path);
+    for (int tick = 0; tick < 5; ++tick) {
+      const std::int64_t ts = 1'700'000'000'000 + tick * 10'000;
+      store.appendTick({{pod("default", "web-1", "cpu_millicores"), ts, 100.0 + tick},
+                        {pod("default", "web-1", "memory_bytes"), ts, 1e9 + tick},
+                        {pod("default", "web-2", "cpu_millicores"), ts, 0.25 * tick},
+                        {SeriesKey{"node", "", "node-a", "cpu_millicores"}, ts, 1500.0},
+                        {SeriesKey{"host", "", "h1", "load1"}, ts, 0.5}},
+                       {}, ts);
+    }
+  }
+  RawDb raw(path);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM points"), 25);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM series"), 5);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM ticks"), 5);
+
+  HistoryStore store = HistoryStore::openReadOnly(path);
+  HistoryStore::SeriesQuery q;
+  q.subject_kind = "pod";
+  q.namespace_name = "default";
+  q.name = "web-1";
+  auto result = store.query(q);
+  ASSERT_EQ(result.size(), 2U);
+  EXPECT_EQ(result[0].key, pod("default", "web-1", "cpu_millicores"));
+  EXPECT_EQ(result[1].key, pod("default", "web-1", "memory_bytes"));
+  ASSERT_EQ(result[0].points.size(), 5U);
+  EXPECT_EQ(result[0].points[3], (std::pair<std::int64_t, double>{1'700'000'030'000, 103.0}));
+  EXPECT_EQ(result[1].points[4].second, 1e9 + 4);
+
+  // Inclusive bounds and one metric.
+  q.metric = "cpu_millicores";
+  q.from_ms = 1'700'000'010'000;
+  q.to_ms = 1'700'000'030'000;
+  result = store.query(q);
+  ASSERT_EQ(result.size(), 1U);
+  ASSERT_EQ(result[0].points.size(), 3U);
+  EXPECT_EQ(result[0].points.front().first, 1'700'000'010'000);
+  EXPECT_EQ(result[0].points.back().first, 1'700'000'030'000);
+
+  // No such pod, or nothing in range: empty.
+  q.name = "web-3";
+  EXPECT_TRUE(store.query(q).empty());
+  q.name = "web-1";
+  q.from_ms = 0;
+  q.to_ms = 1;
+  EXPECT_TRUE(store.query(q).empty());
+
+  // Empty name matches any (history --host).
+  HistoryStore::SeriesQuery host;
+  host.subject_kind = "host";
+  result = store.query(host);
+  ASSERT_EQ(result.size(), 1U);
+  EXPECT_EQ(result[0].key.name, "h1");
+
+  const std::vector<SeriesKey> expected_keys = {
+      SeriesKey{"host", "", "h1", "load1"}, SeriesKey{"node", "", "node-a", "cpu_millicores"},
+      pod("default", "web-1", "cpu_millicores"), pod("default", "web-1", "memory_bytes"),
+      pod("default", "web-2", "cpu_millicores")};
+  EXPECT_EQ(store.listSeries(), expected_keys);
+  const auto summaries = store.summarizeSeries();
+  ASSERT_EQ(summaries.size(), 5U);
+  EXPECT_EQ(summaries[0].first_ms, 1'700'000'000'000);
+  EXPECT_EQ(summaries[0].last_ms, 1'700'000'040'000);
+  EXPECT_EQ(store.lastTickMs(), 1'700'000'040'000);
+  EXPECT_THROW(store.appendTick({}, {}, 1), Error);
+}
+
+TEST(HistoryStore, SameTimestampReplacesAndNaNIsSkipped) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  HistoryStore store = HistoryStore::open(path);
+  const auto key = pod("ns", "p", "m");
+  store.appendTick({{key, 1000, 1.0}, {pod("ns", "p", "nan"), 1000, std::nan("")}}, {}, 1000);
+  store.appendTick({{key, 1000, 2.0}}, {}, 1001);
+  HistoryStore::SeriesQuery q;
+  q.subject_kind = "pod";
+  q.namespace_name = "ns";
+  q.name = "p";
+  const auto result = store.query(q);
+  ASSERT_EQ(result.size(), 1U);
+  ASSERT_EQ(result[0].points.size(), 1U);
+  EXPECT_EQ(result[0].points[0].second, 2.0);
+  RawDb raw(path);
+  EXPECT_EQ(raw.integer("SELECT points FROM ticks WHERE ts_ms = 1000"), 1);
+}
+
+TEST(HistoryStore, RetentionPrunesPointsStatesAndOrphanSeries) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  HistoryOptions options;
+  options.retention = std::chrono::seconds(10);
+  HistoryStore store = HistoryStore::open(path, options);
+  const auto old_pod = pod("ns", "gone", "cpu");
+  const auto live_pod = pod("ns", "live", "cpu");
+  store.appendTick({{old_pod, 0, 1}, {live_pod, 0, 1}}, {{old_pod, "old-state"}}, 0);
+  store.appendTick({{live_pod, 5'000, 2}}, {{live_pod, "s5"}}, 5'000);
+  store.appendTick({{live_pod, 10'000, 3}}, {}, 10'000);  // cutoff 0: nothing older than 0
+  {
+    RawDb raw(path);
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM points"), 4);
+  }
+  store.appendTick({{live_pod, 20'000, 4}}, {{live_pod, "s20"}}, 20'000);  // cutoff 10 s
+  RawDb raw(path);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM points"), 2);
+  EXPECT_EQ(raw.integer("SELECT min(ts_ms) FROM points"), 10'000);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM ticks"), 2);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM detector_state"), 1);
+  EXPECT_EQ(store.listSeries(), std::vector<SeriesKey>{live_pod});  // the orphan is gone
+  EXPECT_FALSE(store.loadDetectorState(old_pod));
+  EXPECT_EQ(store.loadDetectorState(live_pod), "s20");
+}
+
+TEST(HistoryStore, ZeroRetentionKeepsEverything) {
+  TempDir dir;
+  HistoryOptions options;
+  options.retention = std::chrono::seconds(0);
+  HistoryStore store = HistoryStore::open(dir / "h.db", options);
+  store.appendTick({{pod("a", "b", "c"), 0, 1}}, {}, 0);
+  store.appendTick({{pod("a", "b", "c"), 1'000'000'000, 1}}, {}, 1'000'000'000);
+  RawDb raw(dir / "h.db");
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM points"), 2);
+}
+
+TEST(HistoryStore, DetectorStateRoundTripSurvivesReopen) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  const std::string blob("\x00\x01\xff binary\x00tail", 15);
+  const auto a = pod("ns", "p", "cpu");
+  const auto b = SeriesKey{"node", "", "n1", "memory_bytes"};
+  {
+    HistoryStore store = HistoryStore::open(path);
+    store.appendTick({}, {{a, "first"}, {b, blob}}, 1000);
+    store.appendTick({}, {{a, "second"}}, 2000);
+    EXPECT_EQ(store.loadDetectorState(a), "second");
+  }
+  HistoryStore store = HistoryStore::open(path);
+  EXPECT_EQ(store.loadDetectorState(a), "second");
+  const auto loaded = store.loadDetectorState(b);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(*loaded, blob);
+  EXPECT_FALSE(store.loadDetectorState(pod("ns", "p", "other")));
+  const auto all = store.loadDetectorStates();
+  ASSERT_EQ(all.size(), 2U);
+  EXPECT_EQ(all[0].first, b);  // "node" < "pod"
+  EXPECT_EQ(all[0].second, blob);
+  EXPECT_EQ(all[1].second, "second");
+  RawDb raw(path);
+  EXPECT_EQ(raw.integer("SELECT length(state) FROM detector_state WHERE series_id = "
+                        "(SELECT id FROM series WHERE subject_kind = 'node')"),
+            15);
+}
+
+TEST(HistoryStore, WalModeAndSchemaVersion) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  HistoryStore store = HistoryStore::open(path);
+  store.appendTick({{pod("a", "b", "c"), 1, 1}}, {}, 1);
+  RawDb raw(path);
+  EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(raw.integer("PRAGMA user_version"), HistoryStore::kSchemaVersion);
+  EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
+  EXPECT_TRUE(std::filesystem::exists(path.string() + "-wal"));
+}
+
+TEST(HistoryStore, RefusesFilesItDidNotWrite) {
+  TempDir dir;
+  // Not a database at all.
+  const auto junk = dir / "junk.db";
+  test::appendRaw(junk, std::string(8192, 'x'));
+  for (const bool read_only : {false, true}) {
+    try {
+      if (read_only) {
+        HistoryStore::openReadOnly(junk);
+      } else {
+        HistoryStore::open(junk);
+      }
+      FAIL() << "expected kBadInput";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kBadInput) << e.what();
+      EXPECT_NE(std::string(e.what()).find(junk.string()), std::string::npos) << e.what();
+    }
+  }
+  // Another application's database.
+  const auto other = dir / "other.db";
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(other.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t(x)", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  EXPECT_THROW(HistoryStore::open(other), Error);
+  EXPECT_THROW(HistoryStore::openReadOnly(other), Error);
+  // A newer keelson's database.
+  const auto newer = dir / "newer.db";
+  HistoryStore::open(newer);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(newer.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  try {
+    HistoryStore::open(newer);
+    FAIL() << "expected kBadInput";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+  }
+}
+
+TEST(HistoryStore, OpenReadOnlyOfMissingFileIsNotFound) {
+  TempDir dir;
+  const auto path = dir / "nope" / "history.db";
+  try {
+    HistoryStore::openReadOnly(path);
+    FAIL() << "expected kNotFound";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+// A reader on its own connection sees whole ticks (every series has the same number of points:
+// each tick writes all of them in one transaction) and never blocks or fails while the writer
+// appends.
+TEST(HistoryStore, ReaderSeesWholeTicksWhileWriterAppends) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  constexpr int kSeries = 20;
+  constexpr int kTicks = 150;
+  HistoryStore writer = HistoryStore::open(path);
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0};
+  std::atomic<bool> failed{false};
+  std::string reader_failure;  // written by the reader only, read after join()
+  const auto fail = [&](std::string why) {
+    reader_failure = std::move(why);
+    failed = true;
+  };
+  std::thread reader([&] {
+    try {
+      HistoryStore store = HistoryStore::openReadOnly(path);
+      std::size_t last = 0;
+      while (!done.load()) {
+        HistoryStore::SeriesQuery q;
+        q.subject_kind = "pod";
+        q.namespace_name = "ns";
+        const auto result = store.query(q);
+        if (!result.empty()) {
+          if (result.size() != kSeries) fail("partial tick: series count");
+          for (const auto& s : result) {
+            if (s.points.size() != result[0].points.size()) fail("partial tick");
+          }
+          if (result[0].points.size() < last) fail("went backwards");
+          last = result[0].points.size();
+        }
+        reads.fetch_add(1);
+      }
+    } catch (const std::exception& e) {
+      fail(e.what());
+    }
+  });
+  for (int tick = 0; tick < kTicks; ++tick) {
+    std::vector<Point> points;
+    for (int s = 0; s < kSeries; ++s) {
+      points.push_back({pod("ns", "p" + std::to_string(s), "cpu"), tick * 1000, 1.0 * s});
+    }
+    writer.appendTick(points, {}, tick * 1000);
+  }
+  // Let the reader see the final state at least once.
+  const int reads_at_end = reads.load();
+  while (reads.load() < reads_at_end + 2 && !failed.load()) std::this_thread::yield();
+  done = true;
+  reader.join();
+  EXPECT_EQ(reader_failure, "");
+  EXPECT_GT(reads.load(), 2);
+  RawDb raw(path);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM points"), kSeries * kTicks);
+}
+
+// A second process (the sqlite3 CLI, if installed) reads while this one holds the write lock.
+TEST(HistoryStore, OtherProcessReadsDuringWriteTransaction) {
+  if (test::runCommand("command -v sqlite3 >/dev/null").exit_code != 0) {
+    GTEST_SKIP() << "no sqlite3 CLI";
+  }
+  TempDir dir;
+  const auto path = dir / "h.db";
+  HistoryStore store = HistoryStore::open(path);
+  store.appendTick({{pod("a", "b", "c"), 1, 42}}, {}, 1);
+  // Hold a write transaction open on another connection of this process.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE; DELETE FROM points;", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  const auto r = test::runCommand("sqlite3 -readonly " + test::shellQuote(path.string()) +
+                                  " 'SELECT value FROM points'");
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "42.0\n");
+}
+
+TEST(DefaultHistoryPath, XdgStateHomeThenHome) {
+  const auto env = [](std::map<std::string, std::string> vars) {
+    return [vars = std::move(vars)](const char* name) -> const char* {
+      const auto it = vars.find(name);
+      return it == vars.end() ? nullptr : it->second.c_str();
+    };
+  };
+  EXPECT_EQ(defaultHistoryPath(env({{"XDG_STATE_HOME", "/x/state"}, {"HOME", "/home/u"}})),
+            std::filesystem::path("/x/state/keelson/history.db"));
+  EXPECT_EQ(defaultHistoryPath(env({{"HOME", "/home/u"}})),
+            std::filesystem::path("/home/u/.local/state/keelson/history.db"));
+  // A relative XDG_STATE_HOME is ignored, as the XDG spec says.
+  EXPECT_EQ(defaultHistoryPath(env({{"XDG_STATE_HOME", "rel"}, {"HOME", "/home/u"}})),
+            std::filesystem::path("/home/u/.local/state/keelson/history.db"));
+  EXPECT_THROW(defaultHistoryPath(env({})), Error);
+}
+
+}  // namespace
+}  // namespace keelson::detect
