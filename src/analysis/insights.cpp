@@ -295,8 +295,9 @@ class Rules {
           {{"unschedulable", pod.unschedulable ? "true" : "false"}, {"node", pod.summary.node}}},
          fmt::format("Pod {}/{} has been Pending for {}: {}.", subject.namespace_name, subject.name,
                      humanDuration(age), why),
-         {"inspect", fmt::format("keelson diagnose pod {}/{} --scheduling", subject.namespace_name,
-                                 subject.name)}});
+         {"inspect", fmt::format("See why: kubectl describe pod -n {} {} (its FailedScheduling "
+                                 "events)",
+                                 subject.namespace_name, subject.name)}});
   }
 
   void nodeRules(const kube::Node& node) {

@@ -111,8 +111,8 @@ struct Monitor::State {
     if (options.prometheus_url.empty()) {
       network = std::make_unique<KubeletNetworkSource>(*proxy_client);
     } else {
-      network = std::make_unique<PrometheusNetworkSource>(options.prometheus_url,
-                                                          options.api_timeout);
+      network =
+          std::make_unique<PrometheusNetworkSource>(options.prometheus_url, options.api_timeout);
     }
   }
 

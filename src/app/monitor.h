@@ -33,7 +33,7 @@ struct MonitorOptions {
   /// --prometheus-url: network counters from this Prometheus server instead of the kubelet
   /// Summary API; "" uses the kubelet.
   std::string prometheus_url;
-  analysis::RuleOptions rules;                   ///< Thresholds of the rule-based insights.
+  analysis::RuleOptions rules;  ///< Thresholds of the rule-based insights.
   /// How long a closed finding stays in the insights file.
   std::chrono::seconds keep_closed{24 * 3600};
 };

@@ -20,10 +20,10 @@
 
 #include "kube/event.h"
 #include "kube/metrics.h"
-#include "kube/stats_summary.h"
 #include "kube/node.h"
 #include "kube/objects.h"
 #include "kube/pod.h"
+#include "kube/stats_summary.h"
 #include "kube/storage.h"
 #include "kube/workloads.h"
 
