@@ -13,6 +13,7 @@
 #include "analysis/pod_sample.h"
 #include "app/insights_file.h"
 #include "app/monitor_dataset.h"
+#include "app/monitor_network.h"
 #include "core/error.h"
 #include "kube/decode.h"
 
@@ -173,6 +174,28 @@ TEST_F(InsightsFile, MissingFileRestoresNothingAndAForeignFileIsRejected) {
 TEST_F(InsightsFile, UnwritableDirectoryIsAnErrorNamingThePath) {
   analysis::InsightTracker tracker;
   EXPECT_THROW(writeInsightsFile(dir_ / "no-such-dir" / "i.json", tracker, {}), Error);
+}
+
+}  // namespace
+}  // namespace keelson::app
+
+namespace keelson::app {
+namespace {
+
+TEST(PrometheusVector, SeriesWithNamespaceAndPodLabels) {
+  // The shape of GET /api/v1/query (resultType vector), as Prometheus 2.42 answers.
+  const auto values = parsePrometheusVector(
+      R"({"status":"success","data":{"resultType":"vector","result":[)"
+      R"({"metric":{"namespace":"ns1","pod":"a"},"value":[1795230867.690,"1525"]},)"
+      R"({"metric":{"namespace":"ns1"},"value":[1795230867.690,"7"]},)"
+      R"({"metric":{"namespace":"ns1","pod":"b"},"value":[1795230867.690,"NaN"]}]}})");
+  ASSERT_EQ(values.size(), 1U) << "series without a pod label and NaN samples are skipped";
+  EXPECT_EQ(values.at("ns1/a"), 1525);
+  EXPECT_THROW(parsePrometheusVector(R"({"status":"error","errorType":"bad_data"})"), Error);
+  EXPECT_THROW(parsePrometheusVector(R"({"status":"success","data":{"resultType":"matrix",)"
+                                     R"("result":[]}})"),
+               Error);
+  EXPECT_THROW(parsePrometheusVector("not json"), Error);
 }
 
 }  // namespace
