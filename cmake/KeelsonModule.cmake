@@ -20,6 +20,8 @@ function(keelson_test name)
                                         keelson_warnings)
   target_compile_definitions(${name} PRIVATE
     KEELSON_TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data")
+  # tests/common: helpers every test may use ("common/temp_dir.h").
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS "${ARG_LABELS}" ${ARG_PROPERTIES})
 endfunction()

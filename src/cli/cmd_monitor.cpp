@@ -20,8 +20,7 @@ std::chrono::seconds seconds(std::chrono::milliseconds d) {
 }
 
 struct MonitorCommand {
-  std::string kubeconfig;
-  std::string context;
+  KubeFlags kube;
   std::string namespace_name = "default";
   bool all_namespaces = false;
   std::string interval = "30s";
@@ -33,14 +32,12 @@ struct MonitorCommand {
   std::string retention = "7d";
   double alert_threshold = 0.7;
   std::string host_root = "/";
-  double request_timeout_seconds = 10;
   std::string pending_after = "5m";
   std::string prometheus_url;
 
   int run() const {
     app::MonitorOptions options;
-    options.kube.kubeconfig_path = kubeconfig;
-    options.kube.context = context;
+    options.kube = kube.configOptions();
     options.namespace_name = all_namespaces ? "" : namespace_name;
     options.interval = seconds(parseDurationFlag("--interval", interval));
     options.output_file = output_file;
@@ -54,8 +51,7 @@ struct MonitorCommand {
     options.prometheus_url = prometheus_url;
     options.rules.pending_after = seconds(parseDurationFlag("--pending-after", pending_after));
     options.host.host_root = host_root;
-    options.api_timeout =
-        std::chrono::milliseconds(static_cast<int64_t>(request_timeout_seconds * 1000));
+    options.api_timeout = kube.requestTimeout();
     // Signals are routed to a stop token before the monitor starts any thread.
     const core::StopOnSignals signals;
     const int failed_ticks = app::runMonitor(options, once, signals.token());
@@ -71,9 +67,8 @@ void addMonitorCommand(CLI::App& app, Action& action) {
       "sample every pod each interval into a CSV dataset and a history store, detect anomalies "
       "and write insights");
   auto c = std::make_shared<MonitorCommand>();
-  cmd->add_option("--kubeconfig", c->kubeconfig,
-                  "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)");
-  cmd->add_option("--context", c->context, "kubeconfig context (default: current-context)");
+  c->kube.request_timeout_seconds = 10;
+  c->kube.add(*cmd);
   auto* ns = cmd->add_option("-n,--namespace", c->namespace_name, "the namespace to monitor")
                  ->envname("K8S_NAMESPACE")
                  ->capture_default_str();
@@ -107,10 +102,6 @@ void addMonitorCommand(CLI::App& app, Action& action) {
   cmd->add_option("--host-root", c->host_root,
                   "where the host's / is mounted (a pod mounts it at /host)")
       ->envname("HOST_ROOT")
-      ->capture_default_str();
-  cmd->add_option("--request-timeout", c->request_timeout_seconds,
-                  "seconds each API request may take")
-      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->callback([&action, c] { action = [c] { return c->run(); }; });
 }

@@ -28,6 +28,27 @@ std::chrono::milliseconds HostFlags::interval() const {
   return std::chrono::milliseconds(static_cast<int64_t>(interval_seconds * 1000.0));
 }
 
+void KubeFlags::add(CLI::App& command) {
+  command.add_option("--kubeconfig", kubeconfig,
+                     "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)");
+  command.add_option("--context", context, "kubeconfig context (default: current-context)");
+  command
+      .add_option("--request-timeout", request_timeout_seconds, "seconds each API request may take")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+kube::ConfigOptions KubeFlags::configOptions() const {
+  kube::ConfigOptions options;
+  options.kubeconfig_path = kubeconfig;
+  options.context = context;
+  return options;
+}
+
+std::chrono::milliseconds KubeFlags::requestTimeout() const {
+  return std::chrono::milliseconds(static_cast<int64_t>(request_timeout_seconds * 1000));
+}
+
 void OutputFlags::add(CLI::App& command) {
   command.add_flag("--json", json, "print one JSON document instead of the report");
   command.add_flag("--pretty", pretty, "indent the JSON document");

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "kube/cluster_config.h"
+
 namespace keelson::cli {
 
 /// Flags shared by commands that read the host: --host-root (env HOST_ROOT) and --interval.
@@ -16,6 +18,21 @@ struct HostFlags {
   void add(CLI::App& command);
   /// The sampling interval as a duration.
   std::chrono::milliseconds interval() const;
+};
+
+/// Flags shared by commands that talk to the API server: --kubeconfig, --context and
+/// --request-timeout.
+struct KubeFlags {
+  std::string kubeconfig;  ///< "" = $KUBECONFIG, in-cluster, then ~/.kube/config.
+  std::string context;     ///< "" = the kubeconfig's current-context.
+  double request_timeout_seconds = 30;
+
+  /// Registers the flags on `command`.
+  void add(CLI::App& command);
+  /// Where kube::loadConfig should look.
+  kube::ConfigOptions configOptions() const;
+  /// --request-timeout as a duration.
+  std::chrono::milliseconds requestTimeout() const;
 };
 
 /// Flags shared by commands that print a document: --json, --pretty, --output FILE.

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/temp_dir.h"
+
 // Helpers for the kube client integration tests: temporary directories, running programs
 // (no shell) and a background server process whose first stdout line is read.
 
@@ -23,28 +25,7 @@ extern char** environ;  // NOLINT(readability-identifier-naming): POSIX name
 
 namespace keelson::kube::testing {
 
-/// A fresh directory under $TMPDIR, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "keelson-kube-it-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using keelson::testing::TempDir;
 
 inline std::string readFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/temp_dir.h"
 #include "host/host_clock.h"
 
 namespace keelson::host::testing {
@@ -48,27 +49,7 @@ inline void writeFile(const std::filesystem::path& path, std::string_view text) 
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
-/// A fresh directory under the system temp dir, removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("keelson-host-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using keelson::testing::TempDir;
 
 /// A clock that only moves when told to: sleepFor advances it (and runs an optional hook, e.g.
 /// to swap fixture files between two samples); advance() moves it without sleeping.

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/temp_dir.h"
+
 // Small helpers shared by the kubeconfig / in-cluster unit tests.
 
 #include <gtest/gtest.h>
@@ -12,27 +14,7 @@
 
 namespace keelson::kube::testing {
 
-/// A fresh directory under $TMPDIR, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "keelson-kube-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using keelson::testing::TempDir;
 
 /// Writes `content` to `path`, creating parent directories.
 inline void writeFile(const std::filesystem::path& path, const std::string& content) {

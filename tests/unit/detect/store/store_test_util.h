@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/temp_dir.h"
+
 // Helpers for the store tests: a temporary directory, running a command for its output, and
 // Python's csv module as an independent CSV reader.
 
@@ -21,27 +23,7 @@
 
 namespace keelson::detect::test {
 
-/// A fresh directory under $TMPDIR, removed with its content on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "keelson-store-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using keelson::testing::TempDir;
 
 /// What a command printed on stdout and its exit status (-1 when it did not exit normally).
 struct CommandResult {
