@@ -232,6 +232,33 @@ TEST(Insights, RestartBurstCountsRestartsInsideTheWindowOnly) {
   EXPECT_TRUE(hasFinding(evaluateInsights(in), "restart_burst/pod/ns/leaky"));
 }
 
+TEST(Insights, AnomalyAlertsBecomeFindingsWithAnExpectedRange) {
+  InsightInputs in;
+  // Ten quiet values around 100 (mean 100, population σ 2), then a jump to 180.
+  AnomalyAlert alert{{"pod", "ns", "web"},
+                     "cpu_usage_millicores",
+                     0.93,
+                     {98, 102, 98, 102, 98, 102, 98, 102, 98, 102, 180}};
+  in.anomalies = {alert};
+  alert.subject = {"node", "", "n1"};
+  alert.series = "memory_usage_bytes";
+  alert.score = 0.75;
+  in.anomalies.push_back(alert);
+  const auto findings = evaluateInsights(in);
+  ASSERT_EQ(findings.size(), 2U);
+  const Finding& node = findings[0];  // sorted by id: "anomaly/node/..." < "anomaly/pod/..."
+  const Finding& pod = findings[1];
+  EXPECT_EQ(pod.id, "anomaly/pod/ns/web/cpu_usage_millicores");
+  EXPECT_EQ(pod.kind, "anomaly");
+  EXPECT_EQ(pod.severity, "critical") << "score 0.93";
+  EXPECT_EQ(node.severity, "warning") << "score 0.75";
+  EXPECT_EQ(pod.evidence.score, 0.93);
+  ASSERT_TRUE(pod.evidence.expected_range.has_value());
+  EXPECT_NEAR(pod.evidence.expected_range->first, 94.0, 1e-9);
+  EXPECT_NEAR(pod.evidence.expected_range->second, 106.0, 1e-9);
+  EXPECT_GT(pod.evidence.recent_values.back(), pod.evidence.expected_range->second);
+}
+
 TEST(InsightTracker, DeduplicatesAcrossTicksClosesAndReopens) {
   Finding f;
   f.id = "crash_loop/pod/ns/a/app";
