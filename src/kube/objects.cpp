@@ -115,60 +115,6 @@ std::string formatTimeMillis(Time time) {
                      clock.subseconds().count());
 }
 
-std::chrono::nanoseconds parseDuration(std::string_view text) {
-  // time.ParseDuration: [-+]?(<decimal><unit>)+ or "0"; units ns us µs μs ms s m h.
-  auto bad = [&]() -> std::chrono::nanoseconds {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("duration \"{}\": expected a Go duration like 30s or 1m30.5s",
-                            text.substr(0, 64)));
-  };
-  std::string_view rest = text;
-  bool negative = false;
-  if (!rest.empty() && (rest[0] == '-' || rest[0] == '+')) {
-    negative = rest[0] == '-';
-    rest.remove_prefix(1);
-  }
-  if (rest == "0") return std::chrono::nanoseconds{0};
-  if (rest.empty()) return bad();
-  long double total = 0;  // nanoseconds; a window is far below the 64-bit mantissa
-  while (!rest.empty()) {
-    std::size_t i = 0;
-    long double number = 0;
-    bool any = false;
-    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') {
-      number = number * 10 + (rest[i++] - '0');
-      any = true;
-    }
-    if (i < rest.size() && rest[i] == '.') {
-      ++i;
-      long double scale = 0.1L;
-      while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') {
-        number += (rest[i++] - '0') * scale;
-        scale /= 10;
-        any = true;
-      }
-    }
-    if (!any) return bad();
-    rest.remove_prefix(i);
-    static constexpr std::pair<std::string_view, long double> kUnits[] = {
-        {"ns", 1.0L}, {"us", 1e3L}, {"\xC2\xB5s", 1e3L}, {"\xCE\xBCs", 1e3L},
-        {"ms", 1e6L}, {"s", 1e9L},  {"m", 60e9L},        {"h", 3600e9L}};
-    bool matched = false;
-    for (const auto& [unit, factor] : kUnits) {
-      // "ms" before "m" and "s": the table lists two-letter units first.
-      if (rest.substr(0, unit.size()) == unit) {
-        total += number * factor;
-        rest.remove_prefix(unit.size());
-        matched = true;
-        break;
-      }
-    }
-    if (!matched || total > 9.2e18L) return bad();
-  }
-  const auto nanos = static_cast<int64_t>(std::llround(total));
-  return std::chrono::nanoseconds{negative ? -nanos : nanos};
-}
-
 const OwnerReference* controllerOf(const ObjectMeta& meta) noexcept {
   for (const auto& owner : meta.owner_references) {
     if (owner.controller) return &owner;

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/duration.h"
 #include "core/quantity.h"
 
 namespace keelson::kube {
@@ -38,9 +39,8 @@ std::string formatTime(Time time);
 /// like metav1.MicroTime truncated to milliseconds; "" for an unset Time.
 std::string formatTimeMillis(Time time);
 
-/// Parses a Go time.Duration string as metrics.k8s.io writes `window` ("30s", "20.035s",
-/// "1m0s", "1h2m3.5s", "500ms", "1.5µs", "0s"), to nanoseconds. Throws Error(kBadInput).
-std::chrono::nanoseconds parseDuration(std::string_view text);
+/// Go time.Duration text, e.g. metrics.k8s.io's `window` ("20.035s"): see core/duration.h.
+using core::parseDuration;
 
 /// A string map (labels, annotations, nodeSelector, matchLabels), ordered, with lookup by
 /// string_view.

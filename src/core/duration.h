@@ -1,0 +1,15 @@
+#pragma once
+// Go time.Duration text ("30s", "1m30.5s", "500ms"), as Kubernetes and the spec's environment
+// variables write durations.
+
+#include <chrono>
+#include <string_view>
+
+namespace keelson::core {
+
+/// Parses a Go time.Duration string ([-+]?(<decimal><unit>)+ or "0"; units ns, us, µs, μs, ms,
+/// s, m, h), e.g. metrics.k8s.io's `window` ("20.035s") or READ_TIMEOUT ("10s"), to nanoseconds.
+/// Throws Error(kBadInput) naming the text when it is malformed or out of range.
+std::chrono::nanoseconds parseDuration(std::string_view text);
+
+}  // namespace keelson::core
