@@ -1,0 +1,323 @@
+#pragma once
+
+// The watch-fed cache: one Informer<T> lists a collection, then watches it, and serves an
+// immutable, sorted snapshot of the objects to any number of reader threads.
+//
+//   Client client(config);
+//   InformerOptions options;
+//   options.resource = "pods";
+//   options.path = "/api/v1/pods";
+//   Informer<Pod> pods(client, options);
+//   pods.start();
+//   pods.waitForSync(std::chrono::seconds(30));
+//   auto snapshot = pods.snapshot();          // std::shared_ptr<const ObjectSnapshot<Pod>>
+//   const Pod* pod = snapshot->get("default", "web-0");
+//
+// Lifecycle of the informer thread (one named thread per informer, "inf-<resource>"):
+//   1. list (paginated, resourceVersion "": a consistent read) and replace the state;
+//   2. watch from the list's resourceVersion with bookmarks on, applying ADDED/MODIFIED/DELETED
+//      and remembering the resourceVersion of every event and BOOKMARK;
+//   3. when the server ends the watch (timeoutSeconds), watch again from the last version;
+//   4. on 410 Gone (version compacted away), relist at once with an empty resourceVersion;
+//   5. on any other failure (API server away, error status, undecodable list) wait with
+//      exponential backoff plus jitter (informerBackoffDelay) and resume from step 2, or from
+//      step 1 when no list has succeeded yet. The last good state keeps serving meanwhile.
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "kube/client.h"
+#include "kube/decode.h"
+#include "kube/objects.h"
+#include "kube/watch.h"
+
+namespace keelson::kube {
+
+/// The wait between failed attempts of an informer: the n-th consecutive failure waits
+/// d = min(max, initial * 2^(n-1)), scaled by (1 - jitter * u) with u uniform in [0, 1).
+/// Defaults: the first wait is in (250, 500] ms, the cap is 30 s, so waits lie in (15, 30] s.
+struct InformerBackoff {
+  std::chrono::milliseconds initial{500};  ///< d for the first failure (must be < 1 s).
+  std::chrono::milliseconds max{30000};    ///< Cap on d.
+  double jitter = 0.5;                     ///< Fraction of d that is randomised, in [0, 1].
+};
+
+/// The wait after `failures` consecutive failures (>= 1) for the random draw `unit_random` in
+/// [0, 1). Never longer than backoff.max. Pure; thread-safe.
+std::chrono::milliseconds informerBackoffDelay(const InformerBackoff& backoff, int failures,
+                                               double unit_random) noexcept;
+
+/// What an informer watches and how it waits. Only `resource` and `path` are required; the
+/// hooks exist for tests (an empty hook means the real thing).
+struct InformerOptions {
+  std::string resource;          ///< Short name for status, logs and the thread: "pods".
+  std::string path;              ///< Collection path: "/api/v1/pods", "/apis/apps/v1/deployments".
+  std::string field_selector;    ///< e.g. "spec.nodeName=node-1" (DaemonSet mode).
+  std::string label_selector;    ///< e.g. "app=web".
+  std::int64_t page_size = 500;  ///< List page size (limit).
+  std::int64_t watch_timeout_seconds = 300;  ///< timeoutSeconds of each watch request.
+  InformerBackoff backoff;                   ///< Waits while the API server is away.
+  /// Waits `delay` unless `stop` is requested first; returns false to end the informer (stop
+  /// requested). Default: a condition-variable wait that wakes on the stop token.
+  std::function<bool(std::chrono::milliseconds delay, std::stop_token stop)> sleep;
+  /// The wall clock for status times. Default: std::chrono::system_clock::now.
+  std::function<std::chrono::system_clock::time_point()> now;
+  /// A uniform draw in [0, 1) for the jitter. Default: a per-informer std::mt19937_64.
+  std::function<double()> unit_random;
+};
+
+/// An informer's health, for /readyz and /metrics. A copy; times are wall-clock.
+struct InformerStatus {
+  std::string resource;     ///< InformerOptions::resource.
+  bool has_synced = false;  ///< A list has succeeded once (stays true while erroring).
+  std::chrono::system_clock::time_point last_contact;  ///< Last successful list, watch event
+                                                       ///< or normal end of a watch; epoch: never.
+  std::chrono::system_clock::time_point last_failure;  ///< Last failed attempt; epoch: never.
+  int consecutive_failures = 0;      ///< Failures since the last success (0: healthy).
+  std::uint64_t watch_restarts = 0;  ///< Watches started after the first one.
+  std::uint64_t relists = 0;         ///< Successful lists after the first one (410 Gone, ...).
+  std::uint64_t failures = 0;        ///< Failed attempts in total (each one backs off).
+  std::uint64_t decode_errors = 0;   ///< Watch events whose object did not decode (skipped).
+  std::size_t objects = 0;           ///< Objects in the cache.
+  std::string resource_version;      ///< Where the next watch resumes.
+  std::string last_error;            ///< Message of the last failure; "" when none yet.
+};
+
+/// An immutable view of an informer's objects, sorted by (namespace, name). Cluster-scoped
+/// objects have the namespace "". Pointers and spans stay valid while the snapshot is held.
+/// Thread-safe (immutable).
+template <class T>
+class ObjectSnapshot {
+ public:
+  using Ptr = std::shared_ptr<const T>;
+
+  ObjectSnapshot() = default;
+  /// `objects` must be sorted by (metadata.namespace_name, metadata.name), without duplicates.
+  ObjectSnapshot(std::vector<Ptr> objects, std::string resource_version)
+      : objects_(std::move(objects)), resource_version_(std::move(resource_version)) {}
+
+  /// The object `namespace_name`/`name` ("" namespace for cluster-scoped kinds), or nullptr.
+  /// O(log n).
+  const T* get(std::string_view namespace_name, std::string_view name) const noexcept {
+    const auto it =
+        std::lower_bound(objects_.begin(), objects_.end(), std::pair{namespace_name, name},
+                         [](const Ptr& object, const auto& key) { return keyOf(*object) < key; });
+    if (it == objects_.end() || keyOf(**it) != std::pair{namespace_name, name}) return nullptr;
+    return it->get();
+  }
+
+  /// The objects of one namespace, sorted by name. O(log n).
+  std::span<const Ptr> list(std::string_view namespace_name) const noexcept {
+    const auto [first, last] =
+        std::equal_range(objects_.begin(), objects_.end(), namespace_name, NamespaceLess{});
+    return {first, last};
+  }
+
+  /// Every object, sorted by (namespace, name).
+  std::span<const Ptr> all() const noexcept { return objects_; }
+
+  /// Number of objects.
+  std::size_t size() const noexcept { return objects_.size(); }
+
+  /// The resourceVersion the snapshot reflects (of the last list, event or bookmark applied).
+  const std::string& resourceVersion() const noexcept { return resource_version_; }
+
+ private:
+  using Key = std::pair<std::string_view, std::string_view>;
+  static Key keyOf(const T& object) noexcept {
+    return {object.metadata.namespace_name, object.metadata.name};
+  }
+  struct NamespaceLess {
+    bool operator()(const Ptr& object, std::string_view ns) const noexcept {
+      return std::string_view(object->metadata.namespace_name) < ns;
+    }
+    bool operator()(std::string_view ns, const Ptr& object) const noexcept {
+      return ns < std::string_view(object->metadata.namespace_name);
+    }
+  };
+
+  std::vector<Ptr> objects_;
+  std::string resource_version_;
+};
+
+/// The list/watch loop and status shared by every Informer<T> (kind-independent).
+///
+/// Thread-safety: start(), stop(), status(), hasSynced() and waitForSync() may be called from
+/// any thread. start() and stop() must not race with each other or the destructor.
+class InformerBase {
+ public:
+  InformerBase(const InformerBase&) = delete;
+  InformerBase& operator=(const InformerBase&) = delete;
+  virtual ~InformerBase();
+
+  /// Starts the informer thread (named "inf-<resource>", truncated to 15 bytes). Once only.
+  void start();
+
+  /// Requests stop and joins the thread: returns within about a second (the transport checks
+  /// the stop token about once a second during a watch). Idempotent; never throws.
+  void stop() noexcept;
+
+  /// Waits until the first list has succeeded, the timeout passes or stop() is called.
+  /// Returns hasSynced().
+  bool waitForSync(std::chrono::milliseconds timeout) const;
+
+  /// True once a list has succeeded (the cache then always has a complete, if possibly stale,
+  /// state).
+  bool hasSynced() const;
+
+  /// A copy of the current status.
+  InformerStatus status() const;
+
+  /// The options the informer was built with.
+  const InformerOptions& options() const noexcept { return options_; }
+
+ protected:
+  /// `client` must outlive the informer.
+  InformerBase(const Client& client, InformerOptions options);
+
+  /// Lists the collection (paginated, resourceVersion "") and replaces the whole state with
+  /// it; returns the list's resourceVersion. Runs on the informer thread. Throws like
+  /// Client::listPages and Error(kBadInput) for an undecodable page.
+  virtual std::string relist(const Client& client, const ListOptions& options,
+                             std::stop_token stop) = 0;
+
+  /// Applies one ADDED, MODIFIED, DELETED or BOOKMARK event. Runs on the informer thread.
+  /// Throws Error(kBadInput) when the object does not decode (the event is then skipped).
+  virtual void apply(const WatchEvent& event) = 0;
+
+  /// Number of cached objects. Thread-safe.
+  virtual std::size_t objectCount() const = 0;
+
+ private:
+  void run(std::stop_token stop);
+  void recordFailure(const std::exception& error);
+  bool sleepFor(std::chrono::milliseconds delay, std::stop_token stop);
+  std::chrono::system_clock::time_point now() const;
+  double unitRandom();
+
+  const Client& client_;
+  InformerOptions options_;
+
+  mutable std::mutex mutex_;  // guards status_ and synced_cv_'s predicate
+  mutable std::condition_variable_any synced_cv_;
+  InformerStatus status_;
+  std::stop_source stop_source_;  // shared with the thread so waitForSync wakes on stop()
+
+  std::uint64_t random_state_ = 0;
+  std::jthread thread_;
+};
+
+/// A list/watch cache of one kind. T is a Decodable kind with `metadata`.
+///
+/// Thread-safety: thread-safe. snapshot() may be called from any number of threads while the
+/// informer thread applies events; the returned snapshot never changes. A snapshot is built
+/// lazily (O(n) pointer copies) by the first snapshot() call after a change, so a burst of
+/// events costs one rebuild, and readers that hold a snapshot keep its objects alive.
+template <Decodable T>
+class Informer final : public InformerBase {
+ public:
+  using Ptr = std::shared_ptr<const T>;
+
+  /// An informer of options.path through `client` (which must outlive it). Call start().
+  Informer(const Client& client, InformerOptions options)
+      : InformerBase(client, std::move(options)) {}
+
+  ~Informer() override { stop(); }
+
+  /// The current objects. Empty until the first list succeeded (see hasSynced()).
+  std::shared_ptr<const ObjectSnapshot<T>> snapshot() const {
+    std::lock_guard lock(store_mutex_);
+    if (!snapshot_ || dirty_) {
+      std::vector<Ptr> objects;
+      objects.reserve(objects_.size());
+      for (const auto& [key, object] : objects_) objects.push_back(object);
+      snapshot_ = std::make_shared<const ObjectSnapshot<T>>(std::move(objects), resource_version_);
+      dirty_ = false;
+    }
+    return snapshot_;
+  }
+
+ protected:
+  std::string relist(const Client& client, const ListOptions& options,
+                     std::stop_token stop) override {
+    Map fresh;
+    const auto on_page = [&fresh](std::string_view page) {
+      auto decoded = decodeList<T>(PaddedJson(page, page.size() + kJsonPadding));
+      for (auto& item : decoded.items) insert(fresh, std::make_shared<const T>(std::move(item)));
+    };
+    ListOptions list_options = options;
+    list_options.on_restart = [&fresh] { fresh.clear(); };
+    std::string resource_version = client.listPages(options_path(), list_options, on_page, stop);
+    Map old;
+    {
+      std::lock_guard lock(store_mutex_);
+      old.swap(objects_);
+      objects_.swap(fresh);
+      resource_version_ = resource_version;
+      dirty_ = true;
+    }
+    // `old` is destroyed outside the lock.
+    return resource_version;
+  }
+
+  void apply(const WatchEvent& event) override {
+    if (event.type == WatchEventType::kBookmark) {
+      std::lock_guard lock(store_mutex_);
+      if (!event.resource_version.empty()) resource_version_ = event.resource_version;
+      dirty_ = true;
+      return;
+    }
+    auto object = std::make_shared<const T>(decodeObject<T>(event.object_json));
+    Ptr previous;  // released outside the lock
+    std::lock_guard lock(store_mutex_);
+    if (!event.resource_version.empty()) resource_version_ = event.resource_version;
+    dirty_ = true;
+    const auto it = objects_.find(Key{object->metadata.namespace_name, object->metadata.name});
+    if (it != objects_.end()) {
+      previous = std::move(it->second);
+      objects_.erase(it);
+    }
+    if (event.type != WatchEventType::kDeleted) insert(objects_, std::move(object));
+  }
+
+  std::size_t objectCount() const override {
+    std::lock_guard lock(store_mutex_);
+    return objects_.size();
+  }
+
+ private:
+  // The key views point into the object the entry owns.
+  using Key = std::pair<std::string_view, std::string_view>;
+  using Map = std::map<Key, Ptr, std::less<>>;
+
+  static void insert(Map& map, Ptr object) {
+    const Key key{object->metadata.namespace_name, object->metadata.name};
+    // Never assign over an entry: its key views point into the object it holds.
+    if (const auto it = map.find(key); it != map.end()) map.erase(it);
+    map.emplace(key, std::move(object));
+  }
+
+  const std::string& options_path() const noexcept { return options().path; }
+
+  mutable std::mutex store_mutex_;
+  Map objects_;
+  std::string resource_version_;
+  mutable std::shared_ptr<const ObjectSnapshot<T>> snapshot_;
+  mutable bool dirty_ = true;
+};
+
+}  // namespace keelson::kube

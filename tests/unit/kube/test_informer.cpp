@@ -1,0 +1,532 @@
+// Informer and ClusterCache (kube/informer.h, kube/cluster_cache.h) over a scripted Transport.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "kube/cluster_cache.h"
+#include "kube/informer.h"
+#include "kube/node.h"
+#include "kube/pod.h"
+
+namespace keelson::kube {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+// Plays a script of list answers, watch streams and failures, in order, for one informer.
+// When the script is exhausted a watch blocks until stopped and a list fails (kUnavailable).
+// Thread-safe: the informer thread plays it while the test thread waits and inspects.
+class ScriptedTransport final : public Transport {
+ public:
+  enum class Kind { kList, kWatch, kFail };
+  struct Step {
+    Kind kind = Kind::kList;
+    int status = 200;
+    std::string body;   // list body, or watch stream lines
+    bool hold = false;  // watch: after the body, block until stopped
+  };
+
+  void list(std::string body) { push({Kind::kList, 200, std::move(body), false}); }
+  void watch(std::string lines, bool hold) { push({Kind::kWatch, 200, std::move(lines), hold}); }
+  void fail() { push({Kind::kFail, 0, {}, false}); }
+  void status(int code, std::string body) { push({Kind::kList, code, std::move(body), false}); }
+  void push410Watch() {
+    push({Kind::kWatch, 410,
+          R"({"kind":"Status","code":410,"reason":"Expired","message":"too old resource version"})",
+          false});
+  }
+
+  HttpResponse request(const HttpRequest& request) override {
+    std::unique_lock lock(mutex_);
+    paths_.push_back(request.path);
+    cv_.notify_all();
+    if (steps_.empty()) throw Error(ErrorCode::kUnavailable, "script exhausted");
+    Step step = std::move(steps_.front());
+    steps_.pop_front();
+    if (step.kind == Kind::kFail) throw Error(ErrorCode::kUnavailable, "connection refused");
+    EXPECT_EQ(step.kind, Kind::kList) << request.path;
+    HttpResponse response;
+    response.status = step.status;
+    response.body = std::move(step.body);
+    return response;
+  }
+
+  StreamResult stream(const HttpRequest& request, const ChunkHandler& on_chunk) override {
+    std::unique_lock lock(mutex_);
+    paths_.push_back(request.path);
+    cv_.notify_all();
+    StreamResult result;
+    Step step;
+    if (steps_.empty()) {
+      step.kind = Kind::kWatch;
+      step.hold = true;
+    } else {
+      step = std::move(steps_.front());
+      steps_.pop_front();
+    }
+    if (step.kind == Kind::kFail) throw Error(ErrorCode::kUnavailable, "connection reset");
+    EXPECT_EQ(step.kind, Kind::kWatch) << request.path;
+    result.response.status = step.status;
+    if (step.status != 200) {
+      result.response.body = std::move(step.body);
+      return result;
+    }
+    lock.unlock();
+    if (!step.body.empty()) on_chunk(step.body);
+    if (!step.hold) return result;
+    lock.lock();
+    ++holding_;
+    cv_.notify_all();
+    cv_.wait(lock, request.stop, [] { return false; });
+    --holding_;
+    result.stopped = true;
+    return result;
+  }
+
+  const std::string& server() const noexcept override { return server_; }
+
+  /// Waits until every step was played and a watch is holding.
+  bool waitIdle(std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout, [&] { return steps_.empty() && holding_ > 0; });
+  }
+
+  std::vector<std::string> paths() const {
+    std::lock_guard lock(mutex_);
+    return paths_;
+  }
+
+ private:
+  void push(Step step) {
+    std::lock_guard lock(mutex_);
+    steps_.push_back(std::move(step));
+  }
+
+  mutable std::mutex mutex_;
+  std::condition_variable_any cv_;
+  std::deque<Step> steps_;
+  std::vector<std::string> paths_;
+  int holding_ = 0;
+  std::string server_ = "https://fake:6443";
+};
+
+std::string podJson(const std::string& ns, const std::string& name, const std::string& rv,
+                    const std::string& node = "n1", const std::string& label = "v1") {
+  return R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":")" + name + R"(","namespace":")" +
+         ns + R"(","resourceVersion":")" + rv + R"(","labels":{"version":")" + label +
+         R"("}},"spec":{"nodeName":")" + node + R"(","containers":[{"name":"app","image":"x"}]}})";
+}
+
+std::string podList(const std::vector<std::string>& items, const std::string& rv) {
+  std::string out = R"({"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":")" + rv +
+                    R"("},"items":[)";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i == 0 ? "" : ",") + items[i];
+  return out + "]}";
+}
+
+std::string event(const std::string& type, const std::string& object) {
+  return R"({"type":")" + type + R"(","object":)" + object + "}\n";
+}
+
+std::string bookmark(const std::string& rv) {
+  return event("BOOKMARK",
+               R"({"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":")" + rv + "\"}}");
+}
+
+const std::string kGoneEvent =
+    R"j({"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 10 (30)","reason":"Expired","code":410}})j"
+    "\n";
+
+std::vector<std::string> names(const ObjectSnapshot<Pod>& snapshot) {
+  std::vector<std::string> out;
+  for (const auto& pod : snapshot.all()) {
+    out.push_back(pod->metadata.namespace_name + "/" + pod->metadata.name);
+  }
+  return out;
+}
+
+class InformerTest : public ::testing::Test {
+ protected:
+  InformerOptions options() {
+    InformerOptions options;
+    options.resource = "pods";
+    options.path = "/api/v1/pods";
+    options.watch_timeout_seconds = 60;
+    options.sleep = [this](std::chrono::milliseconds delay, std::stop_token) {
+      std::lock_guard lock(sleeps_mutex_);
+      sleeps_.push_back(delay);
+      return true;
+    };
+    return options;
+  }
+
+  std::vector<std::chrono::milliseconds> sleeps() {
+    std::lock_guard lock(sleeps_mutex_);
+    return sleeps_;
+  }
+
+  std::shared_ptr<ScriptedTransport> transport_ = std::make_shared<ScriptedTransport>();
+  Client client_{transport_};
+  std::mutex sleeps_mutex_;
+  std::vector<std::chrono::milliseconds> sleeps_;
+};
+
+TEST_F(InformerTest, ListThenWatchAppliesAddedModifiedDeleted) {
+  transport_->list(podList({podJson("b", "x", "5"), podJson("a", "y", "6")}, "10"));
+  transport_->watch(event("ADDED", podJson("a", "z", "11")) +
+                        event("MODIFIED", podJson("a", "y", "12", "n1", "v2")) +
+                        event("DELETED", podJson("b", "x", "13")),
+                    true);
+  Informer<Pod> informer(client_, options());
+  EXPECT_FALSE(informer.hasSynced());
+  EXPECT_EQ(informer.snapshot()->size(), 0u);
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(10s));
+  ASSERT_TRUE(transport_->waitIdle());
+
+  const auto snapshot = informer.snapshot();
+  EXPECT_EQ(names(*snapshot), (std::vector<std::string>{"a/y", "a/z"}));
+  ASSERT_NE(snapshot->get("a", "y"), nullptr);
+  EXPECT_EQ(snapshot->get("a", "y")->metadata.labels.at("version"), "v2");
+  EXPECT_EQ(snapshot->get("b", "x"), nullptr);
+  EXPECT_EQ(snapshot->resourceVersion(), "13");
+
+  const auto paths = transport_->paths();
+  ASSERT_EQ(paths.size(), 2u);
+  EXPECT_EQ(paths[0], "/api/v1/pods?limit=500");
+  EXPECT_EQ(paths[1],
+            "/api/v1/pods?watch=true&allowWatchBookmarks=true&resourceVersion=10&"
+            "timeoutSeconds=60");
+
+  const InformerStatus status = informer.status();
+  EXPECT_EQ(status.resource, "pods");
+  EXPECT_TRUE(status.has_synced);
+  EXPECT_EQ(status.objects, 2u);
+  EXPECT_EQ(status.relists, 0u);
+  EXPECT_EQ(status.watch_restarts, 0u);
+  EXPECT_EQ(status.consecutive_failures, 0);
+  EXPECT_EQ(status.resource_version, "13");
+  EXPECT_TRUE(isSet(status.last_contact));
+  EXPECT_EQ(status.last_error, "");
+}
+
+TEST_F(InformerTest, SnapshotsAreImmutableAndLookupsWork) {
+  transport_->list(podList({podJson("b", "x", "5"), podJson("a", "y", "6"), podJson("a", "w", "7"),
+                            podJson("c", "v", "8")},
+                           "10"));
+  transport_->watch(event("DELETED", podJson("a", "w", "11")), true);
+  Informer<Pod> informer(client_, options());
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(10s));
+  ASSERT_TRUE(transport_->waitIdle());
+  const auto snapshot = informer.snapshot();
+  EXPECT_EQ(informer.snapshot(), snapshot);  // no change: the same snapshot
+  EXPECT_EQ(names(*snapshot), (std::vector<std::string>{"a/y", "b/x", "c/v"}));
+  const auto in_a = snapshot->list("a");
+  ASSERT_EQ(in_a.size(), 1u);
+  EXPECT_EQ(in_a[0]->metadata.name, "y");
+  EXPECT_TRUE(snapshot->list("zz").empty());
+  EXPECT_TRUE(snapshot->list("").empty());
+  EXPECT_EQ(snapshot->get("c", "v")->spec.node_name, "n1");
+  EXPECT_EQ(snapshot->get("c", "w"), nullptr);
+}
+
+TEST_F(InformerTest, BookmarkMovesTheResumePoint) {
+  transport_->list(podList({podJson("a", "x", "5")}, "10"));
+  transport_->watch(bookmark("50"), false);  // then the server ends the watch
+  transport_->watch("", true);
+  Informer<Pod> informer(client_, options());
+  informer.start();
+  ASSERT_TRUE(transport_->waitIdle());
+  const auto paths = transport_->paths();
+  ASSERT_EQ(paths.size(), 3u);
+  EXPECT_THAT(paths[1], HasSubstr("resourceVersion=10&"));
+  EXPECT_THAT(paths[2], HasSubstr("resourceVersion=50&"));
+  const InformerStatus status = informer.status();
+  EXPECT_EQ(status.watch_restarts, 1u);
+  EXPECT_EQ(status.relists, 0u);
+  EXPECT_EQ(status.resource_version, "50");
+  EXPECT_EQ(informer.snapshot()->resourceVersion(), "50");
+  EXPECT_EQ(informer.snapshot()->size(), 1u);
+  EXPECT_TRUE(sleeps().empty());  // a normal end of a watch does not back off
+}
+
+TEST_F(InformerTest, GoneRelistsWithEmptyResourceVersionAndReplacesState) {
+  transport_->list(podList({podJson("a", "x", "5"), podJson("a", "y", "6")}, "10"));
+  transport_->watch(event("ADDED", podJson("a", "z", "11")) + kGoneEvent, false);
+  transport_->list(podList({podJson("b", "q", "25")}, "30"));
+  transport_->watch("", true);
+  Informer<Pod> informer(client_, options());
+  informer.start();
+  ASSERT_TRUE(transport_->waitIdle());
+  const auto paths = transport_->paths();
+  ASSERT_EQ(paths.size(), 4u);
+  EXPECT_EQ(paths[2], "/api/v1/pods?limit=500");  // no resourceVersion: a fresh, consistent list
+  EXPECT_THAT(paths[3], HasSubstr("resourceVersion=30&"));
+  EXPECT_EQ(names(*informer.snapshot()), (std::vector<std::string>{"b/q"}));
+  const InformerStatus status = informer.status();
+  EXPECT_EQ(status.relists, 1u);
+  EXPECT_EQ(status.watch_restarts, 1u);
+  EXPECT_EQ(status.failures, 0u);
+  EXPECT_THAT(status.last_error, HasSubstr("too old resource version"));
+  EXPECT_TRUE(sleeps().empty());  // relisting after 410 does not wait
+}
+
+TEST_F(InformerTest, Http410OnWatchAlsoRelists) {
+  transport_->list(podList({podJson("a", "x", "5")}, "10"));
+  transport_->push410Watch();
+  transport_->list(podList({}, "40"));
+  transport_->watch("", true);
+  Informer<Pod> informer(client_, options());
+  informer.start();
+  ASSERT_TRUE(transport_->waitIdle());
+  EXPECT_EQ(informer.snapshot()->size(), 0u);
+  EXPECT_EQ(informer.status().relists, 1u);
+}
+
+TEST_F(InformerTest, AWatchClosedAtOnceWithoutEventsBacksOff) {
+  transport_->list(podList({podJson("a", "x", "5")}, "10"));
+  transport_->watch("", false);  // ends immediately, nothing delivered
+  transport_->watch("", true);
+  Informer<Pod> informer(client_, options());
+  informer.start();
+  ASSERT_TRUE(transport_->waitIdle());
+  ASSERT_EQ(sleeps().size(), 1u);
+  EXPECT_LT(sleeps()[0], 1s);
+  const InformerStatus status = informer.status();
+  EXPECT_EQ(status.failures, 1u);
+  EXPECT_THAT(status.last_error, HasSubstr("closed by the server at once"));
+  EXPECT_EQ(status.relists, 0u);
+}
+
+TEST(InformerBackoffDelay, GrowsDoublesAndCaps) {
+  const InformerBackoff backoff;  // 500 ms, x2, 30 s cap, 50 % jitter
+  EXPECT_EQ(informerBackoffDelay(backoff, 1, 0.0), 500ms);
+  EXPECT_LT(informerBackoffDelay(backoff, 1, 0.0), 1s);
+  EXPECT_EQ(informerBackoffDelay(backoff, 2, 0.0), 1000ms);
+  EXPECT_EQ(informerBackoffDelay(backoff, 3, 0.0), 2000ms);
+  EXPECT_EQ(informerBackoffDelay(backoff, 6, 0.0), 16000ms);
+  EXPECT_EQ(informerBackoffDelay(backoff, 7, 0.0), 30000ms);
+  EXPECT_EQ(informerBackoffDelay(backoff, 1000, 0.0), 30000ms);
+  EXPECT_EQ(informerBackoffDelay(backoff, 1, 0.5), 375ms);
+  EXPECT_EQ(informerBackoffDelay(backoff, 1000, 0.999999), 15001ms);
+  EXPECT_EQ(informerBackoffDelay(backoff, 1000, 2.0), 15000ms);  // clamped draw
+}
+
+TEST_F(InformerTest, BacksOffWithJitterWhileKeepingTheLastState) {
+  constexpr int kFailures = 10;
+  transport_->list(podList({podJson("a", "x", "5")}, "10"));
+  for (int i = 0; i < kFailures; ++i) transport_->fail();
+  transport_->watch(event("ADDED", podJson("a", "y", "11")), true);
+
+  std::atomic<const Informer<Pod>*> self{nullptr};
+  std::vector<std::size_t> sizes_seen;
+  std::vector<int> failures_seen;
+  InformerOptions opts = options();
+  opts.sleep = [&](std::chrono::milliseconds delay, std::stop_token) {
+    std::lock_guard lock(sleeps_mutex_);
+    sleeps_.push_back(delay);
+    const Informer<Pod>* informer = self.load();
+    sizes_seen.push_back(informer->snapshot()->size());
+    failures_seen.push_back(informer->status().consecutive_failures);
+    EXPECT_TRUE(informer->hasSynced());
+    EXPECT_THAT(informer->status().last_error, HasSubstr("connection reset"));
+    return true;
+  };
+  Informer<Pod> informer(client_, opts);
+  self = &informer;
+  informer.start();
+  ASSERT_TRUE(transport_->waitIdle());
+
+  const auto delays = sleeps();
+  ASSERT_EQ(delays.size(), static_cast<std::size_t>(kFailures));
+  for (int i = 0; i < kFailures; ++i) {
+    const auto nominal = std::min<std::chrono::milliseconds>(500ms * (1 << i), 30s);
+    EXPECT_LE(delays[i], nominal) << "failure " << i + 1;
+    EXPECT_GE(delays[i], nominal / 2) << "failure " << i + 1;
+    EXPECT_LE(delays[i], 30s);
+    EXPECT_EQ(sizes_seen[i], 1u);  // the last good state keeps serving
+    EXPECT_EQ(failures_seen[i], i + 1);
+  }
+  EXPECT_LT(delays[0], 1s);
+  // Jitter: with 10 draws from a continuous distribution, not all at the same fraction.
+  bool varied = false;
+  for (int i = 1; i < kFailures; ++i) {
+    const auto nominal = std::min<std::chrono::milliseconds>(500ms * (1 << i), 30s);
+    const auto nominal0 = 500ms;
+    varied |= delays[i] * nominal0.count() != delays[0] * nominal.count();
+  }
+  EXPECT_TRUE(varied);
+
+  const InformerStatus status = informer.status();
+  EXPECT_EQ(status.consecutive_failures, 0);  // the watch works again
+  EXPECT_EQ(status.failures, static_cast<std::uint64_t>(kFailures));
+  EXPECT_EQ(status.watch_restarts, static_cast<std::uint64_t>(kFailures));
+  EXPECT_EQ(status.relists, 0u);  // resumed from the resourceVersion, no relist
+  EXPECT_EQ(informer.snapshot()->size(), 2u);
+  int lists = 0;
+  for (const auto& path : transport_->paths())
+    lists += path.find("watch=true") == std::string::npos;
+  EXPECT_EQ(lists, 1);
+}
+
+TEST_F(InformerTest, FailedFirstListIsRetriedAndNotSynced) {
+  transport_->fail();
+  transport_->status(403, R"({"kind":"Status","code":403,"reason":"Forbidden","message":"no"})");
+  transport_->list(podList({podJson("a", "x", "5")}, "10"));
+  transport_->watch("", true);
+  Informer<Pod> informer(client_, options());
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(10s));
+  ASSERT_TRUE(transport_->waitIdle());
+  EXPECT_EQ(sleeps().size(), 2u);
+  const InformerStatus status = informer.status();
+  EXPECT_EQ(status.failures, 2u);
+  EXPECT_EQ(status.relists, 0u);
+  EXPECT_EQ(status.objects, 1u);
+  EXPECT_THAT(status.last_error, HasSubstr("403"));
+}
+
+TEST_F(InformerTest, FieldSelectorOnListAndWatch) {
+  transport_->list(podList({podJson("a", "x", "5", "node-1")}, "10"));
+  transport_->watch("", true);
+  InformerOptions opts = options();
+  opts.field_selector = "spec.nodeName=node-1";
+  Informer<Pod> informer(client_, opts);
+  informer.start();
+  ASSERT_TRUE(transport_->waitIdle());
+  const auto paths = transport_->paths();
+  ASSERT_EQ(paths.size(), 2u);
+  EXPECT_EQ(paths[0], "/api/v1/pods?limit=500&fieldSelector=spec.nodeName%3Dnode-1");
+  EXPECT_THAT(paths[1], HasSubstr("&fieldSelector=spec.nodeName%3Dnode-1"));
+}
+
+TEST_F(InformerTest, StopJoinsPromptlyDuringAWatch) {
+  transport_->list(podList({}, "10"));
+  transport_->watch("", true);
+  Informer<Pod> informer(client_, options());
+  informer.start();
+  ASSERT_TRUE(transport_->waitIdle());
+  const auto started = std::chrono::steady_clock::now();
+  informer.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  informer.stop();  // idempotent
+}
+
+TEST_F(InformerTest, StopInterruptsTheRealBackoffWait) {
+  InformerOptions opts = options();
+  opts.sleep = nullptr;  // the real wait
+  opts.backoff.initial = 900ms;
+  opts.backoff.max = 60s;
+  opts.backoff.jitter = 0;
+  for (int i = 0; i < 3; ++i) transport_->fail();  // then the script is exhausted: fails on
+  Informer<Pod> informer(client_, opts);
+  informer.start();
+  // Wait until it is in its second wait (1.8 s); stopping must not wait for its end.
+  for (int i = 0; i < 500 && informer.status().failures < 2; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_GE(informer.status().failures, 2u);
+  const auto started = std::chrono::steady_clock::now();
+  informer.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+  EXPECT_FALSE(informer.waitForSync(10ms));
+}
+
+// Answers every list with an empty list and holds every watch; records the paths.
+class EmptyClusterTransport final : public Transport {
+ public:
+  HttpResponse request(const HttpRequest& request) override {
+    {
+      std::lock_guard lock(mutex_);
+      paths_.push_back(request.path);
+    }
+    HttpResponse response;
+    response.status = 200;
+    response.body = R"({"metadata":{"resourceVersion":"1"},"items":[]})";
+    return response;
+  }
+  StreamResult stream(const HttpRequest& request, const ChunkHandler&) override {
+    std::unique_lock lock(mutex_);
+    paths_.push_back(request.path);
+    cv_.wait(lock, request.stop, [] { return false; });
+    StreamResult result;
+    result.response.status = 200;
+    result.stopped = true;
+    return result;
+  }
+  const std::string& server() const noexcept override { return server_; }
+  std::vector<std::string> paths() const {
+    std::lock_guard lock(mutex_);
+    return paths_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable_any cv_;
+  std::vector<std::string> paths_;
+  std::string server_ = "https://fake:6443";
+};
+
+TEST(ClusterCache, WatchesEveryKindAndScopesPodsToTheNode) {
+  auto transport = std::make_shared<EmptyClusterTransport>();
+  Client client(transport);
+  ClusterCacheOptions options;
+  options.node_name = "node-7";
+  options.events_v1 = true;
+  ClusterCache cache(client, options);
+  cache.start();
+  ASSERT_TRUE(cache.waitForSync(10s));
+  EXPECT_TRUE(cache.hasSynced());
+  const auto statuses = cache.statuses();
+  std::vector<std::string> resources;
+  for (const auto& status : statuses) resources.push_back(status.resource);
+  EXPECT_EQ(resources,
+            (std::vector<std::string>{"pods", "nodes", "events", "events.k8s.io", "namespaces",
+                                      "deployments", "replicasets", "statefulsets", "daemonsets",
+                                      "jobs", "poddisruptionbudgets", "persistentvolumes",
+                                      "persistentvolumeclaims", "storageclasses"}));
+  EXPECT_EQ(cache.pods().snapshot()->size(), 0u);
+  ASSERT_NE(cache.eventsV1(), nullptr);
+  const auto started = std::chrono::steady_clock::now();
+  cache.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+
+  std::vector<std::string> lists;
+  for (const auto& path : transport->paths()) {
+    if (path.find("watch=true") == std::string::npos) lists.push_back(path);
+  }
+  std::sort(lists.begin(), lists.end());
+  EXPECT_THAT(
+      lists,
+      ::testing::ElementsAre(
+          "/api/v1/events?limit=500", "/api/v1/namespaces?limit=500", "/api/v1/nodes?limit=500",
+          "/api/v1/persistentvolumeclaims?limit=500", "/api/v1/persistentvolumes?limit=500",
+          "/api/v1/pods?limit=500&fieldSelector=spec.nodeName%3Dnode-7",
+          "/apis/apps/v1/daemonsets?limit=500", "/apis/apps/v1/deployments?limit=500",
+          "/apis/apps/v1/replicasets?limit=500", "/apis/apps/v1/statefulsets?limit=500",
+          "/apis/batch/v1/jobs?limit=500", "/apis/events.k8s.io/v1/events?limit=500",
+          "/apis/policy/v1/poddisruptionbudgets?limit=500",
+          "/apis/storage.k8s.io/v1/storageclasses?limit=500"));
+}
+
+TEST(ClusterCache, EventsV1IsOffByDefault) {
+  auto transport = std::make_shared<EmptyClusterTransport>();
+  Client client(transport);
+  ClusterCache cache(client);
+  EXPECT_EQ(cache.eventsV1(), nullptr);
+  EXPECT_EQ(cache.informers().size(), 13u);
+  EXPECT_EQ(cache.pods().options().field_selector, "");
+}
+
+}  // namespace
+}  // namespace keelson::kube
