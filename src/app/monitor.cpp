@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -335,7 +336,9 @@ int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop) {
     spdlog::info("monitor: tick at {}: {} pods, {} points, {} alerts, {} open findings",
                  kube::formatTime(r.timestamp), r.pods, r.points, r.alerts, r.open_findings);
     if (once) break;
-    next += options.interval;
+    // A tick that overran the interval starts the next one at once, without a burst of
+    // catch-up ticks after it.
+    next = std::max(next + options.interval, std::chrono::steady_clock::now());
     std::unique_lock lock(mutex);
     wake.wait_until(lock, stop, next, [] { return false; });
   }
