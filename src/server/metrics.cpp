@@ -105,26 +105,21 @@ std::string MetricFamily::seriesName(std::string_view suffix, const LabelValues&
   return out;
 }
 
-// --- Counter ------------------------------------------------------------------------------------
+// --- Counter and gauge --------------------------------------------------------------------------
 
-CounterFamily::CounterFamily(std::string name, std::string help,
-                             std::vector<std::string> label_names)
-    : MetricFamily(std::move(name), std::move(help), "counter", std::move(label_names)) {}
-
-void CounterFamily::inc(const LabelValues& labels, double amount) {
-  checkArity(labels);
-  if (!(amount >= 0)) throw badInput(fmt::format("counter {}: negative increment", name()));
-  const std::lock_guard lock(mutex_);
-  values_[labels] += amount;
-}
-
-double CounterFamily::value(const LabelValues& labels) const {
+double ScalarFamily::value(const LabelValues& labels) const {
   const std::lock_guard lock(mutex_);
   const auto it = values_.find(labels);
   return it == values_.end() ? 0.0 : it->second;
 }
 
-void CounterFamily::serializeSeries(std::string& out) const {
+void ScalarFamily::add(const LabelValues& labels, double amount) {
+  checkArity(labels);
+  const std::lock_guard lock(mutex_);
+  values_[labels] += amount;
+}
+
+void ScalarFamily::serializeSeries(std::string& out) const {
   const std::lock_guard lock(mutex_);
   for (const auto& [labels, value] : values_) {
     out += seriesName("", labels);
@@ -134,10 +129,18 @@ void CounterFamily::serializeSeries(std::string& out) const {
   }
 }
 
-// --- Gauge --------------------------------------------------------------------------------------
+CounterFamily::CounterFamily(std::string name, std::string help,
+                             std::vector<std::string> label_names)
+    : ScalarFamily(std::move(name), std::move(help), "counter", std::move(label_names)) {}
+
+void CounterFamily::inc(const LabelValues& labels, double amount) {
+  checkArity(labels);
+  if (!(amount >= 0)) throw badInput(fmt::format("counter {}: negative increment", name()));
+  add(labels, amount);
+}
 
 GaugeFamily::GaugeFamily(std::string name, std::string help, std::vector<std::string> label_names)
-    : MetricFamily(std::move(name), std::move(help), "gauge", std::move(label_names)) {}
+    : ScalarFamily(std::move(name), std::move(help), "gauge", std::move(label_names)) {}
 
 void GaugeFamily::set(const LabelValues& labels, double value) {
   checkArity(labels);
@@ -145,33 +148,13 @@ void GaugeFamily::set(const LabelValues& labels, double value) {
   values_[labels] = value;
 }
 
-void GaugeFamily::inc(const LabelValues& labels, double amount) {
-  checkArity(labels);
-  const std::lock_guard lock(mutex_);
-  values_[labels] += amount;
-}
+void GaugeFamily::inc(const LabelValues& labels, double amount) { add(labels, amount); }
 
-void GaugeFamily::dec(const LabelValues& labels, double amount) { inc(labels, -amount); }
+void GaugeFamily::dec(const LabelValues& labels, double amount) { add(labels, -amount); }
 
 void GaugeFamily::remove(const LabelValues& labels) {
   const std::lock_guard lock(mutex_);
   values_.erase(labels);
-}
-
-double GaugeFamily::value(const LabelValues& labels) const {
-  const std::lock_guard lock(mutex_);
-  const auto it = values_.find(labels);
-  return it == values_.end() ? 0.0 : it->second;
-}
-
-void GaugeFamily::serializeSeries(std::string& out) const {
-  const std::lock_guard lock(mutex_);
-  for (const auto& [labels, value] : values_) {
-    out += seriesName("", labels);
-    out += ' ';
-    out += formatSampleValue(value);
-    out += '\n';
-  }
 }
 
 // --- Callback gauge -----------------------------------------------------------------------------

@@ -57,22 +57,32 @@ class MetricFamily {
   std::vector<std::string> label_names_;
 };
 
+/// A family with one number per label set (counters and gauges). Thread-safe.
+class ScalarFamily : public MetricFamily {
+ public:
+  using MetricFamily::MetricFamily;
+  /// The series' current value (0 when never set).
+  double value(const LabelValues& labels = {}) const;
+
+ protected:
+  /// Adds `amount` to the series `labels` (created at 0).
+  void add(const LabelValues& labels, double amount);
+  std::map<LabelValues, double> values_;  ///< Guarded by mutex_.
+
+ private:
+  void serializeSeries(std::string& out) const override;
+};
+
 /// A monotonically increasing count per label set ("..._total"). Thread-safe.
-class CounterFamily final : public MetricFamily {
+class CounterFamily final : public ScalarFamily {
  public:
   CounterFamily(std::string name, std::string help, std::vector<std::string> label_names);
   /// Adds `amount` (>= 0, else Error(kBadInput)) to the series `labels`.
   void inc(const LabelValues& labels = {}, double amount = 1.0);
-  /// The series' current value (0 when never incremented).
-  double value(const LabelValues& labels = {}) const;
-
- private:
-  void serializeSeries(std::string& out) const override;
-  std::map<LabelValues, double> values_;
 };
 
 /// A value that goes up and down per label set. Thread-safe.
-class GaugeFamily final : public MetricFamily {
+class GaugeFamily final : public ScalarFamily {
  public:
   GaugeFamily(std::string name, std::string help, std::vector<std::string> label_names);
   void set(const LabelValues& labels, double value);
@@ -80,11 +90,6 @@ class GaugeFamily final : public MetricFamily {
   void dec(const LabelValues& labels = {}, double amount = 1.0);
   /// Removes a series (e.g. a node that left the cluster).
   void remove(const LabelValues& labels);
-  double value(const LabelValues& labels = {}) const;
-
- private:
-  void serializeSeries(std::string& out) const override;
-  std::map<LabelValues, double> values_;
 };
 
 /// A gauge whose samples are produced by a callback at scrape time (cache sizes, cluster
