@@ -16,25 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-// metrics.k8s.io is optional: without it the capture still has everything else, and says why
-// usage is missing.
-void readMetrics(const kube::Client& client, analysis::ClusterState& state, ClusterCapture& out) {
-  try {
-    state.node_metrics =
-        kube::listAll<kube::NodeMetrics>(client, "/apis/metrics.k8s.io/v1beta1/nodes").items;
-    state.pod_metrics =
-        kube::listAll<kube::PodMetrics>(client, "/apis/metrics.k8s.io/v1beta1/pods").items;
-  } catch (const Error& e) {
-    state.node_metrics.reset();
-    state.pod_metrics.reset();
-    out.metrics_error = e.code() == ErrorCode::kNotFound
-                            ? "metrics.k8s.io is not served by this cluster (is metrics-server "
-                              "installed?): " +
-                                  std::string(e.what())
-                            : std::string(e.what());
-  }
-}
-
 ClusterCapture captureCluster(const CaptureOptions& options) {
   ClusterCapture out;
   try {
@@ -46,10 +27,7 @@ ClusterCapture captureCluster(const CaptureOptions& options) {
     transport.retry.max_attempts = 3;
     transport.retry.max_total = std::chrono::seconds(5);
     const kube::Client client(config, transport);
-    analysis::ClusterState state;
-    state.nodes = kube::listAll<kube::Node>(client, "/api/v1/nodes").items;
-    state.pods = kube::listAll<kube::Pod>(client, "/api/v1/pods").items;
-    readMetrics(client, state, out);
+    const analysis::ClusterState state = listClusterState(client, out.metrics_error);
     out.summary = analysis::summarizeCluster(state, options.scope);
   } catch (const Error& e) {
     out.summary.reset();
@@ -155,6 +133,30 @@ json clusterJson(const ClusterCapture& cluster) {
 }
 
 }  // namespace
+
+analysis::ClusterState listClusterState(const kube::Client& client, std::string& metrics_error) {
+  analysis::ClusterState state;
+  state.nodes = kube::listAll<kube::Node>(client, "/api/v1/nodes").items;
+  state.pods = kube::listAll<kube::Pod>(client, "/api/v1/pods").items;
+  // metrics.k8s.io is optional: without it the state still has everything else, and the
+  // caller can say why usage is missing.
+  metrics_error.clear();
+  try {
+    state.node_metrics =
+        kube::listAll<kube::NodeMetrics>(client, "/apis/metrics.k8s.io/v1beta1/nodes").items;
+    state.pod_metrics =
+        kube::listAll<kube::PodMetrics>(client, "/apis/metrics.k8s.io/v1beta1/pods").items;
+  } catch (const Error& e) {
+    state.node_metrics.reset();
+    state.pod_metrics.reset();
+    metrics_error = e.code() == ErrorCode::kNotFound
+                        ? "metrics.k8s.io is not served by this cluster (is metrics-server "
+                          "installed?): " +
+                              std::string(e.what())
+                        : std::string(e.what());
+  }
+  return state;
+}
 
 bool HostCapture::complete() const {
   const auto& s = snapshot;

@@ -11,6 +11,7 @@
 #include "analysis/cluster_summary.h"
 #include "host/gluster.h"
 #include "host/host_snapshot.h"
+#include "kube/client.h"
 #include "kube/cluster_config.h"
 
 namespace keelson::app {
@@ -65,6 +66,12 @@ struct Capture {
   /// True when every section asked for was produced.
   bool complete() const;
 };
+
+/// Lists every node and pod (GET /api/v1/nodes, /api/v1/pods) and metrics.k8s.io usage
+/// (/apis/metrics.k8s.io/v1beta1/{nodes,pods}). The metrics API is optional: when it cannot be
+/// read, node_metrics and pod_metrics are nullopt and `metrics_error` says why ("" otherwise).
+/// Throws Error when nodes or pods cannot be listed.
+analysis::ClusterState listClusterState(const kube::Client& client, std::string& metrics_error);
 
 /// Takes one capture. The host is read (captureHost) while the cluster is listed (GET
 /// /api/v1/nodes, /api/v1/pods, and metrics.k8s.io /apis/metrics.k8s.io/v1beta1/{nodes,pods}) on a

@@ -49,23 +49,12 @@ std::string namespacedPath(const std::string& namespace_name, const std::string&
 
 ClusterData listCluster(const kube::Client& client, const std::string& namespace_name) {
   ClusterData out;
-  out.state.nodes = kube::listAll<kube::Node>(client, "/api/v1/nodes").items;
   // Every pod: node figures need all namespaces; the scope narrows the rows afterwards.
-  out.state.pods = kube::listAll<kube::Pod>(client, "/api/v1/pods").items;
+  out.state = listClusterState(client, out.metrics_error);
   kube::ListOptions warnings;
   warnings.field_selector = "type=Warning";
   out.events =
       kube::listAll<kube::Event>(client, namespacedPath(namespace_name, "events"), warnings).items;
-  try {
-    out.state.node_metrics =
-        kube::listAll<kube::NodeMetrics>(client, "/apis/metrics.k8s.io/v1beta1/nodes").items;
-    out.state.pod_metrics =
-        kube::listAll<kube::PodMetrics>(client, "/apis/metrics.k8s.io/v1beta1/pods").items;
-  } catch (const Error& e) {
-    out.state.node_metrics.reset();
-    out.state.pod_metrics.reset();
-    out.metrics_error = e.what();
-  }
   return out;
 }
 
