@@ -1,0 +1,75 @@
+#include "app/serve.h"
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include "app/serve_host.h"
+#include "app/serve_metrics.h"
+#include "app/serve_routes.h"
+#include "core/log.h"
+#include "kube/client.h"
+#include "kube/cluster_cache.h"
+#include "kube/curl_transport.h"
+
+namespace keelson::app {
+namespace {
+
+void waitForStop(std::stop_token stop) {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::unique_lock lock(mutex);
+  wake.wait(lock, stop, [] { return false; });
+}
+
+}  // namespace
+
+int runServe(const ServeOptions& options, std::stop_token stop) {
+  const kube::ClusterConfig config = kube::loadConfig(options.kube);
+  kube::TransportOptions transport;
+  transport.request_timeout = options.api_timeout;
+  const kube::Client client(config, transport);
+
+  kube::ClusterCacheOptions cache_options;
+  cache_options.node_name = options.node_name;
+  kube::ClusterCache cache(client, cache_options);
+
+  HostSampler host(options.host, options.host_refresh);
+
+  auto registry = std::make_shared<server::Registry>();
+  CacheMetrics cache_metrics(*registry, cache);
+  server::Router router;
+  server::addHealthRoutes(router, [&cache] {
+    return readinessReasons(cache.statuses(), std::chrono::system_clock::now());
+  });
+  router.get("/metrics", [registry, &cache_metrics](const server::Request&) {
+    cache_metrics.update();
+    return server::Response::text(registry->serialize(),
+                                  std::string(server::kPrometheusContentType));
+  });
+  addApiRoutes(router, cache, [&host, serve_host = options.serve_host] {
+    return serve_host ? host.latest() : nullptr;
+  });
+
+  server::ServerOptions server_options = options.server;
+  server_options.registry = registry;
+  server::Server server(server_options, std::move(router));
+
+  cache.start();
+  if (options.serve_host) host.start();
+  server.start();
+  spdlog::info("keelson serve: listening on {}:{}, API server {} ({}){}", server_options.address,
+               server.port(), config.server, config.source,
+               options.node_name.empty() ? "" : ", pods of node " + options.node_name);
+
+  waitForStop(stop);
+  spdlog::info("keelson serve: stopping (draining up to {} ms)", options.drain.count());
+  server.stop(options.drain);
+  host.stop();
+  cache.stop();
+  spdlog::info("keelson serve: stopped");
+  return 0;
+}
+
+}  // namespace keelson::app

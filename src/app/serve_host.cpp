@@ -1,0 +1,53 @@
+#include "app/serve_host.h"
+
+#include <pthread.h>
+
+#include <exception>
+#include <utility>
+
+#include "core/log.h"
+#include "kube/objects.h"
+
+namespace keelson::app {
+
+HostSampler::HostSampler(HostCaptureOptions options, std::chrono::milliseconds refresh)
+    : options_(std::move(options)), refresh_(refresh) {}
+
+HostSampler::~HostSampler() { stop(); }
+
+void HostSampler::start() {
+  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+  pthread_setname_np(thread_.native_handle(), "serve-host");
+}
+
+void HostSampler::stop() noexcept {
+  if (!thread_.joinable()) return;
+  thread_.request_stop();
+  wake_.notify_all();
+  thread_.join();
+}
+
+std::shared_ptr<const nlohmann::json> HostSampler::latest() const {
+  const std::lock_guard lock(mutex_);
+  return latest_;
+}
+
+void HostSampler::run(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    try {
+      const auto now = std::chrono::system_clock::now();
+      nlohmann::json doc = toJson(captureHost(options_));
+      doc["timestamp"] = kube::formatTime(now);
+      auto shared = std::make_shared<const nlohmann::json>(std::move(doc));
+      const std::lock_guard lock(mutex_);
+      latest_ = std::move(shared);
+    } catch (const std::exception& e) {
+      // One failed capture degrades /api/v1/host to the previous document; keep sampling.
+      spdlog::warn("host capture failed: {}", e.what());
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, stop, refresh_, [] { return false; });
+  }
+}
+
+}  // namespace keelson::app

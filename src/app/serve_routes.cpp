@@ -1,0 +1,122 @@
+#include "app/serve_routes.h"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "analysis/cluster_summary.h"
+#include "analysis/scheduling.h"
+#include "app/capture.h"
+#include "app/serve_pods.h"
+
+namespace keelson::app {
+namespace {
+
+using server::Request;
+using server::Response;
+
+template <class T>
+std::vector<T> copyAll(const kube::Informer<T>& informer) {
+  const auto snapshot = informer.snapshot();
+  std::vector<T> out;
+  out.reserve(snapshot->size());
+  for (const auto& object : snapshot->all()) out.push_back(*object);
+  return out;
+}
+
+void requireSynced(const kube::ClusterCache& cache) {
+  if (!cache.hasSynced()) {
+    throw Error(ErrorCode::kUnavailable, "the cluster cache has not synced yet");
+  }
+}
+
+// The pod, or a 404 in the spec's words.
+std::optional<kube::Pod> findPod(const kube::ClusterCache& cache, const Request& request) {
+  const auto pods = cache.pods().snapshot();
+  const kube::Pod* pod = pods->get(request.param("ns"), request.param("pod"));
+  if (pod == nullptr) return std::nullopt;
+  return *pod;
+}
+
+Response podNotFound(const Request& request) {
+  return Response::failure(404, "RESOURCE_NOT_FOUND", "Pod not found",
+                           fmt::format("Pod '{}' not found in namespace '{}'", request.param("pod"),
+                                       request.param("ns")));
+}
+
+Response scheduling(const kube::ClusterCache& cache, const Request& request) {
+  requireSynced(cache);
+  const std::optional<kube::Pod> pod = findPod(cache, request);
+  if (!pod) return podNotFound(request);
+  analysis::SchedulingSnapshot snapshot;
+  snapshot.nodes = copyAll(cache.nodes());
+  snapshot.pods = copyAll(cache.pods());
+  snapshot.pvcs = copyAll(cache.persistentVolumeClaims());
+  snapshot.pvs = copyAll(cache.persistentVolumes());
+  snapshot.storage_classes = copyAll(cache.storageClasses());
+  snapshot.namespaces = copyAll(cache.namespaces());
+  const analysis::SchedulingAnalysis analysis = analysis::analyzeScheduling(*pod, snapshot);
+  std::vector<kube::Event> events;
+  for (const auto& event : cache.events().snapshot()->list(pod->metadata.namespace_name)) {
+    events.push_back(*event);
+  }
+  return Response::ok(schedulingDocument(*pod, analysis, podEvents(*pod, events)));
+}
+
+Response resources(const kube::ClusterCache& cache, const Request& request) {
+  requireSynced(cache);
+  const std::optional<kube::Pod> pod = findPod(cache, request);
+  if (!pod) return podNotFound(request);
+  return Response::ok(resourcesDocument(*pod));
+}
+
+Response cluster(const kube::ClusterCache& cache, const Request& request) {
+  requireSynced(cache);
+  analysis::ClusterState state;
+  state.nodes = copyAll(cache.nodes());
+  state.pods = copyAll(cache.pods());
+  analysis::PodScope scope;
+  const auto ns = request.query("namespace");
+  const auto all = request.query("allNamespaces");
+  scope.list_pods = ns.has_value() || (all && *all == "true");
+  scope.namespace_name = all && *all == "true" ? "" : ns.value_or("");
+  return Response::ok(toJson(analysis::summarizeCluster(state, scope)));
+}
+
+}  // namespace
+
+std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus>& statuses,
+                                          std::chrono::system_clock::time_point now) {
+  std::vector<std::string> reasons;
+  for (const auto& status : statuses) {
+    if (!status.has_synced) {
+      reasons.push_back(fmt::format("{}: not synced{}", status.resource,
+                                    status.last_error.empty() ? "" : ": " + status.last_error));
+    } else if (status.consecutive_failures > 0) {
+      const auto since =
+          std::chrono::duration_cast<std::chrono::seconds>(now - status.last_contact);
+      reasons.push_back(fmt::format("{}: API server unreachable for {}s ({} failures): {}",
+                                    status.resource, since.count(), status.consecutive_failures,
+                                    status.last_error));
+    }
+  }
+  return reasons;
+}
+
+void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host) {
+  router.get("/api/v1/cluster", [&cache](const Request& r) { return cluster(cache, r); });
+  router.get("/api/v1/pods/{ns}/{pod}/scheduling",
+             [&cache](const Request& r) { return scheduling(cache, r); });
+  router.get("/api/v1/pods/{ns}/{pod}/resources",
+             [&cache](const Request& r) { return resources(cache, r); });
+  router.get("/api/v1/host", [host = std::move(host)](const Request&) {
+    const auto doc = host ? host() : nullptr;
+    if (!doc) {
+      return Response::failure(503, "SERVICE_UNAVAILABLE", "host snapshot not ready",
+                               "the first host capture has not completed yet");
+    }
+    return Response::ok(*doc);
+  });
+}
+
+}  // namespace keelson::app

@@ -1,0 +1,39 @@
+#pragma once
+
+// The routes of `keelson serve` over the cluster cache: /api/v1/cluster,
+// /api/v1/pods/{ns}/{pod}/scheduling and /resources, /api/v1/host. Every handler answers from the
+// cache; none calls the API server.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "kube/cluster_cache.h"
+#include "server/server.h"
+
+namespace keelson::app {
+
+/// Why the cache is not ready, one line per informer; empty when ready. Ready means every
+/// informer has listed once and none is failing now (consecutive_failures > 0: its last list or
+/// watch attempt failed, i.e. the API server was not reachable since). Pure.
+std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus>& statuses,
+                                          std::chrono::system_clock::time_point now);
+
+/// The latest host document, or null when there is none yet.
+using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
+
+/// Adds to `router`:
+/// - GET /api/v1/cluster: the capture's cluster section (app::toJson(ClusterSummary)) computed
+///   from the cached nodes and pods, without usage; `?namespace=NS` lists NS's pods,
+///   `?allNamespaces=true` every pod.
+/// - GET /api/v1/pods/{ns}/{pod}/scheduling: schedulingDocument (serve_pods.h).
+/// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
+/// - GET /api/v1/host: the latest host document (503 before the first one).
+/// Pod routes answer 404 RESOURCE_NOT_FOUND for a pod not in the cache and 503
+/// SERVICE_UNAVAILABLE while the cache has not synced. `cache` must outlive the router.
+void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host);
+
+}  // namespace keelson::app
