@@ -39,6 +39,7 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
 
   auto registry = std::make_shared<server::Registry>();
   CacheMetrics cache_metrics(*registry, cache);
+  if (options.serve_host) registerHostGauges(*registry, [&host] { return host.latestCapture(); });
   server::Router router;
   server::addHealthRoutes(router, [&cache] {
     return readinessReasons(cache.statuses(), std::chrono::system_clock::now());

@@ -32,15 +32,22 @@ std::shared_ptr<const nlohmann::json> HostSampler::latest() const {
   return latest_;
 }
 
+std::shared_ptr<const HostCapture> HostSampler::latestCapture() const {
+  const std::lock_guard lock(mutex_);
+  return latest_capture_;
+}
+
 void HostSampler::run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     try {
       const auto now = std::chrono::system_clock::now();
-      nlohmann::json doc = toJson(captureHost(options_));
+      auto capture = std::make_shared<const HostCapture>(captureHost(options_));
+      nlohmann::json doc = toJson(*capture);
       doc["timestamp"] = kube::formatTime(now);
       auto shared = std::make_shared<const nlohmann::json>(std::move(doc));
       const std::lock_guard lock(mutex_);
       latest_ = std::move(shared);
+      latest_capture_ = std::move(capture);
     } catch (const std::exception& e) {
       // One failed capture degrades /api/v1/host to the previous document; keep sampling.
       spdlog::warn("host capture failed: {}", e.what());

@@ -32,6 +32,8 @@ class HostSampler {
   void stop() noexcept;
   /// The latest document, or null before the first capture completed.
   std::shared_ptr<const nlohmann::json> latest() const;
+  /// The latest capture itself (for /metrics), or null before the first one completed.
+  std::shared_ptr<const HostCapture> latestCapture() const;
 
  private:
   void run(std::stop_token stop);
@@ -41,6 +43,7 @@ class HostSampler {
   mutable std::mutex mutex_;
   std::condition_variable_any wake_;
   std::shared_ptr<const nlohmann::json> latest_;
+  std::shared_ptr<const HostCapture> latest_capture_;
   std::jthread thread_;
 };
 

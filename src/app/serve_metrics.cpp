@@ -1,6 +1,7 @@
 #include "app/serve_metrics.h"
 
 #include <chrono>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -77,7 +78,78 @@ void registerClusterGauges(server::Registry& registry, const kube::ClusterCache&
                          });
 }
 
+// One host gauge: `value` maps the capture to samples (none when the section failed).
+void hostGauge(server::Registry& registry, const std::string& name, const std::string& help,
+               const std::vector<std::string>& labels, const LatestHostCapture& latest,
+               std::function<void(const host::HostSnapshot&, std::vector<GaugeSample>&)> value) {
+  registry.callbackGauge(name, help, labels, [latest, value = std::move(value)] {
+    std::vector<GaugeSample> out;
+    if (const auto capture = latest ? latest() : nullptr) value(capture->snapshot, out);
+    return out;
+  });
+}
+
 }  // namespace
+
+void registerHostGauges(server::Registry& registry, LatestHostCapture latest) {
+  using host::HostSnapshot;
+  using Out = std::vector<GaugeSample>;
+  hostGauge(registry, "keelson_host_capture_timestamp_seconds",
+            "Unix time of the latest host capture.", {}, latest,
+            [](const HostSnapshot& s, Out& out) {
+              out.push_back({{}, unixSeconds(s.timestamp)});
+            });
+  hostGauge(registry, "keelson_host_cpu_usage_percent",
+            "Busy share of all online CPUs over the capture's interval (0-100).", {}, latest,
+            [](const HostSnapshot& s, Out& out) {
+              if (s.cpu.ok() && s.cpu.value->total) {
+                out.push_back({{}, s.cpu.value->total->usage_percent});
+              }
+            });
+  hostGauge(registry, "keelson_host_load_average", "/proc/loadavg load averages.", {"period"},
+            latest, [](const HostSnapshot& s, Out& out) {
+              if (!s.cpu.ok() || !s.cpu.value->load) return;
+              const auto& load = *s.cpu.value->load;
+              out.push_back({{"1m"}, load.load1});
+              out.push_back({{"5m"}, load.load5});
+              out.push_back({{"15m"}, load.load15});
+            });
+  const auto memory = [&](const std::string& name, const std::string& help,
+                          std::uint64_t host::MemoryStats::*field) {
+    hostGauge(registry, name, help, {}, latest, [field](const HostSnapshot& s, Out& out) {
+      if (s.memory.ok()) out.push_back({{}, static_cast<double>((*s.memory.value).*field)});
+    });
+  };
+  memory("keelson_host_memory_total_bytes", "MemTotal.", &host::MemoryStats::total_bytes);
+  memory("keelson_host_memory_available_bytes", "MemAvailable.",
+         &host::MemoryStats::available_bytes);
+  memory("keelson_host_memory_used_bytes", "MemTotal - MemAvailable.",
+         &host::MemoryStats::used_bytes);
+  memory("keelson_host_swap_used_bytes", "SwapTotal - SwapFree.",
+         &host::MemoryStats::swap_used_bytes);
+  const auto filesystem = [&](const std::string& name, const std::string& help,
+                              std::uint64_t host::FsUsage::*field) {
+    hostGauge(registry, name, help, {"mountpoint", "device", "fstype"}, latest,
+              [field](const HostSnapshot& s, Out& out) {
+                if (!s.filesystems.ok()) return;
+                // A mount point can be stacked (the same labels twice); a scrape must not
+                // carry a series twice, so the first mount listed wins.
+                std::set<server::LabelValues> seen;
+                for (const auto& fs : *s.filesystems.value) {
+                  if (!fs.usage || !seen.insert({fs.mount_point, fs.device, fs.fs_type}).second) {
+                    continue;
+                  }
+                  out.push_back({{fs.mount_point, fs.device, fs.fs_type},
+                                 static_cast<double>((*fs.usage).*field)});
+                }
+              });
+  };
+  filesystem("keelson_host_filesystem_size_bytes", "Filesystem size (statvfs).",
+             &host::FsUsage::total_bytes);
+  filesystem("keelson_host_filesystem_available_bytes",
+             "Filesystem space available to unprivileged users (statvfs).",
+             &host::FsUsage::available_bytes);
+}
 
 CacheMetrics::CacheMetrics(server::Registry& registry, const kube::ClusterCache& cache)
     : cache_(cache),

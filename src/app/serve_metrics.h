@@ -4,10 +4,13 @@
 // scrape time.
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
+#include "app/capture.h"
 #include "kube/cluster_cache.h"
 #include "server/metrics.h"
 
@@ -48,5 +51,17 @@ class CacheMetrics {
   std::mutex mutex_;
   std::map<std::string, Seen> seen_;  // by resource
 };
+
+/// The latest host capture, or null when there is none (yet).
+using LatestHostCapture = std::function<std::shared_ptr<const HostCapture>()>;
+
+/// Registers host gauges computed at scrape time from the latest capture (no samples before
+/// the first one): keelson_host_cpu_usage_percent, keelson_host_load_average{period="1m"|"5m"|
+/// "15m"}, keelson_host_memory_total_bytes, keelson_host_memory_available_bytes,
+/// keelson_host_memory_used_bytes, keelson_host_swap_used_bytes,
+/// keelson_host_filesystem_size_bytes and keelson_host_filesystem_available_bytes
+/// {mountpoint,device,fstype}, keelson_host_capture_timestamp_seconds. `latest` must be
+/// thread-safe.
+void registerHostGauges(server::Registry& registry, LatestHostCapture latest);
 
 }  // namespace keelson::app

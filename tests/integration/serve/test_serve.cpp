@@ -232,6 +232,13 @@ TEST_F(Serve, ClusterAndHost) {
   const HttpAnswer host = waitFor("/api/v1/host", 200, 30s);
   ASSERT_EQ(host.status, 200) << host.body;
   EXPECT_TRUE(json::parse(host.body)["data"].contains("timestamp"));
+  // Once a capture exists, /metrics carries the host gauges and still passes promtool.
+  EXPECT_NE(get(port_, "/metrics").body.find("keelson_host_memory_total_bytes "),
+            std::string::npos);
+  const auto check = run({"sh", "-c",
+                          "curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(port_) +
+                              "/metrics | promtool check metrics"});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 
 // Last: SIGTERM stops the server cleanly with exit status 0.
