@@ -41,8 +41,12 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   CacheMetrics cache_metrics(*registry, cache);
   if (options.serve_host) registerHostGauges(*registry, [&host] { return host.latestCapture(); });
   server::Router router;
-  server::addHealthRoutes(router, [&cache] {
-    return readinessReasons(cache.statuses(), std::chrono::system_clock::now());
+  ReadinessPolicy readiness;
+  readiness.backoff = cache_options.backoff;
+  // A retry that cannot connect fails within the connect timeout.
+  readiness.grace = transport.connect_timeout + std::chrono::seconds(2);
+  server::addHealthRoutes(router, [&cache, readiness] {
+    return readinessReasons(cache.statuses(), std::chrono::system_clock::now(), readiness);
   });
   router.get("/metrics", [registry, &cache_metrics](const server::Request&) {
     cache_metrics.update();

@@ -86,19 +86,24 @@ Response cluster(const kube::ClusterCache& cache, const Request& request) {
 }  // namespace
 
 std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus>& statuses,
-                                          std::chrono::system_clock::time_point now) {
+                                          std::chrono::system_clock::time_point now,
+                                          const ReadinessPolicy& policy) {
   std::vector<std::string> reasons;
   for (const auto& status : statuses) {
     if (!status.has_synced) {
       reasons.push_back(fmt::format("{}: not synced{}", status.resource,
                                     status.last_error.empty() ? "" : ": " + status.last_error));
-    } else if (status.consecutive_failures > 0) {
-      const auto since =
-          std::chrono::duration_cast<std::chrono::seconds>(now - status.last_contact);
-      reasons.push_back(fmt::format("{}: API server unreachable for {}s ({} failures): {}",
-                                    status.resource, since.count(), status.consecutive_failures,
-                                    status.last_error));
+      continue;
     }
+    if (status.consecutive_failures == 0 || status.last_failure < status.last_contact) continue;
+    // The longest wait before the next attempt (no jitter), plus the attempt's own time.
+    const auto retry_due =
+        kube::informerBackoffDelay(policy.backoff, status.consecutive_failures, 0.0) + policy.grace;
+    if (now - status.last_failure > retry_due) continue;  // retried since, and connected
+    const auto since = std::chrono::duration_cast<std::chrono::seconds>(now - status.last_contact);
+    reasons.push_back(fmt::format("{}: API server unreachable for {}s ({} failures): {}",
+                                  status.resource, since.count(), status.consecutive_failures,
+                                  status.last_error));
   }
   return reasons;
 }

@@ -16,11 +16,22 @@
 
 namespace keelson::app {
 
+/// How readinessReasons tells a failing informer from one whose retry is connected but silent.
+struct ReadinessPolicy {
+  kube::InformerBackoff backoff;  ///< The informers' backoff (ClusterCacheOptions::backoff).
+  /// Slack after the longest backoff wait: the retry's connect timeout plus scheduling slack.
+  std::chrono::milliseconds grace{12000};
+};
+
 /// Why the cache is not ready, one line per informer; empty when ready. Ready means every
-/// informer has listed once and none is failing now (consecutive_failures > 0: its last list or
-/// watch attempt failed, i.e. the API server was not reachable since). Pure.
+/// informer has listed once and none is failing now. An informer is failing when its last
+/// attempt failed after its last contact and that failure is recent: no older than the longest
+/// backoff wait for its failure count plus `policy.grace`. An informer whose last failure is
+/// older has retried since without failing, i.e. its watch is connected (a quiet collection sends
+/// nothing until an event or bookmark, so consecutive_failures alone would stay stale). Pure.
 std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus>& statuses,
-                                          std::chrono::system_clock::time_point now);
+                                          std::chrono::system_clock::time_point now,
+                                          const ReadinessPolicy& policy = {});
 
 /// The latest host document, or null when there is none yet.
 using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;

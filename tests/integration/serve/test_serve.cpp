@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -239,6 +240,59 @@ TEST_F(Serve, ClusterAndHost) {
                           "curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(port_) +
                               "/metrics | promtool check metrics"});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+// Kill the API server: keelson keeps answering from the cache, /readyz turns 503 within a few
+// seconds; once the API server is back the cache converges and /readyz is 200 again.
+TEST_F(Serve, SurvivesApiServerRestart) {
+  ASSERT_EQ(waitFor("/readyz", 200).status, 200);
+  const std::string ctl = KEELSON_SOURCE_DIR "/tests/integration/serve/apiserver-ctl";
+  const std::size_t node_count =
+      cluster_.kubectlJson({"get", "nodes", "-o", "json"})["items"].size();
+  const auto killed_at = std::chrono::steady_clock::now();
+  const auto killed = run({ctl, "kill"});
+  ASSERT_EQ(killed.exit_code, 0) << killed.err;
+
+  const HttpAnswer not_ready = waitFor("/readyz", 503, 10s);
+  EXPECT_EQ(not_ready.status, 503) << "still ready 10 s after the API server died";
+  EXPECT_NE(not_ready.body.find("unreachable"), std::string::npos) << not_ready.body;
+  std::cout << "readyz 503 after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - killed_at)
+                   .count()
+            << " ms\n";
+  const HttpAnswer cached = get(port_, "/api/v1/cluster");
+  ASSERT_EQ(cached.status, 200) << cached.body;
+  EXPECT_EQ(json::parse(cached.body)["data"]["nodes"].size(), node_count);
+
+  const auto started = run({ctl, "start"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const auto deadline = std::chrono::steady_clock::now() + 90s;
+  while (run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "get", "--raw", "/readyz"})
+                 .exit_code != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(500ms);
+  }
+  // A change made after the restart reaches the cache.
+  const std::string ns = uniqueName("serve-back");
+  cluster_.kubectlOk({"create", "namespace", ns});
+  const HttpAnswer ready = waitFor("/readyz", 200, 60s);
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  // Namespaces of earlier tests may still be terminating: compare fresh counts each round.
+  std::string expected;
+  std::string metrics;
+  for (int i = 0; i < 40; ++i) {
+    const std::size_t namespaces =
+        cluster_.kubectlJson({"get", "namespaces", "-o", "json"})["items"].size();
+    expected =
+        "keelson_cache_objects{resource=\"namespaces\"} " + std::to_string(namespaces) + "\n";
+    metrics = get(port_, "/metrics").body;
+    if (metrics.find(expected) != std::string::npos) break;
+    std::this_thread::sleep_for(250ms);
+  }
+  EXPECT_NE(metrics.find(expected), std::string::npos) << "expected " << expected;
+  run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "namespace", ns,
+       "--wait=false"});
 }
 
 // Last: SIGTERM stops the server cleanly with exit status 0.

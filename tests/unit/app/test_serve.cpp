@@ -166,10 +166,30 @@ TEST(ReadinessReasons, NeedsEverySyncedAndNoneFailing) {
   pods.consecutive_failures = 2;
   pods.last_error = "connection refused";
   pods.last_contact = now - std::chrono::seconds(7);
+  pods.last_failure = now - std::chrono::seconds(1);
   const auto reasons = readinessReasons({pods, nodes}, now);
   ASSERT_EQ(reasons.size(), 1U);
   EXPECT_NE(reasons[0].find("unreachable for 7s"), std::string::npos);
   EXPECT_NE(reasons[0].find("connection refused"), std::string::npos);
+}
+
+TEST(ReadinessReasons, ARetryThatDidNotFailIsConnected) {
+  const auto now = std::chrono::system_clock::now();
+  kube::InformerStatus events;
+  events.resource = "events";
+  events.has_synced = true;
+  events.consecutive_failures = 2;  // backoff for 2 failures: at most 1 s (initial 500 ms)
+  events.last_contact = now - std::chrono::seconds(90);
+  ReadinessPolicy policy;
+  policy.grace = std::chrono::seconds(12);
+  events.last_failure = now - std::chrono::seconds(12);
+  EXPECT_EQ(readinessReasons({events}, now, policy).size(), 1U);  // 12 s <= 1 s + 12 s
+  events.last_failure = now - std::chrono::seconds(14);
+  EXPECT_TRUE(readinessReasons({events}, now, policy).empty());  // the retry is a live watch
+  // A contact after the failure means the failure is over, whatever the counter says.
+  events.last_failure = now - std::chrono::seconds(1);
+  events.last_contact = now;
+  EXPECT_TRUE(readinessReasons({events}, now, policy).empty());
 }
 
 }  // namespace
