@@ -216,6 +216,30 @@ TEST_F(Serve, PendingPodMatchesTheScheduler) {
   EXPECT_EQ(total["memoryLimit"], "2Gi");
   EXPECT_TRUE(total["cpuLimit"].is_null());
 
+  // A pod the scheduler can place (on the plain node): the endpoint names its node and why.
+  const json small = {
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata", {{"name", "small"}, {"namespace", ns}}},
+      {"spec",
+       {{"nodeSelector", {{"kubernetes.io/hostname", nodes[0]}}},
+        {"containers", json::array({{{"name", "app"},
+                                     {"image", "registry.example.com/app:1"},
+                                     {"resources", {{"requests", {{"cpu", "100m"}}}}}}})}}}};
+  cluster_.apply(small.dump());
+  cluster_.kubectlOk(
+      {"wait", "-n", ns, "--for=jsonpath={.status.phase}=Running", "pod/small", "--timeout=60s"});
+  json scheduled;
+  for (int i = 0; i < 40; ++i) {
+    const HttpAnswer answer = get(port_, "/api/v1/pods/" + ns + "/small/scheduling");
+    if (answer.status == 200) scheduled = json::parse(answer.body)["data"];
+    if (scheduled.value("status", "") == "Scheduled") break;
+    std::this_thread::sleep_for(250ms);
+  }
+  EXPECT_EQ(scheduled["status"], "Scheduled") << scheduled.dump(2);
+  EXPECT_EQ(scheduled["nodeName"], nodes[0]);
+  EXPECT_FALSE(scheduled["schedulingReasons"].empty()) << scheduled.dump(2);
+
   run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "namespace", ns,
        "--wait=false"});
   for (const auto& node : nodes) {
@@ -297,6 +321,8 @@ TEST_F(Serve, SurvivesApiServerRestart) {
 
 // Last: SIGTERM stops the server cleanly with exit status 0.
 TEST_F(Serve, StopsOnSigterm) {
+  // Ready means the signal handling is in place (run alone, the process may just have started).
+  ASSERT_EQ(waitFor("/readyz", 200).status, 200);
   ASSERT_EQ(::kill(pid_, SIGTERM), 0);
   int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
