@@ -1,4 +1,6 @@
 // keelson serve: the in-cluster diagnosis API over a watch-fed cache (app/serve.h).
+#include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <string>
@@ -7,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/signals.h"
 #include "server/config.h"
 
@@ -27,8 +30,14 @@ struct ServeCommand {
   std::string host_refresh = "15s";
   int restart_threshold = 5;
   bool no_host = false;
+  // The spec's logging defaults (info, json) apply to serve when neither the global flag nor
+  // the environment chose; other commands keep keelson's quieter default.
+  bool default_logging = false;
+  std::string log_level;
+  std::string log_format;
 
   int run() const {
+    if (default_logging) core::setupLogging(log_level, log_format);
     app::ServeOptions options;
     options.kube = kube.configOptions();
     options.api_timeout =
@@ -95,7 +104,18 @@ void addServeCommand(CLI::App& app, Action& action) {
                   "restart count above which a pod is reported (namespace analysis)")
       ->envname("POD_RESTART_THRESHOLD")
       ->capture_default_str();
-  cmd->callback([&action, c] { action = [c] { return c->run(); }; });
+  cmd->callback([&app, &action, c] {
+    // What main chose, unless it came from keelson's own default.
+    const auto choice = [&app](const char* flag, const char* env, const char* fallback) {
+      const char* value = std::getenv(env);
+      const bool chosen = app.get_option(flag)->count() > 0 || (value != nullptr && *value != '\0');
+      return chosen ? app.get_option(flag)->as<std::string>() : std::string(fallback);
+    };
+    c->log_level = choice("--log-level", "LOG_LEVEL", "info");
+    c->log_format = choice("--log-format", "LOG_FORMAT", "json");
+    c->default_logging = true;
+    action = [c] { return c->run(); };
+  });
 }
 
 }  // namespace keelson::cli
