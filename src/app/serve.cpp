@@ -53,9 +53,10 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
     return server::Response::text(registry->serialize(),
                                   std::string(server::kPrometheusContentType));
   });
-  addApiRoutes(router, cache, [&host, serve_host = options.serve_host] {
-    return serve_host ? host.latest() : nullptr;
-  });
+  addApiRoutes(
+      router, cache,
+      [&host, serve_host = options.serve_host] { return serve_host ? host.latest() : nullptr; },
+      options.node_name);
 
   server::ServerOptions server_options = options.server;
   server_options.registry = registry;

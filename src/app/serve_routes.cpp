@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <tuple>
 #include <utility>
 
 #include "analysis/cluster_summary.h"
@@ -30,6 +34,55 @@ void requireSynced(const kube::ClusterCache& cache) {
   }
 }
 
+// The SchedulingSnapshot of the cache's current snapshots, rebuilt only when one of them
+// changed (informer snapshots are immutable and replaced on change, so pointer identity is
+// version identity). Thread-safe.
+class SchedulingSnapshots {
+ public:
+  explicit SchedulingSnapshots(const kube::ClusterCache& cache) : cache_(cache) {}
+
+  std::shared_ptr<const analysis::SchedulingSnapshot> get() {
+    Key key{cache_.nodes().snapshot(),
+            cache_.pods().snapshot(),
+            cache_.persistentVolumeClaims().snapshot(),
+            cache_.persistentVolumes().snapshot(),
+            cache_.storageClasses().snapshot(),
+            cache_.namespaces().snapshot()};
+    const std::lock_guard lock(mutex_);
+    if (built_ && key_ == key) return built_;
+    auto snapshot = std::make_shared<analysis::SchedulingSnapshot>();
+    snapshot->nodes = copyAll(*std::get<0>(key));
+    snapshot->pods = copyAll(*std::get<1>(key));
+    snapshot->pvcs = copyAll(*std::get<2>(key));
+    snapshot->pvs = copyAll(*std::get<3>(key));
+    snapshot->storage_classes = copyAll(*std::get<4>(key));
+    snapshot->namespaces = copyAll(*std::get<5>(key));
+    key_ = std::move(key);
+    built_ = std::move(snapshot);
+    return built_;
+  }
+
+ private:
+  template <class T>
+  using Snap = std::shared_ptr<const kube::ObjectSnapshot<T>>;
+  using Key =
+      std::tuple<Snap<kube::Node>, Snap<kube::Pod>, Snap<kube::PersistentVolumeClaim>,
+                 Snap<kube::PersistentVolume>, Snap<kube::StorageClass>, Snap<kube::Namespace>>;
+
+  template <class T>
+  static std::vector<T> copyAll(const kube::ObjectSnapshot<T>& snapshot) {
+    std::vector<T> out;
+    out.reserve(snapshot.size());
+    for (const auto& object : snapshot.all()) out.push_back(*object);
+    return out;
+  }
+
+  const kube::ClusterCache& cache_;
+  std::mutex mutex_;
+  Key key_;
+  std::shared_ptr<const analysis::SchedulingSnapshot> built_;
+};
+
 // The pod, or a 404 in the spec's words.
 std::optional<kube::Pod> findPod(const kube::ClusterCache& cache, const Request& request) {
   const auto pods = cache.pods().snapshot();
@@ -38,24 +91,22 @@ std::optional<kube::Pod> findPod(const kube::ClusterCache& cache, const Request&
   return *pod;
 }
 
-Response podNotFound(const Request& request) {
-  return Response::failure(404, "RESOURCE_NOT_FOUND", "Pod not found",
-                           fmt::format("Pod '{}' not found in namespace '{}'", request.param("pod"),
-                                       request.param("ns")));
+Response podNotFound(const Request& request, const std::string& node_name) {
+  std::string details = fmt::format("Pod '{}' not found in namespace '{}'", request.param("pod"),
+                                    request.param("ns"));
+  if (!node_name.empty()) {
+    details += fmt::format(" (this agent caches only the pods of node '{}')", node_name);
+  }
+  return Response::failure(404, "RESOURCE_NOT_FOUND", "Pod not found", details);
 }
 
-Response scheduling(const kube::ClusterCache& cache, const Request& request) {
+Response scheduling(const kube::ClusterCache& cache, SchedulingSnapshots& snapshots,
+                    const std::string& node_name, const Request& request) {
   requireSynced(cache);
   const std::optional<kube::Pod> pod = findPod(cache, request);
-  if (!pod) return podNotFound(request);
-  analysis::SchedulingSnapshot snapshot;
-  snapshot.nodes = copyAll(cache.nodes());
-  snapshot.pods = copyAll(cache.pods());
-  snapshot.pvcs = copyAll(cache.persistentVolumeClaims());
-  snapshot.pvs = copyAll(cache.persistentVolumes());
-  snapshot.storage_classes = copyAll(cache.storageClasses());
-  snapshot.namespaces = copyAll(cache.namespaces());
-  const analysis::SchedulingAnalysis analysis = analysis::analyzeScheduling(*pod, snapshot);
+  if (!pod) return podNotFound(request, node_name);
+  const auto snapshot = snapshots.get();
+  const analysis::SchedulingAnalysis analysis = analysis::analyzeScheduling(*pod, *snapshot);
   std::vector<kube::Event> events;
   for (const auto& event : cache.events().snapshot()->list(pod->metadata.namespace_name)) {
     events.push_back(*event);
@@ -63,10 +114,11 @@ Response scheduling(const kube::ClusterCache& cache, const Request& request) {
   return Response::ok(schedulingDocument(*pod, analysis, podEvents(*pod, events)));
 }
 
-Response resources(const kube::ClusterCache& cache, const Request& request) {
+Response resources(const kube::ClusterCache& cache, const std::string& node_name,
+                   const Request& request) {
   requireSynced(cache);
   const std::optional<kube::Pod> pod = findPod(cache, request);
-  if (!pod) return podNotFound(request);
+  if (!pod) return podNotFound(request, node_name);
   return Response::ok(resourcesDocument(*pod));
 }
 
@@ -108,12 +160,16 @@ std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus
   return reasons;
 }
 
-void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host) {
+void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host,
+                  std::string node_name) {
   router.get("/api/v1/cluster", [&cache](const Request& r) { return cluster(cache, r); });
+  auto snapshots = std::make_shared<SchedulingSnapshots>(cache);
   router.get("/api/v1/pods/{ns}/{pod}/scheduling",
-             [&cache](const Request& r) { return scheduling(cache, r); });
+             [&cache, snapshots, node_name](const Request& r) {
+               return scheduling(cache, *snapshots, node_name, r);
+             });
   router.get("/api/v1/pods/{ns}/{pod}/resources",
-             [&cache](const Request& r) { return resources(cache, r); });
+             [&cache, node_name](const Request& r) { return resources(cache, node_name, r); });
   router.get("/api/v1/host", [host = std::move(host)](const Request&) {
     const auto doc = host ? host() : nullptr;
     if (!doc) {

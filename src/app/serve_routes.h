@@ -40,11 +40,15 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 /// - GET /api/v1/cluster: the capture's cluster section (app::toJson(ClusterSummary)) computed
 ///   from the cached nodes and pods, without usage; `?namespace=NS` lists NS's pods,
 ///   `?allNamespaces=true` every pod.
-/// - GET /api/v1/pods/{ns}/{pod}/scheduling: schedulingDocument (serve_pods.h).
+/// - GET /api/v1/pods/{ns}/{pod}/scheduling: schedulingDocument (serve_pods.h). The objects the
+///   analysis reads are copied out of the cache once per change of any of them and shared by
+///   the requests in between.
 /// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
 /// - GET /api/v1/host: the latest host document (503 before the first one).
-/// Pod routes answer 404 RESOURCE_NOT_FOUND for a pod not in the cache and 503
-/// SERVICE_UNAVAILABLE while the cache has not synced. `cache` must outlive the router.
-void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host);
+/// Pod routes answer 404 RESOURCE_NOT_FOUND for a pod not in the cache (saying so when the cache
+/// holds only `node_name`'s pods) and 503 SERVICE_UNAVAILABLE while the cache has not synced.
+/// `cache` must outlive the router.
+void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host,
+                  std::string node_name = {});
 
 }  // namespace keelson::app
