@@ -83,8 +83,20 @@ class SchedulingSnapshots {
   std::shared_ptr<const analysis::SchedulingSnapshot> built_;
 };
 
-// The pod, or a 404 in the spec's words.
+// The pod, or nullopt; Error(kBadInput) when the path cannot name a pod.
 std::optional<kube::Pod> findPod(const kube::ClusterCache& cache, const Request& request) {
+  if (!isDnsLabel(request.param("ns"))) {
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("namespace '{}' is not a valid name (RFC 1123 label: at most 63 of "
+                            "a-z, 0-9 and '-')",
+                            request.param("ns")));
+  }
+  if (!isDnsSubdomain(request.param("pod"))) {
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("pod name '{}' is not a valid name (RFC 1123 subdomain: at most 253 "
+                            "of a-z, 0-9, '-' and '.')",
+                            request.param("pod")));
+  }
   const auto pods = cache.pods().snapshot();
   const kube::Pod* pod = pods->get(request.param("ns"), request.param("pod"));
   if (pod == nullptr) return std::nullopt;
@@ -135,7 +147,35 @@ Response cluster(const kube::ClusterCache& cache, const Request& request) {
   return Response::ok(toJson(analysis::summarizeCluster(state, scope)));
 }
 
+bool alnum(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
 }  // namespace
+
+bool isDnsLabel(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 63 || !alnum(name.front()) || !alnum(name.back())) {
+    return false;
+  }
+  for (const char c : name) {
+    if (!alnum(c) && c != '-') return false;
+  }
+  return true;
+}
+
+bool isDnsSubdomain(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 253) return false;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = name.find('.', start);
+    const std::string_view label = name.substr(start, dot - start);
+    // Subdomain labels follow the label rule without its 63-character limit on the whole name.
+    if (label.empty() || !alnum(label.front()) || !alnum(label.back())) return false;
+    for (const char c : label) {
+      if (!alnum(c) && c != '-') return false;
+    }
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
 
 std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus>& statuses,
                                           std::chrono::system_clock::time_point now,

@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kube/cluster_cache.h"
@@ -33,6 +34,13 @@ std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus
                                           std::chrono::system_clock::time_point now,
                                           const ReadinessPolicy& policy = {});
 
+/// True when `name` is an RFC 1123 label as Kubernetes checks namespace names: 1-63 characters of
+/// [a-z0-9-], starting and ending with [a-z0-9].
+bool isDnsLabel(std::string_view name) noexcept;
+/// True when `name` is an RFC 1123 subdomain as Kubernetes checks pod names: at most 253
+/// characters, dot-separated labels of [a-z0-9-] each starting and ending with [a-z0-9].
+bool isDnsSubdomain(std::string_view name) noexcept;
+
 /// The latest host document, or null when there is none yet.
 using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 
@@ -45,8 +53,9 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 ///   the requests in between.
 /// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
 /// - GET /api/v1/host: the latest host document (503 before the first one).
-/// Pod routes answer 404 RESOURCE_NOT_FOUND for a pod not in the cache (saying so when the cache
-/// holds only `node_name`'s pods) and 503 SERVICE_UNAVAILABLE while the cache has not synced.
+/// Pod routes answer 400 BAD_REQUEST for a namespace that is not a DNS label or a pod name that
+/// is not a DNS subdomain, 404 RESOURCE_NOT_FOUND for a pod not in the cache (saying so when the
+/// cache holds only `node_name`'s pods) and 503 SERVICE_UNAVAILABLE while the cache has not synced.
 /// `cache` must outlive the router.
 void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host,
                   std::string node_name = {});

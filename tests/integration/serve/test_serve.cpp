@@ -139,6 +139,17 @@ TEST_F(Serve, UnknownPodIs404) {
   EXPECT_EQ(doc["error"]["code"], "RESOURCE_NOT_FOUND");
   EXPECT_FALSE(doc["metadata"]["requestId"].get<std::string>().empty());
   EXPECT_EQ(get(port_, "/api/v1/nope").status, 404);
+  EXPECT_EQ(get(port_, "/api/v1/pods/ns").status, 404);
+  EXPECT_EQ(get(port_, "/api/v1/pods/ns/pod/unknown").status, 404);
+  // Names Kubernetes would reject are the caller's mistake, not a missing pod.
+  for (const std::string bad : {"/api/v1/pods/a%2Fb/c/resources", "/api/v1/pods/ns/%zz/scheduling",
+                                "/api/v1/pods/Upper/web/resources"}) {
+    const HttpAnswer rejected = get(port_, bad);
+    EXPECT_EQ(rejected.status, 400) << bad << ": " << rejected.body;
+    if (rejected.status == 400) {
+      EXPECT_EQ(json::parse(rejected.body)["error"]["code"], "BAD_REQUEST");
+    }
+  }
 }
 
 TEST_F(Serve, PendingPodMatchesTheScheduler) {
