@@ -20,7 +20,7 @@ void waitForStop(std::stop_token stop) {
   std::mutex mutex;
   std::condition_variable_any wake;
   std::unique_lock lock(mutex);
-  wake.wait(lock, stop, [] { return false; });
+  wake.wait(lock, std::move(stop), [] { return false; });
 }
 
 }  // namespace
@@ -69,7 +69,7 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
                server.port(), config.server, config.source,
                options.node_name.empty() ? "" : ", pods of node " + options.node_name);
 
-  waitForStop(stop);
+  waitForStop(std::move(stop));
   spdlog::info("keelson serve: stopping (draining up to {} ms)", options.drain.count());
   server.stop(options.drain);
   host.stop();

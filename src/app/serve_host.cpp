@@ -16,7 +16,7 @@ HostSampler::HostSampler(HostCaptureOptions options, std::chrono::milliseconds r
 HostSampler::~HostSampler() { stop(); }
 
 void HostSampler::start() {
-  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+  thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
   pthread_setname_np(thread_.native_handle(), "serve-host");
 }
 
@@ -37,7 +37,7 @@ std::shared_ptr<const HostCapture> HostSampler::latestCapture() const {
   return latest_capture_;
 }
 
-void HostSampler::run(std::stop_token stop) {
+void HostSampler::run(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     try {
       const auto now = std::chrono::system_clock::now();

@@ -36,7 +36,7 @@ class HostSampler {
   std::shared_ptr<const HostCapture> latestCapture() const;
 
  private:
-  void run(std::stop_token stop);
+  void run(const std::stop_token& stop);
 
   HostCaptureOptions options_;
   std::chrono::milliseconds refresh_;

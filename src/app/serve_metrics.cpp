@@ -68,6 +68,7 @@ void registerClusterGauges(server::Registry& registry, const kube::ClusterCache&
           ++by_phase[pod->status.phase.empty() ? "Unknown" : pod->status.phase];
         }
         std::vector<GaugeSample> out;
+        out.reserve(by_phase.size());
         for (auto& [phase, count] : by_phase) out.emplace_back(server::LabelValues{phase}, count);
         return out;
       });

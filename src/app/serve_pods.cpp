@@ -216,7 +216,7 @@ json containerResources(const kube::Container& container) {
 
 json quantityOr(const kube::ResourceList& list, std::string_view name, json fallback) {
   const auto it = list.find(name);
-  return it == list.end() ? fallback : json(it->second.format());
+  return it == list.end() ? std::move(fallback) : json(it->second.format());
 }
 
 }  // namespace
