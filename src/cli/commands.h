@@ -32,4 +32,7 @@ void addHistoryCommand(CLI::App& app, Action& action);
 /// Registers `keelson detect` (cmd_detect.cpp) on `app`.
 void addDetectCommand(CLI::App& app, Action& action);
 
+/// Registers `keelson serve` (cmd_serve.cpp) on `app`.
+void addServeCommand(CLI::App& app, Action& action);
+
 }  // namespace keelson::cli

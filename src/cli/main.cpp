@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   keelson::cli::addDetectCommand(app, action);
   keelson::cli::addHistoryCommand(app, action);
   keelson::cli::addMonitorCommand(app, action);
+  keelson::cli::addServeCommand(app, action);
 
   try {
     app.parse(argc, argv);

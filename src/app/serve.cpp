@@ -1,0 +1,81 @@
+#include "app/serve.h"
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include "app/serve_host.h"
+#include "app/serve_metrics.h"
+#include "app/serve_routes.h"
+#include "core/log.h"
+#include "kube/client.h"
+#include "kube/cluster_cache.h"
+#include "kube/curl_transport.h"
+
+namespace keelson::app {
+namespace {
+
+void waitForStop(std::stop_token stop) {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::unique_lock lock(mutex);
+  wake.wait(lock, std::move(stop), [] { return false; });
+}
+
+}  // namespace
+
+int runServe(const ServeOptions& options, std::stop_token stop) {
+  const kube::ClusterConfig config = kube::loadConfig(options.kube);
+  kube::TransportOptions transport;
+  transport.request_timeout = options.api_timeout;
+  const kube::Client client(config, transport);
+
+  kube::ClusterCacheOptions cache_options;
+  cache_options.node_name = options.node_name;
+  kube::ClusterCache cache(client, cache_options);
+
+  HostSampler host(options.host, options.host_refresh);
+
+  auto registry = std::make_shared<server::Registry>();
+  CacheMetrics cache_metrics(*registry, cache);
+  if (options.serve_host) registerHostGauges(*registry, [&host] { return host.latestCapture(); });
+  server::Router router;
+  ReadinessPolicy readiness;
+  readiness.backoff = cache_options.backoff;
+  // A retry that cannot connect fails within the connect timeout.
+  readiness.grace = transport.connect_timeout + std::chrono::seconds(2);
+  server::addHealthRoutes(router, [&cache, readiness] {
+    return readinessReasons(cache.statuses(), std::chrono::system_clock::now(), readiness);
+  });
+  router.get("/metrics", [registry, &cache_metrics](const server::Request&) {
+    cache_metrics.update();
+    return server::Response::text(registry->serialize(),
+                                  std::string(server::kPrometheusContentType));
+  });
+  addApiRoutes(
+      router, cache,
+      [&host, serve_host = options.serve_host] { return serve_host ? host.latest() : nullptr; },
+      options.node_name);
+
+  server::ServerOptions server_options = options.server;
+  server_options.registry = registry;
+  server::Server server(server_options, std::move(router));
+
+  cache.start();
+  if (options.serve_host) host.start();
+  server.start();
+  spdlog::info("keelson serve: listening on {}:{}, API server {} ({}){}", server_options.address,
+               server.port(), config.server, config.source,
+               options.node_name.empty() ? "" : ", pods of node " + options.node_name);
+
+  waitForStop(std::move(stop));
+  spdlog::info("keelson serve: stopping (draining up to {} ms)", options.drain.count());
+  server.stop(options.drain);
+  host.stop();
+  cache.stop();
+  spdlog::info("keelson serve: stopped");
+  return 0;
+}
+
+}  // namespace keelson::app

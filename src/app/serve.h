@@ -1,0 +1,36 @@
+#pragma once
+
+// `keelson serve`: the in-cluster diagnosis API. A ClusterCache (list+watch informers) feeds the
+// HTTP server's routes; a background thread samples the host.
+
+#include <chrono>
+#include <stop_token>
+#include <string>
+
+#include "app/capture.h"
+#include "kube/cluster_config.h"
+#include "server/server.h"
+
+namespace keelson::app {
+
+/// Everything `keelson serve` is configured with (flags and the spec's environment variables).
+struct ServeOptions {
+  kube::ConfigOptions kube;                      ///< --kubeconfig, --context, in-cluster.
+  std::chrono::milliseconds api_timeout{30000};  ///< K8S_TIMEOUT: one API list request.
+  std::string node_name;          ///< --node: cache only this node's pods (DaemonSet mode).
+  server::ServerOptions server;   ///< PORT, READ_TIMEOUT, WRITE_TIMEOUT, deadline.
+  int pod_restart_threshold = 5;  ///< POD_RESTART_THRESHOLD (namespace analysis; not yet used).
+  HostCaptureOptions host;        ///< --host-root and the sampling interval.
+  bool serve_host = true;         ///< Sample the host for /api/v1/host.
+  std::chrono::milliseconds host_refresh{15000};  ///< Between host captures.
+  std::chrono::milliseconds drain{5000};  ///< SIGTERM: how long in-flight requests may finish.
+};
+
+/// Runs the server until `stop` is requested: loads the cluster configuration, starts the
+/// cache, the host sampler and the server (which answers at once; /readyz is 503 until the
+/// cache has synced), then on stop shuts the server down gracefully (stop accepting, finish
+/// in-flight requests within `options.drain`), then the cache. Returns the exit code (0).
+/// Throws Error when the configuration cannot be loaded or the port cannot be bound.
+int runServe(const ServeOptions& options, std::stop_token stop);
+
+}  // namespace keelson::app

@@ -1,0 +1,63 @@
+#pragma once
+
+// The routes of `keelson serve` over the cluster cache: /api/v1/cluster,
+// /api/v1/pods/{ns}/{pod}/scheduling and /resources, /api/v1/host. Every handler answers from the
+// cache; none calls the API server.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kube/cluster_cache.h"
+#include "server/server.h"
+
+namespace keelson::app {
+
+/// How readinessReasons tells a failing informer from one whose retry is connected but silent.
+struct ReadinessPolicy {
+  kube::InformerBackoff backoff;  ///< The informers' backoff (ClusterCacheOptions::backoff).
+  /// Slack after the longest backoff wait: the retry's connect timeout plus scheduling slack.
+  std::chrono::milliseconds grace{12000};
+};
+
+/// Why the cache is not ready, one line per informer; empty when ready. Ready means every
+/// informer has listed once and none is failing now. An informer is failing when its last
+/// attempt failed after its last contact and that failure is recent: no older than the longest
+/// backoff wait for its failure count plus `policy.grace`. An informer whose last failure is
+/// older has retried since without failing, i.e. its watch is connected (a quiet collection sends
+/// nothing until an event or bookmark, so consecutive_failures alone would stay stale). Pure.
+std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus>& statuses,
+                                          std::chrono::system_clock::time_point now,
+                                          const ReadinessPolicy& policy = {});
+
+/// True when `name` is an RFC 1123 label as Kubernetes checks namespace names: 1-63 characters of
+/// [a-z0-9-], starting and ending with [a-z0-9].
+bool isDnsLabel(std::string_view name) noexcept;
+/// True when `name` is an RFC 1123 subdomain as Kubernetes checks pod names: at most 253
+/// characters, dot-separated labels of [a-z0-9-] each starting and ending with [a-z0-9].
+bool isDnsSubdomain(std::string_view name) noexcept;
+
+/// The latest host document, or null when there is none yet.
+using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
+
+/// Adds to `router`:
+/// - GET /api/v1/cluster: the capture's cluster section (app::toJson(ClusterSummary)) computed
+///   from the cached nodes and pods, without usage; `?namespace=NS` lists NS's pods,
+///   `?allNamespaces=true` every pod.
+/// - GET /api/v1/pods/{ns}/{pod}/scheduling: schedulingDocument (serve_pods.h). The objects the
+///   analysis reads are copied out of the cache once per change of any of them and shared by
+///   the requests in between.
+/// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
+/// - GET /api/v1/host: the latest host document (503 before the first one).
+/// Pod routes answer 400 BAD_REQUEST for a namespace that is not a DNS label or a pod name that
+/// is not a DNS subdomain, 404 RESOURCE_NOT_FOUND for a pod not in the cache (saying so when the
+/// cache holds only `node_name`'s pods) and 503 SERVICE_UNAVAILABLE while the cache has not synced.
+/// `cache` must outlive the router.
+void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host,
+                  std::string node_name = {});
+
+}  // namespace keelson::app

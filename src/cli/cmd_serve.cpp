@@ -1,0 +1,121 @@
+// keelson serve: the in-cluster diagnosis API over a watch-fed cache (app/serve.h).
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "app/serve.h"
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/signals.h"
+#include "server/config.h"
+
+namespace keelson::cli {
+namespace {
+
+struct ServeCommand {
+  KubeFlags kube;
+  HostFlags host;
+  std::string address = "0.0.0.0";
+  int port = 8080;
+  std::string node;
+  std::string k8s_timeout;
+  std::string read_timeout = "10s";
+  std::string write_timeout = "10s";
+  std::string request_deadline = "500ms";
+  std::string drain = "5s";
+  std::string host_refresh = "15s";
+  int restart_threshold = 5;
+  bool no_host = false;
+  // The spec's logging defaults (info, json) apply to serve when neither the global flag nor
+  // the environment chose; other commands keep keelson's quieter default.
+  bool default_logging = false;
+  std::string log_level;
+  std::string log_format;
+
+  int run() const {
+    if (default_logging) core::setupLogging(log_level, log_format);
+    app::ServeOptions options;
+    options.kube = kube.configOptions();
+    options.api_timeout =
+        k8s_timeout.empty() ? kube.requestTimeout() : server::parseDuration(k8s_timeout);
+    options.node_name = node;
+    if (port < 0 || port > std::numeric_limits<std::uint16_t>::max()) {
+      throw Error(ErrorCode::kBadInput,
+                  "--port/PORT: " + std::to_string(port) + " is not a port (0..65535)");
+    }
+    options.server.address = address;
+    options.server.port = static_cast<std::uint16_t>(port);
+    options.server.read_timeout = server::parseDuration(read_timeout);
+    options.server.write_timeout = server::parseDuration(write_timeout);
+    options.server.request_deadline = server::parseDuration(request_deadline);
+    if (restart_threshold < 0) {
+      throw Error(ErrorCode::kBadInput, "--pod-restart-threshold/POD_RESTART_THRESHOLD: " +
+                                            std::to_string(restart_threshold) +
+                                            " is negative (expected a count >= 0)");
+    }
+    options.pod_restart_threshold = restart_threshold;
+    options.host.host_root = host.host_root;
+    options.host.interval = host.interval();
+    options.host_refresh = server::parseDuration(host_refresh);
+    options.serve_host = !no_host;
+    options.drain = server::parseDuration(drain);
+    // Signals become a stop request before any thread starts (threads inherit the mask).
+    const core::StopOnSignals signals;
+    return app::runServe(options, signals.token());
+  }
+};
+
+}  // namespace
+
+void addServeCommand(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand(
+      "serve", "the diagnosis API (pods' scheduling and resources, cluster, host, /metrics)");
+  auto c = std::make_shared<ServeCommand>();
+  c->kube.add(*cmd);
+  c->host.add(*cmd);
+  cmd->add_option("--address", c->address, "listen address")->capture_default_str();
+  cmd->add_option("--port", c->port, "listen port (0: any free port)")
+      ->envname("PORT")
+      ->capture_default_str();
+  cmd->add_option("--node", c->node, "cache only this node's pods (DaemonSet mode)")
+      ->envname("NODE_NAME");
+  cmd->add_option("--k8s-timeout", c->k8s_timeout,
+                  "Kubernetes API request timeout, e.g. 30s (overrides --request-timeout)")
+      ->envname("K8S_TIMEOUT");
+  cmd->add_option("--read-timeout", c->read_timeout, "reading one request, e.g. 10s")
+      ->envname("READ_TIMEOUT")
+      ->capture_default_str();
+  cmd->add_option("--write-timeout", c->write_timeout, "writing one response, e.g. 10s")
+      ->envname("WRITE_TIMEOUT")
+      ->capture_default_str();
+  cmd->add_option("--request-deadline", c->request_deadline,
+                  "per-request deadline (REQUEST_TIMEOUT after it)")
+      ->capture_default_str();
+  cmd->add_option("--drain-timeout", c->drain, "on SIGTERM, how long in-flight requests may finish")
+      ->capture_default_str();
+  cmd->add_option("--host-refresh", c->host_refresh, "time between host captures")
+      ->capture_default_str();
+  cmd->add_flag("--no-host", c->no_host, "do not sample the host (/api/v1/host answers 503)");
+  cmd->add_option("--pod-restart-threshold", c->restart_threshold,
+                  "restart count above which a pod is reported (namespace analysis)")
+      ->envname("POD_RESTART_THRESHOLD")
+      ->capture_default_str();
+  cmd->callback([&app, &action, c] {
+    // What main chose, unless it came from keelson's own default.
+    const auto choice = [&app](const char* flag, const char* env, const char* fallback) {
+      const char* value = std::getenv(env);
+      const bool chosen = app.get_option(flag)->count() > 0 || (value != nullptr && *value != '\0');
+      return chosen ? app.get_option(flag)->as<std::string>() : std::string(fallback);
+    };
+    c->log_level = choice("--log-level", "LOG_LEVEL", "info");
+    c->log_format = choice("--log-format", "LOG_FORMAT", "json");
+    c->default_logging = true;
+    action = [c] { return c->run(); };
+  });
+}
+
+}  // namespace keelson::cli

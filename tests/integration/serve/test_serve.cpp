@@ -1,0 +1,352 @@
+// `keelson serve` against the test control plane: readiness, /metrics through promtool, 404s,
+// the resources endpoint, the scheduling endpoint of a pending pod compared with
+// kube-scheduler's own FailedScheduling counts, and a graceful stop on SIGTERM.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "analysis/scheduling.h"
+#include "support/test_cluster.h"
+
+namespace keelson::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// A port nobody listens on right now (the kernel's choice for an ephemeral bind).
+int freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+struct HttpAnswer {
+  int status = 0;
+  std::string body;
+};
+
+HttpAnswer get(int port, const std::string& path) {
+  const auto out = run({"curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}",
+                        "http://127.0.0.1:" + std::to_string(port) + path});
+  HttpAnswer answer;
+  const auto nl = out.out.rfind('\n');
+  if (out.exit_code != 0 || nl == std::string::npos) return answer;
+  answer.body = out.out.substr(0, nl);
+  answer.status = std::stoi(out.out.substr(nl + 1));
+  return answer;
+}
+
+class Serve : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string why;
+    if (!findTestCluster(cluster_, why)) return;
+    port_ = freePort();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::setenv("LOG_LEVEL", "info", 1);
+      const std::string port = std::to_string(port_);
+      ::execl(KEELSON_BINARY, KEELSON_BINARY, "serve", "--kubeconfig", cluster_.kubeconfig.c_str(),
+              "--address", "127.0.0.1", "--port", port.c_str(), "--host-refresh", "5s",
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+
+  static void TearDownTestSuite() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  void SetUp() override {
+    if (cluster_.kubectl.empty()) GTEST_SKIP() << "no test cluster";
+    ASSERT_GT(pid_, 0) << "keelson serve is not running";
+  }
+
+  /// Polls `path` until it answers `status` or `timeout` passes; returns the last answer.
+  static HttpAnswer waitFor(const std::string& path, int status,
+                            std::chrono::seconds timeout = 60s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    HttpAnswer answer;
+    while (std::chrono::steady_clock::now() < deadline) {
+      answer = get(port_, path);
+      if (answer.status == status) break;
+      std::this_thread::sleep_for(250ms);
+    }
+    return answer;
+  }
+
+  static TestCluster cluster_;
+  static int port_;
+  static pid_t pid_;
+};
+
+TestCluster Serve::cluster_;
+int Serve::port_ = 0;
+pid_t Serve::pid_ = -1;
+
+TEST_F(Serve, HealthAndReadiness) {
+  EXPECT_EQ(waitFor("/healthz", 200).status, 200);
+  const HttpAnswer ready = waitFor("/readyz", 200);
+  ASSERT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(json::parse(ready.body)["data"]["status"], "ready");
+}
+
+TEST_F(Serve, MetricsPassPromtool) {
+  ASSERT_EQ(waitFor("/readyz", 200).status, 200);
+  get(port_, "/api/v1/pods/nowhere/nothing/resources");  // one request series at least
+  const auto check = run({"sh", "-c",
+                          "curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(port_) +
+                              "/metrics | promtool check metrics"});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  const HttpAnswer metrics = get(port_, "/metrics");
+  EXPECT_NE(metrics.body.find("keelson_cache_objects{resource=\"pods\"}"), std::string::npos);
+  EXPECT_NE(metrics.body.find("keelson_informer_watch_restarts_total{resource=\"nodes\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("keelson_http_requests_total"), std::string::npos);
+  // The cluster gauge agrees with kubectl.
+  const auto nodes = cluster_.kubectlJson({"get", "nodes", "-o", "json"});
+  EXPECT_NE(metrics.body.find("keelson_cluster_nodes " + std::to_string(nodes["items"].size())),
+            std::string::npos)
+      << metrics.body;
+}
+
+TEST_F(Serve, UnknownPodIs404) {
+  ASSERT_EQ(waitFor("/readyz", 200).status, 200);
+  const HttpAnswer answer = get(port_, "/api/v1/pods/nowhere/nothing/scheduling");
+  ASSERT_EQ(answer.status, 404) << answer.body;
+  const json doc = json::parse(answer.body);
+  EXPECT_EQ(doc["error"]["code"], "RESOURCE_NOT_FOUND");
+  EXPECT_FALSE(doc["metadata"]["requestId"].get<std::string>().empty());
+  EXPECT_EQ(get(port_, "/api/v1/nope").status, 404);
+  EXPECT_EQ(get(port_, "/api/v1/pods/ns").status, 404);
+  EXPECT_EQ(get(port_, "/api/v1/pods/ns/pod/unknown").status, 404);
+  // Names Kubernetes would reject are the caller's mistake, not a missing pod.
+  for (const std::string bad : {"/api/v1/pods/a%2Fb/c/resources", "/api/v1/pods/ns/%zz/scheduling",
+                                "/api/v1/pods/Upper/web/resources"}) {
+    const HttpAnswer rejected = get(port_, bad);
+    EXPECT_EQ(rejected.status, 400) << bad << ": " << rejected.body;
+    if (rejected.status == 400) {
+      EXPECT_EQ(json::parse(rejected.body)["error"]["code"], "BAD_REQUEST");
+    }
+  }
+}
+
+TEST_F(Serve, PendingPodMatchesTheScheduler) {
+  ASSERT_EQ(waitFor("/readyz", 200).status, 200);
+  const std::string ns = uniqueName("serve");
+  cluster_.kubectlOk({"create", "namespace", ns});
+  // Three kinds of node, so the scheduler's message has three reasons: plain (Insufficient
+  // cpu), tainted (untolerated taint) and cordoned (unschedulable).
+  const std::vector<std::string> nodes = {ns + "-plain", ns + "-tainted", ns + "-cordoned"};
+  const std::string add_node = KEELSON_SOURCE_DIR "/test/cluster/add-node";
+  EXPECT_EQ(run({add_node, nodes[0], "--cpu", "2", "--label", "keelson-serve-test=1"}).exit_code,
+            0);
+  EXPECT_EQ(run({add_node, nodes[1], "--cpu", "2", "--label", "keelson-serve-test=1", "--taint",
+                 "dedicated=db:NoSchedule"})
+                .exit_code,
+            0);
+  EXPECT_EQ(run({add_node, nodes[2], "--cpu", "2", "--label", "keelson-serve-test=1"}).exit_code,
+            0);
+  cluster_.kubectlOk({"cordon", nodes[2]});
+  // More cpu than any node has: every node fails, each at its first failing filter.
+  const json pod = {
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata", {{"name", "big"}, {"namespace", ns}}},
+      {"spec",
+       {{"containers", json::array({{{"name", "app"},
+                                     {"image", "registry.example.com/app:1"},
+                                     {"resources",
+                                      {{"requests", {{"cpu", "1000"}, {"memory", "1Gi"}}},
+                                       {"limits", {{"memory", "2Gi"}}}}}}})}}}};
+  cluster_.apply(pod.dump());
+
+  // Wait until the cache has the scheduler's FailedScheduling event.
+  const std::string path = "/api/v1/pods/" + ns + "/big/scheduling";
+  json data;
+  const auto deadline = std::chrono::steady_clock::now() + 90s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const HttpAnswer answer = get(port_, path);
+    if (answer.status == 200) {
+      data = json::parse(answer.body)["data"];
+      if (data["schedulerMessage"].is_object() && data["schedulerMessage"]["source"] == "event") {
+        break;
+      }
+    }
+    std::this_thread::sleep_for(500ms);
+  }
+  ASSERT_TRUE(data.is_object() && data["schedulerMessage"].is_object()) << data.dump(2);
+  EXPECT_EQ(data["status"], "Pending");
+
+  // The scheduler's message, read independently through kubectl.
+  const auto events = cluster_.kubectlJson(
+      {"get", "events", "-n", ns, "--field-selector", "reason=FailedScheduling", "-o", "json"});
+  ASSERT_FALSE(events["items"].empty());
+  const auto parsed =
+      analysis::parseFailedSchedulingMessage(events["items"].back()["message"].get<std::string>());
+  ASSERT_TRUE(parsed.valid) << events["items"].back()["message"];
+  EXPECT_GE(parsed.categories.size(), 3U) << events["items"].back()["message"];
+
+  std::map<std::string, int> keelson_counts;
+  for (const auto& entry : data["failureSummary"]) {
+    keelson_counts[analysis::normalizeSchedulingCategory(entry["reason"].get<std::string>())] =
+        entry["count"].get<int>();
+    EXPECT_EQ(entry["nodes"].size(), entry["count"].get<std::size_t>()) << entry.dump();
+  }
+  EXPECT_EQ(keelson_counts, parsed.categories) << data.dump(2);
+  EXPECT_EQ(data["totalNodes"].get<int>(), parsed.total_nodes);
+  EXPECT_EQ(data["schedulerMessage"]["totalNodes"].get<int>(), parsed.total_nodes);
+  EXPECT_FALSE(data["failureCategories"].empty());
+
+  const HttpAnswer resources = get(port_, "/api/v1/pods/" + ns + "/big/resources");
+  ASSERT_EQ(resources.status, 200) << resources.body;
+  const json total = json::parse(resources.body)["data"]["total"];
+  EXPECT_EQ(total["cpuRequest"], "1k");
+  EXPECT_EQ(total["memoryRequest"], "1Gi");
+  EXPECT_EQ(total["memoryLimit"], "2Gi");
+  EXPECT_TRUE(total["cpuLimit"].is_null());
+
+  // A pod the scheduler can place (on the plain node): the endpoint names its node and why.
+  const json small = {
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata", {{"name", "small"}, {"namespace", ns}}},
+      {"spec",
+       {{"nodeSelector", {{"kubernetes.io/hostname", nodes[0]}}},
+        {"containers", json::array({{{"name", "app"},
+                                     {"image", "registry.example.com/app:1"},
+                                     {"resources", {{"requests", {{"cpu", "100m"}}}}}}})}}}};
+  cluster_.apply(small.dump());
+  cluster_.kubectlOk(
+      {"wait", "-n", ns, "--for=jsonpath={.status.phase}=Running", "pod/small", "--timeout=60s"});
+  json scheduled;
+  for (int i = 0; i < 40; ++i) {
+    const HttpAnswer answer = get(port_, "/api/v1/pods/" + ns + "/small/scheduling");
+    if (answer.status == 200) scheduled = json::parse(answer.body)["data"];
+    if (scheduled.value("status", "") == "Scheduled") break;
+    std::this_thread::sleep_for(250ms);
+  }
+  EXPECT_EQ(scheduled["status"], "Scheduled") << scheduled.dump(2);
+  EXPECT_EQ(scheduled["nodeName"], nodes[0]);
+  EXPECT_FALSE(scheduled["schedulingReasons"].empty()) << scheduled.dump(2);
+
+  run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "namespace", ns,
+       "--wait=false"});
+  for (const auto& node : nodes) {
+    run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "node", node,
+         "--ignore-not-found"});
+  }
+}
+
+TEST_F(Serve, ClusterAndHost) {
+  ASSERT_EQ(waitFor("/readyz", 200).status, 200);
+  const HttpAnswer cluster = get(port_, "/api/v1/cluster");
+  ASSERT_EQ(cluster.status, 200) << cluster.body;
+  const auto nodes = cluster_.kubectlJson({"get", "nodes", "-o", "json"});
+  EXPECT_EQ(json::parse(cluster.body)["data"]["nodes"].size(), nodes["items"].size());
+  const HttpAnswer host = waitFor("/api/v1/host", 200, 30s);
+  ASSERT_EQ(host.status, 200) << host.body;
+  EXPECT_TRUE(json::parse(host.body)["data"].contains("timestamp"));
+  // Once a capture exists, /metrics carries the host gauges and still passes promtool.
+  EXPECT_NE(get(port_, "/metrics").body.find("keelson_host_memory_total_bytes "),
+            std::string::npos);
+  const auto check = run({"sh", "-c",
+                          "curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(port_) +
+                              "/metrics | promtool check metrics"});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+// Kill the API server: keelson keeps answering from the cache, /readyz turns 503 within a few
+// seconds; once the API server is back the cache converges and /readyz is 200 again.
+TEST_F(Serve, SurvivesApiServerRestart) {
+  ASSERT_EQ(waitFor("/readyz", 200).status, 200);
+  const std::string ctl = KEELSON_SOURCE_DIR "/tests/integration/serve/apiserver-ctl";
+  const std::size_t node_count =
+      cluster_.kubectlJson({"get", "nodes", "-o", "json"})["items"].size();
+  const auto killed_at = std::chrono::steady_clock::now();
+  const auto killed = run({ctl, "kill"});
+  ASSERT_EQ(killed.exit_code, 0) << killed.err;
+
+  const HttpAnswer not_ready = waitFor("/readyz", 503, 10s);
+  EXPECT_EQ(not_ready.status, 503) << "still ready 10 s after the API server died";
+  EXPECT_NE(not_ready.body.find("unreachable"), std::string::npos) << not_ready.body;
+  std::cout << "readyz 503 after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - killed_at)
+                   .count()
+            << " ms\n";
+  const HttpAnswer cached = get(port_, "/api/v1/cluster");
+  ASSERT_EQ(cached.status, 200) << cached.body;
+  EXPECT_EQ(json::parse(cached.body)["data"]["nodes"].size(), node_count);
+
+  const auto started = run({ctl, "start"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const auto deadline = std::chrono::steady_clock::now() + 90s;
+  while (run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "get", "--raw", "/readyz"})
+                 .exit_code != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(500ms);
+  }
+  // A change made after the restart reaches the cache.
+  const std::string ns = uniqueName("serve-back");
+  cluster_.kubectlOk({"create", "namespace", ns});
+  const HttpAnswer ready = waitFor("/readyz", 200, 60s);
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  // Namespaces of earlier tests may still be terminating: compare fresh counts each round.
+  std::string expected;
+  std::string metrics;
+  for (int i = 0; i < 40; ++i) {
+    const std::size_t namespaces =
+        cluster_.kubectlJson({"get", "namespaces", "-o", "json"})["items"].size();
+    expected =
+        "keelson_cache_objects{resource=\"namespaces\"} " + std::to_string(namespaces) + "\n";
+    metrics = get(port_, "/metrics").body;
+    if (metrics.find(expected) != std::string::npos) break;
+    std::this_thread::sleep_for(250ms);
+  }
+  EXPECT_NE(metrics.find(expected), std::string::npos) << "expected " << expected;
+  run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "namespace", ns,
+       "--wait=false"});
+}
+
+// Last: SIGTERM stops the server cleanly with exit status 0.
+TEST_F(Serve, StopsOnSigterm) {
+  // Ready means the signal handling is in place (run alone, the process may just have started).
+  ASSERT_EQ(waitFor("/readyz", 200).status, 200);
+  ASSERT_EQ(::kill(pid_, SIGTERM), 0);
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  pid_t done = 0;
+  while (done == 0 && std::chrono::steady_clock::now() < deadline) {
+    done = ::waitpid(pid_, &status, WNOHANG);
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(done, pid_) << "keelson serve did not stop within 20 s of SIGTERM";
+  pid_ = -1;
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace keelson::testing

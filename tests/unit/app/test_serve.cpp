@@ -1,0 +1,218 @@
+// `keelson serve`'s documents: the spec's categories, pod resources, scheduling, readiness.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "app/serve_pods.h"
+#include "app/serve_routes.h"
+#include "kube/decode.h"
+
+namespace keelson::app {
+namespace {
+
+using nlohmann::json;
+
+kube::Pod pod(const json& spec, std::string uid = "u-1") {
+  return kube::decodeObject<kube::Pod>(json{
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata",
+       {{"name", "web"},
+        {"namespace", "shop"},
+        {"uid", uid},
+        {"creationTimestamp", "2024-01-15T10:00:00Z"}}},
+      {"spec", spec},
+      {"status", {{"phase", "Pending"}}}}.dump());
+}
+
+kube::Event event(std::string reason, std::string message, std::string uid,
+                  std::string last = "2024-01-15T10:05:00Z") {
+  return kube::decodeObject<kube::Event>(json{
+      {"apiVersion", "v1"},
+      {"kind", "Event"},
+      {"metadata", {{"name", "web." + reason + uid + last}, {"namespace", "shop"}}},
+      {"involvedObject", {{"kind", "Pod"}, {"namespace", "shop"}, {"name", "web"}, {"uid", uid}}},
+      {"reason", reason},
+      {"message", message},
+      {"type", "Warning"},
+      {"count", 3},
+      {"firstTimestamp", "2024-01-15T10:00:00Z"},
+      {"lastTimestamp", last}}.dump());
+}
+
+TEST(SpecFailureCategory, MapsEverySchedulerWording) {
+  EXPECT_EQ(specFailureCategory("Insufficient cpu"), "InsufficientCPU");
+  EXPECT_EQ(specFailureCategory("Insufficient memory"), "InsufficientMemory");
+  EXPECT_EQ(specFailureCategory("Insufficient ephemeral-storage"), "InsufficientStorage");
+  EXPECT_EQ(specFailureCategory("Insufficient example.com/gpu"), "InsufficientResources");
+  EXPECT_EQ(specFailureCategory("Too many pods"), "InsufficientResources");
+  EXPECT_EQ(specFailureCategory("node(s) had taint {dedicated: db}, that the pod didn't tolerate"),
+            "TaintTolerationMismatch");
+  EXPECT_EQ(specFailureCategory("node(s) had untolerated taint {dedicated: db}"),
+            "TaintTolerationMismatch");
+  EXPECT_EQ(specFailureCategory("node(s) didn't match node selector"), "NodeAffinityNotMatch");
+  EXPECT_EQ(specFailureCategory("node(s) didn't match pod anti-affinity rules"),
+            "PodAffinityConflict");
+  EXPECT_EQ(specFailureCategory("node(s) had volume node affinity conflict"),
+            "VolumeNodeAffinityConflict");
+  EXPECT_EQ(specFailureCategory("pod has unbound immediate PersistentVolumeClaims"),
+            "VolumeAttachmentError");
+  EXPECT_EQ(specFailureCategory("node(s) were unschedulable"), "NodeUnschedulable");
+  EXPECT_EQ(specFailureCategory("node(s) didn't have free ports for the requested pod ports"),
+            "HostPortConflict");
+  EXPECT_EQ(specFailureCategory("node(s) didn't match pod topology spread constraints"),
+            "TopologySpreadConflict");
+  EXPECT_EQ(specFailureCategory("something new"), "Miscellaneous");
+}
+
+TEST(ResourcesDocument, UsesTheSchedulersRuleForTotals) {
+  // Sidecar 50m first, then an ordinary init container of 500m: init = 500m + 50m = 550m, which
+  // beats the app container plus the sidecar (100m + 50m), so the pod requests 550m.
+  const kube::Pod p =
+      pod({{"initContainers", json::array({{{"name", "proxy"},
+                                            {"image", "envoy"},
+                                            {"restartPolicy", "Always"},
+                                            {"resources", {{"requests", {{"cpu", "50m"}}}}}},
+                                           {{"name", "migrate"},
+                                            {"image", "tool"},
+                                            {"resources", {{"requests", {{"cpu", "500m"}}}}}}})},
+           {"containers", json::array({{{"name", "app"},
+                                        {"image", "nginx"},
+                                        {"resources",
+                                         {{"requests", {{"cpu", "100m"}, {"memory", "128Mi"}}},
+                                          {"limits", {{"cpu", "200m"}}}}}}})}});
+  const json doc = resourcesDocument(p);
+  EXPECT_EQ(doc["containers"][0]["name"], "app");
+  EXPECT_EQ(doc["containers"][0]["requests"]["memory"], "128Mi");
+  EXPECT_EQ(doc["initContainers"][0]["sidecar"], true);
+  EXPECT_EQ(doc["initContainers"][1]["sidecar"], false);
+  EXPECT_EQ(doc["total"]["cpuRequest"], "550m");
+  EXPECT_EQ(doc["total"]["memoryRequest"], "128Mi");
+  EXPECT_TRUE(doc["total"]["memoryLimit"].is_null());
+  EXPECT_EQ(doc["requests"]["cpu"], "550m");
+}
+
+TEST(ResourcesDocument, NoRequestsAreZero) {
+  const json doc = resourcesDocument(pod({{"containers", json::array({{{"name", "a"}}})}}));
+  EXPECT_EQ(doc["total"]["cpuRequest"], "0");
+  EXPECT_TRUE(doc["total"]["cpuLimit"].is_null());
+}
+
+TEST(PodEvents, KeepsThisPodsEventsOnlyOldestFirst) {
+  const kube::Pod p = pod({{"containers", json::array({{{"name", "a"}}})}}, "u-2");
+  const std::vector<kube::Event> events = {
+      event("FailedScheduling", "new", "u-2", "2024-01-15T10:09:00Z"),
+      event("FailedScheduling", "predecessor", "u-1"),
+      event("FailedScheduling", "old", "u-2", "2024-01-15T10:01:00Z")};
+  const auto mine = podEvents(p, events);
+  ASSERT_EQ(mine.size(), 2U);
+  EXPECT_EQ(mine[0].message, "old");
+  EXPECT_EQ(mine[1].message, "new");
+}
+
+TEST(SchedulingDocument, CountsEachNodeOncePerCountedReason) {
+  const kube::Pod p = pod({{"containers", json::array({{{"name", "a"}}})}});
+  analysis::SchedulingAnalysis a;
+  a.total_nodes = 3;
+  a.feasible_nodes = 1;
+  a.failure_categories = {{"Insufficient cpu", 1}, {"node(s) had untolerated taint(s)", 1}};
+  a.failure_summary = "0/3 nodes are available: ...";
+  a.nodes = {{"n1",
+              false,
+              {{"NodeResourcesFit", "Insufficient cpu",
+                "Insufficient cpu: requested 2, free 1 of 4", true},
+               {"NodeResourcesFit", "Insufficient memory", "Insufficient memory: ...", true}}},
+             {"n2",
+              false,
+              {{"TaintToleration", "node(s) had untolerated taint(s)", "taint a=b", true},
+               {"NodeResourcesFit", "Insufficient cpu", "Insufficient cpu: ...", false}}},
+             {"n3", true, {}}};
+  a.failure_categories["Insufficient memory"] = 1;
+  const json doc = schedulingDocument(
+      p, a,
+      {event("FailedScheduling",
+             "0/3 nodes are available: 1 Insufficient cpu, 1 node(s) had taint {a: b}, that the "
+             "pod didn't tolerate.",
+             "u-1")});
+  EXPECT_EQ(doc["status"], "Pending");
+  EXPECT_EQ(doc["failureCategories"],
+            json::array({"InsufficientCPU", "InsufficientMemory", "TaintTolerationMismatch"}));
+  ASSERT_EQ(doc["failureSummary"].size(), 3U);
+  EXPECT_EQ(doc["failureSummary"][0]["reason"], "Insufficient cpu");
+  EXPECT_EQ(doc["failureSummary"][0]["nodes"], json::array({"n1"}));  // n2's is not counted
+  ASSERT_EQ(doc["unschedulableNodes"].size(), 2U);
+  EXPECT_EQ(doc["unschedulableNodes"][0]["insufficientResources"].size(), 2U);
+  EXPECT_EQ(doc["schedulerMessage"]["source"], "event");
+  EXPECT_EQ(doc["schedulerMessage"]["totalNodes"], 3);
+  EXPECT_EQ(doc["schedulerMessage"]["categories"]["node(s) had untolerated taint(s)"], 1);
+  EXPECT_EQ(doc["schedulingEvents"].size(), 1U);
+}
+
+TEST(ReadinessReasons, NeedsEverySyncedAndNoneFailing) {
+  const auto now = std::chrono::system_clock::now();
+  kube::InformerStatus pods;
+  pods.resource = "pods";
+  pods.has_synced = true;
+  pods.last_contact = now;
+  kube::InformerStatus nodes = pods;
+  nodes.resource = "nodes";
+  EXPECT_TRUE(readinessReasons({pods, nodes}, now).empty());
+  nodes.has_synced = false;
+  ASSERT_EQ(readinessReasons({pods, nodes}, now).size(), 1U);
+  EXPECT_NE(readinessReasons({pods, nodes}, now)[0].find("nodes: not synced"), std::string::npos);
+  nodes.has_synced = true;
+  pods.consecutive_failures = 2;
+  pods.last_error = "connection refused";
+  pods.last_contact = now - std::chrono::seconds(7);
+  pods.last_failure = now - std::chrono::seconds(1);
+  const auto reasons = readinessReasons({pods, nodes}, now);
+  ASSERT_EQ(reasons.size(), 1U);
+  EXPECT_NE(reasons[0].find("unreachable for 7s"), std::string::npos);
+  EXPECT_NE(reasons[0].find("connection refused"), std::string::npos);
+}
+
+TEST(ReadinessReasons, ARetryThatDidNotFailIsConnected) {
+  const auto now = std::chrono::system_clock::now();
+  kube::InformerStatus events;
+  events.resource = "events";
+  events.has_synced = true;
+  events.consecutive_failures = 2;  // backoff for 2 failures: at most 1 s (initial 500 ms)
+  events.last_contact = now - std::chrono::seconds(90);
+  ReadinessPolicy policy;
+  policy.grace = std::chrono::seconds(12);
+  events.last_failure = now - std::chrono::seconds(12);
+  EXPECT_EQ(readinessReasons({events}, now, policy).size(), 1U);  // 12 s <= 1 s + 12 s
+  events.last_failure = now - std::chrono::seconds(14);
+  EXPECT_TRUE(readinessReasons({events}, now, policy).empty());  // the retry is a live watch
+  // A contact after the failure means the failure is over, whatever the counter says.
+  events.last_failure = now - std::chrono::seconds(1);
+  events.last_contact = now;
+  EXPECT_TRUE(readinessReasons({events}, now, policy).empty());
+}
+
+TEST(ObjectNames, FollowKubernetesValidation) {
+  EXPECT_TRUE(isDnsLabel("kube-system"));
+  EXPECT_TRUE(isDnsLabel("a"));
+  EXPECT_FALSE(isDnsLabel(""));
+  EXPECT_FALSE(isDnsLabel("-a"));
+  EXPECT_FALSE(isDnsLabel("a-"));
+  EXPECT_FALSE(isDnsLabel("A"));
+  EXPECT_FALSE(isDnsLabel("a.b"));
+  EXPECT_FALSE(isDnsLabel("a/b"));
+  EXPECT_FALSE(isDnsLabel(std::string(64, 'a')));
+  EXPECT_TRUE(isDnsLabel(std::string(63, 'a')));
+  EXPECT_TRUE(isDnsSubdomain("web-0"));
+  EXPECT_TRUE(isDnsSubdomain("coredns-5d78c9869d-abcde"));
+  EXPECT_TRUE(isDnsSubdomain("a.b.c"));
+  EXPECT_FALSE(isDnsSubdomain("a..b"));
+  EXPECT_FALSE(isDnsSubdomain(".a"));
+  EXPECT_FALSE(isDnsSubdomain("a."));
+  EXPECT_FALSE(isDnsSubdomain("%zz"));
+  EXPECT_FALSE(isDnsSubdomain(std::string(254, 'a')));
+  EXPECT_TRUE(isDnsSubdomain(std::string(253, 'a')));
+}
+
+}  // namespace
+}  // namespace keelson::app
