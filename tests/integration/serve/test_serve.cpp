@@ -2,9 +2,7 @@
 // the resources endpoint, the scheduling endpoint of a pending pod compared with
 // kube-scheduler's own FailedScheduling counts, and a graceful stop on SIGTERM.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +15,7 @@
 #include <vector>
 
 #include "analysis/scheduling.h"
+#include "support/serve_process.h"
 #include "support/test_cluster.h"
 
 namespace keelson::testing {
@@ -25,85 +24,33 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-// A port nobody listens on right now (the kernel's choice for an ephemeral bind).
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-struct HttpAnswer {
-  int status = 0;
-  std::string body;
-};
-
-HttpAnswer get(int port, const std::string& path) {
-  const auto out = run({"curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}",
-                        "http://127.0.0.1:" + std::to_string(port) + path});
-  HttpAnswer answer;
-  const auto nl = out.out.rfind('\n');
-  if (out.exit_code != 0 || nl == std::string::npos) return answer;
-  answer.body = out.out.substr(0, nl);
-  answer.status = std::stoi(out.out.substr(nl + 1));
-  return answer;
-}
-
 class Serve : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     std::string why;
     if (!findTestCluster(cluster_, why)) return;
-    port_ = freePort();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::setenv("LOG_LEVEL", "info", 1);
-      const std::string port = std::to_string(port_);
-      ::execl(KEELSON_BINARY, KEELSON_BINARY, "serve", "--kubeconfig", cluster_.kubeconfig.c_str(),
-              "--address", "127.0.0.1", "--port", port.c_str(), "--host-refresh", "5s",
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
+    serve_.start(cluster_, {"--host-refresh", "5s"});
   }
 
-  static void TearDownTestSuite() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
+  static void TearDownTestSuite() { serve_.kill(); }
 
   void SetUp() override {
     if (cluster_.kubectl.empty()) GTEST_SKIP() << "no test cluster";
-    ASSERT_GT(pid_, 0) << "keelson serve is not running";
+    ASSERT_GT(serve_.pid(), 0) << "keelson serve is not running";
   }
 
-  /// Polls `path` until it answers `status` or `timeout` passes; returns the last answer.
+  static HttpAnswer get(const std::string& path) { return serve_.get(path); }
   static HttpAnswer waitFor(const std::string& path, int status,
                             std::chrono::seconds timeout = 60s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    HttpAnswer answer;
-    while (std::chrono::steady_clock::now() < deadline) {
-      answer = get(port_, path);
-      if (answer.status == status) break;
-      std::this_thread::sleep_for(250ms);
-    }
-    return answer;
+    return serve_.waitFor(path, status, timeout);
   }
 
   static TestCluster cluster_;
-  static int port_;
-  static pid_t pid_;
+  static ServeProcess serve_;
 };
 
 TestCluster Serve::cluster_;
-int Serve::port_ = 0;
-pid_t Serve::pid_ = -1;
+ServeProcess Serve::serve_;
 
 TEST_F(Serve, HealthAndReadiness) {
   EXPECT_EQ(waitFor("/healthz", 200).status, 200);
@@ -114,12 +61,13 @@ TEST_F(Serve, HealthAndReadiness) {
 
 TEST_F(Serve, MetricsPassPromtool) {
   ASSERT_EQ(waitFor("/readyz", 200).status, 200);
-  get(port_, "/api/v1/pods/nowhere/nothing/resources");  // one request series at least
-  const auto check = run({"sh", "-c",
-                          "curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(port_) +
-                              "/metrics | promtool check metrics"});
+  get("/api/v1/pods/nowhere/nothing/resources");  // one request series at least
+  const auto check =
+      run({"sh", "-c",
+           "curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(serve_.port()) +
+               "/metrics | promtool check metrics"});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
-  const HttpAnswer metrics = get(port_, "/metrics");
+  const HttpAnswer metrics = get("/metrics");
   EXPECT_NE(metrics.body.find("keelson_cache_objects{resource=\"pods\"}"), std::string::npos);
   EXPECT_NE(metrics.body.find("keelson_informer_watch_restarts_total{resource=\"nodes\"}"),
             std::string::npos);
@@ -133,18 +81,18 @@ TEST_F(Serve, MetricsPassPromtool) {
 
 TEST_F(Serve, UnknownPodIs404) {
   ASSERT_EQ(waitFor("/readyz", 200).status, 200);
-  const HttpAnswer answer = get(port_, "/api/v1/pods/nowhere/nothing/scheduling");
+  const HttpAnswer answer = get("/api/v1/pods/nowhere/nothing/scheduling");
   ASSERT_EQ(answer.status, 404) << answer.body;
   const json doc = json::parse(answer.body);
   EXPECT_EQ(doc["error"]["code"], "RESOURCE_NOT_FOUND");
   EXPECT_FALSE(doc["metadata"]["requestId"].get<std::string>().empty());
-  EXPECT_EQ(get(port_, "/api/v1/nope").status, 404);
-  EXPECT_EQ(get(port_, "/api/v1/pods/ns").status, 404);
-  EXPECT_EQ(get(port_, "/api/v1/pods/ns/pod/unknown").status, 404);
+  EXPECT_EQ(get("/api/v1/nope").status, 404);
+  EXPECT_EQ(get("/api/v1/pods/ns").status, 404);
+  EXPECT_EQ(get("/api/v1/pods/ns/pod/unknown").status, 404);
   // Names Kubernetes would reject are the caller's mistake, not a missing pod.
   for (const std::string bad : {"/api/v1/pods/a%2Fb/c/resources", "/api/v1/pods/ns/%zz/scheduling",
                                 "/api/v1/pods/Upper/web/resources"}) {
-    const HttpAnswer rejected = get(port_, bad);
+    const HttpAnswer rejected = get(bad);
     EXPECT_EQ(rejected.status, 400) << bad << ": " << rejected.body;
     if (rejected.status == 400) {
       EXPECT_EQ(json::parse(rejected.body)["error"]["code"], "BAD_REQUEST");
@@ -187,7 +135,7 @@ TEST_F(Serve, PendingPodMatchesTheScheduler) {
   json data;
   const auto deadline = std::chrono::steady_clock::now() + 90s;
   while (std::chrono::steady_clock::now() < deadline) {
-    const HttpAnswer answer = get(port_, path);
+    const HttpAnswer answer = get(path);
     if (answer.status == 200) {
       data = json::parse(answer.body)["data"];
       if (data["schedulerMessage"].is_object() && data["schedulerMessage"]["source"] == "event") {
@@ -219,7 +167,7 @@ TEST_F(Serve, PendingPodMatchesTheScheduler) {
   EXPECT_EQ(data["schedulerMessage"]["totalNodes"].get<int>(), parsed.total_nodes);
   EXPECT_FALSE(data["failureCategories"].empty());
 
-  const HttpAnswer resources = get(port_, "/api/v1/pods/" + ns + "/big/resources");
+  const HttpAnswer resources = get("/api/v1/pods/" + ns + "/big/resources");
   ASSERT_EQ(resources.status, 200) << resources.body;
   const json total = json::parse(resources.body)["data"]["total"];
   EXPECT_EQ(total["cpuRequest"], "1k");
@@ -242,7 +190,7 @@ TEST_F(Serve, PendingPodMatchesTheScheduler) {
       {"wait", "-n", ns, "--for=jsonpath={.status.phase}=Running", "pod/small", "--timeout=60s"});
   json scheduled;
   for (int i = 0; i < 40; ++i) {
-    const HttpAnswer answer = get(port_, "/api/v1/pods/" + ns + "/small/scheduling");
+    const HttpAnswer answer = get("/api/v1/pods/" + ns + "/small/scheduling");
     if (answer.status == 200) scheduled = json::parse(answer.body)["data"];
     if (scheduled.value("status", "") == "Scheduled") break;
     std::this_thread::sleep_for(250ms);
@@ -261,7 +209,7 @@ TEST_F(Serve, PendingPodMatchesTheScheduler) {
 
 TEST_F(Serve, ClusterAndHost) {
   ASSERT_EQ(waitFor("/readyz", 200).status, 200);
-  const HttpAnswer cluster = get(port_, "/api/v1/cluster");
+  const HttpAnswer cluster = get("/api/v1/cluster");
   ASSERT_EQ(cluster.status, 200) << cluster.body;
   const auto nodes = cluster_.kubectlJson({"get", "nodes", "-o", "json"});
   EXPECT_EQ(json::parse(cluster.body)["data"]["nodes"].size(), nodes["items"].size());
@@ -269,11 +217,11 @@ TEST_F(Serve, ClusterAndHost) {
   ASSERT_EQ(host.status, 200) << host.body;
   EXPECT_TRUE(json::parse(host.body)["data"].contains("timestamp"));
   // Once a capture exists, /metrics carries the host gauges and still passes promtool.
-  EXPECT_NE(get(port_, "/metrics").body.find("keelson_host_memory_total_bytes "),
-            std::string::npos);
-  const auto check = run({"sh", "-c",
-                          "curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(port_) +
-                              "/metrics | promtool check metrics"});
+  EXPECT_NE(get("/metrics").body.find("keelson_host_memory_total_bytes "), std::string::npos);
+  const auto check =
+      run({"sh", "-c",
+           "curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(serve_.port()) +
+               "/metrics | promtool check metrics"});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 
@@ -296,7 +244,7 @@ TEST_F(Serve, SurvivesApiServerRestart) {
                    std::chrono::steady_clock::now() - killed_at)
                    .count()
             << " ms\n";
-  const HttpAnswer cached = get(port_, "/api/v1/cluster");
+  const HttpAnswer cached = get("/api/v1/cluster");
   ASSERT_EQ(cached.status, 200) << cached.body;
   EXPECT_EQ(json::parse(cached.body)["data"]["nodes"].size(), node_count);
 
@@ -321,7 +269,7 @@ TEST_F(Serve, SurvivesApiServerRestart) {
         cluster_.kubectlJson({"get", "namespaces", "-o", "json"})["items"].size();
     expected =
         "keelson_cache_objects{resource=\"namespaces\"} " + std::to_string(namespaces) + "\n";
-    metrics = get(port_, "/metrics").body;
+    metrics = get("/metrics").body;
     if (metrics.find(expected) != std::string::npos) break;
     std::this_thread::sleep_for(250ms);
   }
@@ -334,16 +282,8 @@ TEST_F(Serve, SurvivesApiServerRestart) {
 TEST_F(Serve, StopsOnSigterm) {
   // Ready means the signal handling is in place (run alone, the process may just have started).
   ASSERT_EQ(waitFor("/readyz", 200).status, 200);
-  ASSERT_EQ(::kill(pid_, SIGTERM), 0);
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  pid_t done = 0;
-  while (done == 0 && std::chrono::steady_clock::now() < deadline) {
-    done = ::waitpid(pid_, &status, WNOHANG);
-    std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_EQ(done, pid_) << "keelson serve did not stop within 20 s of SIGTERM";
-  pid_ = -1;
+  const int status = serve_.signalAndWait(SIGTERM, 20s);
+  ASSERT_NE(status, -1) << "keelson serve did not stop within 20 s of SIGTERM";
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
