@@ -3,11 +3,13 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include "app/serve_host.h"
 #include "app/serve_metrics.h"
 #include "app/serve_routes.h"
+#include "app/serve_utilization.h"
 #include "core/log.h"
 #include "kube/client.h"
 #include "kube/cluster_cache.h"
@@ -36,6 +38,7 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   kube::ClusterCache cache(client, cache_options);
 
   HostSampler host(options.host, options.host_refresh);
+  NodeMetricsSampler node_metrics(client, options.metrics_refresh);
 
   auto registry = std::make_shared<server::Registry>();
   CacheMetrics cache_metrics(*registry, cache);
@@ -55,8 +58,19 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   });
   addApiRoutes(
       router, cache,
-      [&host, serve_host = options.serve_host] { return serve_host ? host.latest() : nullptr; },
+      [&host, serve_host = options.serve_host] {
+        return serve_host ? host.latestDocument() : nullptr;
+      },
       options.node_name);
+  addUtilizationRoute(router, cache, [&node_metrics] { return node_metrics.latest(); });
+#ifdef KEELSON_TEST_HOOKS
+  if (options.test_handler_delay.count() > 0) {
+    router.get("/api/v1/test/slow", [delay = options.test_handler_delay](const server::Request&) {
+      std::this_thread::sleep_for(delay);
+      return server::Response::ok({{"slept", true}});
+    });
+  }
+#endif
 
   server::ServerOptions server_options = options.server;
   server_options.registry = registry;
@@ -64,6 +78,7 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
 
   cache.start();
   if (options.serve_host) host.start();
+  node_metrics.start();
   server.start();
   spdlog::info("keelson serve: listening on {}:{}, API server {} ({}){}", server_options.address,
                server.port(), config.server, config.source,
@@ -73,6 +88,7 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   spdlog::info("keelson serve: stopping (draining up to {} ms)", options.drain.count());
   server.stop(options.drain);
   host.stop();
+  node_metrics.stop();
   cache.stop();
   spdlog::info("keelson serve: stopped");
   return 0;

@@ -1,7 +1,7 @@
 #pragma once
 
 // `keelson serve`: the in-cluster diagnosis API. A ClusterCache (list+watch informers) feeds the
-// HTTP server's routes; a background thread samples the host.
+// HTTP server's routes; background threads sample the host and list metrics.k8s.io node metrics.
 
 #include <chrono>
 #include <stop_token>
@@ -22,7 +22,11 @@ struct ServeOptions {
   int pod_restart_threshold = 5;  ///< POD_RESTART_THRESHOLD (namespace analysis; not yet used).
   HostCaptureOptions host;        ///< --host-root and the sampling interval.
   bool serve_host = true;         ///< Sample the host for /api/v1/host.
-  std::chrono::milliseconds host_refresh{15000};  ///< Between host captures.
+  std::chrono::milliseconds host_refresh{15000};     ///< Between host captures.
+  std::chrono::milliseconds metrics_refresh{15000};  ///< Between metrics.k8s.io node listings.
+  /// Test builds (KEELSON_TEST_HOOKS) only: when > 0, GET /api/v1/test/slow sleeps this long
+  /// before answering, so tests can exceed the request deadline.
+  std::chrono::milliseconds test_handler_delay{0};
   std::chrono::milliseconds drain{5000};  ///< SIGTERM: how long in-flight requests may finish.
 };
 

@@ -1,50 +1,44 @@
 #pragma once
 
-// The host snapshot `keelson serve` answers /api/v1/host with: sampled on a background thread
-// (a capture takes a sampling interval, longer than a request's deadline) and served as the
-// latest document.
+// The host snapshot `keelson serve` answers /api/v1/host with. A capture takes a sampling
+// interval, longer than a request's deadline, so it is taken on a background thread
+// (BackgroundSampler) and the latest one is served.
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
+#include "app/background_sampler.h"
 #include "app/capture.h"
 
 namespace keelson::app {
 
-/// Captures the host (captureHost) every `refresh` on the thread "serve-host" and keeps the
-/// latest JSON document (toJson(HostCapture) plus "timestamp"). Thread-safe: latest() may be
-/// called from any thread; start() and stop() from the owner.
-class HostSampler {
+/// One host capture and its JSON document (toJson(HostCapture) plus "timestamp", the time the
+/// capture started, RFC 3339 UTC).
+struct HostSample {
+  HostCapture capture;
+  nlohmann::json document;
+};
+
+/// Takes one HostSample (captureHost(options)); throws what captureHost throws.
+HostSample sampleHost(const HostCaptureOptions& options);
+
+/// The host sampler of `keelson serve`: sampleHost every `refresh` on the thread "serve-host".
+class HostSampler : public BackgroundSampler<HostSample> {
  public:
-  HostSampler(HostCaptureOptions options, std::chrono::milliseconds refresh);
-  ~HostSampler();  ///< stop().
-  HostSampler(const HostSampler&) = delete;
-  HostSampler& operator=(const HostSampler&) = delete;
+  HostSampler(const HostCaptureOptions& options, std::chrono::milliseconds refresh)
+      : BackgroundSampler("serve-host", refresh, [options] { return sampleHost(options); }) {}
 
-  /// Starts the sampling thread (the first capture begins at once). Once only.
-  void start();
-  /// Stops and joins the thread; a capture in progress finishes first (about one sampling
-  /// interval). Idempotent.
-  void stop() noexcept;
   /// The latest document, or null before the first capture completed.
-  std::shared_ptr<const nlohmann::json> latest() const;
-  /// The latest capture itself (for /metrics), or null before the first one completed.
-  std::shared_ptr<const HostCapture> latestCapture() const;
-
- private:
-  void run(const std::stop_token& stop);
-
-  HostCaptureOptions options_;
-  std::chrono::milliseconds refresh_;
-  mutable std::mutex mutex_;
-  std::condition_variable_any wake_;
-  std::shared_ptr<const nlohmann::json> latest_;
-  std::shared_ptr<const HostCapture> latest_capture_;
-  std::jthread thread_;
+  std::shared_ptr<const nlohmann::json> latestDocument() const {
+    auto sample = latest();
+    return sample ? std::shared_ptr<const nlohmann::json>(sample, &sample->document) : nullptr;
+  }
+  /// The latest capture (for /metrics), or null before the first capture completed.
+  std::shared_ptr<const HostCapture> latestCapture() const {
+    auto sample = latest();
+    return sample ? std::shared_ptr<const HostCapture>(sample, &sample->capture) : nullptr;
+  }
 };
 
 }  // namespace keelson::app

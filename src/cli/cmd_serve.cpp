@@ -28,6 +28,8 @@ struct ServeCommand {
   std::string request_deadline = "500ms";
   std::string drain = "5s";
   std::string host_refresh = "15s";
+  std::string metrics_refresh = "15s";
+  std::string test_handler_delay;
   int restart_threshold = 5;
   bool no_host = false;
   // The spec's logging defaults (info, json) apply to serve when neither the global flag nor
@@ -62,6 +64,10 @@ struct ServeCommand {
     options.host.interval = host.interval();
     options.host_refresh = server::parseDuration(host_refresh);
     options.serve_host = !no_host;
+    options.metrics_refresh = server::parseDuration(metrics_refresh);
+    if (!test_handler_delay.empty()) {
+      options.test_handler_delay = server::parseDuration(test_handler_delay);
+    }
     options.drain = server::parseDuration(drain);
     // Signals become a stop request before any thread starts (threads inherit the mask).
     const core::StopOnSignals signals;
@@ -99,6 +105,13 @@ void addServeCommand(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->add_option("--host-refresh", c->host_refresh, "time between host captures")
       ->capture_default_str();
+  cmd->add_option("--metrics-refresh", c->metrics_refresh,
+                  "time between metrics.k8s.io node listings (node utilization)")
+      ->capture_default_str();
+#ifdef KEELSON_TEST_HOOKS
+  // Test builds only: GET /api/v1/test/slow sleeps this long, to test the request deadline.
+  cmd->add_option("--test-handler-delay", c->test_handler_delay)->group("");
+#endif
   cmd->add_flag("--no-host", c->no_host, "do not sample the host (/api/v1/host answers 503)");
   cmd->add_option("--pod-restart-threshold", c->restart_threshold,
                   "restart count above which a pod is reported (namespace analysis)")
