@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -256,24 +257,48 @@ TEST_F(Serve, SurvivesApiServerRestart) {
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(500ms);
   }
-  // A change made after the restart reaches the cache.
+  // Changes made after the restart reach the cache: a new namespace with a pod, and a pod that
+  // existed before the outage deleted.
   const std::string ns = uniqueName("serve-back");
   cluster_.kubectlOk({"create", "namespace", ns});
+  // Pods need the namespace's default service account, which the controller-manager creates.
+  cluster_.kubectlOk({"-n", ns, "wait", "--for=create", "serviceaccount/default", "--timeout=60s"});
+  cluster_.kubectlOk({"-n", ns, "run", "after", "--image=registry.example.com/app:1"});
+  cluster_.kubectlOk({"-n", ns, "run", "doomed", "--image=registry.example.com/app:1"});
+  cluster_.kubectlOk({"-n", ns, "delete", "pod", "doomed", "--wait=false"});
   const HttpAnswer ready = waitFor("/readyz", 200, 60s);
   EXPECT_EQ(ready.status, 200) << ready.body;
-  // Namespaces of earlier tests may still be terminating: compare fresh counts each round.
-  std::string expected;
-  std::string metrics;
-  for (int i = 0; i < 40; ++i) {
-    const std::size_t namespaces =
-        cluster_.kubectlJson({"get", "namespaces", "-o", "json"})["items"].size();
-    expected =
-        "keelson_cache_objects{resource=\"namespaces\"} " + std::to_string(namespaces) + "\n";
-    metrics = get("/metrics").body;
-    if (metrics.find(expected) != std::string::npos) break;
-    std::this_thread::sleep_for(250ms);
+  // Converged: keelson's pods and nodes are exactly those of a fresh list (no missing or extra
+  // objects). Terminating objects of earlier tests may still change: compare fresh sets each round.
+  std::set<std::string> expected;
+  std::set<std::string> cached_objects;
+  for (int i = 0; i < 60 && (expected.empty() || expected != cached_objects); ++i) {
+    if (i > 0) std::this_thread::sleep_for(500ms);
+    expected.clear();
+    cached_objects.clear();
+    // (Named: a range-for over a member of a temporary would dangle.)
+    const json pods = cluster_.kubectlJson({"get", "pods", "-A", "-o", "json"});
+    const json nodes = cluster_.kubectlJson({"get", "nodes", "-o", "json"});
+    for (const auto& pod : pods["items"]) {
+      expected.insert("pod " + pod["metadata"]["namespace"].get<std::string>() + "/" +
+                      pod["metadata"]["name"].get<std::string>());
+    }
+    for (const auto& node : nodes["items"]) {
+      expected.insert("node " + node["metadata"]["name"].get<std::string>());
+    }
+    const HttpAnswer answer = get("/api/v1/cluster?allNamespaces=true");
+    if (answer.status != 200) continue;
+    const json data = json::parse(answer.body)["data"];
+    for (const auto& pod : data["pods"]) {
+      cached_objects.insert("pod " + pod["namespace"].get<std::string>() + "/" +
+                            pod["name"].get<std::string>());
+    }
+    for (const auto& node : data["nodes"]) {
+      cached_objects.insert("node " + node["name"].get<std::string>());
+    }
   }
-  EXPECT_NE(metrics.find(expected), std::string::npos) << "expected " << expected;
+  EXPECT_EQ(cached_objects, expected);
+  EXPECT_TRUE(expected.count("pod " + ns + "/after"));
   run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "namespace", ns,
        "--wait=false"});
 }
