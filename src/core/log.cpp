@@ -12,22 +12,54 @@
 namespace keelson::core {
 namespace {
 
-// %j: the message as the inside of a JSON string (quotes, backslashes, control bytes escaped;
-// invalid UTF-8 replaced), so that every JSON log line parses whatever the message holds.
-class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
+std::string dumpJson(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// %j: the message as `"msg":<string>` plus, for a structured message (a JSON object payload),
+// its other fields, so that every JSON log line parses whatever the message holds.
+class JsonMessageFields final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm& /*tm*/,
               spdlog::memory_buf_t& dest) override {
-    const std::string quoted = nlohmann::json(std::string(msg.payload.data(), msg.payload.size()))
-                                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    dest.append(quoted.data() + 1, quoted.data() + quoted.size() - 1);
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    std::string out;
+    nlohmann::json fields;
+    if (payload.size() >= 2 && payload.front() == '{' && payload.back() == '}') {
+      fields = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
+    }
+    if (fields.is_object()) {
+      out = "\"msg\":" + dumpJson(fields.value("msg", nlohmann::json("")));
+      for (const auto& [key, value] : fields.items()) {
+        if (key == "msg" || key == "time" || key == "level" || key == "logger") continue;
+        out += "," + dumpJson(key) + ":" + dumpJson(value);
+      }
+    } else {
+      out = "\"msg\":" + dumpJson(std::string(payload));
+    }
+    dest.append(out.data(), out.data() + out.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<JsonEscapedMessage>();
+    return std::make_unique<JsonMessageFields>();
   }
 };
 
 }  // namespace
+
+std::unique_ptr<spdlog::formatter> makeLogFormatter(std::string_view format) {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  if (format == "json") {
+    formatter->add_flag<JsonMessageFields>('j').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"%n",%j})");
+  } else if (format == "text") {
+    // Local time, as before; the text format is for people.
+    return std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  } else {
+    throw Error(ErrorCode::kBadInput,
+                "log format \"" + std::string(format) + "\": expected text or json");
+  }
+  return formatter;
+}
 
 void setupLogging(std::string_view level, std::string_view format) {
   const auto parsed = spdlog::level::from_str(std::string(level));
@@ -40,17 +72,7 @@ void setupLogging(std::string_view level, std::string_view format) {
   // Not registered by name, so tests may set logging up more than once.
   auto logger = std::make_shared<spdlog::logger>(
       "keelson", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  if (format == "json") {
-    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-    formatter->add_flag<JsonEscapedMessage>('j').set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"%n","msg":"%j"})");
-    logger->set_formatter(std::move(formatter));
-  } else if (format == "text") {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  } else {
-    throw Error(ErrorCode::kBadInput,
-                "log format \"" + std::string(format) + "\": expected text or json");
-  }
+  logger->set_formatter(makeLogFormatter(format));
   logger->set_level(parsed);
   spdlog::set_default_logger(std::move(logger));
 }

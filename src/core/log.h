@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
 #include <string_view>
 
 namespace keelson::core {
@@ -11,5 +12,12 @@ namespace keelson::core {
 /// off; `format` is "text" or "json" (one JSON object per line). Throws Error(kBadInput) on an
 /// unknown level or format. Not thread-safe: call once at start-up, before other threads run.
 void setupLogging(std::string_view level, std::string_view format);
+
+/// The line formatter setupLogging uses for `format` ("text" or "json"; Error(kBadInput)
+/// otherwise). JSON lines are {"time","level","logger","msg"} in UTC. A structured message, i.e.
+/// a payload that is itself a JSON object (logger->info("{}", fields.dump())), has its fields
+/// merged into the line instead of being quoted: its "msg" becomes the line's msg and every
+/// other key a field of its own (keys named time, level or logger are dropped).
+std::unique_ptr<spdlog::formatter> makeLogFormatter(std::string_view format);
 
 }  // namespace keelson::core
