@@ -38,26 +38,26 @@ bool nodeReady(const kube::Node& node) {
   return false;
 }
 
+// A gauge of the cached nodes for which `counted` is true.
+void nodeCountGauge(server::Registry& registry, const std::string& name, const std::string& help,
+                    const kube::ClusterCache& cache,
+                    std::function<bool(const kube::Node&)> counted) {
+  registry.callbackGauge(name, help, {}, [&cache, counted = std::move(counted)] {
+    double count = 0;
+    for (const auto& node : cache.nodes().snapshot()->all()) count += counted(*node) ? 1 : 0;
+    return std::vector<GaugeSample>{{{}, count}};
+  });
+}
+
 void registerClusterGauges(server::Registry& registry, const kube::ClusterCache& cache) {
   registry.callbackGauge("keelson_cluster_nodes", "Nodes in the cluster (cache).", {}, [&cache] {
     return std::vector<GaugeSample>{{{}, static_cast<double>(cache.nodes().snapshot()->size())}};
   });
-  registry.callbackGauge("keelson_cluster_nodes_ready", "Nodes whose Ready condition is True.", {},
-                         [&cache] {
-                           double ready = 0;
-                           for (const auto& node : cache.nodes().snapshot()->all()) {
-                             if (nodeReady(*node)) ++ready;
-                           }
-                           return std::vector<GaugeSample>{{{}, ready}};
-                         });
-  registry.callbackGauge("keelson_cluster_nodes_unschedulable",
-                         "Nodes marked unschedulable (cordoned).", {}, [&cache] {
-                           double cordoned = 0;
-                           for (const auto& node : cache.nodes().snapshot()->all()) {
-                             if (node->spec.unschedulable) ++cordoned;
-                           }
-                           return std::vector<GaugeSample>{{{}, cordoned}};
-                         });
+  nodeCountGauge(registry, "keelson_cluster_nodes_ready", "Nodes whose Ready condition is True.",
+                 cache, nodeReady);
+  nodeCountGauge(registry, "keelson_cluster_nodes_unschedulable",
+                 "Nodes marked unschedulable (cordoned).", cache,
+                 [](const kube::Node& node) { return node.spec.unschedulable; });
   registry.callbackGauge(
       "keelson_cluster_pods", "Pods in the cache by status.phase.", {"phase"}, [&cache] {
         std::map<std::string, double> by_phase;
