@@ -140,7 +140,7 @@ void appendContainerCauses(const kube::ContainerStatus& status, FailureCategory 
       category == FC::kContainerCrash || category == FC::kProbe || category == FC::kResource;
   for (const kube::ContainerState* state : {&status.state, &status.last_state}) {
     if (state->kind != kube::ContainerState::Kind::kTerminated) continue;
-    if (state->reason == "OOMKilled" && (crash_like)) {
+    if (state->reason == "OOMKilled" && crash_like) {
       causes.push_back(
           fmt::format("Container {} was OOMKilled (exit code {})", status.name, state->exit_code));
     } else if (crash_like && state->exit_code != 0) {
@@ -154,9 +154,9 @@ void appendContainerCauses(const kube::ContainerStatus& status, FailureCategory 
         fmt::format("Container {} has restarted {} times", status.name, status.restart_count));
   }
   if (category == FC::kImagePull && status.state.kind == kube::ContainerState::Kind::kWaiting &&
-      !status.state.reason.empty() && status.state.reason != "ContainerCreating") {
-    causes.push_back(fmt::format("Container {} is waiting: {}{}", status.name, status.state.reason,
-                                 status.state.message.empty() ? "" : " (" + status.image + ")"));
+      isImagePullWaitingReason(status.state.reason)) {
+    causes.push_back(fmt::format("Container {} cannot get image {}: {}", status.name, status.image,
+                                 status.state.reason));
   }
 }
 
@@ -342,6 +342,12 @@ std::string podStatusReason(const kube::Pod& pod) {
     }
   }
   return reason;
+}
+
+bool isImagePullWaitingReason(std::string_view reason) noexcept {
+  return reason == "ErrImagePull" || reason == "ImagePullBackOff" ||
+         reason == "ErrImageNeverPull" || reason == "InvalidImageName" ||
+         reason == "ImageInspectError";
 }
 
 bool isEventOfPod(const kube::Event& event, const kube::Pod& pod) noexcept {

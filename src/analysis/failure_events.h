@@ -116,6 +116,10 @@ std::string formatElapsed(std::chrono::seconds elapsed);
 /// pods being deleted.
 std::string podStatusReason(const kube::Pod& pod);
 
+/// True for the container waiting reasons kubelet sets when it cannot get the image:
+/// ErrImagePull, ImagePullBackOff, ErrImageNeverPull, InvalidImageName, ImageInspectError.
+bool isImagePullWaitingReason(std::string_view reason) noexcept;
+
 /// True when `event` is about `pod`: regarding kind Pod, same namespace and name, and same uid
 /// when both carry one (a pod recreated under the same name has a new uid).
 bool isEventOfPod(const kube::Event& event, const kube::Pod& pod) noexcept;

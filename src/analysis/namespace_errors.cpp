@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <map>
 #include <set>
 #include <tuple>
@@ -14,10 +13,6 @@ namespace keelson::analysis {
 namespace {
 
 using Kind = kube::ContainerState::Kind;
-
-constexpr std::array<std::string_view, 5> kImagePullReasons = {
-    "ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName",
-    "ImageInspectError"};
 
 int totalRestarts(const kube::Pod& pod) {
   int restarts = 0;
@@ -41,8 +36,7 @@ void containerIssues(const kube::ContainerStatus& status, std::vector<PodIssue>&
         {PodIssueType::kCrashLoopBackOff, true,
          fmt::format("Container {} is in CrashLoopBackOff state", status.name),
          status.state.message.empty() ? lastTermination(status) : status.state.message});
-  } else if (std::find(kImagePullReasons.begin(), kImagePullReasons.end(), reason) !=
-             kImagePullReasons.end()) {
+  } else if (isImagePullWaitingReason(reason)) {
     issues.push_back(
         {PodIssueType::kImagePullError, true,
          fmt::format("Container {} cannot pull image {} ({})", status.name, status.image, reason),

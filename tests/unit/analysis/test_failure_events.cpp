@@ -224,6 +224,24 @@ TEST(FailureEvents, CrashLoopEventInTheSpecsExample) {
       analyzeFailureEvents(pod, events, at("2026-11-21T10:30:01Z") + 5min).ongoing_issues.empty());
 }
 
+TEST(FailureEvents, ImagePullCausesNameTheImage) {
+  kube::Pod pod = crashingPod();
+  pod.status.container_statuses[0].image = "shop/web:9";
+  pod.status.container_statuses[0].state.reason = "ImagePullBackOff";
+  const auto result = analyzeFailureEvents(
+      pod,
+      {coreEvent("i", "Warning", "BackOff", "Back-off pulling image \"shop/web:9\"",
+                 "2026-11-21T10:00:00Z", "2026-11-21T10:20:00Z", 8)},
+      at("2026-11-21T10:30:00Z"));
+  ASSERT_EQ(result.failure_events.size(), 1U);
+  const auto& causes = result.failure_events[0].possible_causes;
+  EXPECT_EQ(causes.back(), "Container app cannot get image shop/web:9: ImagePullBackOff");
+  // Exit codes and restarts belong to crashes, not to image pulls.
+  EXPECT_EQ(std::count_if(causes.begin(), causes.end(),
+                          [](const std::string& c) { return c.find("restarted") != c.npos; }),
+            0);
+}
+
 TEST(FailureEvents, HighFrequencyNormalEventsAreInfo) {
   const kube::Pod pod = crashingPod();
   const auto result =
