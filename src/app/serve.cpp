@@ -56,7 +56,7 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   addApiRoutes(
       router, cache,
       [&host, serve_host = options.serve_host] { return serve_host ? host.latest() : nullptr; },
-      options.node_name);
+      options.node_name, options.pod_restart_threshold);
 
   server::ServerOptions server_options = options.server;
   server_options.registry = registry;
