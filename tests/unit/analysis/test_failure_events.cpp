@@ -242,6 +242,21 @@ TEST(FailureEvents, ImagePullCausesNameTheImage) {
             0);
 }
 
+TEST(FailureEvents, NormalEventsWithAFailureReasonAreWarnings) {
+  // kube-scheduler reports a preemption victim's Preempted event as Normal.
+  const auto result = analyzeFailureEvents(
+      crashingPod(),
+      {coreEvent("v", "Normal", "Preempted", "Preempted by pod 4f1c on node node-1",
+                 "2026-11-21T10:00:00Z", "2026-11-21T10:00:00Z", 1, "default-scheduler", "")},
+      at("2026-11-21T10:30:00Z"));
+  ASSERT_EQ(result.failure_events.size(), 1U);
+  EXPECT_EQ(result.failure_events[0].category, FailureCategory::kResource);
+  EXPECT_EQ(result.failure_events[0].severity, Severity::kWarning);
+  EXPECT_FALSE(result.failure_events[0].is_recurring);
+  EXPECT_EQ(result.warning_events, 1);
+  EXPECT_EQ(result.failure_events[0].event.source_component, "default-scheduler");
+}
+
 TEST(FailureEvents, HighFrequencyNormalEventsAreInfo) {
   const kube::Pod pod = crashingPod();
   const auto result =
