@@ -61,7 +61,7 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
       [&host, serve_host = options.serve_host] {
         return serve_host ? host.latestDocument() : nullptr;
       },
-      options.node_name);
+      options.node_name, options.pod_restart_threshold);
   addUtilizationRoute(router, cache, [&node_metrics] { return node_metrics.latest(); });
 #ifdef KEELSON_TEST_HOOKS
   if (options.test_handler_delay.count() > 0) {

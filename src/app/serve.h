@@ -19,7 +19,7 @@ struct ServeOptions {
   std::chrono::milliseconds api_timeout{30000};  ///< K8S_TIMEOUT: one API list request.
   std::string node_name;          ///< --node: cache only this node's pods (DaemonSet mode).
   server::ServerOptions server;   ///< PORT, READ_TIMEOUT, WRITE_TIMEOUT, deadline.
-  int pod_restart_threshold = 5;  ///< POD_RESTART_THRESHOLD (namespace analysis; not yet used).
+  int pod_restart_threshold = 5;  ///< POD_RESTART_THRESHOLD (namespace analysis).
   HostCaptureOptions host;        ///< --host-root and the sampling interval.
   bool serve_host = true;         ///< Sample the host for /api/v1/host.
   std::chrono::milliseconds host_refresh{15000};     ///< Between host captures.

@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "analysis/failure_events.h"
 #include "kube/resources.h"
 
 namespace keelson::app {
@@ -228,14 +229,7 @@ std::string specFailureCategory(std::string_view scheduler_reason) {
 std::vector<kube::Event> podEvents(const kube::Pod& pod, const std::vector<kube::Event>& events) {
   std::vector<kube::Event> out;
   for (const auto& event : events) {
-    const kube::ObjectReference& ref = event.regarding;
-    if (ref.kind != "Pod" || ref.name != pod.metadata.name ||
-        ref.namespace_name != pod.metadata.namespace_name) {
-      continue;
-    }
-    // A pod recreated under the same name has a new uid; its predecessor's events are not its.
-    if (!ref.uid.empty() && !pod.metadata.uid.empty() && ref.uid != pod.metadata.uid) continue;
-    out.push_back(event);
+    if (analysis::isEventOfPod(event, pod)) out.push_back(event);
   }
   std::stable_sort(out.begin(), out.end(), [](const kube::Event& a, const kube::Event& b) {
     return a.last_time < b.last_time;

@@ -22,8 +22,8 @@ namespace keelson::app {
 /// anything else is "Miscellaneous". Accepts every wording normalizeSchedulingCategory accepts.
 std::string specFailureCategory(std::string_view scheduler_reason);
 
-/// The events of `pod` among `events` (regarding kind Pod, same namespace and name, and same uid
-/// when both carry one), sorted by last occurrence, oldest first.
+/// The events of `pod` among `events` (analysis::isEventOfPod), sorted by last occurrence,
+/// oldest first.
 std::vector<kube::Event> podEvents(const kube::Pod& pod, const std::vector<kube::Event>& events);
 
 /// The scheduling document. Scheduled pods: status "Scheduled", nodeName, schedulerName,

@@ -3,13 +3,10 @@
 #include <fmt/format.h>
 
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <tuple>
 #include <utility>
 
 #include "analysis/cluster_summary.h"
-#include "analysis/scheduling.h"
+#include "app/cache_documents.h"
 #include "app/capture.h"
 #include "app/serve_pods.h"
 
@@ -34,75 +31,6 @@ void requireSynced(const kube::ClusterCache& cache) {
   }
 }
 
-// The SchedulingSnapshot of the cache's current snapshots, rebuilt only when one of them
-// changed (informer snapshots are immutable and replaced on change, so pointer identity is
-// version identity). Thread-safe.
-class SchedulingSnapshots {
- public:
-  explicit SchedulingSnapshots(const kube::ClusterCache& cache) : cache_(cache) {}
-
-  std::shared_ptr<const analysis::SchedulingSnapshot> get() {
-    Key key{cache_.nodes().snapshot(),
-            cache_.pods().snapshot(),
-            cache_.persistentVolumeClaims().snapshot(),
-            cache_.persistentVolumes().snapshot(),
-            cache_.storageClasses().snapshot(),
-            cache_.namespaces().snapshot()};
-    const std::lock_guard lock(mutex_);
-    if (built_ && key_ == key) return built_;
-    auto snapshot = std::make_shared<analysis::SchedulingSnapshot>();
-    snapshot->nodes = copyAll(*std::get<0>(key));
-    snapshot->pods = copyAll(*std::get<1>(key));
-    snapshot->pvcs = copyAll(*std::get<2>(key));
-    snapshot->pvs = copyAll(*std::get<3>(key));
-    snapshot->storage_classes = copyAll(*std::get<4>(key));
-    snapshot->namespaces = copyAll(*std::get<5>(key));
-    key_ = std::move(key);
-    built_ = std::move(snapshot);
-    return built_;
-  }
-
- private:
-  template <class T>
-  using Snap = std::shared_ptr<const kube::ObjectSnapshot<T>>;
-  using Key =
-      std::tuple<Snap<kube::Node>, Snap<kube::Pod>, Snap<kube::PersistentVolumeClaim>,
-                 Snap<kube::PersistentVolume>, Snap<kube::StorageClass>, Snap<kube::Namespace>>;
-
-  template <class T>
-  static std::vector<T> copyAll(const kube::ObjectSnapshot<T>& snapshot) {
-    std::vector<T> out;
-    out.reserve(snapshot.size());
-    for (const auto& object : snapshot.all()) out.push_back(*object);
-    return out;
-  }
-
-  const kube::ClusterCache& cache_;
-  std::mutex mutex_;
-  Key key_;
-  std::shared_ptr<const analysis::SchedulingSnapshot> built_;
-};
-
-// The pod, or nullopt; Error(kBadInput) when the path cannot name a pod.
-std::optional<kube::Pod> findPod(const kube::ClusterCache& cache, const Request& request) {
-  if (!isDnsLabel(request.param("ns"))) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("namespace '{}' is not a valid name (RFC 1123 label: at most 63 of "
-                            "a-z, 0-9 and '-')",
-                            request.param("ns")));
-  }
-  if (!isDnsSubdomain(request.param("pod"))) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("pod name '{}' is not a valid name (RFC 1123 subdomain: at most 253 "
-                            "of a-z, 0-9, '-' and '.')",
-                            request.param("pod")));
-  }
-  const auto pods = cache.pods().snapshot();
-  const kube::Pod* pod = pods->get(request.param("ns"), request.param("pod"));
-  if (pod == nullptr) return std::nullopt;
-  return *pod;
-}
-
 Response podNotFound(const Request& request, const std::string& node_name) {
   std::string details = fmt::format("Pod '{}' not found in namespace '{}'", request.param("pod"),
                                     request.param("ns"));
@@ -115,23 +43,39 @@ Response podNotFound(const Request& request, const std::string& node_name) {
 Response scheduling(const kube::ClusterCache& cache, SchedulingSnapshots& snapshots,
                     const std::string& node_name, const Request& request) {
   requireSynced(cache);
-  const std::optional<kube::Pod> pod = findPod(cache, request);
+  const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
   if (!pod) return podNotFound(request, node_name);
-  const auto snapshot = snapshots.get();
-  const analysis::SchedulingAnalysis analysis = analysis::analyzeScheduling(*pod, *snapshot);
-  std::vector<kube::Event> events;
-  for (const auto& event : cache.events().snapshot()->list(pod->metadata.namespace_name)) {
-    events.push_back(*event);
-  }
-  return Response::ok(schedulingDocument(*pod, analysis, podEvents(*pod, events)));
+  return Response::ok(cachedSchedulingDocument(cache, snapshots, *pod));
 }
 
 Response resources(const kube::ClusterCache& cache, const std::string& node_name,
                    const Request& request) {
   requireSynced(cache);
-  const std::optional<kube::Pod> pod = findPod(cache, request);
+  const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
   if (!pod) return podNotFound(request, node_name);
   return Response::ok(resourcesDocument(*pod));
+}
+
+Response failureEvents(const kube::ClusterCache& cache, const std::string& node_name,
+                       const Request& request) {
+  requireSynced(cache);
+  const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
+  if (!pod) return podNotFound(request, node_name);
+  return Response::ok(cachedFailureEventsDocument(cache, *pod, std::chrono::system_clock::now()));
+}
+
+Response namespaceErrors(const kube::ClusterCache& cache, int restart_threshold,
+                         const Request& request) {
+  requireSynced(cache);
+  analysis::NamespaceErrorOptions options;
+  options.restart_threshold = restart_threshold;
+  const auto doc = cachedNamespaceErrorDocument(cache, request.param("ns"), options,
+                                                std::chrono::system_clock::now());
+  if (!doc) {
+    return Response::failure(404, "RESOURCE_NOT_FOUND", "Namespace not found",
+                             fmt::format("Namespace '{}' not found", request.param("ns")));
+  }
+  return Response::ok(*doc);
 }
 
 Response cluster(const kube::ClusterCache& cache, const Request& request) {
@@ -201,7 +145,7 @@ std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus
 }
 
 void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host,
-                  std::string node_name) {
+                  std::string node_name, int pod_restart_threshold) {
   router.get("/api/v1/cluster", [&cache](const Request& r) { return cluster(cache, r); });
   auto snapshots = std::make_shared<SchedulingSnapshots>(cache);
   router.get("/api/v1/pods/{ns}/{pod}/scheduling",
@@ -210,6 +154,11 @@ void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostD
              });
   router.get("/api/v1/pods/{ns}/{pod}/resources",
              [&cache, node_name](const Request& r) { return resources(cache, node_name, r); });
+  router.get("/api/v1/pods/{ns}/{pod}/failure-events",
+             [&cache, node_name](const Request& r) { return failureEvents(cache, node_name, r); });
+  router.get("/api/v1/namespace/{ns}/error", [&cache, pod_restart_threshold](const Request& r) {
+    return namespaceErrors(cache, pod_restart_threshold, r);
+  });
   router.get("/api/v1/host", [host = std::move(host)](const Request&) {
     const auto doc = host ? host() : nullptr;
     if (!doc) {

@@ -1,7 +1,8 @@
 #pragma once
 
 // The routes of `keelson serve` over the cluster cache: /api/v1/cluster,
-// /api/v1/pods/{ns}/{pod}/scheduling and /resources, /api/v1/host. Every handler answers from the
+// /api/v1/pods/{ns}/{pod}/scheduling, /resources and /failure-events,
+// /api/v1/namespace/{ns}/error, /api/v1/host. Every handler answers from the
 // cache; none calls the API server.
 
 #include <chrono>
@@ -52,12 +53,17 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 ///   analysis reads are copied out of the cache once per change of any of them and shared by
 ///   the requests in between.
 /// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
+/// - GET /api/v1/pods/{ns}/{pod}/failure-events: failureEventsDocument (diagnose_documents.h)
+///   of the pod's cached core/v1 events, at the time of the request.
+/// - GET /api/v1/namespace/{ns}/error: namespaceErrorDocument with `pod_restart_threshold`
+///   (POD_RESTART_THRESHOLD); 404 RESOURCE_NOT_FOUND for a namespace not in the cache, 400 for a
+///   name that is not a DNS label.
 /// - GET /api/v1/host: the latest host document (503 before the first one).
 /// Pod routes answer 400 BAD_REQUEST for a namespace that is not a DNS label or a pod name that
 /// is not a DNS subdomain, 404 RESOURCE_NOT_FOUND for a pod not in the cache (saying so when the
 /// cache holds only `node_name`'s pods) and 503 SERVICE_UNAVAILABLE while the cache has not synced.
 /// `cache` must outlive the router.
 void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host,
-                  std::string node_name = {});
+                  std::string node_name = {}, int pod_restart_threshold = 5);
 
 }  // namespace keelson::app

@@ -35,4 +35,7 @@ void addDetectCommand(CLI::App& app, Action& action);
 /// Registers `keelson serve` (cmd_serve.cpp) on `app`.
 void addServeCommand(CLI::App& app, Action& action);
 
+/// Registers `keelson diagnose pod` and `keelson diagnose namespace` (cmd_diagnose.cpp) on `app`.
+void addDiagnoseCommand(CLI::App& app, Action& action);
+
 }  // namespace keelson::cli

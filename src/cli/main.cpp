@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   keelson::cli::addHostCommand(app, action);
   keelson::cli::addCaptureCommand(app, action);
   keelson::cli::addDetectCommand(app, action);
+  keelson::cli::addDiagnoseCommand(app, action);
   keelson::cli::addHistoryCommand(app, action);
   keelson::cli::addMonitorCommand(app, action);
   keelson::cli::addServeCommand(app, action);

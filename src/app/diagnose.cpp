@@ -1,0 +1,113 @@
+#include "app/diagnose.h"
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <utility>
+
+#include "app/cache_documents.h"
+#include "app/diagnose_documents.h"
+#include "app/serve_pods.h"
+#include "core/error.h"
+#include "kube/client.h"
+#include "kube/cluster_cache.h"
+#include "kube/curl_transport.h"
+
+namespace keelson::app {
+namespace {
+
+PodSections allIfNone(PodSections sections) {
+  if (!sections.scheduling && !sections.events && !sections.resources) {
+    return {true, true, true};
+  }
+  return sections;
+}
+
+int chosen(PodSections s) { return int{s.scheduling} + int{s.events} + int{s.resources}; }
+
+// Runs `body` against a synced cache of the target cluster; the cache is stopped afterwards.
+nlohmann::json withSyncedCache(
+    const DiagnoseTarget& target,
+    const std::function<nlohmann::json(const kube::ClusterCache&)>& body) {
+  const kube::ClusterConfig config = kube::loadConfig(target.kube);
+  kube::TransportOptions transport;
+  transport.request_timeout = target.api_timeout;
+  const kube::Client client(config, transport);
+  kube::ClusterCache cache(client);
+  cache.start();
+  struct Stop {
+    kube::ClusterCache& cache;
+    ~Stop() { cache.stop(); }
+  } stop{cache};
+  if (!cache.waitForSync(target.api_timeout)) {
+    std::string pending;
+    for (const auto& status : cache.statuses()) {
+      if (status.has_synced) continue;
+      pending += fmt::format("\n  {}: {}", status.resource,
+                             status.last_error.empty() ? "not listed yet" : status.last_error);
+    }
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("API server {}: the cluster cache did not sync within {} ms:{}",
+                            config.server, target.api_timeout.count(), pending));
+  }
+  return body(cache);
+}
+
+}  // namespace
+
+nlohmann::json diagnosePod(const DiagnoseTarget& target, const std::string& namespace_name,
+                           const std::string& name, PodSections sections) {
+  sections = allIfNone(sections);
+  return withSyncedCache(target, [&](const kube::ClusterCache& cache) {
+    const auto pod = cachedPod(cache, namespace_name, name);
+    if (!pod) {
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("pod '{}' not found in namespace '{}'", name, namespace_name));
+    }
+    nlohmann::json out = nlohmann::json::object();
+    if (sections.scheduling) {
+      SchedulingSnapshots snapshots(cache);
+      out["scheduling"] = cachedSchedulingDocument(cache, snapshots, *pod);
+    }
+    if (sections.events) {
+      out["events"] = cachedFailureEventsDocument(cache, *pod, std::chrono::system_clock::now());
+    }
+    if (sections.resources) out["resources"] = resourcesDocument(*pod);
+    if (chosen(sections) == 1) return nlohmann::json(out.begin().value());
+    return out;
+  });
+}
+
+std::string diagnosePodText(const nlohmann::json& doc, PodSections sections) {
+  sections = allIfNone(sections);
+  const bool single = chosen(sections) == 1;
+  const auto section = [&](const char* key) -> const nlohmann::json& {
+    static const nlohmann::json kEmpty = nlohmann::json::object();
+    if (single) return doc;
+    const auto it = doc.find(key);
+    return it == doc.end() ? kEmpty : *it;
+  };
+  std::string out;
+  const auto add = [&out](const std::string& text) {
+    if (!out.empty()) out += "\n";
+    out += text;
+  };
+  if (sections.scheduling) add(schedulingText(section("scheduling")));
+  if (sections.events) add(failureEventsText(section("events")));
+  if (sections.resources) add(resourcesText(section("resources")));
+  return out;
+}
+
+nlohmann::json diagnoseNamespace(const DiagnoseTarget& target, const std::string& namespace_name,
+                                 const analysis::NamespaceErrorOptions& options) {
+  return withSyncedCache(target, [&](const kube::ClusterCache& cache) {
+    auto doc = cachedNamespaceErrorDocument(cache, namespace_name, options,
+                                            std::chrono::system_clock::now());
+    if (!doc) {
+      throw Error(ErrorCode::kNotFound, fmt::format("namespace '{}' not found", namespace_name));
+    }
+    return std::move(*doc);
+  });
+}
+
+}  // namespace keelson::app

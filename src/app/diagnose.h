@@ -1,0 +1,46 @@
+#pragma once
+
+// `keelson diagnose`: the documents of `keelson serve`'s diagnosis routes, computed once from the
+// command line. A kube::ClusterCache is started, synced, read through the same functions as the
+// server's routes (cache_documents.h) and stopped, so the command prints exactly what the server
+// would answer.
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "analysis/namespace_errors.h"
+#include "kube/cluster_config.h"
+
+namespace keelson::app {
+
+/// Where the cluster is and how long the cache may take to sync.
+struct DiagnoseTarget {
+  kube::ConfigOptions kube;                      ///< --kubeconfig, --context.
+  std::chrono::milliseconds api_timeout{30000};  ///< One API request; also the sync deadline.
+};
+
+/// Which sections `diagnose pod` computes; none chosen means all three.
+struct PodSections {
+  bool scheduling = false;  ///< schedulingDocument.
+  bool events = false;      ///< failureEventsDocument.
+  bool resources = false;   ///< resourcesDocument.
+};
+
+/// The pod's documents. With one section chosen: that document itself (what the route answers
+/// in "data"); with several: {"scheduling": ..., "events": ..., "resources": ...} holding the
+/// chosen ones. Throws Error(kBadInput) for an invalid name, Error(kNotFound) when the pod does
+/// not exist, Error(kUnavailable) when the cache does not sync within api_timeout, and whatever
+/// kube::loadConfig throws.
+nlohmann::json diagnosePod(const DiagnoseTarget& target, const std::string& namespace_name,
+                           const std::string& name, PodSections sections);
+
+/// Plain text of a diagnosePod document for the same `sections`.
+std::string diagnosePodText(const nlohmann::json& doc, PodSections sections);
+
+/// The namespace's error document (namespaceErrorDocument). Throws Error(kNotFound) when the
+/// namespace does not exist, otherwise as diagnosePod.
+nlohmann::json diagnoseNamespace(const DiagnoseTarget& target, const std::string& namespace_name,
+                                 const analysis::NamespaceErrorOptions& options);
+
+}  // namespace keelson::app

@@ -1,0 +1,45 @@
+#pragma once
+
+// The JSON documents of the diagnosis endpoints (/api/v1/pods/{ns}/{pod}/failure-events and
+// /api/v1/namespace/{ns}/error), in the spec's shape and camelCase names, and their plain-text
+// rendering for `keelson diagnose`. The text is rendered from the same document the server
+// returns, so the command and the server never disagree. Pure.
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "analysis/failure_events.h"
+#include "analysis/namespace_errors.h"
+
+namespace keelson::app {
+
+/// The failure-events document: {podName, namespace, totalEvents, failureEvents: [{type,
+/// reason, message, firstTimestamp, lastTimestamp, count, source ("component/host" or
+/// "component"), category, severity, isRecurring, recurrenceRate ("6.0 times per hour", null
+/// when seen once), timeSinceFirst ("1h25m"), possibleCauses, suggestedAction}],
+/// eventCategories {category: count}, criticalEvents, warningEvents, mostRecentIssue ({reason,
+/// message, lastTimestamp} or null), ongoingIssues, podPhase, podStatus}. Timestamps are RFC
+/// 3339 UTC with second precision.
+nlohmann::json failureEventsDocument(const analysis::FailureEventsAnalysis& analysis);
+
+/// The namespace error document: {namespace, analysisTime, totalPodsAnalyzed,
+/// problematicPodsCount, healthyPodsCount, restartThresholdUsed, summary: [{issueType, count,
+/// description, affectedPods}], problematicPods: [{name, namespace, ownerKind, ownerName, phase,
+/// restartCount, age ("2h30m"), issues: [{type, description, severity, details}],
+/// recentEvents: [{type, reason, message, lastTimestamp, count}]}], criticalIssuesCount,
+/// warningIssuesCount}.
+nlohmann::json namespaceErrorDocument(const analysis::NamespaceErrorAnalysis& analysis);
+
+/// Plain text of a failureEventsDocument. Tolerates missing fields.
+std::string failureEventsText(const nlohmann::json& doc);
+
+/// Plain text of a namespaceErrorDocument. Tolerates missing fields.
+std::string namespaceErrorText(const nlohmann::json& doc);
+
+/// Plain text of a scheduling document (app::schedulingDocument). Tolerates missing fields.
+std::string schedulingText(const nlohmann::json& doc);
+
+/// Plain text of a resources document (app::resourcesDocument). Tolerates missing fields.
+std::string resourcesText(const nlohmann::json& doc);
+
+}  // namespace keelson::app

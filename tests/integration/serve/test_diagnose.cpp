@@ -1,0 +1,494 @@
+// The diagnosis endpoints of `keelson serve` (/api/v1/pods/{ns}/{pod}/failure-events,
+// /api/v1/namespace/{ns}/error) and `keelson diagnose` against the test control plane, compared
+// with kubectl's view of the same objects: pods and their owners (ownerReferences, ReplicaSets),
+// restart counts, phases, scheduler conditions, and events (count, reasons, timestamps; one
+// core/v1 event and one events.k8s.io/v1 event with a series).
+//
+// The namespace holds a Deployment whose pod crash-loops (kwok leaves pods annotated
+// kwok.x-k8s.io/status=custom alone, so the test writes the kubelet's status itself), a
+// Deployment whose pod cannot be scheduled (more cpu than any node has), a healthy StatefulSet,
+// and a crash-looping Job pod and bare pod that the namespace analysis must leave out.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kube/objects.h"
+#include "support/serve_process.h"
+#include "support/test_cluster.h"
+
+namespace keelson::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kCustom = R"({"kwok.x-k8s.io/status":"custom"})";
+
+std::string iso(std::chrono::system_clock::time_point t) { return kube::formatTime(t); }
+
+// An events.k8s.io MicroTime.
+std::string micro(std::chrono::system_clock::time_point t) {
+  std::string s = kube::formatTime(t);
+  return s.substr(0, s.size() - 1) + ".000000Z";
+}
+
+class Diagnose : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string why;
+    if (!findTestCluster(cluster_, why)) return;
+    ns_ = uniqueName("diag");
+    node_ = ns_ + "-n";
+    serve_.start(cluster_, {"--no-host"});
+    run({KEELSON_SOURCE_DIR "/test/cluster/add-node", node_, "--cpu", "8", "--memory", "16Gi"});
+    cluster_.kubectlOk({"create", "namespace", ns_});
+    createWorkloads();
+  }
+
+  static void TearDownTestSuite() {
+    serve_.kill();
+    if (cluster_.kubectl.empty()) return;
+    const auto ctl = [](std::vector<std::string> args) {
+      args.insert(args.begin(), {cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig});
+      run(args);
+    };
+    ctl({"delete", "deployments,statefulsets,jobs", "--all", "-n", ns_, "--wait=false"});
+    // kwok does not finish deleting pods whose status it leaves alone: force them.
+    ctl({"delete", "pods", "--all", "-n", ns_, "--grace-period=0", "--force"});
+    ctl({"delete", "namespace", ns_, "--wait=false"});
+    ctl({"delete", "node", node_, "--ignore-not-found"});
+  }
+
+  void SetUp() override {
+    if (cluster_.kubectl.empty()) GTEST_SKIP() << "no test cluster";
+    ASSERT_GT(serve_.pid(), 0) << "keelson serve is not running";
+    ASSERT_EQ(serve_.waitFor("/readyz", 200).status, 200);
+    ASSERT_TRUE(prepared_) << "the workloads could not be prepared";
+  }
+
+  static json podTemplate(const std::string& app, const std::string& cpu, bool custom) {
+    json metadata = {{"labels", {{"app", app}}}};
+    if (custom) metadata["annotations"] = json::parse(kCustom);
+    json spec = {{"containers", json::array({{{"name", "app"},
+                                              {"image", "registry.example.com/" + app + ":1"},
+                                              {"resources", {{"requests", {{"cpu", cpu}}}}}}})}};
+    if (cpu != "1000") spec["nodeSelector"] = {{"kubernetes.io/hostname", node_}};
+    return {{"metadata", metadata}, {"spec", spec}};
+  }
+
+  static void createWorkloads() {
+    const auto workload = [](const std::string& kind, const std::string& name, json spec) {
+      cluster_.apply(json{{"apiVersion", kind == "Job" ? "batch/v1" : "apps/v1"},
+                          {"kind", kind},
+                          {"metadata", {{"name", name}, {"namespace", ns_}}},
+                          {"spec", std::move(spec)}}
+                         .dump());
+    };
+    const auto selector = [](const std::string& app) {
+      return json{{"matchLabels", {{"app", app}}}};
+    };
+    workload("Deployment", "crash",
+             {{"replicas", 1},
+              {"selector", selector("crash")},
+              {"template", podTemplate("crash", "100m", true)}});
+    workload("Deployment", "huge",
+             {{"replicas", 1},
+              {"selector", selector("huge")},
+              {"template", podTemplate("huge", "1000", false)}});
+    workload("StatefulSet", "db",
+             {{"replicas", 1},
+              {"serviceName", "db"},
+              {"selector", selector("db")},
+              {"template", podTemplate("db", "100m", false)}});
+    json job_template = podTemplate("batch", "100m", true);
+    job_template["spec"]["restartPolicy"] = "Never";
+    workload("Job", "batch", {{"backoffLimit", 0}, {"template", job_template}});
+    json bare = podTemplate("lonely", "100m", true);
+    bare["apiVersion"] = "v1";
+    bare["kind"] = "Pod";
+    bare["metadata"]["name"] = "lonely";
+    bare["metadata"]["namespace"] = ns_;
+    cluster_.apply(bare.dump());
+
+    // Crash-loop the pods of crash, batch and lonely once the scheduler has bound them.
+    const auto bound = [](const std::string& app) {
+      for (int i = 0; i < 240; ++i) {
+        const json pods =
+            cluster_.kubectlJson({"get", "pods", "-n", ns_, "-l", "app=" + app, "-o", "json"});
+        if (!pods["items"].empty() && !pods["items"][0]["spec"].value("nodeName", "").empty()) {
+          return pods["items"][0]["metadata"]["name"].get<std::string>();
+        }
+        std::this_thread::sleep_for(250ms);
+      }
+      return std::string();
+    };
+    crash_pod_ = bound("crash");
+    const std::string job_pod = bound("batch");
+    const std::string lonely = bound("lonely");
+    if (crash_pod_.empty() || job_pod.empty() || lonely.empty()) return;
+    const auto now = std::chrono::system_clock::now();
+    for (const std::string& pod : {crash_pod_, job_pod, lonely}) {
+      const json status = {
+          {"phase", "Running"},
+          {"conditions", json::array({{{"type", "PodScheduled"}, {"status", "True"}},
+                                      {{"type", "Ready"}, {"status", "False"}}})},
+          {"containerStatuses",
+           json::array({{{"name", "app"},
+                         {"image", "registry.example.com/app:1"},
+                         {"imageID", ""},
+                         {"ready", false},
+                         {"started", false},
+                         {"restartCount", 7},
+                         {"state",
+                          {{"waiting",
+                            {{"reason", "CrashLoopBackOff"},
+                             {"message", "back-off 5m0s restarting failed container=app pod=" +
+                                             pod + "_" + ns_}}}}},
+                         {"lastState",
+                          {{"terminated",
+                            {{"exitCode", 1},
+                             {"reason", "Error"},
+                             {"startedAt", iso(now - 70s)},
+                             {"finishedAt", iso(now - 65s)}}}}}}})}};
+      cluster_.kubectlOk({"patch", "pod", pod, "-n", ns_, "--subresource=status", "--type=merge",
+                          "-p", json{{"status", status}}.dump()});
+    }
+    const json crash = cluster_.kubectlJson({"get", "pod", crash_pod_, "-n", ns_, "-o", "json"});
+    const json regarding = {{"kind", "Pod"},      {"namespace", ns_},
+                            {"name", crash_pod_}, {"uid", crash["metadata"]["uid"]},
+                            {"apiVersion", "v1"}, {"fieldPath", "spec.containers{app}"}};
+    // What kubelet would have reported: a core/v1 BackOff event, and an events.k8s.io/v1
+    // Unhealthy event with a series.
+    cluster_.apply(json{
+        {"apiVersion", "v1"},
+        {"kind", "Event"},
+        {"metadata", {{"name", crash_pod_ + ".backoff"}, {"namespace", ns_}}},
+        {"involvedObject", regarding},
+        {"reason", "BackOff"},
+        {"message", "Back-off restarting failed container app in pod " + crash_pod_ + "_" + ns_},
+        {"type", "Warning"},
+        {"count", 6},
+        {"firstTimestamp", iso(now - 30min)},
+        {"lastTimestamp", iso(now - 1min)},
+        {"source", {{"component", "kubelet"}, {"host", node_}}},
+        {"reportingComponent", "kubelet"},
+        {"reportingInstance",
+         node_}}.dump());
+    cluster_.apply(json{
+        {"apiVersion", "events.k8s.io/v1"},
+        {"kind", "Event"},
+        {"metadata", {{"name", crash_pod_ + ".unhealthy"}, {"namespace", ns_}}},
+        {"eventTime", micro(now - 20min)},
+        {"series", {{"count", 4}, {"lastObservedTime", micro(now - 2min)}}},
+        {"reportingController", "kubelet"},
+        {"reportingInstance", node_},
+        {"action", "Probe"},
+        {"reason", "Unhealthy"},
+        {"regarding", regarding},
+        {"note", "Liveness probe failed: HTTP probe failed with statuscode: 500"},
+        {"type",
+         "Warning"}}.dump());
+    prepared_ = true;
+  }
+
+  // Polls `path` until `ready(data)` or 90 s pass; returns the last data.
+  static json waitForData(const std::string& path, const std::function<bool(const json&)>& ready) {
+    json data;
+    for (int i = 0; i < 360; ++i) {
+      const HttpAnswer answer = serve_.get(path);
+      if (answer.status == 200) {
+        data = json::parse(answer.body)["data"];
+        if (ready(data)) break;
+      }
+      std::this_thread::sleep_for(250ms);
+    }
+    return data;
+  }
+
+  static CommandOutput keelson(std::vector<std::string> args) {
+    args.insert(args.begin() + 2, {"--kubeconfig", cluster_.kubeconfig});
+    return runKeelson(args);
+  }
+
+  static TestCluster cluster_;
+  static ServeProcess serve_;
+  static std::string ns_;
+  static std::string node_;
+  static std::string crash_pod_;
+  static bool prepared_;
+};
+
+TestCluster Diagnose::cluster_;
+ServeProcess Diagnose::serve_;
+std::string Diagnose::ns_;
+std::string Diagnose::node_;
+std::string Diagnose::crash_pod_;
+bool Diagnose::prepared_ = false;
+
+const json* findBy(const json& list, const std::string& key, const std::string& value) {
+  for (const auto& item : list) {
+    if (item.value(key, "") == value) return &item;
+  }
+  return nullptr;
+}
+
+// The document minus what depends on the moment it was computed.
+json timeless(json doc) {
+  doc.erase("analysisTime");
+  for (auto& pod : doc["problematicPods"]) {
+    pod.erase("age");
+    for (auto& issue : pod["issues"]) {
+      if (issue["type"] == "Pending") issue.erase("description");  // "Pending for 5m3s"
+    }
+  }
+  return doc;
+}
+
+TEST_F(Diagnose, NamespaceErrorsMatchKubectl) {
+  const std::string path = "/api/v1/namespace/" + ns_ + "/error";
+  const json data = waitForData(path, [](const json& d) {
+    std::set<std::string> types;
+    for (const auto& s : d["summary"]) types.insert(s["issueType"].get<std::string>());
+    return types.count("CrashLoopBackOff") > 0 && types.count("ResourceConstraints") > 0;
+  });
+  ASSERT_TRUE(data.is_object()) << data;
+
+  // kubectl's view: every pod with its controller, resolved through the ReplicaSets.
+  const json pods = cluster_.kubectlJson({"get", "pods", "-n", ns_, "-o", "json"});
+  const json replica_sets = cluster_.kubectlJson({"get", "rs", "-n", ns_, "-o", "json"});
+  std::map<std::string, std::string> rs_owner;
+  for (const auto& rs : replica_sets["items"]) {
+    for (const auto& ref : rs["metadata"].value("ownerReferences", json::array())) {
+      if (ref.value("controller", false)) {
+        rs_owner[rs["metadata"]["name"]] =
+            ref["kind"].get<std::string>() + "/" + ref["name"].get<std::string>();
+      }
+    }
+  }
+  std::map<std::string, std::string> owner_of;  // analyzed pods only
+  std::set<std::string> excluded;
+  for (const auto& pod : pods["items"]) {
+    const std::string name = pod["metadata"]["name"];
+    std::string owner;
+    for (const auto& ref : pod["metadata"].value("ownerReferences", json::array())) {
+      if (!ref.value("controller", false)) continue;
+      if (ref["kind"] == "ReplicaSet") {
+        owner = rs_owner.count(ref["name"]) ? rs_owner[ref["name"]]
+                                            : "ReplicaSet/" + ref["name"].get<std::string>();
+      } else if (ref["kind"] == "StatefulSet" || ref["kind"] == "DaemonSet") {
+        owner = ref["kind"].get<std::string>() + "/" + ref["name"].get<std::string>();
+      }
+    }
+    if (owner.empty()) {
+      excluded.insert(name);
+    } else {
+      owner_of[name] = owner;
+    }
+  }
+  EXPECT_TRUE(excluded.count("lonely"));
+  EXPECT_EQ(excluded.size(), 2U) << "the bare pod and the Job's pod";
+  EXPECT_EQ(data["totalPodsAnalyzed"].get<std::size_t>(), owner_of.size()) << data.dump(2);
+  EXPECT_EQ(data["restartThresholdUsed"], 5);
+  EXPECT_EQ(data["healthyPodsCount"].get<int>() + data["problematicPodsCount"].get<int>(),
+            data["totalPodsAnalyzed"].get<int>());
+
+  for (const auto& problem : data["problematicPods"]) {
+    const std::string name = problem["name"];
+    ASSERT_TRUE(owner_of.count(name)) << name << " is not run by a Deployment/StatefulSet";
+    EXPECT_EQ(
+        problem["ownerKind"].get<std::string>() + "/" + problem["ownerName"].get<std::string>(),
+        owner_of[name]);
+    const json* pod = nullptr;
+    for (const auto& p : pods["items"]) {
+      if (p["metadata"]["name"] == name) pod = &p;
+    }
+    ASSERT_TRUE(pod) << name;
+    EXPECT_EQ(problem["phase"], (*pod)["status"]["phase"]);
+    int restarts = 0;
+    for (const auto& s : (*pod)["status"].value("containerStatuses", json::array())) {
+      restarts += s["restartCount"].get<int>();
+    }
+    EXPECT_EQ(problem["restartCount"].get<int>(), restarts) << name;
+  }
+
+  // The crash-looping Deployment pod: CrashLoopBackOff and HighRestarts (7 > 5).
+  const json* crash = findBy(data["problematicPods"], "name", crash_pod_);
+  ASSERT_TRUE(crash) << data.dump(2);
+  std::set<std::string> crash_issues;
+  for (const auto& issue : (*crash)["issues"]) crash_issues.insert(issue["type"]);
+  EXPECT_EQ(crash_issues, (std::set<std::string>{"CrashLoopBackOff", "HighRestarts"}));
+  EXPECT_EQ((*crash)["ownerKind"], "Deployment");
+  EXPECT_EQ((*crash)["ownerName"], "crash");
+  // recentEvents: the Warning events kubectl lists for the pod.
+  const json events = cluster_.kubectlJson({"get", "events", "-n", ns_, "--field-selector",
+                                            "involvedObject.name=" + crash_pod_, "-o", "json"});
+  std::multiset<std::string> kubectl_warnings;
+  for (const auto& e : events["items"]) {
+    if (e["type"] == "Warning") kubectl_warnings.insert(e["reason"].get<std::string>());
+  }
+  std::multiset<std::string> keelson_warnings;
+  for (const auto& e : (*crash)["recentEvents"]) keelson_warnings.insert(e["reason"]);
+  EXPECT_EQ(keelson_warnings, kubectl_warnings);
+
+  // The unschedulable Deployment pod: ResourceConstraints with the scheduler's condition.
+  const json huge_pods =
+      cluster_.kubectlJson({"get", "pods", "-n", ns_, "-l", "app=huge", "-o", "json"});
+  ASSERT_EQ(huge_pods["items"].size(), 1U);
+  const std::string huge = huge_pods["items"][0]["metadata"]["name"];
+  const json* pending = findBy(data["problematicPods"], "name", huge);
+  ASSERT_TRUE(pending) << data.dump(2);
+  std::string condition_message;
+  for (const auto& c : huge_pods["items"][0]["status"]["conditions"]) {
+    if (c["type"] == "PodScheduled") condition_message = c.value("message", "");
+  }
+  const json* constraint = findBy((*pending)["issues"], "type", "ResourceConstraints");
+  ASSERT_TRUE(constraint) << pending->dump(2);
+  EXPECT_EQ((*constraint)["details"], condition_message);
+
+  // Healthy and excluded pods are not reported.
+  for (const auto& problem : data["problematicPods"]) {
+    EXPECT_FALSE(excluded.count(problem["name"])) << problem["name"];
+    EXPECT_NE(problem["ownerKind"], "StatefulSet") << "db-0 runs fine";
+  }
+
+  // `keelson diagnose namespace` prints the same document.
+  const auto cli = keelson({"diagnose", "namespace", ns_, "-o", "json"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  const json again =
+      serve_.get(path).status == 200 ? json::parse(serve_.get(path).body)["data"] : json();
+  const json cli_doc = timeless(json::parse(cli.out));
+  EXPECT_TRUE(cli_doc == timeless(data) || cli_doc == timeless(again))
+      << json::diff(timeless(data), cli_doc).dump(2);
+
+  // The threshold flag: 7 restarts are not above 10.
+  const auto high =
+      keelson({"diagnose", "namespace", ns_, "-o", "json", "--restart-threshold", "10"});
+  ASSERT_EQ(high.exit_code, 0) << high.err;
+  const json high_doc = json::parse(high.out);
+  EXPECT_EQ(high_doc["restartThresholdUsed"], 10);
+  EXPECT_FALSE(findBy(high_doc["summary"], "issueType", "HighRestarts")) << high_doc.dump(2);
+
+  const auto text = keelson({"diagnose", "namespace", ns_});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find(crash_pod_ + " (Deployment crash)"), std::string::npos) << text.out;
+}
+
+TEST_F(Diagnose, FailureEventsMatchKubectl) {
+  const std::string path = "/api/v1/pods/" + ns_ + "/" + crash_pod_ + "/failure-events";
+  const json data = waitForData(path, [](const json& d) {
+    return d["failureEvents"].size() >= 2 && d["podStatus"] == "CrashLoopBackOff";
+  });
+  ASSERT_TRUE(data.is_object());
+  const json events = cluster_.kubectlJson({"get", "events", "-n", ns_, "--field-selector",
+                                            "involvedObject.name=" + crash_pod_, "-o", "json"});
+  EXPECT_EQ(data["totalEvents"].get<std::size_t>(), events["items"].size()) << data.dump(2);
+  EXPECT_EQ(data["podPhase"], "Running");
+  EXPECT_EQ(data["podStatus"], "CrashLoopBackOff");
+  int warnings = 0;
+  for (const auto& e : events["items"]) {
+    if (e["type"] != "Warning") continue;
+    ++warnings;
+    const std::string reason = e["reason"];
+    const json* got = findBy(data["failureEvents"], "reason", reason);
+    ASSERT_TRUE(got) << reason << " missing: " << data.dump(2);
+    // kubectl's core/v1 view; the events.k8s.io/v1 event shows there with series and eventTime.
+    const bool series = e.contains("series") && e["series"].is_object();
+    const int count = series ? e["series"]["count"].get<int>() : e.value("count", 1);
+    const std::string first = !e.value("firstTimestamp", json()).is_null()
+                                  ? e["firstTimestamp"].get<std::string>()
+                                  : e["eventTime"].get<std::string>();
+    const std::string last = series ? e["series"]["lastObservedTime"].get<std::string>()
+                                    : e["lastTimestamp"].get<std::string>();
+    const auto first_t = kube::parseTime(first);
+    const auto last_t = kube::parseTime(last);
+    EXPECT_EQ((*got)["count"], count) << reason;
+    EXPECT_EQ((*got)["message"], e["message"]) << reason;
+    EXPECT_EQ((*got)["firstTimestamp"], kube::formatTime(first_t)) << reason;
+    EXPECT_EQ((*got)["lastTimestamp"], kube::formatTime(last_t)) << reason;
+    const double minutes =
+        std::max(1.0, std::chrono::duration<double>(last_t - first_t).count() / 60);
+    char rate[64];
+    std::snprintf(rate, sizeof rate, "%.1f times per hour", count * 60 / minutes);
+    EXPECT_EQ((*got)["recurrenceRate"], rate) << reason;
+    EXPECT_EQ((*got)["isRecurring"], count > 1);
+  }
+  EXPECT_GE(warnings, 2);  // BackOff and Unhealthy, each matched above
+  EXPECT_EQ(findBy(data["failureEvents"], "reason", "BackOff")->at("category"), "ContainerCrash");
+  EXPECT_EQ(findBy(data["failureEvents"], "reason", "Unhealthy")->at("category"), "Probe");
+  EXPECT_EQ(data["eventCategories"]["ContainerCrash"], 1);
+  EXPECT_EQ(data["mostRecentIssue"]["reason"], "BackOff");  // 1 min ago vs 2 min ago
+
+  const auto cli = keelson({"diagnose", "pod", ns_ + "/" + crash_pod_, "--events", "-o", "json"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  const json cli_doc = json::parse(cli.out);
+  EXPECT_EQ(cli_doc["failureEvents"].size(), data["failureEvents"].size());
+  EXPECT_EQ(cli_doc["totalEvents"], data["totalEvents"]);
+  EXPECT_EQ(cli_doc["podStatus"], data["podStatus"]);
+}
+
+TEST_F(Diagnose, SchedulingOfThePendingPodMatchesTheRoute) {
+  const json huge_pods =
+      cluster_.kubectlJson({"get", "pods", "-n", ns_, "-l", "app=huge", "-o", "json"});
+  ASSERT_EQ(huge_pods["items"].size(), 1U);
+  const std::string huge = huge_pods["items"][0]["metadata"]["name"];
+  const std::string path = "/api/v1/pods/" + ns_ + "/" + huge + "/scheduling";
+  waitForData(path, [](const json& d) { return d["schedulerMessage"].is_object(); });
+  // Other tests add nodes and the scheduler retries, so the document can change between two
+  // reads: the command must print one of the route's answers around it.
+  bool equal = false;
+  json before;
+  json cli_doc;
+  for (int attempt = 0; attempt < 3 && !equal; ++attempt) {
+    before = json::parse(serve_.get(path).body)["data"];
+    const auto cli = keelson({"diagnose", "pod", ns_ + "/" + huge, "--scheduling", "-o", "json"});
+    ASSERT_EQ(cli.exit_code, 0) << cli.err;
+    cli_doc = json::parse(cli.out);
+    const json after = json::parse(serve_.get(path).body)["data"];
+    equal = cli_doc == before || cli_doc == after;
+  }
+  EXPECT_TRUE(equal) << json::diff(before, cli_doc).dump(2);
+  EXPECT_EQ(cli_doc["status"], "Pending");
+
+  // All three sections by default, as text.
+  const auto text = keelson({"diagnose", "pod", ns_ + "/" + huge});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("Scheduling of " + ns_ + "/" + huge + ": Pending"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("Events: "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Resources of "), std::string::npos) << text.out;
+}
+
+TEST_F(Diagnose, MissingPodsAndNamespaces) {
+  const HttpAnswer no_ns = serve_.get("/api/v1/namespace/" + ns_ + "-nope/error");
+  ASSERT_EQ(no_ns.status, 404) << no_ns.body;
+  EXPECT_EQ(json::parse(no_ns.body)["error"]["code"], "RESOURCE_NOT_FOUND");
+  const HttpAnswer bad_ns = serve_.get("/api/v1/namespace/Bad_Name/error");
+  ASSERT_EQ(bad_ns.status, 400) << bad_ns.body;
+  EXPECT_EQ(json::parse(bad_ns.body)["error"]["code"], "BAD_REQUEST");
+  const HttpAnswer no_pod = serve_.get("/api/v1/pods/" + ns_ + "/nothing/failure-events");
+  ASSERT_EQ(no_pod.status, 404) << no_pod.body;
+  EXPECT_EQ(json::parse(no_pod.body)["error"]["code"], "RESOURCE_NOT_FOUND");
+  EXPECT_EQ(serve_.get("/api/v1/pods/" + ns_ + "/No_Pod/failure-events").status, 400);
+
+  const auto cli_pod = keelson({"diagnose", "pod", ns_ + "/nothing"});
+  EXPECT_NE(cli_pod.exit_code, 0);
+  EXPECT_NE(cli_pod.err.find("not found"), std::string::npos) << cli_pod.err;
+  const auto cli_ns = keelson({"diagnose", "namespace", ns_ + "-nope"});
+  EXPECT_NE(cli_ns.exit_code, 0);
+  EXPECT_NE(cli_ns.err.find("not found"), std::string::npos) << cli_ns.err;
+  const auto malformed = keelson({"diagnose", "pod", "no-slash"});
+  EXPECT_NE(malformed.exit_code, 0);
+  EXPECT_NE(malformed.err.find("NAMESPACE/NAME"), std::string::npos) << malformed.err;
+}
+
+}  // namespace
+}  // namespace keelson::testing
