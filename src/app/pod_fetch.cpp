@@ -12,14 +12,7 @@
 namespace keelson::app {
 
 PodContext fetchPodContext(const kube::Client& client, std::string_view ns, std::string_view name) {
-  if (!isDnsLabel(ns)) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("namespace '{}' is not a valid name (RFC 1123 label)", ns));
-  }
-  if (!isDnsSubdomain(name)) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("pod name '{}' is not a valid name (RFC 1123 subdomain)", name));
-  }
+  validatePodName(ns, name);
   PodContext context;
   try {
     context.pod = kube::decodeObject<kube::Pod>(

@@ -28,12 +28,6 @@ std::vector<T> copyAll(const kube::Informer<T>& informer) {
   return out;
 }
 
-void requireSynced(const kube::ClusterCache& cache) {
-  if (!cache.hasSynced()) {
-    throw Error(ErrorCode::kUnavailable, "the cluster cache has not synced yet");
-  }
-}
-
 // The SchedulingSnapshot of the cache's current snapshots, rebuilt only when one of them
 // changed (informer snapshots are immutable and replaced on change, so pointer identity is
 // version identity). Thread-safe.
@@ -83,35 +77,6 @@ class SchedulingSnapshots {
   std::shared_ptr<const analysis::SchedulingSnapshot> built_;
 };
 
-// The pod, or nullopt; Error(kBadInput) when the path cannot name a pod.
-std::optional<kube::Pod> findPod(const kube::ClusterCache& cache, const Request& request) {
-  if (!isDnsLabel(request.param("ns"))) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("namespace '{}' is not a valid name (RFC 1123 label: at most 63 of "
-                            "a-z, 0-9 and '-')",
-                            request.param("ns")));
-  }
-  if (!isDnsSubdomain(request.param("pod"))) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("pod name '{}' is not a valid name (RFC 1123 subdomain: at most 253 "
-                            "of a-z, 0-9, '-' and '.')",
-                            request.param("pod")));
-  }
-  const auto pods = cache.pods().snapshot();
-  const kube::Pod* pod = pods->get(request.param("ns"), request.param("pod"));
-  if (pod == nullptr) return std::nullopt;
-  return *pod;
-}
-
-Response podNotFound(const Request& request, const std::string& node_name) {
-  std::string details = fmt::format("Pod '{}' not found in namespace '{}'", request.param("pod"),
-                                    request.param("ns"));
-  if (!node_name.empty()) {
-    details += fmt::format(" (this agent caches only the pods of node '{}')", node_name);
-  }
-  return Response::failure(404, "RESOURCE_NOT_FOUND", "Pod not found", details);
-}
-
 Response scheduling(const kube::ClusterCache& cache, SchedulingSnapshots& snapshots,
                     const std::string& node_name, const Request& request) {
   requireSynced(cache);
@@ -119,11 +84,7 @@ Response scheduling(const kube::ClusterCache& cache, SchedulingSnapshots& snapsh
   if (!pod) return podNotFound(request, node_name);
   const auto snapshot = snapshots.get();
   const analysis::SchedulingAnalysis analysis = analysis::analyzeScheduling(*pod, *snapshot);
-  std::vector<kube::Event> events;
-  for (const auto& event : cache.events().snapshot()->list(pod->metadata.namespace_name)) {
-    events.push_back(*event);
-  }
-  return Response::ok(schedulingDocument(*pod, analysis, podEvents(*pod, events)));
+  return Response::ok(schedulingDocument(*pod, analysis, cachedPodEvents(cache, *pod)));
 }
 
 Response resources(const kube::ClusterCache& cache, const std::string& node_name,
@@ -150,6 +111,52 @@ Response cluster(const kube::ClusterCache& cache, const Request& request) {
 bool alnum(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 }  // namespace
+
+void requireSynced(const kube::ClusterCache& cache) {
+  if (!cache.hasSynced()) {
+    throw Error(ErrorCode::kUnavailable, "the cluster cache has not synced yet");
+  }
+}
+
+void validatePodName(std::string_view ns, std::string_view name) {
+  if (!isDnsLabel(ns)) {
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("namespace '{}' is not a valid name (RFC 1123 label: at most 63 of "
+                            "a-z, 0-9 and '-')",
+                            ns));
+  }
+  if (!isDnsSubdomain(name)) {
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("pod name '{}' is not a valid name (RFC 1123 subdomain: at most 253 "
+                            "of a-z, 0-9, '-' and '.')",
+                            name));
+  }
+}
+
+std::optional<kube::Pod> findPod(const kube::ClusterCache& cache, const Request& request) {
+  validatePodName(request.param("ns"), request.param("pod"));
+  const auto pods = cache.pods().snapshot();
+  const kube::Pod* pod = pods->get(request.param("ns"), request.param("pod"));
+  if (pod == nullptr) return std::nullopt;
+  return *pod;
+}
+
+Response podNotFound(const Request& request, const std::string& node_name) {
+  std::string details = fmt::format("Pod '{}' not found in namespace '{}'", request.param("pod"),
+                                    request.param("ns"));
+  if (!node_name.empty()) {
+    details += fmt::format(" (this agent caches only the pods of node '{}')", node_name);
+  }
+  return Response::failure(404, "RESOURCE_NOT_FOUND", "Pod not found", details);
+}
+
+std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const kube::Pod& pod) {
+  std::vector<kube::Event> events;
+  for (const auto& event : cache.events().snapshot()->list(pod.metadata.namespace_name)) {
+    events.push_back(*event);
+  }
+  return podEvents(pod, events);
+}
 
 bool isDnsLabel(std::string_view name) noexcept {
   if (name.empty() || name.size() > 63 || !alnum(name.front()) || !alnum(name.back())) {

@@ -1,13 +1,14 @@
 #pragma once
 
 // The routes of `keelson serve` over the cluster cache: /api/v1/cluster,
-// /api/v1/pods/{ns}/{pod}/scheduling and /resources, /api/v1/host. Every handler answers from the
-// cache; none calls the API server.
+// /api/v1/pods/{ns}/{pod}/scheduling and /resources, /api/v1/host. Every handler answers
+// from the cache; none calls the API server.
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,25 @@ bool isDnsLabel(std::string_view name) noexcept;
 /// True when `name` is an RFC 1123 subdomain as Kubernetes checks pod names: at most 253
 /// characters, dot-separated labels of [a-z0-9-] each starting and ending with [a-z0-9].
 bool isDnsSubdomain(std::string_view name) noexcept;
+
+/// Throws Error(kBadInput) naming the rule when `ns` is not a DNS label or `name` (a pod name)
+/// not a DNS subdomain; returns otherwise.
+void validatePodName(std::string_view ns, std::string_view name);
+
+/// Throws Error(kUnavailable) ("the cluster cache has not synced yet", answered 503) until every
+/// informer of `cache` has listed once.
+void requireSynced(const kube::ClusterCache& cache);
+
+/// The pod a pod route's path names ({ns} and {pod} parameters) from the cache, or nullopt when
+/// the cache does not hold it. Throws validatePodName's Error(kBadInput) (answered 400).
+std::optional<kube::Pod> findPod(const kube::ClusterCache& cache, const server::Request& request);
+
+/// The 404 RESOURCE_NOT_FOUND answer for the pod the request names; with a `node_name`, says
+/// that the cache holds only that node's pods.
+server::Response podNotFound(const server::Request& request, const std::string& node_name);
+
+/// The cached core/v1 events of `pod` (podEvents over its namespace's events).
+std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const kube::Pod& pod);
 
 /// The latest host document, or null when there is none yet.
 using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
