@@ -11,6 +11,7 @@
 #include "analysis/cluster_summary.h"
 #include "analysis/scheduling.h"
 #include "app/capture.h"
+#include "app/pod_describe.h"
 #include "app/serve_pods.h"
 
 namespace keelson::app {
@@ -217,6 +218,7 @@ void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostD
              });
   router.get("/api/v1/pods/{ns}/{pod}/resources",
              [&cache, node_name](const Request& r) { return resources(cache, node_name, r); });
+  addPodDescribeRoute(router, cache, node_name);
   router.get("/api/v1/host", [host = std::move(host)](const Request&) {
     const auto doc = host ? host() : nullptr;
     if (!doc) {

@@ -1,7 +1,7 @@
 #pragma once
 
 // The routes of `keelson serve` over the cluster cache: /api/v1/cluster,
-// /api/v1/pods/{ns}/{pod}/scheduling and /resources, /api/v1/host. Every handler answers
+// /api/v1/pods/{ns}/{pod}/scheduling, /resources and /describe, /api/v1/host. Every handler answers
 // from the cache; none calls the API server.
 
 #include <chrono>
@@ -72,6 +72,7 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 ///   analysis reads are copied out of the cache once per change of any of them and shared by
 ///   the requests in between.
 /// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
+/// - GET /api/v1/pods/{ns}/{pod}/describe: podDescribeDocument (pod_describe.h).
 /// - GET /api/v1/host: the latest host document (503 before the first one).
 /// Pod routes answer 400 BAD_REQUEST for a namespace that is not a DNS label or a pod name that
 /// is not a DNS subdomain, 404 RESOURCE_NOT_FOUND for a pod not in the cache (saying so when the

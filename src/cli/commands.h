@@ -35,4 +35,7 @@ void addDetectCommand(CLI::App& app, Action& action);
 /// Registers `keelson serve` (cmd_serve.cpp) on `app`.
 void addServeCommand(CLI::App& app, Action& action);
 
+/// Registers `keelson describe pod` (cmd_describe.cpp) on `app`.
+void addDescribeCommand(CLI::App& app, Action& action);
+
 }  // namespace keelson::cli
