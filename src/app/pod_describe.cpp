@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "app/serve_pods.h"
 #include "app/serve_routes.h"
 
 namespace keelson::app {
@@ -35,18 +36,6 @@ std::set<std::string, std::less<>> addQosQuantities(const kube::ResourceList& li
 
 // ---------------------------------------------------------------------------------------------
 // Document pieces
-
-json stringMap(const kube::StringMap& map) {
-  json out = json::object();
-  for (const auto& [key, value] : map) out[key] = value;
-  return out;
-}
-
-json quantities(const kube::ResourceList& list) {
-  json out = json::object();
-  for (const auto& [name, quantity] : list) out[name] = quantity.format();
-  return out;
-}
 
 json stateJson(const kube::ContainerState& state) {
   using Kind = kube::ContainerState::Kind;
@@ -283,6 +272,15 @@ class Lines {
       first = false;
     }
   }
+  // A section heading for a non-empty array; "Label: <none>" and false for an empty one.
+  bool section(int indent, std::string_view label, const json& list) {
+    if (!list.is_array() || list.empty()) {
+      field(indent, label, "<none>");
+      return false;
+    }
+    heading(indent, label);
+    return true;
+  }
   // A list of strings, the first beside the label.
   void listField(int indent, std::string_view label, const std::vector<std::string>& items,
                  int width = 18) {
@@ -368,18 +366,12 @@ void renderContainer(Lines& lines, const json& c) {
     }
   }
   const json& env = member(c, "environment");
-  if (!env.is_array() || env.empty()) {
-    lines.field(4, "Environment", "<none>");
-  } else {
-    lines.heading(4, "Environment");
+  if (lines.section(4, "Environment", env)) {
     for (const auto& var : env)
       lines.field(6, str(var, "name"), fmt::format("<{}>", str(var, "source")));
   }
   const json& mounts = member(c, "mounts");
-  if (!mounts.is_array() || mounts.empty()) {
-    lines.field(4, "Mounts", "<none>");
-  } else {
-    lines.heading(4, "Mounts");
+  if (lines.section(4, "Mounts", mounts)) {
     for (const auto& mount : mounts) {
       std::string text =
           fmt::format("{} from {} ({})", str(mount, "mountPath"), str(mount, "name"),
@@ -572,10 +564,7 @@ std::string renderPodDescription(const nlohmann::json& doc) {
     }
   }
   const json& volumes = member(doc, "volumes");
-  if (!volumes.is_array() || volumes.empty()) {
-    lines.field(0, "Volumes", "<none>");
-  } else {
-    lines.heading(0, "Volumes");
+  if (lines.section(0, "Volumes", volumes)) {
     for (const auto& v : volumes) {
       lines.heading(2, str(v, "name"));
       lines.field(4, "Type", str(v, "type"));
@@ -593,10 +582,7 @@ std::string renderPodDescription(const nlohmann::json& doc) {
   for (const auto& t : member(doc, "tolerations")) tolerations.push_back(str(t, "description"));
   lines.listField(0, "Tolerations", tolerations);
   const json& events = member(doc, "events");
-  if (!events.is_array() || events.empty()) {
-    lines.field(0, "Events", "<none>");
-  } else {
-    lines.heading(0, "Events");
+  if (lines.section(0, "Events", events)) {
     lines.line(2, fmt::format("{:<8} {:<20} {:<21} {:<6} {:<24} {}", "Type", "Reason", "Last Seen",
                               "Count", "From", "Message"));
     for (const auto& e : events) {
