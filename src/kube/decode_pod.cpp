@@ -203,6 +203,9 @@ void decodeProbe(od::value value, Probe& out) {
         if (name == "path") return read(v, path);
       });
       for (char& c : scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      // As Go's net.JoinHostPort and url.URL.String write it (kubectl describe uses both).
+      if (host.find(':') != std::string::npos) host = "[" + host + "]";
+      if (!path.empty() && path.front() != '/') path.insert(0, "/");
       out.target = fmt::format("{}://{}:{}{}", scheme, host, port, path);
       return;
     }

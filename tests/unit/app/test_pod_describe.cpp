@@ -125,6 +125,28 @@ TEST(DescribeProbe, UsesKubectlWording) {
             "grpc <pod>:9000 health delay=0s timeout=1s period=10s #success=1 #failure=3");
 }
 
+TEST(DescribeProbe, MatchesRecordedKubectlDescribe) {
+  const auto pod = kube::decodeObject<kube::Pod>(readFile("pod_probes.json"));
+  const std::string kubectl = readFile("pod_probes_describe.txt");
+  int probes = 0;
+  for (const auto& c : pod.spec.containers) {
+    for (const auto* probe : {&c.liveness_probe, &c.readiness_probe, &c.startup_probe}) {
+      if (!probe->has_value()) continue;
+      ++probes;
+      // kubectl's line: "    Liveness:     <description>" (or Readiness, Startup)
+      EXPECT_NE(kubectl.find("  " + describeProbe(**probe) + "\n"), std::string::npos)
+          << describeProbe(**probe);
+    }
+  }
+  EXPECT_EQ(probes, 4);
+  for (const auto& t : pod.spec.tolerations) {
+    EXPECT_NE(kubectl.find(describeToleration(t) + "\n"), std::string::npos)
+        << describeToleration(t);
+  }
+  EXPECT_EQ(podQosClass(pod), pod.status.qos_class);
+  EXPECT_EQ(podQosClass(pod), "BestEffort");
+}
+
 TEST(DescribeToleration, UsesKubectlWording) {
   const auto& t = webPod().spec.tolerations;
   ASSERT_EQ(t.size(), 3u);
