@@ -301,9 +301,13 @@ std::string capitalizedBool(const json& value) {
 
 void renderState(Lines& lines, std::string_view label, const json& state) {
   if (!state.is_object() || state.empty()) return lines.field(4, label, "<none>");
-  const auto& [kind, detail] = *state.items().begin();
+  const auto first = state.begin();
+  const std::string kind = first.key();  // "running", "waiting" or "terminated"
+  const json& detail = first.value();
   std::string name = kind;
-  if (!name.empty()) name[0] = static_cast<char>(name[0] - 'a' + 'A');
+  if (!name.empty() && name[0] >= 'a' && name[0] <= 'z') {
+    name[0] = static_cast<char>(name[0] - 'a' + 'A');
+  }
   lines.field(4, label, name);
   if (kind == "running") return lines.field(6, "Started", str(detail, "startedAt"));
   if (!str(detail, "reason").empty()) lines.field(6, "Reason", str(detail, "reason"));
