@@ -282,6 +282,11 @@ TEST_F(Describe, MatchesKubectl) {
         std::string from = event.value("source", json::object()).value("component", "");
         if (from.empty()) from = event.value("reportingComponent", "");
         EXPECT_EQ(ours["source"], from);  // no source.host: the scheduler does not set one
+        // firstTimestamp, or (events.k8s.io-written events) eventTime at second precision.
+        const std::string first = event["firstTimestamp"].is_string()
+                                      ? event["firstTimestamp"].get<std::string>()
+                                      : event["eventTime"].get<std::string>().substr(0, 19) + "Z";
+        EXPECT_EQ(ours["firstTimestamp"], first);
       }
     }
     EXPECT_TRUE(found) << event["reason"] << ": " << event["message"];
