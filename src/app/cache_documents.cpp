@@ -53,24 +53,9 @@ std::shared_ptr<const analysis::SchedulingSnapshot> SchedulingSnapshots::get() {
   return built_;
 }
 
-void requireNamespaceName(std::string_view namespace_name) {
-  if (!isDnsLabel(namespace_name)) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("namespace '{}' is not a valid name (RFC 1123 label: at most 63 of "
-                            "a-z, 0-9 and '-')",
-                            namespace_name));
-  }
-}
-
 std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_view namespace_name,
                                    std::string_view name) {
-  requireNamespaceName(namespace_name);
-  if (!isDnsSubdomain(name)) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("pod name '{}' is not a valid name (RFC 1123 subdomain: at most 253 "
-                            "of a-z, 0-9, '-' and '.')",
-                            name));
-  }
+  validatePodName(namespace_name, name);
   const auto pods = cache.pods().snapshot();
   const kube::Pod* pod = pods->get(namespace_name, name);
   if (pod == nullptr) return std::nullopt;

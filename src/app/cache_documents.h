@@ -45,10 +45,6 @@ class SchedulingSnapshots {
   std::shared_ptr<const analysis::SchedulingSnapshot> built_;
 };
 
-/// Throws Error(kBadInput) naming the text when `namespace_name` is not an RFC 1123 label (the
-/// rule Kubernetes checks namespace names by).
-void requireNamespaceName(std::string_view namespace_name);
-
 /// The cached pod `namespace_name`/`name`, or nullopt when the cache does not hold it. Throws
 /// Error(kBadInput) when the namespace is not an RFC 1123 label or the name not an RFC 1123
 /// subdomain.

@@ -64,18 +64,6 @@ CategoryInfo categoryInfo(std::string_view reason) {
   return {"Miscellaneous", "Other scheduling failure"};
 }
 
-json quantities(const kube::ResourceList& list) {
-  json out = json::object();
-  for (const auto& [name, quantity] : list) out[name] = quantity.format();
-  return out;
-}
-
-json stringMap(const kube::StringMap& map) {
-  json out = json::object();
-  for (const auto& [key, value] : map) out[key] = value;
-  return out;
-}
-
 json tolerations(const std::vector<kube::Toleration>& list) {
   json out = json::array();
   for (const auto& t : list) {
@@ -221,6 +209,18 @@ json quantityOr(const kube::ResourceList& list, std::string_view name, json fall
 }
 
 }  // namespace
+
+nlohmann::json quantities(const kube::ResourceList& list) {
+  json out = json::object();
+  for (const auto& [name, quantity] : list) out[name] = quantity.format();
+  return out;
+}
+
+nlohmann::json stringMap(const kube::StringMap& map) {
+  json out = json::object();
+  for (const auto& [key, value] : map) out[key] = value;
+  return out;
+}
 
 std::string specFailureCategory(std::string_view scheduler_reason) {
   return categoryInfo(scheduler_reason).category;

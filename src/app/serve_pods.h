@@ -15,6 +15,12 @@
 
 namespace keelson::app {
 
+/// A ResourceList as a JSON object of exact canonical quantity strings ({"cpu": "500m"}).
+nlohmann::json quantities(const kube::ResourceList& list);
+
+/// A string map (labels, annotations, nodeSelector) as a JSON object.
+nlohmann::json stringMap(const kube::StringMap& map);
+
 /// The spec's failure category for a kube-scheduler reason ("Insufficient memory" →
 /// "InsufficientMemory", "node(s) had untolerated taint(s)" → "TaintTolerationMismatch", ...).
 /// Reasons the spec has no category for get keelson's own: "InsufficientResources" (pod count,

@@ -8,6 +8,7 @@
 #include "analysis/cluster_summary.h"
 #include "app/cache_documents.h"
 #include "app/capture.h"
+#include "app/pod_describe.h"
 #include "app/serve_pods.h"
 
 namespace keelson::app {
@@ -54,6 +55,14 @@ Response resources(const kube::ClusterCache& cache, const std::string& node_name
   const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
   if (!pod) return podNotFound(request, node_name);
   return Response::ok(resourcesDocument(*pod));
+}
+
+Response describe(const kube::ClusterCache& cache, const std::string& node_name,
+                  const Request& request) {
+  requireSynced(cache);
+  const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
+  if (!pod) return podNotFound(request, node_name);
+  return Response::ok(podDescribeDocument(*pod, cachedPodEvents(cache, *pod)));
 }
 
 Response failureEvents(const kube::ClusterCache& cache, const std::string& node_name,
@@ -121,6 +130,25 @@ bool isDnsSubdomain(std::string_view name) noexcept {
   }
 }
 
+void requireNamespaceName(std::string_view namespace_name) {
+  if (!isDnsLabel(namespace_name)) {
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("namespace '{}' is not a valid name (RFC 1123 label: at most 63 of "
+                            "a-z, 0-9 and '-')",
+                            namespace_name));
+  }
+}
+
+void validatePodName(std::string_view namespace_name, std::string_view name) {
+  requireNamespaceName(namespace_name);
+  if (!isDnsSubdomain(name)) {
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("pod name '{}' is not a valid name (RFC 1123 subdomain: at most 253 "
+                            "of a-z, 0-9, '-' and '.')",
+                            name));
+  }
+}
+
 std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus>& statuses,
                                           std::chrono::system_clock::time_point now,
                                           const ReadinessPolicy& policy) {
@@ -154,6 +182,8 @@ void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostD
              });
   router.get("/api/v1/pods/{ns}/{pod}/resources",
              [&cache, node_name](const Request& r) { return resources(cache, node_name, r); });
+  router.get("/api/v1/pods/{ns}/{pod}/describe",
+             [&cache, node_name](const Request& r) { return describe(cache, node_name, r); });
   router.get("/api/v1/pods/{ns}/{pod}/failure-events",
              [&cache, node_name](const Request& r) { return failureEvents(cache, node_name, r); });
   router.get("/api/v1/namespace/{ns}/error", [&cache, pod_restart_threshold](const Request& r) {

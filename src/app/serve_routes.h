@@ -1,7 +1,7 @@
 #pragma once
 
 // The routes of `keelson serve` over the cluster cache: /api/v1/cluster,
-// /api/v1/pods/{ns}/{pod}/scheduling, /resources and /failure-events,
+// /api/v1/pods/{ns}/{pod}/scheduling, /resources, /describe and /failure-events,
 // /api/v1/namespace/{ns}/error, /api/v1/host. Every handler answers from the
 // cache; none calls the API server.
 
@@ -42,6 +42,12 @@ bool isDnsLabel(std::string_view name) noexcept;
 /// characters, dot-separated labels of [a-z0-9-] each starting and ending with [a-z0-9].
 bool isDnsSubdomain(std::string_view name) noexcept;
 
+/// Throws Error(kBadInput) naming the text when `namespace_name` is not a DNS label.
+void requireNamespaceName(std::string_view namespace_name);
+/// Throws Error(kBadInput) naming the rule when `namespace_name` is not a DNS label or `name` (a
+/// pod name) not a DNS subdomain; returns otherwise.
+void validatePodName(std::string_view namespace_name, std::string_view name);
+
 /// The latest host document, or null when there is none yet.
 using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 
@@ -53,6 +59,8 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 ///   analysis reads are copied out of the cache once per change of any of them and shared by
 ///   the requests in between.
 /// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
+/// - GET /api/v1/pods/{ns}/{pod}/describe: podDescribeDocument (pod_describe.h) with the pod's
+///   cached events.
 /// - GET /api/v1/pods/{ns}/{pod}/failure-events: failureEventsDocument (diagnose_documents.h)
 ///   of the pod's cached core/v1 events, at the time of the request.
 /// - GET /api/v1/namespace/{ns}/error: namespaceErrorDocument with `pod_restart_threshold`

@@ -29,26 +29,17 @@ struct DiagnoseCommand {
   }
 
   int runPod() const {
-    const auto slash = pod.find('/');
-    if (slash == std::string::npos || slash == 0 || slash + 1 == pod.size() ||
-        pod.find('/', slash + 1) != std::string::npos) {
-      throw Error(ErrorCode::kBadInput,
-                  "diagnose pod \"" + pod + "\": expected NAMESPACE/NAME, e.g. default/web-0");
-    }
+    const PodTarget target_pod = parsePodTarget(pod);
     const nlohmann::json doc =
-        app::diagnosePod(target(), pod.substr(0, slash), pod.substr(slash + 1), sections);
+        app::diagnosePod(target(), target_pod.namespace_name, target_pod.name, sections);
     print(doc, output == "json" ? "" : app::diagnosePodText(doc, sections));
     return kExitOk;
   }
 
   int runNamespace() const {
-    if (restart_threshold < 0) {
-      throw Error(ErrorCode::kBadInput, "--restart-threshold/POD_RESTART_THRESHOLD: " +
-                                            std::to_string(restart_threshold) +
-                                            " is negative (expected a count >= 0)");
-    }
     analysis::NamespaceErrorOptions options;
-    options.restart_threshold = restart_threshold;
+    options.restart_threshold =
+        checkRestartThreshold("--restart-threshold/POD_RESTART_THRESHOLD", restart_threshold);
     const nlohmann::json doc = app::diagnoseNamespace(target(), namespace_name, options);
     print(doc, output == "json" ? "" : app::namespaceErrorText(doc));
     return kExitOk;
@@ -78,7 +69,7 @@ void addDiagnoseCommand(CLI::App& app, Action& action) {
       "resources)");
   c->kube.add(*pod);
   addOutput(*pod, *c);
-  pod->add_option("pod", c->pod, "NAMESPACE/NAME")->required();
+  pod->add_option("pod", c->pod, "NAMESPACE/NAME")->required()->check(podTargetValidator());
   pod->add_flag("--scheduling", c->sections.scheduling, "why the pod is (not) scheduled");
   pod->add_flag("--events", c->sections.events, "the pod's failure events, analyzed");
   pod->add_flag("--resources", c->sections.resources, "the pod's requests and limits");

@@ -54,12 +54,8 @@ struct ServeCommand {
     options.server.read_timeout = server::parseDuration(read_timeout);
     options.server.write_timeout = server::parseDuration(write_timeout);
     options.server.request_deadline = server::parseDuration(request_deadline);
-    if (restart_threshold < 0) {
-      throw Error(ErrorCode::kBadInput, "--pod-restart-threshold/POD_RESTART_THRESHOLD: " +
-                                            std::to_string(restart_threshold) +
-                                            " is negative (expected a count >= 0)");
-    }
-    options.pod_restart_threshold = restart_threshold;
+    options.pod_restart_threshold =
+        checkRestartThreshold("--pod-restart-threshold/POD_RESTART_THRESHOLD", restart_threshold);
     options.host.host_root = host.host_root;
     options.host.interval = host.interval();
     options.host_refresh = server::parseDuration(host_refresh);

@@ -37,5 +37,7 @@ void addServeCommand(CLI::App& app, Action& action);
 
 /// Registers `keelson diagnose pod` and `keelson diagnose namespace` (cmd_diagnose.cpp) on `app`.
 void addDiagnoseCommand(CLI::App& app, Action& action);
+/// Registers `keelson describe pod` (cmd_describe.cpp) on `app`.
+void addDescribeCommand(CLI::App& app, Action& action);
 
 }  // namespace keelson::cli

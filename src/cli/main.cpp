@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   keelson::cli::addHistoryCommand(app, action);
   keelson::cli::addMonitorCommand(app, action);
   keelson::cli::addServeCommand(app, action);
+  keelson::cli::addDescribeCommand(app, action);
 
   try {
     app.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 
+#include "app/serve_routes.h"
 #include "core/error.h"
 
 namespace keelson::cli {
@@ -106,6 +107,43 @@ std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::
   }
   if (!(total_ms > 0) || total_ms > 1e15) throw bad();
   return std::chrono::milliseconds(static_cast<std::int64_t>(total_ms));
+}
+
+PodTarget parsePodTarget(const std::string& text) {
+  const auto slash = text.find('/');
+  if (slash == std::string::npos || text.find('/', slash + 1) != std::string::npos) {
+    throw Error(ErrorCode::kBadInput,
+                "\"" + text + "\": expected NAMESPACE/NAME, e.g. default/my-pod");
+  }
+  PodTarget target{text.substr(0, slash), text.substr(slash + 1)};
+  try {
+    app::validatePodName(target.namespace_name, target.name);
+  } catch (const Error& e) {
+    throw Error(ErrorCode::kBadInput,
+                "\"" + text + "\": expected NAMESPACE/NAME of valid names: " + e.what());
+  }
+  return target;
+}
+
+CLI::Validator podTargetValidator() {
+  return CLI::Validator(
+      [](const std::string& text) {
+        try {
+          (void)parsePodTarget(text);
+        } catch (const Error& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      },
+      "NAMESPACE/NAME");
+}
+
+int checkRestartThreshold(const std::string& flag, int threshold) {
+  if (threshold < 0) {
+    throw Error(ErrorCode::kBadInput,
+                flag + ": " + std::to_string(threshold) + " is negative (expected a count >= 0)");
+  }
+  return threshold;
 }
 
 }  // namespace keelson::cli

@@ -54,4 +54,18 @@ struct OutputFlags {
 /// years).
 std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::string& text);
 
+/// A pod named on the command line as NAMESPACE/NAME.
+struct PodTarget {
+  std::string namespace_name;
+  std::string name;
+};
+/// Splits "NAMESPACE/NAME". Throws Error(kBadInput) naming the text unless it has exactly one
+/// '/', a DNS-label namespace and a DNS-subdomain pod name (Kubernetes' rules).
+PodTarget parsePodTarget(const std::string& text);
+/// A CLI11 validator that accepts what parsePodTarget accepts (usage error otherwise).
+CLI::Validator podTargetValidator();
+
+/// Throws Error(kBadInput) naming `flag` when a restart threshold is negative; returns it.
+int checkRestartThreshold(const std::string& flag, int threshold);
+
 }  // namespace keelson::cli

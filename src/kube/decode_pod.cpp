@@ -203,7 +203,12 @@ void decodeProbe(od::value value, Probe& out) {
         if (name == "path") return read(v, path);
       });
       for (char& c : scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-      out.target = fmt::format("{}://{}:{}{}", scheme, host, port, path);
+      // As Go's net.JoinHostPort and url.URL.String write it (kubectl describe uses both).
+      // (fmt, not string operator+: GCC 12 -O2 warns falsely with -Wrestrict on the latter.)
+      const bool ipv6 = host.find(':') != std::string::npos;
+      const bool relative = !path.empty() && path.front() != '/';
+      out.target = fmt::format("{}://{}{}{}:{}{}{}", scheme, ipv6 ? "[" : "", host, ipv6 ? "]" : "",
+                               port, relative ? "/" : "", path);
       return;
     }
     if (key == "tcpSocket") {

@@ -134,7 +134,8 @@ struct Probe {
   enum class Type { kNone, kHttpGet, kTcpSocket, kExec, kGrpc };
   Type type = Type::kNone;
   /// What is probed, as `kubectl describe` prints it: "http://:8080/healthz" (scheme, host,
-  /// port, path), ":5432" (TCP), the command joined by spaces (exec), ":9090" or
+  /// port, path; an IPv6 host in brackets, the path with a leading '/'), ":5432" (TCP), the command
+  /// joined by spaces (exec), ":9090" or
   /// ":9090 <service>" (gRPC).
   std::string target;
   int32_t initial_delay_seconds = 0;

@@ -314,6 +314,23 @@ TEST(DecodePods, CrashLoopingContainerStatus) {
   EXPECT_EQ(ready->reason, "ContainersNotReady");
 }
 
+TEST(DecodePods, ProbeTargetsAsKubectlPrintsThem) {
+  // kubectl describe of this pod: tests/data/kube/api/pod_probes_describe.txt.
+  const Pod pod = decodeObject<Pod>(fixture("pod_probes.json"));
+  ASSERT_EQ(pod.spec.containers.size(), 2u);
+  const Container& grpc = pod.spec.containers[0];
+  ASSERT_TRUE(grpc.liveness_probe);
+  EXPECT_EQ(grpc.liveness_probe->type, Probe::Type::kGrpc);
+  EXPECT_EQ(grpc.liveness_probe->target, ":9000");  // the API server defaults service to ""
+  const Container& http = pod.spec.containers[1];
+  ASSERT_TRUE(http.liveness_probe && http.readiness_probe && http.startup_probe);
+  EXPECT_EQ(http.liveness_probe->target, "http://[fe80::1]:8080/healthz");  // path "healthz"
+  EXPECT_EQ(http.readiness_probe->target, "https://probe.example.com:metrics/ready");
+  EXPECT_EQ(http.readiness_probe->initial_delay_seconds, 3);
+  EXPECT_EQ(http.startup_probe->type, Probe::Type::kTcpSocket);
+  EXPECT_EQ(http.startup_probe->target, "10.0.0.9:5432");
+}
+
 TEST(DecodePods, SingleObjectWithSidecarStatuses) {
   const Pod pod = decodeObject<Pod>(fixture("pod_checkout.json"));
   EXPECT_EQ(pod.metadata.name, "checkout");
