@@ -85,7 +85,7 @@ struct NodeState {
 
 struct Context {
   const kube::Pod& pod;
-  const SchedulingSnapshot& snapshot;
+  const SchedulingView& snapshot;
   std::vector<NodeState> nodes;
   std::unordered_map<std::string, const kube::Namespace*> namespaces;
   kube::ResourceList pod_requests;
@@ -97,15 +97,16 @@ bool samePod(const kube::Pod& a, const kube::Pod& b) {
          a.metadata.name == b.metadata.name;
 }
 
-Context buildContext(const kube::Pod& pod, const SchedulingSnapshot& snapshot) {
+Context buildContext(const kube::Pod& pod, const SchedulingView& snapshot) {
   Context ctx{pod, snapshot, {}, {}, kube::podRequests(pod)};
-  std::unordered_map<std::string, size_t> index;
+  std::unordered_map<std::string_view, size_t> index;
   ctx.nodes.reserve(snapshot.nodes.size());
-  for (const auto& node : snapshot.nodes) {
-    index.emplace(node.metadata.name, ctx.nodes.size());
-    ctx.nodes.push_back(NodeState{&node, {}, {}});
+  for (const kube::Node* node : snapshot.nodes) {
+    index.emplace(node->metadata.name, ctx.nodes.size());
+    ctx.nodes.push_back(NodeState{node, {}, {}});
   }
-  for (const auto& other : snapshot.pods) {
+  for (const kube::Pod* other_ptr : snapshot.pods) {
+    const kube::Pod& other = *other_ptr;
     // The scheduler's cache holds bound pods that are not Succeeded/Failed; the pod under
     // analysis is left out so a scheduled pod's node is explained without counting it twice.
     if (other.spec.node_name.empty() || terminated(other) || samePod(other, pod)) continue;
@@ -115,7 +116,8 @@ Context buildContext(const kube::Pod& pod, const SchedulingSnapshot& snapshot) {
     state.pods.push_back(&other);
     for (const auto& [name, q] : kube::podRequests(other)) state.requested[name] += q;
   }
-  for (const auto& ns : snapshot.namespaces) ctx.namespaces.emplace(ns.metadata.name, &ns);
+  for (const kube::Namespace* ns : snapshot.namespaces)
+    ctx.namespaces.emplace(ns->metadata.name, ns);
   return ctx;
 }
 
@@ -134,8 +136,8 @@ TermNamespaces termNamespaces(const kube::PodAffinityTerm& term, const std::stri
     if (sel.match_labels.empty() && sel.match_expressions.empty()) {
       out.all = true;
     } else {
-      for (const auto& ns : ctx.snapshot.namespaces) {
-        if (selectorMatches(sel, ns.metadata.labels)) out.names.insert(ns.metadata.name);
+      for (const kube::Namespace* ns : ctx.snapshot.namespaces) {
+        if (selectorMatches(sel, ns->metadata.labels)) out.names.insert(ns->metadata.name);
       }
     }
   } else if (term.namespaces.empty()) {
@@ -298,17 +300,17 @@ struct PodClaims {
   std::optional<SchedulingReason> prefilter_failure;
 };
 
-const kube::StorageClass* findClass(const SchedulingSnapshot& s, std::string_view name) {
-  for (const auto& sc : s.storage_classes) {
-    if (sc.metadata.name == name) return &sc;
+const kube::StorageClass* findClass(const SchedulingView& s, std::string_view name) {
+  for (const kube::StorageClass* sc : s.storage_classes) {
+    if (sc->metadata.name == name) return sc;
   }
   return nullptr;
 }
 
-std::string claimClass(const kube::PersistentVolumeClaim& pvc, const SchedulingSnapshot& s) {
+std::string claimClass(const kube::PersistentVolumeClaim& pvc, const SchedulingView& s) {
   if (pvc.spec.storage_class_name) return *pvc.spec.storage_class_name;
-  for (const auto& sc : s.storage_classes) {
-    if (sc.isDefault()) return sc.metadata.name;
+  for (const kube::StorageClass* sc : s.storage_classes) {
+    if (sc->isDefault()) return sc->metadata.name;
   }
   return "";
 }
@@ -319,10 +321,10 @@ PodClaims podClaims(const Context& ctx) {
   for (const auto& volume : ctx.pod.spec.volumes) {
     if (volume.type != "persistentVolumeClaim") continue;
     const kube::PersistentVolumeClaim* pvc = nullptr;
-    for (const auto& c : ctx.snapshot.pvcs) {
-      if (c.metadata.namespace_name == ctx.pod.metadata.namespace_name &&
-          c.metadata.name == volume.reference) {
-        pvc = &c;
+    for (const kube::PersistentVolumeClaim* c : ctx.snapshot.pvcs) {
+      if (c->metadata.namespace_name == ctx.pod.metadata.namespace_name &&
+          c->metadata.name == volume.reference) {
+        pvc = c;
       }
     }
     if (pvc == nullptr) {
@@ -361,9 +363,9 @@ PodClaims podClaims(const Context& ctx) {
   return out;
 }
 
-const kube::PersistentVolume* findPV(const SchedulingSnapshot& s, std::string_view name) {
-  for (const auto& pv : s.pvs) {
-    if (pv.metadata.name == name) return &pv;
+const kube::PersistentVolume* findPV(const SchedulingView& s, std::string_view name) {
+  for (const kube::PersistentVolume* pv : s.pvs) {
+    if (pv->metadata.name == name) return pv;
   }
   return nullptr;
 }
@@ -546,9 +548,9 @@ struct Evaluator {
     for (const auto* pvc : claims.unbound_delayed) {
       const std::string cls = claimClass(*pvc, ctx.snapshot);
       bool found = false;
-      for (const auto& pv : ctx.snapshot.pvs) {
-        if (!pvMatchesClaim(pv, *pvc, cls)) continue;
-        if (pv.spec.node_affinity && !nodeSelectorMatches(*pv.spec.node_affinity, node)) continue;
+      for (const kube::PersistentVolume* pv : ctx.snapshot.pvs) {
+        if (!pvMatchesClaim(*pv, *pvc, cls)) continue;
+        if (pv->spec.node_affinity && !nodeSelectorMatches(*pv->spec.node_affinity, node)) continue;
         found = true;
         break;
       }
@@ -755,7 +757,26 @@ void explainFit(const NodeState& ns, const Context& ctx, std::vector<std::string
 
 }  // namespace
 
+SchedulingView viewOf(const SchedulingSnapshot& snapshot) {
+  const auto pointers = [](const auto& objects, auto& out) {
+    out.reserve(objects.size());
+    for (const auto& object : objects) out.push_back(&object);
+  };
+  SchedulingView view;
+  pointers(snapshot.nodes, view.nodes);
+  pointers(snapshot.pods, view.pods);
+  pointers(snapshot.pvcs, view.pvcs);
+  pointers(snapshot.pvs, view.pvs);
+  pointers(snapshot.storage_classes, view.storage_classes);
+  pointers(snapshot.namespaces, view.namespaces);
+  return view;
+}
+
 SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingSnapshot& snapshot) {
+  return analyzeScheduling(pod, viewOf(snapshot));
+}
+
+SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingView& snapshot) {
   SchedulingAnalysis out;
   out.pod_namespace = pod.metadata.namespace_name;
   out.pod_name = pod.metadata.name;

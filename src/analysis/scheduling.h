@@ -43,6 +43,20 @@ struct SchedulingSnapshot {
   std::vector<kube::Namespace> namespaces;
 };
 
+/// The same objects as SchedulingSnapshot, by pointer, so that a cache can be analysed without
+/// copying its objects. The pointed-to objects must outlive the analysis.
+struct SchedulingView {
+  std::vector<const kube::Node*> nodes;
+  std::vector<const kube::Pod*> pods;
+  std::vector<const kube::PersistentVolumeClaim*> pvcs;
+  std::vector<const kube::PersistentVolume*> pvs;
+  std::vector<const kube::StorageClass*> storage_classes;
+  std::vector<const kube::Namespace*> namespaces;
+};
+
+/// A view of every object of `snapshot` (which must outlive it).
+SchedulingView viewOf(const SchedulingSnapshot& snapshot);
+
 /// One reason a node (or, for a PreFilter rejection, every node) cannot take the pod.
 struct SchedulingReason {
   std::string plugin;    ///< The Filter plugin: "NodeResourcesFit", "TaintToleration", ...
@@ -89,6 +103,8 @@ struct SchedulingAnalysis {
 /// node (the pod itself is left out of that node's usage); for a pending one, evaluates every
 /// node. Pure; never throws for well-formed objects (Error(kBadInput) only if a resource sum
 /// overflows Quantity's range).
+SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingView& snapshot);
+/// analyzeScheduling(pod, viewOf(snapshot)).
 SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingSnapshot& snapshot);
 
 /// kube-scheduler's FailedScheduling / PodScheduled=False message, parsed.

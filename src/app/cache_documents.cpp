@@ -14,11 +14,12 @@
 namespace keelson::app {
 namespace {
 
+// The objects of `snapshot`, by pointer (valid while the snapshot is held).
 template <class T>
-std::vector<T> copyAll(const kube::ObjectSnapshot<T>& snapshot) {
-  std::vector<T> out;
+std::vector<const T*> pointers(const kube::ObjectSnapshot<T>& snapshot) {
+  std::vector<const T*> out;
   out.reserve(snapshot.size());
-  for (const auto& object : snapshot.all()) out.push_back(*object);
+  for (const auto& object : snapshot.all()) out.push_back(object.get());
   return out;
 }
 
@@ -31,27 +32,6 @@ std::vector<T> copyNamespace(const kube::ObjectSnapshot<T>& snapshot,
 }
 
 }  // namespace
-
-std::shared_ptr<const analysis::SchedulingSnapshot> SchedulingSnapshots::get() {
-  Key key{cache_.nodes().snapshot(),
-          cache_.pods().snapshot(),
-          cache_.persistentVolumeClaims().snapshot(),
-          cache_.persistentVolumes().snapshot(),
-          cache_.storageClasses().snapshot(),
-          cache_.namespaces().snapshot()};
-  const std::lock_guard lock(mutex_);
-  if (built_ && key_ == key) return built_;
-  auto snapshot = std::make_shared<analysis::SchedulingSnapshot>();
-  snapshot->nodes = copyAll(*std::get<0>(key));
-  snapshot->pods = copyAll(*std::get<1>(key));
-  snapshot->pvcs = copyAll(*std::get<2>(key));
-  snapshot->pvs = copyAll(*std::get<3>(key));
-  snapshot->storage_classes = copyAll(*std::get<4>(key));
-  snapshot->namespaces = copyAll(*std::get<5>(key));
-  key_ = std::move(key);
-  built_ = std::move(snapshot);
-  return built_;
-}
 
 std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_view namespace_name,
                                    std::string_view name) {
@@ -66,10 +46,18 @@ std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const 
   return podEvents(pod, copyNamespace(*cache.events().snapshot(), pod.metadata.namespace_name));
 }
 
-nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache,
-                                        SchedulingSnapshots& snapshots, const kube::Pod& pod) {
-  const auto snapshot = snapshots.get();
-  const analysis::SchedulingAnalysis analysis = analysis::analyzeScheduling(pod, *snapshot);
+nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod) {
+  // Held for the analysis: the view points into these immutable snapshots (no object is copied).
+  const auto nodes = cache.nodes().snapshot();
+  const auto pods = cache.pods().snapshot();
+  const auto pvcs = cache.persistentVolumeClaims().snapshot();
+  const auto pvs = cache.persistentVolumes().snapshot();
+  const auto storage_classes = cache.storageClasses().snapshot();
+  const auto namespaces = cache.namespaces().snapshot();
+  const analysis::SchedulingView view{
+      pointers(*nodes),           pointers(*pods),      pointers(*pvcs), pointers(*pvs),
+      pointers(*storage_classes), pointers(*namespaces)};
+  const analysis::SchedulingAnalysis analysis = analysis::analyzeScheduling(pod, view);
   return schedulingDocument(pod, analysis, cachedPodEvents(cache, pod));
 }
 

@@ -5,12 +5,9 @@
 // both answer from the same code. Nothing here calls the API server.
 
 #include <chrono>
-#include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
-#include <tuple>
 #include <vector>
 
 #include "analysis/namespace_errors.h"
@@ -21,30 +18,6 @@
 
 namespace keelson::app {
 
-/// The SchedulingSnapshot of the cache's current nodes, pods, PVCs, PVs, storage classes and
-/// namespaces, rebuilt only when one of them changed (informer snapshots are immutable and
-/// replaced on change, so pointer identity is version identity). Thread-safe; `cache` must
-/// outlive it.
-class SchedulingSnapshots {
- public:
-  explicit SchedulingSnapshots(const kube::ClusterCache& cache) : cache_(cache) {}
-
-  /// The current snapshot (shared with other callers until something changes).
-  std::shared_ptr<const analysis::SchedulingSnapshot> get();
-
- private:
-  template <class T>
-  using Snap = std::shared_ptr<const kube::ObjectSnapshot<T>>;
-  using Key =
-      std::tuple<Snap<kube::Node>, Snap<kube::Pod>, Snap<kube::PersistentVolumeClaim>,
-                 Snap<kube::PersistentVolume>, Snap<kube::StorageClass>, Snap<kube::Namespace>>;
-
-  const kube::ClusterCache& cache_;
-  std::mutex mutex_;
-  Key key_;
-  std::shared_ptr<const analysis::SchedulingSnapshot> built_;
-};
-
 /// The cached pod `namespace_name`/`name`, or nullopt when the cache does not hold it. Throws
 /// Error(kBadInput) when the namespace is not an RFC 1123 label or the name not an RFC 1123
 /// subdomain.
@@ -54,9 +27,10 @@ std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_
 /// The cached core/v1 events of `pod` (podEvents: oldest first).
 std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const kube::Pod& pod);
 
-/// schedulingDocument (serve_pods.h) of `pod` against the cache's current objects.
-nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache,
-                                        SchedulingSnapshots& snapshots, const kube::Pod& pod);
+/// schedulingDocument (serve_pods.h) of `pod` against the cache's current objects, analysed in
+/// place through a SchedulingView (nothing is copied, so a busy cluster's constant pod updates
+/// cost nothing extra here).
+nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod);
 
 /// failureEventsDocument (diagnose_documents.h) of `pod` and its cached events at `now`.
 nlohmann::json cachedFailureEventsDocument(const kube::ClusterCache& cache, const kube::Pod& pod,

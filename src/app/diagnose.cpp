@@ -66,8 +66,7 @@ nlohmann::json diagnosePod(const DiagnoseTarget& target, const std::string& name
     }
     nlohmann::json out = nlohmann::json::object();
     if (sections.scheduling) {
-      SchedulingSnapshots snapshots(cache);
-      out["scheduling"] = cachedSchedulingDocument(cache, snapshots, *pod);
+      out["scheduling"] = cachedSchedulingDocument(cache, *pod);
     }
     if (sections.events) {
       out["events"] = cachedFailureEventsDocument(cache, *pod, std::chrono::system_clock::now());

@@ -41,12 +41,12 @@ Response podNotFound(const Request& request, const std::string& node_name) {
   return Response::failure(404, "RESOURCE_NOT_FOUND", "Pod not found", details);
 }
 
-Response scheduling(const kube::ClusterCache& cache, SchedulingSnapshots& snapshots,
-                    const std::string& node_name, const Request& request) {
+Response scheduling(const kube::ClusterCache& cache, const std::string& node_name,
+                    const Request& request) {
   requireSynced(cache);
   const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
   if (!pod) return podNotFound(request, node_name);
-  return Response::ok(cachedSchedulingDocument(cache, snapshots, *pod));
+  return Response::ok(cachedSchedulingDocument(cache, *pod));
 }
 
 Response resources(const kube::ClusterCache& cache, const std::string& node_name,
@@ -175,11 +175,8 @@ std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus
 void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host,
                   std::string node_name, int pod_restart_threshold) {
   router.get("/api/v1/cluster", [&cache](const Request& r) { return cluster(cache, r); });
-  auto snapshots = std::make_shared<SchedulingSnapshots>(cache);
   router.get("/api/v1/pods/{ns}/{pod}/scheduling",
-             [&cache, snapshots, node_name](const Request& r) {
-               return scheduling(cache, *snapshots, node_name, r);
-             });
+             [&cache, node_name](const Request& r) { return scheduling(cache, node_name, r); });
   router.get("/api/v1/pods/{ns}/{pod}/resources",
              [&cache, node_name](const Request& r) { return resources(cache, node_name, r); });
   router.get("/api/v1/pods/{ns}/{pod}/describe",

@@ -55,9 +55,8 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 /// - GET /api/v1/cluster: the capture's cluster section (app::toJson(ClusterSummary)) computed
 ///   from the cached nodes and pods, without usage; `?namespace=NS` lists NS's pods,
 ///   `?allNamespaces=true` every pod.
-/// - GET /api/v1/pods/{ns}/{pod}/scheduling: schedulingDocument (serve_pods.h). The objects the
-///   analysis reads are copied out of the cache once per change of any of them and shared by
-///   the requests in between.
+/// - GET /api/v1/pods/{ns}/{pod}/scheduling: cachedSchedulingDocument (cache_documents.h): the
+///   analysis reads the cache's objects in place.
 /// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
 /// - GET /api/v1/pods/{ns}/{pod}/describe: podDescribeDocument (pod_describe.h) with the pod's
 ///   cached events.
