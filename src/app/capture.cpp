@@ -3,6 +3,7 @@
 #include <future>
 #include <utility>
 
+#include "app/json_fields.h"
 #include "core/error.h"
 #include "host/host_fs.h"
 #include "host/host_json.h"
@@ -37,14 +38,8 @@ ClusterCapture captureCluster(const CaptureOptions& options) {
   return out;
 }
 
-json resources(const kube::ResourceList& list) {
-  json out = json::object();
-  for (const auto& [name, quantity] : list) out[name] = quantity.format();
-  return out;
-}
-
 json usageJson(const analysis::Usage& usage) {
-  return {{"usage", resources(usage.usage)},
+  return {{"usage", quantities(usage.usage)},
           {"timestamp", kube::formatTime(usage.timestamp)},
           {"window_seconds", static_cast<double>(usage.window.count()) / 1000.0}};
 }
@@ -81,11 +76,11 @@ json nodeJson(const analysis::NodeSummary& node) {
               {"unschedulable", node.unschedulable},
               {"taints", taints},
               {"conditions", conditionsJson(node.conditions)},
-              {"capacity", resources(node.capacity)},
-              {"allocatable", resources(node.allocatable)},
-              {"requested", resources(node.requested)},
-              {"limits", resources(node.limits)},
-              {"available", resources(node.available)},
+              {"capacity", quantities(node.capacity)},
+              {"allocatable", quantities(node.allocatable)},
+              {"requested", quantities(node.requested)},
+              {"limits", quantities(node.limits)},
+              {"available", quantities(node.available)},
               {"requested_percent", percentOf(node.requested, node.allocatable)},
               {"limits_percent", percentOf(node.limits, node.allocatable)},
               {"pods", node.pods},
@@ -103,8 +98,8 @@ json podJson(const analysis::PodSummary& pod) {
               {"name", pod.name},
               {"phase", pod.phase},
               {"node", pod.node},
-              {"requests", resources(pod.requests)},
-              {"limits", resources(pod.limits)},
+              {"requests", quantities(pod.requests)},
+              {"limits", quantities(pod.limits)},
               {"restarts", pod.restarts},
               {"ready_containers", pod.ready_containers},
               {"total_containers", pod.total_containers},

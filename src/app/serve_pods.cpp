@@ -210,18 +210,6 @@ json quantityOr(const kube::ResourceList& list, std::string_view name, json fall
 
 }  // namespace
 
-nlohmann::json quantities(const kube::ResourceList& list) {
-  json out = json::object();
-  for (const auto& [name, quantity] : list) out[name] = quantity.format();
-  return out;
-}
-
-nlohmann::json stringMap(const kube::StringMap& map) {
-  json out = json::object();
-  for (const auto& [key, value] : map) out[key] = value;
-  return out;
-}
-
 std::string specFailureCategory(std::string_view scheduler_reason) {
   return categoryInfo(scheduler_reason).category;
 }

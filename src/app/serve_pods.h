@@ -10,16 +10,11 @@
 #include <vector>
 
 #include "analysis/scheduling.h"
+#include "app/json_fields.h"
 #include "kube/event.h"
 #include "kube/pod.h"
 
 namespace keelson::app {
-
-/// A ResourceList as a JSON object of exact canonical quantity strings ({"cpu": "500m"}).
-nlohmann::json quantities(const kube::ResourceList& list);
-
-/// A string map (labels, annotations, nodeSelector) as a JSON object.
-nlohmann::json stringMap(const kube::StringMap& map);
 
 /// The spec's failure category for a kube-scheduler reason ("Insufficient memory" →
 /// "InsufficientMemory", "node(s) had untolerated taint(s)" → "TaintTolerationMismatch", ...).
