@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const Error&) {
   }
   (void)host::splitBrickName(xml);
-  host::RunResult run;
+  keelson::core::RunResult run;
   run.out = std::string(xml);
   run.exit_code = size % 3 == 0 ? 0 : 1;
   const host::GlusterReply reply = host::classifyGlusterReply(run, "fuzz");

@@ -31,7 +31,7 @@ std::string toolSearchPath() {
 }
 
 std::string toolPath(std::string_view tool) {
-  return findInPath(tool, toolSearchPath()).value_or(std::string(tool));
+  return core::findInPath(tool, toolSearchPath()).value_or(std::string(tool));
 }
 
 std::string toLower(std::string_view s) {
@@ -192,7 +192,7 @@ HostExecMethod chooseHostExecMethod(const HostExecFacts& facts) noexcept {
 HostExecFacts probeHostExec(const HostExecOptions& options) {
   HostExecFacts facts;
   facts.host_root_is_slash = pathIsSlash(options.host_root);
-  facts.nsenter_path = findInPath("nsenter", toolSearchPath()).value_or("");
+  facts.nsenter_path = core::findInPath("nsenter", toolSearchPath()).value_or("");
 
   bool all_same = true;
   bool known = true;
@@ -208,13 +208,14 @@ HostExecFacts probeHostExec(const HostExecOptions& options) {
   if (known) facts.same_namespaces_as_target = all_same;
 
   if (!facts.nsenter_path.empty() && facts.same_namespaces_as_target != true) {
-    RunOptions trial;
+    core::RunOptions trial;
     trial.timeout = std::chrono::seconds(5);
     trial.max_output_bytes = 4096;
     if (!options.host_path.empty()) trial.env.emplace_back("PATH", options.host_path);
     try {
       facts.nsenter_works =
-          runProcess(buildHostCommand(HostExecMethod::kNsenter, {"true"}, options), trial).ok();
+          core::runProcess(buildHostCommand(HostExecMethod::kNsenter, {"true"}, options), trial)
+              .ok();
     } catch (const Error& e) {
       spdlog::debug("host exec: nsenter trial failed: {}", e.what());
     }
@@ -352,10 +353,10 @@ ExecResult hostExec(const std::vector<std::string>& argv, const HostExecOptions&
   result.method = detectHostExecMethod(options);
   result.command = buildHostCommand(result.method, argv, options);
 
-  RunOptions run;
+  core::RunOptions run;
   run.timeout = options.timeout;
   run.max_output_bytes = options.max_output_bytes;
-  run.output = options.inherit_output ? OutputMode::kInherit : OutputMode::kCapture;
+  run.output = options.inherit_output ? core::OutputMode::kInherit : core::OutputMode::kCapture;
   run.new_process_group = !options.inherit_output;
   run.env = options.env;
   if (!options.host_path.empty()) run.env.emplace_back("PATH", options.host_path);
@@ -369,7 +370,7 @@ ExecResult hostExec(const std::vector<std::string>& argv, const HostExecOptions&
   spdlog::log(level, "host exec start: uid={} user={} requested_by={} method={} argv=[{}]", uid,
               user, by, method, what);
   try {
-    result.run = runProcess(result.command, run);
+    result.run = core::runProcess(result.command, run);
   } catch (const Error& e) {
     spdlog::warn("host exec failed: uid={} user={} requested_by={} method={} argv=[{}] error={}",
                  uid, user, by, method, what, e.what());

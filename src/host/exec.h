@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "host/process_runner.h"
+#include "core/process_runner.h"
 
 namespace keelson::host {
 
@@ -38,9 +38,9 @@ struct HostExecOptions {
   /// Stream the command's stdout and stderr to ours (the CLI) instead of capturing them. The
   /// command then also stays in our process group, so a terminal's Ctrl-C reaches it.
   bool inherit_output = false;
-  /// Deadline for the command; zero means none. See RunOptions::timeout.
+  /// Deadline for the command; zero means none. See core::RunOptions::timeout.
   std::chrono::milliseconds timeout{0};
-  /// Captured bytes kept per stream. See RunOptions::max_output_bytes.
+  /// Captured bytes kept per stream. See core::RunOptions::max_output_bytes.
   std::size_t max_output_bytes = std::size_t{16} << 20;
   /// Extra environment for the command (NAME, value).
   std::vector<std::pair<std::string, std::string>> env;
@@ -55,7 +55,7 @@ struct HostExecOptions {
 struct ExecResult {
   HostExecMethod method = HostExecMethod::kDirect;  ///< How the host was reached.
   std::vector<std::string> command;  ///< The argv actually run, nsenter/chroot prefix included.
-  RunResult run;                     ///< Exit status, output, timing.
+  core::RunResult run;               ///< Exit status, output, timing.
 
   /// The status a shell would report: the exit code; 128+N for signal N; 124 on timeout (as
   /// timeout(1) does).
@@ -95,7 +95,7 @@ HostExecMethod detectHostExecMethod(const HostExecOptions& options);
 
 /// The argv that runs `argv` on the host by `method`: {nsenter, -t, PID, -m, -u, -i, -n, -p,
 /// --, argv...}, {chroot, HOST_ROOT, argv...} or argv itself. nsenter and chroot are named by
-/// the path found in PATH (plus sbin directories), or by bare name when not found (runProcess
+/// the path found in PATH (plus sbin directories), or by bare name when not found (core::runProcess
 /// then reports kNotFound). Pure apart from that PATH search; thread-safe.
 std::vector<std::string> buildHostCommand(HostExecMethod method,
                                           const std::vector<std::string>& argv,
@@ -124,9 +124,9 @@ std::vector<std::string> redactArgv(const std::vector<std::string>& argv);
 /// PATH set to options.host_path. Logs one line when it starts and one when it ends via spdlog
 /// (info, or debug when options.audit is off; a failure to start is a warning): the caller's uid
 /// and user name, requested_by, the method, the redacted argv, and at the end the exit code,
-/// signal, timeout and duration; never the output. Throws what runProcess throws (kNotFound when
-/// nsenter/chroot or, for kDirect, the command itself is missing; under nsenter/chroot a missing
-/// command is exit code 127 from those tools). Thread-safe.
+/// signal, timeout and duration; never the output. Throws what core::runProcess throws (kNotFound
+/// when nsenter/chroot or, for kDirect, the command itself is missing; under nsenter/chroot a
+/// missing command is exit code 127 from those tools). Thread-safe.
 ExecResult hostExec(const std::vector<std::string>& argv, const HostExecOptions& options);
 
 }  // namespace keelson::host

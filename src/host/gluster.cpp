@@ -164,7 +164,7 @@ std::string_view glusterHealStateName(GlusterHealState state) noexcept {
   return "unknown";
 }
 
-GlusterReply classifyGlusterReply(const RunResult& run, std::string_view command) {
+GlusterReply classifyGlusterReply(const core::RunResult& run, std::string_view command) {
   using Kind = GlusterReply::Kind;
   if (run.timed_out) {
     return {Kind::kUnreachable,

@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/process_runner.h"
 #include "host/exec.h"
 #include "host/gluster_xml.h"
-#include "host/process_runner.h"
 
 namespace keelson::host {
 
@@ -91,7 +91,7 @@ struct GlusterStatus {
 /// Runs one gluster command line (argv[0] is the CLI as the host sees it) with a deadline and
 /// returns what it did. May throw keelson::Error (e.g. kNotFound). The seam tests replace.
 using GlusterCommandRunner =
-    std::function<RunResult(const std::vector<std::string>& argv, std::chrono::milliseconds)>;
+    std::function<core::RunResult(const std::vector<std::string>& argv, std::chrono::milliseconds)>;
 
 /// How one CLI run is to be read.
 struct GlusterReply {
@@ -109,7 +109,7 @@ struct GlusterReply {
 /// Classifies the CLI's output for `command` (e.g. "volume info all"). Note that gluster 10
 /// prints "Error : Request timed out" and then an empty, successful-looking document when
 /// `volume info` times out; that is kUnreachable, not zero volumes. Pure.
-GlusterReply classifyGlusterReply(const RunResult& run, std::string_view command);
+GlusterReply classifyGlusterReply(const core::RunResult& run, std::string_view command);
 
 /// Collects GlusterFS state through the gluster CLI (`--mode=script --xml`), run on the host
 /// by hostExec. Never throws for GlusterFS conditions: a missing CLI is kNotInstalled, a

@@ -1,27 +1,17 @@
 #include "kube/kubeconfig_exec.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
 
 #include "core/error.h"
+#include "core/process_runner.h"
 #include "kube/objects.h"
-
-extern char** environ;  // NOLINT(readability-identifier-naming): POSIX name
 
 namespace keelson::kube {
 
@@ -29,36 +19,6 @@ namespace {
 
 constexpr std::size_t kMaxPluginOutput = 4u << 20;
 constexpr std::size_t kStderrTail = 512;
-
-// Closes a file descriptor on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd = -1) noexcept : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const noexcept { return fd_; }
-  void reset() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
-// Destroys posix_spawn_file_actions_t on scope exit.
-class SpawnActions {
- public:
-  SpawnActions() { posix_spawn_file_actions_init(&actions_); }
-  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions_); }
-  SpawnActions(const SpawnActions&) = delete;
-  SpawnActions& operator=(const SpawnActions&) = delete;
-  posix_spawn_file_actions_t* get() noexcept { return &actions_; }
-
- private:
-  posix_spawn_file_actions_t actions_{};
-};
 
 std::string encodeBase64(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
@@ -151,103 +111,40 @@ std::string runExecPlugin(const ExecConfig& exec, const std::string& exec_info,
     return Error(ErrorCode::kUnavailable, fmt::format("{}: {}", name, message));
   };
 
-  // Environment: ours, then the kubeconfig's entries, then KUBERNETES_EXEC_INFO.
-  std::map<std::string, std::string> env;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    const std::string_view item(*entry);
-    const auto eq = item.find('=');
-    if (eq == std::string_view::npos) continue;
-    env[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
-  }
-  for (const auto& var : exec.env) env[var.name] = var.value;
-  env["KUBERNETES_EXEC_INFO"] = exec_info;
-  std::vector<std::string> env_strings;
-  env_strings.reserve(env.size());
-  for (const auto& [key, value] : env) env_strings.push_back(key + "=" + value);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-
-  std::vector<std::string> argv_strings;
-  argv_strings.push_back(exec.command);
-  argv_strings.insert(argv_strings.end(), exec.args.begin(), exec.args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-
-  int out_fds[2];
-  int err_fds[2];
-  if (::pipe2(out_fds, O_CLOEXEC) != 0) throw unavailable(std::strerror(errno));
-  Fd out_read(out_fds[0]);
-  Fd out_write(out_fds[1]);
-  if (::pipe2(err_fds, O_CLOEXEC) != 0) throw unavailable(std::strerror(errno));
-  Fd err_read(err_fds[0]);
-  Fd err_write(err_fds[1]);
-
-  SpawnActions actions;
-  posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(actions.get(), out_write.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(actions.get(), err_write.get(), STDERR_FILENO);
-  pid_t pid = 0;
-  // posix_spawnp: a command without '/' is looked up in PATH, as kubectl does. No shell.
-  const int spawn_error =
-      posix_spawnp(&pid, exec.command.c_str(), actions.get(), nullptr, argv.data(), envp.data());
-  if (spawn_error != 0) {
-    std::string message = fmt::format("cannot run: {}", std::strerror(spawn_error));
+  // Environment: ours, then the kubeconfig's entries, then KUBERNETES_EXEC_INFO. argv only: a
+  // command without '/' is looked up in PATH, as kubectl does; never a shell.
+  core::RunOptions options;
+  options.timeout = timeout;
+  options.kill_grace = std::chrono::milliseconds(500);
+  options.max_output_bytes = kMaxPluginOutput;
+  for (const auto& var : exec.env) options.env.emplace_back(var.name, var.value);
+  options.env.emplace_back("KUBERNETES_EXEC_INFO", exec_info);
+  std::vector<std::string> argv = {exec.command};
+  argv.insert(argv.end(), exec.args.begin(), exec.args.end());
+  core::RunResult run;
+  try {
+    run = core::runProcess(argv, options);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kForbidden) throw;
+    std::string message =
+        fmt::format("cannot run: {}", e.code() == ErrorCode::kNotFound ? "No such file or directory"
+                                                                       : "Permission denied");
     if (!exec.install_hint.empty()) message += fmt::format(" ({})", exec.install_hint);
-    throw unavailable(message);
+    throw unavailable(fmt::format("{}: {}", message, e.what()));
   }
-  out_write.reset();
-  err_write.reset();
-
-  std::string out;
-  std::string err;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool out_open = true;
-  bool err_open = true;
-  bool timed_out = false;
-  while (out_open || err_open) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd fds[2] = {{out_open ? out_read.get() : -1, POLLIN, 0},
-                     {err_open ? err_read.get() : -1, POLLIN, 0}};
-    const int ready = ::poll(fds, 2, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) break;
-    char buffer[8192];
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (n <= 0) {
-        (i == 0 ? out_open : err_open) = false;
-        continue;
-      }
-      std::string& sink = i == 0 ? out : err;
-      if (sink.size() < kMaxPluginOutput) sink.append(buffer, static_cast<std::size_t>(n));
-    }
-  }
-  if (timed_out) ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out) {
+  if (run.timed_out) {
     throw Error(ErrorCode::kTimeout,
                 fmt::format("{}: no answer within {} ms; killed", name, timeout.count()));
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    const std::string how = WIFEXITED(status)
-                                ? fmt::format("exited with status {}", WEXITSTATUS(status))
-                                : fmt::format("killed by signal {}", WTERMSIG(status));
+  const std::string& err = run.err;
+  if (!run.ok()) {
+    const std::string how = run.exit_code >= 0 ? fmt::format("exited with status {}", run.exit_code)
+                                               : fmt::format("killed by signal {}", run.signal);
     const std::string stderr_tail = tail(err);
     throw unavailable(stderr_tail.empty() ? how : fmt::format("{}: {}", how, stderr_tail));
   }
   if (!err.empty()) spdlog::debug("{} stderr: {}", name, tail(err));
-  return out;
+  return run.out;
 }
 
 ExecCredentialSource::ExecCredentialSource(ClusterConfig cluster, WallClock clock,

@@ -35,8 +35,9 @@ std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_vi
 
 /// Runs `exec` (argv, no shell; the agent's environment plus exec.env plus
 /// KUBERNETES_EXEC_INFO=`exec_info`; stdin is /dev/null) and returns its stdout. Kills the
-/// plugin after `timeout`. Throws Error(kUnavailable) when it cannot be started (with the
-/// install hint), exits non-zero (with the end of its stderr) or times out. Thread-safe.
+/// plugin after `timeout` (core::runProcess: SIGTERM, then SIGKILL). Throws Error(kUnavailable)
+/// when it cannot be started (with the install hint) or exits non-zero (with the end of its
+/// stderr), and Error(kTimeout) when it does not answer in time. Thread-safe.
 std::string runExecPlugin(const ExecConfig& exec, const std::string& exec_info,
                           std::chrono::milliseconds timeout);
 

@@ -34,9 +34,9 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/process_runner.h"
 #include "host/exec.h"
 #include "host/gluster.h"
-#include "host/process_runner.h"
 
 namespace keelson::host {
 namespace {
@@ -195,8 +195,8 @@ class GlusterdTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "glusterd needs root";
-    glusterd_ = findInPath("glusterd", kSbinPath);
-    gluster_ = findInPath("gluster", kSbinPath);
+    glusterd_ = core::findInPath("glusterd", kSbinPath);
+    gluster_ = core::findInPath("gluster", kSbinPath);
     if (!glusterd_ || !gluster_) {
       GTEST_SKIP() << "glusterfs-server is not installed (no glusterd/gluster in " << kSbinPath
                    << ")";
@@ -220,15 +220,15 @@ class GlusterdTest : public ::testing::Test {
 
     socket_ = (kStateDir / "glusterd.socket").string();
     const auto start = std::chrono::steady_clock::now();
-    RunOptions options;
+    core::RunOptions options;
     options.timeout = seconds(30);
-    const RunResult started =
-        runProcess({*glusterd_, "-p", (kStateDir / "glusterd.pid").string(), "-l",
-                    (kStateDir / "glusterd.log").string(), "--xlator-option",
-                    "management.working-directory=" + (kStateDir / "wd").string(),
-                    "--xlator-option", "management.glusterd-sockfile=" + socket_, "--xlator-option",
-                    "management.run-directory=" + (kStateDir / "run").string()},
-                   options);
+    const core::RunResult started = core::runProcess(
+        {*glusterd_, "-p", (kStateDir / "glusterd.pid").string(), "-l",
+         (kStateDir / "glusterd.log").string(), "--xlator-option",
+         "management.working-directory=" + (kStateDir / "wd").string(), "--xlator-option",
+         "management.glusterd-sockfile=" + socket_, "--xlator-option",
+         "management.run-directory=" + (kStateDir / "run").string()},
+        options);
     if (!started.ok()) {
       GTEST_SKIP() << "glusterd did not start (exit " << started.exit_code << ", signal "
                    << started.signal << "): " << started.err << logTail();
@@ -252,13 +252,13 @@ class GlusterdTest : public ::testing::Test {
     ::close(lock_fd_);
   }
 
-  RunResult cli(std::vector<std::string> args) const {
+  core::RunResult cli(std::vector<std::string> args) const {
     std::vector<std::string> argv = {*gluster_, "--mode=script", "--glusterd-sock=" + socket_,
                                      "--timeout=10"};
     argv.insert(argv.end(), args.begin(), args.end());
-    RunOptions options;
+    core::RunOptions options;
     options.timeout = seconds(30);
-    return runProcess(argv, options);
+    return core::runProcess(argv, options);
   }
 
   GlusterCollectOptions collectorOptions() const {
@@ -274,7 +274,7 @@ class GlusterdTest : public ::testing::Test {
     std::array<char, 256> host{};
     ASSERT_EQ(::gethostname(host.data(), host.size() - 1), 0);
     brick_name_ = std::string(host.data()) + ":" + brick_;
-    RunResult r = cli({"volume", "create", kVolume, brick_name_, "force"});
+    core::RunResult r = cli({"volume", "create", kVolume, brick_name_, "force"});
     ASSERT_TRUE(r.ok()) << r.out << r.err << logTail();
     r = cli({"volume", "start", kVolume});
     ASSERT_TRUE(r.ok()) << r.out << r.err << logTail();
@@ -299,7 +299,7 @@ class GlusterdTest : public ::testing::Test {
     const auto running = readPidFile(kStateDir / "glusterd.pid");
     if (gluster_ && running && alive(*running) && fs::exists(kStateDir / "glusterd.socket")) {
       socket_ = (kStateDir / "glusterd.socket").string();
-      RunOptions quick;
+      core::RunOptions quick;
       quick.timeout = seconds(15);
       for (const auto& args : {std::vector<std::string>{"volume", "stop", kVolume, "force"},
                                std::vector<std::string>{"volume", "delete", kVolume}}) {
@@ -307,7 +307,7 @@ class GlusterdTest : public ::testing::Test {
                                          "--timeout=5"};
         argv.insert(argv.end(), args.begin(), args.end());
         try {
-          runProcess(argv, quick);
+          core::runProcess(argv, quick);
         } catch (const Error&) {
         }
       }
@@ -376,7 +376,7 @@ TEST_F(GlusterdTest, CollectorAgreesWithTheCliAndTheKernel) {
   EXPECT_EQ(status.peers_error, std::nullopt);
 
   // Volume: against the CLI's human-readable `volume info`.
-  const RunResult info_text = cli({"volume", "info", kVolume});
+  const core::RunResult info_text = cli({"volume", "info", kVolume});
   ASSERT_TRUE(info_text.ok()) << info_text.out;
   const auto info = keyValues(info_text.out);
   ASSERT_EQ(status.volumes.size(), 1U);
@@ -403,7 +403,7 @@ TEST_F(GlusterdTest, CollectorAgreesWithTheCliAndTheKernel) {
   EXPECT_EQ(v.bricks[0].host_uuid, uuid);
 
   // Brick process: against the plain `volume status VOL detail`, its pid file and the kernel.
-  const RunResult detail_text = cli({"volume", "status", kVolume, "detail"});
+  const core::RunResult detail_text = cli({"volume", "status", kVolume, "detail"});
   ASSERT_TRUE(detail_text.ok()) << detail_text.out;
   const auto detail = keyValues(detail_text.out);
   ASSERT_EQ(status.volume_status.size(), 1U);
@@ -438,10 +438,10 @@ TEST_F(GlusterdTest, CollectorAgreesWithTheCliAndTheKernel) {
   EXPECT_EQ(b.fs_type, mount.type);
 
   // Peers: a single-node pool has none.
-  const RunResult peers_text = cli({"peer", "status"});
+  const core::RunResult peers_text = cli({"peer", "status"});
   EXPECT_THAT(peers_text.out, HasSubstr("Number of Peers: 0"));
   EXPECT_TRUE(status.peers.empty());
-  const RunResult pool_text = cli({"pool", "list"});
+  const core::RunResult pool_text = cli({"pool", "list"});
   EXPECT_THAT(pool_text.out, HasSubstr(uuid));
 
   // Heal: a distribute volume has none, and the collector does not ask.

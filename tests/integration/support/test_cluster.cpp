@@ -8,14 +8,14 @@
 #include <fstream>
 #include <sstream>
 
-#include "host/process_runner.h"
+#include "core/process_runner.h"
 
 namespace keelson::testing {
 
 CommandOutput run(const std::vector<std::string>& argv) {
-  host::RunOptions options;
+  core::RunOptions options;
   options.timeout = std::chrono::seconds(120);
-  const host::RunResult result = host::runProcess(argv, options);
+  const core::RunResult result = core::runProcess(argv, options);
   return {result.timed_out ? -1 : result.exit_code, result.out, result.err};
 }
 

@@ -33,15 +33,15 @@ std::string fixture(const std::string& name) {
   return text.str();
 }
 
-RunResult reply(const std::string& name, int exit_code = 0) {
-  RunResult r;
+core::RunResult reply(const std::string& name, int exit_code = 0) {
+  core::RunResult r;
   r.out = fixture(name);
   r.exit_code = exit_code;
   return r;
 }
 
-RunResult text(std::string out, int exit_code) {
-  RunResult r;
+core::RunResult text(std::string out, int exit_code) {
+  core::RunResult r;
   r.out = std::move(out);
   r.exit_code = exit_code;
   return r;
@@ -50,7 +50,7 @@ RunResult text(std::string out, int exit_code) {
 /// Answers gluster command lines from a table keyed by the words after the flags.
 class FakeCli {
  public:
-  std::map<std::string, RunResult> replies;
+  std::map<std::string, core::RunResult> replies;
   std::vector<std::vector<std::string>> calls;
   std::vector<std::chrono::milliseconds> timeouts;
 
@@ -137,7 +137,7 @@ TEST(CollectGluster, CliTimeoutIsUnreachableNotZeroVolumes) {
 
 TEST(CollectGluster, KilledAtTheDeadlineIsUnreachable) {
   FakeCli cli;
-  RunResult hung;
+  core::RunResult hung;
   hung.timed_out = true;
   hung.signal = 15;
   hung.duration = std::chrono::milliseconds(20000);
@@ -365,19 +365,19 @@ TEST(ClassifyGlusterReply, Kinds) {
   EXPECT_EQ(r.message,
             "gluster volume info all: exit code 255: unrecognized option --no-such-option");
 
-  RunResult stderr_only;
+  core::RunResult stderr_only;
   stderr_only.exit_code = 1;
   stderr_only.err = "\nboom\nmore\n";
   r = classifyGlusterReply(stderr_only, "peer status");
   EXPECT_EQ(r.message, "gluster peer status: exit code 1: boom");
 
-  RunResult big = reply("volume_info_all.xml");
+  core::RunResult big = reply("volume_info_all.xml");
   big.out_truncated = true;
   r = classifyGlusterReply(big, "volume info all");
   EXPECT_EQ(r.kind, Kind::kFailed);
   EXPECT_THAT(r.message, HasSubstr("capture limit"));
 
-  RunResult killed;
+  core::RunResult killed;
   killed.signal = 11;
   r = classifyGlusterReply(killed, "peer status");
   EXPECT_EQ(r.message, "gluster peer status: killed by signal 11: no output");

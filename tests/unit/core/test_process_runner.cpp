@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "core/error.h"
-#include "host/process_runner.h"
+#include "core/process_runner.h"
 
-namespace keelson::host {
+namespace keelson::core {
 namespace {
 
 using std::chrono::milliseconds;
@@ -297,4 +297,4 @@ TEST(RunProcess, SafeFromManyThreads) {
 }
 
 }  // namespace
-}  // namespace keelson::host
+}  // namespace keelson::core

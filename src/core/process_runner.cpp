@@ -1,4 +1,4 @@
-#include "host/process_runner.h"
+#include "core/process_runner.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -20,7 +20,7 @@
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX declares it nowhere
 
-namespace keelson::host {
+namespace keelson::core {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -348,4 +348,4 @@ RunResult runProcess(const std::vector<std::string>& argv, const RunOptions& opt
   return result;
 }
 
-}  // namespace keelson::host
+}  // namespace keelson::core

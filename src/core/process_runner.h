@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace keelson::host {
+namespace keelson::core {
 
 /// Where a child's stdout and stderr go.
 enum class OutputMode {
@@ -86,4 +86,4 @@ std::optional<std::string> findInPath(std::string_view program, std::string_view
 /// every child (or SIGCHLD ignored) makes the status unavailable (exit_code -1).
 RunResult runProcess(const std::vector<std::string>& argv, const RunOptions& options = {});
 
-}  // namespace keelson::host
+}  // namespace keelson::core
