@@ -111,6 +111,28 @@ class SchedulingVsScheduler : public ::testing::Test {
                         "--timeout=60s"});
   }
 
+  /// Creates the 1Gi ReadWriteOnce claim "data" of class `storage_class` ("" for none), bound
+  /// to `volume_name` when it is not empty.
+  void applyClaim(const std::string& storage_class, const std::string& volume_name = {}) {
+    json spec = {{"storageClassName", storage_class},
+                 {"accessModes", {"ReadWriteOnce"}},
+                 {"resources", {{"requests", {{"storage", "1Gi"}}}}}};
+    if (!volume_name.empty()) spec["volumeName"] = volume_name;
+    cluster_.apply(json{
+        {"apiVersion", "v1"},
+        {"kind", "PersistentVolumeClaim"},
+        {"metadata", {{"name", "data"}, {"namespace", ns_}}},
+        {"spec", spec}}.dump());
+  }
+
+  /// A pod spec that mounts the claim "data".
+  static json claimPodSpec() {
+    json spec = json::object();
+    spec["volumes"] =
+        json::array({{{"name", "data"}, {"persistentVolumeClaim", {{"claimName", "data"}}}}});
+    return spec;
+  }
+
   /// Waits for kube-scheduler's FailedScheduling event on the pod and returns its latest message.
   std::string waitForFailedScheduling(const kube::Client& client, const std::string& pod) {
     const auto deadline = std::chrono::steady_clock::now() + 60s;
@@ -331,18 +353,8 @@ TEST_F(SchedulingVsScheduler, TopologySpread) {
 
 TEST_F(SchedulingVsScheduler, UnboundImmediateClaim) {
   addNode("any");
-  cluster_.apply(json{{"apiVersion", "v1"},
-                      {"kind", "PersistentVolumeClaim"},
-                      {"metadata", {{"name", "data"}, {"namespace", ns_}}},
-                      {"spec",
-                       {{"storageClassName", ""},
-                        {"accessModes", {"ReadWriteOnce"}},
-                        {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}}
-                     .dump());
-  json spec = json::object();
-  spec["volumes"] =
-      json::array({{{"name", "data"}, {"persistentVolumeClaim", {{"claimName", "data"}}}}});
-  const auto categories = expectSameVerdict("pending", spec);
+  applyClaim("");
+  const auto categories = expectSameVerdict("pending", claimPodSpec());
   EXPECT_EQ(categories.count("pod has unbound immediate PersistentVolumeClaims"), 1u);
 }
 
@@ -369,21 +381,10 @@ TEST_F(SchedulingVsScheduler, VolumeNodeAffinityConflict) {
                                                {"operator", "In"},
                                                {"values", {prefix_ + "-elsewhere"}}}})}}})}}}}}}}}
           .dump());
-  cluster_.apply(json{{"apiVersion", "v1"},
-                      {"kind", "PersistentVolumeClaim"},
-                      {"metadata", {{"name", "data"}, {"namespace", ns_}}},
-                      {"spec",
-                       {{"storageClassName", ""},
-                        {"volumeName", pv},
-                        {"accessModes", {"ReadWriteOnce"}},
-                        {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}}
-                     .dump());
+  applyClaim("", pv);
   cluster_.kubectlOk(
       {"wait", "-n", ns_, "--for=jsonpath={.status.phase}=Bound", "pvc/data", "--timeout=60s"});
-  json spec = json::object();
-  spec["volumes"] =
-      json::array({{{"name", "data"}, {"persistentVolumeClaim", {{"claimName", "data"}}}}});
-  const auto categories = expectSameVerdict("pending", spec);
+  const auto categories = expectSameVerdict("pending", claimPodSpec());
   EXPECT_EQ(categories.at("node(s) didn't match PersistentVolume's node affinity"), 1);
 }
 
@@ -416,18 +417,8 @@ TEST_F(SchedulingVsScheduler, WaitForFirstConsumerWithoutVolume) {
                                                               {"operator", "In"},
                                                               {"values", {home}}}})}}})}}}}}}}}
                      .dump());
-  cluster_.apply(json{{"apiVersion", "v1"},
-                      {"kind", "PersistentVolumeClaim"},
-                      {"metadata", {{"name", "data"}, {"namespace", ns_}}},
-                      {"spec",
-                       {{"storageClassName", sc},
-                        {"accessModes", {"ReadWriteOnce"}},
-                        {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}}
-                     .dump());
-  json spec = json::object();
-  spec["volumes"] =
-      json::array({{{"name", "data"}, {"persistentVolumeClaim", {{"claimName", "data"}}}}});
-  const auto categories = expectSameVerdict("pending", spec);
+  applyClaim(sc);
+  const auto categories = expectSameVerdict("pending", claimPodSpec());
   EXPECT_GE(categories.count("node(s) didn't find available persistent volumes to bind"), 1u);
 }
 
