@@ -38,20 +38,28 @@ bool nodeReady(const kube::Node& node) {
   return false;
 }
 
+// The number of objects in an informer's current snapshot.
+template <class T>
+double objectCount(const kube::Informer<T>& informer) {
+  const auto snapshot = informer.snapshot();
+  return static_cast<double>(snapshot->size());
+}
+
 // A gauge of the cached nodes for which `counted` is true.
 void nodeCountGauge(server::Registry& registry, const std::string& name, const std::string& help,
                     const kube::ClusterCache& cache,
                     std::function<bool(const kube::Node&)> counted) {
   registry.callbackGauge(name, help, {}, [&cache, counted = std::move(counted)] {
     double count = 0;
-    for (const auto& node : cache.nodes().snapshot()->all()) count += counted(*node) ? 1 : 0;
+    const auto nodes = cache.nodes().snapshot();
+    for (const auto& node : nodes->all()) count += counted(*node) ? 1 : 0;
     return std::vector<GaugeSample>{{{}, count}};
   });
 }
 
 void registerClusterGauges(server::Registry& registry, const kube::ClusterCache& cache) {
   registry.callbackGauge("keelson_cluster_nodes", "Nodes in the cluster (cache).", {}, [&cache] {
-    return std::vector<GaugeSample>{{{}, static_cast<double>(cache.nodes().snapshot()->size())}};
+    return std::vector<GaugeSample>{{{}, objectCount(cache.nodes())}};
   });
   nodeCountGauge(registry, "keelson_cluster_nodes_ready", "Nodes whose Ready condition is True.",
                  cache, nodeReady);
@@ -64,7 +72,8 @@ void registerClusterGauges(server::Registry& registry, const kube::ClusterCache&
         for (const char* phase : {"Pending", "Running", "Succeeded", "Failed", "Unknown"}) {
           by_phase[phase] = 0;
         }
-        for (const auto& pod : cache.pods().snapshot()->all()) {
+        const auto pods = cache.pods().snapshot();
+        for (const auto& pod : pods->all()) {
           ++by_phase[pod->status.phase.empty() ? "Unknown" : pod->status.phase];
         }
         std::vector<GaugeSample> out;
@@ -74,8 +83,7 @@ void registerClusterGauges(server::Registry& registry, const kube::ClusterCache&
       });
   registry.callbackGauge("keelson_cluster_namespaces", "Namespaces in the cluster (cache).", {},
                          [&cache] {
-                           return std::vector<GaugeSample>{
-                               {{}, static_cast<double>(cache.namespaces().snapshot()->size())}};
+                           return std::vector<GaugeSample>{{{}, objectCount(cache.namespaces())}};
                          });
 }
 

@@ -103,6 +103,7 @@ bool InformerBase::sleepFor(std::chrono::milliseconds delay, std::stop_token sto
 void InformerBase::recordFailure(const std::exception& error) {
   std::lock_guard lock(mutex_);
   status_.last_failure = now();
+  if (status_.consecutive_failures == 0) status_.failing_since = status_.last_failure;
   ++status_.consecutive_failures;
   ++status_.failures;
   status_.last_error = error.what();

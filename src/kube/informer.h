@@ -10,8 +10,10 @@
 //   Informer<Pod> pods(client, options);
 //   pods.start();
 //   pods.waitForSync(std::chrono::seconds(30));
-//   auto snapshot = pods.snapshot();          // std::shared_ptr<const ObjectSnapshot<Pod>>
+//   const auto snapshot = pods.snapshot();    // SnapshotHandle<Pod>: keeps the objects alive
 //   const Pod* pod = snapshot->get("default", "web-0");
+// Member access on a temporary handle does not compile (`pods.snapshot()->all()` in a range-for
+// would free the snapshot before the loop body runs): hold the handle in a named variable.
 //
 // Lifecycle of the informer thread (one named thread per informer, "inf-<resource>"):
 //   1. list (paginated, resourceVersion "": a consistent read) and replace the state;
@@ -87,6 +89,9 @@ struct InformerStatus {
   std::chrono::system_clock::time_point last_contact;  ///< Last successful list, watch event
                                                        ///< or normal end of a watch; epoch: never.
   std::chrono::system_clock::time_point last_failure;  ///< Last failed attempt; epoch: never.
+  /// First failure since the last success (while consecutive_failures > 0): until then the
+  /// watch was connected, so the cache was current.
+  std::chrono::system_clock::time_point failing_since;
   int consecutive_failures = 0;      ///< Failures since the last success (0: healthy).
   std::uint64_t watch_restarts = 0;  ///< Watches started after the first one.
   std::uint64_t relists = 0;         ///< Successful lists after the first one (410 Gone, ...).
@@ -152,6 +157,34 @@ class ObjectSnapshot {
 
   std::vector<Ptr> objects_;
   std::string resource_version_;
+};
+
+/// An owning handle on an immutable ObjectSnapshot<T>, as Informer::snapshot() returns it. The
+/// objects, and every pointer and span taken from the snapshot, stay valid while the handle (or a
+/// copy) lives. Dereferencing a temporary handle is a compile error: in
+/// `for (auto& pod : informer.snapshot()->all())` the handle would die before the loop body runs
+/// while the informer swaps in a newer snapshot, leaving the loop reading freed memory.
+/// Thread-safety: like std::shared_ptr (copies may be used from any thread; the snapshot is
+/// immutable).
+template <class T>
+class SnapshotHandle {
+ public:
+  SnapshotHandle() = default;
+  /// Takes shared ownership of `snapshot`.
+  explicit SnapshotHandle(std::shared_ptr<const ObjectSnapshot<T>> snapshot) noexcept
+      : snapshot_(std::move(snapshot)) {}
+
+  const ObjectSnapshot<T>* operator->() const& noexcept { return snapshot_.get(); }
+  const ObjectSnapshot<T>* operator->() const&& = delete;
+  const ObjectSnapshot<T>& operator*() const& noexcept { return *snapshot_; }
+  const ObjectSnapshot<T>& operator*() const&& = delete;
+  /// True when the handle holds a snapshot.
+  explicit operator bool() const noexcept { return static_cast<bool>(snapshot_); }
+  /// Two handles on the same snapshot compare equal.
+  friend bool operator==(const SnapshotHandle&, const SnapshotHandle&) = default;
+
+ private:
+  std::shared_ptr<const ObjectSnapshot<T>> snapshot_;
 };
 
 /// The list/watch loop and status shared by every Informer<T> (kind-independent).
@@ -239,7 +272,7 @@ class Informer final : public InformerBase {
   ~Informer() override { stop(); }
 
   /// The current objects. Empty until the first list succeeded (see hasSynced()).
-  std::shared_ptr<const ObjectSnapshot<T>> snapshot() const {
+  SnapshotHandle<T> snapshot() const {
     std::lock_guard lock(store_mutex_);
     if (!snapshot_ || dirty_) {
       std::vector<Ptr> objects;
@@ -248,7 +281,7 @@ class Informer final : public InformerBase {
       snapshot_ = std::make_shared<const ObjectSnapshot<T>>(std::move(objects), resource_version_);
       dirty_ = false;
     }
-    return snapshot_;
+    return SnapshotHandle<T>(snapshot_);
   }
 
  protected:

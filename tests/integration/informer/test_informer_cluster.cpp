@@ -80,7 +80,8 @@ class InformerClusterTest : public ::testing::Test {
 
   NameToVersion cachedPods(const Informer<Pod>& informer) {
     NameToVersion out;
-    for (const auto& pod : informer.snapshot()->list(namespace_)) {
+    const auto snapshot = informer.snapshot();
+    for (const auto& pod : snapshot->list(namespace_)) {
       out[pod->metadata.name] = pod->metadata.resource_version;
     }
     return out;
@@ -196,19 +197,21 @@ TEST_F(InformerClusterTest, ClusterCacheSyncsAndNodeSelectorLimitsPods) {
   const auto cached = converge(cache.pods(), node_a);
   EXPECT_EQ(cached, (NameToVersion{{"on-a-1", kubectlPods(node_a)["on-a-1"]},
                                    {"on-a-2", kubectlPods(node_a)["on-a-2"]}}));
-  for (const auto& pod : cache.pods().snapshot()->all()) {
+  const auto pods = cache.pods().snapshot();
+  for (const auto& pod : pods->all()) {
     EXPECT_EQ(pod->spec.node_name, node_a) << pod->metadata.name;
   }
 
   // Cluster-wide kinds: the namespace and both nodes are there.
-  EXPECT_NE(cache.namespaces().snapshot()->get("", namespace_), nullptr);
-  EXPECT_NE(cache.nodes().snapshot()->get("", node_a), nullptr);
-  EXPECT_NE(cache.nodes().snapshot()->get("", node_b), nullptr);
+  const auto namespaces = cache.namespaces().snapshot();
+  const auto nodes = cache.nodes().snapshot();
+  EXPECT_NE(namespaces->get("", namespace_), nullptr);
+  EXPECT_NE(nodes->get("", node_a), nullptr);
+  EXPECT_NE(nodes->get("", node_b), nullptr);
   const auto kubectl_namespaces = cluster_.kubectlJson({"get", "namespaces", "-o", "json"});
   std::size_t active = 0;
   for (const auto& ns : kubectl_namespaces["items"]) {
-    active += cache.namespaces().snapshot()->get("", ns["metadata"]["name"].get<std::string>()) !=
-              nullptr;
+    active += namespaces->get("", ns["metadata"]["name"].get<std::string>()) != nullptr;
   }
   EXPECT_EQ(active, kubectl_namespaces["items"].size());
   const auto started = std::chrono::steady_clock::now();

@@ -146,6 +146,12 @@ const std::string kGoneEvent =
     R"j({"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 10 (30)","reason":"Expired","code":410}})j"
     "\n";
 
+template <class T>
+std::size_t sizeOf(const Informer<T>& informer) {
+  const auto snapshot = informer.snapshot();
+  return snapshot->size();
+}
+
 std::vector<std::string> names(const ObjectSnapshot<Pod>& snapshot) {
   std::vector<std::string> out;
   for (const auto& pod : snapshot.all()) {
@@ -188,7 +194,7 @@ TEST_F(InformerTest, ListThenWatchAppliesAddedModifiedDeleted) {
                     true);
   Informer<Pod> informer(client_, options());
   EXPECT_FALSE(informer.hasSynced());
-  EXPECT_EQ(informer.snapshot()->size(), 0u);
+  EXPECT_EQ(sizeOf(informer), 0u);
   informer.start();
   ASSERT_TRUE(informer.waitForSync(10s));
   ASSERT_TRUE(transport_->waitIdle());
@@ -217,6 +223,16 @@ TEST_F(InformerTest, ListThenWatchAppliesAddedModifiedDeleted) {
   EXPECT_EQ(status.resource_version, "13");
   EXPECT_TRUE(isSet(status.last_contact));
   EXPECT_EQ(status.last_error, "");
+}
+
+// A temporary handle cannot be dereferenced: `informer.snapshot()->all()` in a range-for would free
+// the snapshot before the loop body runs (issue 9's /metrics crash).
+TEST(SnapshotHandleTest, TemporaryHandlesCannotBeDereferenced) {
+  static_assert(!requires { std::declval<SnapshotHandle<Pod>>().operator->(); });
+  static_assert(!requires { *std::declval<SnapshotHandle<Pod>>(); });
+  static_assert(requires(const SnapshotHandle<Pod>& held) { held->all(); });
+  const SnapshotHandle<Pod> empty;
+  EXPECT_FALSE(empty);
 }
 
 TEST_F(InformerTest, SnapshotsAreImmutableAndLookupsWork) {
@@ -255,8 +271,9 @@ TEST_F(InformerTest, BookmarkMovesTheResumePoint) {
   EXPECT_EQ(status.watch_restarts, 1u);
   EXPECT_EQ(status.relists, 0u);
   EXPECT_EQ(status.resource_version, "50");
-  EXPECT_EQ(informer.snapshot()->resourceVersion(), "50");
-  EXPECT_EQ(informer.snapshot()->size(), 1u);
+  const auto snapshot = informer.snapshot();
+  EXPECT_EQ(snapshot->resourceVersion(), "50");
+  EXPECT_EQ(sizeOf(informer), 1u);
   EXPECT_TRUE(sleeps().empty());  // a normal end of a watch does not back off
 }
 
@@ -272,7 +289,8 @@ TEST_F(InformerTest, GoneRelistsWithEmptyResourceVersionAndReplacesState) {
   ASSERT_EQ(paths.size(), 4u);
   EXPECT_EQ(paths[2], "/api/v1/pods?limit=500");  // no resourceVersion: a fresh, consistent list
   EXPECT_THAT(paths[3], HasSubstr("resourceVersion=30&"));
-  EXPECT_EQ(names(*informer.snapshot()), (std::vector<std::string>{"b/q"}));
+  const auto after_delete = informer.snapshot();
+  EXPECT_EQ(names(*after_delete), (std::vector<std::string>{"b/q"}));
   const InformerStatus status = informer.status();
   EXPECT_EQ(status.relists, 1u);
   EXPECT_EQ(status.watch_restarts, 1u);
@@ -289,7 +307,7 @@ TEST_F(InformerTest, Http410OnWatchAlsoRelists) {
   Informer<Pod> informer(client_, options());
   informer.start();
   ASSERT_TRUE(transport_->waitIdle());
-  EXPECT_EQ(informer.snapshot()->size(), 0u);
+  EXPECT_EQ(sizeOf(informer), 0u);
   EXPECT_EQ(informer.status().relists, 1u);
 }
 
@@ -331,13 +349,17 @@ TEST_F(InformerTest, BacksOffWithJitterWhileKeepingTheLastState) {
   std::atomic<const Informer<Pod>*> self{nullptr};
   std::vector<std::size_t> sizes_seen;
   std::vector<int> failures_seen;
+  std::vector<std::chrono::system_clock::time_point> since_seen;
+  std::vector<std::chrono::system_clock::time_point> first_failures_seen;
   InformerOptions opts = options();
   opts.sleep = [&](std::chrono::milliseconds delay, std::stop_token) {
     std::lock_guard lock(sleeps_mutex_);
     sleeps_.push_back(delay);
     const Informer<Pod>* informer = self.load();
-    sizes_seen.push_back(informer->snapshot()->size());
+    sizes_seen.push_back(sizeOf(*informer));
     failures_seen.push_back(informer->status().consecutive_failures);
+    since_seen.push_back(informer->status().failing_since);
+    first_failures_seen.push_back(informer->status().last_failure);
     EXPECT_TRUE(informer->hasSynced());
     EXPECT_THAT(informer->status().last_error, HasSubstr("connection reset"));
     return true;
@@ -356,6 +378,8 @@ TEST_F(InformerTest, BacksOffWithJitterWhileKeepingTheLastState) {
     EXPECT_LE(delays[i], 30s);
     EXPECT_EQ(sizes_seen[i], 1u);  // the last good state keeps serving
     EXPECT_EQ(failures_seen[i], i + 1);
+    // The outage began at the first failure of the streak, and stays dated there.
+    EXPECT_EQ(since_seen[i], first_failures_seen[0]);
   }
   EXPECT_LT(delays[0], 1s);
   // Jitter: with 10 draws from a continuous distribution, not all at the same fraction.
@@ -372,7 +396,7 @@ TEST_F(InformerTest, BacksOffWithJitterWhileKeepingTheLastState) {
   EXPECT_EQ(status.failures, static_cast<std::uint64_t>(kFailures));
   EXPECT_EQ(status.watch_restarts, static_cast<std::uint64_t>(kFailures));
   EXPECT_EQ(status.relists, 0u);  // resumed from the resourceVersion, no relist
-  EXPECT_EQ(informer.snapshot()->size(), 2u);
+  EXPECT_EQ(sizeOf(informer), 2u);
   int lists = 0;
   for (const auto& path : transport_->paths())
     lists += path.find("watch=true") == std::string::npos;
@@ -495,7 +519,7 @@ TEST(ClusterCache, WatchesEveryKindAndScopesPodsToTheNode) {
                                       "deployments", "replicasets", "statefulsets", "daemonsets",
                                       "jobs", "poddisruptionbudgets", "persistentvolumes",
                                       "persistentvolumeclaims", "storageclasses"}));
-  EXPECT_EQ(cache.pods().snapshot()->size(), 0u);
+  EXPECT_EQ(sizeOf(cache.pods()), 0u);
   ASSERT_NE(cache.eventsV1(), nullptr);
   const auto started = std::chrono::steady_clock::now();
   cache.stop();
