@@ -28,4 +28,8 @@ std::string_view errorCodeName(ErrorCode code) noexcept {
   return "Internal";
 }
 
+void throwIfCancelled(const std::stop_token& token, std::string_view what) {
+  if (token.stop_requested()) throw Error(ErrorCode::kTimeout, std::string(what) + " cancelled");
+}
+
 }  // namespace keelson

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -38,5 +39,10 @@ class Error : public std::runtime_error {
  private:
   ErrorCode code_;
 };
+
+/// Cooperative cancellation: throws Error(kTimeout) "<what> cancelled" once stop was requested on
+/// `token` (a request past its deadline, a closed connection). Call it in long loops and before
+/// any write. Thread-safe.
+void throwIfCancelled(const std::stop_token& token, std::string_view what);
 
 }  // namespace keelson

@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <fmt/format.h>
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
@@ -11,17 +12,22 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <ctime>
 #include <future>
 #include <mutex>
 #include <random>
 #include <thread>
+#include <type_traits>
+
+#include "server/tls.h"
 
 namespace keelson::server {
 
@@ -35,6 +41,8 @@ namespace {
 
 constexpr std::string_view kUnmatchedRoute = "unmatched";
 constexpr std::size_t kMaxRequestIdLength = 128;
+constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
+constexpr auto kRejectLogInterval = std::chrono::seconds(10);
 
 char lower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -103,7 +111,8 @@ std::string methodLabel(std::string_view method) {
   return "OTHER";
 }
 
-std::string serializeBody(const Response& response, const std::string& request_id) {
+std::string serializeBody(const Response& response, const std::string& request_id,
+                          const MetadataSource& metadata) {
   if (!response.data && !response.error) return response.body;
   nlohmann::json doc = nlohmann::json::object();
   if (response.data) {
@@ -114,6 +123,13 @@ std::string serializeBody(const Response& response, const std::string& request_i
     doc["error"] = std::move(error);
   }
   doc["metadata"] = {{"requestId", request_id}, {"timestamp", utcTimestamp()}};
+  if (metadata) {
+    try {
+      doc["metadata"].update(metadata());
+    } catch (const std::exception& e) {
+      spdlog::warn("request {}: response metadata: {}", request_id, e.what());
+    }
+  }
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -122,7 +138,7 @@ Response invokeHandler(const Handler& handler, const Request& request) {
   try {
     return handler(request);
   } catch (const Error& e) {
-    if (httpStatusFor(e.code()) >= 500) {
+    if (httpStatusFor(e.code()) >= 500 && !request.cancelled()) {
       spdlog::warn("request {} {} (id {}): {}", request.method, request.path, request.request_id,
                    e.what());
     }
@@ -164,6 +180,10 @@ std::optional<std::string> Request::header(std::string_view name) const {
   return std::nullopt;
 }
 
+void Request::throwIfCancelled() const {
+  if (cancelled()) throw Error(ErrorCode::kTimeout, "request " + request_id + " cancelled");
+}
+
 Response Response::ok(nlohmann::json data, int status) {
   Response response;
   response.status = status;
@@ -188,40 +208,81 @@ Response Response::failure(int status, std::string code, std::string message, st
 
 Response Response::fromError(const Error& error) {
   const int status = httpStatusFor(error.code());
-  return failure(status, std::string(errorCodeForStatus(status)), error.what());
+  Response response = failure(status, std::string(errorCodeForStatus(status)), error.what());
+  if (status == 429 || status == 503) response.headers.emplace_back("Retry-After", "1");
+  return response;
 }
 
 int httpStatusFor(ErrorCode code) noexcept {
   switch (code) {
     case ErrorCode::kBadInput:
       return 400;
+    case ErrorCode::kUnauthorized:
+      return 401;
+    case ErrorCode::kForbidden:
+      return 403;
     case ErrorCode::kNotFound:
       return 404;
+    case ErrorCode::kConflict:
+      return 409;
+    case ErrorCode::kGone:
+      return 410;
+    case ErrorCode::kTooManyRequests:
+      return 429;
     case ErrorCode::kUnavailable:
       return 503;
     case ErrorCode::kTimeout:
-      return 408;
-    default:
+      return 504;
+    case ErrorCode::kInternal:
       return 500;
   }
+  return 500;
 }
 
 std::string_view errorCodeForStatus(int status) noexcept {
   switch (status) {
     case 400:
-    case 405:
-    case 413:
       return "BAD_REQUEST";
+    case 401:
+      return "UNAUTHORIZED";
+    case 403:
+      return "FORBIDDEN";
     case 404:
       return "RESOURCE_NOT_FOUND";
+    case 405:
+      return "METHOD_NOT_ALLOWED";
     case 408:
       return "REQUEST_TIMEOUT";
+    case 409:
+      return "CONFLICT";
+    case 410:
+      return "GONE";
+    case 413:
+      return "PAYLOAD_TOO_LARGE";
+    case 429:
+      return "TOO_MANY_REQUESTS";
     case 503:
       return "SERVICE_UNAVAILABLE";
+    case 504:
+      return "GATEWAY_TIMEOUT";
     default:
       return "INTERNAL_ERROR";
   }
 }
+
+namespace {
+// A failure envelope whose code follows the status.
+Response statusFailure(int status, std::string message, std::string details = {}) {
+  return Response::failure(status, std::string(errorCodeForStatus(status)), std::move(message),
+                           std::move(details));
+}
+
+// The answer for a request past its deadline.
+Response deadlineResponse(std::chrono::milliseconds deadline) {
+  return statusFailure(408, "request exceeded its deadline",
+                       "no response within " + std::to_string(deadline.count()) + " ms");
+}
+}  // namespace
 
 std::string generateRequestId() {
   unsigned char bytes[16];
@@ -250,7 +311,8 @@ std::string utcTimestamp() {
 
 // --- Router -------------------------------------------------------------------------------------
 
-void Router::add(std::string method, std::string_view pattern, Handler handler) {
+void Router::add(std::string method, std::string_view pattern, Handler handler,
+                 RouteOptions options) {
   if (pattern.empty() || pattern.front() != '/') {
     throw Error(ErrorCode::kBadInput,
                 "route \"" + std::string(pattern) + "\": expected an absolute path");
@@ -259,6 +321,7 @@ void Router::add(std::string method, std::string_view pattern, Handler handler) 
   route.method = std::move(method);
   route.pattern = std::string(pattern);
   route.handler = std::move(handler);
+  route.options = std::move(options);
   for (const auto segment : splitPath(pattern)) {
     const bool has_brace = segment.find_first_of("{}") != std::string_view::npos;
     if (has_brace && !isParameter(segment)) {
@@ -277,8 +340,17 @@ void Router::add(std::string method, std::string_view pattern, Handler handler) 
   routes_.push_back(std::move(route));
 }
 
-void Router::get(std::string_view pattern, Handler handler) {
-  add("GET", pattern, std::move(handler));
+void Router::get(std::string_view pattern, Handler handler, RouteOptions options) {
+  add("GET", pattern, std::move(handler), std::move(options));
+}
+
+std::vector<Router::RouteInfo> Router::routes() const {
+  std::vector<RouteInfo> out;
+  out.reserve(routes_.size());
+  for (const auto& route : routes_) {
+    out.push_back({route.method, route.pattern, route.options.lane, route.options.open});
+  }
+  return out;
 }
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
@@ -312,6 +384,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
       if (literals > best_literals) {
         best_literals = literals;
         result.handler = &route.handler;
+        result.options = &route.options;
         result.route = route.pattern;
         result.params = std::move(params);
       }
@@ -332,7 +405,20 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
 
 // --- Server internals ---------------------------------------------------------------------------
 
-class Session;
+// A connection, whatever its stream: what accept and shutdown need.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual void start() = 0;
+  // Shutdown began: an idle connection closes now, a busy one after its response. On the strand.
+  virtual void onShutdown() = 0;
+  virtual void close() = 0;  // On the strand.
+  virtual asio::any_io_executor executor() = 0;
+
+  // True while a keep-alive connection waits for its next request: the first to go when the
+  // server is full.
+  std::atomic<bool> idle{false};
+};
 
 struct Server::Impl {
   Impl(ServerOptions opts, Router r)
@@ -349,8 +435,16 @@ struct Server::Impl {
             "method.",
             {"route", "method"})),
         in_flight(
-            registry->gauge("keelson_http_requests_in_flight", "HTTP requests being served now.")) {
+            registry->gauge("keelson_http_requests_in_flight", "HTTP requests being served now.")),
+        connections_rejected(registry->counter(
+            "keelson_http_connections_rejected_total",
+            "Connections closed by the limits: at accept (connection_limit, source_limit), or "
+            "idle keep-alive ones closed to make room (idle_evicted).",
+            {"reason"})) {
     in_flight.set({}, 0);
+    if (options.authenticator && !options.authorizer) {
+      throw Error(ErrorCode::kBadInput, "http: an authenticator needs an authorizer");
+    }
   }
 
   void requestStarted() {
@@ -366,18 +460,29 @@ struct Server::Impl {
     }
     cv.notify_all();
   }
-  void sessionClosed(std::uint64_t id) {
+  void sessionClosed(std::uint64_t id, const std::string& source) {
     {
       const std::lock_guard lock(mutex);
       sessions.erase(id);
+      if (const auto it = per_source.find(source); it != per_source.end() && --it->second == 0) {
+        per_source.erase(it);
+      }
+      --connections;
     }
-    connections.fetch_sub(1);
     cv.notify_all();
   }
-  std::vector<std::shared_ptr<Session>> liveSessions();
+  std::vector<std::shared_ptr<Connection>> liveSessions();
   void doAccept();
+  void accept(tcp::socket socket);
+  std::optional<std::string_view> admit(const std::string& source, std::uint64_t& id);
+  void rejected(std::string_view reason);
   void start();
   void stop(std::chrono::milliseconds drain);
+  Response serve(Request& request, const Handler& handler, const RouteOptions& route,
+                 const Credentials& credentials);
+  Response finish(const Request& request, Response response) const;
+  std::optional<Response> checkAccess(Request& request, const RouteOptions& route,
+                                      Credentials credentials);
 
   void accessLog(const std::string& line) {
     auto logger = options.access_logger ? options.access_logger : spdlog::default_logger();
@@ -390,19 +495,27 @@ struct Server::Impl {
   CounterFamily& requests_total;
   HistogramFamily& request_duration;
   GaugeFamily& in_flight;
+  CounterFamily& connections_rejected;
 
   std::atomic<bool> stopping{false};
   bool started = false;
   bool stopped = false;
-  std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> pending_jobs{0};
+  std::atomic<std::size_t> expensive_jobs{0};
   std::uint16_t bound_port = 0;
 
-  std::mutex mutex;  // guards active_requests, sessions, next_session_id
+  // guards active_requests, sessions, next_session_id, connections, per_source
+  std::mutex mutex;
   std::condition_variable cv;
   std::size_t active_requests = 0;
-  std::map<std::uint64_t, std::weak_ptr<Session>> sessions;
+  std::map<std::uint64_t, std::weak_ptr<Connection>> sessions;
   std::uint64_t next_session_id = 0;
+  std::size_t connections = 0;
+  std::map<std::string, std::size_t, std::less<>> per_source;
+
+  std::mutex reject_mutex;  // guards the two below
+  Clock::time_point reject_logged{};
+  std::map<std::string, std::uint64_t, std::less<>> rejects_unlogged;
 
   std::unique_ptr<asio::thread_pool> workers;
   std::vector<std::thread> io_threads;
@@ -412,86 +525,312 @@ struct Server::Impl {
   tcp::acceptor acceptor{asio::make_strand(ioc)};
 };
 
+namespace {
+
+// "Authorization: Bearer <token>": the token, if that is the scheme.
+std::optional<std::string> bearerToken(const Request& request) {
+  const auto header = request.header("Authorization");
+  if (!header) return std::nullopt;
+  constexpr std::string_view kScheme = "bearer ";
+  if (header->size() <= kScheme.size() ||
+      !equalsIgnoreCase(std::string_view(*header).substr(0, kScheme.size()), kScheme)) {
+    return std::nullopt;
+  }
+  std::string token = header->substr(kScheme.size());
+  token.erase(0, token.find_first_not_of(' '));
+  token.erase(token.find_last_not_of(' ') + 1);
+  if (token.empty()) return std::nullopt;
+  return token;
+}
+
+std::string lowerCase(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = lower(c);
+  return out;
+}
+
+// The default access rule: the request path as a non-resource URL.
+std::vector<AccessAttributes> pathAccess(const Request& request) {
+  return {NonResourceAttributes{lowerCase(request.method), request.path}};
+}
+
+// kubectl's wording of a denial: `User "u" cannot list resource "pods" in API group "" in the
+// namespace "a"`.
+std::string denialMessage(const UserInfo& user, const AccessAttributes& attributes) {
+  if (const auto* path = std::get_if<NonResourceAttributes>(&attributes)) {
+    return fmt::format("User \"{}\" cannot {} path \"{}\"", user.username, path->verb, path->path);
+  }
+  const auto& resource = std::get<ResourceAttributes>(attributes);
+  std::string what = resource.resource;
+  if (!resource.subresource.empty()) what += "/" + resource.subresource;
+  std::string message = fmt::format("User \"{}\" cannot {} resource \"{}\" in API group \"{}\"",
+                                    user.username, resource.verb, what, resource.group);
+  if (!resource.namespace_name.empty()) {
+    message += fmt::format(" in the namespace \"{}\"", resource.namespace_name);
+  } else {
+    message += " at the cluster scope";
+  }
+  return message;
+}
+
+}  // namespace
+
+std::optional<Response> Server::Impl::checkAccess(Request& request, const RouteOptions& route,
+                                                  Credentials credentials) {
+  try {
+    credentials.bearer_token = bearerToken(request);
+    auto user = options.authenticator->authenticate(credentials);
+    if (!user) {
+      auto response = statusFailure(401, "Unauthorized",
+                                    "this route needs a bearer token or a client certificate");
+      response.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return response;
+    }
+    request.user = std::move(user);
+    const auto checks = route.access ? route.access(request) : pathAccess(request);
+    for (const auto& attributes : checks) {
+      const Decision decision = options.authorizer->authorize(*request.user, attributes);
+      if (!decision.allowed) {
+        return statusFailure(
+            403, "Forbidden",
+            denialMessage(*request.user, attributes) +
+                (decision.reason.empty() ? std::string() : ": " + decision.reason));
+      }
+    }
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kUnauthorized) return statusFailure(401, "Unauthorized", e.what());
+    spdlog::warn("request {} {} (id {}): access check failed: {}", request.method, request.path,
+                 request.request_id, e.what());
+    return Response::fromError(
+        Error(e.code() == ErrorCode::kTimeout ? ErrorCode::kUnavailable : e.code(),
+              std::string("access check failed: ") + e.what()));
+  }
+  return std::nullopt;
+}
+
+// Runs on a worker: access checks, the expensive lane's limit, then the handler.
+Response Server::Impl::serve(Request& request, const Handler& handler, const RouteOptions& route,
+                             const Credentials& credentials) {
+  if (request.cancelled()) return deadlineResponse(options.request_deadline);
+  if (!route.open && options.authenticator) {
+    if (auto refused = checkAccess(request, route, credentials)) return std::move(*refused);
+  }
+  if (route.lane != Lane::kExpensive) return finish(request, invokeHandler(handler, request));
+  if (expensive_jobs.fetch_add(1) >= options.max_expensive_requests) {
+    expensive_jobs.fetch_sub(1);
+    auto response = statusFailure(
+        429, "too many expensive requests",
+        fmt::format("at most {} requests on expensive routes run at once; retry later",
+                    options.max_expensive_requests));
+    response.headers.emplace_back("Retry-After", "1");
+    return response;
+  }
+  Response response = invokeHandler(handler, request);
+  expensive_jobs.fetch_sub(1);
+  return finish(request, std::move(response));
+}
+
+// A handler that stopped because its request was cancelled answers like the deadline did (the
+// deadline timer may not have fired yet when the handler sees the time is up).
+Response Server::Impl::finish(const Request& request, Response response) const {
+  return request.cancelled() ? deadlineResponse(options.request_deadline) : std::move(response);
+}
+
 // One connection. Every member is used on the connection's strand only; the handler runs on the
 // worker pool with a copy of the request and posts its result back to the strand, where a
 // generation number and `responded_` decide whether it is still wanted.
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(Server::Impl& impl, std::uint64_t id, tcp::socket socket)
-      : impl_(impl), id_(id), stream_(std::move(socket)), deadline_timer_(stream_.get_executor()) {}
+template <bool kTls>
+class Session final : public Connection, public std::enable_shared_from_this<Session<kTls>> {
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
-  ~Session() {
+ public:
+  Session(Server::Impl& impl, std::uint64_t id, std::string source, tcp::socket socket,
+          std::shared_ptr<asio::ssl::context> tls)
+      : impl_(impl),
+        id_(id),
+        source_(std::move(source)),
+        tls_(std::move(tls)),
+        stream_(makeStream(std::move(socket), tls_.get())),
+        deadline_timer_(stream_.get_executor()) {}
+
+  ~Session() override {
     if (busy_) impl_.requestFinished();
-    impl_.sessionClosed(id_);
+    impl_.sessionClosed(id_, source_);
   }
 
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  void start() {
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::doRead, shared_from_this()));
+  void start() override {
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->tcp().expires_after(self->impl_.options.header_timeout);
+        self->stream_.async_handshake(asio::ssl::stream_base::server,
+                                      beast::bind_front_handler(&Session::onHandshake, self));
+      } else {
+        self->waitForRequest(true);
+      }
+    });
   }
 
-  // Shutdown began: an idle connection closes now, a busy one after its response.
-  void onShutdown() {
+  void onShutdown() override {
     if (!busy_) close();
   }
 
-  void close() {
+  void close() override {
+    cancel_.request_stop();
     if (closed_) return;
     closed_ = true;
     beast::error_code ec;
     deadline_timer_.cancel();
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    tcp().close();
   }
 
-  auto executor() { return stream_.get_executor(); }
+  asio::any_io_executor executor() override { return stream_.get_executor(); }
 
  private:
-  void doRead() {
+  static Stream makeStream(tcp::socket socket, asio::ssl::context* tls) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
+  void onHandshake(beast::error_code ec) {
+    if (ec) {
+      spdlog::debug("http: TLS handshake with {} failed: {}", source_, ec.message());
+      close();
+      return;
+    }
+    if constexpr (kTls) client_certificate_ = clientCertificateUser(stream_.native_handle());
+    waitForRequest(true);
+  }
+
+  // A new connection (or bytes already buffered) goes straight to the header timeout; an idle
+  // keep-alive connection first waits up to idle_timeout for the next request's first bytes.
+  void waitForRequest(bool first) {
     if (closed_ || impl_.stopping.load()) {
       close();
       return;
     }
     parser_.emplace();
     parser_->body_limit(impl_.options.max_body_bytes);
-    parser_->header_limit(64 * 1024);
-    stream_.expires_after(impl_.options.read_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::onRead, shared_from_this()));
+    parser_->header_limit(kMaxHeaderBytes);
+    if (first || buffer_.size() > 0) {
+      readHeader();
+      return;
+    }
+    tcp().expires_after(impl_.options.idle_timeout);
+    idle = true;
+    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
+                                                       beast::error_code ec, std::size_t bytes) {
+      self->idle = false;
+      if (ec) return self->onReadError(ec);
+      self->buffer_.commit(bytes);
+      self->readHeader();
+    });
   }
 
-  void onRead(beast::error_code ec, std::size_t /*bytes*/) {
+  void readHeader() {
+    tcp().expires_after(impl_.options.header_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::onHeader, this->shared_from_this()));
+  }
+
+  void onHeader(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) return onReadError(ec);
+    if (parser_->is_done()) return onRequest();
+    tcp().expires_after(impl_.options.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code body_ec, std::size_t) {
+                       if (body_ec) return self->onReadError(body_ec);
+                       self->onRequest();
+                     });
+  }
+
+  void onReadError(beast::error_code ec) {
     if (closed_) return;
-    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
-        ec == beast::error::timeout || ec == asio::error::eof ||
-        ec == asio::error::connection_reset) {
-      close();
+    if (ec.category() != http::make_error_code(http::error::bad_target).category() ||
+        ec == http::error::end_of_stream || ec == http::error::partial_message) {
+      close();  // end of stream, timeout, reset, TLS failure: nothing to answer
       return;
     }
-    if (ec) {
-      if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
-        // A malformed request: answer 400 in the envelope, then close.
-        beginBookkeeping();
-        keep_alive_ = false;
-        method_ = "-";
-        path_ = "-";
-        route_ = std::string(kUnmatchedRoute);
-        request_id_ = generateRequestId();
-        respond(Response::failure(400, "BAD_REQUEST", "malformed HTTP request", ec.message()));
-      } else {
-        close();
-      }
-      return;
+    // A malformed or oversized request: answer in the envelope, then close.
+    beginBookkeeping();
+    keep_alive_ = false;
+    method_ = "-";
+    path_ = "-";
+    route_ = std::string(kUnmatchedRoute);
+    request_id_ = generateRequestId();
+    if (ec == http::error::body_limit) {
+      respond(statusFailure(413, "request body too large",
+                            fmt::format("at most {} bytes", impl_.options.max_body_bytes)));
+    } else {
+      respond(statusFailure(400, "malformed HTTP request", ec.message()));
     }
-    stream_.expires_never();
+  }
+
+  void onRequest() {
+    tcp().expires_never();
     beginBookkeeping();
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
     version_ = req.version();
+    auto request = makeRequest(req);
+    method_ = request->method;
+    path_ = request->path;
+    request_id_ = request->request_id;
 
+    // RFC 9112 section 3.2: an HTTP/1.1 request without a Host header is answered 400.
+    if (req.version() >= 11 && req.find(http::field::host) == req.end()) {
+      route_ = std::string(kUnmatchedRoute);
+      keep_alive_ = false;
+      respond(statusFailure(400, "missing Host header", "HTTP/1.1 requests need a Host header"));
+      return;
+    }
+    auto match = impl_.router.match(request->method, request->path);
+    if (match.handler == nullptr) return respondUnmatched(match);
+    route_ = match.route;
+    request->route = match.route;
+    request->path_params = std::move(match.params);
+    const RouteOptions& route = *match.options;
+
+    if (route.lane == Lane::kInline && (route.open || !impl_.options.authenticator)) {
+      respond(invokeHandler(*match.handler, *request));
+      return;
+    }
+    if (impl_.pending_jobs.fetch_add(1) >= impl_.options.max_pending_requests) {
+      impl_.pending_jobs.fetch_sub(1);
+      auto response =
+          statusFailure(503, "server busy", "too many requests in progress; retry later");
+      response.headers.emplace_back("Retry-After", "1");
+      respond(std::move(response));
+      return;
+    }
+    const std::uint64_t generation = generation_;
+    auto self = this->shared_from_this();
+    asio::post(*impl_.workers, [self, generation, request, handler = match.handler, &route,
+                                credentials = Credentials{std::nullopt, client_certificate_}]() {
+      Response response = self->impl_.serve(*request, *handler, route, credentials);
+      self->impl_.pending_jobs.fetch_sub(1);
+      std::string user = request->user ? request->user->username : std::string();
+      asio::post(self->executor(), [self, generation, response = std::move(response),
+                                    user = std::move(user)]() mutable {
+        self->onHandlerDone(generation, std::move(response), std::move(user));
+      });
+    });
+    deadline_timer_.expires_at(request->deadline);
+    deadline_timer_.async_wait([self, generation](beast::error_code timer_ec) {
+      if (!timer_ec) self->onDeadline(generation);
+    });
+  }
+
+  std::shared_ptr<Request> makeRequest(const http::request<http::string_body>& req) {
     auto request = std::make_shared<Request>();
     request->method = std::string(req.method_string());
     request->target = std::string(req.target());
@@ -516,56 +855,30 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& field : req) {
       request->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
-    request->body = std::move(req.body());
+    request->body = req.body();
     const auto given_id = request->header("X-Request-ID");
     request->request_id =
         given_id && isAcceptableRequestId(*given_id) ? *given_id : generateRequestId();
     request->deadline = start_ + impl_.options.request_deadline;
+    request->cancellation = cancel_.get_token();
+    request->remote_address = source_;
+    return request;
+  }
 
-    method_ = request->method;
-    path_ = request->path;
-    request_id_ = request->request_id;
-
-    auto match = impl_.router.match(request->method, request->path);
-    if (match.handler == nullptr) {
-      if (match.allowed_methods.empty()) {
-        route_ = std::string(kUnmatchedRoute);
-        respond(Response::failure(404, "RESOURCE_NOT_FOUND", "no route for " + path_,
-                                  "no route matches " + method_ + " " + path_));
-      } else {
-        route_ = match.route;
-        std::string allowed;
-        for (const auto& m : match.allowed_methods) allowed += (allowed.empty() ? "" : ", ") + m;
-        auto response = Response::failure(405, "BAD_REQUEST", "method not allowed",
-                                          method_ + " " + path_ + " (allowed: " + allowed + ")");
-        response.headers.emplace_back("Allow", allowed);
-        respond(std::move(response));
-      }
+  void respondUnmatched(const Router::Match& match) {
+    if (match.allowed_methods.empty()) {
+      route_ = std::string(kUnmatchedRoute);
+      respond(
+          statusFailure(404, "no route for " + path_, "no route matches " + method_ + " " + path_));
       return;
     }
     route_ = match.route;
-    request->route = match.route;
-    request->path_params = std::move(match.params);
-
-    if (impl_.pending_jobs.fetch_add(1) >= impl_.options.max_pending_requests) {
-      impl_.pending_jobs.fetch_sub(1);
-      respond(Response::failure(503, "SERVICE_UNAVAILABLE", "server busy",
-                                "too many requests in progress; retry later"));
-      return;
-    }
-    const std::uint64_t generation = generation_;
-    auto self = shared_from_this();
-    asio::post(*impl_.workers, [self, generation, request, handler = match.handler]() {
-      Response response = invokeHandler(*handler, *request);
-      self->impl_.pending_jobs.fetch_sub(1);
-      asio::post(self->executor(), [self, generation, response = std::move(response)]() mutable {
-        self->onHandlerDone(generation, std::move(response));
-      });
-    });
-    deadline_timer_.expires_at(request->deadline);
-    deadline_timer_.async_wait([self, generation](beast::error_code timer_ec) {
-      if (!timer_ec) self->onDeadline(generation);
-    });
+    std::string allowed;
+    for (const auto& m : match.allowed_methods) allowed += (allowed.empty() ? "" : ", ") + m;
+    auto response = statusFailure(405, "method not allowed",
+                                  method_ + " " + path_ + " (allowed: " + allowed + ")");
+    response.headers.emplace_back("Allow", allowed);
+    respond(std::move(response));
   }
 
   void beginBookkeeping() {
@@ -573,24 +886,26 @@ class Session : public std::enable_shared_from_this<Session> {
     responded_ = false;
     ++generation_;
     start_ = Clock::now();
+    cancel_ = std::stop_source();
+    user_.clear();
     impl_.requestStarted();
   }
 
-  void onHandlerDone(std::uint64_t generation, Response response) {
+  void onHandlerDone(std::uint64_t generation, Response response, std::string user) {
     if (closed_ || generation != generation_ || responded_) {
       spdlog::debug("request {}: handler finished after its deadline; result discarded",
                     request_id_);
       return;
     }
     deadline_timer_.cancel();
+    user_ = std::move(user);
     respond(std::move(response));
   }
 
   void onDeadline(std::uint64_t generation) {
     if (closed_ || generation != generation_ || responded_) return;
-    respond(Response::failure(
-        408, "REQUEST_TIMEOUT", "request exceeded its deadline",
-        "no response within " + std::to_string(impl_.options.request_deadline.count()) + " ms"));
+    cancel_.request_stop();
+    respond(deadlineResponse(impl_.options.request_deadline));
   }
 
   void respond(Response response) {
@@ -602,13 +917,13 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::content_type, response.content_type);
     res->set("X-Request-ID", request_id_);
     for (const auto& [name, value] : response.headers) res->set(name, value);
-    res->body() = serializeBody(response, request_id_);
+    res->body() = serializeBody(response, request_id_, impl_.options.metadata);
     res->keep_alive(keep_alive_ && !impl_.stopping.load());
     res->prepare_payload();
     response_ = res;
-    stream_.expires_after(impl_.options.write_timeout);
+    tcp().expires_after(impl_.options.write_timeout);
     http::async_write(stream_, *res,
-                      beast::bind_front_handler(&Session::onWrite, shared_from_this()));
+                      beast::bind_front_handler(&Session::onWrite, this->shared_from_this()));
   }
 
   void onWrite(beast::error_code ec, std::size_t /*bytes*/) {
@@ -619,7 +934,7 @@ class Session : public std::enable_shared_from_this<Session> {
       close();
       return;
     }
-    doRead();
+    waitForRequest(false);
   }
 
   // Metrics and the access-log line, once per request.
@@ -628,10 +943,11 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string method = methodLabel(method_);
     impl_.requests_total.inc({route_, method, std::to_string(status_)});
     impl_.request_duration.observe({route_, method}, seconds);
-    const nlohmann::json line = {
-        {"msg", "http request"},    {"method", method_}, {"path", path_},
-        {"route", route_},          {"status", status_}, {"duration_ms", seconds * 1000.0},
-        {"request_id", request_id_}};
+    nlohmann::json line = {
+        {"msg", "http request"},     {"method", method_},     {"path", path_},
+        {"route", route_},           {"status", status_},     {"duration_ms", seconds * 1000.0},
+        {"request_id", request_id_}, {"remote_addr", source_}};
+    if (!user_.empty()) line["user"] = user_;
     impl_.accessLog(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     busy_ = false;
     impl_.requestFinished();
@@ -639,11 +955,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
   Server::Impl& impl_;
   std::uint64_t id_;
-  beast::tcp_stream stream_;
+  std::string source_;
+  std::shared_ptr<asio::ssl::context> tls_;  // kept alive for the stream
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   asio::steady_timer deadline_timer_;
   std::shared_ptr<http::response<http::string_body>> response_;
+  std::optional<UserInfo> client_certificate_;
+  std::stop_source cancel_;
 
   std::uint64_t generation_ = 0;
   bool busy_ = false;
@@ -657,10 +977,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string path_;
   std::string route_;
   std::string request_id_;
+  std::string user_;
 };
 
-std::vector<std::shared_ptr<Session>> Server::Impl::liveSessions() {
-  std::vector<std::shared_ptr<Session>> live;
+std::vector<std::shared_ptr<Connection>> Server::Impl::liveSessions() {
+  std::vector<std::shared_ptr<Connection>> live;
   const std::lock_guard lock(mutex);
   for (const auto& [id, weak] : sessions) {
     if (auto session = weak.lock()) live.push_back(std::move(session));
@@ -668,30 +989,102 @@ std::vector<std::shared_ptr<Session>> Server::Impl::liveSessions() {
   return live;
 }
 
+// Takes a connection slot for `source` and a session id, or says which limit refused it. When
+// the server is full, an idle keep-alive connection is closed to make room.
+std::optional<std::string_view> Server::Impl::admit(const std::string& source, std::uint64_t& id) {
+  // Sessions locked here are released after the lock: a session's last owner runs its destructor,
+  // which takes the lock.
+  std::vector<std::shared_ptr<Connection>> looked_at;
+  const std::lock_guard lock(mutex);
+  const auto from_source = per_source.find(source);
+  if (from_source != per_source.end() &&
+      from_source->second >= options.max_connections_per_source) {
+    return "source_limit";
+  }
+  if (connections >= options.max_connections) {
+    Connection* victim = nullptr;
+    for (const auto& [session_id, weak] : sessions) {
+      auto session = weak.lock();
+      if (!session) continue;
+      looked_at.push_back(session);
+      bool expected = true;
+      if (session->idle.compare_exchange_strong(expected, false)) {
+        victim = session.get();
+        break;
+      }
+    }
+    if (victim == nullptr) return "connection_limit";
+    asio::post(victim->executor(), [victim = looked_at.back()] { victim->close(); });
+    connections_rejected.inc({"idle_evicted"});
+  }
+  ++per_source[source];
+  ++connections;
+  id = next_session_id++;
+  return std::nullopt;
+}
+
+// Counts a refused connection; logs the counts at most once per kRejectLogInterval, so a flood
+// of connections costs one log line, not one per connection.
+void Server::Impl::rejected(std::string_view reason) {
+  connections_rejected.inc({std::string(reason)});
+  std::string summary;
+  {
+    const std::lock_guard lock(reject_mutex);
+    ++rejects_unlogged[std::string(reason)];
+    const auto now = Clock::now();
+    if (now - reject_logged < kRejectLogInterval) return;
+    reject_logged = now;
+    for (const auto& [why, count] : rejects_unlogged) {
+      summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", count, why);
+    }
+    rejects_unlogged.clear();
+  }
+  spdlog::warn(
+      "http: closed connections at accept ({}); limits: {} connections, {} per source address",
+      summary, options.max_connections, options.max_connections_per_source);
+}
+
+void Server::Impl::accept(tcp::socket socket) {
+  beast::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  auto address = peer.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  std::string source = address.to_string();
+  std::uint64_t id = 0;
+  if (const auto refused = admit(source, id)) {
+    socket.close(ec);
+    rejected(*refused);
+    return;
+  }
+  std::shared_ptr<Connection> session;
+  try {
+    if (options.tls) {
+      session =
+          std::make_shared<Session<true>>(*this, id, source, std::move(socket), options.tls());
+    } else {
+      session = std::make_shared<Session<false>>(*this, id, source, std::move(socket), nullptr);
+    }
+  } catch (const std::exception& e) {
+    // No session owns the slot: release it here.
+    spdlog::error("http: cannot serve a connection from {}: {}", source, e.what());
+    socket.close(ec);
+    sessionClosed(id, source);
+    return;
+  }
+  {
+    const std::lock_guard lock(mutex);
+    sessions.emplace(id, session);
+  }
+  session->start();
+}
+
 void Server::Impl::doAccept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (!acceptor.is_open()) return;
-    if (!ec) {
-      if (connections.load() >= options.max_connections) {
-        spdlog::warn("http: connection limit {} reached; closing a new connection",
-                     options.max_connections);
-        beast::error_code ignored;
-        socket.close(ignored);
-      } else {
-        connections.fetch_add(1);
-        std::uint64_t id = 0;
-        {
-          const std::lock_guard lock(mutex);
-          id = next_session_id++;
-        }
-        auto session = std::make_shared<Session>(*this, id, std::move(socket));
-        {
-          const std::lock_guard lock(mutex);
-          sessions.emplace(id, session);
-        }
-        session->start();
-      }
-    }
+    if (!ec) accept(std::move(socket));
     doAccept();
   });
 }
@@ -789,19 +1182,28 @@ Registry& Server::registry() noexcept { return *impl_->registry; }
 // --- Health and metrics routes ------------------------------------------------------------------
 
 void addHealthRoutes(Router& router, ReadinessCheck readiness) {
-  router.get("/healthz", [](const Request&) { return Response::ok({{"status", "ok"}}); });
-  router.get("/readyz", [readiness = std::move(readiness)](const Request&) {
-    std::vector<std::string> reasons;
-    try {
-      if (readiness) reasons = readiness();
-    } catch (const std::exception& e) {
-      reasons.emplace_back(std::string("readiness check failed: ") + e.what());
-    }
-    if (reasons.empty()) return Response::ok({{"status", "ready"}});
-    std::string details;
-    for (const auto& reason : reasons) details += (details.empty() ? "" : "; ") + reason;
-    return Response::failure(503, "SERVICE_UNAVAILABLE", "not ready", details);
-  });
+  const RouteOptions health{.lane = Lane::kInline, .open = true, .access = {}};
+  router.get(
+      "/healthz",
+      [](const Request&) {
+        return Response::ok({{"status", "ok"}});
+      },
+      health);
+  router.get(
+      "/readyz",
+      [readiness = std::move(readiness)](const Request&) {
+        std::vector<std::string> reasons;
+        try {
+          if (readiness) reasons = readiness();
+        } catch (const std::exception& e) {
+          reasons.emplace_back(std::string("readiness check failed: ") + e.what());
+        }
+        if (reasons.empty()) return Response::ok({{"status", "ready"}});
+        std::string details;
+        for (const auto& reason : reasons) details += (details.empty() ? "" : "; ") + reason;
+        return Response::failure(503, "SERVICE_UNAVAILABLE", "not ready", details);
+      },
+      health);
 }
 
 void addMetricsRoute(Router& router, std::shared_ptr<const Registry> registry) {

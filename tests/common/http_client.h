@@ -93,10 +93,18 @@ class Client {
   CURL* curl_;
 };
 
-// A plain TCP connection, for what curl hides: bytes written after a response.
+// A plain TCP connection, for what curl hides: bytes written after a response, partial requests.
+// `source` (a loopback address such as "127.0.0.2") is the local address to connect from.
 class RawConnection {
  public:
-  explicit RawConnection(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  explicit RawConnection(std::uint16_t port, const char* source = nullptr)
+      : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    if (source != nullptr) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source, &local.sin_addr);
+      if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) return;
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -108,6 +116,13 @@ class RawConnection {
   RawConnection& operator=(const RawConnection&) = delete;
 
   bool connected() const { return connected_; }
+  // True when the server closed the connection within `wait` (EOF or reset, nothing unread).
+  bool closedByPeer(std::chrono::milliseconds wait) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) return false;
+    char byte;
+    return ::recv(fd_, &byte, 1, MSG_PEEK) <= 0;
+  }
   void send(const std::string& data) {
     ASSERT_EQ(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(data.size()));

@@ -58,8 +58,8 @@ TEST(ErrorMapping, CodesAndStatuses) {
   EXPECT_EQ(httpStatusFor(ErrorCode::kBadInput), 400);
   EXPECT_EQ(httpStatusFor(ErrorCode::kNotFound), 404);
   EXPECT_EQ(httpStatusFor(ErrorCode::kUnavailable), 503);
-  EXPECT_EQ(httpStatusFor(ErrorCode::kTimeout), 408);
-  EXPECT_EQ(httpStatusFor(ErrorCode::kForbidden), 500);
+  EXPECT_EQ(httpStatusFor(ErrorCode::kTimeout), 504);  // upstream; 408 is the own deadline
+  EXPECT_EQ(httpStatusFor(ErrorCode::kForbidden), 403);
   const auto response = Response::fromError(Error(ErrorCode::kNotFound, "pod default/x not found"));
   EXPECT_EQ(response.status, 404);
   ASSERT_TRUE(response.error);

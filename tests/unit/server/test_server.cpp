@@ -66,6 +66,37 @@ class ServerTest : public ::testing::Test {
       std::this_thread::sleep_for(slow_for_);
       return Response::ok({{"slow", true}});
     });
+    router.get("/spin", [this](const Request& request) {
+      // Busy until cancelled, as a long analysis loop would be.
+      while (!request.cancelled()) std::this_thread::sleep_for(1ms);
+      spin_stopped_ = true;
+      request.throwIfCancelled();
+      return Response::ok({{"spun", true}});
+    });
+    router.get("/expensive",
+               [this](const Request&) {
+                 expensive_started_ = true;
+                 std::this_thread::sleep_for(slow_for_);
+                 return Response::ok({{"expensive", true}});
+               },
+               {.lane = Lane::kExpensive, .open = false, .access = {}});
+    router.get("/secret/{ns}",
+               [](const Request& request) {
+                 return Response::ok({{"user", request.user->username}});
+               },
+               {.lane = Lane::kStandard, .open = false, .access = [](const Request& request) {
+                  return std::vector<AccessAttributes>{
+                      ResourceAttributes{.verb = "get",
+                                         .group = "",
+                                         .version = "v1",
+                                         .resource = "pods",
+                                         .subresource = "",
+                                         .namespace_name = request.param("ns"),
+                                         .name = ""}};
+                }});
+    router.add("POST", "/echo", [](const Request& request) {
+      return Response::ok({{"bytes", request.body.size()}});
+    });
     router.get("/throw", [](const Request&) -> Response { throw std::runtime_error("boom"); });
     router.get("/throw/{code}", [](const Request& request) -> Response {
       const auto& code = request.param("code");
@@ -110,6 +141,8 @@ class ServerTest : public ::testing::Test {
   std::shared_ptr<spdlog::logger> logger_;
   std::unique_ptr<Server> server_;
   std::atomic<bool> slow_started_{false};
+  std::atomic<bool> spin_stopped_{false};
+  std::atomic<bool> expensive_started_{false};
   std::atomic<bool> ready_{false};
   std::chrono::milliseconds slow_for_{1000};
 };
@@ -212,7 +245,7 @@ TEST_F(ServerTest, RecoversFromThrowingHandlers) {
   expectErrorEnvelope(client.request("GET", url("/throw/bad")), 400, "BAD_REQUEST");
   expectErrorEnvelope(client.request("GET", url("/throw/missing")), 404, "RESOURCE_NOT_FOUND");
   expectErrorEnvelope(client.request("GET", url("/throw/unavailable")), 503, "SERVICE_UNAVAILABLE");
-  expectErrorEnvelope(client.request("GET", url("/throw/forbidden")), 500, "INTERNAL_ERROR");
+  expectErrorEnvelope(client.request("GET", url("/throw/forbidden")), 403, "FORBIDDEN");
   EXPECT_EQ(client.request("GET", url("/throw/missing")).json()["error"]["message"],
             "pod default/x not found");
   // Still serving, on the same connection and on a new one.
@@ -226,7 +259,7 @@ TEST_F(ServerTest, UnknownRouteAndWrongMethodUseTheErrorEnvelope) {
   Client client;
   expectErrorEnvelope(client.request("GET", url("/api/v1/nothing")), 404, "RESOURCE_NOT_FOUND");
   const auto wrong = client.request("POST", url("/ok"));
-  expectErrorEnvelope(wrong, 405, "BAD_REQUEST");
+  expectErrorEnvelope(wrong, 405, "METHOD_NOT_ALLOWED");
   EXPECT_EQ(wrong.headers.at("allow"), "GET");
   // A malformed request gets 400 and the connection closes.
   RawConnection raw(server_->port());
@@ -371,6 +404,221 @@ TEST_F(ServerTest, MetricsPassPromtool) {
   std::filesystem::remove(path);
   EXPECT_EQ(status, 0) << output << "\n" << text;
   EXPECT_EQ(output, "") << output;
+}
+
+TEST_F(ServerTest, TheDeadlineCancelsTheHandler) {
+  start();  // 500 ms deadline; /spin runs until cancelled
+  Client client;
+  expectErrorEnvelope(client.request("GET", url("/spin")), 408, "REQUEST_TIMEOUT");
+  const auto until = Clock::now() + 5s;
+  while (!spin_stopped_ && Clock::now() < until) std::this_thread::sleep_for(5ms);
+  EXPECT_TRUE(spin_stopped_) << "the handler was not cancelled at its deadline";
+}
+
+TEST_F(ServerTest, HealthAnswersWhileEveryWorkerIsBusy) {
+  ServerOptions options;
+  options.worker_threads = 1;
+  options.request_deadline = 5000ms;
+  slow_for_ = 1500ms;
+  start(options);
+  std::atomic<bool> slow_done{false};
+  std::thread slow([&] {
+    Client client;
+    EXPECT_EQ(client.request("GET", url("/slow")).status, 200);
+    slow_done = true;
+  });
+  while (!slow_started_) std::this_thread::sleep_for(2ms);
+  Client client;
+  EXPECT_EQ(client.request("GET", url("/healthz")).status, 200);
+  EXPECT_EQ(client.request("GET", url("/readyz")).status, 503);  // answered, not queued
+  EXPECT_FALSE(slow_done.load()) << "/healthz waited for the busy worker";
+  slow.join();
+}
+
+TEST_F(ServerTest, ExpensiveRoutesRunAFewAtATime) {
+  ServerOptions options;
+  options.max_expensive_requests = 1;
+  options.request_deadline = 5000ms;
+  slow_for_ = 1000ms;
+  start(options);
+  std::thread first([&] {
+    Client client;
+    EXPECT_EQ(client.request("GET", url("/expensive")).status, 200);
+  });
+  while (!expensive_started_) std::this_thread::sleep_for(2ms);
+  Client client;
+  const auto refused = client.request("GET", url("/expensive"));
+  expectErrorEnvelope(refused, 429, "TOO_MANY_REQUESTS");
+  EXPECT_EQ(refused.headers.at("retry-after"), "1");
+  EXPECT_EQ(client.request("GET", url("/ok")).status, 200);  // other routes are not limited
+  first.join();
+  EXPECT_EQ(client.request("GET", url("/expensive")).status, 200);
+}
+
+TEST_F(ServerTest, Http11RequestsNeedAHostHeader) {
+  start();
+  RawConnection without_host(server_->port());
+  without_host.send("GET /ok HTTP/1.1\r\n\r\n");
+  const auto response = without_host.readResponse(2s);
+  EXPECT_EQ(response.rfind("HTTP/1.1 400", 0), 0U) << response;
+  EXPECT_NE(response.find("Host"), std::string::npos) << response;
+  RawConnection http10(server_->port());
+  http10.send("GET /ok HTTP/1.0\r\n\r\n");
+  const auto old = http10.readResponse(2s);
+  EXPECT_EQ(old.rfind("HTTP/1.0 200", 0), 0U) << old;
+}
+
+TEST_F(ServerTest, SlowHeadersAndIdleConnectionsAreClosed) {
+  ServerOptions options;
+  options.header_timeout = 300ms;
+  options.idle_timeout = 300ms;
+  start(options);
+  RawConnection slowloris(server_->port());
+  slowloris.send("GET /ok HTTP/1.1\r\nHost: test\r\n");  // never finishes its headers
+  EXPECT_TRUE(slowloris.closedByPeer(3s));
+  RawConnection idle(server_->port());
+  idle.send("GET /ok HTTP/1.1\r\nHost: test\r\n\r\n");
+  EXPECT_EQ(idle.readResponse(2s).rfind("HTTP/1.1 200", 0), 0U);
+  EXPECT_TRUE(idle.closedByPeer(3s));  // kept alive, then idle too long
+  Client client;
+  EXPECT_EQ(client.request("GET", url("/ok")).status, 200);
+}
+
+TEST_F(ServerTest, ConnectionsPerSourceAreLimited) {
+  ServerOptions options;
+  options.max_connections_per_source = 3;
+  start(options);
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawConnection>(server_->port(), "127.0.0.2"));
+    ASSERT_TRUE(held.back()->connected());
+  }
+  RawConnection fourth(server_->port(), "127.0.0.2");
+  EXPECT_TRUE(fourth.closedByPeer(3s));
+  // Another source is not locked out.
+  Client client;
+  EXPECT_EQ(client.request("GET", url("/ok")).status, 200);
+  // A freed slot is usable again.
+  held.pop_back();
+  std::this_thread::sleep_for(200ms);
+  RawConnection again(server_->port(), "127.0.0.2");
+  again.send("GET /ok HTTP/1.1\r\nHost: test\r\n\r\n");
+  EXPECT_EQ(again.readResponse(2s).rfind("HTTP/1.1 200", 0), 0U);
+  const auto metrics = client.request("GET", url("/metrics")).body;
+  EXPECT_NE(metrics.find("keelson_http_connections_rejected_total{reason=\"source_limit\"} 1"),
+            std::string::npos)
+      << metrics;
+}
+
+TEST_F(ServerTest, AFullServerClosesAnIdleKeepAliveConnection) {
+  ServerOptions options;
+  options.max_connections = 2;
+  start(options);
+  RawConnection idle(server_->port());
+  idle.send("GET /ok HTTP/1.1\r\nHost: test\r\n\r\n");
+  ASSERT_EQ(idle.readResponse(2s).rfind("HTTP/1.1 200", 0), 0U);
+  RawConnection busy(server_->port());  // still sending its first request
+  busy.send("GET /ok HTTP/1.1\r\n");
+  std::this_thread::sleep_for(100ms);
+  RawConnection newcomer(server_->port());
+  newcomer.send("GET /ok HTTP/1.1\r\nHost: test\r\n\r\n");
+  EXPECT_EQ(newcomer.readResponse(2s).rfind("HTTP/1.1 200", 0), 0U);
+  EXPECT_TRUE(idle.closedByPeer(2s));
+  busy.send("Host: test\r\n\r\n");
+  EXPECT_EQ(busy.readResponse(2s).rfind("HTTP/1.1 200", 0), 0U);  // not the one evicted
+}
+
+TEST_F(ServerTest, OversizedBodiesGet413) {
+  ServerOptions options;
+  options.max_body_bytes = 16;
+  start(options);
+  RawConnection connection(server_->port());
+  connection.send("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 64\r\n\r\n" +
+                  std::string(64, 'x'));
+  const auto response = connection.readResponse(2s);
+  EXPECT_EQ(response.rfind("HTTP/1.1 413", 0), 0U) << response;
+  EXPECT_NE(response.find("PAYLOAD_TOO_LARGE"), std::string::npos) << response;
+}
+
+TEST_F(ServerTest, MetadataSourceFieldsAreInEveryEnvelope) {
+  ServerOptions options;
+  options.metadata = [] { return nlohmann::json{{"cacheAge", 1.5}}; };
+  start(options);
+  Client client;
+  EXPECT_EQ(client.request("GET", url("/ok")).json()["metadata"]["cacheAge"], 1.5);
+  EXPECT_EQ(client.request("GET", url("/throw/bad")).json()["metadata"]["cacheAge"], 1.5);
+}
+
+// Tokens: "good" is alice (group "devs"); "broken" is refused; "down" means the reviewer is away.
+class FakeAuthenticator : public Authenticator {
+ public:
+  std::optional<UserInfo> authenticate(const Credentials& credentials) override {
+    if (!credentials.bearer_token) return std::nullopt;
+    if (*credentials.bearer_token == "good") return UserInfo{"alice", "u-1", {"devs"}, {}};
+    if (*credentials.bearer_token == "down") throw Error(ErrorCode::kUnavailable, "no reviewer");
+    throw Error(ErrorCode::kUnauthorized, "token rejected");
+  }
+};
+
+// Allows non-resource paths and resources in namespace "a"; records what it was asked.
+class FakeAuthorizer : public Authorizer {
+ public:
+  Decision authorize(const UserInfo& user, const AccessAttributes& attributes) override {
+    const std::lock_guard lock(mutex);
+    asked.push_back(attributes);
+    users.push_back(user.username);
+    if (std::holds_alternative<NonResourceAttributes>(attributes)) return {true, ""};
+    return {std::get<ResourceAttributes>(attributes).namespace_name == "a", "no RBAC rule"};
+  }
+  std::mutex mutex;
+  std::vector<AccessAttributes> asked;
+  std::vector<std::string> users;
+};
+
+TEST_F(ServerTest, DelegatedAccessChecksEveryRouteButHealth) {
+  auto authorizer = std::make_shared<FakeAuthorizer>();
+  ServerOptions options;
+  options.authenticator = std::make_shared<FakeAuthenticator>();
+  options.authorizer = authorizer;
+  start(options);
+  Client client;
+  EXPECT_EQ(client.request("GET", url("/healthz")).status, 200);
+  EXPECT_EQ(client.request("GET", url("/readyz")).status, 503);  // open: not 401
+  const auto anonymous = client.request("GET", url("/ok"));
+  expectErrorEnvelope(anonymous, 401, "UNAUTHORIZED");
+  EXPECT_EQ(anonymous.headers.at("www-authenticate"), "Bearer");
+  expectErrorEnvelope(client.request("GET", url("/ok"), {"Authorization: Bearer broken"}), 401,
+                      "UNAUTHORIZED");
+  expectErrorEnvelope(client.request("GET", url("/metrics"), {"Authorization: Basic Zm9vOmJhcg=="}),
+                      401, "UNAUTHORIZED");
+  expectErrorEnvelope(client.request("GET", url("/ok"), {"Authorization: Bearer down"}), 503,
+                      "SERVICE_UNAVAILABLE");
+  EXPECT_TRUE(authorizer->asked.empty()) << "authorised a caller that was not authenticated";
+
+  EXPECT_EQ(client.request("GET", url("/ok"), {"Authorization: Bearer good"}).status, 200);
+  const auto allowed = client.request("GET", url("/secret/a"),
+                                      {"Authorization: bearer good", "X-Request-ID: auth-1"});
+  EXPECT_EQ(allowed.status, 200) << allowed.body;
+  EXPECT_EQ(allowed.json()["data"]["user"], "alice");
+  EXPECT_EQ(accessLine("auth-1")["user"], "alice");
+  const auto denied = client.request("GET", url("/secret/b"), {"Authorization: Bearer good"});
+  expectErrorEnvelope(denied, 403, "FORBIDDEN");
+  EXPECT_NE(denied.json()["error"]["details"].get<std::string>().find(
+                "User \"alice\" cannot get resource \"pods\" in API group \"\" in the namespace "
+                "\"b\""),
+            std::string::npos)
+      << denied.body;
+
+  const std::lock_guard lock(authorizer->mutex);
+  ASSERT_EQ(authorizer->asked.size(), 3U);
+  const auto* path = std::get_if<NonResourceAttributes>(&authorizer->asked[0]);
+  ASSERT_NE(path, nullptr);
+  EXPECT_EQ(path->verb, "get");
+  EXPECT_EQ(path->path, "/ok");
+  const auto& pods = std::get<ResourceAttributes>(authorizer->asked[2]);
+  EXPECT_EQ(pods.resource, "pods");
+  EXPECT_EQ(pods.namespace_name, "b");
+  EXPECT_EQ(authorizer->users, (std::vector<std::string>{"alice", "alice", "alice"}));
 }
 
 }  // namespace
