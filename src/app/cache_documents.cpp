@@ -23,11 +23,19 @@ std::vector<const T*> pointers(const kube::ObjectSnapshot<T>& snapshot) {
   return out;
 }
 
+// Copies of one namespace's objects; checks `cancel` every kCancelCheckStride objects.
+constexpr std::size_t kCancelCheckStride = 256;
+
 template <class T>
 std::vector<T> copyNamespace(const kube::ObjectSnapshot<T>& snapshot,
-                             std::string_view namespace_name) {
+                             std::string_view namespace_name, const std::stop_token& cancel = {}) {
+  const auto objects = snapshot.list(namespace_name);
   std::vector<T> out;
-  for (const auto& object : snapshot.list(namespace_name)) out.push_back(*object);
+  out.reserve(objects.size());
+  for (const auto& object : objects) {
+    if (out.size() % kCancelCheckStride == 0) throwIfCancelled(cancel, "namespace analysis");
+    out.push_back(*object);
+  }
   return out;
 }
 
@@ -43,7 +51,8 @@ std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_
 }
 
 std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const kube::Pod& pod) {
-  return podEvents(pod, copyNamespace(*cache.events().snapshot(), pod.metadata.namespace_name));
+  const auto events = cache.events().snapshot();
+  return podEvents(pod, copyNamespace(*events, pod.metadata.namespace_name));
 }
 
 nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod) {
@@ -69,13 +78,19 @@ nlohmann::json cachedFailureEventsDocument(const kube::ClusterCache& cache, cons
 
 std::optional<nlohmann::json> cachedNamespaceErrorDocument(
     const kube::ClusterCache& cache, std::string_view namespace_name,
-    const analysis::NamespaceErrorOptions& options, kube::Time now) {
+    const analysis::NamespaceErrorOptions& options, kube::Time now, std::stop_token cancel) {
   requireNamespaceName(namespace_name);
-  if (cache.namespaces().snapshot()->get("", namespace_name) == nullptr) return std::nullopt;
-  return namespaceErrorDocument(analysis::analyzeNamespaceErrors(
-      namespace_name, copyNamespace(*cache.pods().snapshot(), namespace_name),
-      copyNamespace(*cache.replicaSets().snapshot(), namespace_name),
-      copyNamespace(*cache.events().snapshot(), namespace_name), now, options));
+  const auto namespaces = cache.namespaces().snapshot();
+  if (namespaces->get("", namespace_name) == nullptr) return std::nullopt;
+  const auto pods = cache.pods().snapshot();
+  const auto replica_sets = cache.replicaSets().snapshot();
+  const auto events = cache.events().snapshot();
+  auto analysis = analysis::analyzeNamespaceErrors(
+      namespace_name, copyNamespace(*pods, namespace_name, cancel),
+      copyNamespace(*replica_sets, namespace_name, cancel),
+      copyNamespace(*events, namespace_name, cancel), now, options);
+  throwIfCancelled(cancel, "namespace analysis");
+  return namespaceErrorDocument(analysis);
 }
 
 }  // namespace keelson::app

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stop_token>
 #include <string_view>
 #include <vector>
 
@@ -39,9 +40,10 @@ nlohmann::json cachedFailureEventsDocument(const kube::ClusterCache& cache, cons
 /// namespaceErrorDocument of `namespace_name` from the cached pods, ReplicaSets and events at
 /// `now`; nullopt when the cache holds no such namespace. Throws Error(kBadInput) on a name that
 /// is not an RFC 1123 label. In DaemonSet mode (ClusterCacheOptions::node_name) the cache holds
-/// only one node's pods, so only those are analyzed.
+/// only one node's pods, so only those are analyzed. Throws Error(kTimeout) once `cancel` is
+/// requested (checked while copying and between the steps).
 std::optional<nlohmann::json> cachedNamespaceErrorDocument(
     const kube::ClusterCache& cache, std::string_view namespace_name,
-    const analysis::NamespaceErrorOptions& options, kube::Time now);
+    const analysis::NamespaceErrorOptions& options, kube::Time now, std::stop_token cancel = {});
 
 }  // namespace keelson::app

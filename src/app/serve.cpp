@@ -1,5 +1,6 @@
 #include "app/serve.h"
 
+#include <cmath>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -40,14 +41,30 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   HostSampler host(options.host, options.host_refresh);
   NodeMetricsSampler node_metrics(client, options.metrics_refresh);
 
-  auto registry = std::make_shared<server::Registry>();
-  CacheMetrics cache_metrics(*registry, cache);
-  if (options.serve_host) registerHostGauges(*registry, [&host] { return host.latestCapture(); });
-  server::Router router;
   ReadinessPolicy readiness;
   readiness.backoff = cache_options.backoff;
   // A retry that cannot connect fails within the connect timeout.
   readiness.grace = transport.connect_timeout + std::chrono::seconds(2);
+  readiness.max_staleness = options.max_staleness;
+  const auto cache_age_seconds = [&cache, readiness]() -> std::optional<double> {
+    const auto age = cacheAge(cache.statuses(), std::chrono::system_clock::now(), readiness);
+    if (!age) return std::nullopt;
+    return std::chrono::duration<double>(*age).count();
+  };
+
+  auto registry = std::make_shared<server::Registry>();
+  CacheMetrics cache_metrics(*registry, cache);
+  registry->callbackGauge("keelson_cache_staleness_seconds",
+                          "How far the cache may lag the API server: 0 while every watch is "
+                          "connected, else the time since the failing informer's last contact "
+                          "(absent before the first sync).",
+                          {}, [cache_age_seconds] {
+                            std::vector<server::GaugeSample> out;
+                            if (const auto age = cache_age_seconds()) out.push_back({{}, *age});
+                            return out;
+                          });
+  if (options.serve_host) registerHostGauges(*registry, [&host] { return host.latestCapture(); });
+  server::Router router;
   server::addHealthRoutes(router, [&cache, readiness] {
     return readinessReasons(cache.statuses(), std::chrono::system_clock::now(), readiness);
   });
@@ -74,14 +91,22 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
 
   server::ServerOptions server_options = options.server;
   server_options.registry = registry;
+  server_options.metadata = [cache_age_seconds] {
+    const auto age = cache_age_seconds();
+    // Milliseconds precision: the cache's age in seconds, null before the first sync.
+    return nlohmann::json{
+        {"cacheAge", age ? nlohmann::json(std::round(*age * 1000.0) / 1000.0) : nlohmann::json()}};
+  };
+  applySecurity(options.security, client, config.source.starts_with("in-cluster"), server_options);
   server::Server server(server_options, std::move(router));
 
   cache.start();
   if (options.serve_host) host.start();
   node_metrics.start();
   server.start();
-  spdlog::info("keelson serve: listening on {}:{}, API server {} ({}){}", server_options.address,
-               server.port(), config.server, config.source,
+  spdlog::info("keelson serve: listening on {}://{}:{}, API server {} ({}){}",
+               server_options.tls ? "https" : "http", server_options.address, server.port(),
+               config.server, config.source,
                options.node_name.empty() ? "" : ", pods of node " + options.node_name);
 
   waitForStop(std::move(stop));

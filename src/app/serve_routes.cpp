@@ -17,12 +17,17 @@ namespace {
 using server::Request;
 using server::Response;
 
+// Copies of every cached object; gives up once the request is cancelled.
 template <class T>
-std::vector<T> copyAll(const kube::Informer<T>& informer) {
+std::vector<T> copyAll(const kube::Informer<T>& informer, const Request& request) {
+  constexpr std::size_t kCancelCheckStride = 256;
   const auto snapshot = informer.snapshot();
   std::vector<T> out;
   out.reserve(snapshot->size());
-  for (const auto& object : snapshot->all()) out.push_back(*object);
+  for (const auto& object : snapshot->all()) {
+    if (out.size() % kCancelCheckStride == 0) request.throwIfCancelled();
+    out.push_back(*object);
+  }
   return out;
 }
 
@@ -78,8 +83,8 @@ Response namespaceErrors(const kube::ClusterCache& cache, int restart_threshold,
   requireSynced(cache);
   analysis::NamespaceErrorOptions options;
   options.restart_threshold = restart_threshold;
-  const auto doc = cachedNamespaceErrorDocument(cache, request.param("ns"), options,
-                                                std::chrono::system_clock::now());
+  const auto doc = cachedNamespaceErrorDocument(
+      cache, request.param("ns"), options, std::chrono::system_clock::now(), request.cancellation);
   if (!doc) {
     return Response::failure(404, "RESOURCE_NOT_FOUND", "Namespace not found",
                              fmt::format("Namespace '{}' not found", request.param("ns")));
@@ -87,17 +92,46 @@ Response namespaceErrors(const kube::ClusterCache& cache, int restart_threshold,
   return Response::ok(*doc);
 }
 
-Response cluster(const kube::ClusterCache& cache, const Request& request) {
-  requireSynced(cache);
-  analysis::ClusterState state;
-  state.nodes = copyAll(cache.nodes());
-  state.pods = copyAll(cache.pods());
+// The pods a /api/v1/cluster request lists: ?namespace=NS, or every pod with
+// ?allNamespaces=true.
+analysis::PodScope clusterScope(const Request& request) {
   analysis::PodScope scope;
   const auto ns = request.query("namespace");
   const auto all = request.query("allNamespaces");
   scope.list_pods = ns.has_value() || (all && *all == "true");
   scope.namespace_name = all && *all == "true" ? "" : ns.value_or("");
-  return Response::ok(toJson(analysis::summarizeCluster(state, scope)));
+  return scope;
+}
+
+Response cluster(const kube::ClusterCache& cache, const Request& request) {
+  requireSynced(cache);
+  analysis::ClusterState state;
+  state.nodes = copyAll(cache.nodes(), request);
+  state.pods = copyAll(cache.pods(), request);
+  const analysis::PodScope scope = clusterScope(request);
+  const auto summary = analysis::summarizeCluster(state, scope);
+  request.throwIfCancelled();
+  return Response::ok(toJson(summary));
+}
+
+// A check on a core/v1 resource.
+server::ResourceAttributes coreAccess(std::string verb, std::string resource,
+                                      std::string namespace_name = {}, std::string name = {}) {
+  return {.verb = std::move(verb),
+          .group = "",
+          .version = "v1",
+          .resource = std::move(resource),
+          .subresource = "",
+          .namespace_name = std::move(namespace_name),
+          .name = std::move(name)};
+}
+
+// Pod routes reveal one pod: `get pods` on it.
+server::RouteOptions podRoute() {
+  return {.lane = server::Lane::kStandard, .open = false, .access = [](const Request& r) {
+            return std::vector<server::AccessAttributes>{
+                coreAccess("get", "pods", r.param("ns"), r.param("pod"))};
+          }};
 }
 
 bool alnum(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
@@ -149,51 +183,103 @@ void validatePodName(std::string_view namespace_name, std::string_view name) {
   }
 }
 
+std::optional<std::chrono::milliseconds> informerStaleness(
+    const kube::InformerStatus& status, std::chrono::system_clock::time_point now,
+    const ReadinessPolicy& policy) {
+  using std::chrono::milliseconds;
+  if (!status.has_synced) return std::nullopt;
+  if (status.consecutive_failures == 0 || status.last_failure < status.last_contact) {
+    return milliseconds(0);
+  }
+  // The longest wait before the next attempt (no jitter), plus the attempt's own time.
+  const auto retry_due =
+      kube::informerBackoffDelay(policy.backoff, status.consecutive_failures, 0.0) + policy.grace;
+  if (now - status.last_failure > retry_due) return milliseconds(0);  // retried, connected
+  // Current until the watch broke: the first failure of this streak.
+  return std::max(milliseconds(0),
+                  std::chrono::duration_cast<milliseconds>(now - status.failing_since));
+}
+
+std::optional<std::chrono::milliseconds> cacheAge(const std::vector<kube::InformerStatus>& statuses,
+                                                  std::chrono::system_clock::time_point now,
+                                                  const ReadinessPolicy& policy) {
+  std::chrono::milliseconds oldest{0};
+  for (const auto& status : statuses) {
+    const auto staleness = informerStaleness(status, now, policy);
+    if (!staleness) return std::nullopt;
+    oldest = std::max(oldest, *staleness);
+  }
+  return oldest;
+}
+
 std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus>& statuses,
                                           std::chrono::system_clock::time_point now,
                                           const ReadinessPolicy& policy) {
   std::vector<std::string> reasons;
   for (const auto& status : statuses) {
-    if (!status.has_synced) {
+    const auto staleness = informerStaleness(status, now, policy);
+    if (!staleness) {
       reasons.push_back(fmt::format("{}: not synced{}", status.resource,
                                     status.last_error.empty() ? "" : ": " + status.last_error));
-      continue;
+    } else if (*staleness > policy.max_staleness) {
+      reasons.push_back(fmt::format(
+          "{}: cache {}s old (max staleness {}s), API server unreachable ({} failures): {}",
+          status.resource, std::chrono::duration_cast<std::chrono::seconds>(*staleness).count(),
+          std::chrono::duration_cast<std::chrono::seconds>(policy.max_staleness).count(),
+          status.consecutive_failures, status.last_error));
     }
-    if (status.consecutive_failures == 0 || status.last_failure < status.last_contact) continue;
-    // The longest wait before the next attempt (no jitter), plus the attempt's own time.
-    const auto retry_due =
-        kube::informerBackoffDelay(policy.backoff, status.consecutive_failures, 0.0) + policy.grace;
-    if (now - status.last_failure > retry_due) continue;  // retried since, and connected
-    const auto since = std::chrono::duration_cast<std::chrono::seconds>(now - status.last_contact);
-    reasons.push_back(fmt::format("{}: API server unreachable for {}s ({} failures): {}",
-                                  status.resource, since.count(), status.consecutive_failures,
-                                  status.last_error));
   }
   return reasons;
 }
 
 void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host,
                   std::string node_name, int pod_restart_threshold) {
-  router.get("/api/v1/cluster", [&cache](const Request& r) { return cluster(cache, r); });
-  router.get("/api/v1/pods/{ns}/{pod}/scheduling",
-             [&cache, node_name](const Request& r) { return scheduling(cache, node_name, r); });
-  router.get("/api/v1/pods/{ns}/{pod}/resources",
-             [&cache, node_name](const Request& r) { return resources(cache, node_name, r); });
-  router.get("/api/v1/pods/{ns}/{pod}/describe",
-             [&cache, node_name](const Request& r) { return describe(cache, node_name, r); });
-  router.get("/api/v1/pods/{ns}/{pod}/failure-events",
-             [&cache, node_name](const Request& r) { return failureEvents(cache, node_name, r); });
-  router.get("/api/v1/namespace/{ns}/error", [&cache, pod_restart_threshold](const Request& r) {
-    return namespaceErrors(cache, pod_restart_threshold, r);
-  });
-  router.get("/api/v1/host", [host = std::move(host)](const Request&) {
-    const auto doc = host ? host() : nullptr;
-    if (!doc) {
-      return Response::failure(503, "SERVICE_UNAVAILABLE", "host snapshot not ready",
-                               "the first host capture has not completed yet");
-    }
-    return Response::ok(*doc);
-  });
+  // The summary is computed from every node and pod: `list nodes`, and `list pods` in the listed
+  // namespace (?namespace=NS) or cluster-wide.
+  router.get("/api/v1/cluster", [&cache](const Request& r) { return cluster(cache, r); },
+             {.lane = server::Lane::kExpensive, .open = false, .access = [](const Request& r) {
+                const auto scope = clusterScope(r);
+                return std::vector<server::AccessAttributes>{
+                    coreAccess("list", "nodes"), coreAccess("list", "pods", scope.namespace_name)};
+              }});
+  router.get(
+      "/api/v1/pods/{ns}/{pod}/scheduling",
+      [&cache, node_name](const Request& r) { return scheduling(cache, node_name, r); },
+      podRoute());
+  router.get(
+      "/api/v1/pods/{ns}/{pod}/resources",
+      [&cache, node_name](const Request& r) { return resources(cache, node_name, r); }, podRoute());
+  router.get(
+      "/api/v1/pods/{ns}/{pod}/describe",
+      [&cache, node_name](const Request& r) { return describe(cache, node_name, r); }, podRoute());
+  router.get(
+      "/api/v1/pods/{ns}/{pod}/failure-events",
+      [&cache, node_name](const Request& r) { return failureEvents(cache, node_name, r); },
+      podRoute());
+  router.get(
+      "/api/v1/namespace/{ns}/error",
+      [&cache, pod_restart_threshold](const Request& r) {
+        return namespaceErrors(cache, pod_restart_threshold, r);
+      },
+      {.lane = server::Lane::kExpensive, .open = false, .access = [](const Request& r) {
+         return std::vector<server::AccessAttributes>{coreAccess("list", "pods", r.param("ns"))};
+       }});
+  // The node's processes and resources: what the kubelet serves as `nodes/stats`.
+  server::ResourceAttributes host_access = coreAccess("get", "nodes", "", node_name);
+  host_access.subresource = "stats";
+  router.get(
+      "/api/v1/host",
+      [host = std::move(host)](const Request&) {
+        const auto doc = host ? host() : nullptr;
+        if (!doc) {
+          return Response::failure(503, "SERVICE_UNAVAILABLE", "host snapshot not ready",
+                                   "the first host capture has not completed yet");
+        }
+        return Response::ok(*doc);
+      },
+      {.lane = server::Lane::kStandard, .open = false, .access = [host_access](const Request&) {
+         return std::vector<server::AccessAttributes>{host_access};
+       }});
 }
 
 }  // namespace keelson::app

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,19 +19,35 @@
 
 namespace keelson::app {
 
-/// How readinessReasons tells a failing informer from one whose retry is connected but silent.
+/// How the cache's age is judged: which informers are failing, and how old the cache may grow
+/// before the agent stops being ready.
 struct ReadinessPolicy {
   kube::InformerBackoff backoff;  ///< The informers' backoff (ClusterCacheOptions::backoff).
   /// Slack after the longest backoff wait: the retry's connect timeout plus scheduling slack.
   std::chrono::milliseconds grace{12000};
+  /// --max-staleness: a synced cache older than this is not ready.
+  std::chrono::milliseconds max_staleness{std::chrono::minutes(5)};
 };
 
-/// Why the cache is not ready, one line per informer; empty when ready. Ready means every
-/// informer has listed once and none is failing now. An informer is failing when its last
+/// How far one informer's cache may lag the API server: 0 while it is connected, else the time
+/// since its watch broke (InformerStatus::failing_since); nullopt before its first list. An informer is failing when its last
 /// attempt failed after its last contact and that failure is recent: no older than the longest
 /// backoff wait for its failure count plus `policy.grace`. An informer whose last failure is
 /// older has retried since without failing, i.e. its watch is connected (a quiet collection sends
 /// nothing until an event or bookmark, so consecutive_failures alone would stay stale). Pure.
+std::optional<std::chrono::milliseconds> informerStaleness(
+    const kube::InformerStatus& status, std::chrono::system_clock::time_point now,
+    const ReadinessPolicy& policy = {});
+
+/// The cache's age: the largest informerStaleness; nullopt while an informer has never listed.
+/// Pure.
+std::optional<std::chrono::milliseconds> cacheAge(const std::vector<kube::InformerStatus>& statuses,
+                                                  std::chrono::system_clock::time_point now,
+                                                  const ReadinessPolicy& policy = {});
+
+/// Why the cache is not ready, one line per informer; empty when ready. Ready means every
+/// informer has listed once and none is staler than `policy.max_staleness`: during an API server
+/// outage the cache keeps answering (every answer carries its age) until it is that old. Pure.
 std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus>& statuses,
                                           std::chrono::system_clock::time_point now,
                                           const ReadinessPolicy& policy = {});

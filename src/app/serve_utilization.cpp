@@ -132,7 +132,17 @@ void addUtilizationRoute(server::Router& router, const kube::ClusterCache& cache
   router.get("/api/v1/nodes/{node}/utilization",
              [&cache, metrics = std::move(metrics)](const Request& r) {
                return utilization(cache, metrics, r);
-             });
+             },
+             {.lane = server::Lane::kStandard, .open = false, .access = [](const Request& r) {
+                return std::vector<server::AccessAttributes>{
+                    server::ResourceAttributes{.verb = "get",
+                                               .group = "",
+                                               .version = "v1",
+                                               .resource = "nodes",
+                                               .subresource = "",
+                                               .namespace_name = "",
+                                               .name = r.param("node")}};
+              }});
 }
 
 }  // namespace keelson::app

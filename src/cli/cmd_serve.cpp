@@ -1,4 +1,5 @@
 // keelson serve: the in-cluster diagnosis API over a watch-fed cache (app/serve.h).
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
@@ -30,6 +31,11 @@ struct ServeCommand {
   std::string host_refresh = "15s";
   std::string metrics_refresh = "15s";
   std::string test_handler_delay;
+  std::string max_staleness = "5m";
+  std::string token_cache_ttl = "10s";
+  std::string authorized_ttl = "10s";
+  std::string unauthorized_ttl = "10s";
+  app::ServeSecurityOptions security;
   int restart_threshold = 5;
   bool no_host = false;
   // The spec's logging defaults (info, json) apply to serve when neither the global flag nor
@@ -65,9 +71,19 @@ struct ServeCommand {
       options.test_handler_delay = server::parseDuration(test_handler_delay);
     }
     options.drain = server::parseDuration(drain);
+    options.max_staleness = server::parseDuration(max_staleness);
+    options.security = security;
+    options.security.token_cache_ttl = seconds(token_cache_ttl);
+    options.security.authorized_ttl = seconds(authorized_ttl);
+    options.security.unauthorized_ttl = seconds(unauthorized_ttl);
+    app::validateSecurity(options.security);
     // Signals become a stop request before any thread starts (threads inherit the mask).
     const core::StopOnSignals signals;
     return app::runServe(options, signals.token());
+  }
+
+  static std::chrono::seconds seconds(const std::string& text) {
+    return std::chrono::duration_cast<std::chrono::seconds>(server::parseDuration(text));
   }
 };
 
@@ -109,6 +125,32 @@ void addServeCommand(CLI::App& app, Action& action) {
   cmd->add_option("--test-handler-delay", c->test_handler_delay)->group("");
 #endif
   cmd->add_flag("--no-host", c->no_host, "do not sample the host (/api/v1/host answers 503)");
+  cmd->add_option("--max-staleness", c->max_staleness,
+                  "after the first sync, /readyz stays 200 during an API server outage until the "
+                  "cache is this old")
+      ->capture_default_str();
+  cmd->add_option("--authentication", c->security.authentication,
+                  "delegated: bearer tokens (TokenReview) or client certificates, and a "
+                  "SubjectAccessReview per request; none: no checks (a laptop, never a cluster)")
+      ->check(CLI::IsMember({"delegated", "none"}))
+      ->capture_default_str();
+  cmd->add_option("--tls-cert-file", c->security.tls_cert_file,
+                  "serving certificate (PEM, reloaded when it changes); in a cluster without it, "
+                  "a self-signed one is generated");
+  cmd->add_option("--tls-private-key-file", c->security.tls_private_key_file,
+                  "private key of --tls-cert-file (PEM)");
+  cmd->add_option("--client-ca-file", c->security.client_ca_file,
+                  "CA bundle: client certificates it signed authenticate as CN (user) and O "
+                  "(groups)");
+  cmd->add_option("--authentication-token-webhook-cache-ttl", c->token_cache_ttl,
+                  "how long a TokenReview verdict is reused")
+      ->capture_default_str();
+  cmd->add_option("--authorization-webhook-cache-authorized-ttl", c->authorized_ttl,
+                  "how long an allowed SubjectAccessReview verdict is reused")
+      ->capture_default_str();
+  cmd->add_option("--authorization-webhook-cache-unauthorized-ttl", c->unauthorized_ttl,
+                  "how long a denied SubjectAccessReview verdict is reused")
+      ->capture_default_str();
   cmd->add_option("--pod-restart-threshold", c->restart_threshold,
                   "restart count above which a pod is reported (namespace analysis)")
       ->envname("POD_RESTART_THRESHOLD")

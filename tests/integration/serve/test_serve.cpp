@@ -226,28 +226,42 @@ TEST_F(Serve, ClusterAndHost) {
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 
-// Kill the API server: keelson keeps answering from the cache, /readyz turns 503 within a few
-// seconds; once the API server is back the cache converges and /readyz is 200 again.
+// Kill the API server: keelson keeps answering from the cache and stays ready while the cache is
+// younger than --max-staleness (every answer says how old it is); a replica with a short
+// --max-staleness turns 503. Once the API server is back the cache converges.
 TEST_F(Serve, SurvivesApiServerRestart) {
+  ServeProcess strict;
+  ASSERT_TRUE(strict.start(cluster_, {"--no-host", "--max-staleness", "3s"}));
   ASSERT_EQ(waitFor("/readyz", 200).status, 200);
+  ASSERT_EQ(strict.waitFor("/readyz", 200).status, 200);
   const std::string ctl = KEELSON_SOURCE_DIR "/tests/integration/serve/apiserver-ctl";
   const std::size_t node_count =
       cluster_.kubectlJson({"get", "nodes", "-o", "json"})["items"].size();
+  EXPECT_EQ(json::parse(get("/api/v1/cluster").body)["metadata"]["cacheAge"], 0.0);
   const auto killed_at = std::chrono::steady_clock::now();
   const auto killed = run({ctl, "kill"});
   ASSERT_EQ(killed.exit_code, 0) << killed.err;
 
-  const HttpAnswer not_ready = waitFor("/readyz", 503, 10s);
-  EXPECT_EQ(not_ready.status, 503) << "still ready 10 s after the API server died";
-  EXPECT_NE(not_ready.body.find("unreachable"), std::string::npos) << not_ready.body;
-  std::cout << "readyz 503 after "
+  const HttpAnswer not_ready = strict.waitFor("/readyz", 503, 20s);
+  EXPECT_EQ(not_ready.status, 503) << "--max-staleness 3s: still ready 20 s after the API "
+                                      "server died";
+  EXPECT_NE(not_ready.body.find("max staleness 3s"), std::string::npos) << not_ready.body;
+  std::cout << "readyz 503 (max staleness 3s) after "
             << std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::steady_clock::now() - killed_at)
                    .count()
             << " ms\n";
+  // The default replica (5m) stays ready and answers from its cache, saying how old it is.
+  const HttpAnswer still_ready = get("/readyz");
+  EXPECT_EQ(still_ready.status, 200) << still_ready.body;
   const HttpAnswer cached = get("/api/v1/cluster");
   ASSERT_EQ(cached.status, 200) << cached.body;
   EXPECT_EQ(json::parse(cached.body)["data"]["nodes"].size(), node_count);
+  EXPECT_GT(json::parse(cached.body)["metadata"]["cacheAge"].get<double>(), 0.0) << cached.body;
+  const std::string metrics = get("/metrics").body;
+  EXPECT_NE(metrics.find("keelson_cache_staleness_seconds "), std::string::npos);
+  EXPECT_EQ(metrics.find("keelson_cache_staleness_seconds 0\n"), std::string::npos) << metrics;
+  strict.kill();
 
   const auto started = run({ctl, "start"});
   ASSERT_EQ(started.exit_code, 0) << started.err;

@@ -189,8 +189,9 @@ TEST_F(ServeNodes, DeadlineAnswers408AndWritesNothingAfter) {
 }
 #endif
 
-// deploy/rbac.yaml is enough: keelson serve running as its service account syncs every
-// informer (/readyz 200) and reads node metrics (utilization 200), and it cannot write.
+// deploy/rbac.yaml is enough: keelson serve running as its service account, with delegated
+// authentication as deployed, syncs every informer (/readyz 200), reviews callers' tokens and
+// access, and reads node metrics (utilization 200); it cannot write.
 TEST_F(ServeNodes, ShippedRbacIsEnough) {
   std::ifstream file(KEELSON_SOURCE_DIR "/deploy/rbac.yaml");
   const std::string rbac((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
@@ -222,12 +223,20 @@ TEST_F(ServeNodes, ShippedRbacIsEnough) {
 
   const std::string node = uniqueName("rbac");
   addNode(node, "2", "4Gi");
+  // With the manifests' default, delegated authentication: the agent's TokenReviews and
+  // SubjectAccessReviews need system:auth-delegator, which rbac.yaml binds.
   ServeProcess agent;
-  ASSERT_TRUE(agent.start(as_agent, {"--no-host", "--metrics-refresh", "1s"}));
+  ASSERT_TRUE(agent.start(as_agent,
+                          {"--no-host", "--metrics-refresh", "1s", "--authentication=delegated"}));
   const HttpAnswer ready = agent.waitFor("/readyz", 200, 60s);
   EXPECT_EQ(ready.status, 200) << ready.body;
-  const HttpAnswer utilization = agent.waitFor("/api/v1/nodes/" + node + "/utilization", 200, 90s);
+  const std::string utilization_path = "/api/v1/nodes/" + node + "/utilization";
+  EXPECT_EQ(agent.get(utilization_path).status, 401);
+  // The agent's own token as the caller: it may get nodes.
+  const std::string caller = token.out.substr(0, token.out.find('\n'));
+  const HttpAnswer utilization = agent.waitFor(utilization_path, 200, 90s, caller);
   EXPECT_EQ(utilization.status, 200) << utilization.body;
+  EXPECT_EQ(agent.get("/api/v1/host", caller).status, 403);  // no nodes/stats in its role
   agent.kill();
   cluster_.kubectlOk({"delete", "node", node, "--wait=false"});
 }

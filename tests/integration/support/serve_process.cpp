@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace keelson::testing {
@@ -23,8 +24,14 @@ int freePort() {
 }
 
 HttpAnswer httpGet(int port, const std::string& path) {
-  const auto out = run({"curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}",
-                        "http://127.0.0.1:" + std::to_string(port) + path});
+  return curlGet("http://127.0.0.1:" + std::to_string(port) + path);
+}
+
+HttpAnswer curlGet(const std::string& url, const std::vector<std::string>& curl_args) {
+  std::vector<std::string> argv = {"curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}"};
+  argv.insert(argv.end(), curl_args.begin(), curl_args.end());
+  argv.push_back(url);
+  const auto out = run(argv);
   HttpAnswer answer;
   const auto nl = out.out.rfind('\n');
   if (out.exit_code != 0 || nl == std::string::npos) return answer;
@@ -39,6 +46,11 @@ bool ServeProcess::start(const TestCluster& cluster, const std::vector<std::stri
       KEELSON_BINARY, "serve",     "--kubeconfig", cluster.kubeconfig,
       "--address",    "127.0.0.1", "--port",       std::to_string(port_)};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  // Tests of the documents run without authentication; the auth tests choose it explicitly.
+  const bool chose_authentication =
+      std::any_of(extra_args.begin(), extra_args.end(),
+                  [](const std::string& arg) { return arg.starts_with("--authentication"); });
+  if (!chose_authentication) args.emplace_back("--authentication=none");
   pid_ = ::fork();
   if (pid_ == 0) {
     ::setenv("LOG_LEVEL", "info", 1);
@@ -73,12 +85,18 @@ int ServeProcess::signalAndWait(int signal, std::chrono::seconds timeout) {
   return -1;
 }
 
-HttpAnswer ServeProcess::waitFor(const std::string& path, int status,
-                                 std::chrono::seconds timeout) const {
+HttpAnswer ServeProcess::get(const std::string& path, const std::string& bearer) const {
+  std::vector<std::string> args = curl_args_;
+  if (!bearer.empty()) args.insert(args.end(), {"-H", "Authorization: Bearer " + bearer});
+  return curlGet(scheme_ + "://127.0.0.1:" + std::to_string(port_) + path, args);
+}
+
+HttpAnswer ServeProcess::waitFor(const std::string& path, int status, std::chrono::seconds timeout,
+                                 const std::string& bearer) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   HttpAnswer answer;
   while (std::chrono::steady_clock::now() < deadline) {
-    answer = get(path);
+    answer = get(path, bearer);
     if (answer.status == status) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }

@@ -22,9 +22,12 @@ struct HttpAnswer {
 
 /// GET http://127.0.0.1:`port``path` with curl (10 s limit).
 HttpAnswer httpGet(int port, const std::string& path);
+/// GET `url` with curl (10 s limit) and `curl_args` (headers, --cacert, ...).
+HttpAnswer curlGet(const std::string& url, const std::vector<std::string>& curl_args = {});
 
-/// `keelson serve --kubeconfig <cluster> --address 127.0.0.1 --port <free> <extra_args>`,
-/// started by start() and killed (SIGKILL) by kill() or the destructor.
+/// `keelson serve --kubeconfig <cluster> --address 127.0.0.1 --port <free> <extra_args>`
+/// (with --authentication=none unless `extra_args` choose), started by start() and killed
+/// (SIGKILL) by kill() or the destructor.
 class ServeProcess {
  public:
   ServeProcess() = default;
@@ -42,15 +45,24 @@ class ServeProcess {
 
   pid_t pid() const { return pid_; }
   int port() const { return port_; }
-  HttpAnswer get(const std::string& path) const { return httpGet(port_, path); }
+  /// Speak HTTPS, checking the server against the PEM certificate `cacert`.
+  void useHttps(const std::string& cacert) {
+    scheme_ = "https";
+    curl_args_ = {"--cacert", cacert};
+  }
+  /// GET `path`, with "Authorization: Bearer `bearer`" unless it is empty.
+  HttpAnswer get(const std::string& path, const std::string& bearer = {}) const;
   /// Polls `path` every 250 ms until it answers `status` or `timeout` passes; returns the last
   /// answer.
   HttpAnswer waitFor(const std::string& path, int status,
-                     std::chrono::seconds timeout = std::chrono::seconds(60)) const;
+                     std::chrono::seconds timeout = std::chrono::seconds(60),
+                     const std::string& bearer = {}) const;
 
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  std::string scheme_ = "http";
+  std::vector<std::string> curl_args_;
 };
 
 }  // namespace keelson::testing

@@ -150,7 +150,7 @@ TEST(SchedulingDocument, CountsEachNodeOncePerCountedReason) {
   EXPECT_EQ(doc["schedulingEvents"].size(), 1U);
 }
 
-TEST(ReadinessReasons, NeedsEverySyncedAndNoneFailing) {
+TEST(ReadinessReasons, NeedsEverySyncedAndNoneTooStale) {
   const auto now = std::chrono::system_clock::now();
   kube::InformerStatus pods;
   pods.resource = "pods";
@@ -167,10 +167,20 @@ TEST(ReadinessReasons, NeedsEverySyncedAndNoneFailing) {
   pods.last_error = "connection refused";
   pods.last_contact = now - std::chrono::seconds(7);
   pods.last_failure = now - std::chrono::seconds(1);
-  const auto reasons = readinessReasons({pods, nodes}, now);
+  pods.failing_since = now - std::chrono::seconds(6);
+  // The API server is away, but a 6 s old cache is younger than the default 5 min: still ready,
+  // and its age is known.
+  EXPECT_TRUE(readinessReasons({pods, nodes}, now).empty());
+  EXPECT_EQ(cacheAge({pods, nodes}, now), std::chrono::milliseconds(6000));
+  ReadinessPolicy strict;
+  strict.max_staleness = std::chrono::seconds(5);
+  const auto reasons = readinessReasons({pods, nodes}, now, strict);
   ASSERT_EQ(reasons.size(), 1U);
-  EXPECT_NE(reasons[0].find("unreachable for 7s"), std::string::npos);
+  EXPECT_NE(reasons[0].find("pods: cache 6s old (max staleness 5s)"), std::string::npos)
+      << reasons[0];
   EXPECT_NE(reasons[0].find("connection refused"), std::string::npos);
+  nodes.has_synced = false;
+  EXPECT_EQ(cacheAge({pods, nodes}, now), std::nullopt);
 }
 
 TEST(ReadinessReasons, ARetryThatDidNotFailIsConnected) {
@@ -180,12 +190,16 @@ TEST(ReadinessReasons, ARetryThatDidNotFailIsConnected) {
   events.has_synced = true;
   events.consecutive_failures = 2;  // backoff for 2 failures: at most 1 s (initial 500 ms)
   events.last_contact = now - std::chrono::seconds(90);
+  events.failing_since = now - std::chrono::seconds(89);
   ReadinessPolicy policy;
   policy.grace = std::chrono::seconds(12);
+  policy.max_staleness = std::chrono::seconds(60);
   events.last_failure = now - std::chrono::seconds(12);
   EXPECT_EQ(readinessReasons({events}, now, policy).size(), 1U);  // 12 s <= 1 s + 12 s
+  EXPECT_EQ(informerStaleness(events, now, policy), std::chrono::milliseconds(89000));
   events.last_failure = now - std::chrono::seconds(14);
   EXPECT_TRUE(readinessReasons({events}, now, policy).empty());  // the retry is a live watch
+  EXPECT_EQ(informerStaleness(events, now, policy), std::chrono::milliseconds(0));
   // A contact after the failure means the failure is over, whatever the counter says.
   events.last_failure = now - std::chrono::seconds(1);
   events.last_contact = now;
