@@ -7,35 +7,13 @@
 namespace keelson::core {
 namespace {
 
-// The length of the valid UTF-8 sequence at text[i] and its code point, or 0 if invalid.
-std::size_t decodeUtf8(std::string_view text, std::size_t i, char32_t& code_point) {
+// The code point of the valid sequence of `length` bytes at text[i].
+char32_t codePoint(std::string_view text, std::size_t i, std::size_t length) {
   const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(text[k]); };
-  const std::uint8_t lead = byte(i);
-  std::size_t length = 0;
-  char32_t min = 0;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-    code_point = lead & 0x1Fu;
-    min = 0x80;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    code_point = lead & 0x0Fu;
-    min = 0x800;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    code_point = lead & 0x07u;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0u) != 0x80u) return 0;
-    code_point = (code_point << 6) | (byte(i + k) & 0x3Fu);
-  }
-  if (code_point < min || code_point > 0x10FFFF) return 0;     // Overlong or too large.
-  if (code_point >= 0xD800 && code_point <= 0xDFFF) return 0;  // Surrogates.
-  return length;
+  constexpr std::uint8_t kLeadMask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  char32_t code_point = byte(i) & kLeadMask[length];
+  for (std::size_t k = 1; k < length; ++k) code_point = (code_point << 6) | (byte(i + k) & 0x3Fu);
+  return code_point;
 }
 
 bool isReordering(char32_t c) {
@@ -43,6 +21,34 @@ bool isReordering(char32_t c) {
 }
 
 }  // namespace
+
+std::size_t utf8SequenceLength(std::string_view text, std::size_t i) noexcept {
+  const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(text[k]); };
+  const std::uint8_t lead = byte(i);
+  std::size_t length = 0;
+  std::uint8_t min_second = 0x80;
+  std::uint8_t max_second = 0xBF;
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) min_second = 0xA0;  // No overlong forms.
+    if (lead == 0xED) max_second = 0x9F;  // No surrogates.
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) min_second = 0x90;
+    if (lead == 0xF4) max_second = 0x8F;  // Not above U+10FFFF.
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < min_second || byte(i + 1) > max_second) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return length;
+}
 
 std::string terminalSafe(std::string_view text) {
   std::string out;
@@ -65,8 +71,8 @@ std::string terminalSafe(std::string_view text) {
       ++i;
       continue;
     }
-    char32_t code_point = 0;
-    const std::size_t length = decodeUtf8(text, i, code_point);
+    const std::size_t length = utf8SequenceLength(text, i);
+    const char32_t code_point = length == 0 ? 0 : codePoint(text, i, length);
     if (length == 0) {
       out += fmt::format("\\x{:02x}", c);
       ++i;

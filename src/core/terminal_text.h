@@ -1,9 +1,16 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace keelson::core {
+
+/// The length (1 to 4) of the valid UTF-8 sequence that starts at text[i], or 0 if the bytes
+/// there are not valid UTF-8 (a stray continuation byte, an overlong form, a surrogate, a code
+/// point above U+10FFFF, a sequence cut short by the end of `text`). Requires i < text.size().
+/// Pure and thread-safe.
+std::size_t utf8SequenceLength(std::string_view text, std::size_t i) noexcept;
 
 /// `text` made safe to print on a terminal or in a log line, for values that come from the host
 /// or the cluster (process names, command lines, mount points, object names). Valid UTF-8 is
