@@ -8,17 +8,22 @@
 #include <vector>
 
 #include "core/quantity.h"
+#include "core/terminal_text.h"
 
 namespace keelson::app {
 namespace {
 
 using nlohmann::json;
 
-// A member as text, or "-" when the document lacks it (a failed or absent section).
+// A member as text, or "-" when the document lacks it (a failed or absent section). Values come
+// from the host and the cluster (process names, mount points, object names), so control
+// characters are shown escaped: a process named "\x1b]0;..." must not drive the terminal.
 std::string text(const json& doc, std::string_view key) {
   const auto it = doc.find(key);
   if (it == doc.end() || it->is_null()) return "-";
-  return it->is_string() ? it->get<std::string>() : it->dump();
+  return core::terminalSafe(it->is_string()
+                                ? it->get<std::string>()
+                                : it->dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 double number(const json& doc, std::string_view key) {
@@ -170,7 +175,7 @@ std::string statesText(const json& states) {
   if (!states.is_object()) return out;
   for (const auto& [state, count] : states.items()) {
     if (count.is_number() && count.get<double>() == 0) continue;  // only states that occur
-    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", state, count.dump());
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", core::terminalSafe(state), count.dump());
   }
   return out;
 }
@@ -226,7 +231,7 @@ std::string glusterLines(const json& host) {
 }
 
 std::string resource(const json& list, std::string_view name) {
-  return list.is_object() ? list.value(std::string(name), "0") : "-";
+  return list.is_object() ? core::terminalSafe(list.value(std::string(name), "0")) : "-";
 }
 
 std::string nodeTable(const json& nodes) {

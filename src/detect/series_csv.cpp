@@ -3,8 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <ios>
 
 #include "core/error.h"
 
@@ -70,6 +72,14 @@ std::optional<std::int64_t> parseUnixSeconds(std::string_view s) {
   // Beyond +-year 292 million the milliseconds overflow; reject far earlier (year ~5000).
   if (std::fabs(seconds) > 1e11) return std::nullopt;
   return static_cast<std::int64_t>(std::llround(seconds * 1000.0));
+}
+
+// A line beyond the bound: the input is not a timestamp,value series (or is damaged).
+Error lineTooLong(std::string_view source, std::size_t line, std::size_t max_line_bytes) {
+  return {ErrorCode::kBadInput,
+          fmt::format("{}:{}: line longer than {} bytes, the limit for one line of a "
+                      "timestamp,value series",
+                      source, line, max_line_bytes)};
 }
 
 }  // namespace
@@ -169,11 +179,36 @@ SeriesRow parseSeriesLine(std::string_view text, std::size_t line, std::string_v
   return row;
 }
 
-SeriesCsvReader::SeriesCsvReader(std::istream& in, std::string source)
-    : in_(in), source_(std::move(source)) {}
+SeriesCsvReader::SeriesCsvReader(std::istream& in, std::string source, std::size_t max_line_bytes)
+    : in_(in), source_(std::move(source)), max_line_bytes_(max_line_bytes) {}
+
+bool SeriesCsvReader::readLine() {
+  line_text_.clear();
+  // istream::getline into a fixed chunk: a line longer than the chunk comes in pieces (failbit
+  // with a full chunk), so no more than max_line_bytes_ + one chunk is ever held.
+  std::array<char, 65536> chunk{};
+  while (true) {
+    in_.getline(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const auto count = static_cast<std::size_t>(in_.gcount());
+    if (in_.bad()) return false;  // next() reports the read failure.
+    const bool full = in_.fail() && !in_.eof() && count == chunk.size() - 1;
+    if (!full && in_.fail() && !in_.eof()) return !line_text_.empty();  // Unusable stream.
+    // With the '\n' found, gcount counts it too; at the end of the input there is none.
+    const std::size_t stored = full || in_.eof() ? count : count - 1;
+    if (line_text_.size() + stored > max_line_bytes_) {
+      throw lineTooLong(source_, line_ + 1, max_line_bytes_);
+    }
+    line_text_.append(chunk.data(), stored);
+    if (full) {
+      in_.clear(in_.rdstate() & ~std::ios::failbit);
+      continue;
+    }
+    return !in_.eof() || count > 0 || !line_text_.empty();
+  }
+}
 
 std::optional<SeriesRow> SeriesCsvReader::next() {
-  while (std::getline(in_, line_text_)) {
+  while (readLine()) {
     ++line_;
     const std::string_view body = trim(line_text_);
     if (body.empty()) continue;
@@ -198,9 +233,10 @@ std::vector<SeriesRow> parseSeriesCsv(std::string_view text, std::string_view so
   while (pos < text.size()) {
     std::size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
+    ++line;
+    if (end - pos > kMaxSeriesLineBytes) throw lineTooLong(source, line, kMaxSeriesLineBytes);
     const std::string_view body = trim(text.substr(pos, end - pos));
     pos = end + 1;
-    ++line;
     if (body.empty()) continue;
     if (line == 1 && !parseTimestampMs(trim(body.substr(0, body.find(','))))) continue;
     rows.push_back(parseSeriesLine(body, line, source));

@@ -9,6 +9,11 @@
 
 namespace keelson::detect {
 
+/// The longest line a `timestamp,value` series may have (bytes, without the line end): 1 MiB,
+/// far beyond any real row (about 40 bytes) and small enough that a file that is not such a
+/// series (one huge line) fails fast instead of being held in memory.
+inline constexpr std::size_t kMaxSeriesLineBytes = std::size_t{1} << 20;
+
 /// One row of a `timestamp,value` series, as read from a CSV file.
 struct SeriesRow {
   std::size_t line = 0;           ///< 1-based line number in the input (for messages).
@@ -30,25 +35,34 @@ SeriesRow parseSeriesLine(std::string_view text, std::size_t line, std::string_v
 
 /// Reads a `timestamp,value` CSV line by line from a stream. The first line is a header when its
 /// first field is not a timestamp (NAB files start with "timestamp,value"); blank lines are
-/// skipped. Not thread-safe.
+/// skipped. A line is read in chunks and never held beyond `max_line_bytes` (+ one 64 KiB chunk),
+/// however long it is in the input. Not thread-safe.
 class SeriesCsvReader {
  public:
   /// `source` names the input in error messages ("stdin", a file path).
-  SeriesCsvReader(std::istream& in, std::string source);
+  SeriesCsvReader(std::istream& in, std::string source,
+                  std::size_t max_line_bytes = kMaxSeriesLineBytes);
 
   /// The next data row, or nullopt at the end of the input. Throws Error(kBadInput) on a bad row
-  /// (the message names the source and the line number) and on a read failure.
+  /// and on a line longer than max_line_bytes ("big.csv:3: line longer than 1048576 bytes, the
+  /// limit for one line of a timestamp,value series"), both naming the source and the line
+  /// number; Error(kUnavailable) on a read failure.
   std::optional<SeriesRow> next();
 
  private:
+  // Reads the next line into line_text_ (without '\n'); false at the end of the input.
+  bool readLine();
+
   std::istream& in_;
   std::string source_;
+  std::size_t max_line_bytes_;
   std::string line_text_;
   std::size_t line_ = 0;
 };
 
-/// Reads a whole `timestamp,value` CSV held in memory (same rules as SeriesCsvReader).
-/// Throws Error(kBadInput) naming `source` and the line on a bad row.
+/// Reads a whole `timestamp,value` CSV held in memory (same rules as SeriesCsvReader, the
+/// kMaxSeriesLineBytes bound included). Throws Error(kBadInput) naming `source` and the line on
+/// a bad row.
 std::vector<SeriesRow> parseSeriesCsv(std::string_view text, std::string_view source);
 
 }  // namespace keelson::detect

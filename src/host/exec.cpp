@@ -16,6 +16,8 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "core/redact.h"
+#include "core/terminal_text.h"
 
 namespace keelson::host {
 namespace {
@@ -34,76 +36,10 @@ std::string toolPath(std::string_view tool) {
   return core::findInPath(tool, toolSearchPath()).value_or(std::string(tool));
 }
 
-std::string toLower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-bool isSecretFlag(std::string_view flag) {
-  if (flag == "-p") return true;
-  if (flag.size() < 3 || flag.front() != '-') return false;
-  constexpr std::array<std::string_view, 7> kWords = {"password", "passwd",  "token",  "secret",
-                                                      "apikey",   "api-key", "api_key"};
-  return std::any_of(kWords.begin(), kWords.end(),
-                     [&](std::string_view w) { return flag.find(w) != std::string_view::npos; });
-}
-
-bool isValueEnd(char c) {
-  return c == '&' || c == ';' || c == ',' || c == ' ' || c == '\t' || c == '"' || c == '\'';
-}
-
-/// Replaces the value after each `key=` (case-insensitive) with ***.
-void redactKeyValues(std::string& arg) {
-  constexpr std::array<std::string_view, 7> kKeys = {
-      "password=", "passwd=", "token=", "secret=", "api_key=", "apikey=", "access_key="};
-  for (const std::string_view key : kKeys) {
-    std::size_t from = 0;
-    for (;;) {
-      const std::string lower = toLower(arg);
-      const std::size_t at = lower.find(key, from);
-      if (at == std::string::npos) break;
-      const std::size_t value = at + key.size();
-      std::size_t end = value;
-      while (end < arg.size() && !isValueEnd(arg[end])) ++end;
-      if (end > value) arg.replace(value, end - value, "***");
-      from = value + 3;
-    }
-  }
-}
-
-/// Replaces everything after a credential-bearing header name with ***.
-void redactHeaders(std::string& arg) {
-  constexpr std::array<std::string_view, 3> kHeaders = {"authorization:", "cookie:", "x-api-key:"};
-  const std::string lower = toLower(arg);
-  for (const std::string_view header : kHeaders) {
-    const std::size_t at = lower.find(header);
-    if (at != std::string::npos) {
-      arg = arg.substr(0, at + header.size()) + " ***";
-      return;
-    }
-  }
-}
-
-/// scheme://user:password@host → scheme://user:***@host.
-void redactUrlPassword(std::string& arg) {
-  std::size_t from = 0;
-  for (;;) {
-    const std::size_t scheme = arg.find("://", from);
-    if (scheme == std::string::npos) return;
-    const std::size_t authority = scheme + 3;
-    const std::size_t end = arg.find_first_of("/?# ", authority);
-    const std::size_t at = arg.rfind('@', end == std::string::npos ? arg.size() - 1 : end);
-    from = authority;
-    if (at == std::string::npos || at < authority) continue;
-    const std::size_t colon = arg.find(':', authority);
-    if (colon != std::string::npos && colon < at) arg.replace(colon + 1, at - colon - 1, "***");
-  }
-}
-
-/// POSIX-shell quoting for the log: readable and unambiguous.
-std::string shellQuote(const std::string& arg) {
+/// POSIX-shell quoting for the log: readable and unambiguous. Control characters are shown
+/// escaped (core::terminalSafe), so an argument cannot forge a log line or drive a terminal.
+std::string shellQuote(const std::string& raw) {
+  const std::string arg = core::terminalSafe(raw);
   const bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](unsigned char c) {
     return std::isalnum(c) != 0 ||
            std::string_view("-_./:=@%+,").find(static_cast<char>(c)) != std::string_view::npos;
@@ -313,38 +249,6 @@ std::optional<std::string> findHostProgram(std::string_view program, HostExecMet
   return std::nullopt;
 }
 
-std::vector<std::string> redactArgv(const std::vector<std::string>& argv) {
-  std::vector<std::string> out;
-  out.reserve(argv.size());
-  bool redact_next = false;
-  for (const auto& original : argv) {
-    if (redact_next) {
-      out.emplace_back("***");
-      redact_next = false;
-      continue;
-    }
-    std::string arg = original;
-    if (!arg.empty() && arg.front() == '-') {
-      const std::size_t eq = arg.find('=');
-      const std::string flag = toLower(std::string_view(arg).substr(0, eq));
-      if (isSecretFlag(flag)) {
-        if (eq == std::string::npos) {
-          redact_next = true;
-        } else {
-          arg = arg.substr(0, eq + 1) + "***";
-        }
-        out.push_back(std::move(arg));
-        continue;
-      }
-    }
-    redactKeyValues(arg);
-    redactHeaders(arg);
-    redactUrlPassword(arg);
-    out.push_back(std::move(arg));
-  }
-  return out;
-}
-
 ExecResult hostExec(const std::vector<std::string>& argv, const HostExecOptions& options) {
   if (argv.empty() || argv.front().empty()) {
     throw Error(ErrorCode::kBadInput, "host exec: empty command (expected -- CMD ARGS...)");
@@ -363,7 +267,7 @@ ExecResult hostExec(const std::vector<std::string>& argv, const HostExecOptions&
 
   const uid_t uid = ::getuid();
   const std::string user = callerUserName(uid);
-  const std::string what = joinForLog(redactArgv(argv));
+  const std::string what = joinForLog(core::redactArgv(argv));
   const std::string_view method = hostExecMethodName(result.method);
   const std::string& by = options.requested_by.empty() ? user : options.requested_by;
   const auto level = options.audit ? spdlog::level::info : spdlog::level::debug;

@@ -111,19 +111,11 @@ std::string hostFilesystemRoot(HostExecMethod method, const HostExecOptions& opt
 std::optional<std::string> findHostProgram(std::string_view program, HostExecMethod method,
                                            const HostExecOptions& options);
 
-/// A copy of argv that is safe to log: the value after a secret-bearing flag (-p, --password,
-/// --token, --secret, --api-key and any long flag whose name contains password, passwd, token,
-/// secret or apikey/api-key) becomes "***", as do `--flag=value` forms of those flags, the
-/// value part of `password=`, `passwd=`, `token=`, `secret=`, `api_key=`, `apikey=`,
-/// `access_key=` anywhere in an argument (up to the next & ; , space or quote), everything
-/// after an `Authorization:`, `Proxy-Authorization:`, `Cookie:` or `X-Api-Key:` header name,
-/// and the password of `scheme://user:password@host` URLs. Matching ignores case. Pure.
-std::vector<std::string> redactArgv(const std::vector<std::string>& argv);
-
 /// Runs argv on the host by detectHostExecMethod(options) (argv only, never a shell), with
 /// PATH set to options.host_path. Logs one line when it starts and one when it ends via spdlog
 /// (info, or debug when options.audit is off; a failure to start is a warning): the caller's uid
-/// and user name, requested_by, the method, the redacted argv, and at the end the exit code,
+/// and user name, requested_by, the method, the argv redacted by core::redactArgv and shell-quoted
+/// with control characters escaped (core::terminalSafe), and at the end the exit code,
 /// signal, timeout and duration; never the output. Throws what core::runProcess throws (kNotFound
 /// when nsenter/chroot or, for kDirect, the command itself is missing; under nsenter/chroot a
 /// missing command is exit code 127 from those tools). Thread-safe.

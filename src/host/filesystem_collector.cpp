@@ -74,11 +74,12 @@ FsUsage fsUsageFromStatvfs(const struct statvfs& stat) noexcept {
 std::vector<MountInfo> readMounts(const HostFs& fs) {
   // /proc/1 may be unreadable (no CAP_SYS_PTRACE); our own table is the next best view.
   try {
-    if (auto text = fs.readFileIfExists("/proc/1/mountinfo")) return parseMountinfo(*text);
+    if (auto text = fs.readFileIfExists("/proc/1/mountinfo", HostFs::kLargeTableMaxBytes))
+      return parseMountinfo(*text);
   } catch (const Error& error) {
     if (error.code() != ErrorCode::kUnavailable) throw;
   }
-  return parseMountinfo(fs.readFile("/proc/self/mountinfo"));
+  return parseMountinfo(fs.readFile("/proc/self/mountinfo", HostFs::kLargeTableMaxBytes));
 }
 
 std::vector<MountInfo> selectMounts(const std::vector<MountInfo>& mounts,

@@ -55,35 +55,84 @@ Error ioError(const std::string& local_path, int error_number) {
           "host file " + local_path + ": " + std::strerror(error_number)};
 }
 
-// Reads a file to EOF. Returns 0 and fills `out`, or returns an errno value (EFBIG when longer
-// than max_bytes, unless `truncate`, which keeps the first max_bytes bytes instead).
-int readAll(const std::string& local_path, std::size_t max_bytes, std::string& out,
-            bool truncate = false) {
-  UniqueFd fd(::open(local_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (fd.get() < 0) return errno;
+// What a file that is not regular is, for messages.
+const char* fileTypeName(mode_t mode) {
+  if (S_ISFIFO(mode)) return "FIFO";
+  if (S_ISCHR(mode)) return "character device";
+  if (S_ISBLK(mode)) return "block device";
+  if (S_ISSOCK(mode)) return "socket";
+  if (S_ISDIR(mode)) return "directory";
+  if (S_ISLNK(mode)) return "symbolic link";
+  return "special file";
+}
+
+// The outcome of readAll: an errno value, or a file that is not regular, or too long.
+struct ReadStatus {
+  int error_number = 0;    // errno of open, fstat or read; 0 if none.
+  mode_t not_regular = 0;  // The st_mode of a file that is not S_ISREG; 0 if regular.
+  bool too_long = false;   // Longer than max_bytes (only without `truncate`).
+  bool ok() const { return error_number == 0 && not_regular == 0 && !too_long; }
+};
+
+// Reads a regular file to EOF (files in /proc and /sys report st_size 0), holding at most
+// max_bytes (+1 to tell "exactly max_bytes" from "longer"). O_NONBLOCK so that opening a FIFO
+// returns at once instead of waiting for a writer; fstat then refuses anything that is not a
+// regular file (a FIFO would block in read, /dev/zero never ends). With `truncate`, a longer
+// file yields its first max_bytes bytes instead of too_long.
+ReadStatus readAll(const std::string& local_path, std::size_t max_bytes, std::string& out,
+                   bool truncate = false) {
+  ReadStatus status;
+  UniqueFd fd(::open(local_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (fd.get() < 0) {
+    status.error_number = errno;
+    return status;
+  }
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) {
+    status.error_number = errno;
+    return status;
+  }
+  if (!S_ISREG(info.st_mode)) {
+    status.not_regular = info.st_mode;
+    return status;
+  }
+  // Reading stops once this many bytes are held: one past the bound tells "longer than".
+  const std::size_t limit = truncate ? max_bytes : max_bytes + 1;
   out.clear();
   std::size_t size = 0;
-  out.resize(truncate ? std::min<std::size_t>(max_bytes, 4096) : 4096);
-  while (true) {
-    if (size == out.size()) {
-      if (truncate && size >= max_bytes) break;
-      if (out.size() > max_bytes) return EFBIG;
-      out.resize(truncate ? std::min(out.size() * 2, max_bytes) : out.size() * 2);
-    }
+  out.resize(std::min<std::size_t>(limit, 4096));
+  while (size < limit) {
+    if (size == out.size()) out.resize(std::min(out.size() * 2, limit));
     const ssize_t n = ::read(fd.get(), out.data() + size, out.size() - size);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return errno;
+      status.error_number = errno;
+      return status;
     }
     if (n == 0) break;
     size += static_cast<std::size_t>(n);
   }
   if (size > max_bytes) {
-    if (!truncate) return EFBIG;
-    size = max_bytes;
+    status.too_long = true;
+    return status;
   }
   out.resize(size);
-  return 0;
+  return status;
+}
+
+// The Error for a failed readAll (status.ok() is false).
+Error readError(const std::string& local_path, const ReadStatus& status, std::size_t max_bytes) {
+  if (status.not_regular != 0) {
+    return {ErrorCode::kUnavailable, "host file " + local_path + ": not a regular file (" +
+                                         fileTypeName(status.not_regular) +
+                                         "); expected a regular file such as /proc's"};
+  }
+  if (status.too_long) {
+    return {ErrorCode::kUnavailable, "host file " + local_path + ": longer than " +
+                                         std::to_string(max_bytes) +
+                                         " bytes, the limit for one host file"};
+  }
+  return ioError(local_path, status.error_number);
 }
 
 std::string normaliseRoot(std::string root) {
@@ -116,10 +165,17 @@ HostFs HostFs::open(const std::string& root) {
   }
   const auto stat_path = fs.path("/proc/stat");
   std::string text;
-  if (const int error_number = readAll(stat_path, std::size_t{1} << 20, text); error_number != 0) {
-    const std::string reason =
-        isNotFound(error_number) ? std::string("not found")
-                                 : std::string("unreadable (") + std::strerror(error_number) + ")";
+  if (const ReadStatus status = readAll(stat_path, std::size_t{1} << 20, text); !status.ok()) {
+    std::string reason;
+    if (status.error_number != 0 && isNotFound(status.error_number)) {
+      reason = "not found";
+    } else if (status.error_number != 0) {
+      reason = std::string("unreadable (") + std::strerror(status.error_number) + ")";
+    } else {
+      // Not regular or too long: readError's wording, without the path said again.
+      const std::string detail = readError(stat_path, status, std::size_t{1} << 20).what();
+      reason = "unreadable (" + detail.substr(detail.find(": ") + 2) + ")";
+    }
     throw Error(ErrorCode::kBadInput, "host root " + fs.root_ + ": " + stat_path + " " + reason +
                                           "; expected the host's / mounted there (with /proc)");
   }
@@ -142,12 +198,9 @@ std::string HostFs::path(std::string_view host_path) const {
 std::string HostFs::readFile(std::string_view host_path, std::size_t max_bytes) const {
   const auto local = path(host_path);
   std::string text;
-  const int error_number = readAll(local, max_bytes, text);
-  if (error_number == EFBIG) {
-    throw Error(ErrorCode::kUnavailable,
-                "host file " + local + ": longer than " + std::to_string(max_bytes) + " bytes");
+  if (const ReadStatus status = readAll(local, max_bytes, text); !status.ok()) {
+    throw readError(local, status, max_bytes);
   }
-  if (error_number != 0) throw ioError(local, error_number);
   return text;
 }
 
@@ -155,24 +208,20 @@ std::optional<std::string> HostFs::readFileIfExists(std::string_view host_path,
                                                     std::size_t max_bytes) const {
   const auto local = path(host_path);
   std::string text;
-  const int error_number = readAll(local, max_bytes, text);
-  if (error_number == 0) return text;
-  if (isNotFound(error_number)) return std::nullopt;
-  if (error_number == EFBIG) {
-    throw Error(ErrorCode::kUnavailable,
-                "host file " + local + ": longer than " + std::to_string(max_bytes) + " bytes");
-  }
-  throw ioError(local, error_number);
+  const ReadStatus status = readAll(local, max_bytes, text);
+  if (status.ok()) return text;
+  if (status.error_number != 0 && isNotFound(status.error_number)) return std::nullopt;
+  throw readError(local, status, max_bytes);
 }
 
 std::optional<std::string> HostFs::readFileHead(std::string_view host_path,
                                                 std::size_t max_bytes) const {
   const auto local = path(host_path);
   std::string text;
-  const int error_number = readAll(local, max_bytes, text, /*truncate=*/true);
-  if (error_number == 0) return text;
-  if (isNotFound(error_number)) return std::nullopt;
-  throw ioError(local, error_number);
+  const ReadStatus status = readAll(local, max_bytes, text, /*truncate=*/true);
+  if (status.ok()) return text;
+  if (status.error_number != 0 && isNotFound(status.error_number)) return std::nullopt;
+  throw readError(local, status, max_bytes);
 }
 
 std::vector<std::string> HostFs::listDir(std::string_view host_path) const {

@@ -17,9 +17,16 @@ namespace keelson::host {
 /// Immutable after construction, so thread-safe.
 class HostFs {
  public:
-  /// The default bound on one file read by readFile (bytes): larger than any /proc file on a
-  /// busy node (/proc/net/tcp with 100k sockets is about 15 MB), small enough to stop a runaway.
-  static constexpr std::size_t kDefaultMaxFileBytes = std::size_t{256} << 20;
+  /// The default bound on one file read by readFile (bytes): 4 MiB. Ample for every /proc, /sys
+  /// and /etc file the collectors read (/proc/cpuinfo of a 1024-CPU x86 host is about 1.5 MB,
+  /// /proc/stat and /proc/diskstats far less), small enough that a hostile or broken host root
+  /// (a huge file planted at /host/proc/meminfo) costs little memory.
+  static constexpr std::size_t kDefaultMaxFileBytes = std::size_t{4} << 20;
+
+  /// The bound for the host files that grow with the host's load (bytes): 64 MiB, for the
+  /// socket tables /proc/net/{tcp,tcp6,udp,udp6} (about 150 bytes a socket: some 440,000
+  /// sockets) and mountinfo (about 200 bytes a mount: over 300,000 mounts).
+  static constexpr std::size_t kLargeTableMaxBytes = std::size_t{64} << 20;
 
   /// Uses `root` as is, without checking it (tests root this at fixture trees). Trailing
   /// slashes are removed; "" and "/" both mean the real root. Prefer open() for user input.
@@ -38,11 +45,15 @@ class HostFs {
   /// A host path without a leading '/' gets one.
   std::string path(std::string_view host_path) const;
 
-  /// Reads a whole file. Files in /proc and /sys report size 0, so this reads until EOF,
-  /// whatever the length of the file and its lines. Throws Error(kNotFound) if it does not
-  /// exist (ENOENT, ENOTDIR, or ESRCH for a process that exited), Error(kUnavailable) for other
-  /// failures (EACCES, EIO, ...) and for files longer than `max_bytes`; the message names the
-  /// full local path and the reason.
+  /// Reads a whole regular file. The file is opened O_RDONLY|O_NONBLOCK|O_CLOEXEC and checked
+  /// with fstat, so that a FIFO, a device (a symlink to /dev/zero), a socket or a directory
+  /// fails at once instead of blocking or never ending. Files in /proc and /sys report size 0,
+  /// so this reads until EOF, holding at most max_bytes + 1 bytes. Throws Error(kNotFound) if
+  /// it does not exist (ENOENT, ENOTDIR, or ESRCH for a process that exited); Error(kUnavailable)
+  /// for other failures (EACCES, EIO, ...), for a file that is not regular ("host file
+  /// /host/proc/meminfo: not a regular file (FIFO); ...") and for one longer than `max_bytes`
+  /// ("...: longer than 4194304 bytes, the limit for one host file"). Messages name the full
+  /// local path.
   std::string readFile(std::string_view host_path,
                        std::size_t max_bytes = kDefaultMaxFileBytes) const;
 
@@ -50,9 +61,9 @@ class HostFs {
   std::optional<std::string> readFileIfExists(std::string_view host_path,
                                               std::size_t max_bytes = kDefaultMaxFileBytes) const;
 
-  /// The first `max_bytes` bytes of a file (all of it if shorter), without error for longer
-  /// files; nullopt where readFile would throw Error(kNotFound). Throws Error(kUnavailable) for
-  /// other failures.
+  /// The first `max_bytes` bytes of a regular file (all of it if shorter), without error for
+  /// longer files; nullopt where readFile would throw Error(kNotFound). Throws
+  /// Error(kUnavailable) as readFile does otherwise (a FIFO or device included).
   std::optional<std::string> readFileHead(std::string_view host_path, std::size_t max_bytes) const;
 
   /// The entry names of a directory, without "." and "..", in the order the kernel returns

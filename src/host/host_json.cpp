@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include "core/terminal_text.h"
+
 namespace keelson::host {
 namespace {
 
@@ -14,35 +16,6 @@ json orNull(const std::optional<T>& value) {
   return value ? json(*value) : json(nullptr);
 }
 
-// Length of the valid UTF-8 sequence starting at text[i], or 0 if invalid.
-std::size_t utf8SequenceLength(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  std::size_t length = 0;
-  unsigned char min_second = 0x80;
-  unsigned char max_second = 0xBF;
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) min_second = 0xA0;  // No overlong forms.
-    if (lead == 0xED) max_second = 0x9F;  // No surrogates.
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) min_second = 0x90;
-    if (lead == 0xF4) max_second = 0x8F;  // Not above U+10FFFF.
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < min_second || byte(i + 1) > max_second) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return length;
-}
-
 // Replaces invalid UTF-8 in every string of `value` with U+FFFD, in place.
 void makeValidUtf8(json& value) {
   if (value.is_string()) {
@@ -50,7 +23,7 @@ void makeValidUtf8(json& value) {
     std::string fixed;
     bool changed = false;
     for (std::size_t i = 0; i < text.size();) {
-      const std::size_t length = utf8SequenceLength(text, i);
+      const std::size_t length = core::utf8SequenceLength(text, i);
       if (length == 0) {
         if (!changed) fixed.assign(text, 0, i);
         changed = true;

@@ -75,7 +75,8 @@ ConnectionStats collectConnections(const HostFs& fs) {
   const auto dir = netDir(fs);
   bool any = false;
   for (const auto& [name, target] : tables) {
-    if (const auto text = fs.readFileIfExists(dir + std::string(name))) {
+    if (const auto text =
+            fs.readFileIfExists(dir + std::string(name), HostFs::kLargeTableMaxBytes)) {
       *target = parseNetSockets(*text);
       any = true;
     }

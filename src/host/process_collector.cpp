@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/redact.h"
 #include "host/proc/parse_util.h"
 #include "host/proc/passwd.h"
 
@@ -18,6 +19,28 @@ struct Ranked {
   std::uint64_t cpu_ticks = 0;  // utime + stime over the interval.
   std::uint64_t rss_bytes = 0;
 };
+
+// /proc/<pid>/cmdline as one line with credentials redacted: the raw NUL-separated arguments are
+// redacted as an argv (core::redactArgv), while their boundaries are still known, then joined.
+std::string redactedCmdline(std::string_view raw, std::size_t max_bytes) {
+  while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
+  if (raw.empty()) return {};
+  std::vector<std::string> argv;
+  std::size_t start = 0;
+  while (start <= raw.size()) {
+    std::size_t end = raw.find('\0', start);
+    if (end == std::string_view::npos) end = raw.size();
+    argv.emplace_back(raw.substr(start, end - start));
+    start = end + 1;
+  }
+  std::string joined;
+  const auto redacted = core::redactArgv(argv);
+  for (std::size_t i = 0; i < redacted.size(); ++i) {
+    if (i > 0) joined.push_back('\0');
+    joined += redacted[i];
+  }
+  return formatCmdline(joined, max_bytes);
+}
 
 UserNames readUsers(const HostFs& fs) {
   try {
@@ -53,7 +76,7 @@ ProcessInfo describe(const HostFs& fs, const Ranked& ranked, double elapsed_seco
   }
   try {
     if (const auto cmdline = fs.readFileHead(dir + "cmdline", options.max_cmdline_bytes)) {
-      info.cmdline = formatCmdline(*cmdline, options.max_cmdline_bytes);
+      info.cmdline = redactedCmdline(*cmdline, options.max_cmdline_bytes);
     }
   } catch (const Error&) {
     // Keep cmdline empty.

@@ -39,10 +39,12 @@ ProcessSample sampleProcesses(const HostFs& fs);
 
 /// One process in a top list.
 struct ProcessInfo {
-  std::int64_t pid = 0;              ///< Process ID.
-  std::int64_t ppid = 0;             ///< Parent process ID.
-  std::string command;               ///< comm from /proc/<pid>/stat (at most 15 bytes).
-  std::string cmdline;               ///< /proc/<pid>/cmdline, space-joined; empty if none.
+  std::int64_t pid = 0;   ///< Process ID.
+  std::int64_t ppid = 0;  ///< Parent process ID.
+  std::string command;    ///< comm from /proc/<pid>/stat (at most 15 bytes).
+  /// /proc/<pid>/cmdline, credentials redacted (core::redactArgv), space-joined, control
+  /// characters as '?', cut to ProcessOptions::max_cmdline_bytes; empty if none.
+  std::string cmdline;
   std::optional<std::uint32_t> uid;  ///< Real UID from /proc/<pid>/status.
   std::string user;                  ///< Name of uid in <root>/etc/passwd, else the number.
   char state = '?';                  ///< State letter (R, S, D, Z, ...).
@@ -70,7 +72,7 @@ std::string_view processStateName(char state) noexcept;
 /// Counts and ranks processes from two samples taken `elapsed_seconds` apart. A process is
 /// matched by PID and start time, so a reused PID is a new process; a process absent from
 /// `before` is charged all its CPU time (it started during the interval). The listed
-/// processes are completed from /proc/<pid>/status (UID), /proc/<pid>/cmdline and
+/// processes are completed from /proc/<pid>/status (UID), /proc/<pid>/cmdline (redacted) and
 /// <root>/etc/passwd (user name); a process that exits meanwhile keeps what the samples had.
 /// Never throws Error.
 ProcessStats computeProcesses(const HostFs& fs, const ProcessSample& before,

@@ -69,6 +69,32 @@ TEST(Report, ClusterFailureIsShownWithItsReason) {
   EXPECT_NE(text.find("node-7"), std::string::npos);  // the host part is still there
 }
 
+TEST(Report, HostValuesCannotDriveTheTerminal) {
+  json host = sampleCapture()["host"];
+  host["filesystems"][0]["mount_point"] = "/mnt/\x1b[2Jwiped";
+  host["processes"] = {{"total", 1},
+                       {"threads", 1},
+                       {"top_rss",
+                        {{{"pid", 7},
+                          {"user", "ro\x9bot"},
+                          {"rss_bytes", 4096},
+                          {"command", "\x1b]0;pwned\x07x"}}}}};
+  host["glusterfs"] = {
+      {"state", "ok"},
+      {"peers", json::array()},
+      {"volumes", {{{"name", "gv\r0"}, {"type", "Replicate"}, {"status", "Started"}}}}};
+  const std::string text = renderHostReport(host);
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    EXPECT_TRUE(byte == '\n' || (byte >= 0x20 && byte < 0x7f)) << "raw byte " << int{byte} << "\n"
+                                                               << text;
+  }
+  EXPECT_NE(text.find("/mnt/\\x1b[2Jwiped"), std::string::npos) << text;
+  EXPECT_NE(text.find("\\x1b]0;pwned\\x07x"), std::string::npos) << text;
+  EXPECT_NE(text.find("ro\\x9bot"), std::string::npos) << text;
+  EXPECT_NE(text.find("gv\\r0"), std::string::npos) << text;
+}
+
 TEST(Report, ToleratesAnEmptyDocument) {
   EXPECT_NO_THROW(renderReport(json::object()));
   EXPECT_NO_THROW(renderHostReport(json::object()));

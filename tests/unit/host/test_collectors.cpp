@@ -524,6 +524,23 @@ TEST(ProcessTest, ReusedPidIsANewProcess) {
   EXPECT_EQ(stats.top_cpu[0].user, "");
 }
 
+TEST(ProcessTest, CommandLinesAreRedacted) {
+  TempDir dir;
+  const std::string stat = "7 (mysqld) R 1 1 1 0 -1 0 0 0 0 0 30 20 0 0 20 0 1 0 900 5 9";
+  writeFile(dir.path() / "proc/7/stat", stat);
+  constexpr char kCmdline[] =
+      "mysqld\0--db-password=hunter2\0--token\0abc def\0https://u:pw9@db/x\0-pP1\0";
+  writeFile(dir.path() / "proc/7/cmdline", std::string(kCmdline, sizeof(kCmdline) - 1));
+  ProcessSample sample;
+  sample.processes.push_back(parsePidStat(stat));
+  const auto stats =
+      computeProcesses(HostFs(dir.path().string()), sample, sample, 1.0, ProcessOptions{});
+  ASSERT_EQ(stats.top_rss.size(), 1u);
+  EXPECT_EQ(stats.top_rss[0].cmdline,
+            "mysqld --db-password=<redacted> --token <redacted> https://u:<redacted>@db/x "
+            "-p<redacted>");
+}
+
 TEST(ProcessTest, StateNames) {
   EXPECT_EQ(processStateName('R'), "running");
   EXPECT_EQ(processStateName('D'), "disk_sleep");

@@ -131,44 +131,6 @@ TEST(FindHostProgram, LooksUnderTheHostRootAndReturnsTheHostsPath) {
   std::filesystem::remove_all(root);
 }
 
-TEST(RedactArgv, HidesValuesOfSecretFlags) {
-  EXPECT_THAT(redactArgv({"mysql", "-u", "root", "-p", "hunter2", "db"}),
-              ElementsAre("mysql", "-u", "root", "-p", "***", "db"));
-  EXPECT_THAT(redactArgv({"tool", "--password", "s3cret", "--token", "abc.def", "--verbose"}),
-              ElementsAre("tool", "--password", "***", "--token", "***", "--verbose"));
-  EXPECT_THAT(redactArgv({"tool", "--password=s3cret", "--Client-Secret=xyz", "--db-passwd", "p"}),
-              ElementsAre("tool", "--password=***", "--Client-Secret=***", "--db-passwd", "***"));
-  EXPECT_THAT(redactArgv({"kubectl", "--token", "eyJhbGci", "get", "pods"}),
-              ElementsAre("kubectl", "--token", "***", "get", "pods"));
-  EXPECT_THAT(redactArgv({"x", "--api-key", "k1", "--apikey=k2", "--secret", "k3"}),
-              ElementsAre("x", "--api-key", "***", "--apikey=***", "--secret", "***"));
-  // A secret flag as the last word has nothing after it to hide.
-  EXPECT_THAT(redactArgv({"x", "--password"}), ElementsAre("x", "--password"));
-}
-
-TEST(RedactArgv, HidesKeyValuePairsHeadersAndUrlPasswords) {
-  EXPECT_THAT(redactArgv({"env", "GITHUB_TOKEN=ghp_abc", "DB_PASSWORD=pw", "run"}),
-              ElementsAre("env", "GITHUB_TOKEN=***", "DB_PASSWORD=***", "run"));
-  EXPECT_THAT(redactArgv({"curl", "https://api/x?user=bob&token=abc123&page=2"}),
-              ElementsAre("curl", "https://api/x?user=bob&token=***&page=2"));
-  EXPECT_THAT(redactArgv({"curl", "-H", "Authorization: Bearer eyJabc", "-H", "Accept: json"}),
-              ElementsAre("curl", "-H", "Authorization: ***", "-H", "Accept: json"));
-  EXPECT_THAT(redactArgv({"curl", "--header=authorization: Basic Zm9v"}),
-              ElementsAre("curl", "--header=authorization: ***"));
-  EXPECT_THAT(redactArgv({"curl", "-H", "Cookie: session=abc"}),
-              ElementsAre("curl", "-H", "Cookie: ***"));
-  EXPECT_THAT(redactArgv({"git", "clone", "https://bob:pa55@git.example.com/r.git"}),
-              ElementsAre("git", "clone", "https://bob:***@git.example.com/r.git"));
-  EXPECT_THAT(redactArgv({"psql", "postgres://app:pw@db:5432/x", "secret=1,secret=2"}),
-              ElementsAre("psql", "postgres://app:***@db:5432/x", "secret=***,secret=***"));
-}
-
-TEST(RedactArgv, LeavesOrdinaryArgumentsAlone) {
-  const std::vector<std::string> argv = {
-      "gluster", "volume", "heal", "gv0", "info", "--xml", "https://example.com/a?b=c", "-n", "5"};
-  EXPECT_EQ(redactArgv(argv), argv);
-}
-
 TEST(HostExec, RunsDirectlyAndCaptures) {
   const ExecResult r = hostExec({"/bin/echo", "on the host"}, direct());
   EXPECT_EQ(r.method, HostExecMethod::kDirect);
@@ -259,14 +221,32 @@ TEST(HostExec, LogsWhoHowWhatAndOutcomeButNoSecrets) {
   EXPECT_THAT(log, HasSubstr("info host exec start: uid=" + std::to_string(::getuid())));
   EXPECT_THAT(log, HasSubstr("requested_by=alice@api"));
   EXPECT_THAT(log, HasSubstr("method=direct"));
-  EXPECT_THAT(log, HasSubstr("argv=[/bin/sh -c 'exit 4' --password '***' 'token=***' "
-                             "'Authorization: ***']"));
+  EXPECT_THAT(log, HasSubstr("argv=[/bin/sh -c 'exit 4' --password '<redacted>' "
+                             "'token=<redacted>' 'Authorization: Bearer <redacted>']"));
   EXPECT_THAT(log, HasSubstr("info host exec end:"));
   EXPECT_THAT(log, HasSubstr("exit_code=4"));
   EXPECT_THAT(log, HasSubstr("duration_ms="));
   EXPECT_THAT(log, Not(HasSubstr("hunter2")));
   EXPECT_THAT(log, Not(HasSubstr("abc123")));
   EXPECT_THAT(log, Not(HasSubstr("xyz")));
+}
+
+TEST(HostExec, TheAuditLineRedactsMysqlUrlAndJsonSecretsAndEscapesControlCharacters) {
+  LogCapture capture;
+  hostExec({"/bin/true", "mysql", "-pS3cr3t", "https://bob:pw9@db/x", R"({"token":"tk7"})",
+            "line\ninfo host exec end: forged\x1b[31m"},
+           direct());
+  const std::string log = capture.text();
+  EXPECT_THAT(log, HasSubstr("-p<redacted>"));
+  EXPECT_THAT(log, HasSubstr("https://bob:<redacted>@db/x"));
+  EXPECT_THAT(log, HasSubstr(R"({"token":"<redacted>"})"));
+  EXPECT_THAT(log, Not(HasSubstr("S3cr3t")));
+  EXPECT_THAT(log, Not(HasSubstr("pw9")));
+  EXPECT_THAT(log, Not(HasSubstr("tk7")));
+  // The newline and ESC are shown escaped: the start line stays one line, nothing is forged.
+  EXPECT_THAT(log, HasSubstr("'line\\ninfo host exec end: forged\\x1b[31m'"));
+  EXPECT_THAT(log, Not(HasSubstr("\x1b")));
+  EXPECT_THAT(log, Not(HasSubstr("\ninfo host exec end: forged")));
 }
 
 TEST(HostExec, NonAuditRunsLogAtDebug) {

@@ -1,8 +1,10 @@
 // HostFs: rooted reads and root validation.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 
 #include "core/error.h"
@@ -84,12 +86,52 @@ TEST(HostFsTest, MaxBytesBoundsReadsAndHeadTruncates) {
   const auto full = readData("node-vm/t0/proc/meminfo");
   const auto message =
       expectError(ErrorCode::kUnavailable, [&] { fs.readFile("/proc/meminfo", 100); });
-  EXPECT_NE(message.find("longer than 100 bytes"), std::string::npos);
+  EXPECT_NE(message.find("longer than 100 bytes, the limit"), std::string::npos) << message;
   EXPECT_EQ(fs.readFile("/proc/meminfo", full.size()), full);
   EXPECT_EQ(fs.readFileHead("/proc/meminfo", 10), full.substr(0, 10));
   EXPECT_EQ(fs.readFileHead("/proc/meminfo", 1u << 20), full);
   EXPECT_EQ(fs.readFileHead("/proc/meminfo", 0), "");
   EXPECT_FALSE(fs.readFileHead("/proc/nope", 10).has_value());
+}
+
+// A FIFO would block the reader until a writer comes; /dev/zero never ends. Both must fail at
+// once (without the fstat check, this test hangs or holds max_bytes of zeros).
+TEST(HostFsTest, FifosAndDevicesAreRefusedWithoutBlocking) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "proc");
+  ASSERT_EQ(::mkfifo((dir.path() / "proc/meminfo").c_str(), 0600), 0);
+  std::filesystem::create_symlink("/dev/zero", dir.path() / "proc/stat");
+  const HostFs fs(dir.path().string());
+  const auto local = (dir.path() / "proc/meminfo").string();
+  auto message = expectError(ErrorCode::kUnavailable, [&] { fs.readFile("/proc/meminfo"); });
+  EXPECT_EQ(message, "host file " + local +
+                         ": not a regular file (FIFO); expected a regular file such as /proc's");
+  expectError(ErrorCode::kUnavailable, [&] { fs.readFileIfExists("/proc/meminfo"); });
+  expectError(ErrorCode::kUnavailable, [&] { fs.readFileHead("/proc/meminfo", 10); });
+  message = expectError(ErrorCode::kUnavailable, [&] { fs.readFile("/proc/stat"); });
+  EXPECT_NE(message.find("/proc/stat: not a regular file (character device)"), std::string::npos)
+      << message;
+  expectError(ErrorCode::kUnavailable, [&] { fs.readFileHead("/proc/stat", 1); });
+  // HostFs::open reads /proc/stat the same way.
+  message = expectError(ErrorCode::kBadInput, [&] { HostFs::open(dir.path().string()); });
+  EXPECT_NE(message.find("not a regular file (character device)"), std::string::npos) << message;
+}
+
+TEST(HostFsTest, TheDefaultBoundRefusesAnOversizeFileNamingPathAndLimit) {
+  TempDir dir;
+  const std::size_t limit = HostFs::kDefaultMaxFileBytes;
+  EXPECT_EQ(limit, std::size_t{4} << 20);
+  writeFile(dir.path() / "proc/meminfo", std::string(limit + 1, 'x'));
+  writeFile(dir.path() / "proc/exact", std::string(limit, 'y'));
+  const HostFs fs(dir.path().string());
+  const auto message = expectError(ErrorCode::kUnavailable, [&] { fs.readFile("/proc/meminfo"); });
+  EXPECT_EQ(message, "host file " + (dir.path() / "proc/meminfo").string() +
+                         ": longer than 4194304 bytes, the limit for one host file");
+  expectError(ErrorCode::kUnavailable, [&] { fs.readFileIfExists("/proc/meminfo"); });
+  EXPECT_EQ(fs.readFile("/proc/exact").size(), limit);
+  EXPECT_EQ(fs.readFileHead("/proc/meminfo", 5), "xxxxx");
+  // The tables that grow with the host take the larger bound.
+  EXPECT_EQ(fs.readFile("/proc/meminfo", HostFs::kLargeTableMaxBytes).size(), limit + 1);
 }
 
 TEST(HostFsTest, ListDirListsEntries) {

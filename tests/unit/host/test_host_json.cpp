@@ -114,6 +114,21 @@ TEST(HostJsonTest, InvalidUtf8FromTheHostIsReplaced) {
   EXPECT_TRUE(json["cpu"].is_null());
 }
 
+TEST(HostJsonTest, ControlCharactersAreEscapedByTheJsonDump) {
+  HostSnapshot snapshot;
+  ProcessStats processes;
+  ProcessInfo process;
+  process.command = "\x1b]0;x\x07";
+  process.cmdline = "a\x7f\xc2\x9b";
+  processes.top_rss.push_back(process);
+  snapshot.processes.value = processes;
+  const std::string text = toJson(snapshot).dump();
+  EXPECT_NE(text.find(R"("command":"\u001b]0;x\u0007")"), std::string::npos) << text;
+  // DEL and C1 are not JSON control characters: they stay raw (terminalSafe covers text output).
+  EXPECT_NE(text.find("\"cmdline\":\"a\x7f\xc2\x9b\""), std::string::npos) << text;
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+}
+
 TEST(HostJsonTest, EmptySnapshotHasEveryKey) {
   const auto json = toJson(HostSnapshot{});
   EXPECT_TRUE(json["system"].is_null());

@@ -2,7 +2,9 @@
 // while "sleeping", and an injected statvfs. Every expected number is derived by hand from
 // tests/data/host/node-vm/{t0,t1} (see test_collectors.cpp for the per-section arithmetic).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -63,6 +65,42 @@ class FixtureHost {
   TempDir dir_;
   std::shared_ptr<FakeClock> clock_;
 };
+
+// A FIFO or a device where a /proc file should be fails its own section, promptly; the other
+// sections are collected as usual.
+TEST(CollectHostTest, AFifoOrDeviceInProcDegradesOnlyItsSection) {
+  FixtureHost host;
+  host.clock()->on_sleep = nullptr;  // Keep t0: copying t1 over a FIFO would block.
+  namespace fs = std::filesystem;
+  fs::remove(host.root() / "proc/meminfo");
+  ASSERT_EQ(::mkfifo((host.root() / "proc/meminfo").c_str(), 0600), 0);
+  fs::remove(host.root() / "proc/diskstats");
+  fs::create_symlink("/dev/zero", host.root() / "proc/diskstats");
+  fs::remove(host.root() / "proc/1/cmdline");
+  ASSERT_EQ(::mkfifo((host.root() / "proc/1/cmdline").c_str(), 0600), 0);
+
+  const auto snapshot = collectHost(host.fs(), host.options());
+  ASSERT_FALSE(snapshot.memory.ok());
+  EXPECT_EQ(snapshot.memory.error_code, ErrorCode::kUnavailable);
+  EXPECT_NE(snapshot.memory.error.find("proc/meminfo: not a regular file (FIFO)"),
+            std::string::npos)
+      << snapshot.memory.error;
+  ASSERT_FALSE(snapshot.disks.ok());
+  EXPECT_NE(snapshot.disks.error.find("proc/diskstats: not a regular file (character device)"),
+            std::string::npos)
+      << snapshot.disks.error;
+  EXPECT_TRUE(snapshot.cpu.ok()) << snapshot.cpu.error;
+  EXPECT_TRUE(snapshot.system.ok()) << snapshot.system.error;
+  EXPECT_TRUE(snapshot.network.ok()) << snapshot.network.error;
+  EXPECT_TRUE(snapshot.filesystems.ok()) << snapshot.filesystems.error;
+  // The process whose cmdline is a FIFO is still listed, without a command line.
+  ASSERT_TRUE(snapshot.processes.ok()) << snapshot.processes.error;
+  const auto& top = snapshot.processes.value->top_rss;
+  const auto init = std::find_if(top.begin(), top.end(), [](const auto& p) { return p.pid == 1; });
+  ASSERT_NE(init, top.end());
+  EXPECT_EQ(init->cmdline, "");
+  EXPECT_EQ(init->command, "process_api");
+}
 
 TEST(CollectHostTest, FixtureTreeGivesExactNumbers) {
   FixtureHost host;

@@ -1,7 +1,10 @@
 // The timestamp,value reader: timestamp forms, header handling and errors that name the line.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
+#include <streambuf>
+#include <string>
 
 #include "core/error.h"
 #include "detect/series_csv.h"
@@ -85,6 +88,89 @@ TEST(SeriesCsv, ErrorsNameTheLine) {
   expectError("timestamp,value\n2014-04-01 00:00:00,nan\n", "in.csv:2: value");
   expectError("timestamp,value\n2014-04-01 00:00:00,inf\n", "in.csv:2: value");
   expectError("timestamp,value\n2014-04-01 00:00:00,\n", "in.csv:2: value");
+}
+
+// A stream of `prefix`, then `fill_bytes` of 'x', then "\n": counts what the reader takes, so a
+// test can tell that a huge line was not read to its end.
+class HugeLineBuf : public std::streambuf {
+ public:
+  HugeLineBuf(std::string prefix, std::size_t fill_bytes)
+      : prefix_(std::move(prefix)), fill_left_(fill_bytes), chunk_(65536, 'x') {}
+  std::size_t served() const { return served_; }
+
+ protected:
+  int_type underflow() override {
+    if (!prefix_.empty()) {
+      current_ = std::move(prefix_);
+      prefix_.clear();
+    } else if (fill_left_ > 0) {
+      current_.assign(chunk_, 0, std::min(fill_left_, chunk_.size()));
+      fill_left_ -= current_.size();
+    } else if (!newline_done_) {
+      current_ = "\n";
+      newline_done_ = true;
+    } else {
+      return traits_type::eof();
+    }
+    served_ += current_.size();
+    setg(current_.data(), current_.data(), current_.data() + current_.size());
+    return traits_type::to_int_type(current_.front());
+  }
+
+ private:
+  std::string prefix_;
+  std::size_t fill_left_;
+  std::string chunk_;
+  std::string current_;
+  bool newline_done_ = false;
+  std::size_t served_ = 0;
+};
+
+TEST(SeriesCsv, AHugeLineFailsAtTheCapWithoutBeingReadToItsEnd) {
+  EXPECT_EQ(kMaxSeriesLineBytes, std::size_t{1} << 20);
+  HugeLineBuf buf("timestamp,value\n2014-04-01 00:00:00,1\n", std::size_t{64} << 20);
+  std::istream in(&buf);
+  SeriesCsvReader reader(in, "big.csv");
+  ASSERT_TRUE(reader.next().has_value());
+  try {
+    (void)reader.next();
+    FAIL() << "no error for a 64 MiB line";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+    EXPECT_EQ(std::string(e.what()),
+              "big.csv:3: line longer than 1048576 bytes, the limit for one line of a "
+              "timestamp,value series");
+  }
+  // Read no further than the cap and one chunk past it, nowhere near the 64 MiB.
+  EXPECT_LT(buf.served(), (std::size_t{1} << 20) + 3 * 65536);
+}
+
+TEST(SeriesCsv, LinesUpToTheCapAreReadAcrossChunks) {
+  // A configurable cap: rows of any length up to it, spanning getline chunks, are read whole.
+  const std::string pad(100000, ' ');  // Spaces are trimmed: the row stays valid.
+  std::istringstream in("2014-04-01 00:00:00,1" + pad + "\n2014-04-01 00:05:00,2" + pad);
+  SeriesCsvReader reader(in, "in.csv", 100021);
+  auto row = reader.next();
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->value, 1);
+  row = reader.next();  // The last line has no '\n'.
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->value, 2);
+  EXPECT_EQ(row->line, 2u);
+  EXPECT_FALSE(reader.next().has_value());
+
+  std::istringstream longer("2014-04-01 00:00:00,1" + pad + " \n");
+  SeriesCsvReader strict(longer, "in.csv", 100021);
+  try {
+    (void)strict.next();
+    FAIL() << "no error for a line one byte over the cap";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("in.csv:1: line longer than 100021 bytes"),
+              std::string::npos)
+        << e.what();
+  }
+  // The in-memory reader applies the same bound.
+  EXPECT_THROW(parseSeriesCsv(std::string(kMaxSeriesLineBytes + 1, '1'), "m.csv"), Error);
 }
 
 }  // namespace
