@@ -1,7 +1,10 @@
 # keelson: `make run` shows this machine (and the cluster in $KUBECONFIG); `make test` proves it.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
+# make build/run use PRESET (dev: no test hooks); the test targets use their own presets (test,
+# asan, tsan), which compile the test hooks (serve --test-handler-delay) the tests exercise.
 PRESET ?= dev
+TEST_PRESET ?= test
 BUILD_DIR := build/$(PRESET)
 KEELSON := $(BUILD_DIR)/src/cli/keelson
 JOBS ?= $(shell nproc)
@@ -28,19 +31,22 @@ run: bootstrap build
 	fi
 
 # Every test: unit, fuzz seeds, and integration tests against a real control plane and glusterd.
-test: bootstrap build
+# Built in the test preset (build/test), which has the test hooks.
+test: bootstrap
+	$(MAKE) build PRESET=$(TEST_PRESET)
 	test/cluster/build
 	test/cluster/up
 	trap 'test/cluster/down' EXIT; \
-	  ctest --preset $(PRESET) -j $(JOBS) --timeout 900
+	  ctest --preset $(TEST_PRESET) -j $(JOBS) --timeout 900
 
 # Unit tests and fuzz seeds under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: bootstrap
 	$(MAKE) build PRESET=asan
 	ctest --preset asan -j $(JOBS) -L 'unit|fuzz' --timeout 900
 
-test-unit: build
-	ctest --preset $(PRESET) -j $(JOBS) -L 'unit|fuzz'
+test-unit: bootstrap
+	$(MAKE) build PRESET=$(TEST_PRESET)
+	ctest --preset $(TEST_PRESET) -j $(JOBS) -L 'unit|fuzz'
 
 lint:
 	git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror
