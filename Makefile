@@ -10,7 +10,7 @@ KEELSON := $(BUILD_DIR)/src/cli/keelson
 JOBS ?= $(shell nproc)
 export KEELSON_TEST_DIR ?= /tmp/keelson-test-cluster
 
-.PHONY: bootstrap configure build run test test-asan test-unit lint format cluster-up cluster-down bench clean
+.PHONY: bootstrap configure build run test test-asan test-soak test-unit lint format cluster-up cluster-down bench clean
 
 bootstrap:
 	scripts/bootstrap
@@ -43,6 +43,17 @@ test: bootstrap
 test-asan: bootstrap
 	$(MAKE) build PRESET=asan
 	ctest --preset asan -j $(JOBS) -L 'unit|fuzz' --timeout 900
+
+# keelson serve under ASan+UBSan and under TSan, 60 s each, while pods churn and every route and
+# /metrics are requested concurrently (tests/soak/serve_churn). Builds only the keelson binary in
+# each preset; the test cluster is its own (KEELSON_TEST_DIR=$(SOAK_TEST_DIR)).
+SOAK_TEST_DIR ?= /tmp/keelson-soak-cluster
+test-soak: bootstrap
+	test/cluster/build
+	for p in asan tsan; do \
+	  cmake --preset $$p >/dev/null && cmake --build --preset $$p -j $(JOBS) --target keelson; \
+	done
+	KEELSON_TEST_DIR=$(SOAK_TEST_DIR) tests/soak/serve_churn
 
 test-unit: bootstrap
 	$(MAKE) build PRESET=$(TEST_PRESET)
