@@ -1,13 +1,16 @@
 # keelson: `make run` shows this machine (and the cluster in $KUBECONFIG); `make test` proves it.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
+# make build/run use PRESET (dev: no test hooks); the test targets use their own presets (test,
+# asan, tsan), which compile the test hooks (serve --test-handler-delay) the tests exercise.
 PRESET ?= dev
+TEST_PRESET ?= test
 BUILD_DIR := build/$(PRESET)
 KEELSON := $(BUILD_DIR)/src/cli/keelson
 JOBS ?= $(shell nproc)
 export KEELSON_TEST_DIR ?= /tmp/keelson-test-cluster
 
-.PHONY: bootstrap configure build run test test-asan test-unit lint format cluster-up cluster-down bench clean
+.PHONY: bootstrap configure build run test test-asan test-soak test-unit lint format cluster-up cluster-down bench clean
 
 bootstrap:
 	scripts/bootstrap
@@ -28,19 +31,33 @@ run: bootstrap build
 	fi
 
 # Every test: unit, fuzz seeds, and integration tests against a real control plane and glusterd.
-test: bootstrap build
+# Built in the test preset (build/test), which has the test hooks.
+test: bootstrap
+	$(MAKE) build PRESET=$(TEST_PRESET)
 	test/cluster/build
 	test/cluster/up
 	trap 'test/cluster/down' EXIT; \
-	  ctest --preset $(PRESET) -j $(JOBS) --timeout 900
+	  ctest --preset $(TEST_PRESET) -j $(JOBS) --timeout 900
 
 # Unit tests and fuzz seeds under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: bootstrap
 	$(MAKE) build PRESET=asan
 	ctest --preset asan -j $(JOBS) -L 'unit|fuzz' --timeout 900
 
-test-unit: build
-	ctest --preset $(PRESET) -j $(JOBS) -L 'unit|fuzz'
+# keelson serve under ASan+UBSan and under TSan, 60 s each, while pods churn and every route and
+# /metrics are requested concurrently (tests/soak/serve_churn). Builds only the keelson binary in
+# each preset; the test cluster is its own (KEELSON_TEST_DIR=$(SOAK_TEST_DIR)).
+SOAK_TEST_DIR ?= /tmp/keelson-soak-cluster
+test-soak: bootstrap
+	test/cluster/build
+	for p in asan tsan; do \
+	  cmake --preset $$p >/dev/null && cmake --build --preset $$p -j $(JOBS) --target keelson; \
+	done
+	KEELSON_TEST_DIR=$(SOAK_TEST_DIR) tests/soak/serve_churn
+
+test-unit: bootstrap
+	$(MAKE) build PRESET=$(TEST_PRESET)
+	ctest --preset $(TEST_PRESET) -j $(JOBS) -L 'unit|fuzz'
 
 lint:
 	git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror
