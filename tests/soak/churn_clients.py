@@ -31,21 +31,22 @@ import urllib.parse
 # with the statuses that are a correct answer under churn. Two overload answers are correct on
 # every route and counted, not failed: 408 (the request deadline, which a sanitized build may
 # miss on a loaded machine) and 503 "server busy" (the server's queue of pending requests is
-# full).
+# full). The expensive routes (cluster, namespace error) may also answer 429: at most two of them
+# run at once.
 #   {ns}: a churn namespace, {pod}: a pod that exists or was just deleted, {node}: a node.
 ROUTES = {
     "/healthz": {200},
     "/readyz": {200, 503},
     "/metrics": {200},
-    "/api/v1/cluster": {200},
-    "/api/v1/cluster?allNamespaces=true": {200},
-    "/api/v1/cluster?namespace={ns}": {200},
+    "/api/v1/cluster": {200, 429},
+    "/api/v1/cluster?allNamespaces=true": {200, 429},
+    "/api/v1/cluster?namespace={ns}": {200, 429},
     "/api/v1/host": {200, 503},
     "/api/v1/pods/{ns}/{pod}/scheduling": {200, 404},
     "/api/v1/pods/{ns}/{pod}/resources": {200, 404},
     "/api/v1/pods/{ns}/{pod}/describe": {200, 404},
     "/api/v1/pods/{ns}/{pod}/failure-events": {200, 404},
-    "/api/v1/namespace/{ns}/error": {200, 404},
+    "/api/v1/namespace/{ns}/error": {200, 404, 429},
     "/api/v1/nodes/{node}/utilization": {200, 404, 503},
 }
 ALWAYS_OK = {408}
