@@ -130,6 +130,8 @@ def client(shared, host, port, seed, routes):
         path = route.format(ns=ns, pod=pod, node=urllib.parse.quote(shared.pick_node(rng)))
         status, body = serve.get(path)
         shared.record(route, status, body, path)
+        if status == -1:
+            time.sleep(0.2)  # the server is gone (or refusing): count it, do not spin
     serve.close()
 
 
