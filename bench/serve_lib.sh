@@ -59,13 +59,14 @@ bench_free_port() {
 # bench_serve_start KEELSON LOG [ARGS...]: starts `KEELSON serve` on 127.0.0.1 and a free port
 # over the test cluster, without host sampling, logging at warn to LOG, with ARGS added; waits up
 # to 2 minutes for /readyz 200. Sets serve_pid and serve_port. The caller stops it
-# (kill "$serve_pid", e.g. in an EXIT trap).
+# (kill "$serve_pid", e.g. in an EXIT trap). With --authentication=none: every request reaches
+# its handler (the worst case; with delegated access a caller without credentials costs a 401).
 bench_serve_start() {
   local keelson=$1 log=$2 i
   shift 2
   serve_port=$(bench_free_port)
   LOG_LEVEL=warn "$keelson" serve --kubeconfig "$KUBECONFIG" --address 127.0.0.1 \
-    --port "$serve_port" --no-host "$@" >"$log" 2>&1 &
+    --port "$serve_port" --no-host --authentication=none "$@" >"$log" 2>&1 &
   serve_pid=$!
   for ((i = 0; i < 600; i++)); do
     [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$serve_port/readyz")" == 200 ]] && return 0
