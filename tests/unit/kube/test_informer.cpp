@@ -225,12 +225,23 @@ TEST_F(InformerTest, ListThenWatchAppliesAddedModifiedDeleted) {
   EXPECT_EQ(status.last_error, "");
 }
 
+// Whether a handle of type H (a value: a temporary; a reference: a held handle) can be used.
+template <class H>
+concept MemberAccess = requires(H&& handle) {
+  std::forward<H>(handle).operator->();
+};
+template <class H>
+concept Dereference = requires(H&& handle) {
+  *std::forward<H>(handle);
+};
+
 // A temporary handle cannot be dereferenced: `informer.snapshot()->all()` in a range-for would free
 // the snapshot before the loop body runs (issue 9's /metrics crash).
 TEST(SnapshotHandleTest, TemporaryHandlesCannotBeDereferenced) {
-  static_assert(!requires { std::declval<SnapshotHandle<Pod>>().operator->(); });
-  static_assert(!requires { *std::declval<SnapshotHandle<Pod>>(); });
-  static_assert(requires(const SnapshotHandle<Pod>& held) { held->all(); });
+  static_assert(!MemberAccess<SnapshotHandle<Pod>>);
+  static_assert(!Dereference<SnapshotHandle<Pod>>);
+  static_assert(MemberAccess<const SnapshotHandle<Pod>&>);
+  static_assert(Dereference<const SnapshotHandle<Pod>&>);
   const SnapshotHandle<Pod> empty;
   EXPECT_FALSE(empty);
 }
