@@ -23,8 +23,11 @@ class ServeAuth : public ::testing::Test {
   void SetUp() override {
     std::string why;
     if (!findTestCluster(cluster_, why)) GTEST_SKIP() << why;
-    allowed_ns_ = uniqueName("auth-a");
-    other_ns_ = uniqueName("auth-b");
+    // Per test: a namespace deleted by the previous test may still be terminating.
+    static int test_number = 0;
+    const std::string suffix = "-" + std::to_string(++test_number);
+    allowed_ns_ = uniqueName("auth-a") + suffix;
+    other_ns_ = uniqueName("auth-b") + suffix;
     for (const auto& ns : {allowed_ns_, other_ns_}) {
       cluster_.kubectlOk({"create", "namespace", ns});
       cluster_.kubectlOk(
@@ -39,7 +42,7 @@ class ServeAuth : public ::testing::Test {
                         "--serviceaccount=" + allowed_ns_ + ":reader"});
     // scraper: /metrics and the host's stats, nothing else.
     cluster_.kubectlOk({"-n", allowed_ns_, "create", "serviceaccount", "scraper"});
-    scraper_role_ = uniqueName("keelson-scraper");
+    scraper_role_ = uniqueName("keelson-scraper") + suffix;
     cluster_.kubectlOk(
         {"create", "clusterrole", scraper_role_, "--verb=get", "--non-resource-url=/metrics"});
     cluster_.kubectlOk({"patch", "clusterrole", scraper_role_, "--type=json", "-p",
