@@ -30,11 +30,12 @@ struct ReadinessPolicy {
 };
 
 /// How far one informer's cache may lag the API server: 0 while it is connected, else the time
-/// since its watch broke (InformerStatus::failing_since); nullopt before its first list. An informer is failing when its last
-/// attempt failed after its last contact and that failure is recent: no older than the longest
-/// backoff wait for its failure count plus `policy.grace`. An informer whose last failure is
-/// older has retried since without failing, i.e. its watch is connected (a quiet collection sends
-/// nothing until an event or bookmark, so consecutive_failures alone would stay stale). Pure.
+/// since its watch broke (InformerStatus::failing_since); nullopt before its first list. An
+/// informer is failing when its last attempt failed after its last contact and that failure is
+/// recent: no older than the longest backoff wait for its failure count plus `policy.grace`. An
+/// informer whose last failure is older has retried since without failing, i.e. its watch is
+/// connected (a quiet collection sends nothing until an event or bookmark, so consecutive_failures
+/// alone would stay stale). Pure.
 std::optional<std::chrono::milliseconds> informerStaleness(
     const kube::InformerStatus& status, std::chrono::system_clock::time_point now,
     const ReadinessPolicy& policy = {});
