@@ -117,7 +117,7 @@ def cmd_probe(args):
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     paced(args.seconds, args.interval,
-          lambda: results.add(*one_request(host, int(port), args.path, args.timeout)))
+          lambda: results.add(*one_request(host, int(port), args.path, args.timeout, args.source)))
     stop.set()
     sampler.join()
     for name, value in results.lines(args.name):
@@ -260,6 +260,8 @@ def main():
     probe.add_argument("--timeout", type=float, default=1.0, help="a kubelet probe's default")
     probe.add_argument("--seconds", type=float, default=30)
     probe.add_argument("--name", default="probe")
+    probe.add_argument("--source", default="127.0.0.3",
+                       help="the probe's address: a kubelet probes from the node's, not the load's")
     probe.set_defaults(fn=cmd_probe)
     slow = sub.add_parser("slowloris")
     slow.add_argument("target", help="HOST:PORT")
