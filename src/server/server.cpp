@@ -111,12 +111,15 @@ std::string methodLabel(std::string_view method) {
   return "OTHER";
 }
 
-std::string serializeBody(const Response& response, const std::string& request_id,
-                          const MetadataSource& metadata) {
-  if (!response.data && !response.error) return response.body;
+// Writes the envelope of a data or error response into its body (moving the data, not copying
+// it); a raw or already written body is left as it is. Runs where the response is made: on a
+// worker for handlers, so a large document is never serialised on an I/O thread.
+void writeEnvelope(Response& response, const std::string& request_id,
+                   const MetadataSource& metadata) {
+  if (!response.data && !response.error) return;
   nlohmann::json doc = nlohmann::json::object();
   if (response.data) {
-    doc["data"] = *response.data;
+    doc["data"] = std::move(*response.data);
   } else {
     nlohmann::json error = {{"code", response.error->code}, {"message", response.error->message}};
     if (!response.error->details.empty()) error["details"] = response.error->details;
@@ -130,7 +133,9 @@ std::string serializeBody(const Response& response, const std::string& request_i
       spdlog::warn("request {}: response metadata: {}", request_id, e.what());
     }
   }
-  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  response.body = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  response.data.reset();
+  response.error.reset();
 }
 
 // Runs a handler inside the recovery boundary.
@@ -817,6 +822,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     asio::post(*impl_.workers, [self, generation, request, handler = match.handler, &route,
                                 credentials = Credentials{std::nullopt, client_certificate_}]() {
       Response response = self->impl_.serve(*request, *handler, route, credentials);
+      writeEnvelope(response, request->request_id, self->impl_.options.metadata);
       self->impl_.pending_jobs.fetch_sub(1);
       std::string user = request->user ? request->user->username : std::string();
       asio::post(self->executor(), [self, generation, response = std::move(response),
@@ -917,7 +923,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     res->set(http::field::content_type, response.content_type);
     res->set("X-Request-ID", request_id_);
     for (const auto& [name, value] : response.headers) res->set(name, value);
-    res->body() = serializeBody(response, request_id_, impl_.options.metadata);
+    writeEnvelope(response, request_id_, impl_.options.metadata);
+    res->body() = std::move(response.body);
     res->keep_alive(keep_alive_ && !impl_.stopping.load());
     res->prepare_payload();
     response_ = res;
