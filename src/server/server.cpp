@@ -603,7 +603,12 @@ std::optional<Response> Server::Impl::checkAccess(Request& request, const RouteO
       }
     }
   } catch (const Error& e) {
-    if (e.code() == ErrorCode::kUnauthorized) return statusFailure(401, "Unauthorized", e.what());
+    if (e.code() == ErrorCode::kUnauthorized) {
+      // Like the API server: the caller learns nothing about why its credentials failed.
+      spdlog::debug("request {} {} (id {}): {}", request.method, request.path, request.request_id,
+                    e.what());
+      return statusFailure(401, "Unauthorized", "invalid or expired credentials");
+    }
     spdlog::warn("request {} {} (id {}): access check failed: {}", request.method, request.path,
                  request.request_id, e.what());
     return Response::fromError(
