@@ -56,7 +56,7 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   CacheMetrics cache_metrics(*registry, cache);
   registry->callbackGauge("keelson_cache_staleness_seconds",
                           "How far the cache may lag the API server: 0 while every watch is "
-                          "connected, else the time since the failing informer's last contact "
+                          "connected, else the time since the oldest broken watch broke "
                           "(absent before the first sync).",
                           {}, [cache_age_seconds] {
                             std::vector<server::GaugeSample> out;
