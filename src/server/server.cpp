@@ -211,11 +211,18 @@ Response Response::failure(int status, std::string code, std::string message, st
   return response;
 }
 
-Response Response::fromError(const Error& error) {
-  const int status = httpStatusFor(error.code());
-  Response response = failure(status, std::string(errorCodeForStatus(status)), error.what());
+namespace {
+// A failure envelope whose code follows the status; 429 and 503 say when to retry.
+Response statusFailure(int status, std::string message, std::string details = {}) {
+  Response response = Response::failure(status, std::string(errorCodeForStatus(status)),
+                                        std::move(message), std::move(details));
   if (status == 429 || status == 503) response.headers.emplace_back("Retry-After", "1");
   return response;
+}
+}  // namespace
+
+Response Response::fromError(const Error& error) {
+  return statusFailure(httpStatusFor(error.code()), error.what());
 }
 
 int httpStatusFor(ErrorCode code) noexcept {
@@ -276,11 +283,6 @@ std::string_view errorCodeForStatus(int status) noexcept {
 }
 
 namespace {
-// A failure envelope whose code follows the status.
-Response statusFailure(int status, std::string message, std::string details = {}) {
-  return Response::failure(status, std::string(errorCodeForStatus(status)), std::move(message),
-                           std::move(details));
-}
 
 // The answer for a request past its deadline.
 Response deadlineResponse(std::chrono::milliseconds deadline) {
@@ -628,12 +630,10 @@ Response Server::Impl::serve(Request& request, const Handler& handler, const Rou
   if (route.lane != Lane::kExpensive) return finish(request, invokeHandler(handler, request));
   if (expensive_jobs.fetch_add(1) >= options.max_expensive_requests) {
     expensive_jobs.fetch_sub(1);
-    auto response = statusFailure(
+    return statusFailure(
         429, "too many expensive requests",
         fmt::format("at most {} requests on expensive routes run at once; retry later",
                     options.max_expensive_requests));
-    response.headers.emplace_back("Retry-After", "1");
-    return response;
   }
   Response response = invokeHandler(handler, request);
   expensive_jobs.fetch_sub(1);
@@ -816,10 +816,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     }
     if (impl_.pending_jobs.fetch_add(1) >= impl_.options.max_pending_requests) {
       impl_.pending_jobs.fetch_sub(1);
-      auto response =
-          statusFailure(503, "server busy", "too many requests in progress; retry later");
-      response.headers.emplace_back("Retry-After", "1");
-      respond(std::move(response));
+      respond(statusFailure(503, "server busy", "too many requests in progress; retry later"));
       return;
     }
     const std::uint64_t generation = generation_;
