@@ -23,20 +23,11 @@ std::vector<const T*> pointers(const kube::ObjectSnapshot<T>& snapshot) {
   return out;
 }
 
-// Copies of one namespace's objects; checks `cancel` every kCancelCheckStride objects.
-constexpr std::size_t kCancelCheckStride = 256;
-
+// Copies of one namespace's objects.
 template <class T>
 std::vector<T> copyNamespace(const kube::ObjectSnapshot<T>& snapshot,
                              std::string_view namespace_name, const std::stop_token& cancel = {}) {
-  const auto objects = snapshot.list(namespace_name);
-  std::vector<T> out;
-  out.reserve(objects.size());
-  for (const auto& object : objects) {
-    if (out.size() % kCancelCheckStride == 0) throwIfCancelled(cancel, "namespace analysis");
-    out.push_back(*object);
-  }
-  return out;
+  return copyObjects<T>(snapshot.list(namespace_name), cancel, "namespace analysis");
 }
 
 }  // namespace

@@ -5,14 +5,17 @@
 // both answer from the same code. Nothing here calls the API server.
 
 #include <chrono>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <stop_token>
 #include <string_view>
 #include <vector>
 
 #include "analysis/namespace_errors.h"
 #include "analysis/scheduling.h"
+#include "core/error.h"
 #include "kube/cluster_cache.h"
 #include "kube/event.h"
 #include "kube/pod.h"
@@ -24,6 +27,22 @@ namespace keelson::app {
 /// subdomain.
 std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_view namespace_name,
                                    std::string_view name);
+
+/// Copies of `objects` (an ObjectSnapshot's all() or list(...)). Throws Error(kTimeout) "<what>
+/// cancelled" once `cancel` is requested, checked every 256 objects, so a request past its
+/// deadline stops copying a large cache.
+template <class T>
+std::vector<T> copyObjects(std::span<const std::shared_ptr<const T>> objects,
+                           const std::stop_token& cancel, std::string_view what) {
+  constexpr std::size_t kCancelCheckStride = 256;
+  std::vector<T> out;
+  out.reserve(objects.size());
+  for (const auto& object : objects) {
+    if (out.size() % kCancelCheckStride == 0) throwIfCancelled(cancel, what);
+    out.push_back(*object);
+  }
+  return out;
+}
 
 /// The cached core/v1 events of `pod` (podEvents: oldest first).
 std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const kube::Pod& pod);

@@ -20,15 +20,8 @@ using server::Response;
 // Copies of every cached object; gives up once the request is cancelled.
 template <class T>
 std::vector<T> copyAll(const kube::Informer<T>& informer, const Request& request) {
-  constexpr std::size_t kCancelCheckStride = 256;
   const auto snapshot = informer.snapshot();
-  std::vector<T> out;
-  out.reserve(snapshot->size());
-  for (const auto& object : snapshot->all()) {
-    if (out.size() % kCancelCheckStride == 0) request.throwIfCancelled();
-    out.push_back(*object);
-  }
-  return out;
+  return copyObjects<T>(snapshot->all(), request.cancellation, "cluster summary");
 }
 
 void requireSynced(const kube::ClusterCache& cache) {
