@@ -5,6 +5,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/error.h"
 #include "kube/resources.h"
 
 namespace keelson::analysis {
@@ -33,19 +34,19 @@ bool podHealthy(const kube::Pod& pod) {
                                           [](const kube::ContainerStatus& s) { return s.ready; });
 }
 
-std::unordered_map<std::string, Usage> nodeUsage(const ClusterState& state) {
+std::unordered_map<std::string, Usage> nodeUsage(const ClusterObjects& objects) {
   std::unordered_map<std::string, Usage> out;
-  if (!state.node_metrics) return out;
-  for (const auto& m : *state.node_metrics) {
+  if (objects.node_metrics == nullptr) return out;
+  for (const auto& m : *objects.node_metrics) {
     out[m.metadata.name] = Usage{m.usage, m.timestamp, m.window};
   }
   return out;
 }
 
-std::unordered_map<std::string, Usage> podUsage(const ClusterState& state) {
+std::unordered_map<std::string, Usage> podUsage(const ClusterObjects& objects) {
   std::unordered_map<std::string, Usage> out;
-  if (!state.pod_metrics) return out;
-  for (const auto& m : *state.pod_metrics) {
+  if (objects.pod_metrics == nullptr) return out;
+  for (const auto& m : *objects.pod_metrics) {
     Usage usage{{}, m.timestamp, m.window};
     for (const auto& c : m.containers) addInto(usage.usage, c.usage);
     out[m.metadata.namespace_name + "/" + m.metadata.name] = std::move(usage);
@@ -89,22 +90,27 @@ bool inScope(const kube::Pod& pod, const PodScope& scope) {
 
 }  // namespace
 
-ClusterSummary summarizeCluster(const ClusterState& state, const PodScope& scope) {
+ClusterSummary summarizeCluster(const ClusterObjects& objects, const PodScope& scope,
+                                const std::stop_token& cancel) {
+  constexpr std::size_t kCancelCheckStride = 256;
   ClusterSummary out;
-  out.metrics_available = state.node_metrics.has_value();
-  auto node_usage = nodeUsage(state);
-  auto pod_usage = podUsage(state);
+  out.metrics_available = objects.node_metrics != nullptr;
+  auto node_usage = nodeUsage(objects);
+  auto pod_usage = podUsage(objects);
 
   std::unordered_map<std::string, size_t> node_index;
-  for (const auto& node : state.nodes) {
-    node_index[node.metadata.name] = out.nodes.size();
-    out.nodes.push_back(summarizeNode(node));
-    if (auto it = node_usage.find(node.metadata.name); it != node_usage.end()) {
+  for (const kube::Node* node : objects.nodes) {
+    node_index[node->metadata.name] = out.nodes.size();
+    out.nodes.push_back(summarizeNode(*node));
+    if (auto it = node_usage.find(node->metadata.name); it != node_usage.end()) {
       out.nodes.back().usage = it->second;
     }
   }
 
-  for (const auto& pod : state.pods) {
+  std::size_t seen = 0;
+  for (const kube::Pod* pod_pointer : objects.pods) {
+    if (seen++ % kCancelCheckStride == 0) throwIfCancelled(cancel, "cluster summary");
+    const kube::Pod& pod = *pod_pointer;
     PodSummary summary = summarizePod(pod);
     ++out.health.pods_by_phase[summary.phase];
     out.health.healthy_pods += podHealthy(pod) ? 1 : 0;
@@ -132,7 +138,7 @@ ClusterSummary summarizeCluster(const ClusterState& state, const PodScope& scope
     out.health.ready_nodes += node.ready ? 1 : 0;
   }
   out.health.total_nodes = static_cast<int>(out.nodes.size());
-  out.health.total_pods = static_cast<int>(state.pods.size());
+  out.health.total_pods = static_cast<int>(objects.pods.size());
   out.health.node_health_percent = percent(out.health.ready_nodes, out.health.total_nodes);
   out.health.pod_health_percent = percent(out.health.healthy_pods, out.health.total_pods);
 
@@ -142,6 +148,17 @@ ClusterSummary summarizeCluster(const ClusterState& state, const PodScope& scope
     return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
   });
   return out;
+}
+
+ClusterSummary summarizeCluster(const ClusterState& state, const PodScope& scope) {
+  ClusterObjects objects;
+  objects.nodes.reserve(state.nodes.size());
+  for (const auto& node : state.nodes) objects.nodes.push_back(&node);
+  objects.pods.reserve(state.pods.size());
+  for (const auto& pod : state.pods) objects.pods.push_back(&pod);
+  if (state.node_metrics) objects.node_metrics = &*state.node_metrics;
+  if (state.pod_metrics) objects.pod_metrics = &*state.pod_metrics;
+  return summarizeCluster(objects, scope);
 }
 
 }  // namespace keelson::analysis

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -92,9 +93,24 @@ struct PodScope {
   std::string namespace_name;  ///< "" lists every namespace; else only this one.
 };
 
-/// Computes the cluster section from `state`. Counts and node figures always cover the whole
+/// The same objects as ClusterState, borrowed: pointers into objects the caller keeps alive for
+/// the call (an informer's snapshot, or a ClusterState), so a cache is summarised without copying
+/// its pods. Null metrics pointers mean the metrics API could not be read.
+struct ClusterObjects {
+  std::vector<const kube::Node*> nodes;
+  std::vector<const kube::Pod*> pods;
+  const std::vector<kube::NodeMetrics>* node_metrics = nullptr;
+  const std::vector<kube::PodMetrics>* pod_metrics = nullptr;
+};
+
+/// Computes the cluster section from `objects`. Counts and node figures always cover the whole
 /// cluster; `scope` narrows only the per-pod list. Throws Error(kBadInput) only if a quantity sum
-/// overflows (over 9.2e15 units).
+/// overflows (over 9.2e15 units), and Error(kTimeout) "cluster summary cancelled" once `cancel`
+/// is requested (checked every 256 pods).
+ClusterSummary summarizeCluster(const ClusterObjects& objects, const PodScope& scope = {},
+                                const std::stop_token& cancel = {});
+
+/// summarizeCluster over every object of `state`.
 ClusterSummary summarizeCluster(const ClusterState& state, const PodScope& scope = {});
 
 }  // namespace keelson::analysis

@@ -112,6 +112,27 @@ json podJson(const analysis::PodSummary& pod) {
   return out;
 }
 
+json healthJson(const analysis::ClusterHealth& h) {
+  return {{"total_nodes", h.total_nodes},
+          {"ready_nodes", h.ready_nodes},
+          {"node_health_percent", h.node_health_percent},
+          {"total_pods", h.total_pods},
+          {"pods_by_phase", h.pods_by_phase},
+          {"healthy_pods", h.healthy_pods},
+          {"pod_health_percent", h.pod_health_percent}};
+}
+
+json nodesJson(const std::vector<analysis::NodeSummary>& nodes) {
+  json out = json::array();
+  for (const auto& n : nodes) out.push_back(nodeJson(n));
+  return out;
+}
+
+// As the serve envelope serialises: compact, invalid UTF-8 replaced.
+std::string dumpJson(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json clusterJson(const ClusterCapture& cluster) {
   json out = {{"server", cluster.server}};
   if (!cluster.summary) {
@@ -203,21 +224,28 @@ Capture capture(const CaptureOptions& options) {
 }
 
 json toJson(const analysis::ClusterSummary& summary) {
-  const auto& h = summary.health;
-  json nodes = json::array();
-  for (const auto& n : summary.nodes) nodes.push_back(nodeJson(n));
   json pods = json::array();
   for (const auto& p : summary.pods) pods.push_back(podJson(p));
-  return {{"cluster_health",
-           {{"total_nodes", h.total_nodes},
-            {"ready_nodes", h.ready_nodes},
-            {"node_health_percent", h.node_health_percent},
-            {"total_pods", h.total_pods},
-            {"pods_by_phase", h.pods_by_phase},
-            {"healthy_pods", h.healthy_pods},
-            {"pod_health_percent", h.pod_health_percent}}},
-          {"nodes", nodes},
-          {"pods", pods}};
+  return {{"cluster_health", healthJson(summary.health)},
+          {"nodes", nodesJson(summary.nodes)},
+          {"pods", std::move(pods)}};
+}
+
+std::string toJsonText(const analysis::ClusterSummary& summary, const std::stop_token& cancel) {
+  constexpr std::size_t kCancelCheckStride = 256;
+  // The keys in the order json's dump sorts them; each pod's tree lives only while it is dumped.
+  std::string out = R"({"cluster_health":)";
+  out += dumpJson(healthJson(summary.health));
+  out += R"(,"nodes":)";
+  out += dumpJson(nodesJson(summary.nodes));
+  out += R"(,"pods":[)";
+  for (std::size_t i = 0; i < summary.pods.size(); ++i) {
+    if (i % kCancelCheckStride == 0) throwIfCancelled(cancel, "cluster summary");
+    if (i > 0) out += ',';
+    out += dumpJson(podJson(summary.pods[i]));
+  }
+  out += "]}";
+  return out;
 }
 
 json toJson(const Capture& capture) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "analysis/cluster_summary.h"
@@ -86,5 +87,11 @@ nlohmann::json toJson(const Capture& capture);
 
 /// The cluster summary alone as JSON (the "cluster" member's success shape).
 nlohmann::json toJson(const analysis::ClusterSummary& summary);
+
+/// toJson(summary) serialised compactly (invalid UTF-8 replaced), written pod by pod so that the
+/// whole tree never exists at once: the same text as toJson(summary).dump() at a fraction of
+/// the memory. Throws Error(kTimeout) "cluster summary cancelled" once `cancel` is requested
+/// (checked every 256 pods).
+std::string toJsonText(const analysis::ClusterSummary& summary, const std::stop_token& cancel = {});
 
 }  // namespace keelson::app

@@ -17,11 +17,13 @@ namespace {
 using server::Request;
 using server::Response;
 
-// Copies of every cached object; gives up once the request is cancelled.
+// Pointers to every object of `snapshot`, which the caller keeps alive while they are used.
 template <class T>
-std::vector<T> copyAll(const kube::Informer<T>& informer, const Request& request) {
-  const auto snapshot = informer.snapshot();
-  return copyObjects<T>(snapshot->all(), request.cancellation, "cluster summary");
+std::vector<const T*> pointers(const kube::ObjectSnapshot<T>& snapshot) {
+  std::vector<const T*> out;
+  out.reserve(snapshot.all().size());
+  for (const auto& object : snapshot.all()) out.push_back(object.get());
+  return out;
 }
 
 void requireSynced(const kube::ClusterCache& cache) {
@@ -98,13 +100,16 @@ analysis::PodScope clusterScope(const Request& request) {
 
 Response cluster(const kube::ClusterCache& cache, const Request& request) {
   requireSynced(cache);
-  analysis::ClusterState state;
-  state.nodes = copyAll(cache.nodes(), request);
-  state.pods = copyAll(cache.pods(), request);
-  const analysis::PodScope scope = clusterScope(request);
-  const auto summary = analysis::summarizeCluster(state, scope);
-  request.throwIfCancelled();
-  return Response::ok(toJson(summary));
+  // The handles keep both snapshots alive while the summary reads them in place: copying the
+  // pods of a large cluster for every request is what made this route's memory grow with load.
+  const auto nodes = cache.nodes().snapshot();
+  const auto pods = cache.pods().snapshot();
+  analysis::ClusterObjects objects;
+  objects.nodes = pointers(*nodes);
+  objects.pods = pointers(*pods);
+  const auto summary =
+      analysis::summarizeCluster(objects, clusterScope(request), request.cancellation);
+  return Response::okJsonText(toJsonText(summary, request.cancellation));
 }
 
 // A check on a core/v1 resource.

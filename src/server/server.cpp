@@ -29,6 +29,10 @@
 
 #include "server/tls.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>  // malloc_trim
+#endif
+
 namespace keelson::server {
 
 namespace beast = boost::beast;
@@ -111,16 +115,25 @@ std::string methodLabel(std::string_view method) {
   return "OTHER";
 }
 
+// Gives the memory an expensive handler freed back to the kernel. glibc would keep it in the
+// worker thread's malloc arena, so every worker that ever ran an expensive request would hold
+// its own peak and RSS would grow with the number of workers, not with the requests in flight.
+void releaseFreedMemory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
 // Writes the envelope of a data or error response into its body (moving the data, not copying
 // it); a raw or already written body is left as it is. Runs where the response is made: on a
 // worker for handlers, so a large document is never serialised on an I/O thread.
 void writeEnvelope(Response& response, const std::string& request_id,
                    const MetadataSource& metadata) {
-  if (!response.data && !response.error) return;
+  if (!response.data && !response.data_text && !response.error) return;
   nlohmann::json doc = nlohmann::json::object();
   if (response.data) {
     doc["data"] = std::move(*response.data);
-  } else {
+  } else if (response.error) {
     nlohmann::json error = {{"code", response.error->code}, {"message", response.error->message}};
     if (!response.error->details.empty()) error["details"] = response.error->details;
     doc["error"] = std::move(error);
@@ -134,7 +147,17 @@ void writeEnvelope(Response& response, const std::string& request_id,
     }
   }
   response.body = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (response.data_text) {
+    // Spliced in as "data", first like the dump's own (sorted) keys would put it.
+    const std::string metadata_text = std::move(response.body);
+    response.body.reserve(response.data_text->size() + metadata_text.size() + 10);
+    response.body = R"({"data":)";
+    response.body += *response.data_text;
+    response.body += ',';
+    response.body.append(metadata_text, 1);  // `"metadata":{...}}` without the leading brace
+  }
   response.data.reset();
+  response.data_text.reset();
   response.error.reset();
 }
 
@@ -193,6 +216,13 @@ Response Response::ok(nlohmann::json data, int status) {
   Response response;
   response.status = status;
   response.data = std::move(data);
+  return response;
+}
+
+Response Response::okJsonText(std::string json_text, int status) {
+  Response response;
+  response.status = status;
+  response.data_text = std::move(json_text);
   return response;
 }
 
@@ -635,9 +665,11 @@ Response Server::Impl::serve(Request& request, const Handler& handler, const Rou
         fmt::format("at most {} requests on expensive routes run at once; retry later",
                     options.max_expensive_requests));
   }
-  Response response = invokeHandler(handler, request);
+  Response response = finish(request, invokeHandler(handler, request));
+  writeEnvelope(response, request.request_id, options.metadata);
   expensive_jobs.fetch_sub(1);
-  return finish(request, std::move(response));
+  releaseFreedMemory();
+  return response;
 }
 
 // A handler that stopped because its request was cancelled answers like the deadline did (the

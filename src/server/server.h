@@ -75,18 +75,24 @@ struct ErrorBody {
   std::string details;  ///< Optional; omitted from the JSON when empty.
 };
 
-/// What a handler returns. With `data` or `error` set the server writes the spec's envelope
-/// ({"data"|"error": ..., "metadata": {"requestId", "timestamp"}}); otherwise `body` as is.
+/// What a handler returns. With `data`, `data_text` or `error` set the server writes the spec's
+/// envelope ({"data"|"error": ..., "metadata": {"requestId", "timestamp"}}); otherwise `body` as
+/// is.
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  ///< Extra headers.
   std::optional<nlohmann::json> data;
+  /// `data` already serialised as one JSON value, for a document written piece by piece so that
+  /// its whole tree never exists at once (a large cluster's pod list). Put in the envelope as is.
+  std::optional<std::string> data_text;
   std::optional<ErrorBody> error;
 
   /// A success envelope around `data`.
   static Response ok(nlohmann::json data, int status = 200);
+  /// A success envelope around `json_text`, which must be one serialised JSON value.
+  static Response okJsonText(std::string json_text, int status = 200);
   /// A raw body with its content type.
   static Response text(std::string body, std::string content_type, int status = 200);
   /// An error envelope.

@@ -4,9 +4,11 @@
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <stop_token>
 #include <string>
 
 #include "analysis/cluster_summary.h"
+#include "core/error.h"
 #include "kube/decode.h"
 
 namespace keelson::analysis {
@@ -95,7 +97,7 @@ TEST(ClusterSummary, HealthCountsNodesAndPods) {
 }
 
 TEST(ClusterSummary, EmptyClusterHasZeroPercentNotNaN) {
-  const ClusterHealth h = summarizeCluster({}).health;
+  const ClusterHealth h = summarizeCluster(ClusterState{}).health;
   EXPECT_EQ(h.node_health_percent, 0.0);
   EXPECT_EQ(h.pod_health_percent, 0.0);
 }
@@ -140,7 +142,24 @@ TEST(ClusterSummary, MetricsAttachToNodesAndPods) {
   EXPECT_FALSE(s.nodes[1].usage.has_value());
   ASSERT_TRUE(s.pods[0].usage.has_value());
   EXPECT_EQ(s.pods[0].usage->usage.at("cpu").milliValue(), 42);
-  EXPECT_FALSE(summarizeCluster({}).metrics_available);
+  EXPECT_FALSE(summarizeCluster(ClusterState{}).metrics_available);
+}
+
+TEST(ClusterSummary, BorrowedObjectsStopWhenCancelled) {
+  const kube::Node n = node("a", "2", "8Gi");
+  const kube::Pod p = pod("x", "p", "a", "Running", "100m", "1Mi");
+  ClusterObjects objects;
+  objects.nodes = {&n};
+  objects.pods = {&p};
+  EXPECT_EQ(summarizeCluster(objects).nodes.at(0).pods, 1);
+  std::stop_source source;
+  source.request_stop();
+  try {
+    summarizeCluster(objects, {}, source.get_token());
+    FAIL() << "not cancelled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kTimeout);
+  }
 }
 
 // On real API responses: counts agree with a direct reading of the same JSON.

@@ -1,7 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <stop_token>
+#include <string>
+
 #include "app/capture.h"
 #include "app/report.h"
+#include "core/error.h"
+#include "kube/decode.h"
 
 namespace keelson::app {
 namespace {
@@ -111,6 +118,47 @@ TEST(CaptureJson, ClusterErrorDocumentCarriesCodeAndMessage) {
   EXPECT_EQ(doc.at("cluster").at("status"), "error");
   EXPECT_EQ(doc.at("cluster").at("error").at("code"), "Unauthorized");
   EXPECT_FALSE(capture.complete());
+}
+
+analysis::ClusterState fixtureState() {
+  const auto read = [](const std::string& name) {
+    std::ifstream in(std::string(KEELSON_TEST_DATA) + "/kube/api/" + name);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  analysis::ClusterState state;
+  state.pods = kube::decodeList<kube::Pod>(read("pods.json")).items;
+  state.nodes = kube::decodeList<kube::Node>(read("nodes.json")).items;
+  return state;
+}
+
+// The pod-by-pod text is the dump of the tree: real API objects, a pod with usage, and a name
+// that is not UTF-8 (replaced the same way in both).
+TEST(CaptureJson, ClusterSummaryTextIsTheDumpOfItsTree) {
+  analysis::ClusterState state = fixtureState();
+  ASSERT_GT(state.pods.size(), 2U);
+  state.pods[1].metadata.name = "bad\xff-name";
+  kube::PodMetrics usage;
+  usage.metadata = state.pods[0].metadata;
+  usage.containers = {{"app", {{"cpu", core::Quantity::parse("30m")}}}};
+  state.node_metrics = std::vector<kube::NodeMetrics>{};
+  state.pod_metrics = std::vector<kube::PodMetrics>{usage};
+  const auto summary = analysis::summarizeCluster(state, {.list_pods = true, .namespace_name = ""});
+  ASSERT_TRUE(summary.pods.front().usage || summary.pods.back().usage);
+  const std::string text = toJsonText(summary);
+  EXPECT_EQ(text, toJson(summary).dump(-1, ' ', false, json::error_handler_t::replace));
+  EXPECT_EQ(json::parse(text).at("pods").size(), state.pods.size());
+}
+
+TEST(CaptureJson, ClusterSummaryTextStopsWhenCancelled) {
+  const auto summary = analysis::summarizeCluster(fixtureState());
+  std::stop_source source;
+  source.request_stop();
+  try {
+    toJsonText(summary, source.get_token());
+    FAIL() << "not cancelled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kTimeout);
+  }
 }
 
 }  // namespace

@@ -80,6 +80,10 @@ class ServerTest : public ::testing::Test {
                  return Response::ok({{"expensive", true}});
                },
                {.lane = Lane::kExpensive, .open = false, .access = {}});
+    router.get(
+        "/text",
+        [](const Request&) { return Response::okJsonText(R"({"items":[1,2],"name":"x\u00e9"})"); },
+        {.lane = Lane::kExpensive, .open = true, .access = {}});
     router.get("/secret/{ns}",
                [](const Request& request) {
                  return Response::ok({{"user", request.user->username}});
@@ -547,6 +551,23 @@ TEST_F(ServerTest, MetadataSourceFieldsAreInEveryEnvelope) {
   Client client;
   EXPECT_EQ(client.request("GET", url("/ok")).json()["metadata"]["cacheAge"], 1.5);
   EXPECT_EQ(client.request("GET", url("/throw/bad")).json()["metadata"]["cacheAge"], 1.5);
+}
+
+TEST_F(ServerTest, SerialisedDataIsTheEnvelopesData) {
+  ServerOptions options;
+  options.metadata = [] { return nlohmann::json{{"cacheAge", 2}}; };
+  start(options);
+  Client client;
+  const auto result = client.request("GET", url("/text"), {"X-Request-ID: text-1"});
+  ASSERT_EQ(result.status, 200) << result.body;
+  const auto doc = result.json();
+  EXPECT_EQ(doc["data"], nlohmann::json::parse(R"({"items":[1,2],"name":"x\u00e9"})"));
+  EXPECT_EQ(doc["metadata"]["requestId"], "text-1");
+  EXPECT_EQ(doc["metadata"]["cacheAge"], 2);
+  EXPECT_EQ(doc.size(), 2U);
+  // The same bytes as the envelope of an equal tree would have.
+  EXPECT_EQ(result.body.rfind(R"({"data":{"items":[1,2],"name":"x\u00e9"},"metadata":{)", 0), 0U)
+      << result.body;
 }
 
 // Tokens: "good" is alice (group "devs"); "broken" is refused; "down" means the reviewer is away.
