@@ -12,6 +12,7 @@
 #include "app/serve_routes.h"
 #include "app/serve_utilization.h"
 #include "core/log.h"
+#include "core/memory.h"
 #include "kube/client.h"
 #include "kube/cluster_cache.h"
 #include "kube/curl_transport.h"
@@ -29,6 +30,9 @@ void waitForStop(std::stop_token stop) {
 }  // namespace
 
 int runServe(const ServeOptions& options, std::stop_token stop) {
+  // A large cluster's documents are megabytes: their buffers go back to the kernel when freed.
+  constexpr std::size_t kMappedAllocationBytes = 256 * 1024;
+  core::mapLargeAllocations(kMappedAllocationBytes);
   const kube::ClusterConfig config = kube::loadConfig(options.kube);
   kube::TransportOptions transport;
   transport.request_timeout = options.api_timeout;

@@ -27,11 +27,8 @@
 #include <thread>
 #include <type_traits>
 
+#include "core/memory.h"
 #include "server/tls.h"
-
-#ifdef __GLIBC__
-#include <malloc.h>  // malloc_trim
-#endif
 
 namespace keelson::server {
 
@@ -113,15 +110,6 @@ std::string methodLabel(std::string_view method) {
     if (method == known) return std::string(method);
   }
   return "OTHER";
-}
-
-// Gives the memory an expensive handler freed back to the kernel. glibc would keep it in the
-// worker thread's malloc arena, so every worker that ever ran an expensive request would hold
-// its own peak and RSS would grow with the number of workers, not with the requests in flight.
-void releaseFreedMemory() {
-#ifdef __GLIBC__
-  malloc_trim(0);
-#endif
 }
 
 // Writes the envelope of a data or error response into its body (moving the data, not copying
@@ -668,7 +656,9 @@ Response Server::Impl::serve(Request& request, const Handler& handler, const Rou
   Response response = finish(request, invokeHandler(handler, request));
   writeEnvelope(response, request.request_id, options.metadata);
   expensive_jobs.fetch_sub(1);
-  releaseFreedMemory();
+  // glibc would keep what the handler freed in this worker's arena, so every worker that ever
+  // ran an expensive request would hold its own peak.
+  core::releaseFreedMemory();
   return response;
 }
 
