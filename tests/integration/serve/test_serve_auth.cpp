@@ -62,12 +62,43 @@ class ServeAuth : public ::testing::Test {
              "-nodes", "-days", "1", "-subj", "/CN=keelson-test", "-addext",
              "subjectAltName=IP:127.0.0.1", "-keyout", key_, "-out", cert_});
     ASSERT_EQ(made.exit_code, 0) << made.err;
+    makeClientCertificate();
     serve_.useHttps(cert_);
     ASSERT_TRUE(serve_.start(
         cluster_,
         {"--authentication=delegated", "--tls-cert-file", cert_, "--tls-private-key-file", key_,
-         "--authentication-token-webhook-cache-ttl", "1s", "--host-refresh", "2s"}));
+         "--client-ca-file", client_ca_, "--authentication-token-webhook-cache-ttl", "1s",
+         "--authorization-webhook-cache-unauthorized-ttl", "1s", "--host-refresh", "2s"}));
     ASSERT_EQ(waitFor("/readyz", "", 200).status, 200);
+  }
+
+  // A client CA and a certificate from it for user client_user_ in group client_group_ (CN and
+  // O, as the API server reads them).
+  void makeClientCertificate() {
+    const std::string base = cluster_.dir + "/" + uniqueName("serve-client");
+    client_ca_ = base + "-ca.crt";
+    client_cert_ = base + ".crt";
+    client_key_ = base + ".key";
+    client_user_ = uniqueName("carol");
+    client_group_ = uniqueName("carol-team");
+    const std::vector<std::vector<std::string>> steps = {
+        {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1", "-subj", "/CN=keelson-test-client-ca", "-keyout", base + "-ca.key",
+         "-out", client_ca_},
+        {"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-subj", "/O=" + client_group_ + "/CN=" + client_user_, "-keyout", client_key_, "-out",
+         base + ".csr"},
+        {"openssl", "x509", "-req", "-in", base + ".csr", "-CA", client_ca_, "-CAkey",
+         base + "-ca.key", "-CAcreateserial", "-days", "1", "-out", client_cert_}};
+    for (const auto& step : steps) {
+      const auto made = run(step);
+      ASSERT_EQ(made.exit_code, 0) << made.err;
+    }
+  }
+
+  HttpAnswer getWithCertificate(const std::string& path) const {
+    return curlGet("https://127.0.0.1:" + std::to_string(serve_.port()) + path,
+                   {"--cacert", cert_, "--cert", client_cert_, "--key", client_key_});
   }
 
   void TearDown() override {
@@ -109,6 +140,11 @@ class ServeAuth : public ::testing::Test {
   std::string scraper_token_;
   std::string cert_;
   std::string key_;
+  std::string client_ca_;
+  std::string client_cert_;
+  std::string client_key_;
+  std::string client_user_;
+  std::string client_group_;
 };
 
 TEST_F(ServeAuth, TokensAreReviewedAndEveryRequestAuthorised) {
@@ -172,6 +208,40 @@ TEST_F(ServeAuth, ATokenOfADeletedServiceAccountIsRefused) {
   const auto refused = waitFor(path, leaver, 401);
   EXPECT_EQ(refused.status, 401) << refused.body;
   EXPECT_EQ(errorCode(refused), "UNAUTHORIZED");
+}
+
+// A client certificate is a user (CN) in groups (O), authorised like a token's user: RBAC on
+// its group decides, and kubectl agrees.
+TEST_F(ServeAuth, AClientCertificateIsAUserAuthorisedByItsGroup) {
+  const std::string pod_in_allowed = "/api/v1/pods/" + allowed_ns_ + "/web/describe";
+  const std::string pod_in_other = "/api/v1/pods/" + other_ns_ + "/web/describe";
+  ASSERT_EQ(waitFor(pod_in_allowed, reader_token_, 200).status, 200);  // the pod is cached
+  EXPECT_EQ(getWithCertificate(pod_in_allowed).status, 403);           // no RBAC for it yet
+
+  cluster_.kubectlOk({"-n", allowed_ns_, "create", "rolebinding", "certificate-readers",
+                      "--role=pod-reader", "--group=" + client_group_});
+  const std::vector<std::string> as_client = {"--as=" + client_user_,
+                                              "--as-group=" + client_group_};
+  auto can_i = [&](const std::string& ns) {
+    std::vector<std::string> argv = {cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig,
+                                     "auth",           "can-i",        "get",
+                                     "pods",           "-n",           ns};
+    argv.insert(argv.end(), as_client.begin(), as_client.end());
+    return run(argv).out;
+  };
+  EXPECT_EQ(can_i(allowed_ns_), "yes\n");
+  EXPECT_EQ(can_i(other_ns_), "no\n");
+  // The SubjectAccessReview cache keeps the earlier denial for up to its TTL (1 s here).
+  HttpAnswer allowed;
+  for (int i = 0; i < 60 && allowed.status != 200; ++i) {
+    allowed = getWithCertificate(pod_in_allowed);
+    if (allowed.status != 200) std::this_thread::sleep_for(500ms);
+  }
+  ASSERT_EQ(allowed.status, 200) << allowed.body;
+  EXPECT_EQ(json::parse(allowed.body)["data"]["name"], "web");
+  const auto denied = getWithCertificate(pod_in_other);
+  EXPECT_EQ(denied.status, 403) << denied.body;
+  EXPECT_NE(denied.body.find(client_user_), std::string::npos) << denied.body;
 }
 
 }  // namespace
