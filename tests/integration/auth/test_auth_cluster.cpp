@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/prerequisite.h"
 #include "core/error.h"
 #include "kube/client.h"
 #include "kube/cluster_config.h"
@@ -94,7 +95,7 @@ class DelegatedAuthCluster : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
+    if (!skip_reason_.empty()) KEELSON_MISSING_PREREQUISITE(skip_reason_);
     ASSERT_FALSE(reader_token_.empty());
     ASSERT_FALSE(keelson_token_.empty());
   }

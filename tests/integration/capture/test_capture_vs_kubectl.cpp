@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/prerequisite.h"
 #include "core/quantity.h"
 #include "support/test_cluster.h"
 
@@ -45,7 +46,7 @@ class CaptureVsKubectl : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!findTestCluster(cluster_, why)) GTEST_SKIP() << why;
+    if (!findTestCluster(cluster_, why)) KEELSON_MISSING_PREREQUISITE(why);
     suffix_ = uniqueName("cap");
     shapeCluster();
   }

@@ -33,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/prerequisite.h"
 #include "core/error.h"
 #include "core/process_runner.h"
 #include "host/exec.h"
@@ -198,8 +199,8 @@ class GlusterdTest : public ::testing::Test {
     glusterd_ = core::findInPath("glusterd", kSbinPath);
     gluster_ = core::findInPath("gluster", kSbinPath);
     if (!glusterd_ || !gluster_) {
-      GTEST_SKIP() << "glusterfs-server is not installed (no glusterd/gluster in " << kSbinPath
-                   << ")";
+      KEELSON_MISSING_PREREQUISITE("glusterfs-server is not installed (no glusterd/gluster in "
+                                   << kSbinPath << ")");
     }
     lock_fd_ = ::open(kLockFile.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
     ASSERT_GE(lock_fd_, 0) << "cannot open " << kLockFile;

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/prerequisite.h"
 #include "kube/client.h"
 #include "kube/cluster_cache.h"
 #include "kube/cluster_config.h"
@@ -27,7 +28,7 @@ class InformerClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!keelson::testing::findTestCluster(cluster_, why)) GTEST_SKIP() << why;
+    if (!keelson::testing::findTestCluster(cluster_, why)) KEELSON_MISSING_PREREQUISITE(why);
     ConfigOptions options;
     options.kubeconfig_path = cluster_.kubeconfig;
     client_ = std::make_unique<Client>(loadConfig(options));

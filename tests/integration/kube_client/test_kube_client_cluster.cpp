@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/prerequisite.h"
 #include "core/error.h"
 #include "kube/api_error.h"
 #include "kube/client.h"
@@ -42,8 +43,9 @@ class ClusterTest : public ::testing::Test {
     const std::string dir = envOr("KEELSON_TEST_DIR", "/tmp/keelson-test-cluster");
     kubeconfig_ = envOr("KEELSON_TEST_KUBECONFIG", dir + "/kubeconfig");
     if (!std::filesystem::exists(kubeconfig_)) {
-      GTEST_SKIP() << "no test cluster: " << kubeconfig_
-                   << " does not exist (run test/cluster/up or set KEELSON_TEST_KUBECONFIG)";
+      KEELSON_MISSING_PREREQUISITE(
+          "no test cluster: "
+          << kubeconfig_ << " does not exist (run test/cluster/up or set KEELSON_TEST_KUBECONFIG)");
     }
     kubectl_ = "kubectl";
     std::istringstream env(readFile(dir + "/env"));

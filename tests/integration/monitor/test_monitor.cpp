@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/prerequisite.h"
 #include "core/quantity.h"
 #include "monitor/monitor_test_support.h"
 #include "support/test_cluster.h"
@@ -26,7 +27,7 @@ class Monitor : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!findTestCluster(cluster_, why)) GTEST_SKIP() << why;
+    if (!findTestCluster(cluster_, why)) KEELSON_MISSING_PREREQUISITE(why);
     static int test_number = 0;
     ns_ = uniqueName("mon") + "-" + std::to_string(test_number++);
     node_ = ns_ + "-n";

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <string>
 
+#include "common/prerequisite.h"
 #include "monitor/monitor_test_support.h"
 #include "support/test_cluster.h"
 
@@ -84,7 +85,7 @@ class PrometheusServer {
 TEST(MonitorPrometheus, NetworkColumnsComeFromCadvisorSeriesSummedPerPod) {
   TestCluster cluster;
   std::string why;
-  if (!findTestCluster(cluster, why)) GTEST_SKIP() << why;
+  if (!findTestCluster(cluster, why)) KEELSON_MISSING_PREREQUISITE(why);
   const std::string ns = uniqueName("monprom");
   const std::string node = ns + "-n";
   const auto dir = std::filesystem::temp_directory_path() / ns;

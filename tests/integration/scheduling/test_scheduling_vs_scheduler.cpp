@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "analysis/scheduling.h"
+#include "common/prerequisite.h"
 #include "kube/client.h"
 #include "kube/cluster_config.h"
 #include "kube/curl_transport.h"
@@ -63,7 +64,7 @@ class SchedulingVsScheduler : public ::testing::Test {
 
   void SetUp() override {
     std::string why;
-    if (!findTestCluster(cluster_, why)) GTEST_SKIP() << why;
+    if (!findTestCluster(cluster_, why)) KEELSON_MISSING_PREREQUISITE(why);
     prefix_ =
         uniqueName("sch") + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
     for (auto& c : prefix_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

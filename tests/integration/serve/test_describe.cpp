@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/prerequisite.h"
 #include "support/serve_process.h"
 #include "support/test_cluster.h"
 
@@ -32,7 +33,7 @@ class Describe : public ::testing::Test {
   static void TearDownTestSuite() { serve_.kill(); }
 
   void SetUp() override {
-    if (cluster_.kubectl.empty()) GTEST_SKIP() << "no test cluster";
+    if (cluster_.kubectl.empty()) KEELSON_MISSING_PREREQUISITE("no test cluster");
     ASSERT_GT(serve_.pid(), 0) << "keelson serve is not running";
   }
 

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/prerequisite.h"
 #include "kube/objects.h"
 #include "support/serve_process.h"
 #include "support/test_cluster.h"
@@ -69,7 +70,7 @@ class Diagnose : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (cluster_.kubectl.empty()) GTEST_SKIP() << "no test cluster";
+    if (cluster_.kubectl.empty()) KEELSON_MISSING_PREREQUISITE("no test cluster");
     ASSERT_GT(serve_.pid(), 0) << "keelson serve is not running";
     ASSERT_EQ(serve_.waitFor("/readyz", 200).status, 200);
     ASSERT_TRUE(prepared_) << "the workloads could not be prepared";

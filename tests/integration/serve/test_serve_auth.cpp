@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/prerequisite.h"
 #include "support/serve_process.h"
 #include "support/test_cluster.h"
 
@@ -22,7 +23,7 @@ class ServeAuth : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!findTestCluster(cluster_, why)) GTEST_SKIP() << why;
+    if (!findTestCluster(cluster_, why)) KEELSON_MISSING_PREREQUISITE(why);
     // Per test: a namespace deleted by the previous test may still be terminating.
     static int test_number = 0;
     const std::string suffix = "-" + std::to_string(++test_number);

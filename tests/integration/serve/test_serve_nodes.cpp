@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "common/prerequisite.h"
 #include "core/quantity.h"
 #include "support/serve_process.h"
 #include "support/test_cluster.h"
@@ -39,7 +40,7 @@ class ServeNodes : public ::testing::Test {
   static void TearDownTestSuite() { serve_.kill(); }
 
   void SetUp() override {
-    if (cluster_.kubectl.empty()) GTEST_SKIP() << "no test cluster";
+    if (cluster_.kubectl.empty()) KEELSON_MISSING_PREREQUISITE("no test cluster");
     ASSERT_GT(serve_.pid(), 0) << "keelson serve is not running";
     ASSERT_EQ(serve_.waitFor("/readyz", 200).status, 200);
   }

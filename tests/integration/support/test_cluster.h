@@ -35,7 +35,8 @@ struct TestCluster {
   void apply(const std::string& manifest) const;
 };
 
-/// Finds the running test cluster, or returns false (the caller then GTEST_SKIPs with `why`).
+/// Finds the running test cluster, or returns false (the caller then reports `why` through
+/// KEELSON_MISSING_PREREQUISITE: a skip, or a failure under CI=true).
 bool findTestCluster(TestCluster& cluster, std::string& why);
 
 /// A name unique to this test process, for namespaces and nodes: `<prefix>-<pid>`.

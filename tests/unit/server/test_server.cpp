@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/http_client.h"
+#include "common/prerequisite.h"
 #include "core/error.h"
 #include "server/server.h"
 
@@ -394,7 +395,8 @@ TEST_F(ServerTest, MetricsPassPromtool) {
             std::string::npos);
   EXPECT_NE(text.find("keelson_http_requests_in_flight 1\n"), std::string::npos);  // the scrape
 
-  if (!std::filesystem::exists("/usr/bin/promtool")) GTEST_SKIP() << "promtool not installed";
+  if (!std::filesystem::exists("/usr/bin/promtool"))
+    KEELSON_MISSING_PREREQUISITE("promtool not installed");
   const auto path = std::filesystem::temp_directory_path() /
                     ("keelson-metrics-" + std::to_string(::getpid()) + ".txt");
   std::ofstream(path) << text;

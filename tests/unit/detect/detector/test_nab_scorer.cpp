@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "common/prerequisite.h"
 #include "core/error.h"
 #include "detect/nab_scorer.h"
 
@@ -117,7 +118,7 @@ class NabReference : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(std::filesystem::path(KEELSON_NAB_DIR) / "labels")) {
-      GTEST_SKIP() << "NAB data not found at " << KEELSON_NAB_DIR;
+      KEELSON_MISSING_PREREQUISITE("NAB data not found at " << KEELSON_NAB_DIR);
     }
   }
   static void expectScores(const std::string& detector, double standard, double low_fp,

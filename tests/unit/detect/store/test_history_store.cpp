@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 
+#include "common/prerequisite.h"
 #include "core/error.h"
 #include "detect/history_store.h"
 #include "store_test_util.h"
@@ -336,7 +337,7 @@ TEST(HistoryStore, ReaderSeesWholeTicksWhileWriterAppends) {
 // A second process (the sqlite3 CLI, if installed) reads while this one holds the write lock.
 TEST(HistoryStore, OtherProcessReadsDuringWriteTransaction) {
   if (test::runCommand("command -v sqlite3 >/dev/null").exit_code != 0) {
-    GTEST_SKIP() << "no sqlite3 CLI";
+    KEELSON_MISSING_PREREQUISITE("no sqlite3 CLI");
   }
   TempDir dir;
   const auto path = dir / "h.db";
