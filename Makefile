@@ -21,8 +21,10 @@ configure:
 build: configure
 	cmake --build --preset $(PRESET) -j $(JOBS)
 
-# One snapshot of this machine, and of the cluster in $KUBECONFIG when it is set.
-run: bootstrap build
+# One snapshot of this machine, and of the cluster in $KUBECONFIG when it is set. Builds only
+# the keelson binary, not the tests.
+run: bootstrap configure
+	cmake --build --preset $(PRESET) -j $(JOBS) --target keelson
 	@if [ -n "$${KUBECONFIG:-}" ]; then \
 	  $(KEELSON) capture; \
 	else \
