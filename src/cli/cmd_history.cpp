@@ -268,7 +268,8 @@ void addHistoryCommand(CLI::App& app, Action& action) {
   node->excludes(host);
   cmd->add_option("--metric", c->metric, "only this metric (default: every metric)");
   auto* since = cmd->add_option("--since", c->since,
-                                "how far back from now (e.g. 30m, 1h, 7d, 1h30m; default 1h)");
+                                "how far back from now (e.g. 30m, 1h, 7d, 1h30m; default 1h)")
+                    ->check(durationValidator("--since"));
   auto* from = cmd->add_option("--from", c->from, "start of the range, RFC 3339 (inclusive)");
   auto* to = cmd->add_option("--to", c->to, "end of the range, RFC 3339 (inclusive; default: now)");
   since->excludes(from)->excludes(to);

@@ -74,6 +74,7 @@ void addMonitorCommand(CLI::App& app, Action& action) {
                  ->capture_default_str();
   cmd->add_flag("-A,--all-namespaces", c->all_namespaces, "monitor every namespace")->excludes(ns);
   cmd->add_option("--interval", c->interval, "time between samples (e.g. 30s, 5m)")
+      ->check(durationValidator("--interval"))
       ->capture_default_str();
   cmd->add_flag("--once", c->once, "take one sample and exit");
   cmd->add_option("--output-file", c->output_file, "the CSV dataset (appended to)")
@@ -86,6 +87,7 @@ void addMonitorCommand(CLI::App& app, Action& action) {
                       "~/.local/state/keelson/history.db)");
   cmd->add_flag("--no-history", c->no_history, "do not keep a history store")->excludes(history);
   cmd->add_option("--retention", c->retention, "how long the history store keeps points")
+      ->check(durationValidator("--retention"))
       ->capture_default_str();
   cmd->add_option("--alert-threshold", c->alert_threshold,
                   "anomaly score (0-1) at which a series raises an anomaly finding")
@@ -98,6 +100,7 @@ void addMonitorCommand(CLI::App& app, Action& action) {
       ->envname("PROMETHEUS_URL");
   cmd->add_option("--pending-after", c->pending_after,
                   "report pods Pending (or unschedulable) for longer than this")
+      ->check(durationValidator("--pending-after"))
       ->capture_default_str();
   cmd->add_option("--host-root", c->host_root,
                   "where the host's / is mounted (a pod mounts it at /host)")

@@ -1,13 +1,12 @@
 #include "cli/options.h"
 
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <map>
 
 #include "app/serve_routes.h"
+#include "core/duration.h"
 #include "core/error.h"
 
 namespace keelson::cli {
@@ -74,39 +73,20 @@ void OutputFlags::write(const nlohmann::json& doc, const std::string& text) cons
 std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::string& text) {
   const auto bad = [&] {
     return Error(ErrorCode::kBadInput, flag + " \"" + text +
-                                           "\": expected a duration such as 30s, 15m, 1h30m, 7d "
-                                           "or 2w (units ms, s, m, h, d, w)");
+                                           "\": expected a positive duration such as 30s, 15m, "
+                                           "1h30m, 7d or 2w (units ms, s, m, h, d, w)");
   };
-  static const std::map<std::string, double> kUnitMs = {
-      {"ms", 1}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3}, {"d", 86400e3}, {"w", 604800e3}};
-  double total_ms = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t start = pos;
-    while (pos < text.size() &&
-           (std::isdigit(static_cast<unsigned char>(text[pos])) != 0 || text[pos] == '.')) {
-      ++pos;
-    }
-    if (pos == start) throw bad();
-    double number = 0;
-    try {
-      number = std::stod(text.substr(start, pos - start));
-    } catch (const std::exception&) {
-      throw bad();
-    }
-    const std::size_t unit_start = pos;
-    while (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos])) != 0) ++pos;
-    const std::string unit = text.substr(unit_start, pos - unit_start);
-    if (unit.empty() && unit_start == text.size() && start == 0) {
-      total_ms = number * 1e3;  // a bare number: seconds
-      break;
-    }
-    const auto it = kUnitMs.find(unit);
-    if (it == kUnitMs.end()) throw bad();
-    total_ms += number * it->second;
+  const bool bare_number =
+      !text.empty() && text.find_first_not_of("0123456789.") == std::string::npos;
+  std::chrono::nanoseconds parsed{0};
+  try {
+    parsed = core::parseDuration(bare_number ? text + "s" : text);  // a bare number: seconds
+  } catch (const Error&) {
+    throw bad();
   }
-  if (!(total_ms > 0) || total_ms > 1e15) throw bad();
-  return std::chrono::milliseconds(static_cast<std::int64_t>(total_ms));
+  const auto out = std::chrono::floor<std::chrono::milliseconds>(parsed);
+  if (out.count() <= 0) throw bad();
+  return out;
 }
 
 PodTarget parsePodTarget(const std::string& text) {
@@ -123,6 +103,19 @@ PodTarget parsePodTarget(const std::string& text) {
                 "\"" + text + "\": expected NAMESPACE/NAME of valid names: " + e.what());
   }
   return target;
+}
+
+CLI::Validator durationValidator(const std::string& flag) {
+  return CLI::Validator(
+      [flag](const std::string& text) {
+        try {
+          (void)parseDurationFlag(flag, text);
+        } catch (const Error& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      },
+      "DURATION");
 }
 
 CLI::Validator podTargetValidator() {

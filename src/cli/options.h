@@ -48,11 +48,15 @@ struct OutputFlags {
   void write(const nlohmann::json& doc, const std::string& text) const;
 };
 
-/// Parses a duration flag: one or more number+unit terms with units ms, s, m, h, d, w ("30s",
-/// "1h30m", "7d", "1.5h"); a bare number is seconds. Throws Error(kBadInput) naming `flag` and
-/// the expected form when the text is malformed, not positive, or absurdly long (over 30,000
+/// Parses a duration flag with core::parseDuration (Go durations plus d and w: "30s", "1h30m",
+/// "7d", "1.5h"); a bare number is seconds. Throws Error(kBadInput) naming `flag` and the expected
+/// form when the text is malformed ("1.5.3s"), not positive, or over Go's limit (about 292
 /// years).
 std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::string& text);
+
+/// A CLI11 validator that accepts what parseDurationFlag(flag, ...) accepts, so a malformed
+/// duration is a usage error (exit 1, naming `flag`) before anything runs.
+CLI::Validator durationValidator(const std::string& flag);
 
 /// A pod named on the command line as NAMESPACE/NAME.
 struct PodTarget {

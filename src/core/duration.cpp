@@ -11,10 +11,10 @@
 namespace keelson::core {
 
 std::chrono::nanoseconds parseDuration(std::string_view text) {
-  // time.ParseDuration: [-+]?(<decimal><unit>)+ or "0"; units ns us µs μs ms s m h.
+  // time.ParseDuration: [-+]?(<decimal><unit>)+ or "0"; units ns us µs μs ms s m h, plus d, w.
   auto bad = [&]() -> std::chrono::nanoseconds {
     throw Error(ErrorCode::kBadInput,
-                fmt::format("duration \"{}\": expected a Go duration like 30s or 1m30.5s",
+                fmt::format("duration \"{}\": expected a Go duration like 30s, 1m30.5s or 7d",
                             text.substr(0, 64)));
   };
   std::string_view rest = text;
@@ -46,8 +46,8 @@ std::chrono::nanoseconds parseDuration(std::string_view text) {
     if (!any) return bad();
     rest.remove_prefix(i);
     static constexpr std::pair<std::string_view, long double> kUnits[] = {
-        {"ns", 1.0L}, {"us", 1e3L}, {"\xC2\xB5s", 1e3L}, {"\xCE\xBCs", 1e3L},
-        {"ms", 1e6L}, {"s", 1e9L},  {"m", 60e9L},        {"h", 3600e9L}};
+        {"ns", 1.0L}, {"us", 1e3L}, {"\xC2\xB5s", 1e3L}, {"\xCE\xBCs", 1e3L}, {"ms", 1e6L},
+        {"s", 1e9L},  {"m", 60e9L}, {"h", 3600e9L},      {"d", 86400e9L},     {"w", 604800e9L}};
     bool matched = false;
     for (const auto& [unit, factor] : kUnits) {
       // "ms" before "m" and "s": the table lists two-letter units first.

@@ -826,7 +826,9 @@ TEST(Objects, GoDurations) {
   EXPECT_EQ(parseDuration("2us"), nanoseconds(2000));
   EXPECT_EQ(parseDuration("0"), nanoseconds(0));
   EXPECT_EQ(parseDuration("-1s"), std::chrono::seconds(-1));
-  for (const char* bad : {"", "s", "1", "1x", "1.s.", "--1s", "1m1"}) {
+  EXPECT_EQ(parseDuration("7d"), std::chrono::hours(168));
+  EXPECT_EQ(parseDuration("2w1d12h"), std::chrono::hours(372));
+  for (const char* bad : {"", "s", "1", "1x", "1.s.", "--1s", "1m1", "1.5.3s", "1y", "20000w"}) {
     SCOPED_TRACE(bad);
     EXPECT_THROW(parseDuration(bad), Error);
   }
