@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
 
 namespace keelson::cli {
 
@@ -39,5 +41,16 @@ void addServeCommand(CLI::App& app, Action& action);
 void addDiagnoseCommand(CLI::App& app, Action& action);
 /// Registers `keelson describe pod` (cmd_describe.cpp) on `app`.
 void addDescribeCommand(CLI::App& app, Action& action);
+
+/// Registers `keelson version` (cmd_version.cpp) on `app`.
+void addVersionCommand(CLI::App& app, Action& action);
+
+/// What this binary is, as `kubectl version` names it: {"gitVersion": "v0.1.0", "gitCommit",
+/// "buildDate" (RFC 3339, UTC), "compiler", "platform": "linux/amd64", "libraries": {name:
+/// version}}. The commit is the built tree's, the date its first build (cmake/BuildInfo.cmake).
+nlohmann::json versionDocument();
+
+/// versionDocument() as text, one field a line.
+std::string renderVersion(const nlohmann::json& doc);
 
 }  // namespace keelson::cli

@@ -17,12 +17,31 @@ std::string envOr(const char* name, const char* fallback) {
   return value != nullptr && *value != '\0' ? value : fallback;
 }
 
+// A usage error's exit code: --help and --version exit 0; everything else is bad input (1), never
+// one of CLI11's own codes. An unknown subcommand is named as kubectl names it.
+int usageError(const CLI::App& app, const CLI::ParseError& e) {
+  if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+  const auto extras = app.remaining();
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && app.get_subcommands().empty() &&
+      !extras.empty() && !extras.front().starts_with("-")) {
+    std::cerr << "error: unknown command \"" << extras.front() << "\" for \"keelson\"\n"
+              << "Run 'keelson --help' for usage.\n";
+    return keelson::cli::kExitFailure;
+  }
+  app.exit(e);
+  return keelson::cli::kExitFailure;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"keelson: a Kubernetes node and cluster agent"};
-  app.set_version_flag("--version", std::string("keelson ") + KEELSON_VERSION);
-  app.require_subcommand(1);
+  app.set_version_flag("--version", [] {
+    std::string text = keelson::cli::renderVersion(keelson::cli::versionDocument());
+    text.pop_back();  // CLI11 ends the line itself
+    return text;
+  });
+  app.require_subcommand(0, 1);
   std::string log_level = envOr("LOG_LEVEL", "warn");
   std::string log_format = envOr("LOG_FORMAT", "text");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (env LOG_LEVEL)")
@@ -39,11 +58,16 @@ int main(int argc, char** argv) {
   keelson::cli::addMonitorCommand(app, action);
   keelson::cli::addServeCommand(app, action);
   keelson::cli::addDescribeCommand(app, action);
+  keelson::cli::addVersionCommand(app, action);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return usageError(app, e);
+  }
+  if (app.get_subcommands().empty()) {  // bare `keelson`: the help, as kubectl prints it
+    std::cout << app.help();
+    return keelson::cli::kExitOk;
   }
   try {
     keelson::core::setupLogging(log_level, log_format);
