@@ -9,8 +9,9 @@
 namespace keelson::core {
 
 /// Parses a Go time.Duration string ([-+]?(<decimal><unit>)+ or "0"; units ns, us, µs, μs, ms,
-/// s, m, h, and also d (24 h) and w (7 d)), e.g. metrics.k8s.io's `window` ("20.035s") or READ_TIMEOUT ("10s"), to nanoseconds.
-/// Throws Error(kBadInput) naming the text when it is malformed or out of range.
+/// s, m, h, and also d (24 h) and w (7 d)), e.g. metrics.k8s.io's `window` ("20.035s") or
+/// READ_TIMEOUT ("10s"), to nanoseconds. Throws Error(kBadInput) naming the text when it is
+/// malformed or out of range.
 std::chrono::nanoseconds parseDuration(std::string_view text);
 
 }  // namespace keelson::core
