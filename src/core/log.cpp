@@ -3,6 +3,7 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -53,13 +54,19 @@ std::unique_ptr<spdlog::formatter> makeLogFormatter(std::string_view format) {
     formatter->add_flag<JsonMessageFields>('j').set_pattern(
         R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"%n",%j})");
   } else if (format == "text") {
-    // Local time, as before; the text format is for people.
-    return std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    // Local time for people, with its UTC offset so that lines from two zones still compare.
+    return std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
   } else {
     throw Error(ErrorCode::kBadInput,
                 "log format \"" + std::string(format) + "\": expected text or json");
   }
   return formatter;
+}
+
+spdlog::color_mode logColorMode() {
+  const char* no_color = std::getenv("NO_COLOR");
+  return no_color != nullptr && *no_color != '\0' ? spdlog::color_mode::never
+                                                  : spdlog::color_mode::automatic;
 }
 
 void setupLogging(std::string_view level, std::string_view format) {
@@ -72,7 +79,7 @@ void setupLogging(std::string_view level, std::string_view format) {
   }
   // Not registered by name, so tests may set logging up more than once.
   auto logger = std::make_shared<spdlog::logger>(
-      "keelson", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+      "keelson", std::make_shared<spdlog::sinks::stderr_color_sink_mt>(logColorMode()));
   logger->set_formatter(makeLogFormatter(format));
   logger->set_level(parsed);
   spdlog::set_default_logger(std::move(logger));

@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 
+#include <cstdlib>
+#include <ctime>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
+#include <string>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -52,6 +56,30 @@ TEST(LogFormat, JsonKeepsInvalidUtf8Parseable) {
 TEST(LogFormat, TextIsTheMessage) {
   const std::string line = logLine("text", "hello");
   EXPECT_NE(line.find(" info hello"), std::string::npos) << line;
+}
+
+// The offset is the local zone's, as the C library computes it for the same moment.
+TEST(LogFormat, TextTimesCarryTheirUtcOffset) {
+  const std::string line = logLine("text", "hello");
+  ASSERT_TRUE(std::regex_search(
+      line, std::regex(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d info hello)")))
+      << line;
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char offset[8];
+  std::strftime(offset, sizeof offset, "%z", &local);  // "+0530"
+  const std::string expected = std::string(offset, 3) + ":" + std::string(offset + 3, 2);
+  EXPECT_EQ(line.substr(23, 6), expected) << line;
+}
+
+TEST(LogFormat, NoColorTurnsColoursOff) {
+  ::setenv("NO_COLOR", "1", 1);
+  EXPECT_EQ(logColorMode(), spdlog::color_mode::never);
+  ::setenv("NO_COLOR", "", 1);
+  EXPECT_EQ(logColorMode(), spdlog::color_mode::automatic);
+  ::unsetenv("NO_COLOR");
+  EXPECT_EQ(logColorMode(), spdlog::color_mode::automatic);
 }
 
 TEST(LogFormat, UnknownFormatIsAnError) {
