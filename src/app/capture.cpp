@@ -17,11 +17,10 @@ namespace {
 
 using nlohmann::json;
 
-ClusterCapture captureCluster(const CaptureOptions& options) {
+ClusterCapture captureCluster(const kube::ClusterConfig& config, const CaptureOptions& options) {
   ClusterCapture out;
+  out.server = config.server;
   try {
-    const kube::ClusterConfig config = kube::loadConfig(options.kube);
-    out.server = config.server;
     kube::TransportOptions transport;
     transport.request_timeout = options.api_timeout;
     // An interactive command should fail fast when the server is down, not back off for long.
@@ -209,14 +208,18 @@ bool Capture::complete() const {
 }
 
 Capture capture(const CaptureOptions& options) {
-  // A host root that is not one is bad input: refuse before asking the cluster anything.
+  // A host root that is not one, or a kubeconfig that cannot be used (missing, malformed, no
+  // such context), is bad input: refuse before sampling or asking the cluster anything.
   (void)host::HostFs::open(options.host.host_root);
+  std::optional<kube::ClusterConfig> config;
+  if (options.include_cluster) config = kube::loadConfig(options.kube);
   Capture out;
   out.timestamp = std::chrono::system_clock::now();
   // The cluster is listed while the host is sampled: the sampling interval is mostly waiting.
   std::future<ClusterCapture> cluster;
-  if (options.include_cluster) {
-    cluster = std::async(std::launch::async, [&options] { return captureCluster(options); });
+  if (config) {
+    cluster = std::async(std::launch::async,
+                         [&config, &options] { return captureCluster(*config, options); });
   }
   out.host = captureHost(options.host);
   if (cluster.valid()) out.cluster = cluster.get();

@@ -76,9 +76,11 @@ analysis::ClusterState listClusterState(const kube::Client& client, std::string&
 
 /// Takes one capture. The host is read (captureHost) while the cluster is listed (GET
 /// /api/v1/nodes, /api/v1/pods, and metrics.k8s.io /apis/metrics.k8s.io/v1beta1/{nodes,pods}) on a
-/// second thread. A cluster that cannot be configured, reached or read yields a ClusterCapture with
-/// the error; host sections that fail are reported inside the host snapshot. Throws
-/// Error(kBadInput) only when the host root is not a root filesystem.
+/// second thread. A cluster that cannot be reached or read yields a ClusterCapture with the error;
+/// host sections that fail are reported inside the host snapshot. Throws Error(kBadInput) when
+/// the host root is not a root filesystem, and kube::loadConfig's Error when the cluster is
+/// asked for and its kubeconfig cannot be used (missing, malformed, unknown context): that is
+/// bad input, not a partial capture.
 Capture capture(const CaptureOptions& options);
 
 /// The capture as one JSON document: {"timestamp", "host": {...}, "cluster": {...}}. Quantities
