@@ -92,7 +92,6 @@ bool inScope(const kube::Pod& pod, const PodScope& scope) {
 
 ClusterSummary summarizeCluster(const ClusterObjects& objects, const PodScope& scope,
                                 const std::stop_token& cancel) {
-  constexpr std::size_t kCancelCheckStride = 256;
   ClusterSummary out;
   out.metrics_available = objects.node_metrics != nullptr;
   auto node_usage = nodeUsage(objects);

@@ -34,7 +34,6 @@ std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_
 template <class T>
 std::vector<T> copyObjects(std::span<const std::shared_ptr<const T>> objects,
                            const std::stop_token& cancel, std::string_view what) {
-  constexpr std::size_t kCancelCheckStride = 256;
   std::vector<T> out;
   out.reserve(objects.size());
   for (const auto& object : objects) {

@@ -235,7 +235,6 @@ json toJson(const analysis::ClusterSummary& summary) {
 }
 
 std::string toJsonText(const analysis::ClusterSummary& summary, const std::stop_token& cancel) {
-  constexpr std::size_t kCancelCheckStride = 256;
   // The keys in the order json's dump sorts them; each pod's tree lives only while it is dumped.
   std::string out = R"({"cluster_health":)";
   out += dumpJson(healthJson(summary.health));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <stop_token>
 #include <string>
@@ -44,5 +45,10 @@ class Error : public std::runtime_error {
 /// `token` (a request past its deadline, a closed connection). Call it in long loops and before
 /// any write. Thread-safe.
 void throwIfCancelled(const std::stop_token& token, std::string_view what);
+
+/// How many objects a loop over a cache or a snapshot handles between two throwIfCancelled
+/// checks: often enough that a stopped request ends within milliseconds at 10,000 pods, rarely
+/// enough that the check costs nothing measurable.
+inline constexpr std::size_t kCancelCheckStride = 256;
 
 }  // namespace keelson
