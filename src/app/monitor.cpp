@@ -17,11 +17,11 @@
 #include "app/monitor_network.h"
 #include "core/error.h"
 #include "detect/anomaly_detector.h"
-#include "detect/csv_dataset.h"
-#include "detect/history_store.h"
 #include "kube/client.h"
 #include "kube/curl_transport.h"
 #include "kube/list.h"
+#include "store/csv_dataset.h"
+#include "store/history_store.h"
 
 namespace keelson::app {
 namespace {
@@ -67,7 +67,7 @@ std::optional<double> usageOf(const std::optional<analysis::Usage>& usage, const
                : static_cast<double>(it->second.milliValue());
 }
 
-std::string seriesId(const detect::SeriesKey& key) {
+std::string seriesId(const store::SeriesKey& key) {
   return key.subject_kind + "/" + key.namespace_name + "/" + key.name + "/" + key.metric;
 }
 
@@ -78,8 +78,8 @@ struct Monitor::State {
   std::unique_ptr<kube::Client> client;
   std::unique_ptr<kube::Client> proxy_client;  // Node proxy: short timeout, no retries.
   std::unique_ptr<NetworkSource> network;
-  detect::CsvDataset dataset;
-  std::optional<detect::HistoryStore> history;
+  store::CsvDataset dataset;
+  std::optional<store::HistoryStore> history;
   std::map<std::string, detect::AnomalyDetector> detectors;  // By seriesId.
   std::map<std::string, std::deque<double>> recent;          // By seriesId.
   analysis::PreviousTick previous;
@@ -87,13 +87,13 @@ struct Monitor::State {
   analysis::InsightTracker tracker;
 
   // The tick's outputs, gathered while the series are scored.
-  std::vector<detect::Point> points;
-  std::vector<std::pair<detect::SeriesKey, std::string>> states;
+  std::vector<store::Point> points;
+  std::vector<std::pair<store::SeriesKey, std::string>> states;
   std::vector<analysis::AnomalyAlert> alerts;
   std::set<std::string> seen;  // Series observed this tick.
 
   State(MonitorOptions o, std::unique_ptr<kube::Client> c, std::unique_ptr<kube::Client> proxy,
-        detect::CsvDataset d)
+        store::CsvDataset d)
       : options(std::move(o)),
         client(std::move(c)),
         proxy_client(std::move(proxy)),
@@ -106,7 +106,7 @@ struct Monitor::State {
     }
   }
 
-  detect::AnomalyDetector& detectorFor(const detect::SeriesKey& key, const std::string& id,
+  detect::AnomalyDetector& detectorFor(const store::SeriesKey& key, const std::string& id,
                                        bool counter) {
     if (auto it = detectors.find(id); it != detectors.end()) return it->second;
     if (history) {
@@ -125,7 +125,7 @@ struct Monitor::State {
   }
 
   // Records one value of one series: history point, detector score, evidence, alert.
-  void observe(detect::SeriesKey key, std::optional<double> value, kube::Time now,
+  void observe(store::SeriesKey key, std::optional<double> value, kube::Time now,
                bool counter = false) {
     if (!value) return;
     const std::string id = seriesId(key);
@@ -152,7 +152,7 @@ struct Monitor::State {
     for (const auto& pod : samples) {
       const auto& s = pod.summary;
       const auto key = [&](const char* metric) {
-        return detect::SeriesKey{"pod", s.namespace_name, s.name, metric};
+        return store::SeriesKey{"pod", s.namespace_name, s.name, metric};
       };
       observe(key("cpu_usage_millicores"), usageOf(s.usage, "cpu", false), now);
       observe(key("memory_usage_bytes"), usageOf(s.usage, "memory", true), now);
@@ -163,7 +163,7 @@ struct Monitor::State {
   void observeNodes(const analysis::ClusterSummary& summary, kube::Time now) {
     for (const auto& node : summary.nodes) {
       const auto key = [&](const char* metric) {
-        return detect::SeriesKey{"node", "", node.name, metric};
+        return store::SeriesKey{"node", "", node.name, metric};
       };
       observe(key("cpu_usage_millicores"), usageOf(node.usage, "cpu", false), now);
       observe(key("memory_usage_bytes"), usageOf(node.usage, "memory", true), now);
@@ -172,9 +172,7 @@ struct Monitor::State {
 
   void observeHost(const host::HostSnapshot& snapshot, kube::Time now) {
     const std::string name = snapshot.system.ok() ? snapshot.system.value->hostname : "host";
-    const auto key = [&](const char* metric) {
-      return detect::SeriesKey{"host", "", name, metric};
-    };
+    const auto key = [&](const char* metric) { return store::SeriesKey{"host", "", name, metric}; };
     if (snapshot.cpu.ok() && snapshot.cpu.value->total) {
       observe(key("cpu_usage_percent"), snapshot.cpu.value->total->usage_percent, now);
     }
@@ -200,14 +198,14 @@ Monitor::Monitor(MonitorOptions options) {
   transport.request_timeout = std::min(transport.request_timeout, milliseconds(3000));
   transport.retry.max_attempts = 1;
   auto proxy_client = std::make_unique<kube::Client>(config, transport);
-  auto dataset = detect::CsvDataset::open(options.output_file, datasetColumns());
+  auto dataset = store::CsvDataset::open(options.output_file, datasetColumns());
   state_ = std::make_unique<State>(std::move(options), std::move(client), std::move(proxy_client),
                                    std::move(dataset));
   State& s = *state_;
   if (s.options.history_path) {
-    detect::HistoryOptions history_options;
+    store::HistoryOptions history_options;
     history_options.retention = s.options.retention;
-    s.history.emplace(detect::HistoryStore::open(*s.options.history_path, history_options));
+    s.history.emplace(store::HistoryStore::open(*s.options.history_path, history_options));
   }
   loadInsightsFile(s.options.insights_file, s.tracker);
   s.previous.timestamp = std::chrono::system_clock::now() - s.options.interval;

@@ -16,14 +16,14 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "core/error.h"
-#include "detect/csv_dataset.h"
-#include "detect/history_store.h"
 #include "kube/objects.h"
+#include "store/csv_dataset.h"
+#include "store/history_store.h"
 
 namespace keelson::cli {
 namespace {
 
-using detect::HistoryStore;
+using store::HistoryStore;
 
 std::string formatMs(std::int64_t ms) {
   return kube::formatTimeMillis(kube::Time(std::chrono::milliseconds(ms)));
@@ -54,7 +54,7 @@ std::string describe(const HistoryStore::SeriesQuery& q) {
   return subject;
 }
 
-std::string subjectOf(const detect::SeriesKey& key) {
+std::string subjectOf(const store::SeriesKey& key) {
   if (!key.namespace_name.empty())
     return key.subject_kind + "/" + key.namespace_name + "/" + key.name;
   return key.subject_kind + "/" + key.name;
@@ -83,7 +83,7 @@ std::string csvLine(const std::vector<std::string>& fields) {
   std::string line;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) line += ',';
-    line += detect::csvField(fields[i]);
+    line += store::csvField(fields[i]);
   }
   return line + "\n";
 }
@@ -103,7 +103,7 @@ struct HistoryCommand {
 
   std::filesystem::path historyPath() const {
     if (!history.empty()) return history;
-    return detect::defaultHistoryPath([](const char* name) { return std::getenv(name); });
+    return store::defaultHistoryPath([](const char* name) { return std::getenv(name); });
   }
 
   HistoryStore::SeriesQuery buildQuery(std::int64_t now_ms) const {

@@ -9,7 +9,7 @@
 #include "cli/options.h"
 #include "core/error.h"
 #include "core/signals.h"
-#include "detect/history_store.h"
+#include "store/history_store.h"
 
 namespace keelson::cli {
 namespace {
@@ -43,8 +43,8 @@ struct MonitorCommand {
     options.output_file = output_file;
     options.insights_file = insights_file;
     if (!no_history) {
-      options.history_path = history.empty() ? detect::defaultHistoryPath(std::getenv)
-                                             : std::filesystem::path(history);
+      options.history_path =
+          history.empty() ? store::defaultHistoryPath(std::getenv) : std::filesystem::path(history);
     }
     options.retention = seconds(parseDurationFlag("--retention", retention));
     options.alert_threshold = alert_threshold;

@@ -28,7 +28,7 @@
 #include <utility>
 #include <vector>
 
-namespace keelson::detect {
+namespace keelson::store {
 
 /// What a series measures: one metric of one subject.
 struct SeriesKey {
@@ -145,4 +145,4 @@ class HistoryStore {
 /// std::getenv). Throws Error(kBadInput) when neither variable is usable.
 std::filesystem::path defaultHistoryPath(const std::function<const char*(const char*)>& getenv);
 
-}  // namespace keelson::detect
+}  // namespace keelson::store

@@ -1,4 +1,4 @@
-#include "detect/csv_dataset.h"
+#include "store/csv_dataset.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -16,7 +16,7 @@
 
 #include "core/error.h"
 
-namespace keelson::detect {
+namespace keelson::store {
 namespace {
 
 // A header longer than this is not one keelson wrote.
@@ -334,4 +334,4 @@ void CsvDataset::appendRows(const CsvRows& rows) {
   size_bytes_ += buffer.size();
 }
 
-}  // namespace keelson::detect
+}  // namespace keelson::store

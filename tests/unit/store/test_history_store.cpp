@@ -9,10 +9,10 @@
 
 #include "common/prerequisite.h"
 #include "core/error.h"
-#include "detect/history_store.h"
+#include "store/history_store.h"
 #include "store_test_util.h"
 
-namespace keelson::detect {
+namespace keelson::store {
 namespace {
 
 using test::TempDir;
@@ -374,4 +374,4 @@ TEST(DefaultHistoryPath, XdgStateHomeThenHome) {
 }
 
 }  // namespace
-}  // namespace keelson::detect
+}  // namespace keelson::store

@@ -21,7 +21,7 @@
 #include <system_error>
 #include <vector>
 
-namespace keelson::detect::test {
+namespace keelson::store::test {
 
 using keelson::testing::TempDir;
 
@@ -88,4 +88,4 @@ inline void appendRaw(const std::filesystem::path& path, const std::string& byte
   out << bytes;
 }
 
-}  // namespace keelson::detect::test
+}  // namespace keelson::store::test

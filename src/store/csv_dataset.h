@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-namespace keelson::detect {
+namespace keelson::store {
 
 /// RFC 4180 field quoting: returns `value` unchanged unless it holds a comma, a double quote, a
 /// CR or an LF; then it is wrapped in double quotes with each inner double quote doubled
@@ -72,4 +72,4 @@ class CsvDataset {
   std::uint64_t size_bytes_ = 0;
 };
 
-}  // namespace keelson::detect
+}  // namespace keelson::store

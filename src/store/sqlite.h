@@ -16,7 +16,7 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace keelson::detect::sqlite {
+namespace keelson::store::sqlite {
 
 /// How Database::open opens the file.
 enum class OpenMode {
@@ -136,4 +136,4 @@ class Transaction {
   bool done_ = false;
 };
 
-}  // namespace keelson::detect::sqlite
+}  // namespace keelson::store::sqlite

@@ -11,11 +11,11 @@
 #include <map>
 #include <random>
 
-#include "detect/csv_dataset.h"
-#include "detect/history_store.h"
+#include "store/csv_dataset.h"
+#include "store/history_store.h"
 #include "store_test_util.h"
 
-namespace keelson::detect {
+namespace keelson::store {
 namespace {
 
 constexpr int kRowsPerTick = 120;
@@ -169,4 +169,4 @@ TEST(StoreCrash, SigkillLosesAtMostTheTickInFlight) {
 }
 
 }  // namespace
-}  // namespace keelson::detect
+}  // namespace keelson::store

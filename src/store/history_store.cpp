@@ -1,4 +1,4 @@
-#include "detect/history_store.h"
+#include "store/history_store.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -10,9 +10,9 @@
 #include <system_error>
 
 #include "core/error.h"
-#include "detect/sqlite.h"
+#include "store/sqlite.h"
 
-namespace keelson::detect {
+namespace keelson::store {
 namespace {
 
 // Orphaned series (no points, no detector state) are swept at most this often.
@@ -342,4 +342,4 @@ std::filesystem::path defaultHistoryPath(const std::function<const char*(const c
               "(pass --history PATH)");
 }
 
-}  // namespace keelson::detect
+}  // namespace keelson::store

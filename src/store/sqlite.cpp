@@ -1,4 +1,4 @@
-#include "detect/sqlite.h"
+#include "store/sqlite.h"
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 
-namespace keelson::detect::sqlite {
+namespace keelson::store::sqlite {
 namespace {
 
 ErrorCode codeFor(int rc) {
@@ -195,4 +195,4 @@ void Transaction::commit() {
   done_ = true;
 }
 
-}  // namespace keelson::detect::sqlite
+}  // namespace keelson::store::sqlite

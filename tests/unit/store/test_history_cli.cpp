@@ -4,10 +4,10 @@
 
 #include <chrono>
 
-#include "detect/history_store.h"
+#include "store/history_store.h"
 #include "store_test_util.h"
 
-namespace keelson::detect {
+namespace keelson::store {
 namespace {
 
 using test::runCommand;
@@ -159,4 +159,4 @@ TEST_F(HistoryCli, MissingDatabaseAndBadFlagsFail) {
 }
 
 }  // namespace
-}  // namespace keelson::detect
+}  // namespace keelson::store

@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
-#include "detect/csv_dataset.h"
+#include "store/csv_dataset.h"
 #include "store_test_util.h"
 
-namespace keelson::detect {
+namespace keelson::store {
 namespace {
 
 using test::appendRaw;
@@ -232,4 +232,4 @@ TEST(CsvDataset, SecondWriterIsRefused) {
 }
 
 }  // namespace
-}  // namespace keelson::detect
+}  // namespace keelson::store
