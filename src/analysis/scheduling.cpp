@@ -9,20 +9,20 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "analysis/scheduling_match.h"
 #include "kube/resources.h"
+#include "schedule/framework/matching.h"
 
 namespace keelson::analysis {
 namespace {
 
-using detail::contains;
-using detail::label;
-using detail::nodeSelectorMatches;
-using detail::podMatchesNodeSelectorAndAffinity;
-using detail::podTolerates;
-using detail::requiredNodeAffinity;
-using detail::selectorMatches;
-using detail::untoleratedTaint;
+using schedule::framework::contains;
+using schedule::framework::label;
+using schedule::framework::nodeSelectorMatches;
+using schedule::framework::podMatchesNodeSelectorAndAffinity;
+using schedule::framework::podTolerates;
+using schedule::framework::requiredNodeAffinity;
+using schedule::framework::selectorMatches;
+using schedule::framework::untoleratedTaint;
 
 // kube-scheduler's reason strings (pkg/scheduler/framework/plugins/...).
 constexpr std::string_view kReasonUnschedulable = "node(s) were unschedulable";
