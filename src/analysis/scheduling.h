@@ -1,8 +1,8 @@
 #pragma once
 
-// Why a pod is (or is not) scheduled: kube-scheduler's default Filter plugins replayed over one
-// consistent set of API objects, and a parser for the scheduler's own FailedScheduling message so
-// the two can be shown side by side. Pure: no I/O.
+// Why a pod is (or is not) scheduled: kube-scheduler's default Filter plugins
+// (schedule/framework) replayed over one consistent set of API objects, and a parser for the
+// scheduler's own FailedScheduling message so the two can be shown side by side. Pure: no I/O.
 //
 // Fidelity notes (kube-scheduler v1.36, pkg/scheduler/framework/plugins):
 // - Filters run in the scheduler's default order (NodeUnschedulable, NodeName, TaintToleration,
@@ -26,6 +26,7 @@
 #include "kube/node.h"
 #include "kube/pod.h"
 #include "kube/storage.h"
+#include "schedule/framework/snapshot.h"
 
 namespace keelson::analysis {
 
@@ -44,15 +45,9 @@ struct SchedulingSnapshot {
 };
 
 /// The same objects as SchedulingSnapshot, by pointer, so that a cache can be analysed without
-/// copying its objects. The pointed-to objects must outlive the analysis.
-struct SchedulingView {
-  std::vector<const kube::Node*> nodes;
-  std::vector<const kube::Pod*> pods;
-  std::vector<const kube::PersistentVolumeClaim*> pvcs;
-  std::vector<const kube::PersistentVolume*> pvs;
-  std::vector<const kube::StorageClass*> storage_classes;
-  std::vector<const kube::Namespace*> namespaces;
-};
+/// copying its objects (the framework's ClusterView). The pointed-to objects must outlive the
+/// analysis.
+using SchedulingView = schedule::framework::ClusterView;
 
 /// A view of every object of `snapshot` (which must outlive it).
 SchedulingView viewOf(const SchedulingSnapshot& snapshot);
