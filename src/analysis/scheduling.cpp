@@ -62,21 +62,6 @@ NodeEvaluation evaluation(const fw::NodeInfo& node, const std::vector<fw::Status
 
 }  // namespace
 
-SchedulingView viewOf(const SchedulingSnapshot& snapshot) {
-  const auto pointers = [](const auto& objects, auto& out) {
-    out.reserve(objects.size());
-    for (const auto& object : objects) out.push_back(&object);
-  };
-  SchedulingView view;
-  pointers(snapshot.nodes, view.nodes);
-  pointers(snapshot.pods, view.pods);
-  pointers(snapshot.pvcs, view.pvcs);
-  pointers(snapshot.pvs, view.pvs);
-  pointers(snapshot.storage_classes, view.storage_classes);
-  pointers(snapshot.namespaces, view.namespaces);
-  return view;
-}
-
 SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingSnapshot& snapshot) {
   return analyzeScheduling(pod, viewOf(snapshot));
 }

@@ -30,27 +30,13 @@
 
 namespace keelson::analysis {
 
-/// The API objects a scheduling analysis reads (GET /api/v1/nodes, /api/v1/pods,
-/// /api/v1/persistentvolumeclaims, /api/v1/persistentvolumes,
-/// /apis/storage.k8s.io/v1/storageclasses, /api/v1/namespaces). `pods` must hold every pod of the
-/// cluster (all namespaces): a node's free resources, host ports, topology spread and inter-pod
-/// affinity count pods of every namespace.
-struct SchedulingSnapshot {
-  std::vector<kube::Node> nodes;
-  std::vector<kube::Pod> pods;
-  std::vector<kube::PersistentVolumeClaim> pvcs;
-  std::vector<kube::PersistentVolume> pvs;
-  std::vector<kube::StorageClass> storage_classes;
-  std::vector<kube::Namespace> namespaces;
-};
+/// The API objects a scheduling analysis reads, owned (the framework's ClusterObjects; see
+/// ClusterView for what each list must hold).
+using SchedulingSnapshot = schedule::framework::ClusterObjects;
 
-/// The same objects as SchedulingSnapshot, by pointer, so that a cache can be analysed without
-/// copying its objects (the framework's ClusterView). The pointed-to objects must outlive the
-/// analysis.
+/// The same objects by pointer, so that a cache can be analysed without copying its objects
+/// (the framework's ClusterView). The pointed-to objects must outlive the analysis.
 using SchedulingView = schedule::framework::ClusterView;
-
-/// A view of every object of `snapshot` (which must outlive it).
-SchedulingView viewOf(const SchedulingSnapshot& snapshot);
 
 /// One reason a node (or, for a PreFilter rejection, every node) cannot take the pod.
 struct SchedulingReason {

@@ -28,6 +28,21 @@ const T* findNamed(const std::vector<const T*>& objects, std::string_view name) 
 
 }  // namespace
 
+ClusterView viewOf(const ClusterObjects& objects) {
+  const auto pointers = [](const auto& owned, auto& out) {
+    out.reserve(owned.size());
+    for (const auto& object : owned) out.push_back(&object);
+  };
+  ClusterView view;
+  pointers(objects.nodes, view.nodes);
+  pointers(objects.pods, view.pods);
+  pointers(objects.pvcs, view.pvcs);
+  pointers(objects.pvs, view.pvs);
+  pointers(objects.storage_classes, view.storage_classes);
+  pointers(objects.namespaces, view.namespaces);
+  return view;
+}
+
 PodInfo::PodInfo(const kube::Pod& pod) : pod_(&pod), requests_(kube::podRequests(pod)) {}
 
 core::Quantity quantityOf(const kube::ResourceList& list, std::string_view name) {

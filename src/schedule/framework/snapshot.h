@@ -29,6 +29,19 @@ struct ClusterView {
   std::vector<const kube::Namespace*> namespaces;
 };
 
+/// The same objects, owned: e.g. listed once from the API for a one-off evaluation.
+struct ClusterObjects {
+  std::vector<kube::Node> nodes;
+  std::vector<kube::Pod> pods;
+  std::vector<kube::PersistentVolumeClaim> pvcs;
+  std::vector<kube::PersistentVolume> pvs;
+  std::vector<kube::StorageClass> storage_classes;
+  std::vector<kube::Namespace> namespaces;
+};
+
+/// A view of every object of `objects` (which must outlive it).
+ClusterView viewOf(const ClusterObjects& objects);
+
 /// The pod being scheduled, with its effective requests computed once. Immutable;
 /// thread-safe to share. `pod` must outlive it.
 class PodInfo {

@@ -1,7 +1,8 @@
 #pragma once
 
-// Builders for the plugin tests: nodes and pods with requests, a cluster that owns its objects,
-// and one plugin run (preFilter, then filter on one node) the way the Framework runs it.
+// Builders for the scheduling tests (plugins, Framework, analysis): nodes and pods with requests,
+// pod affinity terms, and one plugin run (preFilter, then filter on one node) the way the Framework
+// runs it.
 
 #include <stdexcept>
 #include <string>
@@ -42,31 +43,23 @@ inline kube::Pod pod(const std::string& name, const std::string& cpu = "100m",
   return p;
 }
 
-/// API objects owned by the test; view() points into them.
-struct Cluster {
-  std::vector<kube::Node> nodes;
-  std::vector<kube::Pod> pods;
-  std::vector<kube::PersistentVolumeClaim> pvcs;
-  std::vector<kube::PersistentVolume> pvs;
-  std::vector<kube::StorageClass> storage_classes;
-  std::vector<kube::Namespace> namespaces;
+/// API objects owned by the test.
+using Cluster = ClusterObjects;
 
-  ClusterView view() const {
-    ClusterView v;
-    for (const auto& o : nodes) v.nodes.push_back(&o);
-    for (const auto& o : pods) v.pods.push_back(&o);
-    for (const auto& o : pvcs) v.pvcs.push_back(&o);
-    for (const auto& o : pvs) v.pvs.push_back(&o);
-    for (const auto& o : storage_classes) v.storage_classes.push_back(&o);
-    for (const auto& o : namespaces) v.namespaces.push_back(&o);
-    return v;
-  }
-};
+/// A required pod (anti-)affinity term selecting pods labelled key=value per `topology`.
+inline kube::PodAffinityTerm podAffinityTerm(
+    const std::string& key, const std::string& value,
+    const std::string& topology = "kubernetes.io/hostname") {
+  kube::PodAffinityTerm t;
+  t.label_selector = kube::LabelSelector{{{key, value}}, {}};
+  t.topology_key = topology;
+  return t;
+}
 
 /// `plugin`'s PreFilter for `pod` over `cluster`.
 inline PreFilterResult preFilter(const FilterPlugin& plugin, const kube::Pod& pod,
                                  const Cluster& cluster) {
-  const ClusterView view = cluster.view();
+  const ClusterView view = viewOf(cluster);
   return plugin.preFilter(PodInfo(pod), Snapshot(view, pod));
 }
 
@@ -74,7 +67,7 @@ inline PreFilterResult preFilter(const FilterPlugin& plugin, const kube::Pod& po
 /// applied, as for a pod already bound).
 inline Status filter(const FilterPlugin& plugin, const kube::Pod& pod, const Cluster& cluster,
                      std::string_view node_name) {
-  const ClusterView view = cluster.view();
+  const ClusterView view = viewOf(cluster);
   const PodInfo info(pod);
   const Snapshot snapshot(view, pod);
   const PreFilterResult pre = plugin.preFilter(info, snapshot);

@@ -1,11 +1,10 @@
-#include "schedule/framework/framework.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "plugin_test.h"
+#include "schedule/framework/framework.h"
 #include "volume_test.h"
 
 namespace keelson::schedule::framework {
@@ -35,7 +34,7 @@ TEST(Framework, FilterReturnsEveryRejectionInPluginOrder) {
   c.nodes[0].spec.unschedulable = true;
   c.nodes[0].spec.taints = {{"dedicated", "gpu", "NoSchedule", {}}};
   const auto p = testing::pod("new", "2");
-  const ClusterView view = c.view();
+  const ClusterView view = viewOf(c);
   const Snapshot snapshot(view, p);
   const PodInfo info(p);
   const Framework& framework = Framework::defaultFilters();
@@ -60,7 +59,7 @@ TEST(Framework, NodesOutsidePreFilterNodeNamesAreExcluded) {
   p.spec.affinity = kube::Affinity{};
   p.spec.affinity->node_affinity = kube::NodeAffinity{};
   p.spec.affinity->node_affinity->required = kube::NodeSelector{{pin}};
-  const ClusterView view = c.view();
+  const ClusterView view = viewOf(c);
   const Snapshot snapshot(view, p);
   const PodInfo info(p);
   const Framework& framework = Framework::defaultFilters();
@@ -81,7 +80,7 @@ TEST(Framework, APreFilterRejectionAppliesToEveryNodeButFilterStillExplains) {
   Cluster c;
   c.nodes = {testing::node("a"), testing::node("b")};
   const auto p = testing::podWithClaim("missing");
-  const ClusterView view = c.view();
+  const ClusterView view = viewOf(c);
   const Snapshot snapshot(view, p);
   const PodInfo info(p);
   const Framework& framework = Framework::defaultFilters();

@@ -7,14 +7,7 @@ namespace keelson::schedule::framework {
 namespace {
 
 using testing::Cluster;
-
-kube::PodAffinityTerm term(const std::string& key, const std::string& value,
-                           const std::string& topology = "kubernetes.io/hostname") {
-  kube::PodAffinityTerm t;
-  t.label_selector = kube::LabelSelector{{{key, value}}, {}};
-  t.topology_key = topology;
-  return t;
-}
+using testing::podAffinityTerm;
 
 /// n1, n2 in zone a, n3 in zone b; app=db runs on n1 (default) and on n3 (namespace other).
 Cluster dbCluster() {
@@ -35,7 +28,8 @@ TEST(InterPodAffinity, AntiAffinityCountsMatchingPodsInTheDomainAndNamespace) {
   const InterPodAffinity plugin;
   auto p = testing::pod("new");
   p.spec.affinity = kube::Affinity{};
-  p.spec.affinity->pod_anti_affinity = kube::PodAffinity{{term("app", "db", "zone")}, {}};
+  p.spec.affinity->pod_anti_affinity =
+      kube::PodAffinity{{podAffinityTerm("app", "db", "zone")}, {}};
 
   const Status s = testing::filter(plugin, p, c, "n2");
   EXPECT_EQ(s.code, Code::kUnschedulable);
@@ -54,7 +48,7 @@ TEST(InterPodAffinity, AffinityNeedsAMatchingPodInTheDomainExceptForTheFirstOfAG
   const InterPodAffinity plugin;
   auto p = testing::pod("new");
   p.spec.affinity = kube::Affinity{};
-  p.spec.affinity->pod_affinity = kube::PodAffinity{{term("app", "db")}, {}};
+  p.spec.affinity->pod_affinity = kube::PodAffinity{{podAffinityTerm("app", "db")}, {}};
   EXPECT_TRUE(testing::filter(plugin, p, c, "n1").isSuccess());
   const Status s = testing::filter(plugin, p, c, "n2");
   EXPECT_EQ(s.code, Code::kUnschedulableAndUnresolvable);
@@ -64,7 +58,7 @@ TEST(InterPodAffinity, AffinityNeedsAMatchingPodInTheDomainExceptForTheFirstOfAG
             "no pod matching the pod's required affinity terms runs in this node's topology "
             "domain");
 
-  p.spec.affinity->pod_affinity = kube::PodAffinity{{term("app", "cache")}, {}};
+  p.spec.affinity->pod_affinity = kube::PodAffinity{{podAffinityTerm("app", "cache")}, {}};
   p.metadata.labels = {{"app", "cache"}};
   EXPECT_TRUE(testing::filter(plugin, p, c, "n2").isSuccess());
 }
@@ -73,7 +67,7 @@ TEST(InterPodAffinity, ExistingPodsAntiAffinityAgainstTheIncomingPod) {
   Cluster c = dbCluster();
   auto guard = testing::pod("guard", "10m", "1Mi", "n2");
   guard.spec.affinity = kube::Affinity{};
-  guard.spec.affinity->pod_anti_affinity = kube::PodAffinity{{term("app", "web")}, {}};
+  guard.spec.affinity->pod_anti_affinity = kube::PodAffinity{{podAffinityTerm("app", "web")}, {}};
   c.pods.push_back(guard);
   auto web = testing::pod("web");
   web.metadata.labels = {{"app", "web"}};

@@ -17,7 +17,7 @@ TEST(NodeResourcesFit, SubtractsWhatTheNodesPodsRequest) {
   const NodeResourcesFit plugin;
   const auto p = testing::pod("new", "1500m", "512Mi");
 
-  const ClusterView view = c.view();
+  const ClusterView view = viewOf(c);
   const Snapshot snapshot(view, p);
   const auto insufficient = insufficientResources(PodInfo(p), snapshot.nodes()[0]);
   ASSERT_EQ(insufficient.size(), 1u);  // 512Mi of memory still fits in the 1Gi left.
