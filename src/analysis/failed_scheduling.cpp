@@ -7,12 +7,15 @@
 #include <string_view>
 
 #include "analysis/scheduling.h"
+#include "schedule/framework/node_affinity.h"
+#include "schedule/framework/node_ports.h"
+#include "schedule/framework/taint_toleration.h"
+#include "schedule/framework/volume_binding.h"
 
 namespace keelson::analysis {
 namespace {
 
 constexpr std::string_view kAvailable = " nodes are available";
-constexpr std::string_view kTaintCategory = "node(s) had untolerated taint(s)";
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -44,19 +47,19 @@ std::string normalizeSchedulingCategory(std::string_view reason) {
   // tolerate"; now: "node(s) had untolerated taint(s)".
   if (reason.starts_with("node(s) had taint") ||
       reason.starts_with("node(s) had untolerated taint")) {
-    return std::string(kTaintCategory);
+    return std::string(schedule::framework::TaintToleration::kReason);
   }
   if (reason == "node(s) didn't match node selector" ||
       reason == "node(s) didn't match Pod's node affinity" ||
-      reason == "node(s) didn't match Pod's node affinity/selector") {
-    return "node(s) didn't match Pod's node affinity/selector";
+      reason == schedule::framework::NodeAffinity::kReason) {
+    return std::string(schedule::framework::NodeAffinity::kReason);
   }
   if (reason == "node(s) had volume node affinity conflict") {
-    return "node(s) didn't match PersistentVolume's node affinity";
+    return std::string(schedule::framework::VolumeBinding::kReasonVolumeNodeAffinity);
   }
-  if (reason == "node(s) didn't have free ports for the requested pod ports" ||
+  if (reason == schedule::framework::NodePorts::kReason ||
       reason == "node(s) didn't have free ports") {
-    return "node(s) didn't have free ports for the requested pod ports";
+    return std::string(schedule::framework::NodePorts::kReason);
   }
   return std::string(reason);
 }

@@ -1,8 +1,8 @@
 #pragma once
 
-// Why a pod is (or is not) scheduled: kube-scheduler's default Filter plugins replayed over one
-// consistent set of API objects, and a parser for the scheduler's own FailedScheduling message so
-// the two can be shown side by side. Pure: no I/O.
+// Why a pod is (or is not) scheduled: kube-scheduler's default Filter plugins
+// (schedule/framework) replayed over one consistent set of API objects, and a parser for the
+// scheduler's own FailedScheduling message so the two can be shown side by side. Pure: no I/O.
 //
 // Fidelity notes (kube-scheduler v1.36, pkg/scheduler/framework/plugins):
 // - Filters run in the scheduler's default order (NodeUnschedulable, NodeName, TaintToleration,
@@ -26,36 +26,17 @@
 #include "kube/node.h"
 #include "kube/pod.h"
 #include "kube/storage.h"
+#include "schedule/framework/snapshot.h"
 
 namespace keelson::analysis {
 
-/// The API objects a scheduling analysis reads (GET /api/v1/nodes, /api/v1/pods,
-/// /api/v1/persistentvolumeclaims, /api/v1/persistentvolumes,
-/// /apis/storage.k8s.io/v1/storageclasses, /api/v1/namespaces). `pods` must hold every pod of the
-/// cluster (all namespaces): a node's free resources, host ports, topology spread and inter-pod
-/// affinity count pods of every namespace.
-struct SchedulingSnapshot {
-  std::vector<kube::Node> nodes;
-  std::vector<kube::Pod> pods;
-  std::vector<kube::PersistentVolumeClaim> pvcs;
-  std::vector<kube::PersistentVolume> pvs;
-  std::vector<kube::StorageClass> storage_classes;
-  std::vector<kube::Namespace> namespaces;
-};
+/// The API objects a scheduling analysis reads, owned (the framework's ClusterObjects; see
+/// ClusterView for what each list must hold).
+using SchedulingSnapshot = schedule::framework::ClusterObjects;
 
-/// The same objects as SchedulingSnapshot, by pointer, so that a cache can be analysed without
-/// copying its objects. The pointed-to objects must outlive the analysis.
-struct SchedulingView {
-  std::vector<const kube::Node*> nodes;
-  std::vector<const kube::Pod*> pods;
-  std::vector<const kube::PersistentVolumeClaim*> pvcs;
-  std::vector<const kube::PersistentVolume*> pvs;
-  std::vector<const kube::StorageClass*> storage_classes;
-  std::vector<const kube::Namespace*> namespaces;
-};
-
-/// A view of every object of `snapshot` (which must outlive it).
-SchedulingView viewOf(const SchedulingSnapshot& snapshot);
+/// The same objects by pointer, so that a cache can be analysed without copying its objects
+/// (the framework's ClusterView). The pointed-to objects must outlive the analysis.
+using SchedulingView = schedule::framework::ClusterView;
 
 /// One reason a node (or, for a PreFilter rejection, every node) cannot take the pod.
 struct SchedulingReason {

@@ -3,40 +3,15 @@
 #include <string>
 
 #include "analysis/scheduling.h"
+#include "unit/schedule/plugin_test.h"
 
 namespace keelson::analysis {
 namespace {
 
 using core::Quantity;
-
-kube::Node node(const std::string& name, const std::string& cpu = "4",
-                const std::string& memory = "8Gi", const std::string& pods = "110") {
-  kube::Node n;
-  n.metadata.name = name;
-  n.metadata.labels = {{"kubernetes.io/hostname", name}};
-  n.status.allocatable = {{"cpu", Quantity::parse(cpu)},
-                          {"memory", Quantity::parse(memory)},
-                          {"ephemeral-storage", Quantity::parse("100Gi")},
-                          {"pods", Quantity::parse(pods)}};
-  n.status.capacity = n.status.allocatable;
-  return n;
-}
-
-kube::Pod pod(const std::string& name, const std::string& cpu = "100m",
-              const std::string& memory = "64Mi", const std::string& node_name = "") {
-  kube::Pod p;
-  p.metadata.namespace_name = "default";
-  p.metadata.name = name;
-  p.metadata.uid = "uid-" + name;
-  p.spec.node_name = node_name;
-  p.status.phase = node_name.empty() ? "Pending" : "Running";
-  kube::Container c;
-  c.name = "app";
-  if (!cpu.empty()) c.resources.requests["cpu"] = Quantity::parse(cpu);
-  if (!memory.empty()) c.resources.requests["memory"] = Quantity::parse(memory);
-  p.spec.containers.push_back(c);
-  return p;
-}
+using schedule::framework::testing::node;
+using schedule::framework::testing::pod;
+using schedule::framework::testing::podAffinityTerm;
 
 const NodeEvaluation& nodeResult(const SchedulingAnalysis& a, const std::string& name) {
   for (const auto& n : a.nodes) {
@@ -167,14 +142,6 @@ TEST(Scheduling, HostPorts) {
   EXPECT_EQ(analyzeScheduling(p, s).feasible_nodes, 2);
 }
 
-kube::PodAffinityTerm term(const std::string& key, const std::string& value,
-                           const std::string& topology = "kubernetes.io/hostname") {
-  kube::PodAffinityTerm t;
-  t.label_selector = kube::LabelSelector{{{key, value}}, {}};
-  t.topology_key = topology;
-  return t;
-}
-
 TEST(Scheduling, InterPodAffinity) {
   SchedulingSnapshot s;
   s.nodes = {node("n1"), node("n2"), node("n3")};
@@ -188,7 +155,8 @@ TEST(Scheduling, InterPodAffinity) {
 
   auto anti = pod("new");
   anti.spec.affinity = kube::Affinity{};
-  anti.spec.affinity->pod_anti_affinity = kube::PodAffinity{{term("app", "db", "zone")}, {}};
+  anti.spec.affinity->pod_anti_affinity =
+      kube::PodAffinity{{podAffinityTerm("app", "db", "zone")}, {}};
   auto a = analyzeScheduling(anti, s);
   // Zone a holds db (same namespace); db2 is in another namespace.
   EXPECT_EQ(a.failure_categories.at("node(s) didn't match pod anti-affinity rules"), 2);
@@ -201,20 +169,20 @@ TEST(Scheduling, InterPodAffinity) {
 
   auto aff = pod("new");
   aff.spec.affinity = kube::Affinity{};
-  aff.spec.affinity->pod_affinity = kube::PodAffinity{{term("app", "db")}, {}};
+  aff.spec.affinity->pod_affinity = kube::PodAffinity{{podAffinityTerm("app", "db")}, {}};
   a = analyzeScheduling(aff, s);
   EXPECT_TRUE(nodeResult(a, "n1").fits);
   EXPECT_EQ(a.failure_categories.at("node(s) didn't match pod affinity rules"), 2);
 
   // The first pod of a self-affine group may go anywhere.
-  aff.spec.affinity->pod_affinity = kube::PodAffinity{{term("app", "cache")}, {}};
+  aff.spec.affinity->pod_affinity = kube::PodAffinity{{podAffinityTerm("app", "cache")}, {}};
   aff.metadata.labels = {{"app", "cache"}};
   EXPECT_EQ(analyzeScheduling(aff, s).feasible_nodes, 3);
 
   // Existing pods' anti-affinity against the incoming pod.
   auto guard = pod("guard", "10m", "1Mi", "n2");
   guard.spec.affinity = kube::Affinity{};
-  guard.spec.affinity->pod_anti_affinity = kube::PodAffinity{{term("app", "web")}, {}};
+  guard.spec.affinity->pod_anti_affinity = kube::PodAffinity{{podAffinityTerm("app", "web")}, {}};
   s.pods.push_back(guard);
   auto web = pod("web");
   web.metadata.labels = {{"app", "web"}};

@@ -1,11 +1,11 @@
-// Selector, affinity and toleration matching with Kubernetes' semantics (see scheduling_match.h).
+// Selector, affinity and toleration matching with Kubernetes' semantics (see matching.h).
 
-#include "analysis/scheduling_match.h"
+#include "schedule/framework/matching.h"
 
 #include <algorithm>
 #include <charconv>
 
-namespace keelson::analysis::detail {
+namespace keelson::schedule::framework {
 
 const std::string* label(const kube::StringMap& labels, std::string_view key) {
   const auto it = labels.find(key);
@@ -114,4 +114,4 @@ const kube::Taint* untoleratedTaint(const kube::Pod& pod, const kube::Node& node
   return nullptr;
 }
 
-}  // namespace keelson::analysis::detail
+}  // namespace keelson::schedule::framework

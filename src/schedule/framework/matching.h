@@ -1,6 +1,6 @@
 #pragma once
 
-// Matching helpers shared by the scheduling analysis: label selectors, node selectors and
+// Matching helpers shared by the Filter plugins: label selectors, node selectors and
 // affinity, taints and tolerations, with Kubernetes' semantics (apimachinery labels,
 // component-helpers nodeaffinity, v1helper.TolerationsTolerateTaint). Pure; thread-compatible.
 
@@ -14,7 +14,7 @@
 #include "kube/objects.h"
 #include "kube/pod.h"
 
-namespace keelson::analysis::detail {
+namespace keelson::schedule::framework {
 
 /// The value of `key` in `labels`, or nullptr when the label is absent.
 const std::string* label(const kube::StringMap& labels, std::string_view key);
@@ -59,4 +59,4 @@ bool podTolerates(const kube::Pod& pod, const kube::Taint& taint);
 /// (TaintToleration's Filter; PreferNoSchedule is a score, not a filter).
 const kube::Taint* untoleratedTaint(const kube::Pod& pod, const kube::Node& node);
 
-}  // namespace keelson::analysis::detail
+}  // namespace keelson::schedule::framework

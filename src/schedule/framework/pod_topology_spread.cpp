@@ -1,0 +1,108 @@
+#include "schedule/framework/pod_topology_spread.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "schedule/framework/matching.h"
+
+namespace keelson::schedule::framework {
+namespace {
+
+struct SpreadConstraint {
+  const kube::TopologySpreadConstraint* spec = nullptr;
+  /// labelSelector with matchLabelKeys of the pod merged in; nullopt selects nothing.
+  std::optional<kube::LabelSelector> selector;
+  std::map<std::string, int> counts;  ///< Topology value → matching pods.
+};
+
+struct State final : PluginState {
+  std::vector<SpreadConstraint> constraints;  ///< DoNotSchedule constraints only.
+};
+
+bool nodeHasAllKeys(const kube::Node& node, const std::vector<SpreadConstraint>& constraints) {
+  return std::all_of(constraints.begin(), constraints.end(), [&](const SpreadConstraint& c) {
+    return label(node.metadata.labels, c.spec->topology_key) != nullptr;
+  });
+}
+
+Status reject(Code code, std::string_view category, std::string message) {
+  return Status::reject(code, PodTopologySpread::kName,
+                        {{std::string(category), std::move(message)}});
+}
+
+}  // namespace
+
+PreFilterResult PodTopologySpread::preFilter(const PodInfo& pod_info,
+                                             const Snapshot& snapshot) const {
+  const kube::Pod& pod = pod_info.pod();
+  auto st = std::make_unique<State>();
+  for (const auto& c : pod.spec.topology_spread_constraints) {
+    if (c.when_unsatisfiable != "DoNotSchedule") continue;
+    SpreadConstraint sc{&c, c.label_selector, {}};
+    if (sc.selector) {
+      for (const auto& key : c.match_label_keys) {
+        if (const std::string* v = label(pod.metadata.labels, key)) {
+          sc.selector->match_expressions.push_back({key, "In", {*v}});
+        }
+      }
+    }
+    st->constraints.push_back(std::move(sc));
+  }
+  for (const NodeInfo& info : snapshot.nodes()) {
+    const kube::Node& node = *info.node;
+    if (!nodeHasAllKeys(node, st->constraints)) continue;
+    for (auto& c : st->constraints) {
+      // nodeAffinityPolicy defaults to Honor, nodeTaintsPolicy to Ignore.
+      if (c.spec->node_affinity_policy != "Ignore" &&
+          !podMatchesNodeSelectorAndAffinity(pod, node)) {
+        continue;
+      }
+      if (c.spec->node_taints_policy == "Honor" && untoleratedTaint(pod, node) != nullptr) continue;
+      int matching = 0;
+      for (const kube::Pod* existing : info.pods) {
+        if (kube::isSet(existing->metadata.deletion_timestamp)) continue;
+        if (existing->metadata.namespace_name != pod.metadata.namespace_name) continue;
+        if (c.selector && selectorMatches(*c.selector, existing->metadata.labels)) ++matching;
+      }
+      c.counts[*label(node.metadata.labels, c.spec->topology_key)] += matching;
+    }
+  }
+  return PreFilterResult{Status::success(), std::nullopt, "", std::move(st)};
+}
+
+Status PodTopologySpread::filter(const PodInfo& pod, const NodeInfo& node,
+                                 const PluginState* state) const {
+  for (const auto& c : stateAs<State>(state).constraints) {
+    const std::string* value = label(node.node->metadata.labels, c.spec->topology_key);
+    if (value == nullptr) {
+      return reject(Code::kUnschedulableAndUnresolvable, kReasonMissingLabel,
+                    fmt::format("node has no label {}", c.spec->topology_key));
+    }
+    const int self = c.selector && selectorMatches(*c.selector, pod.pod().metadata.labels) ? 1 : 0;
+    int min_match = std::numeric_limits<int>::max();
+    for (const auto& [domain, n] : c.counts) min_match = std::min(min_match, n);
+    if (c.counts.empty()) min_match = 0;
+    if (c.spec->min_domains && static_cast<int>(c.counts.size()) < *c.spec->min_domains) {
+      min_match = 0;
+    }
+    const auto it = c.counts.find(*value);
+    const int match = it == c.counts.end() ? 0 : it->second;
+    const int skew = match + self - min_match;
+    if (skew > c.spec->max_skew) {
+      return reject(
+          Code::kUnschedulable, kReason,
+          fmt::format("{}={}: {} matching pod(s) + this pod, global minimum {}: skew {} "
+                      "> maxSkew {}",
+                      c.spec->topology_key, *value, match, min_match, skew, c.spec->max_skew));
+    }
+  }
+  return Status::success();
+}
+
+}  // namespace keelson::schedule::framework

@@ -1,0 +1,105 @@
+#pragma once
+
+// What the plugins read: the API objects of one consistent moment, the pod being scheduled
+// (kube-scheduler's PodInfo) and every node with the pods bound to it (NodeInfo). Pure: built
+// from values, no I/O.
+
+#include <string_view>
+#include <vector>
+
+#include "kube/node.h"
+#include "kube/objects.h"
+#include "kube/pod.h"
+#include "kube/storage.h"
+
+namespace keelson::schedule::framework {
+
+/// The API objects the plugins read, by pointer (GET /api/v1/nodes, /api/v1/pods,
+/// /api/v1/persistentvolumeclaims, /api/v1/persistentvolumes,
+/// /apis/storage.k8s.io/v1/storageclasses, /api/v1/namespaces), so that a cache can be evaluated
+/// without copying its objects. `pods` must hold every pod of the cluster (all namespaces): free
+/// resources, host ports, topology spread and inter-pod affinity count pods of every namespace.
+/// The pointed-to objects must outlive every Snapshot built from the view.
+struct ClusterView {
+  std::vector<const kube::Node*> nodes;
+  std::vector<const kube::Pod*> pods;
+  std::vector<const kube::PersistentVolumeClaim*> pvcs;
+  std::vector<const kube::PersistentVolume*> pvs;
+  std::vector<const kube::StorageClass*> storage_classes;
+  std::vector<const kube::Namespace*> namespaces;
+};
+
+/// The same objects, owned: e.g. listed once from the API for a one-off evaluation.
+struct ClusterObjects {
+  std::vector<kube::Node> nodes;
+  std::vector<kube::Pod> pods;
+  std::vector<kube::PersistentVolumeClaim> pvcs;
+  std::vector<kube::PersistentVolume> pvs;
+  std::vector<kube::StorageClass> storage_classes;
+  std::vector<kube::Namespace> namespaces;
+};
+
+/// A view of every object of `objects` (which must outlive it).
+ClusterView viewOf(const ClusterObjects& objects);
+
+/// The pod being scheduled, with its effective requests computed once. Immutable;
+/// thread-safe to share. `pod` must outlive it.
+class PodInfo {
+ public:
+  /// Throws Error(kBadInput) only if a request sum overflows Quantity's range.
+  explicit PodInfo(const kube::Pod& pod);
+  explicit PodInfo(kube::Pod&&) = delete;  // Would dangle.
+
+  const kube::Pod& pod() const { return *pod_; }
+  /// kube::podRequests(pod): per resource name; cpu compares in millicores
+  /// (Quantity::milliValue), everything else in whole units (bytes for memory and storage).
+  const kube::ResourceList& requests() const { return requests_; }
+
+ private:
+  const kube::Pod* pod_;
+  kube::ResourceList requests_;
+};
+
+/// One node as the plugins see it: the pods the scheduler's cache holds for it and what they
+/// request.
+struct NodeInfo {
+  const kube::Node* node = nullptr;
+  /// Pods bound to the node (spec.nodeName) that are not Succeeded or Failed, in ClusterView
+  /// order; the pod being scheduled is left out.
+  std::vector<const kube::Pod*> pods;
+  /// The sum of `pods`' requests (kube::podRequests) per resource name.
+  kube::ResourceList requested;
+};
+
+/// The amount of `name` in `list`, zero when absent.
+core::Quantity quantityOf(const kube::ResourceList& list, std::string_view name);
+
+/// Every node of a ClusterView with its pods, as seen by one pod being scheduled (kube-scheduler's
+/// cache snapshot), and lookups of the storage objects. Immutable once built; thread-safe to
+/// share. The view's objects must outlive it.
+class Snapshot {
+ public:
+  /// Builds NodeInfos for `objects.nodes` (same order). `pod` is left out of its node's pods, so
+  /// a scheduled pod's node is explained without counting the pod twice (pods match by uid, or
+  /// by namespace/name when a uid is missing). Throws Error(kBadInput) only if a request sum
+  /// overflows Quantity's range.
+  Snapshot(const ClusterView& objects, const kube::Pod& pod);
+  Snapshot(ClusterView&&, const kube::Pod&) = delete;  // Would dangle.
+
+  const ClusterView& objects() const { return *objects_; }
+  const std::vector<NodeInfo>& nodes() const { return nodes_; }
+
+  /// The PersistentVolumeClaim `namespace_name`/`name`, or nullptr.
+  const kube::PersistentVolumeClaim* findClaim(std::string_view namespace_name,
+                                               std::string_view name) const;
+  /// The PersistentVolume `name`, or nullptr.
+  const kube::PersistentVolume* findVolume(std::string_view name) const;
+  /// The StorageClass `name`, or nullptr.
+  const kube::StorageClass* findStorageClass(std::string_view name) const;
+
+ private:
+  const ClusterView* objects_;
+  std::vector<NodeInfo> nodes_;
+};
+
+}  // namespace keelson::schedule::framework
