@@ -8,8 +8,8 @@
 #include "analysis/failure_events.h"
 #include "app/diagnose_documents.h"
 #include "app/serve_pods.h"
-#include "app/serve_routes.h"
 #include "core/error.h"
+#include "kube/names.h"
 
 namespace keelson::app {
 namespace {
@@ -34,7 +34,7 @@ std::vector<T> copyNamespace(const kube::ObjectSnapshot<T>& snapshot,
 
 std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_view namespace_name,
                                    std::string_view name) {
-  validatePodName(namespace_name, name);
+  kube::validatePodName(namespace_name, name);
   const auto pods = cache.pods().snapshot();
   const kube::Pod* pod = pods->get(namespace_name, name);
   if (pod == nullptr) return std::nullopt;
@@ -70,7 +70,7 @@ nlohmann::json cachedFailureEventsDocument(const kube::ClusterCache& cache, cons
 std::optional<nlohmann::json> cachedNamespaceErrorDocument(
     const kube::ClusterCache& cache, std::string_view namespace_name,
     const analysis::NamespaceErrorOptions& options, kube::Time now, std::stop_token cancel) {
-  requireNamespaceName(namespace_name);
+  kube::requireNamespaceName(namespace_name);
   const auto namespaces = cache.namespaces().snapshot();
   if (namespaces->get("", namespace_name) == nullptr) return std::nullopt;
   const auto pods = cache.pods().snapshot();

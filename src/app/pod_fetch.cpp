@@ -5,14 +5,14 @@
 #include <string>
 
 #include "app/serve_pods.h"
-#include "app/serve_routes.h"
 #include "kube/api_error.h"
 #include "kube/decode.h"
+#include "kube/names.h"
 
 namespace keelson::app {
 
 PodContext fetchPodContext(const kube::Client& client, std::string_view ns, std::string_view name) {
-  validatePodName(ns, name);
+  kube::validatePodName(ns, name);
   PodContext context;
   try {
     context.pod = kube::decodeObject<kube::Pod>(

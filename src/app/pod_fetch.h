@@ -22,7 +22,7 @@ struct PodContext {
 
 /// Reads pod `ns`/`name` (GET /api/v1/namespaces/{ns}/pods/{name}) and its events (GET
 /// /api/v1/namespaces/{ns}/events with fieldSelector involvedObject.kind=Pod,
-/// involvedObject.name={name}, paginated). Throws validatePodName's Error(kBadInput)
+/// involvedObject.name={name}, paginated). Throws kube::validatePodName's Error(kBadInput)
 /// (serve_routes.h) before any request, Error(kNotFound) naming the pod when it does not exist, and
 /// what kube::Client and the decoder throw otherwise (ApiError for other non-2xx answers,
 /// Error(kUnavailable/kTimeout) when the API server cannot be reached).

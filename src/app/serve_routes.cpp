@@ -132,54 +132,7 @@ server::RouteOptions podRoute() {
           }};
 }
 
-bool alnum(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-
 }  // namespace
-
-bool isDnsLabel(std::string_view name) noexcept {
-  if (name.empty() || name.size() > 63 || !alnum(name.front()) || !alnum(name.back())) {
-    return false;
-  }
-  for (const char c : name) {
-    if (!alnum(c) && c != '-') return false;
-  }
-  return true;
-}
-
-bool isDnsSubdomain(std::string_view name) noexcept {
-  if (name.empty() || name.size() > 253) return false;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t dot = name.find('.', start);
-    const std::string_view label = name.substr(start, dot - start);
-    // Subdomain labels follow the label rule without its 63-character limit on the whole name.
-    if (label.empty() || !alnum(label.front()) || !alnum(label.back())) return false;
-    for (const char c : label) {
-      if (!alnum(c) && c != '-') return false;
-    }
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
-
-void requireNamespaceName(std::string_view namespace_name) {
-  if (!isDnsLabel(namespace_name)) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("namespace '{}' is not a valid name (RFC 1123 label: at most 63 of "
-                            "a-z, 0-9 and '-')",
-                            namespace_name));
-  }
-}
-
-void validatePodName(std::string_view namespace_name, std::string_view name) {
-  requireNamespaceName(namespace_name);
-  if (!isDnsSubdomain(name)) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("pod name '{}' is not a valid name (RFC 1123 subdomain: at most 253 "
-                            "of a-z, 0-9, '-' and '.')",
-                            name));
-  }
-}
 
 std::optional<std::chrono::milliseconds> informerStaleness(
     const kube::InformerStatus& status, std::chrono::system_clock::time_point now,

@@ -53,19 +53,6 @@ std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus
                                           std::chrono::system_clock::time_point now,
                                           const ReadinessPolicy& policy = {});
 
-/// True when `name` is an RFC 1123 label as Kubernetes checks namespace names: 1-63 characters of
-/// [a-z0-9-], starting and ending with [a-z0-9].
-bool isDnsLabel(std::string_view name) noexcept;
-/// True when `name` is an RFC 1123 subdomain as Kubernetes checks pod names: at most 253
-/// characters, dot-separated labels of [a-z0-9-] each starting and ending with [a-z0-9].
-bool isDnsSubdomain(std::string_view name) noexcept;
-
-/// Throws Error(kBadInput) naming the text when `namespace_name` is not a DNS label.
-void requireNamespaceName(std::string_view namespace_name);
-/// Throws Error(kBadInput) naming the rule when `namespace_name` is not a DNS label or `name` (a
-/// pod name) not a DNS subdomain; returns otherwise.
-void validatePodName(std::string_view namespace_name, std::string_view name);
-
 /// The latest host document, or null when there is none yet.
 using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 

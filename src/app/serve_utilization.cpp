@@ -7,9 +7,9 @@
 #include <optional>
 #include <utility>
 
-#include "app/serve_routes.h"
 #include "core/error.h"
 #include "kube/list.h"
+#include "kube/names.h"
 #include "kube/objects.h"
 
 namespace keelson::app {
@@ -56,7 +56,7 @@ Response unavailable(std::string details) {
 Response utilization(const kube::ClusterCache& cache, const NodeMetricsSource& source,
                      const Request& request) {
   const std::string& name = request.param("node");
-  if (!isDnsSubdomain(name)) {
+  if (!kube::isDnsSubdomain(name)) {
     throw Error(ErrorCode::kBadInput,
                 fmt::format("node name '{}' is not a valid name (RFC 1123 subdomain: at most 253 "
                             "of a-z, 0-9, '-' and '.')",

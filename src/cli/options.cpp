@@ -5,9 +5,9 @@
 #include <fstream>
 #include <iostream>
 
-#include "app/serve_routes.h"
 #include "core/duration.h"
 #include "core/error.h"
+#include "kube/names.h"
 
 namespace keelson::cli {
 
@@ -97,7 +97,7 @@ PodTarget parsePodTarget(const std::string& text) {
   }
   PodTarget target{text.substr(0, slash), text.substr(slash + 1)};
   try {
-    app::validatePodName(target.namespace_name, target.name);
+    kube::validatePodName(target.namespace_name, target.name);
   } catch (const Error& e) {
     throw Error(ErrorCode::kBadInput,
                 "\"" + text + "\": expected NAMESPACE/NAME of valid names: " + e.what());

@@ -206,27 +206,5 @@ TEST(ReadinessReasons, ARetryThatDidNotFailIsConnected) {
   EXPECT_TRUE(readinessReasons({events}, now, policy).empty());
 }
 
-TEST(ObjectNames, FollowKubernetesValidation) {
-  EXPECT_TRUE(isDnsLabel("kube-system"));
-  EXPECT_TRUE(isDnsLabel("a"));
-  EXPECT_FALSE(isDnsLabel(""));
-  EXPECT_FALSE(isDnsLabel("-a"));
-  EXPECT_FALSE(isDnsLabel("a-"));
-  EXPECT_FALSE(isDnsLabel("A"));
-  EXPECT_FALSE(isDnsLabel("a.b"));
-  EXPECT_FALSE(isDnsLabel("a/b"));
-  EXPECT_FALSE(isDnsLabel(std::string(64, 'a')));
-  EXPECT_TRUE(isDnsLabel(std::string(63, 'a')));
-  EXPECT_TRUE(isDnsSubdomain("web-0"));
-  EXPECT_TRUE(isDnsSubdomain("coredns-5d78c9869d-abcde"));
-  EXPECT_TRUE(isDnsSubdomain("a.b.c"));
-  EXPECT_FALSE(isDnsSubdomain("a..b"));
-  EXPECT_FALSE(isDnsSubdomain(".a"));
-  EXPECT_FALSE(isDnsSubdomain("a."));
-  EXPECT_FALSE(isDnsSubdomain("%zz"));
-  EXPECT_FALSE(isDnsSubdomain(std::string(254, 'a')));
-  EXPECT_TRUE(isDnsSubdomain(std::string(253, 'a')));
-}
-
 }  // namespace
 }  // namespace keelson::app
