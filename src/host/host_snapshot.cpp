@@ -8,7 +8,7 @@
 namespace keelson::host {
 namespace {
 
-using SteadyTime = std::chrono::steady_clock::time_point;
+using core::SteadyTime;
 
 // A sample and when it was taken.
 template <typename T>
@@ -52,7 +52,7 @@ Section<T> secondSample(const Section<Timed<S>>& first, Fn&& collect) {
 }  // namespace
 
 HostSnapshot collectHost(const HostFs& fs, const HostOptions& options) {
-  const auto clock = options.clock ? options.clock : HostClock::system();
+  const auto& clock = options.clock;
   const auto prober = options.statvfs_prober ? options.statvfs_prober : StatvfsProber::shared();
   HostSnapshot snapshot;
   snapshot.host_root = fs.root();

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "host/cpu_collector.h"
 #include "host/disk_collector.h"
 #include "host/filesystem_collector.h"
-#include "host/host_clock.h"
 #include "host/host_fs.h"
 #include "host/memory_collector.h"
 #include "host/network_collector.h"
@@ -38,8 +38,9 @@ struct HostOptions {
   /// sections (system, memory, filesystems, connections) are read during it, so a snapshot
   /// takes about max(interval, their time). 0 takes the samples back to back.
   std::chrono::milliseconds interval{1000};
-  /// The time source; nullptr means HostClock::system(). Tests inject a fake.
-  std::shared_ptr<HostClock> clock;
+  /// The time source: steady time for the interval, wall time for the timestamp, and the wait
+  /// between the samples.
+  std::shared_ptr<const core::Clock> clock = core::systemClock();
   /// Runs statvfs with deadlines; nullptr means StatvfsProber::shared(). Keep one for the life
   /// of the process so hung mounts are remembered between snapshots.
   std::shared_ptr<StatvfsProber> statvfs_prober;

@@ -18,13 +18,15 @@ std::unique_ptr<Informer<T>> makeInformer(const Client& client, const ClusterCac
   informer_options.page_size = options.page_size;
   informer_options.watch_timeout_seconds = options.watch_timeout_seconds;
   informer_options.backoff = options.backoff;
+  informer_options.clock = options.clock;
   return std::make_unique<Informer<T>>(client, std::move(informer_options));
 }
 
 }  // namespace
 
 ClusterCache::ClusterCache(const Client& client, ClusterCacheOptions options)
-    : pods_(makeInformer<Pod>(
+    : clock_(options.clock),
+      pods_(makeInformer<Pod>(
           client, options, "pods", "/api/v1/pods",
           options.node_name.empty() ? std::string() : "spec.nodeName=" + options.node_name)),
       nodes_(makeInformer<Node>(client, options, "nodes", "/api/v1/nodes")),
@@ -87,10 +89,10 @@ bool ClusterCache::hasSynced() const {
 }
 
 bool ClusterCache::waitForSync(std::chrono::milliseconds timeout) const {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = core::Clock::saturatingAdd(clock_->steadyNow(), timeout);
   for (const InformerBase* informer : informers()) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_->steadyNow());
     if (!informer->waitForSync(std::max(left, std::chrono::milliseconds(0)))) return false;
   }
   return true;

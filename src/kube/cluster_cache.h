@@ -32,6 +32,8 @@ struct ClusterCacheOptions {
   std::int64_t page_size = 500;
   /// Waits while the API server is away.
   InformerBackoff backoff;
+  /// Every informer's clock, and waitForSync's.
+  std::shared_ptr<const core::Clock> clock = core::systemClock();
 };
 
 /// Informers for pods, nodes, events (core/v1 and optionally events.k8s.io/v1), namespaces,
@@ -82,6 +84,7 @@ class ClusterCache {
   std::vector<InformerBase*> informers() const;
 
  private:
+  std::shared_ptr<const core::Clock> clock_;
   std::unique_ptr<Informer<Pod>> pods_;
   std::unique_ptr<Informer<Node>> nodes_;
   std::unique_ptr<Informer<Event>> events_;

@@ -35,7 +35,8 @@ class StaticCredentialSource final : public CredentialSource {
 class TokenFileCredentialSource final : public CredentialSource {
  public:
   TokenFileCredentialSource(std::filesystem::path path, std::string fallback_token,
-                            std::string cert_pem, std::string key_pem, WallClock clock)
+                            std::string cert_pem, std::string key_pem,
+                            std::shared_ptr<const core::Clock> clock)
       : path_(std::move(path)), clock_(std::move(clock)) {
     credentials_.bearer_token = std::move(fallback_token);
     credentials_.client_cert_pem = std::move(cert_pem);
@@ -46,7 +47,7 @@ class TokenFileCredentialSource final : public CredentialSource {
 
   Credentials current() override {
     const std::lock_guard lock(mutex_);
-    if (clock_() - read_at_ >= kTokenFileRefreshInterval) reloadLocked();
+    if (clock_->wallNow() - read_at_ >= kTokenFileRefreshInterval) reloadLocked();
     return credentials_;
   }
 
@@ -58,7 +59,7 @@ class TokenFileCredentialSource final : public CredentialSource {
 
  private:
   void reloadLocked() {
-    read_at_ = clock_();
+    read_at_ = clock_->wallNow();
     std::string problem;
     if (auto content = detail::readSmallFile(path_, problem, kMaxTokenBytes)) {
       std::string token = std::move(*content);
@@ -80,7 +81,7 @@ class TokenFileCredentialSource final : public CredentialSource {
   }
 
   const std::filesystem::path path_;
-  const WallClock clock_;
+  const std::shared_ptr<const core::Clock> clock_;
   std::mutex mutex_;
   Credentials credentials_;                        // guarded by mutex_
   std::chrono::system_clock::time_point read_at_;  // guarded by mutex_
@@ -101,8 +102,7 @@ std::vector<std::filesystem::path> splitPathList(std::string_view list) {
 }  // namespace
 
 std::shared_ptr<CredentialSource> makeCredentialSource(const ClusterConfig& config,
-                                                       WallClock clock) {
-  if (!clock) clock = [] { return std::chrono::system_clock::now(); };
+                                                       std::shared_ptr<const core::Clock> clock) {
   if (!config.token_file.empty()) {
     return std::make_shared<TokenFileCredentialSource>(config.token_file, config.bearer_token,
                                                        config.client_cert_pem,

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
+
 namespace keelson::kube {
 
 /// One environment variable given to an exec credential plugin.
@@ -101,9 +103,6 @@ class CredentialSource {
   virtual bool refreshAfterUnauthorized(const Credentials& rejected) = 0;
 };
 
-/// The wall clock a credential source uses (token-file age, exec credential expiry).
-using WallClock = std::function<std::chrono::system_clock::time_point()>;
-
 /// How often a token file is re-read even without a 401 (kubelet rotates projected
 /// service-account tokens well before they expire).
 inline constexpr std::chrono::seconds kTokenFileRefreshInterval{60};
@@ -111,9 +110,10 @@ inline constexpr std::chrono::seconds kTokenFileRefreshInterval{60};
 /// The credential source for `config`: a token file (re-read every kTokenFileRefreshInterval
 /// and after a 401; the last good token stays in use when a re-read fails), else the static
 /// token, else the exec plugin (cached until its expirationTimestamp, re-run after a 401), plus
-/// the client certificate and key. `clock` defaults to the system clock. Throws Error(kBadInput)
+/// the client certificate and key. `clock`'s wall time dates the token file and the exec
+/// credential's expiry. Throws Error(kBadInput)
 /// when the token file cannot be read at all and no static token is configured.
-std::shared_ptr<CredentialSource> makeCredentialSource(const ClusterConfig& config,
-                                                       WallClock clock = {});
+std::shared_ptr<CredentialSource> makeCredentialSource(
+    const ClusterConfig& config, std::shared_ptr<const core::Clock> clock = core::systemClock());
 
 }  // namespace keelson::kube

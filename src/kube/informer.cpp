@@ -59,9 +59,8 @@ void InformerBase::stop() noexcept {
 
 bool InformerBase::waitForSync(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
-  synced_cv_.wait_for(lock, stop_source_.get_token(), timeout,
-                      [this] { return status_.has_synced; });
-  return status_.has_synced;
+  return options_.clock->waitFor(lock, synced_cv_, stop_source_.get_token(), timeout,
+                                 [this] { return status_.has_synced; });
 }
 
 bool InformerBase::hasSynced() const {
@@ -77,10 +76,6 @@ InformerStatus InformerBase::status() const {
   return copy;
 }
 
-std::chrono::system_clock::time_point InformerBase::now() const {
-  return options_.now ? options_.now() : std::chrono::system_clock::now();
-}
-
 double InformerBase::unitRandom() {
   if (options_.unit_random) return options_.unit_random();
   // splitmix64: enough for jitter, and owned by the informer thread.
@@ -91,18 +86,9 @@ double InformerBase::unitRandom() {
   return static_cast<double>(z >> 11) * 0x1.0p-53;
 }
 
-bool InformerBase::sleepFor(std::chrono::milliseconds delay, std::stop_token stop) {
-  if (options_.sleep) return options_.sleep(delay, stop) && !stop.stop_requested();
-  std::mutex mutex;
-  std::condition_variable_any cv;
-  std::unique_lock lock(mutex);
-  cv.wait_for(lock, stop, delay, [] { return false; });
-  return !stop.stop_requested();
-}
-
 void InformerBase::recordFailure(const std::exception& error) {
   std::lock_guard lock(mutex_);
-  status_.last_failure = now();
+  status_.last_failure = options_.clock->wallNow();
   if (status_.consecutive_failures == 0) status_.failing_since = status_.last_failure;
   ++status_.consecutive_failures;
   ++status_.failures;
@@ -141,7 +127,7 @@ void InformerBase::run(std::stop_token stop) {
           std::lock_guard lock(mutex_);
           if (listed_once) ++status_.relists;
           status_.has_synced = true;
-          status_.last_contact = now();
+          status_.last_contact = options_.clock->wallNow();
           status_.consecutive_failures = 0;
           status_.resource_version = resource_version;
         }
@@ -155,7 +141,7 @@ void InformerBase::run(std::stop_token stop) {
       }
       watched_once = true;
       watch_options.resource_version = resource_version;
-      const auto watch_started = std::chrono::steady_clock::now();
+      const auto watch_started = options_.clock->steadyNow();
       std::uint64_t events = 0;
       const WatchResult result = client_.watch(
           options_.path, watch_options,
@@ -172,14 +158,14 @@ void InformerBase::run(std::stop_token stop) {
             ++events;
             if (!event.resource_version.empty()) resource_version = event.resource_version;
             std::lock_guard lock(mutex_);
-            status_.last_contact = now();
+            status_.last_contact = options_.clock->wallNow();
             status_.consecutive_failures = 0;
             status_.resource_version = resource_version;
           },
           stop);
       if (result.stopped) break;
       if (!result.resource_version.empty()) resource_version = result.resource_version;
-      if (events == 0 && std::chrono::steady_clock::now() - watch_started < kShortWatch) {
+      if (events == 0 && options_.clock->steadyNow() - watch_started < kShortWatch) {
         // A watch the server closes at once without a single event (a misbehaving proxy or
         // API server) would make this loop spin: treat it as a failure, which backs off.
         throw Error(
@@ -188,7 +174,7 @@ void InformerBase::run(std::stop_token stop) {
       }
       // The server ended the watch after timeoutSeconds: a success; watch again at once.
       std::lock_guard lock(mutex_);
-      status_.last_contact = now();
+      status_.last_contact = options_.clock->wallNow();
       status_.consecutive_failures = 0;
       status_.resource_version = resource_version;
     } catch (const std::exception& e) {
@@ -213,7 +199,7 @@ void InformerBase::run(std::stop_token stop) {
       const auto delay = informerBackoffDelay(options_.backoff, failures, unitRandom());
       spdlog::warn("informer {}: {}; retrying in {} ms", options_.resource, e.what(),
                    delay.count());
-      if (!sleepFor(delay, stop)) break;
+      if (!options_.clock->sleepFor(delay, stop)) break;
     }
   }
 }

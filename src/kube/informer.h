@@ -42,6 +42,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/clock.h"
 #include "kube/client.h"
 #include "kube/decode.h"
 #include "kube/objects.h"
@@ -64,7 +65,7 @@ std::chrono::milliseconds informerBackoffDelay(const InformerBackoff& backoff, i
                                                double unit_random) noexcept;
 
 /// What an informer watches and how it waits. Only `resource` and `path` are required; the
-/// hooks exist for tests (an empty hook means the real thing).
+/// clock and the random hook exist for tests (an empty hook means the real thing).
 struct InformerOptions {
   std::string resource;          ///< Short name for status, logs and the thread: "pods".
   std::string path;              ///< Collection path: "/api/v1/pods", "/apis/apps/v1/deployments".
@@ -73,11 +74,9 @@ struct InformerOptions {
   std::int64_t page_size = 500;  ///< List page size (limit).
   std::int64_t watch_timeout_seconds = 300;  ///< timeoutSeconds of each watch request.
   InformerBackoff backoff;                   ///< Waits while the API server is away.
-  /// Waits `delay` unless `stop` is requested first; returns false to end the informer (stop
-  /// requested). Default: a condition-variable wait that wakes on the stop token.
-  std::function<bool(std::chrono::milliseconds delay, std::stop_token stop)> sleep;
-  /// The wall clock for status times. Default: std::chrono::system_clock::now.
-  std::function<std::chrono::system_clock::time_point()> now;
+  /// Wall time for status times; steady time and waits for the backoff, for telling a watch
+  /// closed at once, and for waitForSync's timeout.
+  std::shared_ptr<const core::Clock> clock = core::systemClock();
   /// A uniform draw in [0, 1) for the jitter. Default: a per-informer std::mt19937_64.
   std::function<double()> unit_random;
 };
@@ -238,8 +237,6 @@ class InformerBase {
  private:
   void run(std::stop_token stop);
   void recordFailure(const std::exception& error);
-  bool sleepFor(std::chrono::milliseconds delay, std::stop_token stop);
-  std::chrono::system_clock::time_point now() const;
   double unitRandom();
 
   const Client& client_;

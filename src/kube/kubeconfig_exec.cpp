@@ -147,23 +147,23 @@ std::string runExecPlugin(const ExecConfig& exec, const std::string& exec_info,
   return run.out;
 }
 
-ExecCredentialSource::ExecCredentialSource(ClusterConfig cluster, WallClock clock,
+ExecCredentialSource::ExecCredentialSource(ClusterConfig cluster,
+                                           std::shared_ptr<const core::Clock> clock,
                                            std::chrono::milliseconds timeout)
     : cluster_(std::move(cluster)), clock_(std::move(clock)), timeout_(timeout) {
-  if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
   if (!cluster_.exec) throw Error(ErrorCode::kInternal, "ExecCredentialSource: no exec config");
 }
 
 Credentials ExecCredentialSource::current() {
   const std::lock_guard lock(mutex_);
-  if (cached_ && (!expiry_ || clock_() < *expiry_)) return *cached_;
+  if (cached_ && (!expiry_ || clock_->wallNow() < *expiry_)) return *cached_;
   return fetchLocked();
 }
 
 bool ExecCredentialSource::refreshAfterUnauthorized(const Credentials& rejected) {
   const std::lock_guard lock(mutex_);
   // Another thread may already have refreshed after its own 401.
-  if (cached_ && !(*cached_ == rejected) && (!expiry_ || clock_() < *expiry_)) return true;
+  if (cached_ && !(*cached_ == rejected) && (!expiry_ || clock_->wallNow() < *expiry_)) return true;
   return !(fetchLocked() == rejected);
 }
 
@@ -187,7 +187,7 @@ Credentials ExecCredentialSource::fetchLocked() {
   }
   cached_ = credentials;
   expiry_ = credential.expiration;
-  if (expiry_ && *expiry_ <= clock_()) {
+  if (expiry_ && *expiry_ <= clock_->wallNow()) {
     spdlog::warn("exec plugin {}: returned a credential that has already expired", exec.command);
   }
   return credentials;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/clock.h"
 #include "kube/cluster_config.h"
 
 namespace keelson::kube {
@@ -48,8 +49,9 @@ std::string runExecPlugin(const ExecConfig& exec, const std::string& exec_info,
 class ExecCredentialSource final : public CredentialSource {
  public:
   /// `cluster` supplies the static certificate/key and, with provideClusterInfo, the cluster
-  /// description given to the plugin. `clock` defaults to the system clock.
-  ExecCredentialSource(ClusterConfig cluster, WallClock clock = {},
+  /// description given to the plugin. `clock`'s wall time is compared with the expiry.
+  ExecCredentialSource(ClusterConfig cluster,
+                       std::shared_ptr<const core::Clock> clock = core::systemClock(),
                        std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
   Credentials current() override;
@@ -59,7 +61,7 @@ class ExecCredentialSource final : public CredentialSource {
   Credentials fetchLocked();  // runs the plugin; mutex_ held
 
   ClusterConfig cluster_;
-  WallClock clock_;
+  std::shared_ptr<const core::Clock> clock_;
   std::chrono::milliseconds timeout_;
   std::mutex mutex_;
   std::optional<Credentials> cached_;                            // guarded by mutex_

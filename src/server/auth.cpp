@@ -80,7 +80,7 @@ class DelegatedAuthenticator final : public Authenticator {
   DelegatedAuthenticator(const kube::Client& client, const DelegatedAuthOptions& options)
       : client_(client),
         ttl_(options.token_cache_ttl),
-        cache_(options.max_cache_entries, options.now) {}
+        cache_(options.max_cache_entries, options.clock) {}
 
   std::optional<UserInfo> authenticate(const Credentials& credentials) override {
     if (credentials.client_certificate) return credentials.client_certificate;
@@ -121,7 +121,7 @@ class DelegatedAuthorizer final : public Authorizer {
       : client_(client),
         authorized_ttl_(options.authorized_ttl),
         unauthorized_ttl_(options.unauthorized_ttl),
-        cache_(options.max_cache_entries, options.now) {}
+        cache_(options.max_cache_entries, options.clock) {}
 
   Decision authorize(const UserInfo& user, const AccessAttributes& attributes) override {
     // The request body names exactly what the decision depends on (user, uid, groups, extra,

@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/clock.h"
 #include "kube/client.h"
 
 namespace keelson::server {
@@ -108,8 +108,8 @@ struct DelegatedAuthOptions {
   std::chrono::seconds unauthorized_ttl{10};
   /// Bound on each cache's entries (expired entries are evicted first, then the oldest).
   std::size_t max_cache_entries = 10000;
-  /// The clock of the caches; null: steady_clock::now.
-  std::function<std::chrono::steady_clock::time_point()> now{};
+  /// The clock of the caches.
+  std::shared_ptr<const core::Clock> clock = core::systemClock();
 };
 
 /// An Authenticator over the cluster's API server. A client certificate identity, when present,

@@ -13,7 +13,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
@@ -21,9 +20,12 @@
 #include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <ctime>
+#include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <random>
+#include <stop_token>
 #include <thread>
 #include <type_traits>
 
@@ -36,7 +38,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -445,6 +446,51 @@ class Connection {
   std::atomic<bool> idle{false};
 };
 
+// Runs each action when the server's clock reaches its time: one thread waits for the earliest.
+// Request deadlines go through it rather than an Asio timer, so that they follow the injected
+// clock (a FakeClock in tests). Thread-safe; the destructor stops and joins the thread, and
+// drops the actions not yet due.
+class DeadlineWatch {
+ public:
+  explicit DeadlineWatch(std::shared_ptr<const core::Clock> clock)
+      : clock_(std::move(clock)), thread_([this](std::stop_token stop) { run(stop); }) {}
+
+  void add(core::SteadyTime at, std::function<void()> action) {
+    {
+      const std::lock_guard lock(mutex_);
+      due_.emplace(at, std::move(action));
+      ++changes_;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  void run(std::stop_token stop) {
+    std::unique_lock lock(mutex_);
+    while (!stop.stop_requested()) {
+      const auto next = due_.empty() ? core::SteadyTime::max() : due_.begin()->first;
+      if (next <= clock_->steadyNow()) {
+        auto action = std::move(due_.begin()->second);
+        due_.erase(due_.begin());
+        lock.unlock();
+        action();
+        lock.lock();
+        continue;
+      }
+      // Until the earliest deadline, or until an add() that may bring an earlier one.
+      const std::uint64_t seen = changes_;
+      clock_->waitUntil(lock, cv_, stop, next, [&] { return changes_ != seen; });
+    }
+  }
+
+  const std::shared_ptr<const core::Clock> clock_;
+  std::mutex mutex_;  // guards due_ and changes_
+  std::condition_variable_any cv_;
+  std::multimap<core::SteadyTime, std::function<void()>> due_;
+  std::uint64_t changes_ = 0;
+  std::jthread thread_;  // last: started once the members above exist, joined before they go
+};
+
 struct Server::Impl {
   Impl(ServerOptions opts, Router r)
       : options(std::move(opts)),
@@ -539,10 +585,11 @@ struct Server::Impl {
   std::map<std::string, std::size_t, std::less<>> per_source;
 
   std::mutex reject_mutex;  // guards the two below
-  Clock::time_point reject_logged{};
+  core::SteadyTime reject_logged{};
   std::map<std::string, std::uint64_t, std::less<>> rejects_unlogged;
 
   std::unique_ptr<asio::thread_pool> workers;
+  std::unique_ptr<DeadlineWatch> deadlines;  // between start() and the end of stop()
   std::vector<std::thread> io_threads;
   // Declared last: destroyed first, so that sessions still queued in it find the members above.
   asio::io_context ioc;
@@ -663,7 +710,7 @@ Response Server::Impl::serve(Request& request, const Handler& handler, const Rou
 }
 
 // A handler that stopped because its request was cancelled answers like the deadline did (the
-// deadline timer may not have fired yet when the handler sees the time is up).
+// connection may have closed instead, or the deadline's 408 may not be written yet).
 Response Server::Impl::finish(const Request& request, Response response) const {
   return request.cancelled() ? deadlineResponse(options.request_deadline) : std::move(response);
 }
@@ -682,8 +729,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
         id_(id),
         source_(std::move(source)),
         tls_(std::move(tls)),
-        stream_(makeStream(std::move(socket), tls_.get())),
-        deadline_timer_(stream_.get_executor()) {}
+        stream_(makeStream(std::move(socket), tls_.get())) {}
 
   ~Session() override {
     if (busy_) impl_.requestFinished();
@@ -714,7 +760,6 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     if (closed_) return;
     closed_ = true;
     beast::error_code ec;
-    deadline_timer_.cancel();
     tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
     tcp().close();
   }
@@ -854,9 +899,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
         self->onHandlerDone(generation, std::move(response), std::move(user));
       });
     });
-    deadline_timer_.expires_at(request->deadline);
-    deadline_timer_.async_wait([self, generation](beast::error_code timer_ec) {
-      if (!timer_ec) self->onDeadline(generation);
+    impl_.deadlines->add(request->deadline, [weak = this->weak_from_this(), generation] {
+      if (auto session = weak.lock()) {
+        asio::post(session->executor(), [session, generation] { session->onDeadline(generation); });
+      }
     });
   }
 
@@ -915,7 +961,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     busy_ = true;
     responded_ = false;
     ++generation_;
-    start_ = Clock::now();
+    start_ = impl_.options.clock->steadyNow();
     cancel_ = std::stop_source();
     user_.clear();
     impl_.requestStarted();
@@ -927,7 +973,6 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
                     request_id_);
       return;
     }
-    deadline_timer_.cancel();
     user_ = std::move(user);
     respond(std::move(response));
   }
@@ -970,7 +1015,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   // Metrics and the access-log line, once per request.
   void finishRequest() {
-    const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    const double seconds =
+        std::chrono::duration<double>(impl_.options.clock->steadyNow() - start_).count();
     const std::string method = methodLabel(method_);
     impl_.requests_total.inc({route_, method, std::to_string(status_)});
     impl_.request_duration.observe({route_, method}, seconds);
@@ -991,7 +1037,6 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  asio::steady_timer deadline_timer_;
   std::shared_ptr<http::response<http::string_body>> response_;
   std::optional<UserInfo> client_certificate_;
   std::stop_source cancel_;
@@ -1002,7 +1047,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool closed_ = false;
   bool keep_alive_ = true;
   unsigned version_ = 11;
-  Clock::time_point start_;
+  core::SteadyTime start_;
   int status_ = 0;
   std::string method_;
   std::string path_;
@@ -1062,7 +1107,7 @@ void Server::Impl::rejected(std::string_view reason) {
   {
     const std::lock_guard lock(reject_mutex);
     ++rejects_unlogged[std::string(reason)];
-    const auto now = Clock::now();
+    const auto now = options.clock->steadyNow();
     if (now - reject_logged < kRejectLogInterval) return;
     reject_logged = now;
     for (const auto& [why, count] : rejects_unlogged) {
@@ -1146,6 +1191,7 @@ void Server::Impl::start() {
 
   started = true;
   workers = std::make_unique<asio::thread_pool>(std::max(1U, options.worker_threads));
+  deadlines = std::make_unique<DeadlineWatch>(options.clock);
   work.emplace(asio::make_work_guard(ioc));
   doAccept();
   const unsigned n = std::max(1U, options.io_threads);
@@ -1193,6 +1239,7 @@ void Server::Impl::stop(std::chrono::milliseconds drain) {
   for (auto& thread : io_threads) thread.join();
   io_threads.clear();
   workers->join();
+  deadlines.reset();
 }
 
 // --- Server -------------------------------------------------------------------------------------

@@ -251,13 +251,13 @@ TlsContextProvider::TlsContextProvider(TlsOptions options)
   }
   loaded_ = stampFiles();
   context_ = load();
-  last_check_ = std::chrono::steady_clock::now();
+  last_check_ = options_.clock->steadyNow();
 }
 
 std::shared_ptr<ssl::context> TlsContextProvider::current() {
   std::lock_guard lock(mutex_);
   if (!self_signed_ || !options_.client_ca_file.empty()) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = options_.clock->steadyNow();
     if (now - last_check_ >= options_.reload_check_interval) {
       last_check_ = now;
       reloadIfChanged();

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "server/auth.h"
 
 namespace keelson::server {
@@ -29,6 +30,8 @@ struct TlsOptions {
   std::vector<std::string> self_signed_hosts{};
   /// How often current() may look at the files' mtime and size (0: on every call; tests).
   std::chrono::milliseconds reload_check_interval{1000};
+  /// The clock reload_check_interval is measured on.
+  std::shared_ptr<const core::Clock> clock = core::systemClock();
 };
 
 /// Hands out the server's TLS context: TLS 1.2 or newer, the serving certificate, and, with a
@@ -85,7 +88,7 @@ class TlsContextProvider {
   std::shared_ptr<EVP_PKEY> self_signed_key_;  // set when self_signed_
   mutable std::mutex mutex_;
   std::shared_ptr<boost::asio::ssl::context> context_;
-  std::chrono::steady_clock::time_point last_check_;
+  core::SteadyTime last_check_;
   Stamps loaded_;  // stamps of the files context_ was built from
   Stamps failed_;  // stamps of the last state that failed to load (warned about once)
 };

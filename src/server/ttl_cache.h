@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/clock.h"
+
 namespace keelson::server {
 
 /// A thread-safe key → value cache where every entry has its own time to live. When an insert
@@ -24,21 +26,19 @@ namespace keelson::server {
 /// getOrLoad() runs at most one load per key at a time: concurrent callers for the same key wait
 /// for that load and share its value (or its exception). Values must be copyable.
 ///
-/// Time comes from the injected `now` (steady_clock::now in production, a fake in tests), so
-/// nothing here sleeps or reads a clock of its own.
+/// Time is the injected clock's steady time (core::systemClock() in production, a FakeClock in
+/// tests), so nothing here sleeps or reads a clock of its own.
 ///
 /// Thread-safety: every member function may be called from any thread.
 template <class Key, class Value>
 class TtlCache {
  public:
   using Clock = std::chrono::steady_clock;
-  /// The clock the cache reads.
-  using NowFunction = std::function<Clock::time_point()>;
 
-  /// A cache holding at most `max_entries` (at least 1) entries. `now` null: steady_clock::now.
-  explicit TtlCache(std::size_t max_entries, NowFunction now = {})
-      : max_entries_(max_entries == 0 ? 1 : max_entries),
-        now_(now ? std::move(now) : NowFunction([] { return Clock::now(); })) {}
+  /// A cache holding at most `max_entries` (at least 1) entries, on `clock`'s steady time.
+  explicit TtlCache(std::size_t max_entries,
+                    std::shared_ptr<const core::Clock> clock = core::systemClock())
+      : max_entries_(max_entries == 0 ? 1 : max_entries), clock_(std::move(clock)) {}
 
   TtlCache(const TtlCache&) = delete;
   TtlCache& operator=(const TtlCache&) = delete;
@@ -47,14 +47,14 @@ class TtlCache {
   /// at now >= put time + ttl).
   std::optional<Value> get(const Key& key) {
     std::lock_guard lock(mutex_);
-    return lookup(key, now_());
+    return lookup(key, clock_->steadyNow());
   }
 
   /// Stores `value` under `key` for `ttl`, replacing any previous entry (which then counts as the
   /// newest). A ttl <= 0 stores nothing and removes the old entry.
   void put(const Key& key, Value value, Clock::duration ttl) {
     std::lock_guard lock(mutex_);
-    store(key, std::move(value), ttl, now_());
+    store(key, std::move(value), ttl, clock_->steadyNow());
   }
 
   /// What a loader returns: the value and how long to keep it (<= 0: do not cache it).
@@ -71,7 +71,7 @@ class TtlCache {
     std::shared_ptr<Flight> flight;
     {
       std::unique_lock lock(mutex_);
-      if (auto hit = lookup(key, now_())) return std::move(*hit);
+      if (auto hit = lookup(key, clock_->steadyNow())) return std::move(*hit);
       auto [it, leader] = in_flight_.try_emplace(key);
       if (leader) {
         it->second = std::make_shared<Flight>();
@@ -94,7 +94,7 @@ class TtlCache {
     {
       std::lock_guard lock(mutex_);
       if (loaded) {
-        store(key, loaded->value, loaded->ttl, now_());
+        store(key, loaded->value, loaded->ttl, clock_->steadyNow());
         flight->value = loaded->value;
       }
       flight->error = error;
@@ -168,7 +168,7 @@ class TtlCache {
   }
 
   const std::size_t max_entries_;
-  const NowFunction now_;
+  const std::shared_ptr<const core::Clock> clock_;
   mutable std::mutex mutex_;
   std::condition_variable flight_done_;
   std::unordered_map<Key, Entry> entries_;

@@ -136,15 +136,12 @@ TEST(RunProcess, StdinIsDevNull) {
 TEST(RunProcess, DeadlineKillsTheProcess) {
   RunOptions options;
   options.timeout = milliseconds(200);
-  const auto start = std::chrono::steady_clock::now();
   const RunResult r = runProcess({"/bin/sleep", "10"}, options);
-  const auto took = std::chrono::steady_clock::now() - start;
+  // Ended by our SIGTERM, not by running out its 10 s.
   EXPECT_TRUE(r.timed_out);
   EXPECT_EQ(r.signal, SIGTERM);
   EXPECT_EQ(r.exit_code, -1);
   EXPECT_FALSE(r.ok());
-  EXPECT_GE(r.duration, milliseconds(200));
-  EXPECT_LT(took, std::chrono::seconds(3));
 }
 
 TEST(RunProcess, SigkillFollowsWhenSigtermIsIgnored) {
@@ -156,8 +153,7 @@ TEST(RunProcess, SigkillFollowsWhenSigtermIsIgnored) {
       runProcess({"/bin/sh", "-c", "trap '' TERM; sleep 10; echo survived"}, options);
   EXPECT_TRUE(r.timed_out);
   EXPECT_EQ(r.signal, SIGKILL);
-  EXPECT_EQ(r.out, "");
-  EXPECT_LT(r.duration, milliseconds(3000));
+  EXPECT_EQ(r.out, "");  // killed before its sleep ended
 }
 
 TEST(RunProcess, DeadlineKillsTheWholeProcessGroup) {
@@ -173,12 +169,11 @@ TEST(RunProcess, DeadlineKillsTheWholeProcessGroup) {
 TEST(RunProcess, DoesNotWaitForeverOnPipesHeldByBackgroundChildren) {
   RunOptions options;
   options.output_linger = milliseconds(100);
-  const auto start = std::chrono::steady_clock::now();
-  const RunResult r = runProcess({"/bin/sh", "-c", "sleep 5 & echo $!"}, options);
-  const auto took = std::chrono::steady_clock::now() - start;
+  const RunResult r = runProcess({"/bin/sh", "-c", "sleep 30 & echo $!"}, options);
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_LT(took, std::chrono::seconds(2));
   const pid_t background = std::stoi(r.out);
+  // Returned while the background child still holds the pipes open.
+  EXPECT_TRUE(processAlive(background));
   ::kill(background, SIGKILL);
 }
 

@@ -12,6 +12,7 @@ namespace keelson::host {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::collectAdvancing;
 using testing::dataPath;
 using testing::FakeClock;
 using testing::TempDir;
@@ -20,10 +21,6 @@ HostSnapshot fixtureSnapshot(const TempDir& dir) {
   namespace fs = std::filesystem;
   fs::copy(dataPath("node-vm/t0"), dir.path(), fs::copy_options::recursive);
   auto clock = std::make_shared<FakeClock>();
-  clock->on_sleep = [&dir] {
-    fs::copy(dataPath("node-vm/t1"), dir.path(),
-             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-  };
   HostOptions options;
   options.interval = 1250ms;
   options.clock = clock;
@@ -38,7 +35,10 @@ HostSnapshot fixtureSnapshot(const TempDir& dir) {
         out.f_bavail = 200;
         return 0;
       });
-  return collectHost(HostFs(dir.path().string()), options);
+  return collectAdvancing(HostFs(dir.path().string()), options, *clock, [&dir] {
+    fs::copy(dataPath("node-vm/t1"), dir.path(),
+             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  });
 }
 
 TEST(HostJsonTest, FixtureSnapshotDocument) {

@@ -1,6 +1,7 @@
-// collectHost on a captured fixture tree, with a fake clock that swaps in the second capture
-// while "sleeping", and an injected statvfs. Every expected number is derived by hand from
-// tests/data/host/node-vm/{t0,t1} (see test_collectors.cpp for the per-section arithmetic).
+// collectHost on a captured fixture tree, with a fake clock; the test swaps in the second
+// capture while collectHost waits on it, and an injected statvfs. Every expected number is derived
+// by hand from tests/data/host/node-vm/{t0,t1} (see test_collectors.cpp for the per-section
+// arithmetic).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -20,6 +21,7 @@ namespace keelson::host {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::collectAdvancing;
 using testing::dataPath;
 using testing::FakeClock;
 using testing::TempDir;
@@ -28,16 +30,24 @@ using testing::TempDir;
 class FixtureHost {
  public:
   FixtureHost() : clock_(std::make_shared<FakeClock>()) {
-    namespace fs = std::filesystem;
-    fs::copy(dataPath("node-vm/t0"), dir_.path(), fs::copy_options::recursive);
-    clock_->on_sleep = [this] {
-      fs::copy(dataPath("node-vm/t1"), dir_.path(),
-               fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-    };
+    std::filesystem::copy(dataPath("node-vm/t0"), dir_.path(),
+                          std::filesystem::copy_options::recursive);
   }
   HostFs fs() const { return HostFs(dir_.path().string()); }
   const std::filesystem::path& root() const { return dir_.path(); }
   const std::shared_ptr<FakeClock>& clock() const { return clock_; }
+
+  // collectHost with `options` (from options()); the tree becomes t1 while it waits between its
+  // samples, unless `keep_t0`.
+  HostSnapshot collect(const HostOptions& options, bool keep_t0 = false) const {
+    return collectAdvancing(fs(), options, *clock_, [this, keep_t0] {
+      if (keep_t0) return;
+      std::filesystem::copy(dataPath("node-vm/t1"), dir_.path(),
+                            std::filesystem::copy_options::recursive |
+                                std::filesystem::copy_options::overwrite_existing);
+    });
+  }
+  HostSnapshot collect() const { return collect(options()); }
 
   // Options with the fake clock, a 1.25 s interval, fixed ticks and page size, and a statvfs
   // that reports 1000 blocks of 4 KiB, 250 free, 200 available, 100 inodes with 40 free.
@@ -70,7 +80,6 @@ class FixtureHost {
 // sections are collected as usual.
 TEST(CollectHostTest, AFifoOrDeviceInProcDegradesOnlyItsSection) {
   FixtureHost host;
-  host.clock()->on_sleep = nullptr;  // Keep t0: copying t1 over a FIFO would block.
   namespace fs = std::filesystem;
   fs::remove(host.root() / "proc/meminfo");
   ASSERT_EQ(::mkfifo((host.root() / "proc/meminfo").c_str(), 0600), 0);
@@ -79,7 +88,8 @@ TEST(CollectHostTest, AFifoOrDeviceInProcDegradesOnlyItsSection) {
   fs::remove(host.root() / "proc/1/cmdline");
   ASSERT_EQ(::mkfifo((host.root() / "proc/1/cmdline").c_str(), 0600), 0);
 
-  const auto snapshot = collectHost(host.fs(), host.options());
+  // Keep t0: copying t1 over a FIFO would block.
+  const auto snapshot = host.collect(host.options(), /*keep_t0=*/true);
   ASSERT_FALSE(snapshot.memory.ok());
   EXPECT_EQ(snapshot.memory.error_code, ErrorCode::kUnavailable);
   EXPECT_NE(snapshot.memory.error.find("proc/meminfo: not a regular file (FIFO)"),
@@ -104,10 +114,11 @@ TEST(CollectHostTest, AFifoOrDeviceInProcDegradesOnlyItsSection) {
 
 TEST(CollectHostTest, FixtureTreeGivesExactNumbers) {
   FixtureHost host;
-  const auto snapshot = collectHost(host.fs(), host.options());
+  const auto started = host.clock()->steadyNow();
+  const auto snapshot = host.collect();
 
-  // The fake clock does not move while reading, so it sleeps exactly the interval.
-  EXPECT_EQ(host.clock()->slept(), 1250ms);
+  // The fake clock does not move while reading, so it waits exactly the interval.
+  EXPECT_EQ(host.clock()->steadyNow() - started, 1250ms);
   EXPECT_DOUBLE_EQ(snapshot.interval_seconds, 1.25);
   EXPECT_EQ(snapshot.timestamp, std::chrono::system_clock::time_point(1'800'000'000s + 1250ms));
   EXPECT_EQ(snapshot.host_root, host.root().string());
@@ -178,7 +189,7 @@ TEST(CollectHostTest, OneFailedSectionDoesNotAffectTheOthers) {
   std::filesystem::remove(host.root() / "proc/meminfo");
   std::filesystem::remove(host.root() / "proc/diskstats");
   std::filesystem::remove_all(host.root() / "proc/1/net");
-  const auto snapshot = collectHost(host.fs(), host.options());
+  const auto snapshot = host.collect();
 
   EXPECT_FALSE(snapshot.memory.ok());
   EXPECT_EQ(snapshot.memory.error_code, ErrorCode::kNotFound);
@@ -205,7 +216,7 @@ TEST(CollectHostTest, OneFailedSectionDoesNotAffectTheOthers) {
 TEST(CollectHostTest, FirstSampleFailureFailsOnlyThatSection) {
   FixtureHost host;
   std::filesystem::remove(host.root() / "proc/stat");
-  const auto snapshot = collectHost(host.fs(), host.options());
+  const auto snapshot = host.collect();
   // /proc/stat is gone at the first sample; the second sample has it again (t1), but a rate
   // needs both.
   EXPECT_FALSE(snapshot.cpu.ok());
@@ -238,7 +249,7 @@ TEST(CollectHostTest, HungMountIsStaleAndTheSnapshotCompletes) {
         return 0;
       });
   options.filesystems.statvfs_deadline = 50ms;
-  const auto snapshot = collectHost(host.fs(), options);
+  const auto snapshot = host.collect(options);
   {
     std::lock_guard lock(gate->mutex);
     gate->open = true;
@@ -262,8 +273,9 @@ TEST(CollectHostTest, ZeroIntervalHasNoRates) {
   FixtureHost host;
   auto options = host.options();
   options.interval = 0ms;
-  const auto snapshot = collectHost(host.fs(), options);
-  EXPECT_EQ(host.clock()->slept(), 0ns);
+  const auto started = host.clock()->steadyNow();
+  const auto snapshot = host.collect(options);
+  EXPECT_EQ(host.clock()->steadyNow(), started);  // no wait between the samples
   ASSERT_TRUE(snapshot.cpu.ok());
   EXPECT_FALSE(snapshot.cpu.value->total.has_value());  // Same /proc/stat twice: no ticks.
   EXPECT_FALSE(snapshot.network.value->at(0).rx_bytes_per_second.has_value());

@@ -1,21 +1,22 @@
 #pragma once
 
-// Helpers shared by the host unit tests: fixture paths, a fake clock, temporary trees.
+// Helpers shared by the host unit tests: fixture paths, temporary trees, collectHost on a fake
+// clock.
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <mutex>
+#include <future>
 #include <string>
 #include <string_view>
 
+#include "common/fake_clock.h"
 #include "common/temp_dir.h"
-#include "host/host_clock.h"
+#include "host/host_snapshot.h"
 
 namespace keelson::host::testing {
 
@@ -51,44 +52,21 @@ inline void writeFile(const std::filesystem::path& path, std::string_view text) 
 
 using keelson::testing::TempDir;
 
-/// A clock that only moves when told to: sleepFor advances it (and runs an optional hook, e.g.
-/// to swap fixture files between two samples); advance() moves it without sleeping.
-class FakeClock final : public HostClock {
- public:
-  std::chrono::steady_clock::time_point steadyNow() override {
-    std::lock_guard lock(mutex_);
-    return steady_;
-  }
-  std::chrono::system_clock::time_point wallNow() override {
-    std::lock_guard lock(mutex_);
-    return wall_;
-  }
-  void sleepFor(std::chrono::nanoseconds duration) override {
-    {
-      std::lock_guard lock(mutex_);
-      steady_ += duration;
-      wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(duration);
-      slept_ += duration;
-    }
-    if (on_sleep) on_sleep();
-  }
-  void advance(std::chrono::nanoseconds duration) {
-    std::lock_guard lock(mutex_);
-    steady_ += duration;
-    wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(duration);
-  }
-  std::chrono::nanoseconds slept() {
-    std::lock_guard lock(mutex_);
-    return slept_;
-  }
+using keelson::testing::FakeClock;
 
-  std::function<void()> on_sleep;  ///< Runs after each sleepFor.
-
- private:
-  std::mutex mutex_;
-  std::chrono::steady_clock::time_point steady_{std::chrono::seconds(1000)};
-  std::chrono::system_clock::time_point wall_{std::chrono::seconds(1'800'000'000)};
-  std::chrono::nanoseconds slept_{0};
-};
+/// collectHost on another thread while this one plays the clock: when the collector waits
+/// between its two samples, runs `between` (e.g. swaps in the second capture) and advances
+/// `clock` by options.interval, which ends that wait. `clock` must be options.clock. With an
+/// interval of 0 the collector does not wait and nothing is advanced.
+inline HostSnapshot collectAdvancing(const HostFs& fs, const HostOptions& options, FakeClock& clock,
+                                     const std::function<void()>& between) {
+  auto collecting = std::async(std::launch::async, [&] { return collectHost(fs, options); });
+  if (options.interval > std::chrono::milliseconds::zero()) {
+    EXPECT_TRUE(clock.awaitWaits(1)) << "collectHost did not wait between its samples";
+    if (between) between();
+    clock.advance(options.interval);
+  }
+  return collecting.get();
+}
 
 }  // namespace keelson::host::testing

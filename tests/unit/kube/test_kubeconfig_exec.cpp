@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/fake_clock.h"
 #include "core/error.h"
 #include "kube/kubeconfig.h"
 #include "kube/kubeconfig_exec.h"
@@ -14,6 +15,7 @@
 namespace keelson::kube {
 namespace {
 
+using keelson::testing::FakeClock;
 using std::chrono::system_clock;
 using testing::configData;
 using ::testing::HasSubstr;
@@ -112,8 +114,7 @@ class ExecPluginTest : public ::testing::Test {
 
   TempDir state_;
   ClusterConfig config_;
-  system_clock::time_point now_ = utc(2029, 12, 31, 23, 0, 0);
-  WallClock clock_ = [this] { return now_; };
+  std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>(utc(2029, 12, 31, 23, 0, 0));
 };
 
 TEST_F(ExecPluginTest, RunsWithArgvEnvAndExecInfoWithoutAShell) {
@@ -136,7 +137,7 @@ TEST_F(ExecPluginTest, CachesUntilExpiryThenRunsAgain) {
   EXPECT_EQ(readFile(state_ / "count"), "1\n");  // cached: one run
   // Past the expiry: the plugin runs again (and now hands out a credential valid for a day).
   writeFile(state_ / "expiry", "2030-01-02T00:00:00Z");
-  now_ = utc(2030, 1, 1, 0, 0, 1);
+  clock_->advance(utc(2030, 1, 1, 0, 0, 1) - clock_->wallNow());
   EXPECT_EQ(source.current().bearer_token, "token-2");
   EXPECT_EQ(source.current().bearer_token, "token-2");
   EXPECT_EQ(readFile(state_ / "count"), "2\n");
@@ -145,7 +146,7 @@ TEST_F(ExecPluginTest, CachesUntilExpiryThenRunsAgain) {
 TEST_F(ExecPluginTest, WithoutExpiryCachesUntilUnauthorized) {
   ExecCredentialSource source(config_, clock_);
   const Credentials first = source.current();
-  now_ += std::chrono::hours(24 * 365);
+  clock_->advance(std::chrono::hours(24 * 365));
   EXPECT_EQ(source.current().bearer_token, "token-1");
   // A 401 with the cached credential: the plugin runs again and the new token is worth a retry.
   EXPECT_TRUE(source.refreshAfterUnauthorized(first));

@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "common/fake_clock.h"
 #include "core/error.h"
 #include "kube/cluster_config.h"
 #include "kube/in_cluster.h"
@@ -13,6 +14,7 @@
 namespace keelson::kube {
 namespace {
 
+using keelson::testing::FakeClock;
 using testing::configData;
 using ::testing::HasSubstr;
 using testing::TempDir;
@@ -162,14 +164,14 @@ TEST(TokenFileCredentials, RereadAfterIntervalAndAfterUnauthorized) {
   writeFile(dir / "token", "token-a\n");
   ClusterConfig config;
   config.token_file = dir / "token";
-  auto now = std::chrono::system_clock::time_point{} + std::chrono::hours(1000);
-  const auto source = makeCredentialSource(config, [&] { return now; });
+  const auto clock = std::make_shared<FakeClock>();
+  const auto source = makeCredentialSource(config, clock);
   EXPECT_EQ(source->current().bearer_token, "token-a");
 
   writeFile(dir / "token", "token-b");
-  now += std::chrono::seconds(59);
+  clock->advance(std::chrono::seconds(59));
   EXPECT_EQ(source->current().bearer_token, "token-a");  // still fresh in memory
-  now += std::chrono::seconds(1);
+  clock->advance(std::chrono::seconds(1));
   EXPECT_EQ(source->current().bearer_token, "token-b");  // 60 s: re-read
 
   writeFile(dir / "token", "token-c");
@@ -185,10 +187,10 @@ TEST(TokenFileCredentials, KeepsLastGoodTokenWhenTheFileDisappears) {
   writeFile(dir / "token", "token-a");
   ClusterConfig config;
   config.token_file = dir / "token";
-  auto now = std::chrono::system_clock::time_point{} + std::chrono::hours(1000);
-  const auto source = makeCredentialSource(config, [&] { return now; });
+  const auto clock = std::make_shared<FakeClock>();
+  const auto source = makeCredentialSource(config, clock);
   std::filesystem::remove(dir / "token");
-  now += std::chrono::minutes(5);
+  clock->advance(std::chrono::minutes(5));
   EXPECT_EQ(source->current().bearer_token, "token-a");
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/fake_clock.h"
 #include "core/error.h"
 #include "kube/client.h"
 #include "kube/transport.h"
@@ -102,7 +103,7 @@ class AuthTest : public ::testing::Test {
     options_.token_cache_ttl = 10s;
     options_.authorized_ttl = 300s;
     options_.unauthorized_ttl = 30s;
-    options_.now = [this] { return now_; };
+    options_.clock = clock_;
   }
 
   Credentials token(const std::string& value) {
@@ -126,7 +127,8 @@ class AuthTest : public ::testing::Test {
   std::shared_ptr<FakeTransport> transport_ = std::make_shared<FakeTransport>();
   kube::Client client_{transport_};
   DelegatedAuthOptions options_;
-  std::chrono::steady_clock::time_point now_{std::chrono::hours(1)};
+  std::shared_ptr<keelson::testing::FakeClock> clock_ =
+      std::make_shared<keelson::testing::FakeClock>();
 };
 
 TEST(TokenReviewBody, IsTheDocumentTheApiServerExpects) {
@@ -241,10 +243,10 @@ TEST_F(AuthTest, AnAuthenticatedTokenIsCachedForTheTokenTtl) {
   auto authn = makeDelegatedAuthenticator(client_, options_);
   transport_->reply(201, tokenReviewReply(serviceAccountUser()));
   const auto first = authn->authenticate(token("tok-1"));
-  now_ += 9s;
+  clock_->advance(9s);
   EXPECT_EQ(authn->authenticate(token("tok-1")), first);
   EXPECT_EQ(transport_->requests.size(), 1u);
-  now_ += 1s;  // token_cache_ttl has passed
+  clock_->advance(1s);  // token_cache_ttl has passed
   transport_->reply(201, tokenReviewReply(serviceAccountUser()));
   EXPECT_EQ(authn->authenticate(token("tok-1")), first);
   EXPECT_EQ(transport_->requests.size(), 2u);
@@ -269,7 +271,7 @@ TEST_F(AuthTest, ARejectedTokenIsUnauthorizedAndTheRejectionIsCached) {
             ErrorCode::kUnauthorized);
   EXPECT_THAT(message, HasSubstr("service account token has been invalidated"));
   EXPECT_THAT(message, Not(HasSubstr("stale-token-value")));
-  now_ += 9s;
+  clock_->advance(9s);
   EXPECT_EQ(authenticateError(*authn, token("stale-token-value")), ErrorCode::kUnauthorized);
   EXPECT_EQ(transport_->requests.size(), 1u);
 }
@@ -341,18 +343,18 @@ TEST_F(AuthTest, AllowedAndDeniedDecisionsHaveTheirOwnTtls) {
   transport_->reply(201, sarReply(false, "no RBAC policy matched"));
   EXPECT_TRUE(authz->authorize(user, in_a).allowed);
   EXPECT_EQ(authz->authorize(user, in_b), (Decision{false, "no RBAC policy matched"}));
-  now_ += 29s;
+  clock_->advance(29s);
   EXPECT_TRUE(authz->authorize(user, in_a).allowed);
   EXPECT_FALSE(authz->authorize(user, in_b).allowed);
   EXPECT_EQ(transport_->requests.size(), 2u);
 
-  now_ += 1s;  // unauthorized_ttl (30 s) has passed, authorized_ttl (300 s) has not
+  clock_->advance(1s);  // unauthorized_ttl (30 s) has passed, authorized_ttl (300 s) has not
   transport_->reply(201, sarReply(true, ""));
   EXPECT_TRUE(authz->authorize(user, in_b).allowed);
   EXPECT_TRUE(authz->authorize(user, in_a).allowed);
   EXPECT_EQ(transport_->requests.size(), 3u);
 
-  now_ += 270s;  // 300 s after the first review of in_a
+  clock_->advance(270s);  // 300 s after the first review of in_a
   transport_->reply(201, sarReply(false, ""));
   EXPECT_FALSE(authz->authorize(user, in_a).allowed);
   EXPECT_EQ(transport_->requests.size(), 4u);

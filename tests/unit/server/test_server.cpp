@@ -10,12 +10,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <stdexcept>
@@ -23,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/fake_clock.h"
 #include "common/http_client.h"
 #include "common/prerequisite.h"
 #include "core/error.h"
@@ -35,6 +38,7 @@ using namespace std::chrono_literals;
 using keelson::testing::Client;
 using keelson::testing::Clock;
 using keelson::testing::expectErrorEnvelope;
+using keelson::testing::FakeClock;
 using keelson::testing::HttpResult;
 using keelson::testing::RawConnection;
 
@@ -48,7 +52,17 @@ class ServerTest : public ::testing::Test {
     logger_ = std::make_shared<spdlog::logger>("access-test", log_sink_);
   }
   void TearDown() override {
+    release();
     if (server_) server_->stop(2s);
+  }
+
+  // Lets the /slow and /expensive handlers that are waiting (and any later ones) return.
+  void release() {
+    {
+      std::lock_guard lock(gate_mutex_);
+      released_ = true;
+    }
+    gate_.notify_all();
   }
 
   void start(ServerOptions options = {}) {
@@ -64,12 +78,17 @@ class ServerTest : public ::testing::Test {
     router.get("/ok", [](const Request&) { return Response::ok({{"fine", true}}); });
     router.get("/slow", [this](const Request&) {
       slow_started_ = true;
-      std::this_thread::sleep_for(slow_for_);
+      awaitRelease();
+      slow_finished_ = true;
       return Response::ok({{"slow", true}});
     });
     router.get("/spin", [this](const Request& request) {
-      // Busy until cancelled, as a long analysis loop would be.
-      while (!request.cancelled()) std::this_thread::sleep_for(1ms);
+      // Until cancelled, as a long analysis loop would be.
+      spin_started_ = true;
+      std::mutex mutex;
+      std::condition_variable_any cancelled;
+      std::unique_lock lock(mutex);
+      cancelled.wait(lock, request.cancellation, [] { return false; });
       spin_stopped_ = true;
       request.throwIfCancelled();
       return Response::ok({{"spun", true}});
@@ -77,7 +96,7 @@ class ServerTest : public ::testing::Test {
     router.get("/expensive",
                [this](const Request&) {
                  expensive_started_ = true;
-                 std::this_thread::sleep_for(slow_for_);
+                 awaitRelease();
                  return Response::ok({{"expensive", true}});
                },
                {.lane = Lane::kExpensive, .open = false, .access = {}});
@@ -119,6 +138,7 @@ class ServerTest : public ::testing::Test {
     options.port = 0;
     options.registry = registry_;
     options.access_logger = logger_;
+    options.clock = clock_;
     server_ = std::make_unique<Server>(std::move(options), std::move(router));
     server_->start();
     ASSERT_NE(server_->port(), 0);
@@ -141,15 +161,32 @@ class ServerTest : public ::testing::Test {
     return nullptr;
   }
 
+  void awaitRelease() {
+    std::unique_lock lock(gate_mutex_);
+    gate_.wait(lock, [this] { return released_; });
+  }
+
+  // Waits (in real time, bounded) until `flag` is set by a handler.
+  static bool awaitFlag(const std::atomic<bool>& flag) {
+    const auto until = Clock::now() + 5s;
+    while (!flag && Clock::now() < until) std::this_thread::sleep_for(2ms);
+    return flag;
+  }
+
+  std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
   std::shared_ptr<Registry> registry_;
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> log_sink_;
   std::shared_ptr<spdlog::logger> logger_;
   std::unique_ptr<Server> server_;
   std::atomic<bool> slow_started_{false};
+  std::atomic<bool> slow_finished_{false};
+  std::atomic<bool> spin_started_{false};
   std::atomic<bool> spin_stopped_{false};
   std::atomic<bool> expensive_started_{false};
   std::atomic<bool> ready_{false};
-  std::chrono::milliseconds slow_for_{1000};
+  std::mutex gate_mutex_;  // guards released_
+  std::condition_variable gate_;
+  bool released_ = false;
 };
 
 TEST_F(ServerTest, RoutesPathQueryAndHeaders) {
@@ -204,23 +241,27 @@ TEST_F(ServerTest, RequestIdIsEchoedOrGenerated) {
 }
 
 TEST_F(ServerTest, DeadlineAnswers408AndWritesNothingAfterIt) {
-  start();  // default deadline: 500 ms; /slow sleeps 1 s
+  start();  // default deadline: 500 ms; /slow runs until released
   RawConnection connection(server_->port());
   ASSERT_TRUE(connection.connected());
-  const auto begin = Clock::now();
   connection.send("GET /slow HTTP/1.1\r\nHost: test\r\nX-Request-ID: slow-1\r\n\r\n");
+  ASSERT_TRUE(awaitFlag(slow_started_));
+  clock_->advance(499ms);
+  EXPECT_EQ(connection.drain(100ms), "");  // not before the deadline
+  clock_->advance(1ms);
   const std::string response = connection.readResponse(3s);
-  const auto elapsed = Clock::now() - begin;
   ASSERT_FALSE(response.empty());
   EXPECT_EQ(response.rfind("HTTP/1.1 408", 0), 0U) << response;
-  EXPECT_GE(elapsed, 450ms);
-  EXPECT_LT(elapsed, 950ms);
   const auto body = nlohmann::json::parse(response.substr(response.find("\r\n\r\n") + 4));
   EXPECT_EQ(body["error"]["code"], "REQUEST_TIMEOUT");
+  EXPECT_EQ(body["error"]["details"], "no response within 500 ms");
   EXPECT_EQ(body["metadata"]["requestId"], "slow-1");
+  EXPECT_EQ(accessLine("slow-1")["duration_ms"], 500.0);
 
-  // The handler finishes at ~1 s: its result must not reach the connection.
-  EXPECT_EQ(connection.drain(1200ms), "");
+  // The handler finishes after its deadline: its result must not reach the connection.
+  release();
+  ASSERT_TRUE(awaitFlag(slow_finished_));
+  EXPECT_EQ(connection.drain(200ms), "");
 
   // The connection still serves the next request.
   connection.send("GET /ok HTTP/1.1\r\nHost: test\r\n\r\n");
@@ -233,12 +274,18 @@ TEST_F(ServerTest, DeadlineAnswers408AndWritesNothingAfterIt) {
 TEST_F(ServerTest, DeadlineIsConfigurable) {
   ServerOptions options;
   options.request_deadline = 2000ms;
-  slow_for_ = 100ms;
   start(options);
+  std::thread finisher([this] {
+    ASSERT_TRUE(awaitFlag(slow_started_));
+    clock_->advance(1999ms);  // past the default deadline, not this one
+    release();
+  });
   Client client;
-  const auto result = client.request("GET", url("/slow"));
+  const auto result = client.request("GET", url("/slow"), {"X-Request-ID: slow-2"});
+  finisher.join();
   EXPECT_EQ(result.status, 200);
   EXPECT_EQ(result.json()["data"]["slow"], true);
+  EXPECT_EQ(accessLine("slow-2")["duration_ms"], 1999.0);
 }
 
 TEST_F(ServerTest, RecoversFromThrowingHandlers) {
@@ -313,25 +360,21 @@ TEST_F(ServerTest, HealthAndReadiness) {
 TEST_F(ServerTest, BusyServerAnswers503) {
   ServerOptions options;
   options.max_pending_requests = 1;
-  options.request_deadline = 3000ms;
-  slow_for_ = 600ms;
   start(options);
   std::thread slow([this] {
     Client client;
     EXPECT_EQ(client.request("GET", url("/slow")).status, 200);
   });
-  while (!slow_started_) std::this_thread::sleep_for(2ms);
+  ASSERT_TRUE(awaitFlag(slow_started_));
   Client client;
   expectErrorEnvelope(client.request("GET", url("/ok")), 503, "SERVICE_UNAVAILABLE");
+  release();
   slow.join();
   EXPECT_EQ(client.request("GET", url("/ok")).status, 200);
 }
 
 TEST_F(ServerTest, GracefulShutdownFinishesInFlightAndRefusesNew) {
-  ServerOptions options;
-  options.request_deadline = 5000ms;
-  slow_for_ = 800ms;
-  start(options);
+  start();
   const auto port = server_->port();
   HttpResult slow_result;
   std::atomic<bool> slow_done{false};
@@ -340,7 +383,7 @@ TEST_F(ServerTest, GracefulShutdownFinishesInFlightAndRefusesNew) {
     slow_result = client.request("GET", url("/slow"));
     slow_done = true;
   });
-  while (!slow_started_) std::this_thread::sleep_for(2ms);
+  ASSERT_TRUE(awaitFlag(slow_started_));
 
   std::thread stopper([this] { server_->stop(5s); });
   // New connections are refused while the slow request is still being served.
@@ -357,6 +400,7 @@ TEST_F(ServerTest, GracefulShutdownFinishesInFlightAndRefusesNew) {
   EXPECT_EQ(late.request("GET", "http://127.0.0.1:" + std::to_string(port) + "/ok").code,
             CURLE_COULDNT_CONNECT);
 
+  release();
   slow.join();
   stopper.join();
   EXPECT_EQ(slow_result.code, CURLE_OK);
@@ -414,18 +458,19 @@ TEST_F(ServerTest, MetricsPassPromtool) {
 
 TEST_F(ServerTest, TheDeadlineCancelsTheHandler) {
   start();  // 500 ms deadline; /spin runs until cancelled
+  std::thread deadline([this] {
+    ASSERT_TRUE(awaitFlag(spin_started_));
+    clock_->advance(500ms);
+  });
   Client client;
   expectErrorEnvelope(client.request("GET", url("/spin")), 408, "REQUEST_TIMEOUT");
-  const auto until = Clock::now() + 5s;
-  while (!spin_stopped_ && Clock::now() < until) std::this_thread::sleep_for(5ms);
-  EXPECT_TRUE(spin_stopped_) << "the handler was not cancelled at its deadline";
+  deadline.join();
+  EXPECT_TRUE(awaitFlag(spin_stopped_)) << "the handler was not cancelled at its deadline";
 }
 
 TEST_F(ServerTest, HealthAnswersWhileEveryWorkerIsBusy) {
   ServerOptions options;
   options.worker_threads = 1;
-  options.request_deadline = 5000ms;
-  slow_for_ = 1500ms;
   start(options);
   std::atomic<bool> slow_done{false};
   std::thread slow([&] {
@@ -433,30 +478,30 @@ TEST_F(ServerTest, HealthAnswersWhileEveryWorkerIsBusy) {
     EXPECT_EQ(client.request("GET", url("/slow")).status, 200);
     slow_done = true;
   });
-  while (!slow_started_) std::this_thread::sleep_for(2ms);
+  ASSERT_TRUE(awaitFlag(slow_started_));
   Client client;
   EXPECT_EQ(client.request("GET", url("/healthz")).status, 200);
   EXPECT_EQ(client.request("GET", url("/readyz")).status, 503);  // answered, not queued
   EXPECT_FALSE(slow_done.load()) << "/healthz waited for the busy worker";
+  release();
   slow.join();
 }
 
 TEST_F(ServerTest, ExpensiveRoutesRunAFewAtATime) {
   ServerOptions options;
   options.max_expensive_requests = 1;
-  options.request_deadline = 5000ms;
-  slow_for_ = 1000ms;
   start(options);
   std::thread first([&] {
     Client client;
     EXPECT_EQ(client.request("GET", url("/expensive")).status, 200);
   });
-  while (!expensive_started_) std::this_thread::sleep_for(2ms);
+  ASSERT_TRUE(awaitFlag(expensive_started_));
   Client client;
   const auto refused = client.request("GET", url("/expensive"));
   expectErrorEnvelope(refused, 429, "TOO_MANY_REQUESTS");
   EXPECT_EQ(refused.headers.at("retry-after"), "1");
   EXPECT_EQ(client.request("GET", url("/ok")).status, 200);  // other routes are not limited
+  release();
   first.join();
   EXPECT_EQ(client.request("GET", url("/expensive")).status, 200);
 }

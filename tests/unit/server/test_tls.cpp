@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "common/fake_clock.h"
 #include "common/temp_dir.h"
 #include "core/error.h"
 #include "server/tls.h"
@@ -222,14 +223,20 @@ TEST_F(TlsTest, FilesAreLookedAtNoMoreOftenThanTheCheckInterval) {
   const TestCert second = serverCert(2);
   writeFile(dir_ / "tls.crt", first.certPem());
   writeFile(dir_ / "tls.key", first.keyPem());
+  const auto clock = std::make_shared<keelson::testing::FakeClock>();
   TlsContextProvider provider({.cert_file = dir_ / "tls.crt",
                                .key_file = dir_ / "tls.key",
-                               .reload_check_interval = std::chrono::hours(1)});
+                               .reload_check_interval = std::chrono::hours(1),
+                               .clock = clock});
   const auto before = provider.current();
   replaceFile(dir_ / "tls.key", second.keyPem());
   replaceFile(dir_ / "tls.crt", second.certPem());
+  clock->advance(std::chrono::minutes(59));
   EXPECT_EQ(provider.current(), before);
   EXPECT_EQ(provider.fingerprint(), first.fingerprint());
+  clock->advance(std::chrono::minutes(1));  // the interval has passed: the files are looked at
+  EXPECT_NE(provider.current(), before);
+  EXPECT_EQ(provider.fingerprint(), second.fingerprint());
 }
 
 TEST_F(TlsTest, AnRsaCertificateChainFromFilesWorks) {

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/fake_clock.h"
 #include "server/ttl_cache.h"
 
 namespace keelson::server {
@@ -19,16 +20,16 @@ using Cache = TtlCache<std::string, int>;
 
 class TtlCacheTest : public ::testing::Test {
  protected:
-  std::chrono::steady_clock::time_point now_{std::chrono::hours(1)};
-  Cache::NowFunction clock_ = [this] { return now_; };
+  std::shared_ptr<keelson::testing::FakeClock> clock_ =
+      std::make_shared<keelson::testing::FakeClock>();
 };
 
 TEST_F(TtlCacheTest, AnEntryLivesForItsTtlAndNoLonger) {
   Cache cache(10, clock_);
   cache.put("a", 1, 10s);
-  now_ += 9s;
+  clock_->advance(9s);
   EXPECT_EQ(cache.get("a"), 1);
-  now_ += 1s;  // put time + ttl: expired
+  clock_->advance(1s);  // put time + ttl: expired
   EXPECT_EQ(cache.get("a"), std::nullopt);
   EXPECT_EQ(cache.size(), 0u);
   EXPECT_EQ(cache.get("missing"), std::nullopt);
@@ -38,7 +39,7 @@ TEST_F(TtlCacheTest, EntriesHaveTheirOwnTtls) {
   Cache cache(10, clock_);
   cache.put("long", 1, 60s);
   cache.put("short", 2, 5s);
-  now_ += 5s;
+  clock_->advance(5s);
   EXPECT_EQ(cache.get("long"), 1);
   EXPECT_EQ(cache.get("short"), std::nullopt);
 }
@@ -46,9 +47,9 @@ TEST_F(TtlCacheTest, EntriesHaveTheirOwnTtls) {
 TEST_F(TtlCacheTest, PutReplacesTheValueAndRestartsItsTtl) {
   Cache cache(10, clock_);
   cache.put("a", 1, 10s);
-  now_ += 8s;
+  clock_->advance(8s);
   cache.put("a", 2, 10s);
-  now_ += 8s;
+  clock_->advance(8s);
   EXPECT_EQ(cache.get("a"), 2);
   EXPECT_EQ(cache.size(), 1u);
 }
@@ -80,7 +81,7 @@ TEST_F(TtlCacheTest, AtTheBoundExpiredEntriesAreEvictedBeforeTheOldest) {
   cache.put("oldest", 1, 60s);
   cache.put("short1", 2, 5s);
   cache.put("short2", 3, 5s);
-  now_ += 5s;
+  clock_->advance(5s);
   cache.put("new", 4, 60s);
   // Both expired entries went; the oldest live one stays.
   EXPECT_EQ(cache.size(), 2u);
@@ -105,7 +106,7 @@ TEST_F(TtlCacheTest, GetOrLoadLoadsOnceAndKeepsTheValueForTheLoadersTtl) {
   const auto load = [&] { return Cache::Loaded{++loads, 10s}; };
   EXPECT_EQ(cache.getOrLoad("a", load), 1);
   EXPECT_EQ(cache.getOrLoad("a", load), 1);
-  now_ += 10s;
+  clock_->advance(10s);
   EXPECT_EQ(cache.getOrLoad("a", load), 2);
   EXPECT_EQ(loads, 2);
 }
