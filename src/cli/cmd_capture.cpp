@@ -6,16 +6,18 @@
 #include "app/report.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/output.h"
 
 namespace keelson::cli {
 namespace {
 
 struct CaptureCommand {
+  explicit CaptureCommand(const KubeFlags& kube_flags) : kube(kube_flags) {}
+
   HostFlags host;
   OutputFlags output;
-  KubeFlags kube;
-  std::string namespace_name;
-  bool all_namespaces = false;
+  const KubeFlags& kube;
+  NamespaceFlags ns;
   bool no_cluster = false;
   bool no_gluster = false;
 
@@ -26,28 +28,28 @@ struct CaptureCommand {
     options.host.include_gluster = !no_gluster;
     options.include_cluster = !no_cluster;
     options.kube = kube.configOptions();
-    options.scope.list_pods = all_namespaces || !namespace_name.empty();
-    options.scope.namespace_name = all_namespaces ? "" : namespace_name;
-    options.api_timeout = kube.requestTimeout();
+    // The pods section is opt-in (it is the bulk of the document): only -n or -A list pods.
+    options.scope.list_pods = ns.all_namespaces || !ns.namespace_name.empty();
+    options.scope.namespace_name = ns.all_namespaces ? "" : ns.namespace_name;
+    options.api_timeout = kube.requestTimeout(std::chrono::seconds(30));
     const app::Capture capture = app::capture(options);
     const nlohmann::json doc = app::toJson(capture);
-    output.write(doc, app::renderReport(doc));
+    output.write(doc, [&doc](const std::string&) { return app::renderReport(doc); });
     return capture.complete() ? kExitOk : kExitDegraded;
   }
 };
 
 }  // namespace
 
-void addCaptureCommand(CLI::App& app, Action& action) {
+void addCaptureCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   auto* cmd = app.add_subcommand(
       "capture", "one snapshot of this host and the cluster: health, nodes, requests, usage");
-  auto c = std::make_shared<CaptureCommand>();
+  auto c = std::make_shared<CaptureCommand>(kube);
   c->host.add(*cmd);
-  c->output.add(*cmd);
-  c->kube.add(*cmd);
-  auto* ns = cmd->add_option("-n,--namespace", c->namespace_name, "list this namespace's pods");
-  cmd->add_flag("-A,--all-namespaces", c->all_namespaces, "list the pods of every namespace")
-      ->excludes(ns);
+  c->output.add(*cmd, {"text", "json", "yaml"});
+  c->output.addLegacyJsonFlags(*cmd);
+  c->ns.add(*cmd, true)
+      ->description("list this namespace's pods (pods are listed only with -n or -A)");
   cmd->add_flag("--no-cluster", c->no_cluster, "host only");
   cmd->add_flag("--no-gluster", c->no_gluster, "do not ask the gluster CLI for GlusterFS state");
   cmd->callback([&action, c] { action = [c] { return c->run(); }; });

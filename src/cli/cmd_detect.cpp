@@ -1,13 +1,16 @@
 // keelson detect: the streaming anomaly detector applied offline to one timestamp,value series.
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "core/error.h"
 #include "detect/anomaly_detector.h"
 #include "detect/series_csv.h"
@@ -15,9 +18,17 @@
 namespace keelson::cli {
 namespace {
 
+// Closes a FILE* that is not standard output.
+struct FileCloser {
+  void operator()(std::FILE* file) const {
+    if (file != stdout) std::fclose(file);
+  }
+};
+
 struct DetectCommand {
   std::string file = "-";
   bool counter = false;
+  OutputFlags output;
 
   int run() const {
     std::ifstream file_in;
@@ -33,17 +44,35 @@ struct DetectCommand {
     options.monotonic_counter = counter;
     detect::AnomalyDetector detector(options);
     detect::SeriesCsvReader reader(*in, source);
+    if (output.structured()) {
+      nlohmann::json rows = nlohmann::json::array();
+      while (auto row = reader.next()) {
+        const double score = detector.update(row->timestamp_ms, row->value);
+        rows.push_back(
+            {{"timestamp", row->timestamp}, {"value", row->value}, {"anomaly_score", score}});
+      }
+      output.write(rows, [](const std::string&) { return std::string(); });
+      return kExitOk;
+    }
+    const std::unique_ptr<std::FILE, FileCloser> sink(
+        output.file.empty() ? stdout : std::fopen(output.file.c_str(), "wb"));
+    if (!sink) {
+      throw Error(ErrorCode::kBadInput, fmt::format("--output-file {}: cannot write: {}",
+                                                    output.file, std::strerror(errno)));
+    }
     std::string out = "timestamp,value,anomaly_score\n";
-    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fwrite(out.data(), 1, out.size(), sink.get());
     // Rows are written as they are scored, so a pipe sees each score as soon as its row arrives.
     while (auto row = reader.next()) {
       const double score = detector.update(row->timestamp_ms, row->value);
       out.clear();
       fmt::format_to(std::back_inserter(out), "{},{},{:.6f}\n", row->timestamp, row->value, score);
-      std::fwrite(out.data(), 1, out.size(), stdout);
+      std::fwrite(out.data(), 1, out.size(), sink.get());
     }
-    if (std::fflush(stdout) != 0) {
-      throw Error(ErrorCode::kUnavailable, "standard output: write failed");
+    if (std::fflush(sink.get()) != 0) {
+      throw Error(ErrorCode::kUnavailable, output.file.empty()
+                                               ? "standard output: write failed"
+                                               : "--output-file " + output.file + ": write failed");
     }
     return kExitOk;
   }
@@ -64,6 +93,7 @@ void addDetectCommand(CLI::App& app, Action& action) {
   cmd->add_flag("--counter", c->counter,
                 "the series is a monotonic counter (e.g. restarts): detect on its increments; a "
                 "drop is a counter reset");
+  c->output.add(*cmd, {"csv", "json", "yaml"});
   cmd->callback([&action, c] { action = [c] { return c->run(); }; });
 }
 

@@ -1,6 +1,6 @@
 // keelson diagnose: the diagnosis routes of `keelson serve` from the command line (app/diagnose.h):
-//   keelson diagnose pod NS/NAME [--scheduling] [--events] [--resources] [-o json]
-//   keelson diagnose namespace NS [--restart-threshold N] [-o json]
+//   keelson diagnose pod [NS/]NAME [-n NS] [--scheduling] [--events] [--resources] [-o FORMAT]
+//   keelson diagnose namespace [NS] [-n NS] [--restart-threshold N] [-o FORMAT]
 #include <iostream>
 #include <memory>
 #include <string>
@@ -9,30 +9,32 @@
 #include "app/diagnose_documents.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/output.h"
 #include "core/error.h"
 
 namespace keelson::cli {
 namespace {
 
 struct DiagnoseCommand {
-  KubeFlags kube;
-  std::string output = "text";
-  std::string pod;  // NS/NAME
+  explicit DiagnoseCommand(const KubeFlags& kube_flags) : kube(kube_flags) {}
+
+  const KubeFlags& kube;
+  OutputFlags output;
+  NamespaceFlags ns;
+  std::string pod;  // [NS/]NAME
   app::PodSections sections;
-  std::string namespace_name;
+  std::string namespace_name;  // the positional NS of `diagnose namespace`
   int restart_threshold = 5;
 
-  app::DiagnoseTarget target() const { return {kube.configOptions(), kube.requestTimeout()}; }
-
-  void print(const nlohmann::json& doc, const std::string& text) const {
-    std::cout << (output == "json" ? doc.dump(2) + "\n" : text) << std::flush;
+  app::DiagnoseTarget target() const {
+    return {kube.configOptions(), kube.requestTimeout(std::chrono::seconds(30))};
   }
 
   int runPod() const {
-    const PodTarget target_pod = parsePodTarget(pod);
+    const PodTarget target_pod = resolvePodTarget(pod, ns, kube);
     const nlohmann::json doc =
         app::diagnosePod(target(), target_pod.namespace_name, target_pod.name, sections);
-    print(doc, output == "json" ? "" : app::diagnosePodText(doc, sections));
+    output.write(doc, [&](const std::string&) { return app::diagnosePodText(doc, sections); });
     return kExitOk;
   }
 
@@ -40,36 +42,46 @@ struct DiagnoseCommand {
     analysis::NamespaceErrorOptions options;
     options.restart_threshold =
         checkRestartThreshold("--restart-threshold/POD_RESTART_THRESHOLD", restart_threshold);
-    const nlohmann::json doc = app::diagnoseNamespace(target(), namespace_name, options);
-    print(doc, output == "json" ? "" : app::namespaceErrorText(doc));
+    if (!namespace_name.empty() && !ns.namespace_name.empty() &&
+        namespace_name != ns.namespace_name) {
+      throw Error(ErrorCode::kBadInput, "namespace " + namespace_name + " and -n/--namespace " +
+                                            ns.namespace_name + " disagree");
+    }
+    const std::string chosen = namespace_name.empty() ? ns.resolve(kube) : namespace_name;
+    const nlohmann::json doc = app::diagnoseNamespace(target(), chosen, options);
+    output.write(doc, [&doc](const std::string& format) {
+      if (format == "text") return app::namespaceErrorText(doc);
+      std::string names;  // -o name: the problematic pods, as kubectl prints names
+      for (const auto& p : doc.at("problematicPods")) {
+        names += "pod/" + p.at("name").get<std::string>() + "\n";
+      }
+      return names;
+    });
     return kExitOk;
   }
 };
 
-void addOutput(CLI::App& cmd, DiagnoseCommand& c) {
-  cmd.add_option("-o,--output", c.output, "text or json (the document `keelson serve` answers)")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->capture_default_str();
-}
-
 }  // namespace
 
-void addDiagnoseCommand(CLI::App& app, Action& action) {
+void addDiagnoseCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   auto* cmd =
       app.add_subcommand("diagnose",
                          "diagnose a pod (scheduling, failure events, resources) or a namespace's "
                          "workload pods, as `keelson serve` would answer");
   cmd->require_subcommand(1);
-  auto c = std::make_shared<DiagnoseCommand>();
+  auto c = std::make_shared<DiagnoseCommand>(kube);
 
   auto* pod = cmd->add_subcommand(
       "pod",
       "a pod's scheduling, failure events and resources (all three unless one is chosen; with "
-      "one chosen, -o json prints that document alone, else an object keyed scheduling, events, "
+      "one chosen, -o json|yaml prints that document alone, else an object keyed scheduling, "
+      "events, "
       "resources)");
-  c->kube.add(*pod);
-  addOutput(*pod, *c);
-  pod->add_option("pod", c->pod, "NAMESPACE/NAME")->required()->check(podTargetValidator());
+  c->output.add(*pod, {"text", "json", "yaml"});
+  c->ns.add(*pod, false);
+  pod->add_option("pod", c->pod, "NAME (in -n's namespace) or NAMESPACE/NAME")
+      ->required()
+      ->check(podTargetValidator());
   pod->add_flag("--scheduling", c->sections.scheduling, "why the pod is (not) scheduled");
   pod->add_flag("--events", c->sections.events, "the pod's failure events, analyzed");
   pod->add_flag("--resources", c->sections.resources, "the pod's requests and limits");
@@ -79,9 +91,10 @@ void addDiagnoseCommand(CLI::App& app, Action& action) {
       "namespace",
       "issues of the namespace's Deployment, StatefulSet and DaemonSet pods (Jobs and bare pods "
       "excluded)");
-  c->kube.add(*ns);
-  addOutput(*ns, *c);
-  ns->add_option("namespace", c->namespace_name, "the namespace")->required();
+  c->output.add(*ns, {"text", "json", "yaml", "name"});
+  c->ns.add(*ns, false);
+  ns->add_option("namespace", c->namespace_name,
+                 "the namespace (default: -n, else the kubeconfig context's, else default)");
   ns->add_option("--restart-threshold", c->restart_threshold,
                  "restarts above which a pod is reported")
       ->envname("POD_RESTART_THRESHOLD")

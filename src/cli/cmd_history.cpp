@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/output.h"
 #include "core/error.h"
 #include "kube/objects.h"
 #include "store/csv_dataset.h"
@@ -98,7 +99,7 @@ struct HistoryCommand {
   std::string since;
   std::string from;
   std::string to;
-  std::string format = "text";
+  OutputFlags output;
   bool list = false;
 
   std::filesystem::path historyPath() const {
@@ -152,25 +153,24 @@ struct HistoryCommand {
     const auto time = [](const std::optional<std::int64_t>& ms) {
       return ms ? formatMs(*ms) : std::string();
     };
-    if (format == "json") {
-      nlohmann::json doc = nlohmann::json::array();
-      for (const auto& s : series) {
-        doc.push_back({{"subject_kind", s.key.subject_kind},
-                       {"namespace", s.key.namespace_name},
-                       {"name", s.key.name},
-                       {"metric", s.key.metric},
-                       {"first", s.first_ms ? nlohmann::json(time(s.first_ms)) : nullptr},
-                       {"last", s.last_ms ? nlohmann::json(time(s.last_ms)) : nullptr}});
+    nlohmann::json doc = nlohmann::json::array();
+    for (const auto& s : series) {
+      doc.push_back({{"subject_kind", s.key.subject_kind},
+                     {"namespace", s.key.namespace_name},
+                     {"name", s.key.name},
+                     {"metric", s.key.metric},
+                     {"first", s.first_ms ? nlohmann::json(time(s.first_ms)) : nullptr},
+                     {"last", s.last_ms ? nlohmann::json(time(s.last_ms)) : nullptr}});
+    }
+    output.write(doc, [&](const std::string& format) {
+      if (format == "csv") {
+        std::string out = csvLine({"subject_kind", "namespace", "name", "metric", "first", "last"});
+        for (const auto& s : series) {
+          out += csvLine({s.key.subject_kind, s.key.namespace_name, s.key.name, s.key.metric,
+                          time(s.first_ms), time(s.last_ms)});
+        }
+        return out;
       }
-      std::cout << doc.dump(2) << '\n';
-    } else if (format == "csv") {
-      std::string out = csvLine({"subject_kind", "namespace", "name", "metric", "first", "last"});
-      for (const auto& s : series) {
-        out += csvLine({s.key.subject_kind, s.key.namespace_name, s.key.name, s.key.metric,
-                        time(s.first_ms), time(s.last_ms)});
-      }
-      std::cout << out;
-    } else {
       std::vector<std::vector<std::string>> rows = {
           {"KIND", "NAMESPACE", "NAME", "METRIC", "FIRST", "LAST"}};
       for (const auto& s : series) {
@@ -178,12 +178,11 @@ struct HistoryCommand {
                         s.key.namespace_name.empty() ? "-" : s.key.namespace_name, s.key.name,
                         s.key.metric, time(s.first_ms), time(s.last_ms)});
       }
-      std::cout << renderTable(rows);
-    }
+      return renderTable(rows);
+    });
     if (series.empty()) {
       std::cerr << "keelson history: " << store.path().string() << " holds no series yet\n";
     }
-    std::cout << std::flush;
     return kExitOk;
   }
 
@@ -199,45 +198,44 @@ struct HistoryCommand {
 
     const auto result = store.query(*q);
     std::size_t points = 0;
-    for (const auto& s : result) points += s.points.size();
-    if (format == "json") {
-      nlohmann::json series = nlohmann::json::array();
-      for (const auto& s : result) {
-        nlohmann::json values = nlohmann::json::array();
-        for (const auto& [ts, value] : s.points) {
-          values.push_back({{"timestamp", formatMs(ts)}, {"value", value}});
-        }
-        series.push_back({{"subject_kind", s.key.subject_kind},
-                          {"namespace", s.key.namespace_name},
-                          {"name", s.key.name},
-                          {"metric", s.key.metric},
-                          {"points", std::move(values)}});
+    nlohmann::json series = nlohmann::json::array();
+    for (const auto& s : result) {
+      points += s.points.size();
+      nlohmann::json values = nlohmann::json::array();
+      for (const auto& [ts, value] : s.points) {
+        values.push_back({{"timestamp", formatMs(ts)}, {"value", value}});
       }
-      const nlohmann::json doc = {{"history", store.path().string()},
-                                  {"from", formatMs(q->from_ms)},
-                                  {"to", formatMs(q->to_ms)},
-                                  {"series", std::move(series)}};
-      std::cout << doc.dump(2) << '\n';
-    } else if (format == "csv") {
-      std::string out =
-          csvLine({"timestamp", "subject_kind", "namespace", "name", "metric", "value"});
-      for (const auto& s : result) {
-        for (const auto& [ts, value] : s.points) {
-          out += csvLine({formatMs(ts), s.key.subject_kind, s.key.namespace_name, s.key.name,
-                          s.key.metric, formatValue(value)});
+      series.push_back({{"subject_kind", s.key.subject_kind},
+                        {"namespace", s.key.namespace_name},
+                        {"name", s.key.name},
+                        {"metric", s.key.metric},
+                        {"points", std::move(values)}});
+    }
+    const nlohmann::json doc = {{"history", store.path().string()},
+                                {"from", formatMs(q->from_ms)},
+                                {"to", formatMs(q->to_ms)},
+                                {"series", std::move(series)}};
+    output.write(doc, [&](const std::string& format) {
+      if (format == "csv") {
+        std::string out =
+            csvLine({"timestamp", "subject_kind", "namespace", "name", "metric", "value"});
+        for (const auto& s : result) {
+          for (const auto& [ts, value] : s.points) {
+            out += csvLine({formatMs(ts), s.key.subject_kind, s.key.namespace_name, s.key.name,
+                            s.key.metric, formatValue(value)});
+          }
         }
+        return out;
       }
-      std::cout << out;
-    } else if (points > 0) {
+      if (points == 0) return std::string();
       std::vector<std::vector<std::string>> rows = {{"TIMESTAMP", "SUBJECT", "METRIC", "VALUE"}};
       for (const auto& s : result) {
         for (const auto& [ts, value] : s.points) {
           rows.push_back({formatMs(ts), subjectOf(s.key), s.key.metric, formatValue(value)});
         }
       }
-      std::cout << renderTable(rows);
-    }
-    std::cout << std::flush;
+      return renderTable(rows);
+    });
     if (points == 0) {
       std::cerr << fmt::format("keelson history: no points for {} from {} to {} in {}\n",
                                describe(*q), formatMs(q->from_ms), formatMs(q->to_ms),
@@ -273,9 +271,8 @@ void addHistoryCommand(CLI::App& app, Action& action) {
   auto* from = cmd->add_option("--from", c->from, "start of the range, RFC 3339 (inclusive)");
   auto* to = cmd->add_option("--to", c->to, "end of the range, RFC 3339 (inclusive; default: now)");
   since->excludes(from)->excludes(to);
-  cmd->add_option("-o,--format", c->format, "output format")
-      ->check(CLI::IsMember({"text", "csv", "json"}))
-      ->capture_default_str();
+  // --format: the flag's older name.
+  c->output.add(*cmd, {"text", "csv", "json", "yaml"}, "-o,--output,--format");
   auto* list = cmd->add_flag("--list", c->list, "list the stored series and their time spans");
   list->excludes(pod)->excludes(node)->excludes(host)->excludes(since)->excludes(from)->excludes(
       to);

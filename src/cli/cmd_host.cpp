@@ -10,6 +10,7 @@
 #include "app/report.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/output.h"
 #include "core/error.h"
 #include "host/exec.h"
 
@@ -28,7 +29,7 @@ struct HostCommand {
     options.include_gluster = !no_gluster;
     const app::HostCapture capture = app::captureHost(options);
     const nlohmann::json doc = app::toJson(capture);
-    output.write(doc, app::renderHostReport(doc));
+    output.write(doc, [&doc](const std::string&) { return app::renderHostReport(doc); });
     return capture.complete() ? kExitOk : kExitDegraded;
   }
 };
@@ -59,7 +60,8 @@ void addHostCommand(CLI::App& app, Action& action) {
       app.add_subcommand("host", "report this host: CPU, memory, disks, network, processes");
   auto host = std::make_shared<HostCommand>();
   host->host.add(*cmd);
-  host->output.add(*cmd);
+  host->output.add(*cmd, {"text", "json", "yaml"});
+  host->output.addLegacyJsonFlags(*cmd);
   cmd->add_flag("--no-gluster", host->no_gluster, "do not ask the gluster CLI for GlusterFS state");
   auto* exec = cmd->add_subcommand(
       "exec", "run a command in the host's namespaces (nsenter, else chroot); no shell involved");

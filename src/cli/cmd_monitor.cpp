@@ -20,9 +20,10 @@ std::chrono::seconds seconds(std::chrono::milliseconds d) {
 }
 
 struct MonitorCommand {
-  KubeFlags kube;
-  std::string namespace_name = "default";
-  bool all_namespaces = false;
+  explicit MonitorCommand(const KubeFlags& kube_flags) : kube(kube_flags) {}
+
+  const KubeFlags& kube;
+  NamespaceFlags ns;
   std::string interval = "30s";
   bool once = false;
   std::string output_file = "pod_metrics.csv";
@@ -38,7 +39,7 @@ struct MonitorCommand {
   int run() const {
     app::MonitorOptions options;
     options.kube = kube.configOptions();
-    options.namespace_name = all_namespaces ? "" : namespace_name;
+    options.namespace_name = ns.resolve(kube);
     options.interval = seconds(parseDurationFlag("--interval", interval));
     options.output_file = output_file;
     options.insights_file = insights_file;
@@ -51,7 +52,7 @@ struct MonitorCommand {
     options.prometheus_url = prometheus_url;
     options.rules.pending_after = seconds(parseDurationFlag("--pending-after", pending_after));
     options.host.host_root = host_root;
-    options.api_timeout = kube.requestTimeout();
+    options.api_timeout = kube.requestTimeout(std::chrono::seconds(10));
     // Signals are routed to a stop token before the monitor starts any thread.
     const core::StopOnSignals signals;
     const int failed_ticks = app::runMonitor(options, once, signals.token());
@@ -61,18 +62,15 @@ struct MonitorCommand {
 
 }  // namespace
 
-void addMonitorCommand(CLI::App& app, Action& action) {
+void addMonitorCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   auto* cmd = app.add_subcommand(
       "monitor",
       "sample every pod each interval into a CSV dataset and a history store, detect anomalies "
       "and write insights");
-  auto c = std::make_shared<MonitorCommand>();
-  c->kube.request_timeout_seconds = 10;
-  c->kube.add(*cmd);
-  auto* ns = cmd->add_option("-n,--namespace", c->namespace_name, "the namespace to monitor")
-                 ->envname("K8S_NAMESPACE")
-                 ->capture_default_str();
-  cmd->add_flag("-A,--all-namespaces", c->all_namespaces, "monitor every namespace")->excludes(ns);
+  auto c = std::make_shared<MonitorCommand>(kube);
+  c->ns.add(*cmd, true)
+      ->envname("K8S_NAMESPACE")
+      ->description("the namespace to monitor (default: the kubeconfig context's, else default)");
   cmd->add_option("--interval", c->interval, "time between samples (e.g. 30s, 5m)")
       ->check(durationValidator("--interval"))
       ->capture_default_str();

@@ -18,7 +18,9 @@ namespace keelson::cli {
 namespace {
 
 struct ServeCommand {
-  KubeFlags kube;
+  explicit ServeCommand(const KubeFlags& kube_flags) : kube(kube_flags) {}
+
+  const KubeFlags& kube;
   HostFlags host;
   std::string address = "0.0.0.0";
   int port = 8080;
@@ -48,8 +50,8 @@ struct ServeCommand {
     if (default_logging) core::setupLogging(log_level, log_format);
     app::ServeOptions options;
     options.kube = kube.configOptions();
-    options.api_timeout =
-        k8s_timeout.empty() ? kube.requestTimeout() : server::parseDuration(k8s_timeout);
+    options.api_timeout = k8s_timeout.empty() ? kube.requestTimeout(std::chrono::seconds(30))
+                                              : server::parseDuration(k8s_timeout);
     options.node_name = node;
     if (port < 0 || port > std::numeric_limits<std::uint16_t>::max()) {
       throw Error(ErrorCode::kBadInput,
@@ -87,13 +89,19 @@ struct ServeCommand {
   }
 };
 
+// A duration flag of serve (server::parseDuration: zero allowed, no bare numbers), checked while
+// parsing so that a malformed one is a usage error (CLI11 names the flag).
+CLI::Validator serveDuration() {
+  return validatorFrom([](const std::string& text) { (void)server::parseDuration(text); },
+                       "DURATION");
+}
+
 }  // namespace
 
-void addServeCommand(CLI::App& app, Action& action) {
+void addServeCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   auto* cmd = app.add_subcommand(
       "serve", "the diagnosis API (pods' scheduling and resources, cluster, host, /metrics)");
-  auto c = std::make_shared<ServeCommand>();
-  c->kube.add(*cmd);
+  auto c = std::make_shared<ServeCommand>(kube);
   c->host.add(*cmd);
   cmd->add_option("--address", c->address, "listen address")->capture_default_str();
   cmd->add_option("--port", c->port, "listen port (0: any free port)")
@@ -103,32 +111,40 @@ void addServeCommand(CLI::App& app, Action& action) {
       ->envname("NODE_NAME");
   cmd->add_option("--k8s-timeout", c->k8s_timeout,
                   "Kubernetes API request timeout, e.g. 30s (overrides --request-timeout)")
-      ->envname("K8S_TIMEOUT");
+      ->envname("K8S_TIMEOUT")
+      ->check(serveDuration());
   cmd->add_option("--read-timeout", c->read_timeout, "reading one request, e.g. 10s")
       ->envname("READ_TIMEOUT")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(serveDuration());
   cmd->add_option("--write-timeout", c->write_timeout, "writing one response, e.g. 10s")
       ->envname("WRITE_TIMEOUT")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(serveDuration());
   cmd->add_option("--request-deadline", c->request_deadline,
                   "per-request deadline (REQUEST_TIMEOUT after it)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(serveDuration());
   cmd->add_option("--drain-timeout", c->drain, "on SIGTERM, how long in-flight requests may finish")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(serveDuration());
   cmd->add_option("--host-refresh", c->host_refresh, "time between host captures")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(serveDuration());
   cmd->add_option("--metrics-refresh", c->metrics_refresh,
                   "time between metrics.k8s.io node listings (node utilization)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(serveDuration());
 #ifdef KEELSON_TEST_HOOKS
   // Test builds only: GET /api/v1/test/slow sleeps this long, to test the request deadline.
-  cmd->add_option("--test-handler-delay", c->test_handler_delay)->group("");
+  cmd->add_option("--test-handler-delay", c->test_handler_delay)->group("")->check(serveDuration());
 #endif
   cmd->add_flag("--no-host", c->no_host, "do not sample the host (/api/v1/host answers 503)");
   cmd->add_option("--max-staleness", c->max_staleness,
                   "after the first sync, /readyz stays 200 during an API server outage until the "
                   "cache is this old")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(serveDuration());
   cmd->add_option("--authentication", c->security.authentication,
                   "delegated: bearer tokens (TokenReview) or client certificates, and a "
                   "SubjectAccessReview per request; none: no checks (a laptop, never a cluster)")
@@ -144,13 +160,16 @@ void addServeCommand(CLI::App& app, Action& action) {
                   "(groups)");
   cmd->add_option("--authentication-token-webhook-cache-ttl", c->token_cache_ttl,
                   "how long a TokenReview verdict is reused")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(serveDuration());
   cmd->add_option("--authorization-webhook-cache-authorized-ttl", c->authorized_ttl,
                   "how long an allowed SubjectAccessReview verdict is reused")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(serveDuration());
   cmd->add_option("--authorization-webhook-cache-unauthorized-ttl", c->unauthorized_ttl,
                   "how long a denied SubjectAccessReview verdict is reused")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(serveDuration());
   cmd->add_option("--pod-restart-threshold", c->restart_threshold,
                   "restart count above which a pod is reported (namespace analysis)")
       ->envname("POD_RESTART_THRESHOLD")

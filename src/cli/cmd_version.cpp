@@ -10,7 +10,6 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/version.hpp>
-#include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
@@ -85,12 +84,12 @@ nlohmann::json versionDocument() {
 
 void addVersionCommand(CLI::App& app, Action& action) {
   auto* version = app.add_subcommand("version", "print the version, commit, build and libraries");
-  auto format = std::make_shared<std::string>("text");
-  addFormatOption(*version, *format, {"text", "json", "yaml"});
-  version->callback([&action, format] {
-    action = [format] {
+  auto output = std::make_shared<OutputFlags>();
+  output->add(*version, {"text", "json", "yaml"});
+  version->callback([&action, output] {
+    action = [output] {
       const nlohmann::json doc = versionDocument();
-      std::cout << (*format == "text" ? renderVersion(doc) : renderDocument(doc, *format));
+      output->write(doc, [&doc](const std::string&) { return renderVersion(doc); });
       return kExitOk;
     };
   });

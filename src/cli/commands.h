@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli/options.h"
+
 namespace keelson::cli {
 
 /// Exit codes shared by every subcommand.
@@ -23,10 +25,10 @@ using Action = std::function<int()>;
 void addHostCommand(CLI::App& app, Action& action);
 
 /// Registers `keelson capture` on `app`; the chosen action is stored in `action`.
-void addCaptureCommand(CLI::App& app, Action& action);
+void addCaptureCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 
 /// Registers `keelson monitor` (cmd_monitor.cpp) on `app`.
-void addMonitorCommand(CLI::App& app, Action& action);
+void addMonitorCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 
 /// Registers `keelson history` (cmd_history.cpp) on `app`.
 void addHistoryCommand(CLI::App& app, Action& action);
@@ -35,12 +37,21 @@ void addHistoryCommand(CLI::App& app, Action& action);
 void addDetectCommand(CLI::App& app, Action& action);
 
 /// Registers `keelson serve` (cmd_serve.cpp) on `app`.
-void addServeCommand(CLI::App& app, Action& action);
+void addServeCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 
 /// Registers `keelson diagnose pod` and `keelson diagnose namespace` (cmd_diagnose.cpp) on `app`.
-void addDiagnoseCommand(CLI::App& app, Action& action);
+void addDiagnoseCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 /// Registers `keelson describe pod` (cmd_describe.cpp) on `app`.
-void addDescribeCommand(CLI::App& app, Action& action);
+void addDescribeCommand(CLI::App& app, Action& action, const KubeFlags& kube);
+
+/// Registers `keelson completion bash|zsh|fish` (cmd_completion.cpp) on `app`: the script is
+/// generated from `app` as it stands when the command runs (so register it last).
+void addCompletionCommand(CLI::App& app, Action& action);
+
+/// A completion script for `shell` (bash, zsh or fish) covering every subcommand and flag of
+/// `app` (walked recursively), with the values of flags that accept a fixed set. Throws
+/// Error(kBadInput) for another shell.
+std::string completionScript(const CLI::App& app, const std::string& shell);
 
 /// Registers `keelson version` (cmd_version.cpp) on `app`.
 void addVersionCommand(CLI::App& app, Action& action);

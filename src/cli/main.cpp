@@ -32,6 +32,16 @@ int usageError(const CLI::App& app, const CLI::ParseError& e) {
   return keelson::cli::kExitFailure;
 }
 
+// Subcommands' --help lists their own flags; this footer points at the global ones.
+void describeGlobalFlags(CLI::App& command) {
+  for (CLI::App* sub : command.get_subcommands([](CLI::App*) { return true; })) {
+    sub->footer(
+        "Global flags, before or after the subcommand: --kubeconfig FILE, --context NAME, "
+        "--request-timeout DURATION, --log-level LEVEL, --log-format text|json (keelson --help).");
+    describeGlobalFlags(*sub);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,23 +52,32 @@ int main(int argc, char** argv) {
     return text;
   });
   app.require_subcommand(0, 1);
+  // Global flags live on the app; every subcommand (this setting is inherited) hands the flags
+  // it does not know to its parent, so they are accepted before or after the subcommand.
+  app.fallthrough();
   std::string log_level = envOr("LOG_LEVEL", "warn");
   std::string log_format = envOr("LOG_FORMAT", "text");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (env LOG_LEVEL)")
+  app.add_option("--log-level", log_level, "log level (env LOG_LEVEL)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
-  app.add_option("--log-format", log_format, "text or json (env LOG_FORMAT)")
+  app.add_option("--log-format", log_format, "log format (env LOG_FORMAT)")
+      ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  keelson::cli::KubeFlags kube;
+  kube.add(app);
 
   keelson::cli::Action action;
   keelson::cli::addHostCommand(app, action);
-  keelson::cli::addCaptureCommand(app, action);
+  keelson::cli::addCaptureCommand(app, action, kube);
   keelson::cli::addDetectCommand(app, action);
-  keelson::cli::addDiagnoseCommand(app, action);
+  keelson::cli::addDiagnoseCommand(app, action, kube);
   keelson::cli::addHistoryCommand(app, action);
-  keelson::cli::addMonitorCommand(app, action);
-  keelson::cli::addServeCommand(app, action);
-  keelson::cli::addDescribeCommand(app, action);
+  keelson::cli::addMonitorCommand(app, action, kube);
+  keelson::cli::addServeCommand(app, action, kube);
+  keelson::cli::addDescribeCommand(app, action, kube);
   keelson::cli::addVersionCommand(app, action);
+  keelson::cli::addCompletionCommand(app, action);
+  describeGlobalFlags(app);
 
   try {
     app.parse(argc, argv);

@@ -1,9 +1,5 @@
 #include "cli/options.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iostream>
 
 #include "core/duration.h"
 #include "core/error.h"
@@ -28,14 +24,15 @@ std::chrono::milliseconds HostFlags::interval() const {
   return std::chrono::milliseconds(static_cast<int64_t>(interval_seconds * 1000.0));
 }
 
-void KubeFlags::add(CLI::App& command) {
-  command.add_option("--kubeconfig", kubeconfig,
-                     "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)");
-  command.add_option("--context", context, "kubeconfig context (default: current-context)");
-  command
-      .add_option("--request-timeout", request_timeout_seconds, "seconds each API request may take")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+void KubeFlags::add(CLI::App& app) {
+  app.add_option("--kubeconfig", kubeconfig,
+                 "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
+      ->type_name("FILE");
+  app.add_option("--context", context, "kubeconfig context (default: current-context)")
+      ->type_name("NAME");
+  app.add_option("--request-timeout", request_timeout,
+                 "how long each API request may take, e.g. 30s (default: 30s; monitor 10s)")
+      ->check(durationValidator("--request-timeout"));
 }
 
 kube::ConfigOptions KubeFlags::configOptions() const {
@@ -45,29 +42,24 @@ kube::ConfigOptions KubeFlags::configOptions() const {
   return options;
 }
 
-std::chrono::milliseconds KubeFlags::requestTimeout() const {
-  return std::chrono::milliseconds(static_cast<int64_t>(request_timeout_seconds * 1000));
+std::chrono::milliseconds KubeFlags::requestTimeout(std::chrono::milliseconds fallback) const {
+  return request_timeout.empty() ? fallback
+                                 : parseDurationFlag("--request-timeout", request_timeout);
 }
 
-void OutputFlags::add(CLI::App& command) {
-  command.add_flag("--json", json, "print one JSON document instead of the report");
-  command.add_flag("--pretty", pretty, "indent the JSON document");
-  command.add_option("-o,--output", output, "write to FILE instead of standard output");
+CLI::Option* NamespaceFlags::add(CLI::App& command, bool with_all) {
+  auto* ns = command.add_option("-n,--namespace", namespace_name,
+                                "the namespace (default: the kubeconfig context's, else default)");
+  if (with_all) {
+    command.add_flag("-A,--all-namespaces", all_namespaces, "every namespace")->excludes(ns);
+  }
+  return ns;
 }
 
-void OutputFlags::write(const nlohmann::json& doc, const std::string& text) const {
-  const std::string body = json ? doc.dump(pretty ? 2 : -1) + "\n" : text;
-  if (output.empty()) {
-    std::cout << body << std::flush;
-    return;
-  }
-  std::ofstream file(output, std::ios::binary | std::ios::trunc);
-  file << body;
-  file.close();
-  if (!file) {
-    throw Error(ErrorCode::kBadInput,
-                "--output " + output + ": cannot write: " + std::strerror(errno));
-  }
+std::string NamespaceFlags::resolve(const KubeFlags& kube) const {
+  if (all_namespaces) return "";
+  if (!namespace_name.empty()) return namespace_name;
+  return kube::loadConfig(kube.configOptions()).namespace_name;
 }
 
 std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::string& text) {
@@ -89,46 +81,58 @@ std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::
   return out;
 }
 
-PodTarget parsePodTarget(const std::string& text) {
+PodTarget parsePodTarget(const std::string& text, const std::string& default_namespace) {
   const auto slash = text.find('/');
-  if (slash == std::string::npos || text.find('/', slash + 1) != std::string::npos) {
+  const bool bare = slash == std::string::npos && !default_namespace.empty();
+  if (!bare && (slash == std::string::npos || text.find('/', slash + 1) != std::string::npos)) {
     throw Error(ErrorCode::kBadInput,
-                "\"" + text + "\": expected NAMESPACE/NAME, e.g. default/my-pod");
+                "\"" + text + "\": expected NAME or NAMESPACE/NAME, e.g. default/my-pod");
   }
-  PodTarget target{text.substr(0, slash), text.substr(slash + 1)};
+  PodTarget target = bare ? PodTarget{default_namespace, text}
+                          : PodTarget{text.substr(0, slash), text.substr(slash + 1)};
   try {
     kube::validatePodName(target.namespace_name, target.name);
   } catch (const Error& e) {
     throw Error(ErrorCode::kBadInput,
-                "\"" + text + "\": expected NAMESPACE/NAME of valid names: " + e.what());
+                "\"" + text + "\": expected NAME or NAMESPACE/NAME of valid names: " + e.what());
   }
   return target;
 }
 
-CLI::Validator durationValidator(const std::string& flag) {
+PodTarget resolvePodTarget(const std::string& text, const NamespaceFlags& ns,
+                           const KubeFlags& kube) {
+  if (text.find('/') == std::string::npos) return parsePodTarget(text, ns.resolve(kube));
+  PodTarget target = parsePodTarget(text);
+  if (!ns.namespace_name.empty() && ns.namespace_name != target.namespace_name) {
+    throw Error(ErrorCode::kBadInput, "\"" + text + "\" is in namespace " + target.namespace_name +
+                                          " but -n/--namespace says " + ns.namespace_name);
+  }
+  return target;
+}
+
+CLI::Validator validatorFrom(const std::function<void(const std::string&)>& parse,
+                             const std::string& type_name) {
   return CLI::Validator(
-      [flag](const std::string& text) {
+      [parse](const std::string& text) {
         try {
-          (void)parseDurationFlag(flag, text);
+          parse(text);
         } catch (const Error& e) {
           return std::string(e.what());
         }
         return std::string();
       },
-      "DURATION");
+      type_name);
+}
+
+CLI::Validator durationValidator(const std::string& flag) {
+  return validatorFrom([flag](const std::string& text) { (void)parseDurationFlag(flag, text); },
+                       "DURATION");
 }
 
 CLI::Validator podTargetValidator() {
-  return CLI::Validator(
-      [](const std::string& text) {
-        try {
-          (void)parsePodTarget(text);
-        } catch (const Error& e) {
-          return std::string(e.what());
-        }
-        return std::string();
-      },
-      "NAMESPACE/NAME");
+  // A bare NAME is checked as if in "default".
+  return validatorFrom([](const std::string& text) { (void)parsePodTarget(text, "default"); },
+                       "[NAMESPACE/]NAME");
 }
 
 int checkRestartThreshold(const std::string& flag, int threshold) {

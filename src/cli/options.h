@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -20,32 +21,35 @@ struct HostFlags {
   std::chrono::milliseconds interval() const;
 };
 
-/// Flags shared by commands that talk to the API server: --kubeconfig, --context and
-/// --request-timeout.
+/// The global flags of commands that talk to the API server: --kubeconfig, --context and
+/// --request-timeout. They are registered on the root app, whose subcommands fall through to
+/// it, so they are accepted before or after the subcommand (`keelson --context ci capture` and
+/// `keelson capture --context ci`).
 struct KubeFlags {
-  std::string kubeconfig;  ///< "" = $KUBECONFIG, in-cluster, then ~/.kube/config.
-  std::string context;     ///< "" = the kubeconfig's current-context.
-  double request_timeout_seconds = 30;
+  std::string kubeconfig;       ///< "" = $KUBECONFIG, in-cluster, then ~/.kube/config.
+  std::string context;          ///< "" = the kubeconfig's current-context.
+  std::string request_timeout;  ///< A duration; "" = the command's own default.
 
-  /// Registers the flags on `command`.
-  void add(CLI::App& command);
+  /// Registers the flags on `app` (the root).
+  void add(CLI::App& app);
   /// Where kube::loadConfig should look.
   kube::ConfigOptions configOptions() const;
-  /// --request-timeout as a duration.
-  std::chrono::milliseconds requestTimeout() const;
+  /// --request-timeout as a duration, or `fallback` when it was not given.
+  std::chrono::milliseconds requestTimeout(std::chrono::milliseconds fallback) const;
 };
 
-/// Flags shared by commands that print a document: --json, --pretty, --output FILE.
-struct OutputFlags {
-  bool json = false;
-  bool pretty = false;
-  std::string output;  ///< "" writes to standard output.
+/// `-n/--namespace NS` and, where a command can span namespaces, `-A/--all-namespaces`, as in
+/// kubectl. Without either, the namespace is the kubeconfig context's `namespace` (in a pod: the
+/// service account's), then "default".
+struct NamespaceFlags {
+  std::string namespace_name;   ///< -n; "" = the context's.
+  bool all_namespaces = false;  ///< -A.
 
-  /// Registers the flags on `command`.
-  void add(CLI::App& command);
-  /// Writes `doc` as JSON (when --json) or `text` to the chosen destination. Throws
-  /// Error(kBadInput) naming the file when --output cannot be written.
-  void write(const nlohmann::json& doc, const std::string& text) const;
+  /// Registers -n (and -A when `with_all`) on `command`; returns the -n option.
+  CLI::Option* add(CLI::App& command, bool with_all);
+  /// The namespace to use: "" with -A, else -n, else the context's namespace (reads the
+  /// kubeconfig through kube::loadConfig; throws its Error(kBadInput) when it cannot be used).
+  std::string resolve(const KubeFlags& kube) const;
 };
 
 /// Parses a duration flag with core::parseDuration (Go durations plus d and w: "30s", "1h30m",
@@ -54,20 +58,30 @@ struct OutputFlags {
 /// years).
 std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::string& text);
 
+/// A CLI11 validator that accepts the texts `parse` accepts: the message of the Error it throws
+/// is the usage error (exit 1). `type_name` is shown in --help (e.g. "DURATION").
+CLI::Validator validatorFrom(const std::function<void(const std::string&)>& parse,
+                             const std::string& type_name);
+
 /// A CLI11 validator that accepts what parseDurationFlag(flag, ...) accepts, so a malformed
 /// duration is a usage error (exit 1, naming `flag`) before anything runs.
 CLI::Validator durationValidator(const std::string& flag);
 
-/// A pod named on the command line as NAMESPACE/NAME.
+/// A pod named on the command line as NAMESPACE/NAME, or NAME in the namespace of -n.
 struct PodTarget {
   std::string namespace_name;
   std::string name;
 };
-/// Splits "NAMESPACE/NAME". Throws Error(kBadInput) naming the text unless it has exactly one
-/// '/', a DNS-label namespace and a DNS-subdomain pod name (Kubernetes' rules).
-PodTarget parsePodTarget(const std::string& text);
-/// A CLI11 validator that accepts what parsePodTarget accepts (usage error otherwise).
+/// Splits "NAMESPACE/NAME", or takes "NAME" in `default_namespace` (which, when empty, makes a
+/// bare NAME an error). Throws Error(kBadInput) naming the text unless the names are valid
+/// (a DNS-label namespace and a DNS-subdomain pod name, Kubernetes' rules).
+PodTarget parsePodTarget(const std::string& text, const std::string& default_namespace = "");
+/// A CLI11 validator that accepts NAME or NAMESPACE/NAME of valid names (usage error otherwise).
 CLI::Validator podTargetValidator();
+/// The pod `text` names (NAME or NAMESPACE/NAME) with the namespace of `ns` for a bare NAME.
+/// Throws Error(kBadInput) when NAMESPACE/NAME and -n name different namespaces.
+PodTarget resolvePodTarget(const std::string& text, const NamespaceFlags& ns,
+                           const KubeFlags& kube);
 
 /// Throws Error(kBadInput) naming `flag` when a restart threshold is negative; returns it.
 int checkRestartThreshold(const std::string& flag, int threshold);

@@ -328,7 +328,12 @@ TEST_F(Describe, MissingPodAndBadNames) {
   EXPECT_NE(cli.err.find("no-such-pod"), std::string::npos) << cli.err;
   EXPECT_TRUE(cli.out.empty()) << cli.out;
 
-  for (const char* target : {"no-slash", "default/Bad_Name", "a/b/c", "/x"}) {
+  // A bare NAME is the pod in the context's namespace (kubectl's rule): not found here.
+  const CommandOutput bare =
+      runKeelson({"describe", "pod", "no-slash", "--kubeconfig", cluster_.kubeconfig});
+  EXPECT_EQ(bare.exit_code, 1);
+  EXPECT_NE(bare.err.find("not found"), std::string::npos) << bare.err;
+  for (const char* target : {"Bad_Name", "default/Bad_Name", "a/b/c", "/x"}) {
     const CommandOutput usage =
         runKeelson({"describe", "pod", target, "--kubeconfig", cluster_.kubeconfig});
     EXPECT_NE(usage.exit_code, 0) << target;

@@ -486,9 +486,13 @@ TEST_F(Diagnose, MissingPodsAndNamespaces) {
   const auto cli_ns = keelson({"diagnose", "namespace", ns_ + "-nope"});
   EXPECT_NE(cli_ns.exit_code, 0);
   EXPECT_NE(cli_ns.err.find("not found"), std::string::npos) << cli_ns.err;
-  const auto malformed = keelson({"diagnose", "pod", "no-slash"});
+  const auto malformed = keelson({"diagnose", "pod", "a/b/c"});
   EXPECT_NE(malformed.exit_code, 0);
   EXPECT_NE(malformed.err.find("NAMESPACE/NAME"), std::string::npos) << malformed.err;
+  // A bare NAME is kubectl's: the pod in -n's (or the context's) namespace.
+  const auto bare = keelson({"diagnose", "pod", "nothing", "-n", ns_});
+  EXPECT_EQ(bare.exit_code, 1);
+  EXPECT_NE(bare.err.find("not found"), std::string::npos) << bare.err;
 }
 
 }  // namespace

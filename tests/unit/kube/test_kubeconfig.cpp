@@ -243,6 +243,15 @@ TEST(ResolveKubeconfig, ContextOverrideAndStaticToken) {
   EXPECT_TRUE(insecure.bearer_token.empty());  // no user: anonymous
 }
 
+// kubectl's default namespace: the context's `namespace`, else "default" (keelson's -n default).
+TEST(ResolveKubeconfig, TheContextsNamespaceIsTheDefaultNamespace) {
+  const Kubeconfig merged =
+      readKubeconfigFiles({configData("a/config"), configData("b/config")}, false);
+  EXPECT_EQ(merged.contexts.at("dev").namespace_name, "team-a");
+  EXPECT_EQ(resolveKubeconfig(merged, "dev-team-b").namespace_name, "team-b");
+  EXPECT_EQ(resolveKubeconfig(merged, "dev-file-token").namespace_name, "default");
+}
+
 TEST(ResolveKubeconfig, UnknownContextListsTheKnownOnes) {
   const Kubeconfig config = parseKubeconfig(
       "clusters: [{name: c, cluster: {server: https://a}}]\n"
