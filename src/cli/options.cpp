@@ -1,6 +1,5 @@
 #include "cli/options.h"
 
-
 #include "core/duration.h"
 #include "core/error.h"
 #include "kube/names.h"
