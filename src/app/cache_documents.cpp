@@ -6,9 +6,9 @@
 #include <utility>
 
 #include "analysis/failure_events.h"
-#include "app/diagnose_documents.h"
-#include "app/serve_pods.h"
 #include "core/error.h"
+#include "docs/diagnose_documents.h"
+#include "docs/pod_documents.h"
 #include "kube/names.h"
 
 namespace keelson::app {
@@ -43,7 +43,7 @@ std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_
 
 std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const kube::Pod& pod) {
   const auto events = cache.events().snapshot();
-  return podEvents(pod, copyNamespace(*events, pod.metadata.namespace_name));
+  return docs::podEvents(pod, copyNamespace(*events, pod.metadata.namespace_name));
 }
 
 nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod) {
@@ -58,12 +58,12 @@ nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const k
       pointers(*nodes),           pointers(*pods),      pointers(*pvcs), pointers(*pvs),
       pointers(*storage_classes), pointers(*namespaces)};
   const analysis::SchedulingAnalysis analysis = analysis::analyzeScheduling(pod, view);
-  return schedulingDocument(pod, analysis, cachedPodEvents(cache, pod));
+  return docs::schedulingDocument(pod, analysis, cachedPodEvents(cache, pod));
 }
 
 nlohmann::json cachedFailureEventsDocument(const kube::ClusterCache& cache, const kube::Pod& pod,
                                            kube::Time now) {
-  return failureEventsDocument(
+  return docs::failureEventsDocument(
       analysis::analyzeFailureEvents(pod, cachedPodEvents(cache, pod), now));
 }
 
@@ -81,7 +81,7 @@ std::optional<nlohmann::json> cachedNamespaceErrorDocument(
       copyNamespace(*replica_sets, namespace_name, cancel),
       copyNamespace(*events, namespace_name, cancel), now, options);
   throwIfCancelled(cancel, "namespace analysis");
-  return namespaceErrorDocument(analysis);
+  return docs::namespaceErrorDocument(analysis);
 }
 
 }  // namespace keelson::app

@@ -1,7 +1,7 @@
 #pragma once
 
-// `keelson capture`: one snapshot of this host and of the cluster, as a JSON document. The text
-// report (report.h) is rendered from the same document, so both always agree.
+// `keelson capture`: reads one snapshot of this host and of the cluster. The document it makes
+// and its JSON form are docs/capture_document.h.
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -10,12 +10,15 @@
 #include <string>
 
 #include "analysis/cluster_summary.h"
-#include "host/gluster.h"
-#include "host/host_snapshot.h"
+#include "docs/capture_document.h"
 #include "kube/client.h"
 #include "kube/cluster_config.h"
 
 namespace keelson::app {
+
+using docs::Capture;
+using docs::ClusterCapture;
+using docs::HostCapture;
 
 /// What to read of the host.
 struct HostCaptureOptions {
@@ -24,21 +27,9 @@ struct HostCaptureOptions {
   bool include_gluster = true;               ///< Ask the host's gluster CLI for GlusterFS state.
 };
 
-/// The host half of a capture: /proc and /sys, and GlusterFS.
-struct HostCapture {
-  host::HostSnapshot snapshot;
-  std::optional<host::GlusterStatus> gluster;  ///< nullopt when not asked for.
-
-  /// True when every host section was produced (an absent gluster CLI is a state, not a failure).
-  bool complete() const;
-};
-
 /// Reads the host: GlusterFS state is collected on a second thread while the snapshot samples.
 /// Throws Error(kBadInput) only when `options.host_root` is not a root filesystem.
 HostCapture captureHost(const HostCaptureOptions& options);
-
-/// The host half as JSON: host::toJson(snapshot) plus a "glusterfs" member.
-nlohmann::json toJson(const HostCapture& host);
 
 /// What to capture.
 struct CaptureOptions {
@@ -47,25 +38,6 @@ struct CaptureOptions {
   kube::ConfigOptions kube;     ///< --kubeconfig, --context (and KUBECONFIG, in-cluster).
   analysis::PodScope scope;     ///< --namespace / -A: which pods the per-pod section lists.
   std::chrono::milliseconds api_timeout{30000};  ///< Per API request.
-};
-
-/// The cluster half of a capture: either a summary or the reason there is none.
-struct ClusterCapture {
-  std::string server;  ///< The API server's URL ("" when the configuration failed).
-  std::optional<analysis::ClusterSummary> summary;  ///< nullopt when the cluster failed.
-  std::optional<ErrorCode> error_code;              ///< Set when summary is nullopt.
-  std::string error;          ///< What failed and why, e.g. "GET /api/v1/nodes: Forbidden: ...".
-  std::string metrics_error;  ///< Why there is no usage (metrics.k8s.io), "" when present.
-};
-
-/// One capture: the host snapshot and, when asked for, the cluster.
-struct Capture {
-  std::chrono::system_clock::time_point timestamp;
-  HostCapture host;
-  std::optional<ClusterCapture> cluster;  ///< nullopt when include_cluster was false.
-
-  /// True when every section asked for was produced.
-  bool complete() const;
 };
 
 /// Lists every node and pod (GET /api/v1/nodes, /api/v1/pods) and metrics.k8s.io usage
@@ -82,18 +54,5 @@ analysis::ClusterState listClusterState(const kube::Client& client, std::string&
 /// asked for and its kubeconfig cannot be used (missing, malformed, unknown context): that is
 /// bad input, not a partial capture.
 Capture capture(const CaptureOptions& options);
-
-/// The capture as one JSON document: {"timestamp", "host": {...}, "cluster": {...}}. Quantities
-/// are Kubernetes' canonical strings ("1500m", "16Gi"); units are in key names elsewhere.
-nlohmann::json toJson(const Capture& capture);
-
-/// The cluster summary alone as JSON (the "cluster" member's success shape).
-nlohmann::json toJson(const analysis::ClusterSummary& summary);
-
-/// toJson(summary) serialised compactly (invalid UTF-8 replaced), written pod by pod so that the
-/// whole tree never exists at once: the same text as toJson(summary).dump() at a fraction of
-/// the memory. Throws Error(kTimeout) "cluster summary cancelled" once `cancel` is requested
-/// (checked every 256 pods).
-std::string toJsonText(const analysis::ClusterSummary& summary, const std::stop_token& cancel = {});
 
 }  // namespace keelson::app

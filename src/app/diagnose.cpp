@@ -6,9 +6,9 @@
 #include <utility>
 
 #include "app/cache_documents.h"
-#include "app/diagnose_documents.h"
-#include "app/serve_pods.h"
 #include "core/error.h"
+#include "docs/diagnose_documents.h"
+#include "docs/pod_documents.h"
 #include "kube/client.h"
 #include "kube/cluster_cache.h"
 #include "kube/curl_transport.h"
@@ -71,7 +71,7 @@ nlohmann::json diagnosePod(const DiagnoseTarget& target, const std::string& name
     if (sections.events) {
       out["events"] = cachedFailureEventsDocument(cache, *pod, std::chrono::system_clock::now());
     }
-    if (sections.resources) out["resources"] = resourcesDocument(*pod);
+    if (sections.resources) out["resources"] = docs::resourcesDocument(*pod);
     if (chosen(sections) == 1) return nlohmann::json(out.begin().value());
     return out;
   });
@@ -91,9 +91,9 @@ std::string diagnosePodText(const nlohmann::json& doc, PodSections sections) {
     if (!out.empty()) out += "\n";
     out += text;
   };
-  if (sections.scheduling) add(schedulingText(section("scheduling")));
-  if (sections.events) add(failureEventsText(section("events")));
-  if (sections.resources) add(resourcesText(section("resources")));
+  if (sections.scheduling) add(docs::schedulingText(section("scheduling")));
+  if (sections.events) add(docs::failureEventsText(section("events")));
+  if (sections.resources) add(docs::resourcesText(section("resources")));
   return out;
 }
 

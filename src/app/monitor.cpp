@@ -12,11 +12,11 @@
 
 #include "analysis/insight_tracker.h"
 #include "analysis/pod_sample.h"
-#include "app/insights_file.h"
-#include "app/monitor_dataset.h"
 #include "app/monitor_network.h"
 #include "core/error.h"
 #include "detect/anomaly_detector.h"
+#include "docs/insights_file.h"
+#include "docs/monitor_dataset.h"
 #include "kube/client.h"
 #include "kube/curl_transport.h"
 #include "kube/list.h"
@@ -198,7 +198,7 @@ Monitor::Monitor(MonitorOptions options) {
   transport.request_timeout = std::min(transport.request_timeout, milliseconds(3000));
   transport.retry.max_attempts = 1;
   auto proxy_client = std::make_unique<kube::Client>(config, transport);
-  auto dataset = store::CsvDataset::open(options.output_file, datasetColumns());
+  auto dataset = store::CsvDataset::open(options.output_file, docs::datasetColumns());
   state_ = std::make_unique<State>(std::move(options), std::move(client), std::move(proxy_client),
                                    std::move(dataset));
   State& s = *state_;
@@ -207,7 +207,7 @@ Monitor::Monitor(MonitorOptions options) {
     history_options.retention = s.options.retention;
     s.history.emplace(store::HistoryStore::open(*s.options.history_path, history_options));
   }
-  loadInsightsFile(s.options.insights_file, s.tracker);
+  docs::loadInsightsFile(s.options.insights_file, s.tracker);
   s.previous.timestamp = std::chrono::system_clock::now() - s.options.interval;
 }
 
@@ -268,7 +268,7 @@ TickResult Monitor::tick() {
 
   std::vector<std::vector<std::optional<std::string>>> rows;
   rows.reserve(samples.size());
-  for (const auto& pod : samples) rows.push_back(datasetRow(pod, now));
+  for (const auto& pod : samples) rows.push_back(docs::datasetRow(pod, now));
   s.dataset.appendRows(rows);
   result.pods = static_cast<int>(rows.size());
 
@@ -298,7 +298,7 @@ TickResult Monitor::tick() {
     s.tracker.forgetClosedBefore(now - s.options.keep_closed);
     s.forgetUnseen();
   }
-  writeInsightsFile(s.options.insights_file, s.tracker, now);
+  docs::writeInsightsFile(s.options.insights_file, s.tracker, now);
   for (const auto& [id, t] : s.tracker.findings()) result.open_findings += t.open() ? 1 : 0;
   return result;
 }

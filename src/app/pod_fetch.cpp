@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "app/serve_pods.h"
+#include "docs/pod_documents.h"
 #include "kube/api_error.h"
 #include "kube/decode.h"
 #include "kube/names.h"
@@ -32,7 +32,7 @@ PodContext fetchPodContext(const kube::Client& client, std::string_view ns, std:
             kube::decodeList<kube::Event>(kube::PaddedJson(page, page.size() + kube::kJsonPadding));
         for (auto& event : list.items) events.push_back(std::move(event));
       });
-  context.events = podEvents(context.pod, events);
+  context.events = docs::podEvents(context.pod, events);
   return context;
 }
 

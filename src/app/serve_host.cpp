@@ -7,7 +7,7 @@ namespace keelson::app {
 HostSample sampleHost(const HostCaptureOptions& options) {
   const auto started = std::chrono::system_clock::now();
   HostSample sample{captureHost(options), {}};
-  sample.document = toJson(sample.capture);
+  sample.document = docs::toJson(sample.capture);
   sample.document["timestamp"] = kube::formatTime(started);
   return sample;
 }

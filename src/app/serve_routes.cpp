@@ -8,8 +8,8 @@
 #include "analysis/cluster_summary.h"
 #include "app/cache_documents.h"
 #include "app/capture.h"
-#include "app/pod_describe.h"
-#include "app/serve_pods.h"
+#include "docs/pod_describe.h"
+#include "docs/pod_documents.h"
 
 namespace keelson::app {
 namespace {
@@ -54,7 +54,7 @@ Response resources(const kube::ClusterCache& cache, const std::string& node_name
   requireSynced(cache);
   const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
   if (!pod) return podNotFound(request, node_name);
-  return Response::ok(resourcesDocument(*pod));
+  return Response::ok(docs::resourcesDocument(*pod));
 }
 
 Response describe(const kube::ClusterCache& cache, const std::string& node_name,
@@ -62,7 +62,7 @@ Response describe(const kube::ClusterCache& cache, const std::string& node_name,
   requireSynced(cache);
   const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
   if (!pod) return podNotFound(request, node_name);
-  return Response::ok(podDescribeDocument(*pod, cachedPodEvents(cache, *pod)));
+  return Response::ok(docs::podDescribeDocument(*pod, cachedPodEvents(cache, *pod)));
 }
 
 Response failureEvents(const kube::ClusterCache& cache, const std::string& node_name,
@@ -109,7 +109,7 @@ Response cluster(const kube::ClusterCache& cache, const Request& request) {
   objects.pods = pointers(*pods);
   const auto summary =
       analysis::summarizeCluster(objects, clusterScope(request), request.cancellation);
-  return Response::okJsonText(toJsonText(summary, request.cancellation));
+  return Response::okJsonText(docs::toJsonText(summary, request.cancellation));
 }
 
 // A check on a core/v1 resource.

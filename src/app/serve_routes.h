@@ -57,7 +57,7 @@ std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus
 using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 
 /// Adds to `router`:
-/// - GET /api/v1/cluster: the capture's cluster section (app::toJson(ClusterSummary)) computed
+/// - GET /api/v1/cluster: the capture's cluster section (docs::toJson(ClusterSummary)) computed
 ///   from the cached nodes and pods, without usage; `?namespace=NS` lists NS's pods,
 ///   `?allNamespaces=true` every pod.
 /// - GET /api/v1/pods/{ns}/{pod}/scheduling: cachedSchedulingDocument (cache_documents.h): the

@@ -3,10 +3,10 @@
 #include <string>
 
 #include "app/capture.h"
-#include "app/report.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/output.h"
+#include "docs/report.h"
 
 namespace keelson::cli {
 namespace {
@@ -33,8 +33,8 @@ struct CaptureCommand {
     options.scope.namespace_name = ns.all_namespaces ? "" : ns.namespace_name;
     options.api_timeout = kube.requestTimeout(std::chrono::seconds(30));
     const app::Capture capture = app::capture(options);
-    const nlohmann::json doc = app::toJson(capture);
-    output.write(doc, [&doc](const std::string&) { return app::renderReport(doc); });
+    const nlohmann::json doc = docs::toJson(capture);
+    output.write(doc, [&doc](const std::string&) { return docs::renderReport(doc); });
     return capture.complete() ? kExitOk : kExitDegraded;
   }
 };

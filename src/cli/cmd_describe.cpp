@@ -5,12 +5,12 @@
 #include <memory>
 #include <string>
 
-#include "app/pod_describe.h"
 #include "app/pod_fetch.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "core/error.h"
+#include "docs/pod_describe.h"
 #include "kube/client.h"
 
 namespace keelson::cli {
@@ -34,8 +34,8 @@ struct DescribePodCommand {
     transport.retry.max_total = std::chrono::seconds(5);
     const kube::Client client(config, transport);
     const app::PodContext context = app::fetchPodContext(client, pod.namespace_name, pod.name);
-    const nlohmann::json doc = app::podDescribeDocument(context.pod, context.events);
-    output.write(doc, [&doc](const std::string&) { return app::renderPodDescription(doc); });
+    const nlohmann::json doc = docs::podDescribeDocument(context.pod, context.events);
+    output.write(doc, [&doc](const std::string&) { return docs::renderPodDescription(doc); });
     return kExitOk;
   }
 };

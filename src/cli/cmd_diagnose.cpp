@@ -6,11 +6,11 @@
 #include <string>
 
 #include "app/diagnose.h"
-#include "app/diagnose_documents.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "core/error.h"
+#include "docs/diagnose_documents.h"
 
 namespace keelson::cli {
 namespace {
@@ -50,7 +50,7 @@ struct DiagnoseCommand {
     const std::string chosen = namespace_name.empty() ? ns.resolve(kube) : namespace_name;
     const nlohmann::json doc = app::diagnoseNamespace(target(), chosen, options);
     output.write(doc, [&doc](const std::string& format) {
-      if (format == "text") return app::namespaceErrorText(doc);
+      if (format == "text") return docs::namespaceErrorText(doc);
       std::string names;  // -o name: the problematic pods, as kubectl prints names
       for (const auto& p : doc.at("problematicPods")) {
         names += "pod/" + p.at("name").get<std::string>() + "\n";

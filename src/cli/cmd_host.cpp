@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "app/capture.h"
-#include "app/report.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "core/error.h"
+#include "docs/report.h"
 #include "host/exec.h"
 
 namespace keelson::cli {
@@ -28,8 +28,8 @@ struct HostCommand {
     options.interval = host.interval();
     options.include_gluster = !no_gluster;
     const app::HostCapture capture = app::captureHost(options);
-    const nlohmann::json doc = app::toJson(capture);
-    output.write(doc, [&doc](const std::string&) { return app::renderHostReport(doc); });
+    const nlohmann::json doc = docs::toJson(capture);
+    output.write(doc, [&doc](const std::string&) { return docs::renderHostReport(doc); });
     return capture.complete() ? kExitOk : kExitDegraded;
   }
 };

@@ -11,10 +11,10 @@
 
 #include "analysis/insight_tracker.h"
 #include "analysis/pod_sample.h"
-#include "app/insights_file.h"
-#include "app/monitor_dataset.h"
 #include "app/monitor_network.h"
 #include "core/error.h"
+#include "docs/insights_file.h"
+#include "docs/monitor_dataset.h"
 #include "kube/decode.h"
 
 namespace keelson::app {
@@ -30,11 +30,11 @@ std::string readFixture(const std::string& name) {
 }
 
 std::map<std::string, std::string> rowOf(const analysis::PodSample& pod, kube::Time tick) {
-  const auto cells = datasetRow(pod, tick);
-  EXPECT_EQ(cells.size(), datasetColumns().size());
+  const auto cells = docs::datasetRow(pod, tick);
+  EXPECT_EQ(cells.size(), docs::datasetColumns().size());
   std::map<std::string, std::string> out;
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    out[datasetColumns()[i]] = cells[i].value_or("<empty>");
+    out[docs::datasetColumns()[i]] = cells[i].value_or("<empty>");
   }
   return out;
 }
@@ -135,7 +135,7 @@ TEST_F(InsightsFile, RoundTripKeepsLifetimesAndEvidence) {
   tracker.update({f}, t0 + std::chrono::seconds(30));
 
   const auto path = dir_ / "insights.json";
-  writeInsightsFile(path, tracker, t0 + std::chrono::seconds(30));
+  docs::writeInsightsFile(path, tracker, t0 + std::chrono::seconds(30));
   const auto doc = nlohmann::json::parse(readFile(path.string()));
   ASSERT_EQ(doc.at("findings").size(), 2U);
   EXPECT_EQ(doc["findings"][0]["id"], "crash_loop/pod/ns/b/app");
@@ -146,7 +146,7 @@ TEST_F(InsightsFile, RoundTripKeepsLifetimesAndEvidence) {
   EXPECT_FALSE(std::filesystem::exists(path.string() + ".tmp"));
 
   analysis::InsightTracker restored;
-  loadInsightsFile(path, restored);
+  docs::loadInsightsFile(path, restored);
   ASSERT_EQ(restored.findings().size(), 2U);
   const auto& a = restored.findings().at(f.id);
   EXPECT_EQ(a.ticks, 2);
@@ -154,16 +154,16 @@ TEST_F(InsightsFile, RoundTripKeepsLifetimesAndEvidence) {
   EXPECT_TRUE(a.open());
   EXPECT_EQ(a.finding.evidence.recent_values, (std::vector<double>{1.0, 2.5}));
   EXPECT_EQ(restored.findings().at(gone.id).finding.evidence.score, 0.93);
-  EXPECT_EQ(insightsJson(restored, t0 + std::chrono::seconds(30)), doc);
+  EXPECT_EQ(docs::insightsJson(restored, t0 + std::chrono::seconds(30)), doc);
 }
 
 TEST_F(InsightsFile, MissingFileRestoresNothingAndAForeignFileIsRejected) {
   analysis::InsightTracker tracker;
-  loadInsightsFile(dir_ / "absent.json", tracker);
+  docs::loadInsightsFile(dir_ / "absent.json", tracker);
   EXPECT_TRUE(tracker.findings().empty());
   std::ofstream(dir_ / "other.json") << R"({"findings": [{"id": 3}]})";
   try {
-    loadInsightsFile(dir_ / "other.json", tracker);
+    docs::loadInsightsFile(dir_ / "other.json", tracker);
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kBadInput);
@@ -173,7 +173,7 @@ TEST_F(InsightsFile, MissingFileRestoresNothingAndAForeignFileIsRejected) {
 
 TEST_F(InsightsFile, UnwritableDirectoryIsAnErrorNamingThePath) {
   analysis::InsightTracker tracker;
-  EXPECT_THROW(writeInsightsFile(dir_ / "no-such-dir" / "i.json", tracker, {}), Error);
+  EXPECT_THROW(docs::writeInsightsFile(dir_ / "no-such-dir" / "i.json", tracker, {}), Error);
 }
 
 }  // namespace

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "app/serve_pods.h"
 #include "app/serve_routes.h"
+#include "docs/pod_documents.h"
 #include "kube/decode.h"
 
 namespace keelson::app {
@@ -43,28 +43,30 @@ kube::Event event(std::string reason, std::string message, std::string uid,
 }
 
 TEST(SpecFailureCategory, MapsEverySchedulerWording) {
-  EXPECT_EQ(specFailureCategory("Insufficient cpu"), "InsufficientCPU");
-  EXPECT_EQ(specFailureCategory("Insufficient memory"), "InsufficientMemory");
-  EXPECT_EQ(specFailureCategory("Insufficient ephemeral-storage"), "InsufficientStorage");
-  EXPECT_EQ(specFailureCategory("Insufficient example.com/gpu"), "InsufficientResources");
-  EXPECT_EQ(specFailureCategory("Too many pods"), "InsufficientResources");
-  EXPECT_EQ(specFailureCategory("node(s) had taint {dedicated: db}, that the pod didn't tolerate"),
+  EXPECT_EQ(docs::specFailureCategory("Insufficient cpu"), "InsufficientCPU");
+  EXPECT_EQ(docs::specFailureCategory("Insufficient memory"), "InsufficientMemory");
+  EXPECT_EQ(docs::specFailureCategory("Insufficient ephemeral-storage"), "InsufficientStorage");
+  EXPECT_EQ(docs::specFailureCategory("Insufficient example.com/gpu"), "InsufficientResources");
+  EXPECT_EQ(docs::specFailureCategory("Too many pods"), "InsufficientResources");
+  EXPECT_EQ(
+      docs::specFailureCategory("node(s) had taint {dedicated: db}, that the pod didn't tolerate"),
+      "TaintTolerationMismatch");
+  EXPECT_EQ(docs::specFailureCategory("node(s) had untolerated taint {dedicated: db}"),
             "TaintTolerationMismatch");
-  EXPECT_EQ(specFailureCategory("node(s) had untolerated taint {dedicated: db}"),
-            "TaintTolerationMismatch");
-  EXPECT_EQ(specFailureCategory("node(s) didn't match node selector"), "NodeAffinityNotMatch");
-  EXPECT_EQ(specFailureCategory("node(s) didn't match pod anti-affinity rules"),
+  EXPECT_EQ(docs::specFailureCategory("node(s) didn't match node selector"),
+            "NodeAffinityNotMatch");
+  EXPECT_EQ(docs::specFailureCategory("node(s) didn't match pod anti-affinity rules"),
             "PodAffinityConflict");
-  EXPECT_EQ(specFailureCategory("node(s) had volume node affinity conflict"),
+  EXPECT_EQ(docs::specFailureCategory("node(s) had volume node affinity conflict"),
             "VolumeNodeAffinityConflict");
-  EXPECT_EQ(specFailureCategory("pod has unbound immediate PersistentVolumeClaims"),
+  EXPECT_EQ(docs::specFailureCategory("pod has unbound immediate PersistentVolumeClaims"),
             "VolumeAttachmentError");
-  EXPECT_EQ(specFailureCategory("node(s) were unschedulable"), "NodeUnschedulable");
-  EXPECT_EQ(specFailureCategory("node(s) didn't have free ports for the requested pod ports"),
+  EXPECT_EQ(docs::specFailureCategory("node(s) were unschedulable"), "NodeUnschedulable");
+  EXPECT_EQ(docs::specFailureCategory("node(s) didn't have free ports for the requested pod ports"),
             "HostPortConflict");
-  EXPECT_EQ(specFailureCategory("node(s) didn't match pod topology spread constraints"),
+  EXPECT_EQ(docs::specFailureCategory("node(s) didn't match pod topology spread constraints"),
             "TopologySpreadConflict");
-  EXPECT_EQ(specFailureCategory("something new"), "Miscellaneous");
+  EXPECT_EQ(docs::specFailureCategory("something new"), "Miscellaneous");
 }
 
 TEST(ResourcesDocument, UsesTheSchedulersRuleForTotals) {
@@ -83,7 +85,7 @@ TEST(ResourcesDocument, UsesTheSchedulersRuleForTotals) {
                                         {"resources",
                                          {{"requests", {{"cpu", "100m"}, {"memory", "128Mi"}}},
                                           {"limits", {{"cpu", "200m"}}}}}}})}});
-  const json doc = resourcesDocument(p);
+  const json doc = docs::resourcesDocument(p);
   EXPECT_EQ(doc["containers"][0]["name"], "app");
   EXPECT_EQ(doc["containers"][0]["requests"]["memory"], "128Mi");
   EXPECT_EQ(doc["initContainers"][0]["sidecar"], true);
@@ -95,7 +97,7 @@ TEST(ResourcesDocument, UsesTheSchedulersRuleForTotals) {
 }
 
 TEST(ResourcesDocument, NoRequestsAreZero) {
-  const json doc = resourcesDocument(pod({{"containers", json::array({{{"name", "a"}}})}}));
+  const json doc = docs::resourcesDocument(pod({{"containers", json::array({{{"name", "a"}}})}}));
   EXPECT_EQ(doc["total"]["cpuRequest"], "0");
   EXPECT_TRUE(doc["total"]["cpuLimit"].is_null());
 }
@@ -106,7 +108,7 @@ TEST(PodEvents, KeepsThisPodsEventsOnlyOldestFirst) {
       event("FailedScheduling", "new", "u-2", "2024-01-15T10:09:00Z"),
       event("FailedScheduling", "predecessor", "u-1"),
       event("FailedScheduling", "old", "u-2", "2024-01-15T10:01:00Z")};
-  const auto mine = podEvents(p, events);
+  const auto mine = docs::podEvents(p, events);
   ASSERT_EQ(mine.size(), 2U);
   EXPECT_EQ(mine[0].message, "old");
   EXPECT_EQ(mine[1].message, "new");
@@ -130,7 +132,7 @@ TEST(SchedulingDocument, CountsEachNodeOncePerCountedReason) {
                {"NodeResourcesFit", "Insufficient cpu", "Insufficient cpu: ...", false}}},
              {"n3", true, {}}};
   a.failure_categories["Insufficient memory"] = 1;
-  const json doc = schedulingDocument(
+  const json doc = docs::schedulingDocument(
       p, a,
       {event("FailedScheduling",
              "0/3 nodes are available: 1 Insufficient cpu, 1 node(s) had taint {a: b}, that the "

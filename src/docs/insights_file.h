@@ -17,7 +17,7 @@
 
 #include "analysis/insight_tracker.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 
 /// The whole document for `tracker` at `now`.
 nlohmann::json insightsJson(const analysis::InsightTracker& tracker, kube::Time now);
@@ -31,4 +31,4 @@ void writeInsightsFile(const std::filesystem::path& path, const analysis::Insigh
 /// nothing. Throws Error(kBadInput) naming the path when the file is not an insights document.
 void loadInsightsFile(const std::filesystem::path& path, analysis::InsightTracker& tracker);
 
-}  // namespace keelson::app
+}  // namespace keelson::docs

@@ -11,7 +11,7 @@
 #include "analysis/failure_events.h"
 #include "analysis/namespace_errors.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 
 /// The failure-events document: {podName, namespace, totalEvents, failureEvents: [{type,
 /// reason, message, firstTimestamp, lastTimestamp, count, source ("component/host" or
@@ -42,4 +42,4 @@ std::string schedulingText(const nlohmann::json& doc);
 /// Plain text of a resources document (app::resourcesDocument). Tolerates missing fields.
 std::string resourcesText(const nlohmann::json& doc);
 
-}  // namespace keelson::app
+}  // namespace keelson::docs

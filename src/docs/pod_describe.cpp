@@ -1,4 +1,4 @@
-#include "app/pod_describe.h"
+#include "docs/pod_describe.h"
 
 #include <fmt/format.h>
 
@@ -8,10 +8,10 @@
 #include <string_view>
 #include <utility>
 
-#include "app/serve_pods.h"
 #include "core/error.h"
+#include "docs/pod_documents.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 namespace {
 
 using nlohmann::json;
@@ -598,4 +598,4 @@ std::string renderPodDescription(const nlohmann::json& doc) {
   return lines.take();
 }
 
-}  // namespace keelson::app
+}  // namespace keelson::docs

@@ -1,6 +1,6 @@
-#include "app/json_fields.h"
+#include "docs/json_fields.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 
 nlohmann::json quantities(const kube::ResourceList& list) {
   nlohmann::json out = nlohmann::json::object();
@@ -14,4 +14,4 @@ nlohmann::json stringMap(const kube::StringMap& map) {
   return out;
 }
 
-}  // namespace keelson::app
+}  // namespace keelson::docs

@@ -7,10 +7,10 @@
 #include <set>
 #include <string>
 
-#include "app/diagnose_documents.h"
+#include "docs/diagnose_documents.h"
 #include "kube/decode.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 namespace {
 
 using nlohmann::json;
@@ -96,4 +96,4 @@ TEST(DiagnoseDocuments, TextToleratesMissingFields) {
 }
 
 }  // namespace
-}  // namespace keelson::app
+}  // namespace keelson::docs

@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "app/pod_describe.h"
-#include "app/serve_pods.h"
+#include "docs/pod_describe.h"
+#include "docs/pod_documents.h"
 #include "kube/decode.h"
 #include "kube/event.h"
 #include "kube/pod.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 namespace {
 
 using nlohmann::json;
@@ -343,4 +343,4 @@ TEST(RenderPodDescription, SaysWhatTheDocumentSays) {
 }
 
 }  // namespace
-}  // namespace keelson::app
+}  // namespace keelson::docs

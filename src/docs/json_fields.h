@@ -6,7 +6,7 @@
 
 #include "kube/objects.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 
 /// A ResourceList as a JSON object of exact canonical quantity strings ({"cpu": "500m"}).
 nlohmann::json quantities(const kube::ResourceList& list);
@@ -14,4 +14,4 @@ nlohmann::json quantities(const kube::ResourceList& list);
 /// A string map (labels, annotations, nodeSelector) as a JSON object.
 nlohmann::json stringMap(const kube::StringMap& map);
 
-}  // namespace keelson::app
+}  // namespace keelson::docs

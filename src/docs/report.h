@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace keelson::app {
+namespace keelson::docs {
 
 /// Renders a capture document (app::toJson(Capture), or its "host" member alone via
 /// renderHostReport) as the human-readable report `keelson capture` prints: a host section, a
@@ -15,4 +15,4 @@ std::string renderReport(const nlohmann::json& capture);
 /// The host section alone (what `keelson host` prints), from host::toJson(HostSnapshot).
 std::string renderHostReport(const nlohmann::json& host);
 
-}  // namespace keelson::app
+}  // namespace keelson::docs

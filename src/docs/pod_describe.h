@@ -14,7 +14,7 @@
 #include "kube/event.h"
 #include "kube/pod.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 
 /// The pod's QoS class by Kubernetes' rules (k8s.io/kubernetes pkg/apis/core/v1/helper/qos
 /// ComputePodQOS): only cpu and memory count, zero quantities count as unset; with pod-level
@@ -66,4 +66,4 @@ nlohmann::json podDescribeDocument(const kube::Pod& pod, const std::vector<kube:
 /// print as "<none>" or are skipped; never throws on a partial document.
 std::string renderPodDescription(const nlohmann::json& doc);
 
-}  // namespace keelson::app
+}  // namespace keelson::docs

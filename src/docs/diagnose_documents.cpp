@@ -1,10 +1,10 @@
-#include "app/diagnose_documents.h"
+#include "docs/diagnose_documents.h"
 
 #include <fmt/format.h>
 
 #include <string_view>
 
-namespace keelson::app {
+namespace keelson::docs {
 namespace {
 
 using nlohmann::json;
@@ -231,4 +231,4 @@ std::string resourcesText(const nlohmann::json& doc) {
   return out;
 }
 
-}  // namespace keelson::app
+}  // namespace keelson::docs

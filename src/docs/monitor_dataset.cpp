@@ -1,8 +1,8 @@
-#include "app/monitor_dataset.h"
+#include "docs/monitor_dataset.h"
 
 #include <fmt/format.h>
 
-namespace keelson::app {
+namespace keelson::docs {
 namespace {
 
 using Cell = std::optional<std::string>;
@@ -142,4 +142,4 @@ std::vector<Cell> datasetRow(const analysis::PodSample& pod, kube::Time tick) {
   };
 }
 
-}  // namespace keelson::app
+}  // namespace keelson::docs

@@ -1,4 +1,4 @@
-#include "app/serve_pods.h"
+#include "docs/pod_documents.h"
 
 #include <algorithm>
 #include <map>
@@ -8,7 +8,7 @@
 #include "analysis/failure_events.h"
 #include "kube/resources.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 namespace {
 
 using nlohmann::json;
@@ -275,4 +275,4 @@ nlohmann::json resourcesDocument(const kube::Pod& pod) {
           {"limits", quantities(limits)}};
 }
 
-}  // namespace keelson::app
+}  // namespace keelson::docs

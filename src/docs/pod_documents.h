@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "analysis/scheduling.h"
-#include "app/json_fields.h"
+#include "docs/json_fields.h"
 #include "kube/event.h"
 #include "kube/pod.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 
 /// The spec's failure category for a kube-scheduler reason ("Insufficient memory" →
 /// "InsufficientMemory", "node(s) had untolerated taint(s)" → "TaintTolerationMismatch", ...).
@@ -51,4 +51,4 @@ nlohmann::json schedulingDocument(const kube::Pod& pod,
 /// Error(kBadInput) only if a sum overflows.
 nlohmann::json resourcesDocument(const kube::Pod& pod);
 
-}  // namespace keelson::app
+}  // namespace keelson::docs

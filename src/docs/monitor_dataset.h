@@ -26,7 +26,7 @@
 
 #include "analysis/pod_sample.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 
 /// The dataset's header, in column order.
 const std::vector<std::string>& datasetColumns();
@@ -34,4 +34,4 @@ const std::vector<std::string>& datasetColumns();
 /// One CSV row (unquoted cells; nullopt = empty) for `pod` sampled at `tick`.
 std::vector<std::optional<std::string>> datasetRow(const analysis::PodSample& pod, kube::Time tick);
 
-}  // namespace keelson::app
+}  // namespace keelson::docs

@@ -6,12 +6,12 @@
 #include <stop_token>
 #include <string>
 
-#include "app/capture.h"
-#include "app/report.h"
 #include "core/error.h"
+#include "docs/capture_document.h"
+#include "docs/report.h"
 #include "kube/decode.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 namespace {
 
 using nlohmann::json;
@@ -165,4 +165,4 @@ TEST(CaptureJson, ClusterSummaryTextStopsWhenCancelled) {
 }
 
 }  // namespace
-}  // namespace keelson::app
+}  // namespace keelson::docs

@@ -1,4 +1,4 @@
-#include "app/report.h"
+#include "docs/report.h"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include "core/quantity.h"
 #include "core/terminal_text.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 namespace {
 
 using nlohmann::json;
@@ -317,4 +317,4 @@ std::string renderReport(const nlohmann::json& capture) {
          clusterSection(capture.value("cluster", json()));
 }
 
-}  // namespace keelson::app
+}  // namespace keelson::docs

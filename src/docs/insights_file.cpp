@@ -1,4 +1,4 @@
-#include "app/insights_file.h"
+#include "docs/insights_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 
 #include "core/error.h"
 
-namespace keelson::app {
+namespace keelson::docs {
 namespace {
 
 using nlohmann::json;
@@ -137,4 +137,4 @@ void loadInsightsFile(const std::filesystem::path& path, analysis::InsightTracke
   }
 }
 
-}  // namespace keelson::app
+}  // namespace keelson::docs
