@@ -5,7 +5,7 @@
 #include <functional>
 #include <utility>
 
-#include "app/cache_documents.h"
+#include "api/cache_documents.h"
 #include "core/error.h"
 #include "docs/diagnose_documents.h"
 #include "docs/pod_documents.h"
@@ -59,17 +59,18 @@ nlohmann::json diagnosePod(const DiagnoseTarget& target, const std::string& name
                            const std::string& name, PodSections sections) {
   sections = allIfNone(sections);
   return withSyncedCache(target, [&](const kube::ClusterCache& cache) {
-    const auto pod = cachedPod(cache, namespace_name, name);
+    const auto pod = api::cachedPod(cache, namespace_name, name);
     if (!pod) {
       throw Error(ErrorCode::kNotFound,
                   fmt::format("pod '{}' not found in namespace '{}'", name, namespace_name));
     }
     nlohmann::json out = nlohmann::json::object();
     if (sections.scheduling) {
-      out["scheduling"] = cachedSchedulingDocument(cache, *pod);
+      out["scheduling"] = api::cachedSchedulingDocument(cache, *pod);
     }
     if (sections.events) {
-      out["events"] = cachedFailureEventsDocument(cache, *pod, std::chrono::system_clock::now());
+      out["events"] =
+          api::cachedFailureEventsDocument(cache, *pod, std::chrono::system_clock::now());
     }
     if (sections.resources) out["resources"] = docs::resourcesDocument(*pod);
     if (chosen(sections) == 1) return nlohmann::json(out.begin().value());
@@ -100,8 +101,8 @@ std::string diagnosePodText(const nlohmann::json& doc, PodSections sections) {
 nlohmann::json diagnoseNamespace(const DiagnoseTarget& target, const std::string& namespace_name,
                                  const analysis::NamespaceErrorOptions& options) {
   return withSyncedCache(target, [&](const kube::ClusterCache& cache) {
-    auto doc = cachedNamespaceErrorDocument(cache, namespace_name, options,
-                                            std::chrono::system_clock::now());
+    auto doc = api::cachedNamespaceErrorDocument(cache, namespace_name, options,
+                                                 std::chrono::system_clock::now());
     if (!doc) {
       throw Error(ErrorCode::kNotFound, fmt::format("namespace '{}' not found", namespace_name));
     }

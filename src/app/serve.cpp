@@ -7,10 +7,10 @@
 #include <thread>
 #include <utility>
 
+#include "api/metrics.h"
+#include "api/routes.h"
+#include "api/utilization.h"
 #include "app/serve_host.h"
-#include "app/serve_metrics.h"
-#include "app/serve_routes.h"
-#include "app/serve_utilization.h"
 #include "core/log.h"
 #include "core/memory.h"
 #include "kube/client.h"
@@ -43,21 +43,21 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   kube::ClusterCache cache(client, cache_options);
 
   HostSampler host(options.host, options.host_refresh);
-  NodeMetricsSampler node_metrics(client, options.metrics_refresh);
+  api::NodeMetricsSampler node_metrics(client, options.metrics_refresh);
 
-  ReadinessPolicy readiness;
+  api::ReadinessPolicy readiness;
   readiness.backoff = cache_options.backoff;
   // A retry that cannot connect fails within the connect timeout.
   readiness.grace = transport.connect_timeout + std::chrono::seconds(2);
   readiness.max_staleness = options.max_staleness;
   const auto cache_age_seconds = [&cache, readiness]() -> std::optional<double> {
-    const auto age = cacheAge(cache.statuses(), std::chrono::system_clock::now(), readiness);
+    const auto age = api::cacheAge(cache.statuses(), std::chrono::system_clock::now(), readiness);
     if (!age) return std::nullopt;
     return std::chrono::duration<double>(*age).count();
   };
 
   auto registry = std::make_shared<server::Registry>();
-  CacheMetrics cache_metrics(*registry, cache);
+  api::CacheMetrics cache_metrics(*registry, cache);
   registry->callbackGauge("keelson_cache_staleness_seconds",
                           "How far the cache may lag the API server: 0 while every watch is "
                           "connected, else the time since the oldest broken watch broke "
@@ -67,23 +67,24 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
                             if (const auto age = cache_age_seconds()) out.push_back({{}, *age});
                             return out;
                           });
-  if (options.serve_host) registerHostGauges(*registry, [&host] { return host.latestCapture(); });
+  if (options.serve_host)
+    api::registerHostGauges(*registry, [&host] { return host.latestCapture(); });
   server::Router router;
   server::addHealthRoutes(router, [&cache, readiness] {
-    return readinessReasons(cache.statuses(), std::chrono::system_clock::now(), readiness);
+    return api::readinessReasons(cache.statuses(), std::chrono::system_clock::now(), readiness);
   });
   router.get("/metrics", [registry, &cache_metrics](const server::Request&) {
     cache_metrics.update();
     return server::Response::text(registry->serialize(),
                                   std::string(server::kPrometheusContentType));
   });
-  addApiRoutes(
+  api::addApiRoutes(
       router, cache,
       [&host, serve_host = options.serve_host] {
         return serve_host ? host.latestDocument() : nullptr;
       },
       options.node_name, options.pod_restart_threshold);
-  addUtilizationRoute(router, cache, [&node_metrics] { return node_metrics.latest(); });
+  api::addUtilizationRoute(router, cache, [&node_metrics] { return node_metrics.latest(); });
 #ifdef KEELSON_TEST_HOOKS
   if (options.test_handler_delay.count() > 0) {
     router.get("/api/v1/test/slow", [delay = options.test_handler_delay](const server::Request&) {

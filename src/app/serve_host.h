@@ -8,8 +8,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "app/background_sampler.h"
 #include "app/capture.h"
+#include "core/background_sampler.h"
 
 namespace keelson::app {
 
@@ -24,10 +24,10 @@ struct HostSample {
 HostSample sampleHost(const HostCaptureOptions& options);
 
 /// The host sampler of `keelson serve`: sampleHost every `refresh` on the thread "serve-host".
-class HostSampler : public BackgroundSampler<HostSample> {
+class HostSampler : public core::BackgroundSampler<HostSample> {
  public:
   HostSampler(const HostCaptureOptions& options, std::chrono::milliseconds refresh)
-      : BackgroundSampler("serve-host", refresh, [options] { return sampleHost(options); }) {}
+      : core::BackgroundSampler("serve-host", refresh, [options] { return sampleHost(options); }) {}
 
   /// The latest document, or null before the first capture completed.
   std::shared_ptr<const nlohmann::json> latestDocument() const {

@@ -17,7 +17,7 @@
 #include "kube/cluster_cache.h"
 #include "server/server.h"
 
-namespace keelson::app {
+namespace keelson::api {
 
 /// How the cache's age is judged: which informers are failing, and how old the cache may grow
 /// before the agent stops being ready.
@@ -78,4 +78,4 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host,
                   std::string node_name = {}, int pod_restart_threshold = 5);
 
-}  // namespace keelson::app
+}  // namespace keelson::api

@@ -1,11 +1,11 @@
-#include "app/serve_metrics.h"
+#include "api/metrics.h"
 
 #include <chrono>
 #include <set>
 #include <utility>
 #include <vector>
 
-namespace keelson::app {
+namespace keelson::api {
 namespace {
 
 using server::GaugeSample;
@@ -214,4 +214,4 @@ void CacheMetrics::update() {
   }
 }
 
-}  // namespace keelson::app
+}  // namespace keelson::api

@@ -10,11 +10,11 @@
 #include <mutex>
 #include <string>
 
-#include "app/capture.h"
+#include "docs/capture_document.h"
 #include "kube/cluster_cache.h"
 #include "server/metrics.h"
 
-namespace keelson::app {
+namespace keelson::api {
 
 /// Registers, on `registry`:
 /// - counters keelson_informer_watch_restarts_total, keelson_informer_relists_total,
@@ -53,7 +53,7 @@ class CacheMetrics {
 };
 
 /// The latest host capture, or null when there is none (yet).
-using LatestHostCapture = std::function<std::shared_ptr<const HostCapture>()>;
+using LatestHostCapture = std::function<std::shared_ptr<const docs::HostCapture>()>;
 
 /// Registers host gauges computed at scrape time from the latest capture (no samples before
 /// the first one): keelson_host_cpu_usage_percent, keelson_host_load_average{period="1m"|"5m"|
@@ -64,4 +64,4 @@ using LatestHostCapture = std::function<std::shared_ptr<const HostCapture>()>;
 /// thread-safe.
 void registerHostGauges(server::Registry& registry, LatestHostCapture latest);
 
-}  // namespace keelson::app
+}  // namespace keelson::api

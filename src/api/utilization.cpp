@@ -1,4 +1,4 @@
-#include "app/serve_utilization.h"
+#include "api/utilization.h"
 
 #include <fmt/format.h>
 
@@ -12,7 +12,7 @@
 #include "kube/names.h"
 #include "kube/objects.h"
 
-namespace keelson::app {
+namespace keelson::api {
 namespace {
 
 using server::Request;
@@ -145,4 +145,4 @@ void addUtilizationRoute(server::Router& router, const kube::ClusterCache& cache
               }});
 }
 
-}  // namespace keelson::app
+}  // namespace keelson::api

@@ -6,15 +6,15 @@
 #include <string>
 #include <vector>
 
-#include "app/serve_routes.h"
-#include "app/serve_utilization.h"
+#include "api/routes.h"
+#include "api/utilization.h"
 #include "common/http_client.h"
 #include "core/error.h"
 #include "kube/client.h"
 #include "kube/cluster_cache.h"
 #include "server/server.h"
 
-namespace keelson::app {
+namespace keelson::api {
 namespace {
 
 using keelson::testing::Client;
@@ -116,4 +116,4 @@ TEST(ServeErrors, EveryRouteMapsEveryErrorCode) {
 }
 
 }  // namespace
-}  // namespace keelson::app
+}  // namespace keelson::api

@@ -20,7 +20,7 @@
 #include "kube/event.h"
 #include "kube/pod.h"
 
-namespace keelson::app {
+namespace keelson::api {
 
 /// The cached pod `namespace_name`/`name`, or nullopt when the cache does not hold it. Throws
 /// Error(kBadInput) when the namespace is not an RFC 1123 label or the name not an RFC 1123
@@ -64,4 +64,4 @@ std::optional<nlohmann::json> cachedNamespaceErrorDocument(
     const kube::ClusterCache& cache, std::string_view namespace_name,
     const analysis::NamespaceErrorOptions& options, kube::Time now, std::stop_token cancel = {});
 
-}  // namespace keelson::app
+}  // namespace keelson::api

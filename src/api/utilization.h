@@ -13,14 +13,14 @@
 #include <string>
 #include <vector>
 
-#include "app/background_sampler.h"
+#include "core/background_sampler.h"
 #include "kube/client.h"
 #include "kube/cluster_cache.h"
 #include "kube/metrics.h"
 #include "kube/node.h"
 #include "server/server.h"
 
-namespace keelson::app {
+namespace keelson::api {
 
 /// One listing of metrics.k8s.io NodeMetrics.
 struct NodeMetricsSample {
@@ -39,11 +39,11 @@ struct NodeMetricsSample {
 NodeMetricsSample sampleNodeMetrics(const kube::Client& client);
 
 /// sampleNodeMetrics every `refresh` on the thread "serve-metrics". `client` must outlive it.
-class NodeMetricsSampler : public BackgroundSampler<NodeMetricsSample> {
+class NodeMetricsSampler : public core::BackgroundSampler<NodeMetricsSample> {
  public:
   NodeMetricsSampler(const kube::Client& client, std::chrono::milliseconds refresh)
-      : BackgroundSampler("serve-metrics", refresh,
-                          [&client] { return sampleNodeMetrics(client); }) {}
+      : core::BackgroundSampler("serve-metrics", refresh,
+                                [&client] { return sampleNodeMetrics(client); }) {}
 };
 
 /// The utilization document, in the spec's field names: nodeName; cpuUsage, cpuCapacity,
@@ -66,4 +66,4 @@ using NodeMetricsSource = std::function<std::shared_ptr<const NodeMetricsSample>
 void addUtilizationRoute(server::Router& router, const kube::ClusterCache& cache,
                          NodeMetricsSource metrics);
 
-}  // namespace keelson::app
+}  // namespace keelson::api

@@ -1,4 +1,4 @@
-#include "app/serve_routes.h"
+#include "api/routes.h"
 
 #include <fmt/format.h>
 
@@ -6,12 +6,12 @@
 #include <utility>
 
 #include "analysis/cluster_summary.h"
-#include "app/cache_documents.h"
-#include "app/capture.h"
+#include "api/cache_documents.h"
+#include "docs/capture_document.h"
 #include "docs/pod_describe.h"
 #include "docs/pod_documents.h"
 
-namespace keelson::app {
+namespace keelson::api {
 namespace {
 
 using server::Request;
@@ -233,4 +233,4 @@ void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostD
        }});
 }
 
-}  // namespace keelson::app
+}  // namespace keelson::api

@@ -1,4 +1,4 @@
-#include "app/cache_documents.h"
+#include "api/cache_documents.h"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,7 @@
 #include "docs/pod_documents.h"
 #include "kube/names.h"
 
-namespace keelson::app {
+namespace keelson::api {
 namespace {
 
 // The objects of `snapshot`, by pointer (valid while the snapshot is held).
@@ -84,4 +84,4 @@ std::optional<nlohmann::json> cachedNamespaceErrorDocument(
   return docs::namespaceErrorDocument(analysis);
 }
 
-}  // namespace keelson::app
+}  // namespace keelson::api

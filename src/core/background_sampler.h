@@ -18,7 +18,7 @@
 
 #include "core/log.h"
 
-namespace keelson::app {
+namespace keelson::core {
 
 /// Calls `sample` every `refresh` on its own thread and keeps the latest result. A sample that
 /// throws is logged (warning) and the previous result stays. Thread-safe: latest() may be
@@ -79,4 +79,4 @@ class BackgroundSampler {
   std::jthread thread_;
 };
 
-}  // namespace keelson::app
+}  // namespace keelson::core

@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "app/serve_routes.h"
+#include "api/routes.h"
 #include "docs/pod_documents.h"
 #include "kube/decode.h"
 
-namespace keelson::app {
+namespace keelson::api {
 namespace {
 
 using nlohmann::json;
@@ -209,4 +209,4 @@ TEST(ReadinessReasons, ARetryThatDidNotFailIsConnected) {
 }
 
 }  // namespace
-}  // namespace keelson::app
+}  // namespace keelson::api
