@@ -61,8 +61,10 @@ test-unit: bootstrap
 	$(MAKE) build PRESET=$(TEST_PRESET)
 	ctest --preset $(TEST_PRESET) -j $(JOBS) -L 'unit|fuzz'
 
+# Formatting, and the layering of ../shared/DESIGN.md: no module includes one above it.
 lint:
 	git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror
+	scripts/check-layers
 
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i
