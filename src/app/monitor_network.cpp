@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "kube/decode.h"
 #include "kube/transport.h"
+#include "net/http.h"
 
 namespace keelson::app {
 
@@ -99,7 +100,7 @@ std::map<std::string, kube::NetworkCounters> PrometheusNetworkSource::collect(
     const std::string query = std::string("sum by (namespace, pod) (") + metric + selector + ")";
     try {
       const auto values =
-          parsePrometheusVector(client_->get("/api/v1/query?query=" + kube::urlEncode(query)));
+          parsePrometheusVector(client_->get("/api/v1/query?query=" + net::urlEncode(query)));
       for (const auto& [pod, value] : values) {
         counters[pod].*field = static_cast<std::uint64_t>(std::llround(value));
         ++found[pod];

@@ -419,7 +419,7 @@ CurlAttempt CurlTransport::perform(CurlHandle& handle, const HttpRequest& reques
 
 StreamResult CurlTransport::run(const HttpRequest& request, const ChunkHandler* on_chunk) {
   const auto started = std::chrono::steady_clock::now();
-  const RetryPolicy& policy = options_.retry;
+  const net::RetryPolicy& policy = options_.retry;
   bool auth_refreshed = false;
   int attempt_number = 0;
   for (;;) {
@@ -459,7 +459,7 @@ StreamResult CurlTransport::run(const HttpRequest& request, const ChunkHandler* 
       const bool retryable = failure == TransferFailure::kBeforeSend ||
                              (failure == TransferFailure::kDuringTransfer &&
                               (request.method == "GET" || request.method == "HEAD"));
-      if (may_retry && retryable) wait = backoffDelay(policy, attempt_number, unitRandom());
+      if (may_retry && retryable) wait = net::backoffDelay(policy, attempt_number, unitRandom());
       if (!wait || elapsed + *wait > policy.max_total) {
         throw Error(
             errorCodeForCurl(attempt.code),
@@ -482,12 +482,13 @@ StreamResult CurlTransport::run(const HttpRequest& request, const ChunkHandler* 
       // -1: no usable Retry-After (a plain integer keeps gcc's maybe-uninitialized quiet).
       long long retry_after_seconds = -1;
       if (const auto header = attempt.response.header("Retry-After")) {
-        if (const auto parsed = parseRetryAfter(*header)) retry_after_seconds = parsed->count();
+        if (const auto parsed = net::parseRetryAfter(*header))
+          retry_after_seconds = parsed->count();
       }
-      if (may_retry && isRetryableStatus(status, request.method, retry_after_seconds >= 0)) {
+      if (may_retry && net::isRetryableStatus(status, request.method, retry_after_seconds >= 0)) {
         const std::chrono::milliseconds retry_after(retry_after_seconds * 1000);
         if (retry_after_seconds < 0) {
-          wait = backoffDelay(policy, attempt_number, unitRandom());
+          wait = net::backoffDelay(policy, attempt_number, unitRandom());
         } else if (retry_after <= policy.max_backoff) {
           wait = retry_after;
         }

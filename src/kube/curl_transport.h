@@ -22,7 +22,7 @@ struct TransportOptions {
   std::chrono::milliseconds request_timeout{60000};  ///< Total time of one request() attempt.
   std::chrono::seconds stream_idle_timeout{330};     ///< stream(): abort after this long without a
                                                   ///< byte (watch timeouts are 300 s by default).
-  RetryPolicy retry;                 ///< Retry rules for both request() and stream().
+  net::RetryPolicy retry;            ///< Retry rules for both request() and stream().
   std::string user_agent;            ///< Empty: "keelson/<version>".
   std::size_t max_idle_handles = 8;  ///< Idle curl handles (each keeps its connections) kept.
 };

@@ -1,9 +1,9 @@
-// Pure transport helpers (kube/transport.h): Retry-After, backoff, retry rules, URL encoding.
+// Pure HTTP helpers (net/http.h): Retry-After, backoff, retry rules, URL encoding.
 #include <gtest/gtest.h>
 
-#include "kube/transport.h"
+#include "net/http.h"
 
-namespace keelson::kube {
+namespace keelson::net {
 namespace {
 
 using std::chrono::milliseconds;
@@ -71,4 +71,4 @@ TEST(HttpResponse, HeaderLookupIgnoresCase) {
 }
 
 }  // namespace
-}  // namespace keelson::kube
+}  // namespace keelson::net

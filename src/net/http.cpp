@@ -1,4 +1,4 @@
-#include "kube/transport.h"
+#include "net/http.h"
 
 #include <curl/curl.h>
 
@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 
-namespace keelson::kube {
+namespace keelson::net {
 
 namespace {
 
@@ -72,4 +72,4 @@ std::string urlEncode(std::string_view value) {
   return std::string(escaped.get());
 }
 
-}  // namespace keelson::kube
+}  // namespace keelson::net
