@@ -42,8 +42,8 @@ NodeMetricsSample sampleNodeMetrics(const kube::Client& client);
 class NodeMetricsSampler : public core::BackgroundSampler<NodeMetricsSample> {
  public:
   NodeMetricsSampler(const kube::Client& client, std::chrono::milliseconds refresh)
-      : core::BackgroundSampler("serve-metrics", refresh,
-                                [&client] { return sampleNodeMetrics(client); }) {}
+      : core::BackgroundSampler<NodeMetricsSample>(
+            "serve-metrics", refresh, [&client] { return sampleNodeMetrics(client); }) {}
 };
 
 /// The utilization document, in the spec's field names: nodeName; cpuUsage, cpuCapacity,

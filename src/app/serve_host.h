@@ -27,7 +27,8 @@ HostSample sampleHost(const HostCaptureOptions& options);
 class HostSampler : public core::BackgroundSampler<HostSample> {
  public:
   HostSampler(const HostCaptureOptions& options, std::chrono::milliseconds refresh)
-      : core::BackgroundSampler("serve-host", refresh, [options] { return sampleHost(options); }) {}
+      : core::BackgroundSampler<HostSample>("serve-host", refresh,
+                                            [options] { return sampleHost(options); }) {}
 
   /// The latest document, or null before the first capture completed.
   std::shared_ptr<const nlohmann::json> latestDocument() const {
