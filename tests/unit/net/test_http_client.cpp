@@ -14,8 +14,8 @@
 namespace keelson::net {
 namespace {
 
-using keelson::testing::TempDir;
-using kube::testing::ChildProcess;
+using kube::testing::expectError;
+using kube::testing::FakeApiserver;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using namespace std::chrono_literals;
@@ -23,21 +23,12 @@ using namespace std::chrono_literals;
 class HttpClientTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    try {
-      server_ =
-          new ChildProcess({"python3", KEELSON_FAKE_APISERVER, "--dir", dir_->path().string()});
-      const std::string line = server_->readLine(60s);
-      if (line.rfind("PORT ", 0) == 0) url_ = "https://127.0.0.1:" + line.substr(5);
-    } catch (const std::exception&) {
-      url_.clear();  // no python3: the tests skip (fail under CI)
-    }
+    server_ = new FakeApiserver(KEELSON_FAKE_APISERVER);
+    url_ = server_->url();
   }
   static void TearDownTestSuite() {
     delete server_;
-    delete dir_;
     server_ = nullptr;
-    dir_ = nullptr;
   }
   void SetUp() override {
     if (url_.empty())
@@ -48,7 +39,7 @@ class HttpClientTest : public ::testing::Test {
   static Endpoint endpoint() {
     Endpoint endpoint;
     endpoint.base_url = url_;
-    endpoint.ca_file = (dir_->path() / "ca.crt").string();
+    endpoint.ca_file = server_->file("ca.crt").string();
     return endpoint;
   }
 
@@ -76,25 +67,12 @@ class HttpClientTest : public ::testing::Test {
     return json(client.request(get("/flaky/" + key + "?count=0")))["attempts"].get<int>() - 1;
   }
 
-  static TempDir* dir_;
-  static ChildProcess* server_;
+  static FakeApiserver* server_;
   static std::string url_;
 };
 
-TempDir* HttpClientTest::dir_ = nullptr;
-ChildProcess* HttpClientTest::server_ = nullptr;
+FakeApiserver* HttpClientTest::server_ = nullptr;
 std::string HttpClientTest::url_;
-
-template <typename Fn>
-Error expectError(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no keelson::Error thrown";
-  return Error(ErrorCode::kInternal, "none");
-}
 
 TEST_F(HttpClientTest, SendsTheCallersHeadersAndItsUserAgentOnly) {
   HttpClient client(endpoint());
@@ -220,10 +198,10 @@ TEST_F(HttpClientTest, UntrustedServerCertificateIsAClearErrorAndNotRetried) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);  // no backoff: not retried
 
   // The wrong CA in memory fails the same way; the right one in memory works.
-  untrusted.ca_pem = kube::testing::readFile(dir_->path() / "wrong-ca.crt");
+  untrusted.ca_pem = kube::testing::readFile(server_->file("wrong-ca.crt"));
   EXPECT_THAT(expectError([&] { HttpClient(untrusted).request(get("/echo")); }).what(),
               HasSubstr("SSL certificate problem"));
-  untrusted.ca_pem = kube::testing::readFile(dir_->path() / "ca.crt");
+  untrusted.ca_pem = kube::testing::readFile(server_->file("ca.crt"));
   EXPECT_EQ(HttpClient(untrusted).request(get("/echo")).status, 200);
 }
 
@@ -236,8 +214,8 @@ TEST_F(HttpClientTest, InsecureOnlyWhenAsked) {
 
 TEST_F(HttpClientTest, ClientCertificateFromTheEndpoint) {
   Endpoint with_cert = endpoint();
-  with_cert.client_cert_pem = kube::testing::readFile(dir_->path() / "client.crt");
-  with_cert.client_key_pem = kube::testing::readFile(dir_->path() / "client.key");
+  with_cert.client_cert_pem = kube::testing::readFile(server_->file("client.crt"));
+  with_cert.client_key_pem = kube::testing::readFile(server_->file("client.key"));
   EXPECT_EQ(json(HttpClient(with_cert).request(get("/whoami")))["cn"], "keelson-client");
 }
 
