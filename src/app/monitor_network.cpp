@@ -1,5 +1,6 @@
 #include "app/monitor_network.h"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <array>
@@ -7,7 +8,7 @@
 
 #include "core/error.h"
 #include "kube/decode.h"
-#include "kube/transport.h"
+#include "net/http.h"
 
 namespace keelson::app {
 
@@ -68,19 +69,38 @@ std::map<std::string, double> parsePrometheusVector(std::string_view body) {
   return out;
 }
 
-PrometheusNetworkSource::PrometheusNetworkSource(std::string url,
-                                                 std::chrono::milliseconds timeout) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  kube::ClusterConfig config;
-  config.server = url;
-  config.source = "--prometheus-url " + url;
-  kube::TransportOptions transport;
-  transport.request_timeout = timeout;
-  transport.retry.max_attempts = 2;
-  client_ = std::make_unique<kube::Client>(config, transport);
+namespace {
+
+net::HttpClient prometheusClient(std::string url, std::chrono::milliseconds timeout) {
+  net::Endpoint endpoint;
+  endpoint.base_url = net::withDefaultScheme(std::move(url));
+  net::HttpClientOptions options;
+  options.request_timeout = timeout;
+  return net::HttpClient(std::move(endpoint), options);
 }
 
+}  // namespace
+
+PrometheusNetworkSource::PrometheusNetworkSource(std::string url, std::chrono::milliseconds timeout)
+    : http_(prometheusClient(std::move(url), timeout)) {}
+
 PrometheusNetworkSource::~PrometheusNetworkSource() = default;
+
+std::string PrometheusNetworkSource::instantQuery(const std::string& query) {
+  net::HttpRequest request;
+  request.path = "/api/v1/query?query=" + net::urlEncode(query);
+  request.headers = {{"Accept", "application/json"}};
+  request.retry = net::RetryPolicy::idempotent();
+  request.retry->max_attempts = 2;
+  net::HttpResponse response = http_.request(request);
+  if (response.status < 200 || response.status >= 300) {
+    // Prometheus explains a failed query in the body ({"status":"error","error":...}).
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("{}/api/v1/query: HTTP {}: {}", http_.baseUrl(), response.status,
+                            response.body.substr(0, 200)));
+  }
+  return std::move(response.body);
+}
 
 std::map<std::string, kube::NetworkCounters> PrometheusNetworkSource::collect(
     const NetworkScope& scope, std::vector<std::string>& unavailable) {
@@ -98,8 +118,7 @@ std::map<std::string, kube::NetworkCounters> PrometheusNetworkSource::collect(
   for (const auto& [metric, field] : kSeries) {
     const std::string query = std::string("sum by (namespace, pod) (") + metric + selector + ")";
     try {
-      const auto values =
-          parsePrometheusVector(client_->get("/api/v1/query?query=" + kube::urlEncode(query)));
+      const auto values = parsePrometheusVector(instantQuery(query));
       for (const auto& [pod, value] : values) {
         counters[pod].*field = static_cast<std::uint64_t>(std::llround(value));
         ++found[pod];

@@ -15,6 +15,7 @@
 
 #include "kube/client.h"
 #include "kube/stats_summary.h"
+#include "net/http_client.h"
 
 namespace keelson::app {
 
@@ -50,18 +51,25 @@ class KubeletNetworkSource : public NetworkSource {
   std::map<std::string, int> skipping_;  ///< Node → ticks left to skip.
 };
 
-/// A Prometheus server's HTTP API (GET /api/v1/query). A pod gets counters only when all four
-/// series exist for it.
+/// A Prometheus server's HTTP API (GET /api/v1/query) over net::HttpClient, no credentials.
+/// A pod gets counters only when all four series exist for it. A query that fails (transfer
+/// error, non-2xx answer, malformed body) leaves every pod without counters for this tick.
 class PrometheusNetworkSource : public NetworkSource {
  public:
-  /// `url` is the server's base URL ("http://prometheus:9090"); TLS is verified for https.
+  /// `url` is the server's base URL ("http://prometheus:9090"; "https://" is assumed without a
+  /// scheme); TLS is verified against the system store for https. `timeout` bounds each
+  /// attempt; a query is tried at most twice. Throws Error(kBadInput) for a URL that is not
+  /// http(s).
   PrometheusNetworkSource(std::string url, std::chrono::milliseconds timeout);
   ~PrometheusNetworkSource() override;
   std::map<std::string, kube::NetworkCounters> collect(
       const NetworkScope& scope, std::vector<std::string>& unavailable) override;
 
  private:
-  std::unique_ptr<kube::Client> client_;  ///< The same libcurl transport, without credentials.
+  /// The body of a 2xx answer to GET /api/v1/query?query=<query>; throws Error otherwise.
+  std::string instantQuery(const std::string& query);
+
+  net::HttpClient http_;
 };
 
 /// Parses the body of a Prometheus instant query (resultType "vector") whose series carry

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "kube/api_error.h"
+#include "net/http.h"
 
 namespace keelson::kube {
 
@@ -23,7 +24,7 @@ std::string withQuery(std::string_view path, const QueryParams& params) {
     url += separator;
     url += name;
     url += '=';
-    url += urlEncode(value);
+    url += net::urlEncode(value);
     separator = '&';
   }
   return url;

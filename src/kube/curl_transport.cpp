@@ -1,229 +1,27 @@
 #include "kube/curl_transport.h"
 
-#include <curl/curl.h>
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <array>
-#include <charconv>
-#include <condition_variable>
-#include <exception>
-#include <random>
 #include <utility>
+#include <vector>
 
 #include "core/error.h"
 
-#ifndef KEELSON_VERSION
-#define KEELSON_VERSION "0.0.0"
-#endif
-
 namespace keelson::kube {
 
-namespace {
-
-struct CurlEasyDeleter {
-  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
-};
-using CurlEasyPtr = std::unique_ptr<CURL, CurlEasyDeleter>;
-
-struct CurlSlistDeleter {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
-};
-using CurlSlistPtr = std::unique_ptr<curl_slist, CurlSlistDeleter>;
-
-struct CurlUrlDeleter {
-  void operator()(CURLU* url) const noexcept { curl_url_cleanup(url); }
-};
-using CurlUrlPtr = std::unique_ptr<CURLU, CurlUrlDeleter>;
-
-struct CurlFreeDeleter {
-  void operator()(char* p) const noexcept { curl_free(p); }
-};
-using CurlCharPtr = std::unique_ptr<char, CurlFreeDeleter>;
-
-// curl_easy_setopt is a variadic macro; a failure here is a programming error or a libcurl
-// built without a feature we rely on, so it is reported as kInternal.
-template <typename T>
-void setOpt(CURL* handle, CURLoption option, T value, const char* name) {
-  const CURLcode code = curl_easy_setopt(handle, option, value);
-  if (code != CURLE_OK) {
-    throw Error(ErrorCode::kInternal,
-                fmt::format("curl_easy_setopt({}) failed: {}", name, curl_easy_strerror(code)));
-  }
+net::RetryPolicy apiRetryPolicy(const net::RetryLimits& limits, std::string_view method) {
+  net::RetryPolicy policy;
+  static_cast<net::RetryLimits&>(policy) = limits;
+  policy.retry_response = [method = std::string(method)](const HttpResponse& response) {
+    const auto retry_after = response.header("Retry-After");
+    return net::isRetryableStatus(response.status, method,
+                                  retry_after && net::parseRetryAfter(*retry_after));
+  };
+  policy.retry_connect_failures = true;
+  policy.retry_transfer_failures = method == "GET" || method == "HEAD";
+  policy.honour_retry_after = true;
+  return policy;
 }
-#define KEELSON_SETOPT(handle, option, value) setOpt(handle, option, value, #option)
-
-void appendHeader(CurlSlistPtr& list, const std::string& line) {
-  curl_slist* appended = curl_slist_append(list.get(), line.c_str());
-  if (appended == nullptr) throw Error(ErrorCode::kInternal, "curl_slist_append: out of memory");
-  static_cast<void>(list.release());
-  list.reset(appended);
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return s.substr(first, last - first + 1);
-}
-
-bool hasHeader(const std::vector<HttpHeader>& headers, std::string_view name) {
-  HttpResponse probe;
-  probe.headers = headers;
-  return probe.header(name).has_value();
-}
-
-// Sleeps for `duration` unless `stop` is requested first; returns false when stopped.
-bool sleepFor(std::chrono::milliseconds duration, const std::stop_token& stop) {
-  std::mutex mutex;
-  std::condition_variable_any cv;
-  std::unique_lock lock(mutex);
-  cv.wait_for(lock, stop, duration, [] { return false; });
-  return !stop.stop_requested();
-}
-
-double unitRandom() {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
-}
-
-enum class TransferFailure { kBeforeSend, kDuringTransfer, kPermanent };
-
-// Whether a failed transfer may be retried: failures before any byte was sent are safe for
-// every method; later ones only for reads; TLS and configuration problems never.
-TransferFailure classify(CURLcode code) noexcept {
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-      return TransferFailure::kBeforeSend;
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-      return TransferFailure::kDuringTransfer;
-    default:
-      return TransferFailure::kPermanent;
-  }
-}
-
-ErrorCode errorCodeForCurl(CURLcode code) noexcept {
-  switch (code) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return ErrorCode::kTimeout;
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-      return ErrorCode::kBadInput;  // our configuration, not the server
-    default:
-      return ErrorCode::kUnavailable;
-  }
-}
-
-// Base URL without a trailing '/', "https://" added when the scheme is missing (as kubectl).
-std::string normalizeServer(std::string server) {
-  if (server.find("://") == std::string::npos) server = "https://" + server;
-  while (!server.empty() && server.back() == '/') server.pop_back();
-  if (server.rfind("https://", 0) != 0 && server.rfind("http://", 0) != 0) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("server URL {}: only https:// and http:// are supported", server));
-  }
-  return server;
-}
-
-}  // namespace
-
-void ensureCurlGlobalInit() {
-  static const CURLcode result = curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (result != CURLE_OK) {
-    throw Error(ErrorCode::kInternal,
-                fmt::format("curl_global_init failed: {}", curl_easy_strerror(result)));
-  }
-}
-
-namespace detail {
-
-struct CurlHandle {
-  CurlEasyPtr easy;
-  std::array<char, CURL_ERROR_SIZE> error_buffer{};
-};
-
-struct CurlAttempt {
-  CURLcode code = CURLE_OK;
-  std::string error;  // curl's error buffer, or curl_easy_strerror
-  HttpResponse response;
-  bool stopped = false;
-  bool delivered = false;  // a chunk reached the stream handler
-  std::exception_ptr handler_error;
-  // Callback context.
-  const ChunkHandler* on_chunk = nullptr;
-  const std::stop_token* stop = nullptr;
-};
-
-}  // namespace detail
-
-namespace {
-
-using detail::CurlAttempt;
-using detail::CurlHandle;
-
-size_t onHeader(char* data, size_t size, size_t count, void* user) noexcept {
-  auto* response = static_cast<HttpResponse*>(user);
-  const std::string_view line = trim(std::string_view(data, size * count));
-  try {
-    if (line.rfind("HTTP/", 0) == 0) {
-      // A new response starts (after "100 Continue" or a proxy's CONNECT answer).
-      response->headers.clear();
-      const auto space = line.find(' ');
-      int status = 0;
-      if (space != std::string_view::npos) {
-        const auto code = line.substr(space + 1, 3);
-        std::from_chars(code.data(), code.data() + code.size(), status);
-      }
-      response->status = status;
-    } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
-      response->headers.push_back(
-          {std::string(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1)))});
-    }
-  } catch (...) {
-    return 0;  // out of memory: abort the transfer
-  }
-  return size * count;
-}
-
-size_t onBody(char* data, size_t size, size_t count, void* user) noexcept {
-  auto* attempt = static_cast<CurlAttempt*>(user);
-  const size_t bytes = size * count;
-  const bool success = attempt->response.status >= 200 && attempt->response.status < 300;
-  try {
-    if (attempt->on_chunk != nullptr && success) {
-      (*attempt->on_chunk)(std::string_view(data, bytes));
-      attempt->delivered = true;
-    } else {
-      attempt->response.body.append(data, bytes);
-    }
-  } catch (...) {
-    // Exceptions must not cross libcurl's C frames: keep it and abort the transfer.
-    attempt->handler_error = std::current_exception();
-    return CURL_WRITEFUNC_ERROR;
-  }
-  return bytes;
-}
-
-int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept {
-  auto* attempt = static_cast<CurlAttempt*>(user);
-  if (attempt->stop->stop_requested()) {
-    attempt->stopped = true;
-    return 1;  // CURLE_ABORTED_BY_CALLBACK
-  }
-  return 0;
-}
-
-}  // namespace
 
 CurlTransport::CurlTransport(const ClusterConfig& config, TransportOptions options)
     : CurlTransport(config, makeCredentialSource(config), std::move(options)) {}
@@ -231,279 +29,57 @@ CurlTransport::CurlTransport(const ClusterConfig& config, TransportOptions optio
 CurlTransport::CurlTransport(const ClusterConfig& config,
                              std::shared_ptr<CredentialSource> credentials,
                              TransportOptions options)
-    : server_(normalizeServer(config.server)),
-      url_base_(server_),
-      ca_pem_(config.ca_pem),
-      insecure_(config.insecure_skip_tls_verify),
-      credentials_(std::move(credentials)),
-      options_(std::move(options)) {
-  ensureCurlGlobalInit();
-  if (options_.user_agent.empty()) options_.user_agent = "keelson/" KEELSON_VERSION;
-  if (!config.tls_server_name.empty()) {
-    // libcurl verifies the certificate against the URL's host, so the URL names the TLS server
-    // name and CURLOPT_CONNECT_TO sends the connection to the configured address.
-    CurlUrlPtr url(curl_url());
-    if (!url || curl_url_set(url.get(), CURLUPART_URL, server_.c_str(), 0) != CURLUE_OK) {
-      throw Error(ErrorCode::kBadInput, fmt::format("server URL {}: malformed", server_));
-    }
-    char* host_raw = nullptr;
-    char* port_raw = nullptr;
-    if (curl_url_get(url.get(), CURLUPART_HOST, &host_raw, 0) != CURLUE_OK ||
-        curl_url_get(url.get(), CURLUPART_PORT, &port_raw, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-      curl_free(host_raw);
-      throw Error(ErrorCode::kBadInput, fmt::format("server URL {}: no host or port", server_));
-    }
-    const CurlCharPtr host(host_raw);
-    const CurlCharPtr port(port_raw);
-    char* rewritten_raw = nullptr;
-    if (curl_url_set(url.get(), CURLUPART_HOST, config.tls_server_name.c_str(), 0) != CURLUE_OK ||
-        curl_url_get(url.get(), CURLUPART_URL, &rewritten_raw, 0) != CURLUE_OK) {
-      throw Error(ErrorCode::kBadInput,
-                  fmt::format("tls-server-name {}: not a valid host name", config.tls_server_name));
-    }
-    const CurlCharPtr rewritten(rewritten_raw);
-    url_base_ = normalizeServer(rewritten.get());
-    connect_to_ =
-        fmt::format("{}:{}:{}:{}", config.tls_server_name, port.get(), host.get(), port.get());
-  }
+    : credentials_(std::move(credentials)), options_(std::move(options)) {
+  endpoint_.base_url = net::withDefaultScheme(config.server);
+  endpoint_.tls_server_name = config.tls_server_name;
+  endpoint_.ca_pem = config.ca_pem;
+  endpoint_.insecure_skip_tls_verify = config.insecure_skip_tls_verify;
+  // A client without a TLS identity checks the URL now; clientFor() swaps in one with the
+  // credentials' certificate when they have one.
+  client_ = std::make_shared<net::HttpClient>(endpoint_, options_);
+  server_ = client_->baseUrl();
   if (!credentials_) throw Error(ErrorCode::kInternal, "CurlTransport: no credential source");
 }
 
 CurlTransport::~CurlTransport() = default;
 
-std::unique_ptr<detail::CurlHandle> CurlTransport::acquireHandle() {
-  {
-    const std::lock_guard lock(pool_mutex_);
-    if (!idle_handles_.empty()) {
-      auto handle = std::move(idle_handles_.back());
-      idle_handles_.pop_back();
-      return handle;
-    }
+std::shared_ptr<net::HttpClient> CurlTransport::clientFor(const Credentials& credentials) {
+  const std::lock_guard lock(client_mutex_);
+  if (credentials.client_cert_pem != endpoint_.client_cert_pem ||
+      credentials.client_key_pem != endpoint_.client_key_pem) {
+    // A new identity (the first use of a configured certificate, or an exec plugin's rotation)
+    // needs new connections: a new client and pool. Requests in flight keep the old one.
+    endpoint_.client_cert_pem = credentials.client_cert_pem;
+    endpoint_.client_key_pem = credentials.client_key_pem;
+    client_ = std::make_shared<net::HttpClient>(endpoint_, options_);
   }
-  auto handle = std::make_unique<CurlHandle>();
-  handle->easy.reset(curl_easy_init());
-  if (!handle->easy) throw Error(ErrorCode::kInternal, "curl_easy_init failed");
-  return handle;
-}
-
-void CurlTransport::releaseHandle(std::unique_ptr<CurlHandle> handle) noexcept {
-  const std::lock_guard lock(pool_mutex_);
-  if (idle_handles_.size() < options_.max_idle_handles) {
-    try {
-      idle_handles_.push_back(std::move(handle));
-    } catch (...) {
-      // Out of memory: dropping the handle only costs a reconnect.
-    }
-  }
-}
-
-CurlAttempt CurlTransport::perform(CurlHandle& handle, const HttpRequest& request,
-                                   const Credentials& credentials, const ChunkHandler* on_chunk) {
-  CURL* easy = handle.easy.get();
-  // Reset options but keep the handle's connection cache, TLS session cache and DNS cache.
-  curl_easy_reset(easy);
-  handle.error_buffer[0] = '\0';
-
-  CurlAttempt attempt;
-  attempt.on_chunk = on_chunk;
-  attempt.stop = &request.stop;
-
-  const std::string url = url_base_ + request.path;
-  KEELSON_SETOPT(easy, CURLOPT_URL, url.c_str());
-  KEELSON_SETOPT(easy, CURLOPT_PROTOCOLS_STR, "https,http");
-  KEELSON_SETOPT(easy, CURLOPT_NOSIGNAL, 1L);
-  KEELSON_SETOPT(easy, CURLOPT_ERRORBUFFER, handle.error_buffer.data());
-  KEELSON_SETOPT(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  KEELSON_SETOPT(easy, CURLOPT_FOLLOWLOCATION, 0L);
-  KEELSON_SETOPT(easy, CURLOPT_ACCEPT_ENCODING, "");  // gzip for large lists
-  KEELSON_SETOPT(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-  KEELSON_SETOPT(easy, CURLOPT_TCP_KEEPIDLE, 30L);
-  KEELSON_SETOPT(easy, CURLOPT_TCP_KEEPINTVL, 15L);
-  KEELSON_SETOPT(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                 static_cast<long>(options_.connect_timeout.count()));
-
-  if (on_chunk == nullptr) {
-    const auto timeout = request.timeout.count() > 0 ? request.timeout : options_.request_timeout;
-    KEELSON_SETOPT(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  } else {
-    KEELSON_SETOPT(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-    const auto idle =
-        request.idle_timeout.count() > 0 ? request.idle_timeout : options_.stream_idle_timeout;
-    if (idle.count() > 0) {
-      KEELSON_SETOPT(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-      KEELSON_SETOPT(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(idle.count()));
-    }
-  }
-
-  // Method and body. The body string outlives curl_easy_perform (it is the caller's).
-  if (request.method == "GET") {
-    KEELSON_SETOPT(easy, CURLOPT_HTTPGET, 1L);
-  } else if (request.method == "HEAD") {
-    KEELSON_SETOPT(easy, CURLOPT_NOBODY, 1L);
-  } else {
-    if (request.method != "POST") {
-      KEELSON_SETOPT(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    }
-    if (!request.body.empty() || request.method == "POST") {
-      KEELSON_SETOPT(easy, CURLOPT_POSTFIELDS, request.body.data());
-      KEELSON_SETOPT(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(request.body.size()));
-    }
-  }
-
-  CurlSlistPtr headers;
-  if (!hasHeader(request.headers, "Accept")) appendHeader(headers, "Accept: application/json");
-  appendHeader(headers, "Expect:");  // no 100-continue round trip
-  if (!credentials.bearer_token.empty()) {
-    appendHeader(headers, "Authorization: Bearer " + credentials.bearer_token);
-  }
-  for (const auto& header : request.headers) {
-    appendHeader(headers, header.name + ": " + header.value);
-  }
-  KEELSON_SETOPT(easy, CURLOPT_HTTPHEADER, headers.get());
-
-  // TLS. Verification is on unless the configuration explicitly turned it off.
-  KEELSON_SETOPT(easy, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  if (insecure_) {
-    KEELSON_SETOPT(easy, CURLOPT_SSL_VERIFYPEER, 0L);
-    KEELSON_SETOPT(easy, CURLOPT_SSL_VERIFYHOST, 0L);
-  } else {
-    KEELSON_SETOPT(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    KEELSON_SETOPT(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-  }
-  if (!ca_pem_.empty()) {
-    curl_blob blob{const_cast<char*>(ca_pem_.data()), ca_pem_.size(), CURL_BLOB_COPY};
-    KEELSON_SETOPT(easy, CURLOPT_CAINFO_BLOB, &blob);
-    // Trust only the configured CA, like client-go: no system CA directory on top of it.
-    KEELSON_SETOPT(easy, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
-  }
-  if (!credentials.client_cert_pem.empty()) {
-    curl_blob cert{const_cast<char*>(credentials.client_cert_pem.data()),
-                   credentials.client_cert_pem.size(), CURL_BLOB_COPY};
-    KEELSON_SETOPT(easy, CURLOPT_SSLCERT_BLOB, &cert);
-    KEELSON_SETOPT(easy, CURLOPT_SSLCERTTYPE, "PEM");
-  }
-  if (!credentials.client_key_pem.empty()) {
-    curl_blob key{const_cast<char*>(credentials.client_key_pem.data()),
-                  credentials.client_key_pem.size(), CURL_BLOB_COPY};
-    KEELSON_SETOPT(easy, CURLOPT_SSLKEY_BLOB, &key);
-    KEELSON_SETOPT(easy, CURLOPT_SSLKEYTYPE, "PEM");
-  }
-  CurlSlistPtr connect_to;
-  if (!connect_to_.empty()) {
-    appendHeader(connect_to, connect_to_);
-    KEELSON_SETOPT(easy, CURLOPT_CONNECT_TO, connect_to.get());
-  }
-
-  KEELSON_SETOPT(easy, CURLOPT_HEADERFUNCTION, &onHeader);
-  KEELSON_SETOPT(easy, CURLOPT_HEADERDATA, &attempt.response);
-  KEELSON_SETOPT(easy, CURLOPT_WRITEFUNCTION, &onBody);
-  KEELSON_SETOPT(easy, CURLOPT_WRITEDATA, &attempt);
-  if (request.stop.stop_possible()) {
-    KEELSON_SETOPT(easy, CURLOPT_NOPROGRESS, 0L);
-    KEELSON_SETOPT(easy, CURLOPT_XFERINFOFUNCTION, &onProgress);
-    KEELSON_SETOPT(easy, CURLOPT_XFERINFODATA, &attempt);
-  }
-
-  attempt.code = curl_easy_perform(easy);
-  long status = 0;
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-  if (status != 0) attempt.response.status = static_cast<int>(status);
-  if (attempt.code != CURLE_OK) {
-    attempt.error = handle.error_buffer[0] != '\0' ? std::string(handle.error_buffer.data())
-                                                   : curl_easy_strerror(attempt.code);
-    while (!attempt.error.empty() && attempt.error.back() == '\n') attempt.error.pop_back();
-  }
-  return attempt;
+  return client_;
 }
 
 StreamResult CurlTransport::run(const HttpRequest& request, const ChunkHandler* on_chunk) {
-  const auto started = std::chrono::steady_clock::now();
-  const RetryPolicy& policy = options_.retry;
-  bool auth_refreshed = false;
-  int attempt_number = 0;
-  for (;;) {
-    ++attempt_number;
+  for (bool auth_refreshed = false;; auth_refreshed = true) {
     const Credentials credentials = credentials_->current();
-    auto handle = acquireHandle();
-    CurlAttempt attempt = perform(*handle, request, credentials, on_chunk);
-    releaseHandle(std::move(handle));
-
-    if (attempt.handler_error) std::rethrow_exception(attempt.handler_error);
-    if (attempt.code != CURLE_OK && attempt.code != CURLE_OPERATION_TIMEDOUT &&
-        attempt.response.status >= 300 &&
-        classify(attempt.code) == TransferFailure::kDuringTransfer) {
-      // An error answer arrived and then the connection went away. kube-apiserver does this on
-      // HTTP/2 after a 401 (GOAWAY, so that new credentials get a new connection), and libcurl
-      // 7.88 reports it as a partial transfer. The status is the answer; the body only feeds the
-      // error message.
-      spdlog::debug("kube: {} {}: HTTP {} followed by: {}", request.method, request.path,
-                    attempt.response.status, attempt.error);
-      attempt.code = CURLE_OK;
+    HttpRequest sent = request;
+    if (!sent.retry) sent.retry = apiRetryPolicy(options_.retry, request.method);
+    // Ours first, so that the caller's headers come last, as before the split.
+    std::vector<HttpHeader> headers;
+    if (!net::findHeader(request.headers, "Accept"))
+      headers.push_back({"Accept", "application/json"});
+    if (!credentials.bearer_token.empty()) {
+      headers.push_back({"Authorization", "Bearer " + credentials.bearer_token});
     }
-    if (attempt.stopped ||
-        (attempt.code == CURLE_ABORTED_BY_CALLBACK && request.stop.stop_requested())) {
-      if (on_chunk != nullptr) return StreamResult{std::move(attempt.response), true};
-      throw Error(ErrorCode::kUnavailable, fmt::format("{}: request cancelled ({} {})", server_,
-                                                       request.method, request.path));
+    sent.headers.insert(sent.headers.begin(), headers.begin(), headers.end());
+    const auto client = clientFor(credentials);
+    StreamResult result = on_chunk != nullptr ? client->stream(sent, *on_chunk)
+                                              : StreamResult{client->request(sent), false};
+    // Rotated token or expired plugin credential: one immediate retry with the new one. A 401
+    // is not 2xx, so nothing reached the stream handler.
+    if (result.stopped || result.response.status != 401 || auth_refreshed ||
+        !credentials_->refreshAfterUnauthorized(credentials)) {
+      return result;
     }
-
-    // The wait before the next attempt, or nullopt when this outcome is final.
-    std::optional<std::chrono::milliseconds> wait;
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-    const bool may_retry = attempt_number < policy.max_attempts && !attempt.delivered;
-
-    if (attempt.code != CURLE_OK) {
-      const TransferFailure failure = classify(attempt.code);
-      const bool retryable = failure == TransferFailure::kBeforeSend ||
-                             (failure == TransferFailure::kDuringTransfer &&
-                              (request.method == "GET" || request.method == "HEAD"));
-      if (may_retry && retryable) wait = backoffDelay(policy, attempt_number, unitRandom());
-      if (!wait || elapsed + *wait > policy.max_total) {
-        throw Error(
-            errorCodeForCurl(attempt.code),
-            fmt::format("{}: {} ({} {})", server_, attempt.error, request.method, request.path));
-      }
-      spdlog::debug("kube: {} {}: {}; retrying in {} ms (attempt {}/{})", request.method,
-                    request.path, attempt.error, wait->count(), attempt_number + 1,
-                    policy.max_attempts);
-    } else {
-      const int status = attempt.response.status;
-      if (status == 401 && !auth_refreshed && !attempt.delivered &&
-          credentials_->refreshAfterUnauthorized(credentials)) {
-        // Rotated token or expired plugin credential: one immediate retry with the new one.
-        auth_refreshed = true;
-        --attempt_number;
-        spdlog::debug("kube: {} {}: 401, retrying with refreshed credentials", request.method,
-                      request.path);
-        continue;
-      }
-      // -1: no usable Retry-After (a plain integer keeps gcc's maybe-uninitialized quiet).
-      long long retry_after_seconds = -1;
-      if (const auto header = attempt.response.header("Retry-After")) {
-        if (const auto parsed = parseRetryAfter(*header)) retry_after_seconds = parsed->count();
-      }
-      if (may_retry && isRetryableStatus(status, request.method, retry_after_seconds >= 0)) {
-        const std::chrono::milliseconds retry_after(retry_after_seconds * 1000);
-        if (retry_after_seconds < 0) {
-          wait = backoffDelay(policy, attempt_number, unitRandom());
-        } else if (retry_after <= policy.max_backoff) {
-          wait = retry_after;
-        }
-        // A Retry-After longer than max_backoff ends retrying: the caller sees the answer.
-      }
-      if (!wait || elapsed + *wait > policy.max_total) {
-        return StreamResult{std::move(attempt.response), false};
-      }
-      spdlog::debug("kube: {} {}: HTTP {}; retrying in {} ms (attempt {}/{})", request.method,
-                    request.path, status, wait->count(), attempt_number + 1, policy.max_attempts);
-    }
-    if (!sleepFor(*wait, request.stop)) {
-      if (on_chunk != nullptr) return StreamResult{HttpResponse{}, true};
-      throw Error(ErrorCode::kUnavailable, fmt::format("{}: request cancelled ({} {})", server_,
-                                                       request.method, request.path));
-    }
+    spdlog::debug("kube: {} {}: 401, retrying with refreshed credentials", request.method,
+                  request.path);
   }
 }
 

@@ -1,45 +1,42 @@
 #pragma once
 
-#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "kube/cluster_config.h"
 #include "kube/transport.h"
+#include "net/http.h"
+#include "net/http_client.h"
 
 namespace keelson::kube {
 
-namespace detail {
-struct CurlHandle;   // a pooled curl easy handle (curl_transport.cpp)
-struct CurlAttempt;  // the outcome of one transfer (curl_transport.cpp)
-}  // namespace detail
-
-/// Settings of a CurlTransport that do not come from the cluster configuration.
-struct TransportOptions {
-  std::chrono::milliseconds connect_timeout{10000};  ///< TCP + TLS handshake limit.
-  std::chrono::milliseconds request_timeout{60000};  ///< Total time of one request() attempt.
-  std::chrono::seconds stream_idle_timeout{330};     ///< stream(): abort after this long without a
-                                                  ///< byte (watch timeouts are 300 s by default).
-  RetryPolicy retry;                 ///< Retry rules for both request() and stream().
-  std::string user_agent;            ///< Empty: "keelson/<version>".
-  std::size_t max_idle_handles = 8;  ///< Idle curl handles (each keeps its connections) kept.
+/// Settings of a CurlTransport that do not come from the cluster configuration: the HTTP
+/// client's limits (net::HttpClientOptions) and the retry budget.
+struct TransportOptions : net::HttpClientOptions {
+  /// Attempts and backoff of every request that brings no HttpRequest::retry of its own; which
+  /// outcomes are retried is apiRetryPolicy's rule.
+  net::RetryLimits retry;
 };
 
-/// Performs one process-wide curl_global_init (idempotent, thread-safe). CurlTransport calls it;
-/// call it early in main() when other threads may use libcurl themselves.
-void ensureCurlGlobalInit();
+/// The API server's retry rule for `method` within `limits`: 429 for any method (the server
+/// did not act), 5xx for idempotent methods and for POST and PATCH only when the server sent
+/// Retry-After (net::isRetryableStatus), connection failures before anything was sent (refused,
+/// DNS) for any method, other transfer failures for GET and HEAD only. Retry-After is honoured.
+/// Pure.
+net::RetryPolicy apiRetryPolicy(const net::RetryLimits& limits, std::string_view method);
 
-/// The production Transport: libcurl with TLS verification always on (CA from memory,
-/// client certificate and key from memory, PEM) unless the configuration explicitly sets
-/// insecure_skip_tls_verify. Credentials come from a CredentialSource: a 401 triggers one
-/// refresh-and-retry when the source produces new credentials. The bearer token is never
-/// logged.
+/// The production Transport: a net::HttpClient bound to the cluster's server (TLS verification
+/// always on, CA from memory, tls-server-name) unless the configuration explicitly sets
+/// insecure_skip_tls_verify. Credentials come from a CredentialSource with every request: the
+/// bearer token as `Authorization`, the client certificate and key as the client's TLS
+/// identity. A 401 triggers one refresh-and-retry when the source produces new credentials.
+/// Adds `Accept: application/json` unless the request names an Accept. The bearer token is
+/// never logged.
 ///
-/// Thread-safety: fully thread-safe. Each transfer borrows a curl easy handle from a pool (so
-/// concurrent requests never share a handle) and returns it afterwards; a returned handle keeps
-/// its open connections, so sequential requests reuse TCP+TLS connections.
+/// Thread-safety: fully thread-safe (see net::HttpClient); the client is replaced, under a
+/// mutex, only when the credentials bring a different client certificate.
 class CurlTransport final : public Transport {
  public:
   /// Builds a transport for `config`. Throws Error(kBadInput) when the server URL is not an
@@ -58,22 +55,16 @@ class CurlTransport final : public Transport {
   const std::string& server() const noexcept override { return server_; }
 
  private:
-  std::unique_ptr<detail::CurlHandle> acquireHandle();
-  void releaseHandle(std::unique_ptr<detail::CurlHandle> handle) noexcept;
-  detail::CurlAttempt perform(detail::CurlHandle& handle, const HttpRequest& request,
-                              const Credentials& credentials, const ChunkHandler* on_chunk);
+  std::shared_ptr<net::HttpClient> clientFor(const Credentials& credentials);
   StreamResult run(const HttpRequest& request, const ChunkHandler* on_chunk);
 
-  std::string server_;      // as configured, for messages
-  std::string url_base_;    // server_ with the host replaced by tls_server_name, if any
-  std::string connect_to_;  // CURLOPT_CONNECT_TO entry when tls_server_name is used
-  std::string ca_pem_;
-  bool insecure_ = false;
+  net::Endpoint endpoint_;  // the cluster's server and CA; the client identity per client
+  std::string server_;      // endpoint_.base_url as normalised, for messages
   std::shared_ptr<CredentialSource> credentials_;
   TransportOptions options_;
 
-  std::mutex pool_mutex_;
-  std::vector<std::unique_ptr<detail::CurlHandle>> idle_handles_;  // guarded by pool_mutex_
+  std::mutex client_mutex_;
+  std::shared_ptr<net::HttpClient> client_;  // guarded by client_mutex_
 };
 
 }  // namespace keelson::kube

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include "common/temp_dir.h"
+#include "core/error.h"
 
 // Helpers for the kube client integration tests: temporary directories, running programs
 // (no shell) and a background server process whose first stdout line is read.
@@ -158,5 +161,45 @@ inline std::string envOr(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
   return value != nullptr && *value != '\0' ? std::string(value) : fallback;
 }
+
+/// Runs `fn` and returns the keelson::Error it throws; a test failure when it throws none.
+template <typename Fn>
+Error expectError(Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no keelson::Error thrown";
+  return Error(ErrorCode::kInternal, "none");
+}
+
+/// fake_apiserver.py (next to this file) serving HTTPS on 127.0.0.1 from a temporary directory
+/// holding its certificates (ca.crt, wrong-ca.crt, client.crt/key, ...). For a test suite's
+/// SetUpTestSuite: url() is empty when the server did not start (no python3 or openssl).
+class FakeApiserver {
+ public:
+  /// Starts `script` and waits (at most a minute) for its "PORT <n>" line.
+  explicit FakeApiserver(const std::string& script) {
+    try {
+      process_ = ChildProcess({"python3", script, "--dir", dir_.path().string()});
+      const std::string line = process_.readLine(std::chrono::seconds(60));
+      if (line.rfind("PORT ", 0) == 0) url_ = "https://127.0.0.1:" + line.substr(5);
+    } catch (const std::exception&) {
+      url_.clear();  // python3 missing: the caller skips or fails
+    }
+  }
+  /// "https://127.0.0.1:<port>", or "" when the server did not start.
+  const std::string& url() const { return url_; }
+  /// A file the server made, e.g. file("ca.crt").
+  std::filesystem::path file(const std::string& name) const { return dir_.path() / name; }
+  /// What the server wrote to stderr when it failed to start (waits for its exit).
+  std::string startupError() { return process_.wait(std::chrono::seconds(5)).err; }
+
+ private:
+  TempDir dir_;
+  ChildProcess process_;
+  std::string url_;
+};
 
 }  // namespace keelson::kube::testing

@@ -22,7 +22,8 @@
 namespace keelson::kube {
 namespace {
 
-using testing::ChildProcess;
+using testing::expectError;
+using testing::FakeApiserver;
 using ::testing::HasSubstr;
 using testing::readFile;
 using ::testing::StartsWith;
@@ -33,23 +34,18 @@ using namespace std::chrono_literals;
 class HttpsTransportTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    server_ = new ChildProcess({"python3", KEELSON_KUBE_CLIENT_TEST_DIR "/fake_apiserver.py",
-                                "--dir", dir_->path().string()});
-    const std::string line = server_->readLine(60s);
-    if (line.rfind("PORT ", 0) == 0) url_ = "https://127.0.0.1:" + line.substr(5);
+    server_ = new FakeApiserver(KEELSON_KUBE_CLIENT_TEST_DIR "/fake_apiserver.py");
+    url_ = server_->url();
   }
   static void TearDownTestSuite() {
     delete server_;
-    delete dir_;
     server_ = nullptr;
-    dir_ = nullptr;
   }
   void SetUp() override {
-    ASSERT_FALSE(url_.empty()) << "fake_apiserver.py did not start: " << server_->wait(5s).err;
+    ASSERT_FALSE(url_.empty()) << "fake_apiserver.py did not start: " << server_->startupError();
   }
 
-  static std::filesystem::path file(const std::string& name) { return dir_->path() / name; }
+  static std::filesystem::path file(const std::string& name) { return server_->file(name); }
 
   // Verifies the server with the test CA; no credentials.
   static ClusterConfig config() {
@@ -79,25 +75,12 @@ class HttpsTransportTest : public ::testing::Test {
     return getJson(client, "/flaky/" + key + "?count=0")["attempts"].get<int>() - 1;
   }
 
-  static TempDir* dir_;
-  static ChildProcess* server_;
+  static FakeApiserver* server_;
   static std::string url_;
 };
 
-TempDir* HttpsTransportTest::dir_ = nullptr;
-ChildProcess* HttpsTransportTest::server_ = nullptr;
+FakeApiserver* HttpsTransportTest::server_ = nullptr;
 std::string HttpsTransportTest::url_;
-
-template <typename Fn>
-Error expectError(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no keelson::Error thrown";
-  return Error(ErrorCode::kInternal, "none");
-}
 
 TEST_F(HttpsTransportTest, VerifiesServerWithTheConfiguredCaAndSendsDefaultHeaders) {
   const Client client(config(), options());

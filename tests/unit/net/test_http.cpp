@@ -1,9 +1,9 @@
-// Pure transport helpers (kube/transport.h): Retry-After, backoff, retry rules, URL encoding.
+// Pure HTTP helpers (net/http.h): Retry-After, backoff, retry rules, URL encoding.
 #include <gtest/gtest.h>
 
-#include "kube/transport.h"
+#include "net/http.h"
 
-namespace keelson::kube {
+namespace keelson::net {
 namespace {
 
 using std::chrono::milliseconds;
@@ -70,5 +70,30 @@ TEST(HttpResponse, HeaderLookupIgnoresCase) {
   EXPECT_FALSE(response.header("Retry"));
 }
 
+TEST(RetryPolicy, IdempotentMethodsRetryThrottlingAndServerErrorsWritesNothing) {
+  HttpResponse answer;
+  const RetryPolicy get = RetryPolicy::forMethod("GET");
+  for (const int status : {429, 500, 503, 504}) {
+    answer.status = status;
+    EXPECT_TRUE(get.retry_response(answer)) << status;
+  }
+  for (const int status : {200, 400, 401, 404, 409}) {
+    answer.status = status;
+    EXPECT_FALSE(get.retry_response(answer)) << status;
+  }
+  EXPECT_TRUE(get.retry_connect_failures);
+  EXPECT_TRUE(get.retry_transfer_failures);
+  EXPECT_EQ(get.max_attempts, 5);
+
+  for (const char* method : {"POST", "PATCH"}) {
+    const RetryPolicy write = RetryPolicy::forMethod(method);
+    EXPECT_EQ(write.max_attempts, 1) << method;
+    EXPECT_FALSE(write.retry_response) << method;
+    EXPECT_FALSE(write.retry_connect_failures) << method;
+    EXPECT_FALSE(write.retry_transfer_failures) << method;
+  }
+  EXPECT_EQ(RetryPolicy::forMethod("DELETE").max_attempts, 5);
+}
+
 }  // namespace
-}  // namespace keelson::kube
+}  // namespace keelson::net

@@ -1,4 +1,4 @@
-#include "kube/transport.h"
+#include "net/http.h"
 
 #include <curl/curl.h>
 
@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 
-namespace keelson::kube {
+namespace keelson::net {
 
 namespace {
 
@@ -22,11 +22,16 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept {
 
 }  // namespace
 
-std::optional<std::string_view> HttpResponse::header(std::string_view name) const noexcept {
+std::optional<std::string_view> findHeader(const std::vector<HttpHeader>& headers,
+                                           std::string_view name) noexcept {
   for (const auto& h : headers) {
     if (equalsIgnoreCase(h.name, name)) return std::string_view(h.value);
   }
   return std::nullopt;
+}
+
+std::optional<std::string_view> HttpResponse::header(std::string_view name) const noexcept {
+  return findHeader(headers, name);
 }
 
 std::optional<std::chrono::seconds> parseRetryAfter(std::string_view value) noexcept {
@@ -41,13 +46,13 @@ std::optional<std::chrono::seconds> parseRetryAfter(std::string_view value) noex
   return std::chrono::seconds(seconds);
 }
 
-std::chrono::milliseconds backoffDelay(const RetryPolicy& policy, int retry,
+std::chrono::milliseconds backoffDelay(const RetryLimits& limits, int retry,
                                        double unit_random) noexcept {
-  const double initial = static_cast<double>(policy.initial_backoff.count());
-  const double cap = static_cast<double>(policy.max_backoff.count());
+  const double initial = static_cast<double>(limits.initial_backoff.count());
+  const double cap = static_cast<double>(limits.max_backoff.count());
   const int exponent = std::clamp(retry - 1, 0, 62);
   const double capped = std::min(cap, initial * std::ldexp(1.0, exponent));
-  const double jitter = std::clamp(policy.jitter, 0.0, 1.0);
+  const double jitter = std::clamp(limits.jitter, 0.0, 1.0);
   const double u = std::clamp(unit_random, 0.0, 1.0);
   return std::chrono::milliseconds(static_cast<long long>(capped * (1.0 - jitter * u)));
 }
@@ -63,6 +68,26 @@ bool isRetryableStatus(int status, std::string_view method, bool has_retry_after
   return false;
 }
 
+RetryPolicy RetryPolicy::none() {
+  RetryPolicy policy;
+  policy.max_attempts = 1;
+  return policy;
+}
+
+RetryPolicy RetryPolicy::idempotent() {
+  RetryPolicy policy;
+  policy.retry_response = [](const HttpResponse& response) {
+    return response.status == 429 || (response.status >= 500 && response.status < 600);
+  };
+  policy.retry_connect_failures = true;
+  policy.retry_transfer_failures = true;
+  return policy;
+}
+
+RetryPolicy RetryPolicy::forMethod(std::string_view method) {
+  return isIdempotent(method) ? idempotent() : none();
+}
+
 std::string urlEncode(std::string_view value) {
   if (value.empty()) return {};
   // Since curl 7.82 the handle argument of curl_easy_escape is unused, so no handle is needed.
@@ -72,4 +97,4 @@ std::string urlEncode(std::string_view value) {
   return std::string(escaped.get());
 }
 
-}  // namespace keelson::kube
+}  // namespace keelson::net
