@@ -18,10 +18,19 @@ function(keelson_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main
                                         keelson_warnings)
-  target_compile_definitions(${name} PRIVATE
-    KEELSON_TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data")
   # tests/common: helpers every test may use ("common/temp_dir.h").
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "${ARG_LABELS}" ${ARG_PROPERTIES})
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${ARG_PROPERTIES})
+  # The labels (a list, which gtest_discover_tests' PROPERTIES would split) and the paths the tests
+  # read at run time (tests/common/test_env.h) are set on the discovered cases by a script ctest
+  # includes after gtest's own. The paths are environment, not compile definitions: an object
+  # with an absolute path compiled in differs between two clones, and ccache could not share it.
+  set(script ${CMAKE_CURRENT_BINARY_DIR}/${name}_properties.cmake)
+  file(GENERATE OUTPUT ${script} CONTENT "if(${name}_TESTS)
+  set_tests_properties(\${${name}_TESTS} PROPERTIES
+    LABELS [==[${ARG_LABELS}]==]
+    ENVIRONMENT [==[KEELSON_SOURCE_DIR=${PROJECT_SOURCE_DIR};KEELSON_BINARY=$<TARGET_FILE:keelson>]==])
+endif()
+")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${script})
 endfunction()

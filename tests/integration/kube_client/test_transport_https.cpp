@@ -13,6 +13,7 @@
 #include <stop_token>
 #include <thread>
 
+#include "common/test_env.h"
 #include "core/error.h"
 #include "kube/api_error.h"
 #include "kube/client.h"
@@ -34,8 +35,10 @@ class HttpsTransportTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    server_ = new ChildProcess({"python3", KEELSON_KUBE_CLIENT_TEST_DIR "/fake_apiserver.py",
-                                "--dir", dir_->path().string()});
+    server_ = new ChildProcess(
+        {"python3",
+         keelson::testing::sourceDir() + "/tests/integration/kube_client/fake_apiserver.py",
+         "--dir", dir_->path().string()});
     const std::string line = server_->readLine(60s);
     if (line.rfind("PORT ", 0) == 0) url_ = "https://127.0.0.1:" + line.substr(5);
   }
@@ -211,7 +214,7 @@ TEST_F(HttpsTransportTest, ExecPluginRunsAgainAfterUnauthorized) {
   ClusterConfig exec = config();
   exec.exec = ExecConfig{};
   exec.exec->api_version = "client.authentication.k8s.io/v1";
-  exec.exec->command = std::string(KEELSON_TEST_DATA) + "/kube/config/exec/exec_plugin.sh";
+  exec.exec->command = keelson::testing::testDataDir() + "/kube/config/exec/exec_plugin.sh";
   // The plugin's first credential (token-1) is rejected; its second (token-2) accepted.
   writeFile(file("valid_token"), "token-2");
   const Client client(exec, options());

@@ -14,6 +14,7 @@
 #include "app/insights_file.h"
 #include "app/monitor_dataset.h"
 #include "app/monitor_network.h"
+#include "common/test_env.h"
 #include "core/error.h"
 #include "kube/decode.h"
 
@@ -26,7 +27,7 @@ std::string readFile(const std::string& path) {
 }
 
 std::string readFixture(const std::string& name) {
-  return readFile(std::string(KEELSON_TEST_DATA) + "/kube/api/" + name);
+  return readFile(keelson::testing::testDataDir() + "/kube/api/" + name);
 }
 
 std::map<std::string, std::string> rowOf(const analysis::PodSample& pod, kube::Time tick) {

@@ -12,6 +12,7 @@
 
 #include "app/pod_describe.h"
 #include "app/serve_pods.h"
+#include "common/test_env.h"
 #include "kube/decode.h"
 #include "kube/event.h"
 #include "kube/pod.h"
@@ -22,7 +23,7 @@ namespace {
 using nlohmann::json;
 
 std::string readFile(const std::string& name) {
-  std::ifstream in(std::string(KEELSON_TEST_DATA) + "/kube/api/" + name, std::ios::binary);
+  std::ifstream in(keelson::testing::testDataDir() + "/kube/api/" + name, std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();

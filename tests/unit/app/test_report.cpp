@@ -8,6 +8,7 @@
 
 #include "app/capture.h"
 #include "app/report.h"
+#include "common/test_env.h"
 #include "core/error.h"
 #include "kube/decode.h"
 
@@ -123,7 +124,7 @@ TEST(CaptureJson, ClusterErrorDocumentCarriesCodeAndMessage) {
 
 analysis::ClusterState fixtureState() {
   const auto read = [](const std::string& name) {
-    std::ifstream in(std::string(KEELSON_TEST_DATA) + "/kube/api/" + name);
+    std::ifstream in(keelson::testing::testDataDir() + "/kube/api/" + name);
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   };
   analysis::ClusterState state;

@@ -15,13 +15,14 @@
 #include <string_view>
 
 #include "common/temp_dir.h"
+#include "common/test_env.h"
 #include "host/host_clock.h"
 
 namespace keelson::host::testing {
 
 /// tests/data/host/<relative>.
 inline std::filesystem::path dataPath(std::string_view relative) {
-  return std::filesystem::path(KEELSON_TEST_DATA) / "host" / relative;
+  return std::filesystem::path(keelson::testing::testDataDir()) / "host" / relative;
 }
 
 /// The bytes of a regular local file ("" if unreadable).
