@@ -12,7 +12,7 @@ KEELSON := $(BUILD_DIR)/src/cli/keelson
 JOBS ?= $(shell nproc)
 export KEELSON_TEST_DIR ?= /tmp/keelson-test-cluster
 
-.PHONY: bootstrap bootstrap-run bootstrap-test configure build run test test-asan \
+.PHONY: bootstrap bootstrap-run bootstrap-test configure build run test test-asan test-tsan \
 	test-soak test-unit lint format cluster-up cluster-down bench clean
 
 bootstrap:
@@ -54,6 +54,14 @@ test: bootstrap-test
 test-asan: bootstrap-test
 	$(MAKE) build PRESET=asan
 	ctest --preset asan -j $(JOBS) -L 'unit|fuzz' --timeout 900
+
+# The unit suites that run threads (server, informer and cluster cache, serve, process runner,
+# statvfs prober, history store), labelled `tsan` in their CMakeLists, under ThreadSanitizer.
+# Builds only those executables (target tests_tsan).
+test-tsan: bootstrap-test
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS) --target tests_tsan
+	ctest --preset tsan -j $(JOBS) -L tsan --timeout 900
 
 # keelson serve under ASan+UBSan and under TSan, 60 s each, while pods churn and every route and
 # /metrics are requested concurrently (tests/soak/serve_churn). Builds only the keelson binary in

@@ -12,7 +12,9 @@ endfunction()
 # keelson_test(NAME SOURCES <files...> DEPS <targets...> [LABELS <labels...>]
 #              [PROPERTIES <ctest property> <value> ...])
 # A GoogleTest executable registered with ctest (each TEST becomes one ctest case). Integration
-# tests that need the test control plane pass PROPERTIES FIXTURES_REQUIRED cluster.
+# tests that need the test control plane pass PROPERTIES FIXTURES_REQUIRED cluster. Each label L
+# also adds the executable to the build target tests_L, so one label selects both what to build
+# and what to run: `cmake --build --preset tsan --target tests_tsan && ctest --preset tsan -L tsan`.
 function(keelson_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS;PROPERTIES" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
@@ -33,4 +35,10 @@ function(keelson_test name)
 endif()
 ")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${script})
+  foreach(label IN LISTS ARG_LABELS)
+    if(NOT TARGET tests_${label})
+      add_custom_target(tests_${label})
+    endif()
+    add_dependencies(tests_${label} ${name})
+  endforeach()
 endfunction()
