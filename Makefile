@@ -13,7 +13,7 @@ JOBS ?= $(shell nproc)
 export KEELSON_TEST_DIR ?= /tmp/keelson-test-cluster
 
 .PHONY: bootstrap bootstrap-run bootstrap-test configure build run test test-asan test-tsan \
-	test-soak test-unit lint format cluster-up cluster-down bench clean
+	test-soak test-unit fuzz lint format cluster-up cluster-down bench clean
 
 bootstrap:
 	scripts/bootstrap all
@@ -62,6 +62,15 @@ test-tsan: bootstrap-test
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS) --target tests_tsan
 	ctest --preset tsan -j $(JOBS) -L tsan --timeout 900
+
+# Each libFuzzer target (the fuzz preset: clang, keelson's libraries instrumented for coverage,
+# ASan+UBSan) for FUZZ_SECONDS on its seed corpus, which it only reads (new inputs go to
+# build/fuzz/fuzz-corpus/). A crash leaves its input as build/fuzz/crash-<target>-*.
+FUZZ_SECONDS ?= 10
+fuzz: bootstrap-test
+	cmake --preset fuzz -DKEELSON_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	cmake --build --preset fuzz -j $(JOBS) --target fuzz_targets
+	ctest --preset fuzz -j $(JOBS) -L fuzz_run
 
 # keelson serve under ASan+UBSan and under TSan, 60 s each, while pods churn and every route and
 # /metrics are requested concurrently (tests/soak/serve_churn). Builds only the keelson binary in
