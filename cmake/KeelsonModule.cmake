@@ -12,16 +12,33 @@ endfunction()
 # keelson_test(NAME SOURCES <files...> DEPS <targets...> [LABELS <labels...>]
 #              [PROPERTIES <ctest property> <value> ...])
 # A GoogleTest executable registered with ctest (each TEST becomes one ctest case). Integration
-# tests that need the test control plane pass PROPERTIES FIXTURES_REQUIRED cluster.
+# tests that need the test control plane pass PROPERTIES FIXTURES_REQUIRED cluster. Each label L
+# also adds the executable to the build target tests_L, so one label selects both what to build
+# and what to run: `cmake --build --preset tsan --target tests_tsan && ctest --preset tsan -L tsan`.
 function(keelson_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS;PROPERTIES" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main
                                         keelson_warnings)
-  target_compile_definitions(${name} PRIVATE
-    KEELSON_TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data")
   # tests/common: helpers every test may use ("common/temp_dir.h").
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "${ARG_LABELS}" ${ARG_PROPERTIES})
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${ARG_PROPERTIES})
+  # The labels (a list, which gtest_discover_tests' PROPERTIES would split) and the paths the tests
+  # read at run time (tests/common/test_env.h) are set on the discovered cases by a script ctest
+  # includes after gtest's own. The paths are environment, not compile definitions: an object
+  # with an absolute path compiled in differs between two clones, and ccache could not share it.
+  set(script ${CMAKE_CURRENT_BINARY_DIR}/${name}_properties.cmake)
+  file(GENERATE OUTPUT ${script} CONTENT "if(${name}_TESTS)
+  set_tests_properties(\${${name}_TESTS} PROPERTIES
+    LABELS [==[${ARG_LABELS}]==]
+    ENVIRONMENT [==[KEELSON_SOURCE_DIR=${PROJECT_SOURCE_DIR};KEELSON_BINARY=$<TARGET_FILE:keelson>]==])
+endif()
+")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${script})
+  foreach(label IN LISTS ARG_LABELS)
+    if(NOT TARGET tests_${label})
+      add_custom_target(tests_${label})
+    endif()
+    add_dependencies(tests_${label} ${name})
+  endforeach()
 endfunction()

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/prerequisite.h"
+#include "common/test_env.h"
 #include "core/error.h"
 #include "kube/client.h"
 #include "kube/cluster_config.h"
@@ -77,7 +78,7 @@ class DelegatedAuthCluster : public ::testing::Test {
                  "--serviceaccount=" + ns_a_ + ":reader"});
     // keelson's own identity: serve's ServiceAccount as shipped (applying it again elsewhere, as
     // the serve tests do, changes nothing).
-    std::ifstream file(KEELSON_SOURCE_DIR "/deploy/rbac.yaml");
+    std::ifstream file(keelson::testing::sourceDir() + "/deploy/rbac.yaml");
     const std::string rbac((std::istreambuf_iterator<char>(file)),
                            std::istreambuf_iterator<char>());
     c.apply(rbac);

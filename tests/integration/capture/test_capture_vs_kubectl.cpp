@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/prerequisite.h"
+#include "common/test_env.h"
 #include "core/quantity.h"
 #include "support/test_cluster.h"
 
@@ -66,7 +67,7 @@ class CaptureVsKubectl : public ::testing::Test {
   }
 
   void addNode(const std::string& name, const std::vector<std::string>& extra) {
-    std::vector<std::string> argv = {KEELSON_SOURCE_DIR "/test/cluster/add-node",
+    std::vector<std::string> argv = {keelson::testing::sourceDir() + "/test/cluster/add-node",
                                      name,
                                      "--cpu",
                                      "4",

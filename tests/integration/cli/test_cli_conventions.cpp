@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/prerequisite.h"
+#include "common/test_env.h"
 #include "support/test_cluster.h"
 
 namespace keelson::testing {
@@ -274,7 +275,7 @@ TEST(CliConventions, VersionNamesTheCommitAndTheLibrariesLoaded) {
   const auto result = runKeelson({"version", "-o", "json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const json doc = json::parse(result.out);
-  const auto head = run({"git", "-C", KEELSON_SOURCE_DIR, "rev-parse", "HEAD"});
+  const auto head = run({"git", "-C", keelson::testing::sourceDir(), "rev-parse", "HEAD"});
   ASSERT_EQ(head.exit_code, 0) << head.err;
   EXPECT_EQ(doc.at("gitCommit").get<std::string>() + "\n", head.out);
   EXPECT_EQ(doc.at("gitVersion").get<std::string>().front(), 'v');

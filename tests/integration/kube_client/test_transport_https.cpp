@@ -13,6 +13,7 @@
 #include <stop_token>
 #include <thread>
 
+#include "common/test_env.h"
 #include "core/error.h"
 #include "kube/api_error.h"
 #include "kube/client.h"
@@ -34,7 +35,8 @@ using namespace std::chrono_literals;
 class HttpsTransportTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new FakeApiserver(KEELSON_KUBE_CLIENT_TEST_DIR "/fake_apiserver.py");
+    server_ = new FakeApiserver(keelson::testing::sourceDir() +
+                                "/tests/integration/kube_client/fake_apiserver.py");
     url_ = server_->url();
   }
   static void TearDownTestSuite() {
@@ -194,7 +196,7 @@ TEST_F(HttpsTransportTest, ExecPluginRunsAgainAfterUnauthorized) {
   ClusterConfig exec = config();
   exec.exec = ExecConfig{};
   exec.exec->api_version = "client.authentication.k8s.io/v1";
-  exec.exec->command = std::string(KEELSON_TEST_DATA) + "/kube/config/exec/exec_plugin.sh";
+  exec.exec->command = keelson::testing::testDataDir() + "/kube/config/exec/exec_plugin.sh";
   // The plugin's first credential (token-1) is rejected; its second (token-2) accepted.
   writeFile(file("valid_token"), "token-2");
   const Client client(exec, options());

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "common/test_env.h"
 #include "support/test_cluster.h"
 
 extern char** environ;
@@ -60,7 +61,7 @@ nlohmann::json sqliteQuery(const std::string& path, const std::string& sql) {
 BackgroundKeelson::BackgroundKeelson(const std::vector<std::string>& args) {
   err_path_ = "/tmp/keelson-bg-" + std::to_string(::getpid()) + "-" +
               std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".err";
-  std::vector<std::string> argv = {KEELSON_BINARY};
+  std::vector<std::string> argv = {keelson::testing::keelsonBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> c_argv;
   for (auto& a : argv) c_argv.push_back(a.data());

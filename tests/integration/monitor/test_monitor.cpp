@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/prerequisite.h"
+#include "common/test_env.h"
 #include "core/quantity.h"
 #include "monitor/monitor_test_support.h"
 #include "support/test_cluster.h"
@@ -33,8 +34,8 @@ class Monitor : public ::testing::Test {
     node_ = ns_ + "-n";
     dir_ = std::filesystem::temp_directory_path() / ns_;
     std::filesystem::create_directories(dir_);
-    const auto added =
-        run({KEELSON_SOURCE_DIR "/test/cluster/add-node", node_, "--cpu", "8", "--memory", "16Gi"});
+    const auto added = run({keelson::testing::sourceDir() + "/test/cluster/add-node", node_,
+                            "--cpu", "8", "--memory", "16Gi"});
     ASSERT_EQ(added.exit_code, 0) << added.err;
     cluster_.kubectlOk({"create", "namespace", ns_});
   }
@@ -149,8 +150,8 @@ TEST_F(Monitor, OnceWritesOneRowPerPodMatchingTheApiServer) {
   if (metrics) {
     // kwok simulates the usage metrics-server scrapes: give "a" a usage of its own and wait
     // until metrics.k8s.io reports it (and "b" at all).
-    const auto set = run({KEELSON_SOURCE_DIR "/test/cluster/set-usage", ns_, "a", "--cpu", "250m",
-                          "--memory", "200Mi"});
+    const auto set = run({keelson::testing::sourceDir() + "/test/cluster/set-usage", ns_, "a",
+                          "--cpu", "250m", "--memory", "200Mi"});
     ASSERT_EQ(set.exit_code, 0) << set.err;
     ASSERT_TRUE(eventually(
         [&] {
@@ -297,7 +298,7 @@ TEST_F(Monitor, InsightsOpenForInducedProblemsAndCloseWhenTheyAreRemoved) {
               R"("lastState":{"terminated":{"exitCode":1,"reason":"Error",)"
               R"("startedAt":"2026-01-01T00:00:00Z","finishedAt":"2026-01-01T00:00:01Z"}}}]})");
   const auto condition = [&](const std::string& status) {
-    const auto r = run({KEELSON_SOURCE_DIR "/test/cluster/set-node-condition", node_,
+    const auto r = run({keelson::testing::sourceDir() + "/test/cluster/set-node-condition", node_,
                         "MemoryPressure", status, "KubeletHasInsufficientMemory"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   };

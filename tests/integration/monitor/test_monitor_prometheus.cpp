@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/prerequisite.h"
+#include "common/test_env.h"
 #include "monitor/monitor_test_support.h"
 #include "support/test_cluster.h"
 
@@ -89,7 +90,7 @@ TEST(MonitorPrometheus, NetworkColumnsComeFromCadvisorSeriesSummedPerPod) {
   const std::string ns = uniqueName("monprom");
   const std::string node = ns + "-n";
   const auto dir = std::filesystem::temp_directory_path() / ns;
-  ASSERT_EQ(run({KEELSON_SOURCE_DIR "/test/cluster/add-node", node}).exit_code, 0);
+  ASSERT_EQ(run({keelson::testing::sourceDir() + "/test/cluster/add-node", node}).exit_code, 0);
   cluster.kubectlOk({"create", "namespace", ns});
   for (const auto* pod : {"a", "b"}) {
     cluster.apply(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + std::string(pod) +

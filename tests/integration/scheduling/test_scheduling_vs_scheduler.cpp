@@ -16,6 +16,7 @@
 
 #include "analysis/scheduling.h"
 #include "common/prerequisite.h"
+#include "common/test_env.h"
 #include "kube/client.h"
 #include "kube/cluster_config.h"
 #include "kube/curl_transport.h"
@@ -93,8 +94,8 @@ class SchedulingVsScheduler : public ::testing::Test {
   /// Adds a kwok node `<prefix>-<suffix>`; `extra` are add-node flags.
   std::string addNode(const std::string& suffix, std::vector<std::string> extra = {}) {
     const std::string name = prefix_ + "-" + suffix;
-    std::vector<std::string> argv = {KEELSON_SOURCE_DIR "/test/cluster/add-node", name, "--label",
-                                     std::string(kTestLabel) + "=1"};
+    std::vector<std::string> argv = {keelson::testing::sourceDir() + "/test/cluster/add-node", name,
+                                     "--label", std::string(kTestLabel) + "=1"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     const auto result = run(argv);
     EXPECT_EQ(result.exit_code, 0) << result.err;

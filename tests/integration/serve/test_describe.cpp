@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/prerequisite.h"
+#include "common/test_env.h"
 #include "support/serve_process.h"
 #include "support/test_cluster.h"
 
@@ -220,7 +221,7 @@ TEST_F(Describe, MatchesKubectl) {
   const std::string ns = uniqueName("describe");
   const std::string node = ns + "-node";
   cluster_.kubectlOk({"create", "namespace", ns});
-  ASSERT_EQ(run({KEELSON_SOURCE_DIR "/test/cluster/add-node", node, "--label",
+  ASSERT_EQ(run({keelson::testing::sourceDir() + "/test/cluster/add-node", node, "--label",
                  "keelson-describe-test=" + ns, "--taint", "dedicated=describe:NoSchedule"})
                 .exit_code,
             0);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/prerequisite.h"
+#include "common/test_env.h"
 #include "kube/objects.h"
 #include "support/serve_process.h"
 #include "support/test_cluster.h"
@@ -50,7 +51,8 @@ class Diagnose : public ::testing::Test {
     ns_ = uniqueName("diag");
     node_ = ns_ + "-n";
     serve_.start(cluster_, {"--no-host"});
-    run({KEELSON_SOURCE_DIR "/test/cluster/add-node", node_, "--cpu", "8", "--memory", "16Gi"});
+    run({keelson::testing::sourceDir() + "/test/cluster/add-node", node_, "--cpu", "8", "--memory",
+         "16Gi"});
     cluster_.kubectlOk({"create", "namespace", ns_});
     createWorkloads();
   }

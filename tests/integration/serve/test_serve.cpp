@@ -17,6 +17,7 @@
 
 #include "analysis/scheduling.h"
 #include "common/prerequisite.h"
+#include "common/test_env.h"
 #include "support/serve_process.h"
 #include "support/test_cluster.h"
 
@@ -109,7 +110,7 @@ TEST_F(Serve, PendingPodMatchesTheScheduler) {
   // Three kinds of node, so the scheduler's message has three reasons: plain (Insufficient
   // cpu), tainted (untolerated taint) and cordoned (unschedulable).
   const std::vector<std::string> nodes = {ns + "-plain", ns + "-tainted", ns + "-cordoned"};
-  const std::string add_node = KEELSON_SOURCE_DIR "/test/cluster/add-node";
+  const std::string add_node = keelson::testing::sourceDir() + "/test/cluster/add-node";
   EXPECT_EQ(run({add_node, nodes[0], "--cpu", "2", "--label", "keelson-serve-test=1"}).exit_code,
             0);
   EXPECT_EQ(run({add_node, nodes[1], "--cpu", "2", "--label", "keelson-serve-test=1", "--taint",
@@ -235,7 +236,7 @@ TEST_F(Serve, SurvivesApiServerRestart) {
   ASSERT_TRUE(strict.start(cluster_, {"--no-host", "--max-staleness", "3s"}));
   ASSERT_EQ(waitFor("/readyz", 200).status, 200);
   ASSERT_EQ(strict.waitFor("/readyz", 200).status, 200);
-  const std::string ctl = KEELSON_SOURCE_DIR "/tests/integration/serve/apiserver-ctl";
+  const std::string ctl = keelson::testing::sourceDir() + "/tests/integration/serve/apiserver-ctl";
   const std::size_t node_count =
       cluster_.kubectlJson({"get", "nodes", "-o", "json"})["items"].size();
   EXPECT_EQ(json::parse(get("/api/v1/cluster").body)["metadata"]["cacheAge"], 0.0);

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/prerequisite.h"
+#include "common/test_env.h"
 #include "core/quantity.h"
 #include "support/serve_process.h"
 #include "support/test_cluster.h"
@@ -46,10 +47,10 @@ class ServeNodes : public ::testing::Test {
   }
 
   static void addNode(const std::string& name, const std::string& cpu, const std::string& memory) {
-    ASSERT_EQ(
-        run({KEELSON_SOURCE_DIR "/test/cluster/add-node", name, "--cpu", cpu, "--memory", memory})
-            .exit_code,
-        0);
+    ASSERT_EQ(run({keelson::testing::sourceDir() + "/test/cluster/add-node", name, "--cpu", cpu,
+                   "--memory", memory})
+                  .exit_code,
+              0);
   }
 
   static TestCluster cluster_;
@@ -194,7 +195,7 @@ TEST_F(ServeNodes, DeadlineAnswers408AndWritesNothingAfter) {
 // authentication as deployed, syncs every informer (/readyz 200), reviews callers' tokens and
 // access, and reads node metrics (utilization 200); it cannot write.
 TEST_F(ServeNodes, ShippedRbacIsEnough) {
-  std::ifstream file(KEELSON_SOURCE_DIR "/deploy/rbac.yaml");
+  std::ifstream file(keelson::testing::sourceDir() + "/deploy/rbac.yaml");
   const std::string rbac((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   ASSERT_FALSE(rbac.empty());
   cluster_.apply(rbac);

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "common/test_env.h"
+
 namespace keelson::testing {
 
 int freePort() {
@@ -42,9 +44,14 @@ HttpAnswer curlGet(const std::string& url, const std::vector<std::string>& curl_
 
 bool ServeProcess::start(const TestCluster& cluster, const std::vector<std::string>& extra_args) {
   port_ = freePort();
-  std::vector<std::string> args = {
-      KEELSON_BINARY, "serve",     "--kubeconfig", cluster.kubeconfig,
-      "--address",    "127.0.0.1", "--port",       std::to_string(port_)};
+  std::vector<std::string> args = {keelson::testing::keelsonBinary(),
+                                   "serve",
+                                   "--kubeconfig",
+                                   cluster.kubeconfig,
+                                   "--address",
+                                   "127.0.0.1",
+                                   "--port",
+                                   std::to_string(port_)};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   // Tests of the documents run without authentication; the auth tests choose it explicitly.
   const bool chose_authentication =
@@ -57,7 +64,7 @@ bool ServeProcess::start(const TestCluster& cluster, const std::vector<std::stri
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
-    ::execv(KEELSON_BINARY, argv.data());
+    ::execv(argv[0], argv.data());
     ::_exit(127);
   }
   return pid_ > 0;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/test_env.h"
 #include "core/process_runner.h"
 
 namespace keelson::testing {
@@ -20,7 +21,7 @@ CommandOutput run(const std::vector<std::string>& argv) {
 }
 
 CommandOutput runKeelson(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {KEELSON_BINARY};
+  std::vector<std::string> argv = {keelson::testing::keelsonBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv);
 }

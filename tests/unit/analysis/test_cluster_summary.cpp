@@ -8,6 +8,7 @@
 #include <string>
 
 #include "analysis/cluster_summary.h"
+#include "common/test_env.h"
 #include "core/error.h"
 #include "kube/decode.h"
 
@@ -17,7 +18,7 @@ namespace {
 using core::Quantity;
 
 std::string readFixture(const std::string& name) {
-  std::ifstream in(std::string(KEELSON_TEST_DATA) + "/kube/api/" + name);
+  std::ifstream in(keelson::testing::testDataDir() + "/kube/api/" + name);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 

@@ -11,6 +11,7 @@
 #include "analysis/insight_tracker.h"
 #include "analysis/insights.h"
 #include "analysis/pod_sample.h"
+#include "common/test_env.h"
 #include "kube/decode.h"
 
 namespace keelson::analysis {
@@ -21,7 +22,7 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 
 std::string readFixture(const std::string& name) {
-  std::ifstream in(std::string(KEELSON_TEST_DATA) + "/kube/api/" + name);
+  std::ifstream in(keelson::testing::testDataDir() + "/kube/api/" + name);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 

@@ -14,13 +14,14 @@
 #include <vector>
 
 #include "analysis/namespace_errors.h"
+#include "common/test_env.h"
 #include "kube/decode.h"
 
 namespace keelson::analysis {
 namespace {
 
 std::string fixture(const std::string& name) {
-  const std::string path = std::string(KEELSON_TEST_DATA) + "/kube/api/" + name;
+  const std::string path = keelson::testing::testDataDir() + "/kube/api/" + name;
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in) << path;
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

@@ -12,6 +12,7 @@
 #include "analysis/insight_tracker.h"
 #include "analysis/pod_sample.h"
 #include "app/monitor_network.h"
+#include "common/test_env.h"
 #include "core/error.h"
 #include "docs/insights_file.h"
 #include "docs/monitor_dataset.h"
@@ -26,7 +27,7 @@ std::string readFile(const std::string& path) {
 }
 
 std::string readFixture(const std::string& name) {
-  return readFile(std::string(KEELSON_TEST_DATA) + "/kube/api/" + name);
+  return readFile(keelson::testing::testDataDir() + "/kube/api/" + name);
 }
 
 std::map<std::string, std::string> rowOf(const analysis::PodSample& pod, kube::Time tick) {

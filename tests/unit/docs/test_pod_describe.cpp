@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/test_env.h"
 #include "docs/pod_describe.h"
 #include "docs/pod_documents.h"
 #include "kube/decode.h"
@@ -22,7 +23,7 @@ namespace {
 using nlohmann::json;
 
 std::string readFile(const std::string& name) {
-  std::ifstream in(std::string(KEELSON_TEST_DATA) + "/kube/api/" + name, std::ios::binary);
+  std::ifstream in(keelson::testing::testDataDir() + "/kube/api/" + name, std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();

@@ -6,6 +6,7 @@
 #include <stop_token>
 #include <string>
 
+#include "common/test_env.h"
 #include "core/error.h"
 #include "docs/capture_document.h"
 #include "docs/report.h"
@@ -123,7 +124,7 @@ TEST(CaptureJson, ClusterErrorDocumentCarriesCodeAndMessage) {
 
 analysis::ClusterState fixtureState() {
   const auto read = [](const std::string& name) {
-    std::ifstream in(std::string(KEELSON_TEST_DATA) + "/kube/api/" + name);
+    std::ifstream in(keelson::testing::testDataDir() + "/kube/api/" + name);
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   };
   analysis::ClusterState state;

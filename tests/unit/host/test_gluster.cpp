@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/test_env.h"
 #include "core/error.h"
 #include "host/gluster.h"
 
@@ -25,7 +26,7 @@ using ::testing::Not;
 using ::testing::StartsWith;
 
 std::string fixture(const std::string& name) {
-  const std::string path = std::string(KEELSON_TEST_DATA) + "/gluster/" + name;
+  const std::string path = keelson::testing::testDataDir() + "/gluster/" + name;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("missing fixture " + path);
   std::ostringstream text;

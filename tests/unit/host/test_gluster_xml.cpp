@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/test_env.h"
 #include "host/gluster_xml.h"
 
 namespace keelson::host {
@@ -22,7 +23,7 @@ constexpr const char* kNodeUuid = "b433533e-3fdb-40a5-a156-2e6405118701";
 constexpr const char* kBricks = "/tmp/keelson-gluster-capture/bricks/";
 
 std::string fixture(const std::string& name) {
-  const std::string path = std::string(KEELSON_TEST_DATA) + "/gluster/" + name;
+  const std::string path = keelson::testing::testDataDir() + "/gluster/" + name;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("missing fixture " + path);
   std::ostringstream text;

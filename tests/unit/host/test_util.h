@@ -16,13 +16,14 @@
 
 #include "common/fake_clock.h"
 #include "common/temp_dir.h"
+#include "common/test_env.h"
 #include "host/host_snapshot.h"
 
 namespace keelson::host::testing {
 
 /// tests/data/host/<relative>.
 inline std::filesystem::path dataPath(std::string_view relative) {
-  return std::filesystem::path(KEELSON_TEST_DATA) / "host" / relative;
+  return std::filesystem::path(keelson::testing::testDataDir()) / "host" / relative;
 }
 
 /// The bytes of a regular local file ("" if unreadable).

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/test_env.h"
 #include "core/error.h"
 #include "kube/decode.h"
 #include "kube/event.h"
@@ -27,7 +28,7 @@ using core::Quantity;
 using std::chrono::milliseconds;
 
 std::string fixture(const std::string& name) {
-  const std::string path = std::string(KEELSON_TEST_DATA) + "/kube/api/" + name;
+  const std::string path = keelson::testing::testDataDir() + "/kube/api/" + name;
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in) << path;
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -850,7 +851,7 @@ namespace keelson::kube {
 namespace {
 
 TEST(DecodeStatsSummary, PodNetworkCountersAndPodsWithout) {
-  std::ifstream in(std::string(KEELSON_TEST_DATA) + "/kube/api/stats_summary.json");
+  std::ifstream in(keelson::testing::testDataDir() + "/kube/api/stats_summary.json");
   const std::string json{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   const auto summary = decodeObject<StatsSummary>(json);
   EXPECT_EQ(summary.node_name, "worker-1");

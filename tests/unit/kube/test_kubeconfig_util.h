@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/temp_dir.h"
+#include "common/test_env.h"
 
 // Small helpers shared by the kubeconfig / in-cluster unit tests.
 
@@ -34,7 +35,7 @@ inline std::string readFile(const std::filesystem::path& path) {
 
 /// tests/data/kube/config/<name>
 inline std::filesystem::path configData(const std::string& name) {
-  return std::filesystem::path(KEELSON_TEST_DATA) / "kube" / "config" / name;
+  return std::filesystem::path(keelson::testing::testDataDir()) / "kube" / "config" / name;
 }
 
 }  // namespace keelson::kube::testing

@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "common/test_env.h"
 #include "kube/decode.h"
 #include "kube/resources.h"
 
@@ -137,7 +138,7 @@ TEST(PodResources, PodLevelResourcesReplaceContainerSums) {
 }
 
 TEST(PodResources, RealPodsFromTheApi) {
-  std::ifstream in(std::string(KEELSON_TEST_DATA) + "/kube/api/pods.json", std::ios::binary);
+  std::ifstream in(keelson::testing::testDataDir() + "/kube/api/pods.json", std::ios::binary);
   const std::string json{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   const auto pods = decodeList<Pod>(json);
   const auto find = [&](std::string_view name) -> const Pod& {

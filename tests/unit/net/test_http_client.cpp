@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/prerequisite.h"
+#include "common/test_env.h"
 #include "core/error.h"
 #include "integration/kube_client/kube_client_test_support.h"
 #include "net/http_client.h"
@@ -23,7 +24,8 @@ using namespace std::chrono_literals;
 class HttpClientTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new FakeApiserver(KEELSON_FAKE_APISERVER);
+    server_ = new FakeApiserver(keelson::testing::sourceDir() +
+                                "/tests/integration/kube_client/fake_apiserver.py");
     url_ = server_->url();
   }
   static void TearDownTestSuite() {

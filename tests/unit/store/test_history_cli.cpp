@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "common/test_env.h"
 #include "store/history_store.h"
 #include "store_test_util.h"
 
@@ -41,7 +42,7 @@ class HistoryCli : public ::testing::Test {
   test::CommandResult keelson(const std::string& args, std::string* err = nullptr) {
     const auto err_path = dir_ / "stderr.txt";
     auto result =
-        runCommand(std::string(shellQuote(KEELSON_BIN)) + " history --history " +
+        runCommand(shellQuote(keelson::testing::keelsonBinary()) + " history --history " +
                    shellQuote(db_.string()) + " " + args + " 2>" + shellQuote(err_path.string()));
     if (err != nullptr) *err = test::readFile(err_path);
     return result;
@@ -142,7 +143,7 @@ TEST_F(HistoryCli, ListShowsSeries) {
 TEST_F(HistoryCli, MissingDatabaseAndBadFlagsFail) {
   std::string err;
   const auto missing = dir_ / "missing" / "history.db";
-  auto r = runCommand(std::string(shellQuote(KEELSON_BIN)) + " history --history " +
+  auto r = runCommand(shellQuote(keelson::testing::keelsonBinary()) + " history --history " +
                       shellQuote(missing.string()) + " --pod a/b 2>&1");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find(missing.string()), std::string::npos) << r.out;

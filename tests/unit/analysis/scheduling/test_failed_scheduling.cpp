@@ -5,6 +5,7 @@
 #include <string>
 
 #include "analysis/scheduling.h"
+#include "common/test_env.h"
 #include "kube/decode.h"
 
 namespace keelson::analysis {
@@ -72,7 +73,7 @@ TEST(ParseFailedScheduling, DraPostFilterBeforePreemption) {
 }
 
 TEST(ParseFailedScheduling, RecordedPodCondition) {
-  std::ifstream in(std::string(KEELSON_TEST_DATA) + "/kube/api/pods.json");
+  std::ifstream in(keelson::testing::testDataDir() + "/kube/api/pods.json");
   const std::string json{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   const auto pods = kube::decodeList<kube::Pod>(json).items;
   std::string message;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "common/test_env.h"
+
 namespace {
 
 struct RunResult {
@@ -18,7 +20,7 @@ struct RunResult {
 };
 
 RunResult run(const std::string& args) {
-  const std::string command = std::string(KEELSON_BIN) + " detect " + args;
+  const std::string command = keelson::testing::keelsonBinary() + " detect " + args;
   RunResult r;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return r;

@@ -7,11 +7,18 @@
 #include <vector>
 
 #include "common/prerequisite.h"
+#include "common/test_env.h"
 #include "core/error.h"
 #include "detect/nab_scorer.h"
 
 namespace keelson::detect::nab {
 namespace {
+
+// The NAB subset in the data folder shared beside the repository.
+std::filesystem::path nabDir() {
+  return (std::filesystem::path(keelson::testing::sourceDir()) / ".." / "shared" / "data" / "nab")
+      .lexically_normal();
+}
 
 const CostProfile kStandard{"standard", 1.0, 0.11, 1.0};
 
@@ -117,17 +124,17 @@ TEST(NabScorer, WindowsOfDifferentFilesAreCountedSeparately) {
 class NabReference : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(std::filesystem::path(KEELSON_NAB_DIR) / "labels")) {
-      KEELSON_MISSING_PREREQUISITE("NAB data not found at " << KEELSON_NAB_DIR);
+    if (!std::filesystem::exists(nabDir() / "labels")) {
+      KEELSON_MISSING_PREREQUISITE("NAB data not found at " << nabDir().string());
     }
   }
   static void expectScores(const std::string& detector, double standard, double low_fp,
                            double low_fn) {
-    const NabCorpus corpus = loadNabCorpus(KEELSON_NAB_DIR);
+    const NabCorpus corpus = loadNabCorpus(nabDir());
     ASSERT_EQ(corpus.files.size(), 41u);
     ASSERT_EQ(corpus.windowCount(), 64u);
-    const auto scores = readDetectorResults(
-        corpus, std::filesystem::path(KEELSON_NAB_DIR) / "reference_results" / detector, detector);
+    const auto scores =
+        readDetectorResults(corpus, nabDir() / "reference_results" / detector, detector);
     const double expected[] = {standard, low_fp, low_fn};
     ASSERT_EQ(corpus.profiles.size(), 3u);
     for (std::size_t p = 0; p < 3; ++p) {
@@ -143,7 +150,7 @@ TEST_F(NabReference, NumentaHtm) { expectScores("numenta", 75.52, 70.68, 78.99);
 TEST_F(NabReference, WindowedGaussian) { expectScores("windowedGaussian", 41.42, 26.48, 48.45); }
 
 TEST_F(NabReference, ProfilesMatchNabDefaults) {
-  const NabCorpus corpus = loadNabCorpus(KEELSON_NAB_DIR);
+  const NabCorpus corpus = loadNabCorpus(nabDir());
   const auto defaults = defaultProfiles();
   ASSERT_EQ(corpus.profiles.size(), defaults.size());
   for (std::size_t i = 0; i < defaults.size(); ++i) {
