@@ -24,8 +24,7 @@ using namespace std::chrono_literals;
 class HttpClientTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new FakeApiserver(keelson::testing::sourceDir() +
-                                "/tests/integration/kube_client/fake_apiserver.py");
+    server_ = new FakeApiserver(keelson::testing::sourceDir() + "/tests/common/fake_apiserver.py");
     url_ = server_->url();
   }
   static void TearDownTestSuite() {
