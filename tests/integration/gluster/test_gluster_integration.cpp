@@ -33,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/files.h"
 #include "common/prerequisite.h"
 #include "core/error.h"
 #include "core/process_runner.h"
@@ -43,6 +44,7 @@ namespace keelson::host {
 namespace {
 
 namespace fs = std::filesystem;
+using keelson::testing::readFile;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
@@ -52,14 +54,6 @@ const fs::path kLockFile = "/tmp/keelson-gluster-it.lock";
 constexpr std::string_view kSbinPath =
     "/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin";
 constexpr const char* kVolume = "kit1";
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  if (in) text << in.rdbuf();
-  return text.str();
-}
-
 std::string trim(std::string s) {
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return {};

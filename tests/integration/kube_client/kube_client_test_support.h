@@ -15,23 +15,19 @@
 #include <string>
 
 #include "common/child_process.h"
+#include "common/expect_error.h"
 #include "common/fake_apiserver.h"
+#include "common/files.h"
 
 namespace keelson::kube::testing {
 
 using keelson::testing::ChildProcess;
 using keelson::testing::CommandResult;
+using keelson::testing::expectError;
 using keelson::testing::FakeApiserver;
+using keelson::testing::readFile;
 using keelson::testing::runCommand;
 using keelson::testing::TempDir;
-
-inline std::string readFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
 inline void writeFile(const std::filesystem::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;
@@ -42,18 +38,6 @@ inline void writeFile(const std::filesystem::path& path, const std::string& cont
 inline std::string envOr(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
   return value != nullptr && *value != '\0' ? std::string(value) : fallback;
-}
-
-/// Runs `fn` and returns the keelson::Error it throws; a test failure when it throws none.
-template <typename Fn>
-Error expectError(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no keelson::Error thrown";
-  return Error(ErrorCode::kInternal, "none");
 }
 
 }  // namespace keelson::kube::testing

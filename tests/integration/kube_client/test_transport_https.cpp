@@ -32,26 +32,12 @@ using testing::TempDir;
 using testing::writeFile;
 using namespace std::chrono_literals;
 
-class HttpsTransportTest : public ::testing::Test {
+class HttpsTransportTest : public keelson::testing::FakeApiserverSuite {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new FakeApiserver(keelson::testing::sourceDir() + "/tests/common/fake_apiserver.py");
-    url_ = server_->url();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_FALSE(url_.empty()) << "fake_apiserver.py did not start: " << server_->startupError();
-  }
-
-  static std::filesystem::path file(const std::string& name) { return server_->file(name); }
-
   // Verifies the server with the test CA; no credentials.
   static ClusterConfig config() {
     ClusterConfig config;
-    config.server = url_;
+    config.server = url();
     config.ca_pem = readFile(file("ca.crt"));
     return config;
   }
@@ -75,13 +61,7 @@ class HttpsTransportTest : public ::testing::Test {
     const Client client(config(), options());
     return getJson(client, "/flaky/" + key + "?count=0")["attempts"].get<int>() - 1;
   }
-
-  static FakeApiserver* server_;
-  static std::string url_;
 };
-
-FakeApiserver* HttpsTransportTest::server_ = nullptr;
-std::string HttpsTransportTest::url_;
 
 TEST_F(HttpsTransportTest, VerifiesServerWithTheConfiguredCaAndSendsDefaultHeaders) {
   const Client client(config(), options());
@@ -101,7 +81,7 @@ TEST_F(HttpsTransportTest, WrongCaFailsWithServerUrlAndCurlText) {
   EXPECT_EQ(error.code(), ErrorCode::kUnavailable);
   // OpenSSL's wording depends on whether the server sends its CA along ("self-signed
   // certificate in certificate chain") or not ("unable to get local issuer certificate").
-  EXPECT_THAT(error.what(), StartsWith(url_ + ": SSL certificate problem: "));
+  EXPECT_THAT(error.what(), StartsWith(url() + ": SSL certificate problem: "));
   EXPECT_THAT(error.what(), HasSubstr("(GET /echo)"));
 }
 
@@ -154,7 +134,7 @@ TEST_F(HttpsTransportTest, UnusableClientCertificateIsAConfigurationError) {
   broken.client_key_pem = readFile(file("client.key"));
   const Error error = expectError([&] { Client(broken, options()).get("/echo"); });
   EXPECT_EQ(error.code(), ErrorCode::kBadInput);
-  EXPECT_THAT(error.what(), StartsWith(url_ + ": "));
+  EXPECT_THAT(error.what(), StartsWith(url() + ": "));
 }
 
 TEST_F(HttpsTransportTest, BearerTokenAndBadToken) {
@@ -262,7 +242,7 @@ TEST_F(HttpsTransportTest, RequestTimeout) {
   opts.retry.max_attempts = 1;
   const Error error = expectError([&] { Client(config(), opts).get("/slow?seconds=3"); });
   EXPECT_EQ(error.code(), ErrorCode::kTimeout);
-  EXPECT_THAT(error.what(), StartsWith(url_ + ": Operation timed out"));
+  EXPECT_THAT(error.what(), StartsWith(url() + ": Operation timed out"));
 }
 
 TEST_F(HttpsTransportTest, ConnectionRefusedNamesTheServer) {

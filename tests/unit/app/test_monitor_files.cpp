@@ -12,6 +12,7 @@
 #include "analysis/insight_tracker.h"
 #include "analysis/pod_sample.h"
 #include "app/monitor_network.h"
+#include "common/files.h"
 #include "common/test_env.h"
 #include "core/error.h"
 #include "docs/insights_file.h"
@@ -21,10 +22,7 @@
 namespace keelson::app {
 namespace {
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using keelson::testing::readFile;
 
 std::string readFixture(const std::string& name) {
   return readFile(keelson::testing::testDataDir() + "/kube/api/" + name);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/files.h"
 #include "common/temp_dir.h"
 #include "common/test_env.h"
 
@@ -15,6 +16,7 @@
 
 namespace keelson::kube::testing {
 
+using keelson::testing::readFile;
 using keelson::testing::TempDir;
 
 /// Writes `content` to `path`, creating parent directories.
@@ -23,14 +25,6 @@ inline void writeFile(const std::filesystem::path& path, const std::string& cont
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;
   ASSERT_TRUE(out.good()) << path;
-}
-
-/// The whole content of `path` ("" when missing).
-inline std::string readFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
 }
 
 /// tests/data/kube/config/<name>

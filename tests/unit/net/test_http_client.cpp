@@ -6,41 +6,30 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/expect_error.h"
+#include "common/fake_apiserver.h"
+#include "common/files.h"
 #include "common/prerequisite.h"
 #include "common/test_env.h"
 #include "core/error.h"
-#include "integration/kube_client/kube_client_test_support.h"
 #include "net/http_client.h"
 
 namespace keelson::net {
 namespace {
 
-using kube::testing::expectError;
-using kube::testing::FakeApiserver;
+using keelson::testing::expectError;
+using keelson::testing::readFile;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using namespace std::chrono_literals;
 
-class HttpClientTest : public ::testing::Test {
+class HttpClientTest : public keelson::testing::FakeApiserverSuite {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new FakeApiserver(keelson::testing::sourceDir() + "/tests/common/fake_apiserver.py");
-    url_ = server_->url();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    if (url_.empty())
-      KEELSON_MISSING_PREREQUISITE("fake_apiserver.py (python3, openssl) did not start");
-  }
-
   // Trusts the test CA, read from its file.
   static Endpoint endpoint() {
     Endpoint endpoint;
-    endpoint.base_url = url_;
-    endpoint.ca_file = server_->file("ca.crt").string();
+    endpoint.base_url = url();
+    endpoint.ca_file = file("ca.crt").string();
     return endpoint;
   }
 
@@ -67,13 +56,7 @@ class HttpClientTest : public ::testing::Test {
     HttpClient client(endpoint());
     return json(client.request(get("/flaky/" + key + "?count=0")))["attempts"].get<int>() - 1;
   }
-
-  static FakeApiserver* server_;
-  static std::string url_;
 };
-
-FakeApiserver* HttpClientTest::server_ = nullptr;
-std::string HttpClientTest::url_;
 
 TEST_F(HttpClientTest, SendsTheCallersHeadersAndItsUserAgentOnly) {
   HttpClient client(endpoint());
@@ -176,7 +159,7 @@ TEST_F(HttpClientTest, RequestTimeoutIsATimeoutError) {
   request.retry = RetryPolicy::none();
   const Error error = expectError([&] { client.request(request); });
   EXPECT_EQ(error.code(), ErrorCode::kTimeout);
-  EXPECT_THAT(error.what(), StartsWith(url_ + ": Operation timed out"));
+  EXPECT_THAT(error.what(), StartsWith(url() + ": Operation timed out"));
   EXPECT_THAT(error.what(), HasSubstr("(GET /slow?seconds=3)"));
 
   // A per-request timeout overrides the client's.
@@ -194,15 +177,15 @@ TEST_F(HttpClientTest, UntrustedServerCertificateIsAClearErrorAndNotRetried) {
   const auto started = std::chrono::steady_clock::now();
   const Error error = expectError([&] { client.request(request); });
   EXPECT_EQ(error.code(), ErrorCode::kUnavailable);
-  EXPECT_THAT(error.what(), StartsWith(url_ + ": SSL certificate problem: "));
+  EXPECT_THAT(error.what(), StartsWith(url() + ": SSL certificate problem: "));
   EXPECT_THAT(error.what(), HasSubstr("(GET /echo)"));
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);  // no backoff: not retried
 
   // The wrong CA in memory fails the same way; the right one in memory works.
-  untrusted.ca_pem = kube::testing::readFile(server_->file("wrong-ca.crt"));
+  untrusted.ca_pem = readFile(file("wrong-ca.crt"));
   EXPECT_THAT(expectError([&] { HttpClient(untrusted).request(get("/echo")); }).what(),
               HasSubstr("SSL certificate problem"));
-  untrusted.ca_pem = kube::testing::readFile(server_->file("ca.crt"));
+  untrusted.ca_pem = readFile(file("ca.crt"));
   EXPECT_EQ(HttpClient(untrusted).request(get("/echo")).status, 200);
 }
 
@@ -215,8 +198,8 @@ TEST_F(HttpClientTest, InsecureOnlyWhenAsked) {
 
 TEST_F(HttpClientTest, ClientCertificateFromTheEndpoint) {
   Endpoint with_cert = endpoint();
-  with_cert.client_cert_pem = kube::testing::readFile(server_->file("client.crt"));
-  with_cert.client_key_pem = kube::testing::readFile(server_->file("client.key"));
+  with_cert.client_cert_pem = readFile(file("client.crt"));
+  with_cert.client_key_pem = readFile(file("client.key"));
   EXPECT_EQ(json(HttpClient(with_cert).request(get("/whoami")))["cn"], "keelson-client");
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/files.h"
 #include "common/temp_dir.h"
 
 // Helpers for the store tests: a temporary directory, running a command for its output, and
@@ -22,6 +23,8 @@
 #include <vector>
 
 namespace keelson::store::test {
+
+using keelson::testing::readFile;
 
 using keelson::testing::TempDir;
 
@@ -72,14 +75,6 @@ inline std::optional<std::vector<std::vector<std::string>>> pythonReadCsv(
   EXPECT_EQ(r.exit_code, 0) << "python3 csv could not read " << path;
   if (r.exit_code != 0) return std::nullopt;
   return nlohmann::json::parse(r.out).get<std::vector<std::vector<std::string>>>();
-}
-
-/// The whole file as bytes.
-inline std::string readFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 /// Appends raw bytes (to fake a torn write).
