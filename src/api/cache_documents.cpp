@@ -41,19 +41,23 @@ std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_
   return *pod;
 }
 
-std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const kube::Pod& pod) {
-  const auto events = cache.events().snapshot();
+std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const kube::Pod& pod,
+                                         std::stop_token cancel) {
+  const kube::Informer<kube::Event>* informer = cache.events();
+  if (informer == nullptr) return docs::podEvents(pod, cache.listPodEvents(pod, std::move(cancel)));
+  const auto events = informer->snapshot();
   return docs::podEvents(pod, copyNamespace(*events, pod.metadata.namespace_name));
 }
 
 nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod) {
+  cache.requireClusterMode("the scheduling analysis");
   // Held for the analysis: the view points into these immutable snapshots (no object is copied).
   const auto nodes = cache.nodes().snapshot();
   const auto pods = cache.pods().snapshot();
-  const auto pvcs = cache.persistentVolumeClaims().snapshot();
-  const auto pvs = cache.persistentVolumes().snapshot();
-  const auto storage_classes = cache.storageClasses().snapshot();
-  const auto namespaces = cache.namespaces().snapshot();
+  const auto pvcs = cache.persistentVolumeClaims()->snapshot();
+  const auto pvs = cache.persistentVolumes()->snapshot();
+  const auto storage_classes = cache.storageClasses()->snapshot();
+  const auto namespaces = cache.namespaces()->snapshot();
   const analysis::SchedulingView view{
       pointers(*nodes),           pointers(*pods),      pointers(*pvcs), pointers(*pvs),
       pointers(*storage_classes), pointers(*namespaces)};
@@ -62,20 +66,21 @@ nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const k
 }
 
 nlohmann::json cachedFailureEventsDocument(const kube::ClusterCache& cache, const kube::Pod& pod,
-                                           kube::Time now) {
+                                           kube::Time now, std::stop_token cancel) {
   return docs::failureEventsDocument(
-      analysis::analyzeFailureEvents(pod, cachedPodEvents(cache, pod), now));
+      analysis::analyzeFailureEvents(pod, cachedPodEvents(cache, pod, std::move(cancel)), now));
 }
 
 std::optional<nlohmann::json> cachedNamespaceErrorDocument(
     const kube::ClusterCache& cache, std::string_view namespace_name,
     const analysis::NamespaceErrorOptions& options, kube::Time now, std::stop_token cancel) {
+  cache.requireClusterMode("the namespace error analysis");
   kube::requireNamespaceName(namespace_name);
-  const auto namespaces = cache.namespaces().snapshot();
+  const auto namespaces = cache.namespaces()->snapshot();
   if (namespaces->get("", namespace_name) == nullptr) return std::nullopt;
   const auto pods = cache.pods().snapshot();
-  const auto replica_sets = cache.replicaSets().snapshot();
-  const auto events = cache.events().snapshot();
+  const auto replica_sets = cache.replicaSets()->snapshot();
+  const auto events = cache.events()->snapshot();
   auto analysis = analysis::analyzeNamespaceErrors(
       namespace_name, copyNamespace(*pods, namespace_name, cancel),
       copyNamespace(*replica_sets, namespace_name, cancel),

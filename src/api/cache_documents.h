@@ -2,7 +2,8 @@
 
 // The pod and namespace documents computed from a kube::ClusterCache, shared by `keelson serve`'s
 // routes (serve_routes.cpp) and `keelson diagnose` (which runs a ClusterCache of its own), so
-// both answer from the same code. Nothing here calls the API server.
+// both answer from the same code. Nothing here calls the API server, except for a pod's events
+// in node mode (cachedPodEvents).
 
 #include <chrono>
 #include <memory>
@@ -43,23 +44,28 @@ std::vector<T> copyObjects(std::span<const std::shared_ptr<const T>> objects,
   return out;
 }
 
-/// The cached core/v1 events of `pod` (podEvents: oldest first).
-std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const kube::Pod& pod);
+/// The core/v1 events of `pod` (podEvents: oldest first): from the events informer in cluster
+/// mode; in node mode, which caches no events, listed from the API server by the pod's uid
+/// (ClusterCache::listPodEvents: one request, throws what it throws; `cancel` aborts it).
+std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const kube::Pod& pod,
+                                         std::stop_token cancel = {});
 
 /// schedulingDocument (serve_pods.h) of `pod` against the cache's current objects, analysed in
 /// place through a SchedulingView (nothing is copied, so a busy cluster's constant pod updates
-/// cost nothing extra here).
+/// cost nothing extra here). The analysis weighs every node and every pod, so it throws
+/// Error(kConflict) in node mode (ClusterCache::requireClusterMode).
 nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod);
 
-/// failureEventsDocument (diagnose_documents.h) of `pod` and its cached events at `now`.
+/// failureEventsDocument (diagnose_documents.h) of `pod` and its events (cachedPodEvents, which
+/// throws what it throws) at `now`.
 nlohmann::json cachedFailureEventsDocument(const kube::ClusterCache& cache, const kube::Pod& pod,
-                                           kube::Time now);
+                                           kube::Time now, std::stop_token cancel = {});
 
 /// namespaceErrorDocument of `namespace_name` from the cached pods, ReplicaSets and events at
-/// `now`; nullopt when the cache holds no such namespace. Throws Error(kBadInput) on a name that
-/// is not an RFC 1123 label. In DaemonSet mode (ClusterCacheOptions::node_name) the cache holds
-/// only one node's pods, so only those are analyzed. Throws Error(kTimeout) once `cancel` is
-/// requested (checked while copying and between the steps).
+/// `now`; nullopt when the cache holds no such namespace. The namespace's pods run on every
+/// node, so it throws Error(kConflict) in node mode (ClusterCache::requireClusterMode); then
+/// Error(kBadInput) on a name that is not an RFC 1123 label. Throws Error(kTimeout) once
+/// `cancel` is requested (checked while copying and between the steps).
 std::optional<nlohmann::json> cachedNamespaceErrorDocument(
     const kube::ClusterCache& cache, std::string_view namespace_name,
     const analysis::NamespaceErrorOptions& options, kube::Time now, std::stop_token cancel = {});

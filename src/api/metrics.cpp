@@ -57,6 +57,30 @@ void nodeCountGauge(server::Registry& registry, const std::string& name, const s
   });
 }
 
+// The cached pods by status.phase (every phase, 0 when none), each sample's labels `labels`
+// followed by the phase.
+std::vector<GaugeSample> podsByPhase(const kube::ClusterCache& cache,
+                                     const server::LabelValues& labels) {
+  std::map<std::string, double> by_phase;
+  for (const char* phase : {"Pending", "Running", "Succeeded", "Failed", "Unknown"}) {
+    by_phase[phase] = 0;
+  }
+  const auto pods = cache.pods().snapshot();
+  for (const auto& pod : pods->all()) {
+    ++by_phase[pod->status.phase.empty() ? "Unknown" : pod->status.phase];
+  }
+  std::vector<GaugeSample> out;
+  out.reserve(by_phase.size());
+  for (auto& [phase, count] : by_phase) {
+    server::LabelValues values = labels;
+    values.push_back(phase);
+    out.emplace_back(std::move(values), count);
+  }
+  return out;
+}
+
+// Cluster mode: aggregates over the whole cluster, which only the cluster-wide agent exports (a
+// DaemonSet exporting them would multiply every sum() by the node count).
 void registerClusterGauges(server::Registry& registry, const kube::ClusterCache& cache) {
   registry.callbackGauge("keelson_cluster_nodes", "Nodes in the cluster (cache).", {}, [&cache] {
     return std::vector<GaugeSample>{{{}, objectCount(cache.nodes())}};
@@ -66,25 +90,19 @@ void registerClusterGauges(server::Registry& registry, const kube::ClusterCache&
   nodeCountGauge(registry, "keelson_cluster_nodes_unschedulable",
                  "Nodes marked unschedulable (cordoned).", cache,
                  [](const kube::Node& node) { return node.spec.unschedulable; });
-  registry.callbackGauge(
-      "keelson_cluster_pods", "Pods in the cache by status.phase.", {"phase"}, [&cache] {
-        std::map<std::string, double> by_phase;
-        for (const char* phase : {"Pending", "Running", "Succeeded", "Failed", "Unknown"}) {
-          by_phase[phase] = 0;
-        }
-        const auto pods = cache.pods().snapshot();
-        for (const auto& pod : pods->all()) {
-          ++by_phase[pod->status.phase.empty() ? "Unknown" : pod->status.phase];
-        }
-        std::vector<GaugeSample> out;
-        out.reserve(by_phase.size());
-        for (auto& [phase, count] : by_phase) out.emplace_back(server::LabelValues{phase}, count);
-        return out;
-      });
+  registry.callbackGauge("keelson_cluster_pods", "Pods in the cache by status.phase.", {"phase"},
+                         [&cache] { return podsByPhase(cache, {}); });
   registry.callbackGauge("keelson_cluster_namespaces", "Namespaces in the cluster (cache).", {},
                          [&cache] {
-                           return std::vector<GaugeSample>{{{}, objectCount(cache.namespaces())}};
+                           return std::vector<GaugeSample>{{{}, objectCount(*cache.namespaces())}};
                          });
+}
+
+// Node mode: the agent's own node, labelled with its name.
+void registerNodeGauges(server::Registry& registry, const kube::ClusterCache& cache) {
+  registry.callbackGauge(
+      "keelson_node_pods", "Pods bound to this agent's node, by status.phase (node mode).",
+      {"node", "phase"}, [&cache] { return podsByPhase(cache, {cache.nodeName()}); });
 }
 
 // One host gauge: `value` maps the capture to samples (none when the section failed).
@@ -198,7 +216,11 @@ CacheMetrics::CacheMetrics(server::Registry& registry, const kube::ClusterCache&
         return perInformer(
             cache, [](const kube::InformerStatus& s) { return unixSeconds(s.last_contact); });
       });
-  registerClusterGauges(registry, cache);
+  if (cache.nodeMode()) {
+    registerNodeGauges(registry, cache);
+  } else {
+    registerClusterGauges(registry, cache);
+  }
   update();
 }
 

@@ -23,8 +23,11 @@ namespace keelson::api {
 /// - gauges computed at scrape time: keelson_cache_objects{resource},
 ///   keelson_informer_synced{resource} (1/0), keelson_informer_consecutive_failures{resource},
 ///   keelson_informer_last_contact_timestamp_seconds{resource} (Unix time, 0: never);
-/// - cluster gauges from the cache: keelson_cluster_nodes, keelson_cluster_nodes_ready,
-///   keelson_cluster_nodes_unschedulable, keelson_cluster_pods{phase}, keelson_cluster_namespaces.
+/// - in cluster mode, cluster gauges from the cache: keelson_cluster_nodes,
+///   keelson_cluster_nodes_ready, keelson_cluster_nodes_unschedulable, keelson_cluster_pods{phase},
+///   keelson_cluster_namespaces. In node mode (ClusterCache::nodeMode) none of them: every agent of
+///   a DaemonSet would export them, and sum() over the agents would count each object once per
+///   node. Instead keelson_node_pods{node,phase}: the node's own pods (each phase, 0 when none).
 ///
 /// `cache` must outlive the registry's use. Thread-safe.
 class CacheMetrics {

@@ -43,6 +43,8 @@ Response podNotFound(const Request& request, const std::string& node_name) {
 
 Response scheduling(const kube::ClusterCache& cache, const std::string& node_name,
                     const Request& request) {
+  // Before the lookup: in node mode no pod has an answer here, not only the node's own.
+  cache.requireClusterMode("the scheduling analysis");
   requireSynced(cache);
   const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
   if (!pod) return podNotFound(request, node_name);
@@ -62,7 +64,8 @@ Response describe(const kube::ClusterCache& cache, const std::string& node_name,
   requireSynced(cache);
   const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
   if (!pod) return podNotFound(request, node_name);
-  return Response::ok(docs::podDescribeDocument(*pod, cachedPodEvents(cache, *pod)));
+  return Response::ok(
+      docs::podDescribeDocument(*pod, cachedPodEvents(cache, *pod, request.cancellation)));
 }
 
 Response failureEvents(const kube::ClusterCache& cache, const std::string& node_name,
@@ -70,7 +73,8 @@ Response failureEvents(const kube::ClusterCache& cache, const std::string& node_
   requireSynced(cache);
   const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
   if (!pod) return podNotFound(request, node_name);
-  return Response::ok(cachedFailureEventsDocument(cache, *pod, std::chrono::system_clock::now()));
+  return Response::ok(cachedFailureEventsDocument(cache, *pod, std::chrono::system_clock::now(),
+                                                  request.cancellation));
 }
 
 Response namespaceErrors(const kube::ClusterCache& cache, int restart_threshold,
@@ -187,7 +191,11 @@ void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostD
                   std::string node_name, int pod_restart_threshold) {
   // The summary is computed from every node and pod: `list nodes`, and `list pods` in the listed
   // namespace (?namespace=NS) or cluster-wide.
-  router.get("/api/v1/cluster", [&cache](const Request& r) { return cluster(cache, r); },
+  router.get("/api/v1/cluster",
+             [&cache](const Request& r) {
+               cache.requireClusterMode("the cluster summary");
+               return cluster(cache, r);
+             },
              {.lane = server::Lane::kExpensive, .open = false, .access = [](const Request& r) {
                 const auto scope = clusterScope(r);
                 return std::vector<server::AccessAttributes>{

@@ -64,9 +64,9 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 ///   analysis reads the cache's objects in place.
 /// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
 /// - GET /api/v1/pods/{ns}/{pod}/describe: podDescribeDocument (pod_describe.h) with the pod's
-///   cached events.
+///   events (cachedPodEvents).
 /// - GET /api/v1/pods/{ns}/{pod}/failure-events: failureEventsDocument (diagnose_documents.h)
-///   of the pod's cached core/v1 events, at the time of the request.
+///   of the pod's core/v1 events (cachedPodEvents), at the time of the request.
 /// - GET /api/v1/namespace/{ns}/error: namespaceErrorDocument with `pod_restart_threshold`
 ///   (POD_RESTART_THRESHOLD); 404 RESOURCE_NOT_FOUND for a namespace not in the cache, 400 for a
 ///   name that is not a DNS label.
@@ -74,7 +74,11 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 /// Pod routes answer 400 BAD_REQUEST for a namespace that is not a DNS label or a pod name that
 /// is not a DNS subdomain, 404 RESOURCE_NOT_FOUND for a pod not in the cache (saying so when the
 /// cache holds only `node_name`'s pods) and 503 SERVICE_UNAVAILABLE while the cache has not synced.
-/// `cache` must outlive the router.
+/// In node mode (`cache.nodeMode()`, with `node_name` its node) the routes computed from the
+/// whole cluster (cluster, scheduling, namespace errors) answer 409 CONFLICT whose message names
+/// node mode and the cluster-wide agent (ClusterCache::requireClusterMode); describe and
+/// failure-events list the pod's events from the API server (one request each; 503/504 when it
+/// cannot answer). `cache` must outlive the router.
 void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host,
                   std::string node_name = {}, int pod_restart_threshold = 5);
 

@@ -68,6 +68,7 @@ Response utilization(const kube::ClusterCache& cache, const NodeMetricsSource& s
   const auto nodes = cache.nodes().snapshot();
   const kube::Node* node = nodes->get("", name);
   if (node == nullptr) {
+    if (name != cache.nodeName()) cache.requireClusterMode(fmt::format("node '{}'", name));
     return Response::failure(404, "RESOURCE_NOT_FOUND", "Node not found",
                              fmt::format("Node '{}' not found", name));
   }

@@ -61,8 +61,9 @@ using NodeMetricsSource = std::function<std::shared_ptr<const NodeMetricsSample>
 /// Adds GET /api/v1/nodes/{node}/utilization: 400 BAD_REQUEST for a name that is not a DNS
 /// subdomain; 503 SERVICE_UNAVAILABLE while the cache has not synced, before the first listing,
 /// when the metrics API failed or is not served (details say why) or has no sample for the node
-/// yet; 404 RESOURCE_NOT_FOUND for a node not in the cache; else utilizationDocument. `cache`
-/// must outlive the router.
+/// yet; 404 RESOURCE_NOT_FOUND for a node not in the cache, or in node mode 409 CONFLICT for
+/// another node than the agent's (ClusterCache::requireClusterMode); else utilizationDocument.
+/// `cache` must outlive the router.
 void addUtilizationRoute(server::Router& router, const kube::ClusterCache& cache,
                          NodeMetricsSource metrics);
 

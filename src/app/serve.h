@@ -18,7 +18,7 @@ namespace keelson::app {
 struct ServeOptions {
   kube::ConfigOptions kube;                      ///< --kubeconfig, --context, in-cluster.
   std::chrono::milliseconds api_timeout{30000};  ///< K8S_TIMEOUT: one API list request.
-  std::string node_name;          ///< --node: cache only this node's pods (DaemonSet mode).
+  std::string node_name;          ///< --node: node mode (ClusterCacheOptions::node_name).
   server::ServerOptions server;   ///< PORT, READ_TIMEOUT, WRITE_TIMEOUT, deadline.
   ServeSecurityOptions security;  ///< TLS and delegated authentication/authorisation.
   /// --max-staleness: after its first sync the cache stays ready (and keeps answering) during

@@ -107,7 +107,7 @@ void addServeCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   cmd->add_option("--port", c->port, "listen port (0: any free port)")
       ->envname("PORT")
       ->capture_default_str();
-  cmd->add_option("--node", c->node, "cache only this node's pods (DaemonSet mode)")
+  cmd->add_option("--node", c->node, "node mode (DaemonSet): cache only this node and its pods")
       ->envname("NODE_NAME");
   cmd->add_option("--k8s-timeout", c->k8s_timeout,
                   "Kubernetes API request timeout, e.g. 30s (overrides --request-timeout)")

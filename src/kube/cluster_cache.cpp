@@ -1,7 +1,13 @@
 #include "kube/cluster_cache.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <thread>
+#include <utility>
+
+#include "core/error.h"
+#include "kube/list.h"
 
 namespace keelson::kube {
 
@@ -25,33 +31,37 @@ std::unique_ptr<Informer<T>> makeInformer(const Client& client, const ClusterCac
 }  // namespace
 
 ClusterCache::ClusterCache(const Client& client, ClusterCacheOptions options)
-    : clock_(options.clock),
-      pods_(makeInformer<Pod>(
-          client, options, "pods", "/api/v1/pods",
-          options.node_name.empty() ? std::string() : "spec.nodeName=" + options.node_name)),
-      nodes_(makeInformer<Node>(client, options, "nodes", "/api/v1/nodes")),
-      events_(makeInformer<Event>(client, options, "events", "/api/v1/events")),
-      events_v1_(options.events_v1 ? makeInformer<Event>(client, options, "events.k8s.io",
-                                                         "/apis/events.k8s.io/v1/events")
-                                   : nullptr),
-      namespaces_(makeInformer<Namespace>(client, options, "namespaces", "/api/v1/namespaces")),
-      deployments_(
-          makeInformer<Deployment>(client, options, "deployments", "/apis/apps/v1/deployments")),
-      replica_sets_(
-          makeInformer<ReplicaSet>(client, options, "replicasets", "/apis/apps/v1/replicasets")),
-      stateful_sets_(
-          makeInformer<StatefulSet>(client, options, "statefulsets", "/apis/apps/v1/statefulsets")),
-      daemon_sets_(
-          makeInformer<DaemonSet>(client, options, "daemonsets", "/apis/apps/v1/daemonsets")),
-      jobs_(makeInformer<Job>(client, options, "jobs", "/apis/batch/v1/jobs")),
-      pdbs_(makeInformer<PodDisruptionBudget>(client, options, "poddisruptionbudgets",
-                                              "/apis/policy/v1/poddisruptionbudgets")),
-      pvs_(makeInformer<PersistentVolume>(client, options, "persistentvolumes",
-                                          "/api/v1/persistentvolumes")),
-      pvcs_(makeInformer<PersistentVolumeClaim>(client, options, "persistentvolumeclaims",
-                                                "/api/v1/persistentvolumeclaims")),
-      storage_classes_(makeInformer<StorageClass>(client, options, "storageclasses",
-                                                  "/apis/storage.k8s.io/v1/storageclasses")) {}
+    : client_(client), node_name_(options.node_name), clock_(options.clock) {
+  const bool cluster_mode = node_name_.empty();
+  // Node mode: the API server filters by field; nothing cluster-wide is listed or watched.
+  pods_ = makeInformer<Pod>(client, options, "pods", "/api/v1/pods",
+                            cluster_mode ? std::string() : "spec.nodeName=" + node_name_);
+  nodes_ = makeInformer<Node>(client, options, "nodes", "/api/v1/nodes",
+                              cluster_mode ? std::string() : "metadata.name=" + node_name_);
+  if (!cluster_mode) return;
+  events_ = makeInformer<Event>(client, options, "events", "/api/v1/events");
+  if (options.events_v1) {
+    events_v1_ =
+        makeInformer<Event>(client, options, "events.k8s.io", "/apis/events.k8s.io/v1/events");
+  }
+  namespaces_ = makeInformer<Namespace>(client, options, "namespaces", "/api/v1/namespaces");
+  deployments_ =
+      makeInformer<Deployment>(client, options, "deployments", "/apis/apps/v1/deployments");
+  replica_sets_ =
+      makeInformer<ReplicaSet>(client, options, "replicasets", "/apis/apps/v1/replicasets");
+  stateful_sets_ =
+      makeInformer<StatefulSet>(client, options, "statefulsets", "/apis/apps/v1/statefulsets");
+  daemon_sets_ = makeInformer<DaemonSet>(client, options, "daemonsets", "/apis/apps/v1/daemonsets");
+  jobs_ = makeInformer<Job>(client, options, "jobs", "/apis/batch/v1/jobs");
+  pdbs_ = makeInformer<PodDisruptionBudget>(client, options, "poddisruptionbudgets",
+                                            "/apis/policy/v1/poddisruptionbudgets");
+  pvs_ = makeInformer<PersistentVolume>(client, options, "persistentvolumes",
+                                        "/api/v1/persistentvolumes");
+  pvcs_ = makeInformer<PersistentVolumeClaim>(client, options, "persistentvolumeclaims",
+                                              "/api/v1/persistentvolumeclaims");
+  storage_classes_ = makeInformer<StorageClass>(client, options, "storageclasses",
+                                                "/apis/storage.k8s.io/v1/storageclasses");
+}
 
 ClusterCache::~ClusterCache() { stop(); }
 
@@ -96,6 +106,24 @@ bool ClusterCache::waitForSync(std::chrono::milliseconds timeout) const {
     if (!informer->waitForSync(std::max(left, std::chrono::milliseconds(0)))) return false;
   }
   return true;
+}
+
+void ClusterCache::requireClusterMode(std::string_view what) const {
+  if (!nodeMode()) return;
+  throw Error(ErrorCode::kConflict,
+              fmt::format("{} needs the whole cluster, but this agent runs in node mode (--node "
+                          "{}) and caches only that node and its pods: ask the cluster-wide "
+                          "keelson (the Deployment, `keelson serve` without --node)",
+                          what, node_name_));
+}
+
+std::vector<Event> ClusterCache::listPodEvents(const Pod& pod, std::stop_token stop) const {
+  ListOptions options;
+  options.field_selector = "involvedObject.uid=" + pod.metadata.uid;
+  return listAll<Event>(client_,
+                        fmt::format("/api/v1/namespaces/{}/events", pod.metadata.namespace_name),
+                        std::move(options), std::move(stop))
+      .items;
 }
 
 std::vector<InformerStatus> ClusterCache::statuses() const {

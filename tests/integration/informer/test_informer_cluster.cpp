@@ -172,7 +172,7 @@ TEST_F(InformerClusterTest, SurvivesServerSideWatchExpiry) {
   EXPECT_EQ(status.failures, 0u) << status.last_error;
 }
 
-TEST_F(InformerClusterTest, ClusterCacheSyncsAndNodeSelectorLimitsPods) {
+TEST_F(InformerClusterTest, NodeModeCachesTheNodeAndItsPodsOnly) {
   const std::string node_a =
       keelson::testing::uniqueName("hinf-a") + "-" + std::to_string(++counter_);
   const std::string node_b =
@@ -203,18 +203,32 @@ TEST_F(InformerClusterTest, ClusterCacheSyncsAndNodeSelectorLimitsPods) {
     EXPECT_EQ(pod->spec.node_name, node_a) << pod->metadata.name;
   }
 
-  // Cluster-wide kinds: the namespace and both nodes are there.
-  const auto namespaces = cache.namespaces().snapshot();
+  // Node mode: the node itself and nothing cluster-wide.
   const auto nodes = cache.nodes().snapshot();
-  EXPECT_NE(namespaces->get("", namespace_), nullptr);
   EXPECT_NE(nodes->get("", node_a), nullptr);
-  EXPECT_NE(nodes->get("", node_b), nullptr);
-  const auto kubectl_namespaces = cluster_.kubectlJson({"get", "namespaces", "-o", "json"});
-  std::size_t active = 0;
-  for (const auto& ns : kubectl_namespaces["items"]) {
-    active += namespaces->get("", ns["metadata"]["name"].get<std::string>()) != nullptr;
+  EXPECT_EQ(nodes->size(), 1u);
+  EXPECT_EQ(cache.statuses().size(), 2u);
+  EXPECT_EQ(cache.namespaces(), nullptr);
+  EXPECT_EQ(cache.events(), nullptr);
+
+  // A pod's events come from the API server, by its uid: the event of on-a-1 and not on-a-2's.
+  for (const std::string pod : {"on-a-1", "on-a-2"}) {
+    ASSERT_NE(pods->get(namespace_, pod), nullptr) << pod;
+    const std::string uid = pods->get(namespace_, pod)->metadata.uid;
+    const nlohmann::json event = {
+        {"apiVersion", "v1"},
+        {"kind", "Event"},
+        {"metadata", {{"name", pod + ".test"}, {"namespace", namespace_}}},
+        {"involvedObject",
+         {{"kind", "Pod"}, {"name", pod}, {"namespace", namespace_}, {"uid", uid}}},
+        {"reason", "Testing"},
+        {"message", "event of " + pod},
+        {"type", "Normal"}};
+    cluster_.apply(event.dump());
   }
-  EXPECT_EQ(active, kubectl_namespaces["items"].size());
+  const auto events = cache.listPodEvents(*pods->get(namespace_, "on-a-1"));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].message, "event of on-a-1");
   const auto started = std::chrono::steady_clock::now();
   cache.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);

@@ -199,24 +199,9 @@ TEST_F(ServeNodes, ShippedRbacIsEnough) {
   const std::string rbac((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   ASSERT_FALSE(rbac.empty());
   cluster_.apply(rbac);
-  const auto token = run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "create", "token",
-                          "keelson", "-n", "keelson", "--duration", "1h"});
-  ASSERT_EQ(token.exit_code, 0) << token.err;
-  // A kubeconfig with the same cluster and the service account's token.
-  const json config = cluster_.kubectlJson({"config", "view", "--raw", "--minify", "-o", "json"});
-  const json& cluster = config["clusters"][0]["cluster"];
-  json kubeconfig = {
-      {"apiVersion", "v1"},
-      {"kind", "Config"},
-      {"clusters", json::array({{{"name", "c"}, {"cluster", cluster}}})},
-      {"users", json::array({{{"name", "keelson"},
-                              {"user", {{"token", token.out.substr(0, token.out.find('\n'))}}}}})},
-      {"contexts",
-       json::array({{{"name", "keelson"}, {"context", {{"cluster", "c"}, {"user", "keelson"}}}}})},
-      {"current-context", "keelson"}};
-  TestCluster as_agent = cluster_;
-  as_agent.kubeconfig = cluster_.dir + "/keelson-sa.kubeconfig";
-  std::ofstream(as_agent.kubeconfig) << kubeconfig.dump();
+  std::string caller;  // the agent's own token, as a caller below
+  const TestCluster as_agent = cluster_.asServiceAccount("keelson", "keelson", caller);
+  ASSERT_FALSE(caller.empty());
 
   // The service account may not write (kubectl's own check against the same API server).
   const auto can_delete = run({cluster_.kubectl, "--kubeconfig", as_agent.kubeconfig, "auth",
@@ -235,7 +220,6 @@ TEST_F(ServeNodes, ShippedRbacIsEnough) {
   const std::string utilization_path = "/api/v1/nodes/" + node + "/utilization";
   EXPECT_EQ(agent.get(utilization_path).status, 401);
   // The agent's own token as the caller: it may get nodes.
-  const std::string caller = token.out.substr(0, token.out.find('\n'));
   const HttpAnswer utilization = agent.waitFor(utilization_path, 200, 90s, caller);
   EXPECT_EQ(utilization.status, 200) << utilization.body;
   EXPECT_EQ(agent.get("/api/v1/host", caller).status, 403);  // no nodes/stats in its role

@@ -51,6 +51,26 @@ void TestCluster::apply(const std::string& manifest) const {
   std::filesystem::remove(path);
 }
 
+TestCluster TestCluster::asServiceAccount(const std::string& ns, const std::string& name,
+                                          std::string& token) const {
+  token = kubectlOk({"create", "token", name, "-n", ns, "--duration", "1h"});
+  token = token.substr(0, token.find('\n'));
+  const nlohmann::json config = kubectlJson({"config", "view", "--raw", "--minify", "-o", "json"});
+  const nlohmann::json document = {
+      {"apiVersion", "v1"},
+      {"kind", "Config"},
+      {"clusters",
+       nlohmann::json::array({{{"name", "c"}, {"cluster", config["clusters"][0]["cluster"]}}})},
+      {"users", nlohmann::json::array({{{"name", name}, {"user", {{"token", token}}}}})},
+      {"contexts",
+       nlohmann::json::array({{{"name", name}, {"context", {{"cluster", "c"}, {"user", name}}}}})},
+      {"current-context", name}};
+  TestCluster out = *this;
+  out.kubeconfig = dir + "/" + ns + "-" + name + ".kubeconfig";
+  std::ofstream(out.kubeconfig) << document.dump();
+  return out;
+}
+
 bool findTestCluster(TestCluster& cluster, std::string& why) {
   const char* dir_env = std::getenv("KEELSON_TEST_DIR");
   cluster.dir = dir_env != nullptr && *dir_env != '\0' ? dir_env : "/tmp/keelson-test-cluster";

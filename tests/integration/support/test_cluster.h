@@ -33,6 +33,11 @@ struct TestCluster {
   nlohmann::json kubectlJson(const std::vector<std::string>& args) const;
   /// Writes a manifest (JSON or YAML text) to a file in `dir` and applies it with kubectl.
   void apply(const std::string& manifest) const;
+  /// The same cluster seen as service account `ns`/`name`: a kubeconfig in `dir` with a one-hour
+  /// token from `kubectl create token` (stored in `token`, without the newline). Fails the test
+  /// (ADD_FAILURE) when kubectl cannot create the token.
+  TestCluster asServiceAccount(const std::string& ns, const std::string& name,
+                               std::string& token) const;
 };
 
 /// Finds the running test cluster, or returns false (the caller then reports `why` through

@@ -507,44 +507,107 @@ class EmptyClusterTransport final : public Transport {
   std::string server_ = "https://fake:6443";
 };
 
-TEST(ClusterCache, WatchesEveryKindAndScopesPodsToTheNode) {
+// The list requests `cache` made (watches left out), sorted; stops the cache.
+std::vector<std::string> listRequests(ClusterCache& cache, const EmptyClusterTransport& transport) {
+  cache.stop();  // returns: every held watch wakes on its stop token
+  std::vector<std::string> lists;
+  for (const auto& path : transport.paths()) {
+    if (path.find("watch=true") == std::string::npos) lists.push_back(path);
+  }
+  std::sort(lists.begin(), lists.end());
+  return lists;
+}
+
+// The resources of the cache's informers, in statuses() order.
+std::vector<std::string> resourcesOf(const ClusterCache& cache) {
+  std::vector<std::string> resources;
+  for (const auto& status : cache.statuses()) resources.push_back(status.resource);
+  return resources;
+}
+
+TEST(ClusterCache, ClusterModeWatchesEveryKind) {
   auto transport = std::make_shared<EmptyClusterTransport>();
   Client client(transport);
   ClusterCacheOptions options;
-  options.node_name = "node-7";
   options.events_v1 = true;
   ClusterCache cache(client, options);
   cache.start();
   ASSERT_TRUE(cache.waitForSync(10s));
   EXPECT_TRUE(cache.hasSynced());
-  const auto statuses = cache.statuses();
-  std::vector<std::string> resources;
-  for (const auto& status : statuses) resources.push_back(status.resource);
-  EXPECT_EQ(resources,
+  EXPECT_FALSE(cache.nodeMode());
+  EXPECT_NO_THROW(cache.requireClusterMode("the cluster summary"));
+  EXPECT_EQ(resourcesOf(cache),
             (std::vector<std::string>{"pods", "nodes", "events", "events.k8s.io", "namespaces",
                                       "deployments", "replicasets", "statefulsets", "daemonsets",
                                       "jobs", "poddisruptionbudgets", "persistentvolumes",
                                       "persistentvolumeclaims", "storageclasses"}));
   EXPECT_EQ(sizeOf(cache.pods()), 0u);
   ASSERT_NE(cache.eventsV1(), nullptr);
-  cache.stop();  // returns: every held watch wakes on its stop token
+  EXPECT_THAT(listRequests(cache, *transport),
+              ::testing::ElementsAre(
+                  "/api/v1/events?limit=500", "/api/v1/namespaces?limit=500",
+                  "/api/v1/nodes?limit=500", "/api/v1/persistentvolumeclaims?limit=500",
+                  "/api/v1/persistentvolumes?limit=500", "/api/v1/pods?limit=500",
+                  "/apis/apps/v1/daemonsets?limit=500", "/apis/apps/v1/deployments?limit=500",
+                  "/apis/apps/v1/replicasets?limit=500", "/apis/apps/v1/statefulsets?limit=500",
+                  "/apis/batch/v1/jobs?limit=500", "/apis/events.k8s.io/v1/events?limit=500",
+                  "/apis/policy/v1/poddisruptionbudgets?limit=500",
+                  "/apis/storage.k8s.io/v1/storageclasses?limit=500"));
+}
 
-  std::vector<std::string> lists;
-  for (const auto& path : transport->paths()) {
-    if (path.find("watch=true") == std::string::npos) lists.push_back(path);
+TEST(ClusterCache, NodeModeWatchesOnlyTheNodeAndItsPods) {
+  auto transport = std::make_shared<EmptyClusterTransport>();
+  Client client(transport);
+  ClusterCacheOptions options;
+  options.node_name = "node-7";
+  options.events_v1 = true;  // ignored: no events are watched in node mode
+  ClusterCache cache(client, options);
+  cache.start();
+  ASSERT_TRUE(cache.waitForSync(10s));
+  EXPECT_TRUE(cache.hasSynced());  // waits for the two informers there are
+  EXPECT_TRUE(cache.nodeMode());
+  EXPECT_EQ(cache.nodeName(), "node-7");
+  EXPECT_EQ(resourcesOf(cache), (std::vector<std::string>{"pods", "nodes"}));
+  EXPECT_EQ(cache.events(), nullptr);
+  EXPECT_EQ(cache.eventsV1(), nullptr);
+  EXPECT_EQ(cache.namespaces(), nullptr);
+  EXPECT_EQ(cache.deployments(), nullptr);
+  EXPECT_EQ(cache.replicaSets(), nullptr);
+  EXPECT_EQ(cache.statefulSets(), nullptr);
+  EXPECT_EQ(cache.daemonSets(), nullptr);
+  EXPECT_EQ(cache.jobs(), nullptr);
+  EXPECT_EQ(cache.podDisruptionBudgets(), nullptr);
+  EXPECT_EQ(cache.persistentVolumes(), nullptr);
+  EXPECT_EQ(cache.persistentVolumeClaims(), nullptr);
+  EXPECT_EQ(cache.storageClasses(), nullptr);
+  try {
+    cache.requireClusterMode("the cluster summary");
+    ADD_FAILURE() << "no error in node mode";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConflict);
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("the cluster summary needs the whole cluster"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("node mode (--node node-7)"));
   }
-  std::sort(lists.begin(), lists.end());
   EXPECT_THAT(
-      lists,
+      listRequests(cache, *transport),
+      ::testing::ElementsAre("/api/v1/nodes?limit=500&fieldSelector=metadata.name%3Dnode-7",
+                             "/api/v1/pods?limit=500&fieldSelector=spec.nodeName%3Dnode-7"));
+}
+
+TEST(ClusterCache, ListPodEventsSelectsByTheInvolvedUid) {
+  auto transport = std::make_shared<EmptyClusterTransport>();
+  Client client(transport);
+  ClusterCacheOptions options;
+  options.node_name = "node-7";
+  ClusterCache cache(client, options);
+  Pod pod;
+  pod.metadata.namespace_name = "shop";
+  pod.metadata.uid = "a376d41d";
+  EXPECT_TRUE(cache.listPodEvents(pod).empty());
+  EXPECT_THAT(
+      transport->paths(),
       ::testing::ElementsAre(
-          "/api/v1/events?limit=500", "/api/v1/namespaces?limit=500", "/api/v1/nodes?limit=500",
-          "/api/v1/persistentvolumeclaims?limit=500", "/api/v1/persistentvolumes?limit=500",
-          "/api/v1/pods?limit=500&fieldSelector=spec.nodeName%3Dnode-7",
-          "/apis/apps/v1/daemonsets?limit=500", "/apis/apps/v1/deployments?limit=500",
-          "/apis/apps/v1/replicasets?limit=500", "/apis/apps/v1/statefulsets?limit=500",
-          "/apis/batch/v1/jobs?limit=500", "/apis/events.k8s.io/v1/events?limit=500",
-          "/apis/policy/v1/poddisruptionbudgets?limit=500",
-          "/apis/storage.k8s.io/v1/storageclasses?limit=500"));
+          "/api/v1/namespaces/shop/events?limit=500&fieldSelector=involvedObject.uid%3Da376d41d"));
 }
 
 TEST(ClusterCache, EventsV1IsOffByDefault) {
