@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "kube/list.h"
+#include "kube/pod_indexes.h"
 
 namespace keelson::kube {
 
@@ -36,6 +37,7 @@ ClusterCache::ClusterCache(const Client& client, ClusterCacheOptions options)
   // Node mode: the API server filters by field; nothing cluster-wide is listed or watched.
   pods_ = makeInformer<Pod>(client, options, "pods", "/api/v1/pods",
                             cluster_mode ? std::string() : "spec.nodeName=" + node_name_);
+  pods_->addIndex(std::string(kPodsByControllerKind), podControllerKindKeys);
   nodes_ = makeInformer<Node>(client, options, "nodes", "/api/v1/nodes",
                               cluster_mode ? std::string() : "metadata.name=" + node_name_);
   if (!cluster_mode) return;

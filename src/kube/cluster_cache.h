@@ -83,7 +83,8 @@ class ClusterCache {
   /// without being wrong.
   void requireClusterMode(std::string_view what) const;
 
-  /// Every pod (cluster mode), or the node's pods (node mode).
+  /// Every pod (cluster mode), or the node's pods (node mode). Indexed by kPodsByControllerKind
+  /// (kube/pod_indexes.h).
   const Informer<Pod>& pods() const noexcept { return *pods_; }
   /// Every node (cluster mode), or the one node (node mode).
   const Informer<Node>& nodes() const noexcept { return *nodes_; }

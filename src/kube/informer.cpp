@@ -68,6 +68,27 @@ bool InformerBase::hasSynced() const {
   return status_.has_synced;
 }
 
+void InformerBase::requireNotStarted(std::string_view what) const {
+  if (thread_.joinable()) {
+    throw Error(ErrorCode::kConflict, fmt::format("informer {}: {} must be added before start()",
+                                                  options_.resource, what));
+  }
+}
+
+void InformerBase::runHandler(const std::function<void()>& call) noexcept {
+  try {
+    call();
+    return;
+  } catch (const std::exception& e) {
+    spdlog::warn("informer {}: event handler failed: {}", options_.resource, e.what());
+  } catch (...) {
+    spdlog::warn("informer {}: event handler failed with a non-standard exception",
+                 options_.resource);
+  }
+  std::lock_guard lock(mutex_);
+  ++status_.handler_errors;
+}
+
 InformerStatus InformerBase::status() const {
   std::size_t objects = objectCount();
   std::lock_guard lock(mutex_);

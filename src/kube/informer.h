@@ -24,6 +24,11 @@
 //   5. on any other failure (API server away, error status, undecodable list) wait with
 //      exponential backoff plus jitter (informerBackoffDelay) and resume from step 2, or from
 //      step 1 when no list has succeeded yet. The last good state keeps serving meanwhile.
+//
+// Event handlers (addHandlers) are told of every change, as client-go's are: the watch's events,
+// and what a relist changed (added, updated, deleted objects). Indexes (addIndex) group a
+// snapshot's objects by a key (pods by node, by controller); a namespace's objects need none
+// (ObjectSnapshot::list).
 
 #include <algorithm>
 #include <chrono>
@@ -39,10 +44,12 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/error.h"
 #include "kube/client.h"
 #include "kube/decode.h"
 #include "kube/objects.h"
@@ -96,14 +103,24 @@ struct InformerStatus {
   std::uint64_t relists = 0;         ///< Successful lists after the first one (410 Gone, ...).
   std::uint64_t failures = 0;        ///< Failed attempts in total (each one backs off).
   std::uint64_t decode_errors = 0;   ///< Watch events whose object did not decode (skipped).
+  std::uint64_t handler_errors = 0;  ///< Event handler calls that threw (logged, then ignored).
   std::size_t objects = 0;           ///< Objects in the cache.
   std::string resource_version;      ///< Where the next watch resumes.
   std::string last_error;            ///< Message of the last failure; "" when none yet.
 };
 
+/// The keys an object is filed under in one index (none: not in the index; several: in each).
+/// Must be pure and must not throw.
+template <class T>
+using IndexFunc = std::function<std::vector<std::string>(const T&)>;
+
+/// The indexes of an informer: name → key function.
+template <class T>
+using Indexers = std::map<std::string, IndexFunc<T>, std::less<>>;
+
 /// An immutable view of an informer's objects, sorted by (namespace, name). Cluster-scoped
 /// objects have the namespace "". Pointers and spans stay valid while the snapshot is held.
-/// Thread-safe (immutable).
+/// Thread-safe (immutable; an index is built once, by the first byIndex call that needs it).
 template <class T>
 class ObjectSnapshot {
  public:
@@ -111,8 +128,37 @@ class ObjectSnapshot {
 
   ObjectSnapshot() = default;
   /// `objects` must be sorted by (metadata.namespace_name, metadata.name), without duplicates.
-  ObjectSnapshot(std::vector<Ptr> objects, std::string resource_version)
-      : objects_(std::move(objects)), resource_version_(std::move(resource_version)) {}
+  /// `indexers` (may be null: no index) are the indexes byIndex answers.
+  ObjectSnapshot(std::vector<Ptr> objects, std::string resource_version,
+                 std::shared_ptr<const Indexers<T>> indexers = nullptr)
+      : objects_(std::move(objects)),
+        resource_version_(std::move(resource_version)),
+        indexers_(std::move(indexers)) {
+    if (indexers_) indexes_ = std::make_unique<BuiltIndex[]>(indexers_->size());
+  }
+
+  /// The objects filed under `key` in the index `index_name`, sorted by (namespace, name); empty
+  /// when none. The first call for an index builds it for this snapshot (O(n) calls of its
+  /// IndexFunc), later calls are O(1). Throws Error(kInternal) when no index of that name was
+  /// added (Informer::addIndex): a programming error, not bad input.
+  std::span<const Ptr> byIndex(std::string_view index_name, std::string_view key) const {
+    if (indexers_ == nullptr || !indexers_->contains(index_name)) {
+      throw Error(ErrorCode::kInternal,
+                  "informer index \"" + std::string(index_name) + "\" does not exist");
+    }
+    const auto it = indexers_->find(index_name);
+    BuiltIndex& index = indexes_[std::distance(indexers_->begin(), it)];
+    std::call_once(index.once, [&] {
+      for (const Ptr& object : objects_) {
+        for (std::string& object_key : it->second(*object)) {
+          index.buckets[std::move(object_key)].push_back(object);
+        }
+      }
+    });
+    const auto bucket = index.buckets.find(key);
+    if (bucket == index.buckets.end()) return {};
+    return bucket->second;
+  }
 
   /// The object `namespace_name`/`name` ("" namespace for cluster-scoped kinds), or nullptr.
   /// O(log n).
@@ -154,8 +200,44 @@ class ObjectSnapshot {
     }
   };
 
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+  struct BuiltIndex {
+    std::once_flag once;
+    std::unordered_map<std::string, std::vector<Ptr>, StringHash, std::equal_to<>> buckets;
+  };
+
   std::vector<Ptr> objects_;
   std::string resource_version_;
+  std::shared_ptr<const Indexers<T>> indexers_;
+  std::unique_ptr<BuiltIndex[]> indexes_;  // one per indexer, in indexers_ order
+};
+
+/// Pointers to every object of `snapshot`, valid while the snapshot is held: how an analysis
+/// reads a cache in place, without copying its objects.
+template <class T>
+std::vector<const T*> pointersOf(const ObjectSnapshot<T>& snapshot) {
+  std::vector<const T*> out;
+  out.reserve(snapshot.size());
+  for (const auto& object : snapshot.all()) out.push_back(object.get());
+  return out;
+}
+
+/// Callbacks told of an informer's changes, as client-go's ResourceEventHandler: on_add for a new
+/// object, on_update with the previous and the new state, on_delete with the last known state.
+/// Any may be empty. They run on the informer thread, one at a time and in the order of the
+/// changes, without any informer lock held (snapshot() in a handler already shows the change);
+/// they must not block for long, since the watch waits for them. An exception thrown by a handler
+/// is logged and counted (InformerStatus::handler_errors) and does not stop the informer.
+template <class T>
+struct EventHandlers {
+  std::function<void(const T& object)> on_add;
+  std::function<void(const T& old_object, const T& new_object)> on_update;
+  std::function<void(const T& object)> on_delete;
 };
 
 /// An owning handle on an immutable ObjectSnapshot<T>, as Informer::snapshot() returns it. The
@@ -234,6 +316,13 @@ class InformerBase {
   /// Number of cached objects. Thread-safe.
   virtual std::size_t objectCount() const = 0;
 
+  /// Throws Error(kConflict) naming `what` once start() has been called: handlers and indexes
+  /// must be added before, so that none misses a change.
+  void requireNotStarted(std::string_view what) const;
+
+  /// Runs `call` (one event handler call), counting and logging what it throws.
+  void runHandler(const std::function<void()>& call) noexcept;
+
  private:
   void run(std::stop_token stop);
   void recordFailure(const std::exception& error);
@@ -268,6 +357,23 @@ class Informer final : public InformerBase {
 
   ~Informer() override { stop(); }
 
+  /// Adds event handlers (see EventHandlers). Call before start(); throws Error(kConflict)
+  /// after. Not thread-safe (setup, on the owner's thread).
+  void addHandlers(EventHandlers<T> handlers) {
+    requireNotStarted("an event handler");
+    handlers_.push_back(std::move(handlers));
+  }
+
+  /// Adds the index `name` (see ObjectSnapshot::byIndex); a later one of the same name replaces
+  /// it. Call before start(); throws Error(kConflict) after. Not thread-safe (setup).
+  void addIndex(std::string name, IndexFunc<T> index) {
+    requireNotStarted("an index");
+    auto indexers =
+        indexers_ ? std::make_shared<Indexers<T>>(*indexers_) : std::make_shared<Indexers<T>>();
+    (*indexers)[std::move(name)] = std::move(index);
+    indexers_ = std::move(indexers);
+  }
+
   /// The current objects. Empty until the first list succeeded (see hasSynced()).
   SnapshotHandle<T> snapshot() const {
     std::lock_guard lock(store_mutex_);
@@ -275,7 +381,8 @@ class Informer final : public InformerBase {
       std::vector<Ptr> objects;
       objects.reserve(objects_.size());
       for (const auto& [key, object] : objects_) objects.push_back(object);
-      snapshot_ = std::make_shared<const ObjectSnapshot<T>>(std::move(objects), resource_version_);
+      snapshot_ = std::make_shared<const ObjectSnapshot<T>>(std::move(objects), resource_version_,
+                                                            indexers_);
       dirty_ = false;
     }
     return SnapshotHandle<T>(snapshot_);
@@ -300,7 +407,9 @@ class Informer final : public InformerBase {
       resource_version_ = resource_version;
       dirty_ = true;
     }
-    // `old` is destroyed outside the lock.
+    // Outside the lock: what the relist changed, then `old` is destroyed. Reading objects_
+    // unlocked is safe here: only this thread (the informer's) ever writes it.
+    if (!handlers_.empty()) notifyRelist(old, objects_);
     return resource_version;
   }
 
@@ -313,7 +422,7 @@ class Informer final : public InformerBase {
     }
     auto object = std::make_shared<const T>(decodeObject<T>(event.object_json));
     Ptr previous;  // released outside the lock
-    std::lock_guard lock(store_mutex_);
+    std::unique_lock lock(store_mutex_);
     if (!event.resource_version.empty()) resource_version_ = event.resource_version;
     dirty_ = true;
     const auto it = objects_.find(Key{object->metadata.namespace_name, object->metadata.name});
@@ -321,7 +430,13 @@ class Informer final : public InformerBase {
       previous = std::move(it->second);
       objects_.erase(it);
     }
-    if (event.type != WatchEventType::kDeleted) insert(objects_, std::move(object));
+    if (event.type != WatchEventType::kDeleted) insert(objects_, object);
+    lock.unlock();
+    if (event.type == WatchEventType::kDeleted) {
+      if (previous) notify(previous.get(), nullptr);
+    } else {
+      notify(previous.get(), object.get());
+    }
   }
 
   std::size_t objectCount() const override {
@@ -343,6 +458,37 @@ class Informer final : public InformerBase {
 
   const std::string& options_path() const noexcept { return options().path; }
 
+  // Tells every handler of one change: old → new (either may be null, not both).
+  void notify(const T* old_object, const T* new_object) {
+    for (const auto& handlers : handlers_) {
+      if (old_object == nullptr && handlers.on_add) {
+        runHandler([&] { handlers.on_add(*new_object); });
+      } else if (new_object == nullptr && handlers.on_delete) {
+        runHandler([&] { handlers.on_delete(*old_object); });
+      } else if (old_object != nullptr && new_object != nullptr && handlers.on_update) {
+        runHandler([&] { handlers.on_update(*old_object, *new_object); });
+      }
+    }
+  }
+
+  // What a relist changed: objects only in `fresh` were added, only in `old` deleted; objects in
+  // both were updated when their resourceVersion differs (unchanged ones are not reported).
+  void notifyRelist(const Map& old, const Map& fresh) {
+    for (const auto& [key, object] : fresh) {
+      const auto it = old.find(key);
+      if (it == old.end()) {
+        notify(nullptr, object.get());
+      } else if (it->second->metadata.resource_version != object->metadata.resource_version) {
+        notify(it->second.get(), object.get());
+      }
+    }
+    for (const auto& [key, object] : old) {
+      if (!fresh.contains(key)) notify(object.get(), nullptr);
+    }
+  }
+
+  std::vector<EventHandlers<T>> handlers_;       // set up before start()
+  std::shared_ptr<const Indexers<T>> indexers_;  // set up before start()
   mutable std::mutex store_mutex_;
   Map objects_;
   std::string resource_version_;

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "kube/informer.h"
 #include "kube/node.h"
 #include "kube/pod.h"
+#include "kube/pod_indexes.h"
 
 namespace keelson::kube {
 namespace {
@@ -269,6 +271,125 @@ TEST_F(InformerTest, SnapshotsAreImmutableAndLookupsWork) {
   EXPECT_TRUE(snapshot->list("").empty());
   EXPECT_EQ(snapshot->get("c", "v")->spec.node_name, "n1");
   EXPECT_EQ(snapshot->get("c", "w"), nullptr);
+}
+
+// Records what event handlers are told, as "add a/x 5", "update a/y 6->12", "delete a/x 13".
+class HandlerLog {
+ public:
+  EventHandlers<Pod> handlers() {
+    return {.on_add = [this](const Pod& pod) { record("add " + key(pod)); },
+            .on_update =
+                [this](const Pod& old_pod, const Pod& new_pod) {
+                  record("update " + key(old_pod) + "->" + new_pod.metadata.resource_version);
+                },
+            .on_delete = [this](const Pod& pod) { record("delete " + key(pod)); }};
+  }
+  std::vector<std::string> lines() const {
+    std::lock_guard lock(mutex_);
+    return lines_;
+  }
+
+ private:
+  static std::string key(const Pod& pod) {
+    return pod.metadata.namespace_name + "/" + pod.metadata.name + " " +
+           pod.metadata.resource_version;
+  }
+  void record(std::string line) {
+    std::lock_guard lock(mutex_);
+    lines_.push_back(std::move(line));
+  }
+  mutable std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+TEST_F(InformerTest, HandlersAreToldOfWatchEventsAndOfWhatARelistChanged) {
+  transport_->list(podList({podJson("a", "x", "5"), podJson("a", "y", "6")}, "10"));
+  transport_->watch(event("ADDED", podJson("a", "z", "11")) +
+                        event("MODIFIED", podJson("a", "y", "12")) +
+                        event("DELETED", podJson("a", "x", "13")) + kGoneEvent,
+                    false);
+  // After the 410: a/y is gone, a/z changed, b/q is new (and a/x stays deleted).
+  transport_->list(podList({podJson("a", "z", "20"), podJson("b", "q", "25")}, "30"));
+  transport_->watch("", true);
+  Informer<Pod> informer(client_, options());
+  HandlerLog log;
+  informer.addHandlers(log.handlers());
+  informer.start();
+  ASSERT_TRUE(transport_->waitIdle());
+  EXPECT_THAT(log.lines(), ::testing::ElementsAre("add a/x 5", "add a/y 6",  // the first list
+                                                  "add a/z 11", "update a/y 6->12", "delete a/x 5",
+                                                  "update a/z 11->20", "add b/q 25",  // the relist
+                                                  "delete a/y 12"));
+  EXPECT_EQ(informer.status().handler_errors, 0u);
+}
+
+TEST_F(InformerTest, AnUnchangedObjectIsNotReportedByARelist) {
+  transport_->list(podList({podJson("a", "x", "5")}, "10"));
+  transport_->watch(kGoneEvent, false);
+  transport_->list(podList({podJson("a", "x", "5")}, "10"));
+  transport_->watch("", true);
+  Informer<Pod> informer(client_, options());
+  HandlerLog log;
+  informer.addHandlers(log.handlers());
+  informer.start();
+  ASSERT_TRUE(transport_->waitIdle());
+  EXPECT_EQ(informer.status().relists, 1u);
+  EXPECT_THAT(log.lines(), ::testing::ElementsAre("add a/x 5"));
+}
+
+TEST_F(InformerTest, AThrowingHandlerIsCountedAndTheCacheGoesOn) {
+  transport_->list(podList({podJson("a", "bad", "5"), podJson("a", "good", "6")}, "10"));
+  transport_->watch(event("ADDED", podJson("a", "later", "11")), true);
+  Informer<Pod> informer(client_, options());
+  HandlerLog log;
+  informer.addHandlers({.on_add =
+                            [](const Pod& pod) {
+                              if (pod.metadata.name == "bad") {
+                                throw Error(ErrorCode::kBadInput, "handler refuses bad");
+                              }
+                            },
+                        .on_update = {},
+                        .on_delete = {}});
+  informer.addHandlers(log.handlers());  // a later handler still hears of every change
+  informer.start();
+  ASSERT_TRUE(transport_->waitIdle());
+  EXPECT_EQ(informer.status().handler_errors, 1u);
+  EXPECT_THAT(log.lines(), ::testing::ElementsAre("add a/bad 5", "add a/good 6", "add a/later 11"));
+  EXPECT_EQ(sizeOf(informer), 3u);
+}
+
+TEST_F(InformerTest, HandlersAndIndexesAreAddedBeforeStart) {
+  transport_->list(podList({}, "10"));
+  Informer<Pod> informer(client_, options());
+  informer.start();
+  EXPECT_THROW(informer.addHandlers({}), Error);
+  EXPECT_THROW(informer.addIndex("node", [](const Pod&) { return std::vector<std::string>{}; }),
+               Error);
+}
+
+std::vector<std::string> names(std::span<const std::shared_ptr<const Pod>> pods) {
+  std::vector<std::string> out;
+  for (const auto& pod : pods)
+    out.push_back(pod->metadata.namespace_name + "/" + pod->metadata.name);
+  return out;
+}
+
+TEST_F(InformerTest, IndexesFileEachSnapshotsObjectsByKey) {
+  transport_->list(podList(
+      {podJson("b", "x", "5", "n1"), podJson("a", "y", "6", "n2"), podJson("a", "w", "7", "n1")},
+      "10"));
+  transport_->watch(event("MODIFIED", podJson("a", "y", "11", "n1")), true);
+  Informer<Pod> informer(client_, options());
+  informer.addIndex("node", [](const Pod& pod) { return std::vector{pod.spec.node_name}; });
+  informer.addIndex("none", [](const Pod&) { return std::vector<std::string>{}; });
+  informer.start();
+  ASSERT_TRUE(transport_->waitIdle());
+  const auto snapshot = informer.snapshot();
+  EXPECT_EQ(names(snapshot->byIndex("node", "n1")),
+            (std::vector<std::string>{"a/w", "a/y", "b/x"}));  // sorted, a/y moved to n1
+  EXPECT_TRUE(snapshot->byIndex("node", "n2").empty());
+  EXPECT_TRUE(snapshot->byIndex("none", "n1").empty());
+  EXPECT_THROW(snapshot->byIndex("zone", "n1"), Error);
 }
 
 TEST_F(InformerTest, BookmarkMovesTheResumePoint) {
@@ -553,6 +674,17 @@ TEST(ClusterCache, ClusterModeWatchesEveryKind) {
                   "/apis/batch/v1/jobs?limit=500", "/apis/events.k8s.io/v1/events?limit=500",
                   "/apis/policy/v1/poddisruptionbudgets?limit=500",
                   "/apis/storage.k8s.io/v1/storageclasses?limit=500"));
+}
+
+TEST(PodIndexes, PodsAreFiledByTheirControllersKind) {
+  Pod pod = decodeObject<Pod>(std::string_view(
+      R"({"metadata":{"name":"web-1","namespace":"shop","ownerReferences":[)"
+      R"({"apiVersion":"v1","kind":"Node","name":"n1","uid":"1"},)"
+      R"({"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web","uid":"2","controller":true}]}})"));
+  EXPECT_THAT(podControllerKindKeys(pod), ::testing::ElementsAre("shop/ReplicaSet"));
+  pod.metadata.owner_references.pop_back();
+  EXPECT_TRUE(podControllerKindKeys(pod).empty());  // a bare pod: in no bucket
+  EXPECT_EQ(podControllerKindKey("shop", "StatefulSet"), "shop/StatefulSet");
 }
 
 TEST(ClusterCache, NodeModeWatchesOnlyTheNodeAndItsPods) {
