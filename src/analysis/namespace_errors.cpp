@@ -44,6 +44,15 @@ void containerIssues(const kube::ContainerStatus& status, std::vector<PodIssue>&
   }
 }
 
+template <class T>
+std::vector<const T*> pointersTo(const std::vector<T>& objects) noexcept {
+  std::vector<const T*> out;
+  // noexcept callers: a failed reservation of a few pointers terminates, as any bad_alloc would.
+  out.reserve(objects.size());
+  for (const T& object : objects) out.push_back(&object);
+  return out;
+}
+
 bool forLackOfResources(std::string_view message) {
   return message.find("Insufficient ") != std::string_view::npos ||
          message.find("Too many pods") != std::string_view::npos;
@@ -53,13 +62,19 @@ bool forLackOfResources(std::string_view message) {
 
 std::optional<WorkloadOwner> resolveWorkloadOwner(
     const kube::Pod& pod, const std::vector<kube::ReplicaSet>& replica_sets) noexcept {
+  return resolveWorkloadOwner(pod, pointersTo(replica_sets));
+}
+
+std::optional<WorkloadOwner> resolveWorkloadOwner(
+    const kube::Pod& pod, const std::vector<const kube::ReplicaSet*>& replica_sets) noexcept {
   const kube::OwnerReference* controller = kube::controllerOf(pod.metadata);
   if (controller == nullptr) return std::nullopt;
   if (controller->kind == "StatefulSet" || controller->kind == "DaemonSet") {
     return WorkloadOwner{controller->kind, controller->name};
   }
   if (controller->kind != "ReplicaSet") return std::nullopt;  // Job, ReplicationController, ...
-  for (const kube::ReplicaSet& rs : replica_sets) {
+  for (const kube::ReplicaSet* replica_set : replica_sets) {
+    const kube::ReplicaSet& rs = *replica_set;
     if (rs.metadata.namespace_name != pod.metadata.namespace_name ||
         rs.metadata.name != controller->name) {
       continue;
@@ -180,14 +195,24 @@ NamespaceErrorAnalysis analyzeNamespaceErrors(std::string_view namespace_name,
                                               const std::vector<kube::Event>& events,
                                               kube::Time now,
                                               const NamespaceErrorOptions& options) {
+  return analyzeNamespaceErrors(
+      namespace_name,
+      NamespaceObjects{pointersTo(pods), pointersTo(replica_sets), pointersTo(events)}, now,
+      options);
+}
+
+NamespaceErrorAnalysis analyzeNamespaceErrors(std::string_view namespace_name,
+                                              const NamespaceObjects& objects, kube::Time now,
+                                              const NamespaceErrorOptions& options) {
   NamespaceErrorAnalysis out;
   out.namespace_name = std::string(namespace_name);
   out.analysis_time = now;
   out.restart_threshold_used = options.restart_threshold;
   std::map<PodIssueType, IssueSummary> summary;
-  for (const kube::Pod& pod : pods) {
+  for (const kube::Pod* pod_ptr : objects.pods) {
+    const kube::Pod& pod = *pod_ptr;
     if (pod.metadata.namespace_name != namespace_name) continue;
-    const std::optional<WorkloadOwner> owner = resolveWorkloadOwner(pod, replica_sets);
+    const std::optional<WorkloadOwner> owner = resolveWorkloadOwner(pod, objects.replica_sets);
     if (!owner) continue;
     ++out.total_pods_analyzed;
     std::vector<PodIssue> issues = podIssues(pod, now, options);
@@ -211,9 +236,9 @@ NamespaceErrorAnalysis analyzeNamespaceErrors(std::string_view namespace_name,
       entry.affected_pods.push_back(pod.metadata.name);
     }
     problem.issues = std::move(issues);
-    for (const kube::Event& event : events) {
-      if (event.type == "Warning" && isEventOfPod(event, pod)) {
-        problem.recent_events.push_back(event);
+    for (const kube::Event* event : objects.events) {
+      if (event->type == "Warning" && isEventOfPod(*event, pod)) {
+        problem.recent_events.push_back(*event);
       }
     }
     std::sort(problem.recent_events.begin(), problem.recent_events.end(),

@@ -36,7 +36,16 @@ struct WorkloadOwner {
 /// excludes (bare pods, Job pods, other controllers). `replica_sets` are the ReplicaSets of the
 /// pod's namespace (others are ignored). Does not throw.
 std::optional<WorkloadOwner> resolveWorkloadOwner(
+    const kube::Pod& pod, const std::vector<const kube::ReplicaSet*>& replica_sets) noexcept;
+/// resolveWorkloadOwner over owned ReplicaSets.
+std::optional<WorkloadOwner> resolveWorkloadOwner(
     const kube::Pod& pod, const std::vector<kube::ReplicaSet>& replica_sets) noexcept;
+
+/// The controller kinds whose pods the analysis can resolve to a workload (see the top of this
+/// file): "ReplicaSet", "StatefulSet", "DaemonSet". A caller with pods indexed by controller kind
+/// (kube::kPodsByControllerKind) need only pass the pods of these kinds.
+inline constexpr std::string_view kWorkloadControllerKinds[] = {"ReplicaSet", "StatefulSet",
+                                                                "DaemonSet"};
 
 /// The issue types, in the order the summary lists them.
 enum class PodIssueType {
@@ -124,9 +133,22 @@ struct NamespaceErrorAnalysis {
 std::vector<PodIssue> podIssues(const kube::Pod& pod, kube::Time now,
                                 const NamespaceErrorOptions& options = {});
 
-/// Analyzes the pods of `namespace_name` among `pods` (pods of other namespaces are ignored)
-/// with their owners resolved through `replica_sets` and Warning events taken from `events`.
-/// Does not throw.
+/// One namespace's objects, borrowed: pointers the caller keeps alive for the call (into an
+/// informer's snapshots, say), so that a cache is analysed in place without copying it.
+struct NamespaceObjects {
+  std::vector<const kube::Pod*> pods;  ///< Pods of other namespaces are ignored.
+  std::vector<const kube::ReplicaSet*> replica_sets;
+  std::vector<const kube::Event*> events;
+};
+
+/// Analyzes the pods of `namespace_name` among `objects.pods` (pods of other namespaces are
+/// ignored) with their owners resolved through `objects.replica_sets` and Warning events taken
+/// from `objects.events`. Does not throw.
+NamespaceErrorAnalysis analyzeNamespaceErrors(std::string_view namespace_name,
+                                              const NamespaceObjects& objects, kube::Time now,
+                                              const NamespaceErrorOptions& options = {});
+
+/// analyzeNamespaceErrors over owned objects. Does not throw.
 NamespaceErrorAnalysis analyzeNamespaceErrors(std::string_view namespace_name,
                                               const std::vector<kube::Pod>& pods,
                                               const std::vector<kube::ReplicaSet>& replica_sets,

@@ -10,24 +10,45 @@
 #include "docs/diagnose_documents.h"
 #include "docs/pod_documents.h"
 #include "kube/names.h"
+#include "kube/pod_indexes.h"
 
 namespace keelson::api {
 namespace {
 
-// The objects of `snapshot`, by pointer (valid while the snapshot is held).
+// Copies of `objects` (an ObjectSnapshot's all() or list(...)). Throws Error(kTimeout) "<what>
+// cancelled" once `cancel` is requested, checked every 256 objects, so a request past its
+// deadline stops copying a large cache.
 template <class T>
-std::vector<const T*> pointers(const kube::ObjectSnapshot<T>& snapshot) {
-  std::vector<const T*> out;
-  out.reserve(snapshot.size());
-  for (const auto& object : snapshot.all()) out.push_back(object.get());
+std::vector<T> copyObjects(std::span<const std::shared_ptr<const T>> objects,
+                           const std::stop_token& cancel, std::string_view what) {
+  std::vector<T> out;
+  out.reserve(objects.size());
+  for (const auto& object : objects) {
+    if (out.size() % kCancelCheckStride == 0) throwIfCancelled(cancel, what);
+    out.push_back(*object);
+  }
   return out;
 }
 
-// Copies of one namespace's objects.
+// Pointers to `objects` (valid while their snapshot is held), appended to `out`.
 template <class T>
-std::vector<T> copyNamespace(const kube::ObjectSnapshot<T>& snapshot,
-                             std::string_view namespace_name, const std::stop_token& cancel = {}) {
-  return copyObjects<T>(snapshot.list(namespace_name), cancel, "namespace analysis");
+void appendPointers(std::span<const std::shared_ptr<const T>> objects, std::vector<const T*>& out) {
+  out.reserve(out.size() + objects.size());
+  for (const auto& object : objects) out.push_back(object.get());
+}
+
+// The pods of `namespace_name` the namespace analysis can resolve to a workload: those of the
+// workload controller kinds, from the pods' controller-kind index (bare pods and Job pods are
+// never visited).
+std::vector<const kube::Pod*> workloadPods(const kube::ObjectSnapshot<kube::Pod>& pods,
+                                           std::string_view namespace_name) {
+  std::vector<const kube::Pod*> out;
+  for (const std::string_view kind : analysis::kWorkloadControllerKinds) {
+    appendPointers(
+        pods.byIndex(kube::kPodsByControllerKind, kube::podControllerKindKey(namespace_name, kind)),
+        out);
+  }
+  return out;
 }
 
 }  // namespace
@@ -46,7 +67,8 @@ std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const 
   const kube::Informer<kube::Event>* informer = cache.events();
   if (informer == nullptr) return docs::podEvents(pod, cache.listPodEvents(pod, std::move(cancel)));
   const auto events = informer->snapshot();
-  return docs::podEvents(pod, copyNamespace(*events, pod.metadata.namespace_name));
+  return docs::podEvents(
+      pod, copyObjects<kube::Event>(events->list(pod.metadata.namespace_name), {}, "pod events"));
 }
 
 nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod) {
@@ -58,9 +80,12 @@ nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const k
   const auto pvs = cache.persistentVolumes()->snapshot();
   const auto storage_classes = cache.storageClasses()->snapshot();
   const auto namespaces = cache.namespaces()->snapshot();
-  const analysis::SchedulingView view{
-      pointers(*nodes),           pointers(*pods),      pointers(*pvcs), pointers(*pvs),
-      pointers(*storage_classes), pointers(*namespaces)};
+  const analysis::SchedulingView view{kube::pointersOf(*nodes),
+                                      kube::pointersOf(*pods),
+                                      kube::pointersOf(*pvcs),
+                                      kube::pointersOf(*pvs),
+                                      kube::pointersOf(*storage_classes),
+                                      kube::pointersOf(*namespaces)};
   const analysis::SchedulingAnalysis analysis = analysis::analyzeScheduling(pod, view);
   return docs::schedulingDocument(pod, analysis, cachedPodEvents(cache, pod));
 }
@@ -78,13 +103,16 @@ std::optional<nlohmann::json> cachedNamespaceErrorDocument(
   kube::requireNamespaceName(namespace_name);
   const auto namespaces = cache.namespaces()->snapshot();
   if (namespaces->get("", namespace_name) == nullptr) return std::nullopt;
+  // Held for the analysis, which reads them in place.
   const auto pods = cache.pods().snapshot();
   const auto replica_sets = cache.replicaSets()->snapshot();
   const auto events = cache.events()->snapshot();
-  auto analysis = analysis::analyzeNamespaceErrors(
-      namespace_name, copyNamespace(*pods, namespace_name, cancel),
-      copyNamespace(*replica_sets, namespace_name, cancel),
-      copyNamespace(*events, namespace_name, cancel), now, options);
+  analysis::NamespaceObjects objects;
+  objects.pods = workloadPods(*pods, namespace_name);
+  appendPointers(replica_sets->list(namespace_name), objects.replica_sets);
+  appendPointers(events->list(namespace_name), objects.events);
+  throwIfCancelled(cancel, "namespace analysis");
+  auto analysis = analysis::analyzeNamespaceErrors(namespace_name, objects, now, options);
   throwIfCancelled(cancel, "namespace analysis");
   return docs::namespaceErrorDocument(analysis);
 }

@@ -29,21 +29,6 @@ namespace keelson::api {
 std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_view namespace_name,
                                    std::string_view name);
 
-/// Copies of `objects` (an ObjectSnapshot's all() or list(...)). Throws Error(kTimeout) "<what>
-/// cancelled" once `cancel` is requested, checked every 256 objects, so a request past its
-/// deadline stops copying a large cache.
-template <class T>
-std::vector<T> copyObjects(std::span<const std::shared_ptr<const T>> objects,
-                           const std::stop_token& cancel, std::string_view what) {
-  std::vector<T> out;
-  out.reserve(objects.size());
-  for (const auto& object : objects) {
-    if (out.size() % kCancelCheckStride == 0) throwIfCancelled(cancel, what);
-    out.push_back(*object);
-  }
-  return out;
-}
-
 /// The core/v1 events of `pod` (podEvents: oldest first): from the events informer in cluster
 /// mode; in node mode, which caches no events, listed from the API server by the pod's uid
 /// (ClusterCache::listPodEvents: one request, throws what it throws; `cancel` aborts it).
@@ -65,7 +50,9 @@ nlohmann::json cachedFailureEventsDocument(const kube::ClusterCache& cache, cons
 /// `now`; nullopt when the cache holds no such namespace. The namespace's pods run on every
 /// node, so it throws Error(kConflict) in node mode (ClusterCache::requireClusterMode); then
 /// Error(kBadInput) on a name that is not an RFC 1123 label. Throws Error(kTimeout) once
-/// `cancel` is requested (checked while copying and between the steps).
+/// `cancel` is requested (checked before and after the analysis). Reads the cache in place: only
+/// the namespace's pods of workload controllers (kube::kPodsByControllerKind), its ReplicaSets
+/// and its events are visited, and only problematic pods' events are copied.
 std::optional<nlohmann::json> cachedNamespaceErrorDocument(
     const kube::ClusterCache& cache, std::string_view namespace_name,
     const analysis::NamespaceErrorOptions& options, kube::Time now, std::stop_token cancel = {});

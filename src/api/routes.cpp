@@ -17,15 +17,6 @@ namespace {
 using server::Request;
 using server::Response;
 
-// Pointers to every object of `snapshot`, which the caller keeps alive while they are used.
-template <class T>
-std::vector<const T*> pointers(const kube::ObjectSnapshot<T>& snapshot) {
-  std::vector<const T*> out;
-  out.reserve(snapshot.all().size());
-  for (const auto& object : snapshot.all()) out.push_back(object.get());
-  return out;
-}
-
 void requireSynced(const kube::ClusterCache& cache) {
   if (!cache.hasSynced()) {
     throw Error(ErrorCode::kUnavailable, "the cluster cache has not synced yet");
@@ -109,8 +100,8 @@ Response cluster(const kube::ClusterCache& cache, const Request& request) {
   const auto nodes = cache.nodes().snapshot();
   const auto pods = cache.pods().snapshot();
   analysis::ClusterObjects objects;
-  objects.nodes = pointers(*nodes);
-  objects.pods = pointers(*pods);
+  objects.nodes = kube::pointersOf(*nodes);
+  objects.pods = kube::pointersOf(*pods);
   const auto summary =
       analysis::summarizeCluster(objects, clusterScope(request), request.cancellation);
   return Response::okJsonText(docs::toJsonText(summary, request.cancellation));

@@ -98,7 +98,9 @@ TEST_F(NamespaceErrors, OwnerChainResolution) {
   EXPECT_FALSE(resolveWorkloadOwner(pod("checkout"), replica_sets_));      // bare
 
   // A ReplicaSet the cache does not have, or one recreated under the same name, is the owner.
-  EXPECT_EQ(resolveWorkloadOwner(pod("web-7b87746859-klq2s"), {})->kind, "ReplicaSet");
+  EXPECT_EQ(
+      resolveWorkloadOwner(pod("web-7b87746859-klq2s"), std::vector<kube::ReplicaSet>{})->kind,
+      "ReplicaSet");
   auto recreated = replica_sets_;
   recreated[0].metadata.uid = "another-uid";
   const auto owner = resolveWorkloadOwner(pod("web-7b87746859-klq2s"), recreated);
