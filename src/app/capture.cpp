@@ -3,13 +3,13 @@
 #include <future>
 #include <utility>
 
+#include "app/cluster_access.h"
 #include "core/error.h"
 #include "docs/json_fields.h"
 #include "host/host_fs.h"
 #include "host/host_json.h"
 #include "kube/api_error.h"
 #include "kube/client.h"
-#include "kube/curl_transport.h"
 #include "kube/list.h"
 
 namespace keelson::app {
@@ -17,17 +17,11 @@ namespace {
 
 using nlohmann::json;
 
-ClusterCapture captureCluster(const kube::ClusterConfig& config, const CaptureOptions& options) {
+ClusterCapture captureCluster(const ClusterAccess& access, const CaptureOptions& options) {
   ClusterCapture out;
-  out.server = config.server;
+  out.server = access.config().server;
   try {
-    kube::TransportOptions transport;
-    transport.request_timeout = options.api_timeout;
-    // An interactive command should fail fast when the server is down, not back off for long.
-    transport.retry.max_attempts = 3;
-    transport.retry.max_total = std::chrono::seconds(5);
-    const kube::Client client(config, transport);
-    const analysis::ClusterState state = listClusterState(client, out.metrics_error);
+    const analysis::ClusterState state = listClusterState(access.client(), out.metrics_error);
     out.summary = analysis::summarizeCluster(state, options.scope);
   } catch (const Error& e) {
     out.summary.reset();
@@ -85,15 +79,17 @@ Capture capture(const CaptureOptions& options) {
   // A host root that is not one, or a kubeconfig that cannot be used (missing, malformed, no
   // such context), is bad input: refuse before sampling or asking the cluster anything.
   (void)host::HostFs::open(options.host.host_root);
-  std::optional<kube::ClusterConfig> config;
-  if (options.include_cluster) config = kube::loadConfig(options.kube);
+  std::optional<ClusterAccess> access;
+  if (options.include_cluster) {
+    access.emplace(options.kube, ClientProfile::kInteractive, options.api_timeout);
+  }
   Capture out;
   out.timestamp = std::chrono::system_clock::now();
   // The cluster is listed while the host is sampled: the sampling interval is mostly waiting.
   std::future<ClusterCapture> cluster;
-  if (config) {
+  if (access) {
     cluster = std::async(std::launch::async,
-                         [&config, &options] { return captureCluster(*config, options); });
+                         [&access, &options] { return captureCluster(*access, options); });
   }
   out.host = captureHost(options.host);
   if (cluster.valid()) out.cluster = cluster.get();

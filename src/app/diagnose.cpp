@@ -6,12 +6,11 @@
 #include <utility>
 
 #include "api/cache_documents.h"
+#include "app/cluster_access.h"
 #include "core/error.h"
 #include "docs/diagnose_documents.h"
 #include "docs/pod_documents.h"
-#include "kube/client.h"
 #include "kube/cluster_cache.h"
-#include "kube/curl_transport.h"
 
 namespace keelson::app {
 namespace {
@@ -29,11 +28,9 @@ int chosen(PodSections s) { return int{s.scheduling} + int{s.events} + int{s.res
 nlohmann::json withSyncedCache(
     const DiagnoseTarget& target,
     const std::function<nlohmann::json(const kube::ClusterCache&)>& body) {
-  const kube::ClusterConfig config = kube::loadConfig(target.kube);
-  kube::TransportOptions transport;
-  transport.request_timeout = target.api_timeout;
-  const kube::Client client(config, transport);
-  kube::ClusterCache cache(client);
+  const ClusterAccess access(target.kube, ClientProfile::kService, target.api_timeout);
+  const auto cache_owner = access.makeCache();
+  kube::ClusterCache& cache = *cache_owner;
   cache.start();
   struct Stop {
     kube::ClusterCache& cache;
@@ -48,7 +45,7 @@ nlohmann::json withSyncedCache(
     }
     throw Error(ErrorCode::kUnavailable,
                 fmt::format("API server {}: the cluster cache did not sync within {} ms:{}",
-                            config.server, target.api_timeout.count(), pending));
+                            access.config().server, target.api_timeout.count(), pending));
   }
   return body(cache);
 }

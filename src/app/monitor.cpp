@@ -12,13 +12,13 @@
 
 #include "analysis/insight_tracker.h"
 #include "analysis/pod_sample.h"
+#include "app/cluster_access.h"
 #include "app/monitor_network.h"
 #include "core/error.h"
 #include "detect/anomaly_detector.h"
 #include "docs/insights_file.h"
 #include "docs/monitor_dataset.h"
 #include "kube/client.h"
-#include "kube/curl_transport.h"
 #include "kube/list.h"
 #include "store/csv_dataset.h"
 #include "store/history_store.h"
@@ -75,7 +75,7 @@ std::string seriesId(const store::SeriesKey& key) {
 
 struct Monitor::State {
   MonitorOptions options;
-  std::unique_ptr<kube::Client> client;
+  std::unique_ptr<ClusterAccess> access;       // The API client (ClientProfile::kService).
   std::unique_ptr<kube::Client> proxy_client;  // Node proxy: short timeout, no retries.
   std::unique_ptr<NetworkSource> network;
   store::CsvDataset dataset;
@@ -92,10 +92,10 @@ struct Monitor::State {
   std::vector<analysis::AnomalyAlert> alerts;
   std::set<std::string> seen;  // Series observed this tick.
 
-  State(MonitorOptions o, std::unique_ptr<kube::Client> c, std::unique_ptr<kube::Client> proxy,
+  State(MonitorOptions o, std::unique_ptr<ClusterAccess> a, std::unique_ptr<kube::Client> proxy,
         store::CsvDataset d)
       : options(std::move(o)),
-        client(std::move(c)),
+        access(std::move(a)),
         proxy_client(std::move(proxy)),
         dataset(std::move(d)) {
     if (options.prometheus_url.empty()) {
@@ -189,17 +189,11 @@ struct Monitor::State {
 };
 
 Monitor::Monitor(MonitorOptions options) {
-  const kube::ClusterConfig config = kube::loadConfig(options.kube);
-  kube::TransportOptions transport;
-  transport.request_timeout = options.api_timeout;
-  auto client = std::make_unique<kube::Client>(config, transport);
-  // A node proxy request that fails is not retried within the tick (the node is skipped for a
-  // while instead), and may not hold the tick up for long.
-  transport.request_timeout = std::min(transport.request_timeout, milliseconds(3000));
-  transport.retry.max_attempts = 1;
-  auto proxy_client = std::make_unique<kube::Client>(config, transport);
+  auto access =
+      std::make_unique<ClusterAccess>(options.kube, ClientProfile::kService, options.api_timeout);
+  auto proxy_client = access->makeClient(ClientProfile::kNodeProxy, options.api_timeout);
   auto dataset = store::CsvDataset::open(options.output_file, docs::datasetColumns());
-  state_ = std::make_unique<State>(std::move(options), std::move(client), std::move(proxy_client),
+  state_ = std::make_unique<State>(std::move(options), std::move(access), std::move(proxy_client),
                                    std::move(dataset));
   State& s = *state_;
   if (s.options.history_path) {
@@ -229,7 +223,7 @@ TickResult Monitor::tick() {
 
   std::optional<ClusterData> cluster;
   try {
-    cluster = listCluster(*s.client, s.options.namespace_name);
+    cluster = listCluster(s.access->client(), s.options.namespace_name);
   } catch (const Error& e) {
     result.errors.push_back(std::string("cluster: ") + e.what());
   }

@@ -10,12 +10,11 @@
 #include "api/metrics.h"
 #include "api/routes.h"
 #include "api/utilization.h"
+#include "app/cluster_access.h"
 #include "app/serve_host.h"
 #include "core/log.h"
 #include "core/memory.h"
-#include "kube/client.h"
 #include "kube/cluster_cache.h"
-#include "kube/curl_transport.h"
 
 namespace keelson::app {
 namespace {
@@ -33,14 +32,13 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   // A large cluster's documents are megabytes: their buffers go back to the kernel when freed.
   constexpr std::size_t kMappedAllocationBytes = 256 * 1024;
   core::mapLargeAllocations(kMappedAllocationBytes);
-  const kube::ClusterConfig config = kube::loadConfig(options.kube);
-  kube::TransportOptions transport;
-  transport.request_timeout = options.api_timeout;
-  const kube::Client client(config, transport);
-
+  const ClusterAccess access(options.kube, ClientProfile::kService, options.api_timeout);
+  const kube::ClusterConfig& config = access.config();
+  const kube::Client& client = access.client();
   kube::ClusterCacheOptions cache_options;
   cache_options.node_name = options.node_name;
-  kube::ClusterCache cache(client, cache_options);
+  const auto cache_owner = access.makeCache(cache_options);
+  kube::ClusterCache& cache = *cache_owner;
 
   HostSampler host(options.host, options.host_refresh);
   api::NodeMetricsSampler node_metrics(client, options.metrics_refresh);
@@ -48,7 +46,8 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   api::ReadinessPolicy readiness;
   readiness.backoff = cache_options.backoff;
   // A retry that cannot connect fails within the connect timeout.
-  readiness.grace = transport.connect_timeout + std::chrono::seconds(2);
+  readiness.grace = transportOptions(ClientProfile::kService, options.api_timeout).connect_timeout +
+                    std::chrono::seconds(2);
   readiness.max_staleness = options.max_staleness;
   const auto cache_age_seconds = [&cache, readiness]() -> std::optional<double> {
     const auto age = api::cacheAge(cache.statuses(), std::chrono::system_clock::now(), readiness);

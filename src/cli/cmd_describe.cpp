@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "app/cluster_access.h"
 #include "app/pod_fetch.h"
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -26,14 +27,10 @@ struct DescribePodCommand {
 
   int run() const {
     const PodTarget pod = resolvePodTarget(target, ns, kube);
-    const kube::ClusterConfig config = kube::loadConfig(kube.configOptions());
-    kube::TransportOptions transport;
-    transport.request_timeout = kube.requestTimeout(std::chrono::seconds(30));
-    // An interactive command should fail fast when the server is down, not back off for long.
-    transport.retry.max_attempts = 3;
-    transport.retry.max_total = std::chrono::seconds(5);
-    const kube::Client client(config, transport);
-    const app::PodContext context = app::fetchPodContext(client, pod.namespace_name, pod.name);
+    const app::ClusterAccess access(kube.configOptions(), app::ClientProfile::kInteractive,
+                                    kube.requestTimeout(std::chrono::seconds(30)));
+    const app::PodContext context =
+        app::fetchPodContext(access.client(), pod.namespace_name, pod.name);
     const nlohmann::json doc = docs::podDescribeDocument(context.pod, context.events);
     output.write(doc, [&doc](const std::string&) { return docs::renderPodDescription(doc); });
     return kExitOk;
