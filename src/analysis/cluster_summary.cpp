@@ -16,23 +16,11 @@ bool conditionTrue(const std::vector<kube::Condition>& conditions, std::string_v
                      [&](const kube::Condition& c) { return c.type == type && c.isTrue(); });
 }
 
-bool terminated(const kube::Pod& pod) {
-  return pod.status.phase == "Succeeded" || pod.status.phase == "Failed";
-}
-
 void addInto(kube::ResourceList& total, const kube::ResourceList& more) {
   for (const auto& [name, quantity] : more) total[name] += quantity;
 }
 
 double percent(int part, int whole) { return whole == 0 ? 0.0 : 100.0 * part / whole; }
-
-bool podHealthy(const kube::Pod& pod) {
-  if (pod.status.phase == "Succeeded") return true;
-  if (pod.status.phase != "Running") return false;
-  const auto& statuses = pod.status.container_statuses;
-  return !statuses.empty() && std::all_of(statuses.begin(), statuses.end(),
-                                          [](const kube::ContainerStatus& s) { return s.ready; });
-}
 
 std::unordered_map<std::string, Usage> nodeUsage(const ClusterObjects& objects) {
   std::unordered_map<std::string, Usage> out;
@@ -90,56 +78,46 @@ bool inScope(const kube::Pod& pod, const PodScope& scope) {
 
 }  // namespace
 
-ClusterSummary summarizeCluster(const ClusterObjects& objects, const PodScope& scope,
-                                const std::stop_token& cancel) {
+ClusterSummary summarizeCluster(const ClusterObjects& objects, const PodTotals& totals,
+                                const PodScope& scope, const std::stop_token& cancel) {
   ClusterSummary out;
   out.metrics_available = objects.node_metrics != nullptr;
-  auto node_usage = nodeUsage(objects);
-  auto pod_usage = podUsage(objects);
-
-  std::unordered_map<std::string, size_t> node_index;
+  const auto node_usage = nodeUsage(objects);
   for (const kube::Node* node : objects.nodes) {
-    node_index[node->metadata.name] = out.nodes.size();
-    out.nodes.push_back(summarizeNode(*node));
+    NodeSummary& summary = out.nodes.emplace_back(summarizeNode(*node));
     if (auto it = node_usage.find(node->metadata.name); it != node_usage.end()) {
-      out.nodes.back().usage = it->second;
+      summary.usage = it->second;
     }
+    if (auto it = totals.by_node.find(node->metadata.name); it != totals.by_node.end()) {
+      summary.requested = it->second.requested;
+      summary.limits = it->second.limits;
+      summary.pods = it->second.pods;
+    }
+    for (const auto& [name, quantity] : summary.allocatable) {
+      auto requested = summary.requested.find(name);
+      summary.available[name] =
+          requested == summary.requested.end() ? quantity : quantity - requested->second;
+    }
+    out.health.ready_nodes += summary.ready ? 1 : 0;
   }
+  out.health.total_nodes = static_cast<int>(out.nodes.size());
+  out.health.total_pods = totals.total_pods;
+  out.health.pods_by_phase = totals.pods_by_phase;
+  out.health.healthy_pods = totals.healthy_pods;
+  out.health.node_health_percent = percent(out.health.ready_nodes, out.health.total_nodes);
+  out.health.pod_health_percent = percent(out.health.healthy_pods, out.health.total_pods);
 
+  const auto pod_usage = podUsage(objects);
   std::size_t seen = 0;
-  for (const kube::Pod* pod_pointer : objects.pods) {
+  for (const kube::Pod* pod : objects.pods) {
     if (seen++ % kCancelCheckStride == 0) throwIfCancelled(cancel, "cluster summary");
-    const kube::Pod& pod = *pod_pointer;
-    PodSummary summary = summarizePod(pod);
-    ++out.health.pods_by_phase[summary.phase];
-    out.health.healthy_pods += podHealthy(pod) ? 1 : 0;
-    auto node = node_index.find(pod.spec.node_name);
-    if (node != node_index.end() && !terminated(pod)) {
-      NodeSummary& target = out.nodes[node->second];
-      addInto(target.requested, summary.requests);
-      addInto(target.limits, summary.limits);
-      ++target.pods;
-    }
-    if (!inScope(pod, scope)) continue;
+    if (!inScope(*pod, scope)) continue;
+    PodSummary& summary = out.pods.emplace_back(summarizePod(*pod));
     if (auto it = pod_usage.find(summary.namespace_name + "/" + summary.name);
         it != pod_usage.end()) {
       summary.usage = it->second;
     }
-    out.pods.push_back(std::move(summary));
   }
-
-  for (auto& node : out.nodes) {
-    for (const auto& [name, quantity] : node.allocatable) {
-      auto requested = node.requested.find(name);
-      node.available[name] =
-          requested == node.requested.end() ? quantity : quantity - requested->second;
-    }
-    out.health.ready_nodes += node.ready ? 1 : 0;
-  }
-  out.health.total_nodes = static_cast<int>(out.nodes.size());
-  out.health.total_pods = static_cast<int>(objects.pods.size());
-  out.health.node_health_percent = percent(out.health.ready_nodes, out.health.total_nodes);
-  out.health.pod_health_percent = percent(out.health.healthy_pods, out.health.total_pods);
 
   std::sort(out.nodes.begin(), out.nodes.end(),
             [](const NodeSummary& a, const NodeSummary& b) { return a.name < b.name; });
@@ -147,6 +125,11 @@ ClusterSummary summarizeCluster(const ClusterObjects& objects, const PodScope& s
     return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
   });
   return out;
+}
+
+ClusterSummary summarizeCluster(const ClusterObjects& objects, const PodScope& scope,
+                                const std::stop_token& cancel) {
+  return summarizeCluster(objects, podTotals(objects.pods, cancel), scope, cancel);
 }
 
 ClusterSummary summarizeCluster(const ClusterState& state, const PodScope& scope) {

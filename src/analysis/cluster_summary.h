@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/pod_totals.h"
 #include "kube/metrics.h"
 #include "kube/node.h"
 #include "kube/objects.h"
@@ -109,6 +110,13 @@ struct ClusterObjects {
 /// is requested (checked every 256 pods).
 ClusterSummary summarizeCluster(const ClusterObjects& objects, const PodScope& scope = {},
                                 const std::stop_token& cancel = {});
+
+/// The same summary with the pod counts and the nodes' requests, limits and pod counts taken
+/// from `totals` (the PodTotals of every pod in the cluster, e.g. ClusterTotals::current())
+/// instead of from `objects.pods`, which then need hold only the pods `scope` lists (or none):
+/// how a cache answers without visiting every pod. Throws like the overload above.
+ClusterSummary summarizeCluster(const ClusterObjects& objects, const PodTotals& totals,
+                                const PodScope& scope, const std::stop_token& cancel = {});
 
 /// summarizeCluster over every object of `state`.
 ClusterSummary summarizeCluster(const ClusterState& state, const PodScope& scope = {});

@@ -191,7 +191,10 @@ CacheMetrics::CacheMetrics(server::Registry& registry, const kube::ClusterCache&
                                  {"resource"})),
       decode_errors_(registry.counter("keelson_informer_decode_errors_total",
                                       "Watch events whose object did not decode (skipped).",
-                                      {"resource"})) {
+                                      {"resource"})),
+      handler_errors_(registry.counter("keelson_informer_handler_errors_total",
+                                       "Event handler calls that threw (logged, then ignored).",
+                                       {"resource"})) {
   registry.callbackGauge(
       "keelson_cache_objects", "Objects held in the cache per resource.", {"resource"}, [&cache] {
         return perInformer(
@@ -233,6 +236,7 @@ void CacheMetrics::update() {
     addGrowth(relists_, status.resource, status.relists, seen.relists);
     addGrowth(failures_, status.resource, status.failures, seen.failures);
     addGrowth(decode_errors_, status.resource, status.decode_errors, seen.decode_errors);
+    addGrowth(handler_errors_, status.resource, status.handler_errors, seen.handler_errors);
   }
 }
 

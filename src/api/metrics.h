@@ -18,7 +18,8 @@ namespace keelson::api {
 
 /// Registers, on `registry`:
 /// - counters keelson_informer_watch_restarts_total, keelson_informer_relists_total,
-///   keelson_informer_failures_total and keelson_informer_decode_errors_total {resource}, which
+///   keelson_informer_failures_total, keelson_informer_decode_errors_total and
+///   keelson_informer_handler_errors_total {resource}, which
 ///   follow the informers' own cumulative counts (update() adds what grew since the last call);
 /// - gauges computed at scrape time: keelson_cache_objects{resource},
 ///   keelson_informer_synced{resource} (1/0), keelson_informer_consecutive_failures{resource},
@@ -45,12 +46,14 @@ class CacheMetrics {
     std::uint64_t relists = 0;
     std::uint64_t failures = 0;
     std::uint64_t decode_errors = 0;
+    std::uint64_t handler_errors = 0;
   };
   const kube::ClusterCache& cache_;
   server::CounterFamily& watch_restarts_;
   server::CounterFamily& relists_;
   server::CounterFamily& failures_;
   server::CounterFamily& decode_errors_;
+  server::CounterFamily& handler_errors_;
   std::mutex mutex_;
   std::map<std::string, Seen> seen_;  // by resource
 };

@@ -93,17 +93,25 @@ analysis::PodScope clusterScope(const Request& request) {
   return scope;
 }
 
-Response cluster(const kube::ClusterCache& cache, const Request& request) {
+Response cluster(const kube::ClusterCache& cache, const analysis::ClusterTotals& totals,
+                 const Request& request) {
   requireSynced(cache);
-  // The handles keep both snapshots alive while the summary reads them in place: copying the
-  // pods of a large cluster for every request is what made this route's memory grow with load.
+  // The handles keep both snapshots alive while the summary reads them in place. Counts and
+  // node sums come from the totals the pods informer's handlers keep: a pod is visited only
+  // when it is listed.
   const auto nodes = cache.nodes().snapshot();
   const auto pods = cache.pods().snapshot();
+  const analysis::PodScope scope = clusterScope(request);
   analysis::ClusterObjects objects;
   objects.nodes = kube::pointersOf(*nodes);
-  objects.pods = kube::pointersOf(*pods);
+  if (scope.list_pods) {
+    const auto listed =
+        scope.namespace_name.empty() ? pods->all() : pods->list(scope.namespace_name);
+    objects.pods.reserve(listed.size());
+    for (const auto& pod : listed) objects.pods.push_back(pod.get());
+  }
   const auto summary =
-      analysis::summarizeCluster(objects, clusterScope(request), request.cancellation);
+      analysis::summarizeCluster(objects, totals.current(), scope, request.cancellation);
   return Response::okJsonText(docs::toJsonText(summary, request.cancellation));
 }
 
@@ -178,14 +186,15 @@ std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus
   return reasons;
 }
 
-void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host,
-                  std::string node_name, int pod_restart_threshold) {
+void addApiRoutes(server::Router& router, const kube::ClusterCache& cache,
+                  const analysis::ClusterTotals& totals, HostDocument host, std::string node_name,
+                  int pod_restart_threshold) {
   // The summary is computed from every node and pod: `list nodes`, and `list pods` in the listed
   // namespace (?namespace=NS) or cluster-wide.
   router.get("/api/v1/cluster",
-             [&cache](const Request& r) {
+             [&cache, &totals](const Request& r) {
                cache.requireClusterMode("the cluster summary");
-               return cluster(cache, r);
+               return cluster(cache, totals, r);
              },
              {.lane = server::Lane::kExpensive, .open = false, .access = [](const Request& r) {
                 const auto scope = clusterScope(r);

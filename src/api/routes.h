@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analysis/pod_totals.h"
 #include "kube/cluster_cache.h"
 #include "server/server.h"
 
@@ -58,8 +59,9 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 
 /// Adds to `router`:
 /// - GET /api/v1/cluster: the capture's cluster section (docs::toJson(ClusterSummary)) computed
-///   from the cached nodes and pods, without usage; `?namespace=NS` lists NS's pods,
-///   `?allNamespaces=true` every pod.
+///   from the cached nodes and `totals` (the pod counts and per-node sums the pods informer's
+///   handlers keep), without usage, so that no pod is visited unless listed; `?namespace=NS`
+///   lists NS's pods, `?allNamespaces=true` every pod.
 /// - GET /api/v1/pods/{ns}/{pod}/scheduling: cachedSchedulingDocument (cache_documents.h): the
 ///   analysis reads the cache's objects in place.
 /// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
@@ -78,8 +80,10 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 /// whole cluster (cluster, scheduling, namespace errors) answer 409 CONFLICT whose message names
 /// node mode and the cluster-wide agent (ClusterCache::requireClusterMode); describe and
 /// failure-events list the pod's events from the API server (one request each; 503/504 when it
-/// cannot answer). `cache` must outlive the router.
-void addApiRoutes(server::Router& router, const kube::ClusterCache& cache, HostDocument host,
+/// cannot answer). `cache` and `totals` (whose handlers must have been added to the cache's pods
+/// informer, ClusterCache::addPodHandlers) must outlive the router.
+void addApiRoutes(server::Router& router, const kube::ClusterCache& cache,
+                  const analysis::ClusterTotals& totals, HostDocument host,
                   std::string node_name = {}, int pod_restart_threshold = 5);
 
 }  // namespace keelson::api

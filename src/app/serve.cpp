@@ -7,6 +7,7 @@
 #include <thread>
 #include <utility>
 
+#include "analysis/pod_totals.h"
 #include "api/metrics.h"
 #include "api/routes.h"
 #include "api/utilization.h"
@@ -37,8 +38,12 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   const kube::Client& client = access.client();
   kube::ClusterCacheOptions cache_options;
   cache_options.node_name = options.node_name;
+  // /api/v1/cluster's counts, kept by the pods informer's handlers; declared first, so that it
+  // outlives the cache's threads.
+  analysis::ClusterTotals totals;
   const auto cache_owner = access.makeCache(cache_options);
   kube::ClusterCache& cache = *cache_owner;
+  cache.addPodHandlers(totals.handlers());
 
   HostSampler host(options.host, options.host_refresh);
   api::NodeMetricsSampler node_metrics(client, options.metrics_refresh);
@@ -78,7 +83,7 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
                                   std::string(server::kPrometheusContentType));
   });
   api::addApiRoutes(
-      router, cache,
+      router, cache, totals,
       [&host, serve_host = options.serve_host] {
         return serve_host ? host.latestDocument() : nullptr;
       },

@@ -11,6 +11,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kube/client.h"
@@ -113,6 +114,10 @@ class ClusterCache {
   /// Error(kUnavailable) when the server cannot be reached or `stop` is requested,
   /// Error(kTimeout) when the request times out. Works in both modes; thread-safe.
   std::vector<Event> listPodEvents(const Pod& pod, std::stop_token stop = {}) const;
+
+  /// Adds event handlers to the pods informer (Informer::addHandlers): before start(), else
+  /// Error(kConflict). Not thread-safe (setup).
+  void addPodHandlers(EventHandlers<Pod> handlers) { pods_->addHandlers(std::move(handlers)); }
 
   /// Every informer, in statuses() order.
   std::vector<InformerBase*> informers() const;

@@ -74,6 +74,8 @@ TEST_F(Serve, MetricsPassPromtool) {
   EXPECT_NE(metrics.body.find("keelson_cache_objects{resource=\"pods\"}"), std::string::npos);
   EXPECT_NE(metrics.body.find("keelson_informer_watch_restarts_total{resource=\"nodes\"}"),
             std::string::npos);
+  EXPECT_NE(metrics.body.find("keelson_informer_handler_errors_total{resource=\"pods\"} 0"),
+            std::string::npos);
   EXPECT_NE(metrics.body.find("keelson_http_requests_total"), std::string::npos);
   // The cluster gauge agrees with kubectl.
   const auto nodes = cluster_.kubectlJson({"get", "nodes", "-o", "json"});
@@ -295,12 +297,25 @@ TEST_F(Serve, SurvivesApiServerRestart) {
     // (Named: a range-for over a member of a temporary would dangle.)
     const json pods = cluster_.kubectlJson({"get", "pods", "-A", "-o", "json"});
     const json nodes = cluster_.kubectlJson({"get", "nodes", "-o", "json"});
+    // The counts too: /api/v1/cluster takes them from totals the informer's handlers keep
+    // through the outage's relist, so they must match a fresh list as well.
+    std::map<std::string, int> phases;
+    std::map<std::string, int> bound;  // non-terminated pods by node
     for (const auto& pod : pods["items"]) {
       expected.insert("pod " + pod["metadata"]["namespace"].get<std::string>() + "/" +
                       pod["metadata"]["name"].get<std::string>());
+      const std::string phase = pod["status"].value("phase", "Unknown");
+      ++phases[phase];
+      if (phase != "Succeeded" && phase != "Failed") ++bound[pod["spec"].value("nodeName", "")];
+    }
+    expected.insert("total_pods " + std::to_string(pods["items"].size()));
+    for (const auto& [phase, count] : phases) {
+      expected.insert("phase " + phase + " " + std::to_string(count));
     }
     for (const auto& node : nodes["items"]) {
-      expected.insert("node " + node["metadata"]["name"].get<std::string>());
+      const std::string name = node["metadata"]["name"];
+      expected.insert("node " + name);
+      expected.insert("node " + name + " pods " + std::to_string(bound[name]));
     }
     const HttpAnswer answer = get("/api/v1/cluster?allNamespaces=true");
     if (answer.status != 200) continue;
@@ -311,6 +326,13 @@ TEST_F(Serve, SurvivesApiServerRestart) {
     }
     for (const auto& node : data["nodes"]) {
       cached_objects.insert("node " + node["name"].get<std::string>());
+      cached_objects.insert("node " + node["name"].get<std::string>() + " pods " +
+                            std::to_string(node["pods"].get<int>()));
+    }
+    cached_objects.insert("total_pods " +
+                          std::to_string(data["cluster_health"]["total_pods"].get<int>()));
+    for (const auto& [phase, count] : data["cluster_health"]["pods_by_phase"].items()) {
+      cached_objects.insert("phase " + phase + " " + std::to_string(count.get<int>()));
     }
   }
   EXPECT_EQ(cached_objects, expected);

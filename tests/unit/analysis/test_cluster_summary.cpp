@@ -4,10 +4,12 @@
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <stop_token>
 #include <string>
 
 #include "analysis/cluster_summary.h"
+#include "analysis/pod_totals.h"
 #include "common/test_env.h"
 #include "core/error.h"
 #include "kube/decode.h"
@@ -196,6 +198,97 @@ TEST(ClusterSummary, RealApiListsAgreeWithTheJson) {
       EXPECT_EQ(n.available.at(resource), allocatable - requested) << n.name << " " << resource;
     }
   }
+}
+
+// The figures a summary takes from PodTotals, for comparing two summaries.
+void expectSameTotals(const ClusterSummary& actual, const ClusterSummary& expected) {
+  EXPECT_EQ(actual.health.total_pods, expected.health.total_pods);
+  EXPECT_EQ(actual.health.pods_by_phase, expected.health.pods_by_phase);
+  EXPECT_EQ(actual.health.healthy_pods, expected.health.healthy_pods);
+  ASSERT_EQ(actual.nodes.size(), expected.nodes.size());
+  for (std::size_t i = 0; i < actual.nodes.size(); ++i) {
+    const NodeSummary& a = actual.nodes[i];
+    const NodeSummary& e = expected.nodes[i];
+    EXPECT_EQ(a.name, e.name);
+    EXPECT_EQ(a.pods, e.pods) << a.name;
+    EXPECT_EQ(a.requested, e.requested) << a.name;  // Quantity compares values
+    EXPECT_EQ(a.limits, e.limits) << a.name;
+    EXPECT_EQ(a.available, e.available) << a.name;
+  }
+}
+
+// Adds, updates (moving pods between nodes and phases, changing their requests) and deletes
+// told to ClusterTotals's handlers, in a random order, leave the same totals as one pass over
+// the pods that remain.
+TEST(ClusterTotals, HandlersKeepWhatOnePassOverTheRemainingPodsComputes) {
+  ClusterTotals totals;
+  const kube::EventHandlers<kube::Pod> handlers = totals.handlers();
+  std::map<std::string, kube::Pod> live;  // by name
+  std::mt19937 random(20261204);
+  const std::vector<std::string> nodes{"n1", "n2", "n3", "", "gone"};
+  const std::vector<std::string> phases{"Pending", "Running", "Succeeded", "Failed", ""};
+  const std::vector<std::string> cpus{"100m", "250m", "1", "1500m"};
+  const std::vector<std::string> memories{"64Mi", "1Gi", "100M", "3G"};
+  const auto pick = [&random](const std::vector<std::string>& from) {
+    return from[random() % from.size()];
+  };
+  for (int step = 0; step < 3000; ++step) {
+    const int index = static_cast<int>(random() % 60);
+    const std::string name = "p" + std::to_string(index);
+    const auto it = live.find(name);
+    if (it != live.end() && random() % 4 == 0) {
+      handlers.on_delete(it->second);
+      live.erase(it);
+      continue;
+    }
+    kube::Pod next = pod("ns" + std::to_string(index % 3), name, pick(nodes), pick(phases),
+                         pick(cpus), pick(memories));
+    if (it == live.end()) {
+      handlers.on_add(next);
+      live.emplace(name, std::move(next));
+    } else {
+      handlers.on_update(it->second, next);
+      it->second = std::move(next);
+    }
+  }
+  ClusterState state;
+  state.nodes = {node("n1", "4", "8Gi"), node("n2", "2", "4Gi", false), node("n3", "8", "16Gi")};
+  for (const auto& [name, p] : live) state.pods.push_back(p);
+  ASSERT_GT(state.pods.size(), 20u);
+  const PodScope no_pods{.list_pods = false, .namespace_name = ""};
+  const ClusterSummary expected = summarizeCluster(state, no_pods);
+
+  ClusterObjects nodes_only;
+  for (const auto& n : state.nodes) nodes_only.nodes.push_back(&n);
+  const ClusterSummary actual = summarizeCluster(nodes_only, totals.current(), no_pods);
+  expectSameTotals(actual, expected);
+  EXPECT_TRUE(actual.pods.empty());
+
+  // Deleting every pod brings every total back to nothing.
+  for (const auto& [name, p] : live) handlers.on_delete(p);
+  const PodTotals empty = totals.current();
+  EXPECT_EQ(empty.total_pods, 0);
+  EXPECT_EQ(empty.healthy_pods, 0);
+  EXPECT_TRUE(empty.pods_by_phase.empty());
+  EXPECT_TRUE(empty.by_node.empty());
+}
+
+TEST(ClusterTotals, ListedPodsComeFromTheObjectsAndCountsFromTheTotals) {
+  const std::vector<kube::Pod> pods{pod("a", "x", "n1", "Running", "1", "1Gi"),
+                                    pod("b", "y", "n1", "Pending", "500m", "1Gi")};
+  const PodTotals totals = podTotals(std::vector<const kube::Pod*>{&pods[0], &pods[1]});
+  const kube::Node n1 = node("n1", "4", "8Gi");
+  ClusterObjects objects;
+  objects.nodes = {&n1};
+  objects.pods = {&pods[1]};  // only the listed namespace's pods
+  const ClusterSummary s =
+      summarizeCluster(objects, totals, PodScope{.list_pods = true, .namespace_name = "b"});
+  EXPECT_EQ(s.health.total_pods, 2);
+  ASSERT_EQ(s.pods.size(), 1u);
+  EXPECT_EQ(s.pods[0].name, "y");
+  ASSERT_EQ(s.nodes.size(), 1u);
+  EXPECT_EQ(s.nodes[0].requested.at("cpu"), Quantity::parse("1500m"));
+  EXPECT_EQ(s.nodes[0].pods, 2);
 }
 
 }  // namespace

@@ -42,10 +42,11 @@ constexpr Expected kTable[] = {
 
 // The routes `keelson serve` registers (runServe adds the same ones).
 server::Router serveRoutes(const kube::ClusterCache& cache) {
+  static const analysis::ClusterTotals totals;
   server::Router router;
   server::addHealthRoutes(router, nullptr);
   server::addMetricsRoute(router, std::make_shared<server::Registry>());
-  addApiRoutes(router, cache, nullptr);
+  addApiRoutes(router, cache, totals, nullptr);
   addUtilizationRoute(router, cache, nullptr);
   return router;
 }
