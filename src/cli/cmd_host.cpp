@@ -34,17 +34,20 @@ struct HostCommand {
   }
 };
 
+// host exec --timeout: 0 means no timeout.
+const DurationRange kExecTimeouts{.min = std::chrono::milliseconds(0)};
+
 struct ExecCommand {
   std::string host_root = "/";
   std::string method;
-  double timeout_seconds = 0;
+  std::string timeout = "0";  ///< --timeout: 0 = none.
   std::vector<std::string> argv;
 
   int run() const {
     host::HostExecOptions options;
     options.host_root = host_root;
     options.inherit_output = true;
-    options.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+    options.timeout = parseDurationFlag("--timeout", timeout, kExecTimeouts);
     options.requested_by = "keelson host exec (uid " + std::to_string(getuid()) + ")";
     if (method == "nsenter") options.method = host::HostExecMethod::kNsenter;
     if (method == "chroot") options.method = host::HostExecMethod::kChroot;
@@ -71,8 +74,11 @@ void addHostCommand(CLI::App& app, Action& action) {
       ->capture_default_str();
   exec->add_option("--method", e->method, "force nsenter, chroot or direct (default: detect)")
       ->check(CLI::IsMember({"nsenter", "chroot", "direct"}));
-  exec->add_option("--timeout", e->timeout_seconds, "kill the command after this many seconds")
-      ->check(CLI::NonNegativeNumber);
+  exec->add_option(
+          "--timeout", e->timeout,
+          "kill the command after this long, e.g. 30s (0: never; a bare number is seconds)")
+      ->check(durationValidator("--timeout", kExecTimeouts))
+      ->capture_default_str();
   exec->add_option("command", e->argv, "the command and its arguments, after --")->required();
   // CLI11 runs the parent's callback after the subcommand's: the report is the action only when
   // `exec` was not given.

@@ -17,6 +17,9 @@
 namespace keelson::cli {
 namespace {
 
+// serve's durations may be zero (no drain, no verdict cache); a bare number is seconds.
+const DurationRange kServeDurations{.min = std::chrono::milliseconds(0)};
+
 struct ServeCommand {
   explicit ServeCommand(const KubeFlags& kube_flags) : kube(kube_flags) {}
 
@@ -51,7 +54,7 @@ struct ServeCommand {
     app::ServeOptions options;
     options.kube = kube.configOptions();
     options.api_timeout = k8s_timeout.empty() ? kube.requestTimeout(std::chrono::seconds(30))
-                                              : server::parseDuration(k8s_timeout);
+                                              : duration("--k8s-timeout", k8s_timeout);
     options.node_name = node;
     if (port < 0 || port > std::numeric_limits<std::uint16_t>::max()) {
       throw Error(ErrorCode::kBadInput,
@@ -59,42 +62,41 @@ struct ServeCommand {
     }
     options.server.address = address;
     options.server.port = static_cast<std::uint16_t>(port);
-    options.server.read_timeout = server::parseDuration(read_timeout);
-    options.server.write_timeout = server::parseDuration(write_timeout);
-    options.server.request_deadline = server::parseDuration(request_deadline);
+    options.server.read_timeout = duration("--read-timeout", read_timeout);
+    options.server.write_timeout = duration("--write-timeout", write_timeout);
+    options.server.request_deadline = duration("--request-deadline", request_deadline);
     options.pod_restart_threshold =
         checkRestartThreshold("--pod-restart-threshold/POD_RESTART_THRESHOLD", restart_threshold);
     options.host.host_root = host.host_root;
     options.host.interval = host.interval();
-    options.host_refresh = server::parseDuration(host_refresh);
+    options.host_refresh = duration("--host-refresh", host_refresh);
     options.serve_host = !no_host;
-    options.metrics_refresh = server::parseDuration(metrics_refresh);
+    options.metrics_refresh = duration("--metrics-refresh", metrics_refresh);
     if (!test_handler_delay.empty()) {
-      options.test_handler_delay = server::parseDuration(test_handler_delay);
+      options.test_handler_delay = duration("--test-handler-delay", test_handler_delay);
     }
-    options.drain = server::parseDuration(drain);
-    options.max_staleness = server::parseDuration(max_staleness);
+    options.drain = duration("--drain-timeout", drain);
+    options.max_staleness = duration("--max-staleness", max_staleness);
     options.security = security;
-    options.security.token_cache_ttl = seconds(token_cache_ttl);
-    options.security.authorized_ttl = seconds(authorized_ttl);
-    options.security.unauthorized_ttl = seconds(unauthorized_ttl);
+    options.security.token_cache_ttl =
+        seconds("--authentication-token-webhook-cache-ttl", token_cache_ttl);
+    options.security.authorized_ttl =
+        seconds("--authorization-webhook-cache-authorized-ttl", authorized_ttl);
+    options.security.unauthorized_ttl =
+        seconds("--authorization-webhook-cache-unauthorized-ttl", unauthorized_ttl);
     app::validateSecurity(options.security);
     // Signals become a stop request before any thread starts (threads inherit the mask).
     const core::StopOnSignals signals;
     return app::runServe(options, signals.token());
   }
 
-  static std::chrono::seconds seconds(const std::string& text) {
-    return std::chrono::duration_cast<std::chrono::seconds>(server::parseDuration(text));
+  static std::chrono::milliseconds duration(const std::string& flag, const std::string& text) {
+    return parseDurationFlag(flag, text, kServeDurations);
+  }
+  static std::chrono::seconds seconds(const std::string& flag, const std::string& text) {
+    return std::chrono::duration_cast<std::chrono::seconds>(duration(flag, text));
   }
 };
-
-// A duration flag of serve (server::parseDuration: zero allowed, no bare numbers), checked while
-// parsing so that a malformed one is a usage error (CLI11 names the flag).
-CLI::Validator serveDuration() {
-  return validatorFrom([](const std::string& text) { (void)server::parseDuration(text); },
-                       "DURATION");
-}
 
 }  // namespace
 
@@ -112,39 +114,41 @@ void addServeCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   cmd->add_option("--k8s-timeout", c->k8s_timeout,
                   "Kubernetes API request timeout, e.g. 30s (overrides --request-timeout)")
       ->envname("K8S_TIMEOUT")
-      ->check(serveDuration());
+      ->check(durationValidator("--k8s-timeout", kServeDurations));
   cmd->add_option("--read-timeout", c->read_timeout, "reading one request, e.g. 10s")
       ->envname("READ_TIMEOUT")
       ->capture_default_str()
-      ->check(serveDuration());
+      ->check(durationValidator("--read-timeout", kServeDurations));
   cmd->add_option("--write-timeout", c->write_timeout, "writing one response, e.g. 10s")
       ->envname("WRITE_TIMEOUT")
       ->capture_default_str()
-      ->check(serveDuration());
+      ->check(durationValidator("--write-timeout", kServeDurations));
   cmd->add_option("--request-deadline", c->request_deadline,
                   "per-request deadline (REQUEST_TIMEOUT after it)")
       ->capture_default_str()
-      ->check(serveDuration());
+      ->check(durationValidator("--request-deadline", kServeDurations));
   cmd->add_option("--drain-timeout", c->drain, "on SIGTERM, how long in-flight requests may finish")
       ->capture_default_str()
-      ->check(serveDuration());
+      ->check(durationValidator("--drain-timeout", kServeDurations));
   cmd->add_option("--host-refresh", c->host_refresh, "time between host captures")
       ->capture_default_str()
-      ->check(serveDuration());
+      ->check(durationValidator("--host-refresh", kServeDurations));
   cmd->add_option("--metrics-refresh", c->metrics_refresh,
                   "time between metrics.k8s.io node listings (node utilization)")
       ->capture_default_str()
-      ->check(serveDuration());
+      ->check(durationValidator("--metrics-refresh", kServeDurations));
 #ifdef KEELSON_TEST_HOOKS
   // Test builds only: GET /api/v1/test/slow sleeps this long, to test the request deadline.
-  cmd->add_option("--test-handler-delay", c->test_handler_delay)->group("")->check(serveDuration());
+  cmd->add_option("--test-handler-delay", c->test_handler_delay)
+      ->group("")
+      ->check(durationValidator("--test-handler-delay", kServeDurations));
 #endif
   cmd->add_flag("--no-host", c->no_host, "do not sample the host (/api/v1/host answers 503)");
   cmd->add_option("--max-staleness", c->max_staleness,
                   "after the first sync, /readyz stays 200 during an API server outage until the "
                   "cache is this old")
       ->capture_default_str()
-      ->check(serveDuration());
+      ->check(durationValidator("--max-staleness", kServeDurations));
   cmd->add_option("--authentication", c->security.authentication,
                   "delegated: bearer tokens (TokenReview) or client certificates, and a "
                   "SubjectAccessReview per request; none: no checks (a laptop, never a cluster)")
@@ -161,15 +165,15 @@ void addServeCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   cmd->add_option("--authentication-token-webhook-cache-ttl", c->token_cache_ttl,
                   "how long a TokenReview verdict is reused")
       ->capture_default_str()
-      ->check(serveDuration());
+      ->check(durationValidator("--authentication-token-webhook-cache-ttl", kServeDurations));
   cmd->add_option("--authorization-webhook-cache-authorized-ttl", c->authorized_ttl,
                   "how long an allowed SubjectAccessReview verdict is reused")
       ->capture_default_str()
-      ->check(serveDuration());
+      ->check(durationValidator("--authorization-webhook-cache-authorized-ttl", kServeDurations));
   cmd->add_option("--authorization-webhook-cache-unauthorized-ttl", c->unauthorized_ttl,
                   "how long a denied SubjectAccessReview verdict is reused")
       ->capture_default_str()
-      ->check(serveDuration());
+      ->check(durationValidator("--authorization-webhook-cache-unauthorized-ttl", kServeDurations));
   cmd->add_option("--pod-restart-threshold", c->restart_threshold,
                   "restart count above which a pod is reported (namespace analysis)")
       ->envname("POD_RESTART_THRESHOLD")

@@ -1,10 +1,20 @@
 #include "cli/options.h"
 
+#include <fmt/format.h>
+
 #include "core/duration.h"
 #include "core/error.h"
 #include "kube/names.h"
 
 namespace keelson::cli {
+
+namespace {
+
+// --interval: 0 takes one reading (no rates); at most an hour.
+const DurationRange kIntervalRange{.min = std::chrono::milliseconds(0),
+                                   .max = std::chrono::hours(1)};
+
+}  // namespace
 
 void HostFlags::add(CLI::App& command) {
   command
@@ -13,14 +23,15 @@ void HostFlags::add(CLI::App& command) {
       ->envname("HOST_ROOT")
       ->capture_default_str();
   command
-      .add_option("--interval", interval_seconds,
-                  "seconds between the two samples that rates and CPU usage come from")
-      ->check(CLI::Range(0.0, 3600.0))
+      .add_option("--interval", interval_text,
+                  "time between the two samples that rates and CPU usage come from, 0 to 1h "
+                  "(e.g. 500ms, 2s; a bare number is seconds)")
+      ->check(durationValidator("--interval", kIntervalRange))
       ->capture_default_str();
 }
 
 std::chrono::milliseconds HostFlags::interval() const {
-  return std::chrono::milliseconds(static_cast<int64_t>(interval_seconds * 1000.0));
+  return parseDurationFlag("--interval", interval_text, kIntervalRange);
 }
 
 void KubeFlags::add(CLI::App& app) {
@@ -61,11 +72,17 @@ std::string NamespaceFlags::resolve(const KubeFlags& kube) const {
   return kube::loadConfig(kube.configOptions()).namespace_name;
 }
 
-std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::string& text) {
+std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::string& text,
+                                            const DurationRange& range) {
   const auto bad = [&] {
-    return Error(ErrorCode::kBadInput, flag + " \"" + text +
-                                           "\": expected a positive duration such as 30s, 15m, "
-                                           "1h30m, 7d or 2w (units ms, s, m, h, d, w)");
+    const std::string expected =
+        range.min.count() == 1 && range.max == std::chrono::milliseconds::max()
+            ? "a positive duration"
+            : fmt::format("a duration from {}s to {}s", range.min.count() / 1000.0,
+                          range.max.count() / 1000.0);
+    return Error(ErrorCode::kBadInput, flag + " \"" + text + "\": expected " + expected +
+                                           " such as 30s, 15m, 1h30m, 7d or 2w (units ms, s, m, "
+                                           "h, d, w)");
   };
   const bool bare_number =
       !text.empty() && text.find_first_not_of("0123456789.") == std::string::npos;
@@ -76,7 +93,7 @@ std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::
     throw bad();
   }
   const auto out = std::chrono::floor<std::chrono::milliseconds>(parsed);
-  if (out.count() <= 0) throw bad();
+  if (parsed.count() < 0 || out < range.min || out > range.max) throw bad();
   return out;
 }
 
@@ -123,9 +140,10 @@ CLI::Validator validatorFrom(const std::function<void(const std::string&)>& pars
       type_name);
 }
 
-CLI::Validator durationValidator(const std::string& flag) {
-  return validatorFrom([flag](const std::string& text) { (void)parseDurationFlag(flag, text); },
-                       "DURATION");
+CLI::Validator durationValidator(const std::string& flag, const DurationRange& range) {
+  return validatorFrom(
+      [flag, range](const std::string& text) { (void)parseDurationFlag(flag, text, range); },
+      "DURATION");
 }
 
 CLI::Validator podTargetValidator() {

@@ -13,7 +13,7 @@ namespace keelson::cli {
 /// Flags shared by commands that read the host: --host-root (env HOST_ROOT) and --interval.
 struct HostFlags {
   std::string host_root = "/";
-  double interval_seconds = 1.0;
+  std::string interval_text = "1s";  ///< --interval: a duration from 0 to 1h (bare: seconds).
 
   /// Registers the flags on `command`.
   void add(CLI::App& command);
@@ -52,20 +52,27 @@ struct NamespaceFlags {
   std::string resolve(const KubeFlags& kube) const;
 };
 
+/// The durations a flag accepts, both ends included.
+struct DurationRange {
+  std::chrono::milliseconds min{1};                                  ///< Default: positive.
+  std::chrono::milliseconds max = std::chrono::milliseconds::max();  ///< Default: Go's limit.
+};
+
 /// Parses a duration flag with core::parseDuration (Go durations plus d and w: "30s", "1h30m",
 /// "7d", "1.5h"); a bare number is seconds. Throws Error(kBadInput) naming `flag` and the expected
-/// form when the text is malformed ("1.5.3s"), not positive, or over Go's limit (about 292
-/// years).
-std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::string& text);
+/// form when the text is malformed ("1.5.3s"), outside `range` (by default: not positive), or
+/// over Go's limit (about 292 years).
+std::chrono::milliseconds parseDurationFlag(const std::string& flag, const std::string& text,
+                                            const DurationRange& range = {});
 
 /// A CLI11 validator that accepts the texts `parse` accepts: the message of the Error it throws
 /// is the usage error (exit 1). `type_name` is shown in --help (e.g. "DURATION").
 CLI::Validator validatorFrom(const std::function<void(const std::string&)>& parse,
                              const std::string& type_name);
 
-/// A CLI11 validator that accepts what parseDurationFlag(flag, ...) accepts, so a malformed
-/// duration is a usage error (exit 1, naming `flag`) before anything runs.
-CLI::Validator durationValidator(const std::string& flag);
+/// A CLI11 validator that accepts what parseDurationFlag(flag, ..., range) accepts, so a
+/// malformed duration is a usage error (exit 1, naming `flag`) before anything runs.
+CLI::Validator durationValidator(const std::string& flag, const DurationRange& range = {});
 
 /// A pod named on the command line as NAMESPACE/NAME, or NAME in the namespace of -n.
 struct PodTarget {
