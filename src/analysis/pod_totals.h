@@ -31,7 +31,7 @@ struct NodePodTotals {
 struct PodTotals {
   int total_pods = 0;
   std::map<std::string, int> pods_by_phase;  ///< status.phase ("Unknown" when empty) → count > 0.
-  int healthy_pods = 0;  ///< Running with every container ready, or Succeeded.
+  int healthy_pods = 0;                      ///< Running with every container ready, or Succeeded.
   /// By spec.nodeName, for pods bound to a node and neither Succeeded nor Failed (what
   /// kubectl's "Allocated resources" counts); a node without such pods has no entry.
   std::unordered_map<std::string, NodePodTotals> by_node;
