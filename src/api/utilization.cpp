@@ -93,11 +93,14 @@ const kube::NodeMetrics* NodeMetricsSample::find(std::string_view node_name) con
   return it != nodes.end() && it->metadata.name == node_name ? &*it : nullptr;
 }
 
-NodeMetricsSample sampleNodeMetrics(const kube::Client& client) {
+NodeMetricsSample sampleNodeMetrics(const kube::Client& client, const std::string& node_name) {
   NodeMetricsSample sample;
   try {
+    kube::ListOptions options;
+    if (!node_name.empty()) options.field_selector = "metadata.name=" + node_name;
     sample.nodes =
-        kube::listAll<kube::NodeMetrics>(client, "/apis/metrics.k8s.io/v1beta1/nodes").items;
+        kube::listAll<kube::NodeMetrics>(client, "/apis/metrics.k8s.io/v1beta1/nodes", options)
+            .items;
     std::sort(sample.nodes.begin(), sample.nodes.end(),
               [](const auto& a, const auto& b) { return a.metadata.name < b.metadata.name; });
   } catch (const Error& e) {

@@ -34,16 +34,21 @@ struct NodeMetricsSample {
   const kube::NodeMetrics* find(std::string_view node_name) const noexcept;
 };
 
-/// Lists GET /apis/metrics.k8s.io/v1beta1/nodes once. Never throws for API or network failures:
-/// they are returned in `error`, so the route can answer 503 with the reason.
-NodeMetricsSample sampleNodeMetrics(const kube::Client& client);
+/// Lists GET /apis/metrics.k8s.io/v1beta1/nodes once: every node's metrics, or with `node_name`
+/// (node mode) that node's only (fieldSelector=metadata.name=<node_name>, which metrics-server
+/// filters, so that a DaemonSet's agents do not each list every node). Never throws for API or
+/// network failures: they are returned in `error`, so the route can answer 503 with the reason.
+NodeMetricsSample sampleNodeMetrics(const kube::Client& client, const std::string& node_name = {});
 
-/// sampleNodeMetrics every `refresh` on the thread "serve-metrics". `client` must outlive it.
+/// sampleNodeMetrics(client, node_name) every `refresh` on the thread "serve-metrics". `client`
+/// must outlive it.
 class NodeMetricsSampler : public core::BackgroundSampler<NodeMetricsSample> {
  public:
-  NodeMetricsSampler(const kube::Client& client, std::chrono::milliseconds refresh)
+  NodeMetricsSampler(const kube::Client& client, std::chrono::milliseconds refresh,
+                     std::string node_name = {})
       : core::BackgroundSampler<NodeMetricsSample>(
-            "serve-metrics", refresh, [&client] { return sampleNodeMetrics(client); }) {}
+            "serve-metrics", refresh,
+            [&client, node = std::move(node_name)] { return sampleNodeMetrics(client, node); }) {}
 };
 
 /// The utilization document, in the spec's field names: nodeName; cpuUsage, cpuCapacity,

@@ -46,7 +46,7 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   cache.addPodHandlers(totals.handlers());
 
   HostSampler host(options.host, options.host_refresh);
-  api::NodeMetricsSampler node_metrics(client, options.metrics_refresh);
+  api::NodeMetricsSampler node_metrics(client, options.metrics_refresh, options.node_name);
 
   api::ReadinessPolicy readiness;
   readiness.backoff = cache_options.backoff;
