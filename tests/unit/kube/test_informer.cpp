@@ -302,7 +302,25 @@ class HandlerLog {
   std::vector<std::string> lines_;
 };
 
-TEST_F(InformerTest, HandlersAreToldOfWatchEventsAndOfWhatARelistChanged) {
+// What a HandlerLog heard while an informer played the whole script, and its status then.
+struct LoggedRun {
+  std::vector<std::string> lines;
+  InformerStatus status;
+};
+
+class InformerHandlerTest : public InformerTest {
+ protected:
+  LoggedRun playWithHandlerLog() {
+    Informer<Pod> informer(client_, options());
+    HandlerLog log;
+    informer.addHandlers(log.handlers());
+    informer.start();
+    EXPECT_TRUE(transport_->waitIdle());
+    return {log.lines(), informer.status()};
+  }
+};
+
+TEST_F(InformerHandlerTest, HandlersAreToldOfWatchEventsAndOfWhatARelistChanged) {
   transport_->list(podList({podJson("a", "x", "5"), podJson("a", "y", "6")}, "10"));
   transport_->watch(event("ADDED", podJson("a", "z", "11")) +
                         event("MODIFIED", podJson("a", "y", "12")) +
@@ -311,30 +329,22 @@ TEST_F(InformerTest, HandlersAreToldOfWatchEventsAndOfWhatARelistChanged) {
   // After the 410: a/y is gone, a/z changed, b/q is new (and a/x stays deleted).
   transport_->list(podList({podJson("a", "z", "20"), podJson("b", "q", "25")}, "30"));
   transport_->watch("", true);
-  Informer<Pod> informer(client_, options());
-  HandlerLog log;
-  informer.addHandlers(log.handlers());
-  informer.start();
-  ASSERT_TRUE(transport_->waitIdle());
-  EXPECT_THAT(log.lines(), ::testing::ElementsAre("add a/x 5", "add a/y 6",  // the first list
-                                                  "add a/z 11", "update a/y 6->12", "delete a/x 5",
-                                                  "update a/z 11->20", "add b/q 25",  // the relist
-                                                  "delete a/y 12"));
-  EXPECT_EQ(informer.status().handler_errors, 0u);
+  const auto [lines, status] = playWithHandlerLog();
+  EXPECT_THAT(lines, ::testing::ElementsAre("add a/x 5", "add a/y 6",  // the first list
+                                            "add a/z 11", "update a/y 6->12", "delete a/x 5",
+                                            "update a/z 11->20", "add b/q 25",  // the relist
+                                            "delete a/y 12"));
+  EXPECT_EQ(status.handler_errors, 0u);
 }
 
-TEST_F(InformerTest, AnUnchangedObjectIsNotReportedByARelist) {
+TEST_F(InformerHandlerTest, AnUnchangedObjectIsNotReportedByARelist) {
   transport_->list(podList({podJson("a", "x", "5")}, "10"));
   transport_->watch(kGoneEvent, false);
   transport_->list(podList({podJson("a", "x", "5")}, "10"));
   transport_->watch("", true);
-  Informer<Pod> informer(client_, options());
-  HandlerLog log;
-  informer.addHandlers(log.handlers());
-  informer.start();
-  ASSERT_TRUE(transport_->waitIdle());
-  EXPECT_EQ(informer.status().relists, 1u);
-  EXPECT_THAT(log.lines(), ::testing::ElementsAre("add a/x 5"));
+  const auto [lines, status] = playWithHandlerLog();
+  EXPECT_EQ(status.relists, 1u);
+  EXPECT_THAT(lines, ::testing::ElementsAre("add a/x 5"));
 }
 
 TEST_F(InformerTest, AThrowingHandlerIsCountedAndTheCacheGoesOn) {
