@@ -91,11 +91,21 @@ std::string Client::get(std::string_view path, std::stop_token stop) const {
 
 std::string Client::send(std::string_view method, std::string_view path, std::string_view body,
                          std::string_view content_type, std::stop_token stop) const {
+  SendOptions options;
+  options.content_type = std::string(content_type);
+  return send(method, path, body, options, std::move(stop));
+}
+
+std::string Client::send(std::string_view method, std::string_view path, std::string_view body,
+                         const SendOptions& options, std::stop_token stop) const {
   HttpRequest request;
   request.method = std::string(method);
   request.path = std::string(path);
   request.body = std::string(body);
-  if (!content_type.empty()) request.headers.push_back({"Content-Type", std::string(content_type)});
+  if (!options.content_type.empty()) {
+    request.headers.push_back({"Content-Type", options.content_type});
+  }
+  request.retry = options.retry;
   request.stop = std::move(stop);
   HttpResponse response = transport_->request(request);
   if (!isSuccess(response.status)) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -25,6 +26,15 @@ struct ListOptions {
   /// expired (HTTP 410 during pagination). Pages delivered before are then stale: a caller that
   /// accumulates items must drop them here.
   std::function<void()> on_restart;
+};
+
+/// How one write is sent (Client::send).
+struct SendOptions {
+  std::string content_type = "application/json";  ///< e.g. "application/merge-patch+json".
+  /// This request's retry rule. nullopt: the transport's rule for its method (apiRetryPolicy:
+  /// POST and PATCH are tried again only on 429 or when the server sent Retry-After). An
+  /// eviction, a binding or a review each brings its own.
+  std::optional<net::RetryPolicy> retry;
 };
 
 /// Receives one page of a list: the whole response body (a `<Kind>List` JSON document). The
@@ -57,6 +67,10 @@ class Client {
   std::string send(std::string_view method, std::string_view path, std::string_view body,
                    std::string_view content_type = "application/json",
                    std::stop_token stop = {}) const;
+
+  /// send() with per-request options: its content type and retry rule. Throws like get().
+  std::string send(std::string_view method, std::string_view path, std::string_view body,
+                   const SendOptions& options, std::stop_token stop = {}) const;
 
   /// Lists the collection at `path` (e.g. "/api/v1/pods") page by page: each response is
   /// handed to `on_page`, then the request is repeated with `continue=<metadata.continue>`

@@ -17,6 +17,17 @@ constexpr std::string_view kTokenReviewPath = "/apis/authentication.k8s.io/v1/to
 constexpr std::string_view kSubjectAccessReviewPath =
     "/apis/authorization.k8s.io/v1/subjectaccessreviews";
 
+// A TokenReview or SubjectAccessReview POST changes nothing on the server, so it is retried as
+// a read is (429, 5xx, connection and transfer failures), but briefly: the caller's request
+// waits for it.
+kube::SendOptions reviewSendOptions() {
+  kube::SendOptions options;
+  options.retry = net::RetryPolicy::idempotent();
+  options.retry->max_attempts = 2;
+  options.retry->max_total = std::chrono::seconds(1);
+  return options;
+}
+
 using Json = nlohmann::json;
 
 Json parseObject(std::string_view json, std::string_view kind) {
@@ -99,7 +110,8 @@ class DelegatedAuthenticator final : public Authenticator {
   TokenVerdict review(const std::string& token) const {
     TokenReviewResult result;
     try {
-      result = parseTokenReview(client_.send("POST", kTokenReviewPath, tokenReviewBody(token)));
+      result = parseTokenReview(
+          client_.send("POST", kTokenReviewPath, tokenReviewBody(token), reviewSendOptions()));
     } catch (const std::exception& error) {
       throwReviewFailed("TokenReview", error);
     }
@@ -131,7 +143,8 @@ class DelegatedAuthorizer final : public Authorizer {
     return cache_.getOrLoad(sha256Hex(body), [&] {
       Decision decision;
       try {
-        decision = parseSubjectAccessReview(client_.send("POST", kSubjectAccessReviewPath, body));
+        decision = parseSubjectAccessReview(
+            client_.send("POST", kSubjectAccessReviewPath, body, reviewSendOptions()));
       } catch (const std::exception& error) {
         throwReviewFailed("SubjectAccessReview", error);
       }

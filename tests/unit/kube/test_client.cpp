@@ -134,6 +134,24 @@ TEST_F(ClientTest, SendSetsMethodBodyAndContentType) {
   }
 }
 
+TEST_F(ClientTest, SendCarriesItsOwnRetryRuleOrNone) {
+  transport_->reply(201, "{}");
+  client_.send("POST", "/api/v1/namespaces/a/pods/web/eviction", "{}");
+  EXPECT_FALSE(transport_->requests.back().retry.has_value());  // the transport's rule
+  SendOptions options;
+  options.content_type = "application/merge-patch+json";
+  options.retry = net::RetryPolicy::none();
+  options.retry->max_attempts = 1;
+  transport_->reply(200, "{}");
+  client_.send("PATCH", "/api/v1/nodes/n1", R"({"spec":{"unschedulable":true}})", options);
+  const HttpRequest& request = transport_->requests.back();
+  ASSERT_TRUE(request.retry.has_value());
+  EXPECT_EQ(request.retry->max_attempts, 1);
+  EXPECT_FALSE(request.retry->retry_connect_failures);
+  ASSERT_EQ(request.headers.size(), 1u);
+  EXPECT_EQ(request.headers[0].value, "application/merge-patch+json");
+}
+
 TEST_F(ClientTest, ListPagesFollowsContinueUntilEmpty) {
   transport_->reply(200, namespaceList({"a", "b"}, "tok+1/=", "500"));
   transport_->reply(200, namespaceList({"c", "d"}, "tok2", "500"));

@@ -97,6 +97,19 @@ Json sarReply(bool allowed, const std::string& reason, bool denied = false) {
           {"status", status}};
 }
 
+// A review changes nothing on the server: it is retried as a read is (a 503, a broken
+// transfer), but at most once more, since the caller's request waits for it.
+void expectRetriedAsARead(const kube::HttpRequest& sent) {
+  ASSERT_TRUE(sent.retry.has_value());
+  EXPECT_EQ(sent.retry->max_attempts, 2);
+  EXPECT_EQ(sent.retry->max_total, 1s);
+  kube::HttpResponse unavailable;
+  unavailable.status = 503;
+  ASSERT_TRUE(sent.retry->retry_response);
+  EXPECT_TRUE(sent.retry->retry_response(unavailable));
+  EXPECT_TRUE(sent.retry->retry_transfer_failures);
+}
+
 class AuthTest : public ::testing::Test {
  protected:
   AuthTest() {
@@ -237,6 +250,7 @@ TEST_F(AuthTest, ATokenIsReviewedWithTheExactDocument) {
   ASSERT_EQ(sent.headers.size(), 1u);
   EXPECT_EQ(sent.headers[0].name, "Content-Type");
   EXPECT_EQ(sent.headers[0].value, "application/json");
+  expectRetriedAsARead(sent);
 }
 
 TEST_F(AuthTest, AnAuthenticatedTokenIsCachedForTheTokenTtl) {
@@ -332,6 +346,7 @@ TEST_F(AuthTest, AnAccessIsReviewedWithTheExactDocument) {
                       "groups":["system:serviceaccounts"],
                       "resourceAttributes":{"namespace":"a","verb":"get","version":"v1",
                                             "resource":"pods","name":"web-0"}}})"));
+  expectRetriedAsARead(transport_->requests[0]);
 }
 
 TEST_F(AuthTest, AllowedAndDeniedDecisionsHaveTheirOwnTtls) {
