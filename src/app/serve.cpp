@@ -108,18 +108,22 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   if (options.serve_host) host.start();
   node_metrics.start();
   server.start();
-  spdlog::info("keelson serve: listening on {}://{}:{}, API server {} ({}){}",
-               server_options.tls ? "https" : "http", server_options.address, server.port(),
-               config.server, config.source,
-               options.node_name.empty() ? "" : ", pods of node " + options.node_name);
+  core::logEvent(spdlog::level::info, "keelson serve: listening",
+                 {{"scheme", server_options.tls ? "https" : "http"},
+                  {"address", server_options.address},
+                  {"port", server.port()},
+                  {"api_server", config.server},
+                  {"config_source", config.source},
+                  {"node", options.node_name}});
 
   waitForStop(std::move(stop));
-  spdlog::info("keelson serve: stopping (draining up to {} ms)", options.drain.count());
+  core::logEvent(spdlog::level::info, "keelson serve: stopping",
+                 {{"drain_ms", options.drain.count()}});
   server.stop(options.drain);
   host.stop();
   node_metrics.stop();
   cache.stop();
-  spdlog::info("keelson serve: stopped");
+  core::logEvent(spdlog::level::info, "keelson serve: stopped");
   return 0;
 }
 
