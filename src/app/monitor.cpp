@@ -220,8 +220,11 @@ TickResult Monitor::tick() {
   s.seen.clear();
 
   HostCaptureOptions host_options = s.options.host;
-  host_options.include_gluster = false;
-  auto host = std::async(std::launch::async, [&host_options] { return captureHost(host_options); });
+  host_options.collectors.set(host::Collector::kGluster, false);  // no GlusterFS metrics here
+  std::future<HostCapture> host;
+  if (s.options.sample_host) {
+    host = std::async(std::launch::async, [&host_options] { return captureHost(host_options); });
+  }
 
   std::optional<ClusterData> cluster;
   try {
@@ -231,7 +234,7 @@ TickResult Monitor::tick() {
   }
   std::optional<HostCapture> host_capture;
   try {
-    host_capture = host.get();
+    if (host.valid()) host_capture = host.get();
   } catch (const Error& e) {
     result.errors.push_back(std::string("host: ") + e.what());
   }

@@ -77,12 +77,11 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
     return server::Response::text(registry->serialize(),
                                   std::string(server::kPrometheusContentType));
   });
-  api::addApiRoutes(
-      router, cache,
-      [&host, serve_host = options.serve_host] {
-        return serve_host ? host.latestDocument() : nullptr;
-      },
-      options.node_name, options.pod_restart_threshold);
+  api::addApiRoutes(router, cache,
+                    options.serve_host
+                        ? api::HostDocument([&host] { return host.latestDocument(); })
+                        : api::HostDocument(),
+                    options.node_name, options.pod_restart_threshold);
   api::addUtilizationRoute(router, cache, [&node_metrics] { return node_metrics.latest(); });
 #ifdef KEELSON_TEST_HOOKS
   if (options.test_handler_delay.count() > 0) {

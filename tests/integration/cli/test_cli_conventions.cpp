@@ -353,8 +353,8 @@ class CliFormats : public ::testing::Test {
   // --kubeconfig goes after the subcommand, and its context's namespace is the default one.
   static std::vector<Case> cases() {
     const std::string range_from = "2000-01-01T00:00:00Z", range_to = "2100-01-01T00:00:00Z";
-    return {{{"host", "--interval", "0", "--no-gluster"}, true},
-            {{"capture", "--interval", "0", "--no-gluster", "-n", ns_}, true},
+    return {{{"host", "--interval", "0", "--no-collector.gluster"}, true},
+            {{"capture", "--interval", "0", "--no-collector.gluster", "-n", ns_}, true},
             {{"detect", series_}, false},
             {{"diagnose", "pod", "web"}, true},
             {{"diagnose", "namespace"}, true},
