@@ -15,8 +15,8 @@ void CollectorFlags::add(CLI::App& command, bool host_switch) {
                                     (info.enabled_by_default ? " (default)" : " (default: off)"));
     auto* off = command.add_flag("--no-collector." + name, off_[index],
                                  "do not run the " + name + " collector");
-    on->excludes(off);
-    off->excludes(on);
+    on->excludes(off)->group("Host collectors");
+    off->excludes(on)->group("Host collectors");
   }
   if (host_switch) {
     command.add_flag("--no-host", no_host_,

@@ -37,9 +37,9 @@ std::unique_ptr<spdlog::formatter> makeLogFormatter(std::string_view format);
 /// value must outlive the logEvent call that carries it (temporaries in the call are fine).
 class LogValue {
  public:
-  // Implicit on purpose, so that call sites read {"status", 404}.
   using Variant = std::variant<std::string_view, std::int64_t, double, bool>;
 
+  // Implicit on purpose, so that call sites read {"status", 404}.
   LogValue(std::string_view text) : value_(text) {}
   LogValue(const char* text) : value_(std::string_view(text)) {}
   LogValue(const std::string& text) : value_(std::string_view(text)) {}
