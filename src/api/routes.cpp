@@ -229,7 +229,11 @@ void addApiRoutes(server::Router& router, const kube::ClusterCache& cache,
   router.get(
       "/api/v1/host",
       [host = std::move(host)](const Request&) {
-        const auto doc = host ? host() : nullptr;
+        if (!host) {
+          return Response::failure(503, "SERVICE_UNAVAILABLE", "host sampling is disabled",
+                                   "started with --no-host or HOST_MONITORING_ENABLED=false");
+        }
+        const auto doc = host();
         if (!doc) {
           return Response::failure(503, "SERVICE_UNAVAILABLE", "host snapshot not ready",
                                    "the first host capture has not completed yet");

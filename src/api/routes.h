@@ -54,7 +54,8 @@ std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus
                                           std::chrono::system_clock::time_point now,
                                           const ReadinessPolicy& policy = {});
 
-/// The latest host document, or null when there is none yet.
+/// The latest host document, or null when there is none yet. An empty function means host
+/// sampling is disabled.
 using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 
 /// Adds to `router`:
@@ -72,7 +73,8 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 /// - GET /api/v1/namespace/{ns}/error: namespaceErrorDocument with `pod_restart_threshold`
 ///   (POD_RESTART_THRESHOLD); 404 RESOURCE_NOT_FOUND for a namespace not in the cache, 400 for a
 ///   name that is not a DNS label.
-/// - GET /api/v1/host: the latest host document (503 before the first one).
+/// - GET /api/v1/host: the latest host document (503 before the first one; 503 saying host
+///   sampling is disabled when `host` is empty).
 /// Pod routes answer 400 BAD_REQUEST for a namespace that is not a DNS label or a pod name that
 /// is not a DNS subdomain, 404 RESOURCE_NOT_FOUND for a pod not in the cache (saying so when the
 /// cache holds only `node_name`'s pods) and 503 SERVICE_UNAVAILABLE while the cache has not synced.

@@ -60,7 +60,7 @@ analysis::ClusterState listClusterState(const kube::Client& client, std::string&
 HostCapture captureHost(const HostCaptureOptions& options) {
   const host::HostFs fs = host::HostFs::open(options.host_root);
   std::future<host::GlusterStatus> gluster;
-  if (options.include_gluster) {
+  if (options.collectors.enabled(host::Collector::kGluster)) {
     gluster = std::async(std::launch::async, [&options] {
       host::GlusterCollectOptions gluster_options;
       gluster_options.exec.host_root = options.host_root;
@@ -69,6 +69,7 @@ HostCapture captureHost(const HostCaptureOptions& options) {
   }
   host::HostOptions host_options;
   host_options.interval = options.interval;
+  host_options.collectors = options.collectors;
   HostCapture out;
   out.snapshot = host::collectHost(fs, host_options);
   if (gluster.valid()) out.gluster = gluster.get();

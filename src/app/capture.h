@@ -11,6 +11,7 @@
 
 #include "analysis/cluster_summary.h"
 #include "docs/capture_document.h"
+#include "host/collectors.h"
 #include "kube/client.h"
 #include "kube/cluster_config.h"
 
@@ -24,7 +25,10 @@ using docs::HostCapture;
 struct HostCaptureOptions {
   std::string host_root = "/";  ///< --host-root / HOST_ROOT: where the host's / is mounted.
   std::chrono::milliseconds interval{1000};  ///< Sampling interval for rates and CPU %.
-  bool include_gluster = true;               ///< Ask the host's gluster CLI for GlusterFS state.
+  /// Which collectors run (--collector.NAME); a disabled one reads as {"state":"disabled"}.
+  /// Collector::kGluster asks the host's gluster CLI for GlusterFS state (not_installed when
+  /// there is no gluster on the host's search path).
+  host::EnabledCollectors collectors;
 };
 
 /// Reads the host: GlusterFS state is collected on a second thread while the snapshot samples.

@@ -15,6 +15,7 @@
 #include "app/cluster_access.h"
 #include "app/monitor_network.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "detect/anomaly_detector.h"
 #include "docs/insights_file.h"
 #include "docs/monitor_dataset.h"
@@ -114,8 +115,9 @@ struct Monitor::State {
         try {
           return detectors.emplace(id, detect::AnomalyDetector::loadState(*saved)).first->second;
         } catch (const Error& e) {
-          spdlog::warn("history: detector state of {} is unusable, starting afresh: {}", id,
-                       e.what());
+          core::logEvent(spdlog::level::warn,
+                         "history: detector state is unusable, starting afresh",
+                         {{"detector", id}, {"error", e.what()}});
         }
       }
     }
@@ -218,8 +220,11 @@ TickResult Monitor::tick() {
   s.seen.clear();
 
   HostCaptureOptions host_options = s.options.host;
-  host_options.include_gluster = false;
-  auto host = std::async(std::launch::async, [&host_options] { return captureHost(host_options); });
+  host_options.collectors.set(host::Collector::kGluster, false);  // no GlusterFS metrics here
+  std::future<HostCapture> host;
+  if (s.options.sample_host) {
+    host = std::async(std::launch::async, [&host_options] { return captureHost(host_options); });
+  }
 
   std::optional<ClusterData> cluster;
   try {
@@ -229,7 +234,7 @@ TickResult Monitor::tick() {
   }
   std::optional<HostCapture> host_capture;
   try {
-    host_capture = host.get();
+    if (host.valid()) host_capture = host.get();
   } catch (const Error& e) {
     result.errors.push_back(std::string("host: ") + e.what());
   }
@@ -306,16 +311,24 @@ int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop) {
   auto next = std::chrono::steady_clock::now();
   while (!stop.stop_requested()) {
     const TickResult r = monitor.tick();
-    for (const auto& e : r.errors) spdlog::warn("monitor: {}", e);
+    for (const auto& e : r.errors)
+      core::logEvent(spdlog::level::warn, "monitor: tick error", {{"error", e}});
     // Unavailable sources are reported when they change, not every tick.
     std::set<std::string> unavailable(r.unavailable.begin(), r.unavailable.end());
     for (const auto& u : unavailable) {
-      if (!reported.contains(u)) spdlog::warn("monitor: unavailable, columns left empty: {}", u);
+      if (!reported.contains(u)) {
+        core::logEvent(spdlog::level::warn, "monitor: unavailable, columns left empty",
+                       {{"source", u}});
+      }
     }
     reported = std::move(unavailable);
     failed_ticks += r.errors.empty() ? 0 : 1;
-    spdlog::info("monitor: tick at {}: {} pods, {} points, {} alerts, {} open findings",
-                 kube::formatTime(r.timestamp), r.pods, r.points, r.alerts, r.open_findings);
+    core::logEvent(spdlog::level::info, "monitor: tick",
+                   {{"at", kube::formatTime(r.timestamp)},
+                    {"pods", r.pods},
+                    {"points", r.points},
+                    {"alerts", r.alerts},
+                    {"open_findings", r.open_findings}});
     if (once) break;
     // A tick that overran the interval starts the next one at once, without a burst of
     // catch-up ticks after it.

@@ -29,6 +29,8 @@ struct MonitorOptions {
   std::chrono::seconds retention{7 * 24 * 3600};  ///< --retention
   double alert_threshold = 0.7;  ///< --alert-threshold / ANOMALY_THRESHOLD, in [0, 1].
   HostCaptureOptions host;       ///< --host-root; the host's CPU % is sampled over host.interval.
+  /// False (--no-host, HOST_MONITORING_ENABLED=false): the host is not sampled, no host metrics.
+  bool sample_host = true;
   std::chrono::milliseconds api_timeout{10000};  ///< Per API request.
   /// --prometheus-url: network counters from this Prometheus server instead of the kubelet
   /// Summary API; "" uses the kubelet.

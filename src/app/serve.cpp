@@ -82,12 +82,11 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
     return server::Response::text(registry->serialize(),
                                   std::string(server::kPrometheusContentType));
   });
-  api::addApiRoutes(
-      router, cache, totals,
-      [&host, serve_host = options.serve_host] {
-        return serve_host ? host.latestDocument() : nullptr;
-      },
-      options.node_name, options.pod_restart_threshold);
+  api::addApiRoutes(router, cache, totals,
+                    options.serve_host
+                        ? api::HostDocument([&host] { return host.latestDocument(); })
+                        : api::HostDocument(),
+                    options.node_name, options.pod_restart_threshold);
   api::addUtilizationRoute(router, cache, [&node_metrics] { return node_metrics.latest(); });
 #ifdef KEELSON_TEST_HOOKS
   if (options.test_handler_delay.count() > 0) {
@@ -113,18 +112,22 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   if (options.serve_host) host.start();
   node_metrics.start();
   server.start();
-  spdlog::info("keelson serve: listening on {}://{}:{}, API server {} ({}){}",
-               server_options.tls ? "https" : "http", server_options.address, server.port(),
-               config.server, config.source,
-               options.node_name.empty() ? "" : ", pods of node " + options.node_name);
+  core::logEvent(spdlog::level::info, "keelson serve: listening",
+                 {{"scheme", server_options.tls ? "https" : "http"},
+                  {"address", server_options.address},
+                  {"port", server.port()},
+                  {"api_server", config.server},
+                  {"config_source", config.source},
+                  {"node", options.node_name}});
 
   waitForStop(std::move(stop));
-  spdlog::info("keelson serve: stopping (draining up to {} ms)", options.drain.count());
+  core::logEvent(spdlog::level::info, "keelson serve: stopping",
+                 {{"drain_ms", options.drain.count()}});
   server.stop(options.drain);
   host.stop();
   node_metrics.stop();
   cache.stop();
-  spdlog::info("keelson serve: stopped");
+  core::logEvent(spdlog::level::info, "keelson serve: stopped");
   return 0;
 }
 

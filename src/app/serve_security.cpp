@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "server/tls.h"
 
 namespace keelson::app {
@@ -48,7 +49,8 @@ void applySecurity(const ServeSecurityOptions& options, const kube::Client& clie
     if (const auto name = hostName(); !name.empty()) tls.self_signed_hosts.push_back(name);
     auto provider = std::make_shared<server::TlsContextProvider>(tls);
     if (provider->selfSigned()) {
-      spdlog::info(
+      core::logEvent(
+          spdlog::level::info,
           "keelson serve: no --tls-cert-file; serving HTTPS with a self-signed certificate");
     }
     server.tls = [provider] { return provider->current(); };
@@ -58,9 +60,9 @@ void applySecurity(const ServeSecurityOptions& options, const kube::Client& clie
                 "--tls-private-key-file, or running in a cluster)");
   }
   if (options.authentication == "none") {
-    spdlog::warn(
-        "keelson serve: --authentication=none: anyone who reaches this port reads every "
-        "namespace's pods, events and the host's processes");
+    core::logEvent(spdlog::level::warn,
+                   "keelson serve: --authentication=none: anyone who reaches this port reads "
+                   "every namespace's pods, events and the host's processes");
     return;
   }
   server::DelegatedAuthOptions reviews;

@@ -1,4 +1,5 @@
 // keelson capture: one snapshot of this host and of the cluster, as a report or as JSON.
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -18,14 +19,14 @@ struct CaptureCommand {
   OutputFlags output;
   const KubeFlags& kube;
   NamespaceFlags ns;
+  CollectorFlags collectors;
   bool no_cluster = false;
-  bool no_gluster = false;
 
   int run() const {
     app::CaptureOptions options;
     options.host.host_root = host.host_root;
     options.host.interval = host.interval();
-    options.host.include_gluster = !no_gluster;
+    options.host.collectors = collectors.resolve(std::getenv);
     options.include_cluster = !no_cluster;
     options.kube = kube.configOptions();
     // The pods section is opt-in (it is the bulk of the document): only -n or -A list pods.
@@ -51,7 +52,7 @@ void addCaptureCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   c->ns.add(*cmd, true)
       ->description("list this namespace's pods (pods are listed only with -n or -A)");
   cmd->add_flag("--no-cluster", c->no_cluster, "host only");
-  cmd->add_flag("--no-gluster", c->no_gluster, "do not ask the gluster CLI for GlusterFS state");
+  c->collectors.add(*cmd);
   cmd->callback([&action, c] { action = [c] { return c->run(); }; });
 }
 

@@ -2,6 +2,7 @@
 // network, connections, processes and GlusterFS state; and `keelson host exec -- CMD ARGS...`.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,13 +21,13 @@ namespace {
 struct HostCommand {
   HostFlags host;
   OutputFlags output;
-  bool no_gluster = false;
+  CollectorFlags collectors;
 
   int run() const {
     app::HostCaptureOptions options;
     options.host_root = host.host_root;
     options.interval = host.interval();
-    options.include_gluster = !no_gluster;
+    options.collectors = collectors.resolve(std::getenv);
     const app::HostCapture capture = app::captureHost(options);
     const nlohmann::json doc = docs::toJson(capture);
     output.write(doc, [&doc](const std::string&) { return docs::renderHostReport(doc); });
@@ -65,7 +66,7 @@ void addHostCommand(CLI::App& app, Action& action) {
   host->host.add(*cmd);
   host->output.add(*cmd, {"text", "json", "yaml"});
   host->output.addLegacyJsonFlags(*cmd);
-  cmd->add_flag("--no-gluster", host->no_gluster, "do not ask the gluster CLI for GlusterFS state");
+  host->collectors.add(*cmd);
   auto* exec = cmd->add_subcommand(
       "exec", "run a command in the host's namespaces (nsenter, else chroot); no shell involved");
   auto e = std::make_shared<ExecCommand>();

@@ -35,6 +35,7 @@ struct MonitorCommand {
   std::string host_root = "/";
   std::string pending_after = "5m";
   std::string prometheus_url;
+  CollectorFlags collectors;
 
   int run() const {
     app::MonitorOptions options;
@@ -52,6 +53,8 @@ struct MonitorCommand {
     options.prometheus_url = prometheus_url;
     options.rules.pending_after = seconds(parseDurationFlag("--pending-after", pending_after));
     options.host.host_root = host_root;
+    options.host.collectors = collectors.resolve(std::getenv);
+    options.sample_host = collectors.hostEnabled(std::getenv);
     options.api_timeout = kube.requestTimeout(std::chrono::seconds(10));
     // Signals are routed to a stop token before the monitor starts any thread.
     const core::StopOnSignals signals;
@@ -104,6 +107,7 @@ void addMonitorCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
                   "where the host's / is mounted (a pod mounts it at /host)")
       ->envname("HOST_ROOT")
       ->capture_default_str();
+  c->collectors.add(*cmd, /*host_switch=*/true);
   cmd->callback([&action, c] { action = [c] { return c->run(); }; });
 }
 

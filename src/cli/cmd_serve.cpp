@@ -42,7 +42,7 @@ struct ServeCommand {
   std::string unauthorized_ttl = "10s";
   app::ServeSecurityOptions security;
   int restart_threshold = 5;
-  bool no_host = false;
+  CollectorFlags collectors;
   // The spec's logging defaults (info, json) apply to serve when neither the global flag nor
   // the environment chose; other commands keep keelson's quieter default.
   bool default_logging = false;
@@ -70,7 +70,8 @@ struct ServeCommand {
     options.host.host_root = host.host_root;
     options.host.interval = host.interval();
     options.host_refresh = duration("--host-refresh", host_refresh);
-    options.serve_host = !no_host;
+    options.host.collectors = collectors.resolve(std::getenv);
+    options.serve_host = collectors.hostEnabled(std::getenv);
     options.metrics_refresh = duration("--metrics-refresh", metrics_refresh);
     if (!test_handler_delay.empty()) {
       options.test_handler_delay = duration("--test-handler-delay", test_handler_delay);
@@ -143,7 +144,7 @@ void addServeCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
       ->group("")
       ->check(durationValidator("--test-handler-delay", kServeDurations));
 #endif
-  cmd->add_flag("--no-host", c->no_host, "do not sample the host (/api/v1/host answers 503)");
+  c->collectors.add(*cmd, /*host_switch=*/true);
   cmd->add_option("--max-staleness", c->max_staleness,
                   "after the first sync, /readyz stays 200 during an API server outage until the "
                   "cache is this old")

@@ -16,6 +16,44 @@ const DurationRange kIntervalRange{.min = std::chrono::milliseconds(0),
 
 }  // namespace
 
+void CollectorFlags::add(CLI::App& command, bool host_switch) {
+  for (const auto& info : host::collectorRegistry()) {
+    const auto index = static_cast<std::size_t>(info.id);
+    const std::string name(info.name);
+    auto* on = command.add_flag("--collector." + name, on_[index],
+                                "run the " + name + " collector: " + std::string(info.help) +
+                                    (info.enabled_by_default ? " (default)" : " (default: off)"));
+    auto* off = command.add_flag("--no-collector." + name, off_[index],
+                                 "do not run the " + name + " collector");
+    on->excludes(off)->group("Host collectors");
+    off->excludes(on)->group("Host collectors");
+  }
+  if (host_switch) {
+    command.add_flag("--no-host", no_host_,
+                     "do not sample the host at all (also HOST_MONITORING_ENABLED=false)");
+  }
+}
+
+host::EnabledCollectors CollectorFlags::resolve(const EnvLookup& getenv) const {
+  host::EnabledCollectors enabled;
+  constexpr const char* kGlusterVariable = "GLUSTER_MONITORING_ENABLED";
+  if (const auto gluster = host::parseBoolEnv(kGlusterVariable, getenv(kGlusterVariable))) {
+    enabled.set(host::Collector::kGluster, *gluster);
+  }
+  for (const auto& info : host::collectorRegistry()) {
+    const auto index = static_cast<std::size_t>(info.id);
+    if (on_[index]) enabled.set(info.id, true);
+    if (off_[index]) enabled.set(info.id, false);
+  }
+  return enabled;
+}
+
+bool CollectorFlags::hostEnabled(const EnvLookup& getenv) const {
+  constexpr const char* kHostVariable = "HOST_MONITORING_ENABLED";
+  const auto from_env = host::parseBoolEnv(kHostVariable, getenv(kHostVariable));
+  return !no_host_ && from_env.value_or(true);
+}
+
 void HostFlags::add(CLI::App& command) {
   command
       .add_option("--host-root", host_root,

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <array>
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "host/collectors.h"
 #include "kube/cluster_config.h"
 
 namespace keelson::cli {
@@ -19,6 +21,30 @@ struct HostFlags {
   void add(CLI::App& command);
   /// The sampling interval as a duration.
   std::chrono::milliseconds interval() const;
+};
+
+/// Reads an environment variable (std::getenv, or a fake in tests); null when unset.
+using EnvLookup = std::function<const char*(const char*)>;
+
+/// Flags that switch the host collectors, as node_exporter's do: --collector.NAME and
+/// --no-collector.NAME for every name of host::collectorRegistry() (the two exclude each other:
+/// giving both is a usage error naming them; an unknown NAME is an unknown flag). Commands that
+/// sample the host periodically (serve, monitor) also get --no-host.
+struct CollectorFlags {
+  /// Registers the flags on `command`; with `host_switch`, also --no-host.
+  void add(CLI::App& command, bool host_switch = false);
+  /// The collectors to run: each one's default, then GLUSTER_MONITORING_ENABLED
+  /// (true/false/1/0) for gluster, then the flags. Throws Error(kBadInput) naming the variable
+  /// when its value is anything else.
+  host::EnabledCollectors resolve(const EnvLookup& getenv) const;
+  /// False when --no-host was given or HOST_MONITORING_ENABLED is false (or 0). Throws
+  /// Error(kBadInput) naming the variable for a value other than true/false/1/0.
+  bool hostEnabled(const EnvLookup& getenv) const;
+
+ private:
+  std::array<bool, host::kCollectorCount> on_{};   // --collector.NAME given
+  std::array<bool, host::kCollectorCount> off_{};  // --no-collector.NAME given
+  bool no_host_ = false;
 };
 
 /// The global flags of commands that talk to the API server: --kubeconfig, --context and

@@ -63,7 +63,8 @@ class BackgroundSampler {
         const std::lock_guard lock(mutex_);
         latest_ = std::move(result);
       } catch (const std::exception& e) {
-        spdlog::warn("{}: sample failed, keeping the previous one: {}", name_, e.what());
+        logEvent(spdlog::level::warn, "sampler: sample failed, keeping the previous one",
+                 {{"sampler", name_}, {"error", e.what()}});
       }
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock, stop, refresh_, [] { return false; });

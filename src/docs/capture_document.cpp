@@ -125,13 +125,14 @@ json clusterJson(const ClusterCapture& cluster) {
 
 bool HostCapture::complete() const {
   const auto& s = snapshot;
-  return s.system.ok() && s.cpu.ok() && s.memory.ok() && s.filesystems.ok() && s.disks.ok() &&
-         s.network.ok() && s.connections.ok() && s.processes.ok();
+  return s.system.ok() && s.cpu.okOrDisabled() && s.memory.okOrDisabled() &&
+         s.filesystems.okOrDisabled() && s.disks.okOrDisabled() && s.network.okOrDisabled() &&
+         s.connections.okOrDisabled() && s.processes.okOrDisabled();
 }
 
 nlohmann::json toJson(const HostCapture& host) {
   json out = host::toJson(host.snapshot);
-  out["glusterfs"] = host.gluster ? host::toJson(*host.gluster) : json();
+  out["glusterfs"] = host.gluster ? host::toJson(*host.gluster) : host::disabledSectionJson();
   return out;
 }
 

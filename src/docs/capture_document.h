@@ -20,9 +20,10 @@ namespace keelson::docs {
 /// The host half of a capture: /proc and /sys, and GlusterFS.
 struct HostCapture {
   host::HostSnapshot snapshot;
-  std::optional<host::GlusterStatus> gluster;  ///< nullopt when not asked for.
+  std::optional<host::GlusterStatus> gluster;  ///< nullopt when its collector is disabled.
 
-  /// True when every host section was produced (an absent gluster CLI is a state, not a failure).
+  /// True when every enabled host section was produced (an absent gluster CLI is a state, not a
+  /// failure; a disabled collector is not one either).
   bool complete() const;
 };
 

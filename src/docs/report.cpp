@@ -89,6 +89,16 @@ std::string failedLine(const json& host, std::string_view name) {
   return fmt::format("  {:<12} unavailable: {}\n", name, error.empty() ? "not collected" : error);
 }
 
+// The section's lines: `render(host)`, or one "disabled" line when its collector is off.
+std::string sectionLines(const json& host, std::string_view name,
+                         std::string (*render)(const json&)) {
+  const json& value = section(host, name);
+  if (value.is_object() && value.value("state", "") == "disabled") {
+    return fmt::format("  {:<12} disabled\n", name);
+  }
+  return render(host);
+}
+
 std::string uptime(double seconds) {
   const auto s = static_cast<int64_t>(seconds);
   return fmt::format("{}d {}h {}m", s / 86400, (s % 86400) / 3600, (s % 3600) / 60);
@@ -306,9 +316,12 @@ std::string clusterSection(const json& cluster) {
 std::string renderHostReport(const nlohmann::json& host) {
   return fmt::format("HOST (root {}, sampled over {:.2f} s)\n", text(host, "host_root"),
                      number(host, "interval_seconds")) +
-         systemLines(host) + cpuLines(host) + memoryLines(host) + filesystemLines(host) +
-         diskLines(host) + networkLines(host) + connectionLines(host) + processLines(host) +
-         glusterLines(host);
+         systemLines(host) + sectionLines(host, "cpu", cpuLines) +
+         sectionLines(host, "memory", memoryLines) +
+         sectionLines(host, "filesystems", filesystemLines) +
+         sectionLines(host, "disks", diskLines) + sectionLines(host, "network", networkLines) +
+         sectionLines(host, "connections", connectionLines) +
+         sectionLines(host, "processes", processLines) + glusterLines(host);
 }
 
 std::string renderReport(const nlohmann::json& capture) {

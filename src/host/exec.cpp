@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "core/redact.h"
 #include "core/terminal_text.h"
 
@@ -153,7 +154,8 @@ HostExecFacts probeHostExec(const HostExecOptions& options) {
           core::runProcess(buildHostCommand(HostExecMethod::kNsenter, {"true"}, options), trial)
               .ok();
     } catch (const Error& e) {
-      spdlog::debug("host exec: nsenter trial failed: {}", e.what());
+      core::logEvent(spdlog::level::debug, "host exec: nsenter trial failed",
+                     {{"error", e.what()}});
     }
   }
   return facts;
@@ -171,14 +173,16 @@ HostExecMethod detectHostExecMethod(const HostExecOptions& options) {
   // Probe outside the lock: it runs a process. Two racing first calls both probe; same answer.
   const HostExecFacts facts = probeHostExec(options);
   const HostExecMethod method = chooseHostExecMethod(facts);
-  spdlog::info(
-      "host exec: using {} (host_root={} nsenter={} same_namespaces_as_pid_{}={} "
-      "nsenter_works={})",
-      hostExecMethodName(method), options.host_root,
-      facts.nsenter_path.empty() ? "absent" : facts.nsenter_path, options.target_pid,
-      facts.same_namespaces_as_target ? (*facts.same_namespaces_as_target ? "yes" : "no")
-                                      : "unknown",
-      facts.nsenter_works);
+  core::logEvent(
+      spdlog::level::info, "host exec: method chosen",
+      {{"method", hostExecMethodName(method)},
+       {"host_root", options.host_root},
+       {"nsenter", facts.nsenter_path.empty() ? "absent" : facts.nsenter_path},
+       {"target_pid", options.target_pid},
+       {"same_namespaces_as_target", facts.same_namespaces_as_target
+                                         ? (*facts.same_namespaces_as_target ? "yes" : "no")
+                                         : "unknown"},
+       {"nsenter_works", facts.nsenter_works}});
   const std::lock_guard lock(mutex);
   cache.emplace(key, method);
   return method;
@@ -271,21 +275,31 @@ ExecResult hostExec(const std::vector<std::string>& argv, const HostExecOptions&
   const std::string_view method = hostExecMethodName(result.method);
   const std::string& by = options.requested_by.empty() ? user : options.requested_by;
   const auto level = options.audit ? spdlog::level::info : spdlog::level::debug;
-  spdlog::log(level, "host exec start: uid={} user={} requested_by={} method={} argv=[{}]", uid,
-              user, by, method, what);
+  core::logEvent(
+      level, "host exec: start",
+      {{"uid", uid}, {"user", user}, {"requested_by", by}, {"method", method}, {"argv", what}});
   try {
     result.run = core::runProcess(result.command, run);
   } catch (const Error& e) {
-    spdlog::warn("host exec failed: uid={} user={} requested_by={} method={} argv=[{}] error={}",
-                 uid, user, by, method, what, e.what());
+    core::logEvent(spdlog::level::warn, "host exec: failed",
+                   {{"uid", uid},
+                    {"user", user},
+                    {"requested_by", by},
+                    {"method", method},
+                    {"argv", what},
+                    {"error", e.what()}});
     throw;
   }
-  spdlog::log(
-      level,
-      "host exec end: uid={} user={} requested_by={} method={} argv=[{}] exit_code={} signal={} "
-      "timed_out={} duration_ms={}",
-      uid, user, by, method, what, result.run.exit_code, result.run.signal, result.run.timed_out,
-      result.run.duration.count());
+  core::logEvent(level, "host exec: end",
+                 {{"uid", uid},
+                  {"user", user},
+                  {"requested_by", by},
+                  {"method", method},
+                  {"argv", what},
+                  {"exit_code", result.run.exit_code},
+                  {"signal", result.run.signal},
+                  {"timed_out", result.run.timed_out},
+                  {"duration_ms", result.run.duration.count()}});
   return result;
 }
 

@@ -253,6 +253,7 @@ json processesJson(const ProcessStats& processes) {
 template <typename T, typename Fn>
 json sectionJson(const Section<T>& section, const char* name, json& errors, Fn&& convert) {
   if (section.ok()) return convert(*section.value);
+  if (section.disabled) return disabledSectionJson();
   errors[name] = {{"code", errorCodeName(section.error_code.value_or(ErrorCode::kInternal))},
                   {"message", section.error}};
   return nullptr;
@@ -293,6 +294,8 @@ std::string formatRfc3339(std::chrono::system_clock::time_point time) {
                      utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
 }
 
+nlohmann::json disabledSectionJson() { return {{"state", "disabled"}}; }
+
 nlohmann::json toJson(const HostSnapshot& snapshot) {
   json errors = json::object();
   json document = {{"timestamp", formatRfc3339(snapshot.timestamp)},
@@ -301,7 +304,9 @@ nlohmann::json toJson(const HostSnapshot& snapshot) {
   document["system"] = sectionJson(snapshot.system, "system", errors, systemJson);
   document["cpu"] = sectionJson(snapshot.cpu, "cpu", errors, cpuJson);
   document["memory"] = sectionJson(snapshot.memory, "memory", errors, memoryJson);
-  document["swap"] = snapshot.memory.ok() ? swapJson(*snapshot.memory.value) : json(nullptr);
+  document["swap"] = snapshot.memory.ok()       ? swapJson(*snapshot.memory.value)
+                     : snapshot.memory.disabled ? disabledSectionJson()
+                                                : json(nullptr);
   document["filesystems"] =
       sectionJson(snapshot.filesystems, "filesystems", errors, filesystemsJson);
   document["disks"] = sectionJson(snapshot.disks, "disks", errors, disksJson);

@@ -15,9 +15,14 @@ namespace keelson::host {
 /// filesystems, disks, network, connections, processes, errors (swap is part of the memory
 /// section: null, with errors.memory, when it failed). A failed section is null and
 /// `errors.<section>` holds {"code": "NotFound", "message": "..."}; `errors` is {} when all
-/// succeeded. Values that cannot be computed (a rate over an empty interval) are null. Strings
-/// read from the host are made valid UTF-8 (bad bytes become U+FFFD), so dump() cannot throw.
+/// succeeded. A section whose collector is switched off is {"state":"disabled"} (swap follows
+/// memory) and is not an error. Values that cannot be computed (a rate over an empty interval) are
+/// null. Strings read from the host are made valid UTF-8 (bad bytes become U+FFFD), so dump()
+/// cannot throw.
 nlohmann::json toJson(const HostSnapshot& snapshot);
+
+/// What a section whose collector is switched off reads as: {"state":"disabled"}.
+nlohmann::json disabledSectionJson();
 
 /// A /proc/meminfo field name as a JSON key: snake_case, e.g. "MemTotal" -> "mem_total",
 /// "Active(anon)" -> "active_anon", "HugePages_Total" -> "huge_pages_total",

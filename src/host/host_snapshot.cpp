@@ -37,6 +37,15 @@ Section<T> guarded(Fn&& collect) {
   return section;
 }
 
+// guarded(collect) when `collector` is enabled, else a disabled section (collect is not run).
+template <typename T, typename Fn>
+Section<T> ifEnabled(const EnabledCollectors& enabled, Collector collector, Fn&& collect) {
+  if (enabled.enabled(collector)) return guarded<T>(std::forward<Fn>(collect));
+  Section<T> section;
+  section.disabled = true;
+  return section;
+}
+
 // The second half of a two-sample section: fails with the first sample's error if it failed.
 template <typename T, typename S, typename Fn>
 Section<T> secondSample(const Section<Timed<S>>& first, Fn&& collect) {
@@ -44,6 +53,7 @@ Section<T> secondSample(const Section<Timed<S>>& first, Fn&& collect) {
     Section<T> section;
     section.error = first.error;
     section.error_code = first.error_code;
+    section.disabled = first.disabled;
     return section;
   }
   return guarded<T>([&] { return collect(*first.value); });
@@ -61,20 +71,27 @@ HostSnapshot collectHost(const HostFs& fs, const HostOptions& options) {
     return Timed<decltype(sample)>{std::move(sample), clock->steadyNow()};
   };
   const SteadyTime first_at = clock->steadyNow();
-  const auto cpu1 = guarded<Timed<ProcStat>>([&] { return timed(sampleCpu(fs)); });
-  const auto disks1 =
-      guarded<Timed<std::vector<DiskStat>>>([&] { return timed(sampleDisks(fs, options.disks)); });
-  const auto network1 = guarded<Timed<std::vector<NetDevStat>>>(
-      [&] { return timed(sampleNetwork(fs, options.network)); });
-  const auto processes1 = guarded<Timed<ProcessSample>>([&] { return timed(sampleProcesses(fs)); });
+  const auto& on = options.collectors;
+  const auto cpu1 =
+      ifEnabled<Timed<ProcStat>>(on, Collector::kCpu, [&] { return timed(sampleCpu(fs)); });
+  const auto disks1 = ifEnabled<Timed<std::vector<DiskStat>>>(
+      on, Collector::kDisks, [&] { return timed(sampleDisks(fs, options.disks)); });
+  const auto network1 = ifEnabled<Timed<std::vector<NetDevStat>>>(
+      on, Collector::kNetwork, [&] { return timed(sampleNetwork(fs, options.network)); });
+  const auto processes1 = ifEnabled<Timed<ProcessSample>>(
+      on, Collector::kProcesses, [&] { return timed(sampleProcesses(fs)); });
 
   // Single-sample sections use the interval instead of adding to it.
   snapshot.system = guarded<SystemInfo>([&] { return collectSystem(fs); });
-  snapshot.memory = guarded<MemoryStats>([&] { return collectMemory(fs); });
-  snapshot.filesystems = guarded<std::vector<Filesystem>>(
-      [&] { return collectFilesystems(fs, options.filesystems, *prober); });
-  snapshot.connections = guarded<ConnectionStats>([&] { return collectConnections(fs); });
-  const auto topology = guarded<CpuTopology>([&] { return readCpuTopology(fs); });
+  snapshot.memory =
+      ifEnabled<MemoryStats>(on, Collector::kMemory, [&] { return collectMemory(fs); });
+  snapshot.filesystems = ifEnabled<std::vector<Filesystem>>(on, Collector::kFilesystems, [&] {
+    return collectFilesystems(fs, options.filesystems, *prober);
+  });
+  snapshot.connections = ifEnabled<ConnectionStats>(on, Collector::kConnections,
+                                                    [&] { return collectConnections(fs); });
+  const auto topology =
+      ifEnabled<CpuTopology>(on, Collector::kCpu, [&] { return readCpuTopology(fs); });
 
   const auto spent = clock->steadyNow() - first_at;
   if (spent < options.interval) clock->sleepFor(options.interval - spent);

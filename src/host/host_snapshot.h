@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "host/collectors.h"
 #include "host/cpu_collector.h"
 #include "host/disk_collector.h"
 #include "host/filesystem_collector.h"
@@ -20,16 +21,19 @@
 
 namespace keelson::host {
 
-/// One section of a snapshot: its data, or why it could not be collected. A failed section
-/// never affects the others.
+/// One section of a snapshot: its data, why it could not be collected, or that its collector
+/// was switched off. A failed section never affects the others.
 template <typename T>
 struct Section {
-  std::optional<T> value;               ///< The data; nullopt when the section failed.
-  std::string error;                    ///< The failure's message (empty when value is set).
+  std::optional<T> value;  ///< The data; nullopt when the section failed or is disabled.
+  std::string error;       ///< The failure's message (empty when value is set or disabled).
   std::optional<ErrorCode> error_code;  ///< The failure's kind (kInternal: not an Error).
+  bool disabled = false;                ///< Its collector was switched off: not run at all.
 
   /// True when the data is present.
   bool ok() const noexcept { return value.has_value(); }
+  /// True when the section has data or was not asked for: nothing failed.
+  bool okOrDisabled() const noexcept { return ok() || disabled; }
 };
 
 /// How collectHost samples the host.
@@ -48,6 +52,9 @@ struct HostOptions {
   DiskOptions disks;              ///< Which block devices.
   NetworkOptions network;         ///< Which interfaces.
   ProcessOptions processes;       ///< Top-N length, ticks and page size.
+  /// Which sections are collected; a disabled one is not read at all and is marked disabled.
+  /// (Collector::kGluster is not part of the snapshot; see app::captureHost.)
+  EnabledCollectors collectors;
 };
 
 /// Everything collectHost reports about the host at one moment.

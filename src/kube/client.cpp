@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "kube/api_error.h"
 #include "net/http.h"
 
@@ -144,7 +145,9 @@ std::string Client::listPages(std::string_view path, const ListOptions& options,
       ApiError error = makeApiError(context, response.status, response.body);
       if (error.code() == ErrorCode::kGone && !continue_token.empty() && !restarted) {
         // The snapshot behind the continue token was compacted away: list again from the start.
-        spdlog::info("kube: list {}: continue token expired; listing again from the start", path);
+        core::logEvent(spdlog::level::info,
+                       "kube: list continue token expired; listing again from the start",
+                       {{"path", path}});
         restarted = true;
         continue_token.clear();
         if (options.on_restart) options.on_restart();

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "kube/in_cluster.h"
 #include "kube/kubeconfig.h"
 #include "kube/kubeconfig_exec.h"
@@ -76,8 +77,8 @@ class TokenFileCredentialSource final : public CredentialSource {
       throw Error(ErrorCode::kBadInput,
                   fmt::format("token file {}: cannot read: {}", path_.string(), problem));
     }
-    spdlog::warn("token file {}: cannot re-read ({}); keeping the previous token", path_.string(),
-                 problem);
+    core::logEvent(spdlog::level::warn, "token file: cannot re-read; keeping the previous token",
+                   {{"path", path_.string()}, {"error", problem}});
   }
 
   const std::filesystem::path path_;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/log.h"
 
 namespace keelson::kube {
 
@@ -78,8 +79,8 @@ StreamResult CurlTransport::run(const HttpRequest& request, const ChunkHandler* 
         !credentials_->refreshAfterUnauthorized(credentials)) {
       return result;
     }
-    spdlog::debug("kube: {} {}: 401, retrying with refreshed credentials", request.method,
-                  request.path);
+    core::logEvent(spdlog::level::debug, "kube: 401, retrying with refreshed credentials",
+                   {{"method", request.method}, {"path", request.path}});
   }
 }
 

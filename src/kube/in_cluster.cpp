@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "kube/kubeconfig_io.h"
 
 namespace keelson::kube {
@@ -67,8 +68,10 @@ ClusterConfig loadInClusterConfig(const std::filesystem::path& serviceaccount_di
   if (auto ca = detail::readSmallFile(ca_path, error)) {
     config.ca_pem = std::move(*ca);
   } else {
-    spdlog::warn("in-cluster configuration: {}: cannot read ({}); trusting the system CA store",
-                 ca_path.string(), error);
+    core::logEvent(
+        spdlog::level::warn,
+        "in-cluster configuration: cannot read the CA file; trusting the system CA store",
+        {{"path", ca_path.string()}, {"error", error}});
   }
   if (auto ns = detail::readSmallFile(serviceaccount_dir / "namespace", error)) {
     if (auto name = trimmed(std::move(*ns)); !name.empty()) config.namespace_name = name;

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "kube/api_error.h"
 
 namespace keelson::kube {
@@ -80,10 +81,12 @@ void InformerBase::runHandler(const std::function<void()>& call) noexcept {
     call();
     return;
   } catch (const std::exception& e) {
-    spdlog::warn("informer {}: event handler failed: {}", options_.resource, e.what());
+    core::logEvent(spdlog::level::warn, "informer: event handler failed",
+                   {{"resource", options_.resource}, {"error", e.what()}});
   } catch (...) {
-    spdlog::warn("informer {}: event handler failed with a non-standard exception",
-                 options_.resource);
+    core::logEvent(spdlog::level::warn,
+                   "informer: event handler failed with a non-standard exception",
+                   {{"resource", options_.resource}});
   }
   std::lock_guard lock(mutex_);
   ++status_.handler_errors;
@@ -171,8 +174,10 @@ void InformerBase::run(std::stop_token stop) {
               apply(event);
             } catch (const Error& e) {
               // One object we cannot read must not stop the cache; count it and go on.
-              spdlog::warn("informer {}: skipping {} event: {}", options_.resource,
-                           watchEventTypeName(event.type), e.what());
+              core::logEvent(spdlog::level::warn, "informer: skipping event",
+                             {{"resource", options_.resource},
+                              {"type", watchEventTypeName(event.type)},
+                              {"error", e.what()}});
               std::lock_guard lock(mutex_);
               ++status_.decode_errors;
             }
@@ -204,7 +209,8 @@ void InformerBase::run(std::stop_token stop) {
       if (api_error != nullptr && api_error->code() == ErrorCode::kGone && !need_list) {
         // Our resourceVersion was compacted away: relist from scratch at once. A 410 on the
         // list itself (not expected with resourceVersion "") backs off like other failures.
-        spdlog::info("informer {}: {}; relisting", options_.resource, e.what());
+        core::logEvent(spdlog::level::info, "informer: relisting",
+                       {{"resource", options_.resource}, {"reason", e.what()}});
         need_list = true;
         resource_version.clear();
         std::lock_guard lock(mutex_);
@@ -218,8 +224,9 @@ void InformerBase::run(std::stop_token stop) {
         failures = status_.consecutive_failures;
       }
       const auto delay = informerBackoffDelay(options_.backoff, failures, unitRandom());
-      spdlog::warn("informer {}: {}; retrying in {} ms", options_.resource, e.what(),
-                   delay.count());
+      core::logEvent(
+          spdlog::level::warn, "informer: list/watch failed; retrying",
+          {{"resource", options_.resource}, {"error", e.what()}, {"retry_in_ms", delay.count()}});
       if (!options_.clock->sleepFor(delay, stop)) break;
     }
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "core/process_runner.h"
 #include "kube/objects.h"
 
@@ -143,7 +144,9 @@ std::string runExecPlugin(const ExecConfig& exec, const std::string& exec_info,
     const std::string stderr_tail = tail(err);
     throw unavailable(stderr_tail.empty() ? how : fmt::format("{}: {}", how, stderr_tail));
   }
-  if (!err.empty()) spdlog::debug("{} stderr: {}", name, tail(err));
+  if (!err.empty())
+    core::logEvent(spdlog::level::debug, "exec plugin: stderr",
+                   {{"command", exec.command}, {"stderr", tail(err)}});
   return run.out;
 }
 
@@ -188,7 +191,9 @@ Credentials ExecCredentialSource::fetchLocked() {
   cached_ = credentials;
   expiry_ = credential.expiration;
   if (expiry_ && *expiry_ <= clock_->wallNow()) {
-    spdlog::warn("exec plugin {}: returned a credential that has already expired", exec.command);
+    core::logEvent(spdlog::level::warn,
+                   "exec plugin: returned a credential that has already expired",
+                   {{"command", exec.command}});
   }
   return credentials;
 }

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/log.h"
 
 #ifndef KEELSON_VERSION
 #define KEELSON_VERSION "0.0.0"
@@ -427,8 +428,11 @@ StreamResult HttpClient::run(const HttpRequest& request, const ChunkHandler* on_
       // HTTP/2 after a 401 (GOAWAY, so that new credentials get a new connection), and libcurl
       // 7.88 reports it as a partial transfer. The status is the answer; the body only feeds the
       // error message.
-      spdlog::debug("http: {} {}: HTTP {} followed by: {}", request.method, request.path,
-                    attempt.response.status, attempt.error);
+      core::logEvent(spdlog::level::debug, "http: response followed by a transfer error",
+                     {{"method", request.method},
+                      {"path", request.path},
+                      {"status", attempt.response.status},
+                      {"error", attempt.error}});
       attempt.code = CURLE_OK;
     }
     if (attempt.stopped ||
@@ -455,9 +459,13 @@ StreamResult HttpClient::run(const HttpRequest& request, const ChunkHandler* on_
             errorCodeForCurl(attempt.code),
             fmt::format("{}: {} ({} {})", server, attempt.error, request.method, request.path));
       }
-      spdlog::debug("http: {} {}: {}; retrying in {} ms (attempt {}/{})", request.method,
-                    request.path, attempt.error, wait->count(), attempt_number + 1,
-                    policy.max_attempts);
+      core::logEvent(spdlog::level::debug, "http: request failed; retrying",
+                     {{"method", request.method},
+                      {"path", request.path},
+                      {"error", attempt.error},
+                      {"retry_in_ms", wait->count()},
+                      {"attempt", attempt_number + 1},
+                      {"max_attempts", policy.max_attempts}});
     } else {
       if (may_retry && policy.retry_response && policy.retry_response(attempt.response)) {
         // -1: no usable Retry-After (a plain integer keeps gcc's maybe-uninitialized quiet).
@@ -477,9 +485,13 @@ StreamResult HttpClient::run(const HttpRequest& request, const ChunkHandler* on_
       if (!wait || elapsed + *wait > policy.max_total) {
         return StreamResult{std::move(attempt.response), false};
       }
-      spdlog::debug("http: {} {}: HTTP {}; retrying in {} ms (attempt {}/{})", request.method,
-                    request.path, attempt.response.status, wait->count(), attempt_number + 1,
-                    policy.max_attempts);
+      core::logEvent(spdlog::level::debug, "http: retryable response; retrying",
+                     {{"method", request.method},
+                      {"path", request.path},
+                      {"status", attempt.response.status},
+                      {"retry_in_ms", wait->count()},
+                      {"attempt", attempt_number + 1},
+                      {"max_attempts", policy.max_attempts}});
     }
     if (!sleepFor(*wait, request.stop)) {
       if (on_chunk != nullptr) return StreamResult{HttpResponse{}, true};

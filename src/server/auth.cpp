@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "server/ttl_cache.h"
 
 namespace keelson::server {
@@ -118,7 +119,8 @@ class DelegatedAuthenticator final : public Authenticator {
     if (result.user) return TokenVerdict{std::move(result.user), {}};
     std::string rejection = "invalid bearer token";
     if (!result.error.empty()) rejection += ": " + result.error;
-    spdlog::debug("authn: TokenReview rejected a bearer token: {}", result.error);
+    core::logEvent(spdlog::level::debug, "authn: TokenReview rejected a bearer token",
+                   {{"error", result.error}});
     return TokenVerdict{std::nullopt, std::move(rejection)};
   }
 

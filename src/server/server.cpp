@@ -29,6 +29,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "core/log.h"
 #include "core/memory.h"
 #include "server/tls.h"
 
@@ -132,7 +133,8 @@ void writeEnvelope(Response& response, const std::string& request_id,
     try {
       doc["metadata"].update(metadata());
     } catch (const std::exception& e) {
-      spdlog::warn("request {}: response metadata: {}", request_id, e.what());
+      core::logEvent(spdlog::level::warn, "request: response metadata failed",
+                     {{"request_id", request_id}, {"error", e.what()}});
     }
   }
   response.body = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -156,17 +158,24 @@ Response invokeHandler(const Handler& handler, const Request& request) {
     return handler(request);
   } catch (const Error& e) {
     if (httpStatusFor(e.code()) >= 500 && !request.cancelled()) {
-      spdlog::warn("request {} {} (id {}): {}", request.method, request.path, request.request_id,
-                   e.what());
+      core::logEvent(spdlog::level::warn, "request: failed",
+                     {{"method", request.method},
+                      {"path", request.path},
+                      {"request_id", request.request_id},
+                      {"error", e.what()}});
     }
     return Response::fromError(e);
   } catch (const std::exception& e) {
-    spdlog::error("request {} {} (id {}): handler failed: {}", request.method, request.path,
-                  request.request_id, e.what());
+    core::logEvent(spdlog::level::err, "request: handler failed",
+                   {{"method", request.method},
+                    {"path", request.path},
+                    {"request_id", request.request_id},
+                    {"error", e.what()}});
     return Response::failure(500, "INTERNAL_ERROR", "internal server error");
   } catch (...) {
-    spdlog::error("request {} {} (id {}): handler failed with a non-standard exception",
-                  request.method, request.path, request.request_id);
+    core::logEvent(
+        spdlog::level::err, "request: handler failed with a non-standard exception",
+        {{"method", request.method}, {"path", request.path}, {"request_id", request.request_id}});
     return Response::failure(500, "INTERNAL_ERROR", "internal server error");
   }
 }
@@ -672,12 +681,18 @@ std::optional<Response> Server::Impl::checkAccess(Request& request, const RouteO
   } catch (const Error& e) {
     if (e.code() == ErrorCode::kUnauthorized) {
       // Like the API server: the caller learns nothing about why its credentials failed.
-      spdlog::debug("request {} {} (id {}): {}", request.method, request.path, request.request_id,
-                    e.what());
+      core::logEvent(spdlog::level::debug, "request: unauthorized",
+                     {{"method", request.method},
+                      {"path", request.path},
+                      {"request_id", request.request_id},
+                      {"error", e.what()}});
       return statusFailure(401, "Unauthorized", "invalid or expired credentials");
     }
-    spdlog::warn("request {} {} (id {}): access check failed: {}", request.method, request.path,
-                 request.request_id, e.what());
+    core::logEvent(spdlog::level::warn, "request: access check failed",
+                   {{"method", request.method},
+                    {"path", request.path},
+                    {"request_id", request.request_id},
+                    {"error", e.what()}});
     return Response::fromError(
         Error(e.code() == ErrorCode::kTimeout ? ErrorCode::kUnavailable : e.code(),
               std::string("access check failed: ") + e.what()));
@@ -779,7 +794,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void onHandshake(beast::error_code ec) {
     if (ec) {
-      spdlog::debug("http: TLS handshake with {} failed: {}", source_, ec.message());
+      core::logEvent(spdlog::level::debug, "http: TLS handshake failed",
+                     {{"remote_addr", source_}, {"error", ec.message()}});
       close();
       return;
     }
@@ -969,8 +985,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void onHandlerDone(std::uint64_t generation, Response response, std::string user) {
     if (closed_ || generation != generation_ || responded_) {
-      spdlog::debug("request {}: handler finished after its deadline; result discarded",
-                    request_id_);
+      core::logEvent(spdlog::level::debug,
+                     "request: handler finished after its deadline; result discarded",
+                     {{"request_id", request_id_}});
       return;
     }
     user_ = std::move(user);
@@ -1115,9 +1132,10 @@ void Server::Impl::rejected(std::string_view reason) {
     }
     rejects_unlogged.clear();
   }
-  spdlog::warn(
-      "http: closed connections at accept ({}); limits: {} connections, {} per source address",
-      summary, options.max_connections, options.max_connections_per_source);
+  core::logEvent(spdlog::level::warn, "http: closed connections at accept",
+                 {{"rejected", summary},
+                  {"max_connections", options.max_connections},
+                  {"max_connections_per_source", options.max_connections_per_source}});
 }
 
 void Server::Impl::accept(tcp::socket socket) {
@@ -1145,7 +1163,8 @@ void Server::Impl::accept(tcp::socket socket) {
     }
   } catch (const std::exception& e) {
     // No session owns the slot: release it here.
-    spdlog::error("http: cannot serve a connection from {}: {}", source, e.what());
+    core::logEvent(spdlog::level::err, "http: cannot serve a connection",
+                   {{"remote_addr", source}, {"error", e.what()}});
     socket.close(ec);
     sessionClosed(id, source);
     return;
@@ -1221,8 +1240,8 @@ void Server::Impl::stop(std::chrono::milliseconds drain) {
   {
     std::unique_lock lock(mutex);
     if (!cv.wait_for(lock, drain, [this] { return active_requests == 0; })) {
-      spdlog::warn("http: {} request(s) still in flight after {} ms; closing", active_requests,
-                   drain.count());
+      core::logEvent(spdlog::level::warn, "http: requests still in flight after the drain; closing",
+                     {{"requests", active_requests}, {"drain_ms", drain.count()}});
     }
   }
 

@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/log.h"
 
 namespace keelson::server {
 namespace {
@@ -246,8 +247,8 @@ TlsContextProvider::TlsContextProvider(TlsOptions options)
     auto [cert, key] = makeSelfSigned(options_.self_signed_hosts);
     self_signed_cert_.reset(cert.release(), X509_free);
     self_signed_key_.reset(key.release(), EVP_PKEY_free);
-    spdlog::info("tls: serving a self-signed certificate, SHA-256 fingerprint {}",
-                 sha256Fingerprint(self_signed_cert_.get()));
+    core::logEvent(spdlog::level::info, "tls: serving a self-signed certificate",
+                   {{"sha256_fingerprint", sha256Fingerprint(self_signed_cert_.get())}});
   }
   loaded_ = stampFiles();
   context_ = load();
@@ -344,11 +345,14 @@ void TlsContextProvider::reloadIfChanged() {
     context_ = load();
     loaded_ = std::move(stamps);
     failed_.clear();
-    spdlog::info("tls: reloaded (serving certificate SHA-256 fingerprint {})",
-                 sha256Fingerprint(SSL_CTX_get0_certificate(context_->native_handle())));
+    core::logEvent(spdlog::level::info, "tls: reloaded",
+                   {{"sha256_fingerprint",
+                     sha256Fingerprint(SSL_CTX_get0_certificate(context_->native_handle()))}});
   } catch (const Error& error) {
     failed_ = std::move(stamps);
-    spdlog::warn("tls: reload failed, keeping the previous certificate and CA: {}", error.what());
+    core::logEvent(spdlog::level::warn,
+                   "tls: reload failed, keeping the previous certificate and CA",
+                   {{"error", error.what()}});
   }
 }
 

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/log.h"
 
 namespace keelson::store {
 namespace {
@@ -237,8 +238,9 @@ CsvDataset CsvDataset::open(const std::filesystem::path& path, std::vector<std::
     const ScanResult found = scan(fd.get(), size, path);
     if (!found.header) {
       // Only a torn header: nothing of value was ever appended.
-      spdlog::warn("CSV dataset {}: the header is incomplete ({} bytes); starting the file afresh",
-                   path.string(), size);
+      core::logEvent(spdlog::level::warn,
+                     "CSV dataset: the header is incomplete; starting the file afresh",
+                     {{"path", path.string()}, {"bytes", size}});
       if (::ftruncate(fd.get(), 0) != 0) {
         throwErrno(ErrorCode::kUnavailable, path, "cannot truncate", errno);
       }
@@ -253,9 +255,9 @@ CsvDataset CsvDataset::open(const std::filesystem::path& path, std::vector<std::
                                 path.string(), size - found.complete_bytes));
       }
       if (found.complete_bytes < size) {
-        spdlog::warn(
-            "CSV dataset {}: cutting a torn last record ({} bytes) left by an interrupted append",
-            path.string(), size - found.complete_bytes);
+        core::logEvent(spdlog::level::warn,
+                       "CSV dataset: cutting a torn last record left by an interrupted append",
+                       {{"path", path.string()}, {"bytes", size - found.complete_bytes}});
         if (::ftruncate(fd.get(), static_cast<off_t>(found.complete_bytes)) != 0) {
           throwErrno(ErrorCode::kUnavailable, path, "cannot truncate", errno);
         }

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "store/sqlite.h"
 
 namespace keelson::store {
@@ -170,8 +171,8 @@ HistoryStore HistoryStore::open(const std::filesystem::path& path, HistoryOption
   const std::optional<std::string> mode = db.queryText("PRAGMA journal_mode = WAL");
   if (mode != "wal") {
     // WAL needs shared memory (mmap of the -shm file); without it readers block the writer.
-    spdlog::warn("history {}: cannot use WAL mode (journal_mode is {}); readers may block writes",
-                 path.string(), mode.value_or("?"));
+    core::logEvent(spdlog::level::warn, "history: cannot use WAL mode; readers may block writes",
+                   {{"path", path.string()}, {"journal_mode", mode.value_or("?")}});
   }
   db.exec("PRAGMA synchronous = FULL");
   {
@@ -248,8 +249,8 @@ void HistoryStore::appendTick(const std::vector<Point>& points,
     tx.commit();
   }
   if (removed > 0) {
-    spdlog::debug("history {}: retention removed {} points and detector states",
-                  impl_->path.string(), removed);
+    core::logEvent(spdlog::level::debug, "history: retention removed points and detector states",
+                   {{"path", impl_->path.string()}, {"removed", removed}});
   }
 }
 

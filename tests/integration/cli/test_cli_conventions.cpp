@@ -353,8 +353,8 @@ class CliFormats : public ::testing::Test {
   // kernel's counters moved between the two reads, so the document's shape would vary.
   static std::vector<Case> cases() {
     const std::string range_from = "2000-01-01T00:00:00Z", range_to = "2100-01-01T00:00:00Z";
-    return {{{"host", "--interval", "200ms", "--no-gluster"}, true},
-            {{"capture", "--interval", "200ms", "--no-gluster", "-n", ns_}, true},
+    return {{{"host", "--interval", "200ms", "--no-collector.gluster"}, true},
+            {{"capture", "--interval", "200ms", "--no-collector.gluster", "-n", ns_}, true},
             {{"detect", series_}, false},
             {{"diagnose", "pod", "web"}, true},
             {{"diagnose", "namespace"}, true},

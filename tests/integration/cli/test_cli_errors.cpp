@@ -31,7 +31,7 @@ class CliErrors : public ::testing::Test {
   // A capture of the cluster only matters here: --interval 0 keeps the host part quick.
   CommandOutput captureWith(const std::string& kubeconfig,
                             const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"capture",    "-o", "json",         "--no-gluster",
+    std::vector<std::string> args = {"capture",    "-o", "json",         "--no-collector.gluster",
                                      "--interval", "0",  "--kubeconfig", kubeconfig};
     args.insert(args.end(), extra.begin(), extra.end());
     return runKeelson(args);
@@ -153,7 +153,7 @@ TEST_F(CliErrors, UnknownFlagIsAUsageError) {
 TEST_F(CliErrors, UnwritableOutputFileNamesIt) {
   const auto target = (dir_ / "no-such-dir" / "out.json").string();
   const auto result = runKeelson(
-      {"host", "--no-gluster", "--interval", "0", "-o", "json", "--output-file", target});
+      {"host", "--no-collector.gluster", "--interval", "0", "-o", "json", "--output-file", target});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find(target), std::string::npos) << result.err;
 }

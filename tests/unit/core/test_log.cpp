@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/ostream_sink.h>
 
 #include <cstdlib>
 #include <ctime>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -80,6 +82,76 @@ TEST(LogFormat, NoColorTurnsColoursOff) {
   EXPECT_EQ(logColorMode(), spdlog::color_mode::automatic);
   ::unsetenv("NO_COLOR");
   EXPECT_EQ(logColorMode(), spdlog::color_mode::automatic);
+}
+
+// One line logged with logEvent through a logger with makeLogFormatter(format).
+std::string eventLine(std::string_view format, std::string_view msg,
+                      std::initializer_list<LogField> fields) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  spdlog::logger logger("keelson", sink);
+  logger.set_formatter(makeLogFormatter(format));
+  logEvent(logger, spdlog::level::warn, msg, fields);
+  return out.str();
+}
+
+TEST(LogEvent, TextIsLogfmtInTheCallersOrder) {
+  const std::string line = eventLine(
+      "text", "informer: skipping event",
+      {{"resource", "pods"}, {"count", 3}, {"ratio", 0.5}, {"ok", true}, {"error", "bad \"x\""}});
+  EXPECT_NE(line.find(" warning informer: skipping event resource=pods count=3 ratio=0.5 ok=true "
+                      "error=\"bad \\\"x\\\"\"\n"),
+            std::string::npos)
+      << line;
+}
+
+TEST(LogEvent, JsonFieldsAreKeysOfTheLine) {
+  const json line = json::parse(eventLine(
+      "json", "informer: skipping event",
+      {{"resource", "pods"}, {"count", std::size_t{3}}, {"ok", false}, {"level", "forged"}}));
+  EXPECT_EQ(line["msg"], "informer: skipping event");
+  EXPECT_EQ(line["resource"], "pods");
+  EXPECT_EQ(line["count"], 3);
+  EXPECT_EQ(line["ok"], false);
+  EXPECT_EQ(line["level"], "warning");
+}
+
+TEST(LogEvent, LogfmtQuotesOnlyWhatNeedsIt) {
+  EXPECT_EQ(formatLogfmtValue("plain/value:1"), "plain/value:1");
+  EXPECT_EQ(formatLogfmtValue(""), "\"\"");
+  EXPECT_EQ(formatLogfmtValue("a b"), "\"a b\"");
+  EXPECT_EQ(formatLogfmtValue("k=v"), "\"k=v\"");
+  EXPECT_EQ(formatLogfmtValue("say \"hi\""), R"("say \"hi\"")");
+  EXPECT_EQ(formatLogfmtValue("C:\\dir"), R"("C:\\dir")");
+  EXPECT_EQ(formatLogfmtValue("two\nlines\ttab"), R"("two\nlines\ttab")");
+}
+
+TEST(LogEvent, TextRendersAStructuredPayloadOfAnyLogger) {
+  const std::string line = logLine("text", R"({"msg":"http request","status":404,"path":"/x y"})");
+  EXPECT_NE(line.find(" info http request status=404 path=\"/x y\"\n"), std::string::npos) << line;
+}
+
+// A sink that counts what reaches it.
+class CountingSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  int lines = 0;
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& /*msg*/) override { ++lines; }
+  void flush_() override {}
+};
+
+TEST(LogEvent, NothingIsLoggedBelowTheLevel) {
+  auto sink = std::make_shared<CountingSink>();
+  spdlog::logger logger("keelson", sink);
+  logger.set_level(spdlog::level::warn);
+  logEvent(logger, spdlog::level::debug, "not shown", {{"key", "value"}});
+  EXPECT_EQ(sink->lines, 0);
+  logEvent(logger, spdlog::level::err, "shown", {{"key", "value"}});
+  EXPECT_EQ(sink->lines, 1);
+  logger.set_level(spdlog::level::off);
+  logEvent(logger, spdlog::level::critical, "off", {{"key", "value"}});
+  EXPECT_EQ(sink->lines, 1);
 }
 
 TEST(LogFormat, UnknownFormatIsAnError) {

@@ -104,6 +104,16 @@ TEST(Report, HostValuesCannotDriveTheTerminal) {
   EXPECT_NE(text.find("gv\\r0"), std::string::npos) << text;
 }
 
+TEST(Report, ADisabledSectionIsOneLine) {
+  json host = sampleCapture()["host"];
+  host["processes"] = {{"state", "disabled"}};
+  host["glusterfs"] = {{"state", "disabled"}};
+  const std::string text = renderHostReport(host);
+  EXPECT_NE(text.find("\n  processes    disabled\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n  glusterfs    disabled\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("top by CPU"), std::string::npos) << text;
+}
+
 TEST(Report, ToleratesAnEmptyDocument) {
   EXPECT_NO_THROW(renderReport(json::object()));
   EXPECT_NO_THROW(renderHostReport(json::object()));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "host/exec.h"
 
 namespace keelson::host {
@@ -29,7 +30,7 @@ class LogCapture {
     auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
     auto logger = std::make_shared<spdlog::logger>("capture", sink);
     logger->set_level(spdlog::level::debug);
-    logger->set_pattern("%l %v");
+    logger->set_formatter(core::makeLogFormatter("text"));
     spdlog::set_default_logger(logger);
   }
   LogCapture(const LogCapture&) = delete;
@@ -218,12 +219,12 @@ TEST(HostExec, LogsWhoHowWhatAndOutcomeButNoSecrets) {
                                 options);
   EXPECT_EQ(r.run.exit_code, 4);
   const std::string log = capture.text();
-  EXPECT_THAT(log, HasSubstr("info host exec start: uid=" + std::to_string(::getuid())));
+  EXPECT_THAT(log, HasSubstr("info host exec: start uid=" + std::to_string(::getuid())));
   EXPECT_THAT(log, HasSubstr("requested_by=alice@api"));
   EXPECT_THAT(log, HasSubstr("method=direct"));
-  EXPECT_THAT(log, HasSubstr("argv=[/bin/sh -c 'exit 4' --password '<redacted>' "
-                             "'token=<redacted>' 'Authorization: Bearer <redacted>']"));
-  EXPECT_THAT(log, HasSubstr("info host exec end:"));
+  EXPECT_THAT(log, HasSubstr("argv=\"/bin/sh -c 'exit 4' --password '<redacted>' "
+                             "'token=<redacted>' 'Authorization: Bearer <redacted>'\""));
+  EXPECT_THAT(log, HasSubstr("info host exec: end uid="));
   EXPECT_THAT(log, HasSubstr("exit_code=4"));
   EXPECT_THAT(log, HasSubstr("duration_ms="));
   EXPECT_THAT(log, Not(HasSubstr("hunter2")));
@@ -239,12 +240,13 @@ TEST(HostExec, TheAuditLineRedactsMysqlUrlAndJsonSecretsAndEscapesControlCharact
   const std::string log = capture.text();
   EXPECT_THAT(log, HasSubstr("-p<redacted>"));
   EXPECT_THAT(log, HasSubstr("https://bob:<redacted>@db/x"));
-  EXPECT_THAT(log, HasSubstr(R"({"token":"<redacted>"})"));
+  EXPECT_THAT(log, HasSubstr(R"({\"token\":\"<redacted>\"})"));  // logfmt escapes the quotes
   EXPECT_THAT(log, Not(HasSubstr("S3cr3t")));
   EXPECT_THAT(log, Not(HasSubstr("pw9")));
   EXPECT_THAT(log, Not(HasSubstr("tk7")));
-  // The newline and ESC are shown escaped: the start line stays one line, nothing is forged.
-  EXPECT_THAT(log, HasSubstr("'line\\ninfo host exec end: forged\\x1b[31m'"));
+  // The newline and ESC are shown escaped (the shell quoting's backslash escaped once more by
+  // logfmt): the start line stays one line, nothing is forged.
+  EXPECT_THAT(log, HasSubstr("'line\\\\ninfo host exec end: forged\\\\x1b[31m'"));
   EXPECT_THAT(log, Not(HasSubstr("\x1b")));
   EXPECT_THAT(log, Not(HasSubstr("\ninfo host exec end: forged")));
 }
@@ -254,14 +256,14 @@ TEST(HostExec, NonAuditRunsLogAtDebug) {
   HostExecOptions options = direct();
   options.audit = false;
   hostExec({"/bin/true"}, options);
-  EXPECT_THAT(capture.text(), HasSubstr("debug host exec start:"));
+  EXPECT_THAT(capture.text(), HasSubstr("debug host exec: start"));
   EXPECT_THAT(capture.text(), Not(HasSubstr("info ")));
 }
 
 TEST(HostExec, AFailureToStartIsLoggedAsAWarning) {
   LogCapture capture;
   EXPECT_THROW(hostExec({"no-such-command-keelson", "--token", "t0p"}, direct()), Error);
-  EXPECT_THAT(capture.text(), HasSubstr("warning host exec failed:"));
+  EXPECT_THAT(capture.text(), HasSubstr("warning host exec: failed uid="));
   EXPECT_THAT(capture.text(), Not(HasSubstr("t0p")));
 }
 

@@ -213,6 +213,34 @@ TEST(CollectHostTest, OneFailedSectionDoesNotAffectTheOthers) {
   EXPECT_FALSE(json["cpu"].is_null());
 }
 
+// A disabled collector is not run at all: its files may be missing without an error.
+TEST(CollectHostTest, ADisabledCollectorIsNotRunAndReadsDisabled) {
+  FixtureHost host;
+  std::filesystem::remove(host.root() / "proc/meminfo");
+  std::filesystem::remove(host.root() / "proc/diskstats");
+  HostOptions options = host.options();
+  options.collectors.set(Collector::kMemory, false);
+  options.collectors.set(Collector::kDisks, false);
+  options.collectors.set(Collector::kProcesses, false);
+  const auto snapshot = host.collect(options, /*keep_t0=*/true);
+
+  EXPECT_TRUE(snapshot.memory.disabled);
+  EXPECT_FALSE(snapshot.memory.ok());
+  EXPECT_TRUE(snapshot.memory.error.empty());
+  EXPECT_TRUE(snapshot.disks.disabled);
+  EXPECT_TRUE(snapshot.processes.disabled);
+  EXPECT_TRUE(snapshot.cpu.ok());
+  EXPECT_TRUE(snapshot.network.ok());
+
+  const auto json = toJson(snapshot);
+  const nlohmann::json disabled = {{"state", "disabled"}};
+  EXPECT_EQ(json["memory"], disabled);
+  EXPECT_EQ(json["swap"], disabled);
+  EXPECT_EQ(json["disks"], disabled);
+  EXPECT_EQ(json["processes"], disabled);
+  EXPECT_TRUE(json["errors"].empty()) << json["errors"].dump();
+}
+
 TEST(CollectHostTest, FirstSampleFailureFailsOnlyThatSection) {
   FixtureHost host;
   std::filesystem::remove(host.root() / "proc/stat");
