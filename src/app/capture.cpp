@@ -17,8 +17,8 @@ namespace {
 
 using nlohmann::json;
 
-ClusterCapture captureCluster(const ClusterAccess& access, const CaptureOptions& options) {
-  ClusterCapture out;
+docs::ClusterCapture captureCluster(const ClusterAccess& access, const CaptureOptions& options) {
+  docs::ClusterCapture out;
   out.server = access.config().server;
   try {
     const analysis::ClusterState state = listClusterState(access.client(), out.metrics_error);
@@ -57,7 +57,7 @@ analysis::ClusterState listClusterState(const kube::Client& client, std::string&
   return state;
 }
 
-HostCapture captureHost(const HostCaptureOptions& options) {
+docs::HostCapture captureHost(const HostCaptureOptions& options) {
   const host::HostFs fs = host::HostFs::open(options.host_root);
   std::future<host::GlusterStatus> gluster;
   if (options.collectors.enabled(host::Collector::kGluster)) {
@@ -70,13 +70,13 @@ HostCapture captureHost(const HostCaptureOptions& options) {
   host::HostOptions host_options;
   host_options.interval = options.interval;
   host_options.collectors = options.collectors;
-  HostCapture out;
+  docs::HostCapture out;
   out.snapshot = host::collectHost(fs, host_options);
   if (gluster.valid()) out.gluster = gluster.get();
   return out;
 }
 
-Capture capture(const CaptureOptions& options) {
+docs::Capture capture(const CaptureOptions& options) {
   // A host root that is not one, or a kubeconfig that cannot be used (missing, malformed, no
   // such context), is bad input: refuse before sampling or asking the cluster anything.
   (void)host::HostFs::open(options.host.host_root);
@@ -84,10 +84,10 @@ Capture capture(const CaptureOptions& options) {
   if (options.include_cluster) {
     access.emplace(options.kube, ClientProfile::kInteractive, options.api_timeout);
   }
-  Capture out;
+  docs::Capture out;
   out.timestamp = std::chrono::system_clock::now();
   // The cluster is listed while the host is sampled: the sampling interval is mostly waiting.
-  std::future<ClusterCapture> cluster;
+  std::future<docs::ClusterCapture> cluster;
   if (access) {
     cluster = std::async(std::launch::async,
                          [&access, &options] { return captureCluster(*access, options); });

@@ -17,10 +17,6 @@
 
 namespace keelson::app {
 
-using docs::Capture;
-using docs::ClusterCapture;
-using docs::HostCapture;
-
 /// What to read of the host.
 struct HostCaptureOptions {
   std::string host_root = "/";  ///< --host-root / HOST_ROOT: where the host's / is mounted.
@@ -33,7 +29,7 @@ struct HostCaptureOptions {
 
 /// Reads the host: GlusterFS state is collected on a second thread while the snapshot samples.
 /// Throws Error(kBadInput) only when `options.host_root` is not a root filesystem.
-HostCapture captureHost(const HostCaptureOptions& options);
+docs::HostCapture captureHost(const HostCaptureOptions& options);
 
 /// What to capture.
 struct CaptureOptions {
@@ -52,11 +48,11 @@ analysis::ClusterState listClusterState(const kube::Client& client, std::string&
 
 /// Takes one capture. The host is read (captureHost) while the cluster is listed (GET
 /// /api/v1/nodes, /api/v1/pods, and metrics.k8s.io /apis/metrics.k8s.io/v1beta1/{nodes,pods}) on a
-/// second thread. A cluster that cannot be reached or read yields a ClusterCapture with the error;
-/// host sections that fail are reported inside the host snapshot. Throws Error(kBadInput) when
-/// the host root is not a root filesystem, and kube::loadConfig's Error when the cluster is
+/// second thread. A cluster that cannot be reached or read yields a docs::ClusterCapture with the
+/// error; host sections that fail are reported inside the host snapshot. Throws Error(kBadInput)
+/// when the host root is not a root filesystem, and kube::loadConfig's Error when the cluster is
 /// asked for and its kubeconfig cannot be used (missing, malformed, unknown context): that is
 /// bad input, not a partial capture.
-Capture capture(const CaptureOptions& options);
+docs::Capture capture(const CaptureOptions& options);
 
 }  // namespace keelson::app

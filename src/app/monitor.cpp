@@ -221,7 +221,7 @@ TickResult Monitor::tick() {
 
   HostCaptureOptions host_options = s.options.host;
   host_options.collectors.set(host::Collector::kGluster, false);  // no GlusterFS metrics here
-  std::future<HostCapture> host;
+  std::future<docs::HostCapture> host;
   if (s.options.sample_host) {
     host = std::async(std::launch::async, [&host_options] { return captureHost(host_options); });
   }
@@ -232,7 +232,7 @@ TickResult Monitor::tick() {
   } catch (const Error& e) {
     result.errors.push_back(std::string("cluster: ") + e.what());
   }
-  std::optional<HostCapture> host_capture;
+  std::optional<docs::HostCapture> host_capture;
   try {
     if (host.valid()) host_capture = host.get();
   } catch (const Error& e) {

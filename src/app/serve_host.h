@@ -16,7 +16,7 @@ namespace keelson::app {
 /// One host capture and its JSON document (toJson(HostCapture) plus "timestamp", the time the
 /// capture started, RFC 3339 UTC).
 struct HostSample {
-  HostCapture capture;
+  docs::HostCapture capture;
   nlohmann::json document;
 };
 
@@ -36,9 +36,9 @@ class HostSampler : public core::BackgroundSampler<HostSample> {
     return sample ? std::shared_ptr<const nlohmann::json>(sample, &sample->document) : nullptr;
   }
   /// The latest capture (for /metrics), or null before the first capture completed.
-  std::shared_ptr<const HostCapture> latestCapture() const {
+  std::shared_ptr<const docs::HostCapture> latestCapture() const {
     auto sample = latest();
-    return sample ? std::shared_ptr<const HostCapture>(sample, &sample->capture) : nullptr;
+    return sample ? std::shared_ptr<const docs::HostCapture>(sample, &sample->capture) : nullptr;
   }
 };
 

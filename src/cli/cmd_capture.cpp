@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/output.h"
+#include "docs/capture_document.h"
 #include "docs/report.h"
 
 namespace keelson::cli {
@@ -33,7 +34,7 @@ struct CaptureCommand {
     options.scope.list_pods = ns.all_namespaces || !ns.namespace_name.empty();
     options.scope.namespace_name = ns.all_namespaces ? "" : ns.namespace_name;
     options.api_timeout = kube.requestTimeout(std::chrono::seconds(30));
-    const app::Capture capture = app::capture(options);
+    const docs::Capture capture = app::capture(options);
     const nlohmann::json doc = docs::toJson(capture);
     output.write(doc, [&doc](const std::string&) { return docs::renderReport(doc); });
     return capture.complete() ? kExitOk : kExitDegraded;

@@ -12,6 +12,7 @@
 #include "cli/options.h"
 #include "cli/output.h"
 #include "core/error.h"
+#include "docs/capture_document.h"
 #include "docs/report.h"
 #include "host/exec.h"
 
@@ -28,7 +29,7 @@ struct HostCommand {
     options.host_root = host.host_root;
     options.interval = host.interval();
     options.collectors = collectors.resolve(std::getenv);
-    const app::HostCapture capture = app::captureHost(options);
+    const docs::HostCapture capture = app::captureHost(options);
     const nlohmann::json doc = docs::toJson(capture);
     output.write(doc, [&doc](const std::string&) { return docs::renderHostReport(doc); });
     return capture.complete() ? kExitOk : kExitDegraded;
