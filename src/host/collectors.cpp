@@ -23,13 +23,6 @@ constexpr std::array<CollectorInfo, kCollectorCount> kCollectors{{
 
 std::span<const CollectorInfo> collectorRegistry() noexcept { return kCollectors; }
 
-std::optional<Collector> collectorByName(std::string_view name) noexcept {
-  for (const auto& info : kCollectors) {
-    if (info.name == name) return info.id;
-  }
-  return std::nullopt;
-}
-
 EnabledCollectors::EnabledCollectors() noexcept {
   for (const auto& info : kCollectors) set(info.id, info.enabled_by_default);
 }

@@ -37,9 +37,6 @@ struct CollectorInfo {
 /// Every collector, in declaration order of Collector. Thread-safe (constant data).
 std::span<const CollectorInfo> collectorRegistry() noexcept;
 
-/// The collector named `name` ("cpu", ...), or nullopt for an unknown name.
-std::optional<Collector> collectorByName(std::string_view name) noexcept;
-
 /// Which collectors run. A value type; not synchronised (copy it to share).
 class EnabledCollectors {
  public:
