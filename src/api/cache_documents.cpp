@@ -30,13 +30,6 @@ std::vector<T> copyObjects(std::span<const std::shared_ptr<const T>> objects,
   return out;
 }
 
-// Pointers to `objects` (valid while their snapshot is held), appended to `out`.
-template <class T>
-void appendPointers(std::span<const std::shared_ptr<const T>> objects, std::vector<const T*>& out) {
-  out.reserve(out.size() + objects.size());
-  for (const auto& object : objects) out.push_back(object.get());
-}
-
 // The pods of `namespace_name` the namespace analysis can resolve to a workload: those of the
 // workload controller kinds, from the pods' controller-kind index (bare pods and Job pods are
 // never visited).
@@ -44,7 +37,7 @@ std::vector<const kube::Pod*> workloadPods(const kube::ObjectSnapshot<kube::Pod>
                                            std::string_view namespace_name) {
   std::vector<const kube::Pod*> out;
   for (const std::string_view kind : analysis::kWorkloadControllerKinds) {
-    appendPointers(
+    kube::appendPointers(
         pods.byIndex(kube::kPodsByControllerKind, kube::podControllerKindKey(namespace_name, kind)),
         out);
   }
@@ -109,8 +102,8 @@ std::optional<nlohmann::json> cachedNamespaceErrorDocument(
   const auto events = cache.events()->snapshot();
   analysis::NamespaceObjects objects;
   objects.pods = workloadPods(*pods, namespace_name);
-  appendPointers(replica_sets->list(namespace_name), objects.replica_sets);
-  appendPointers(events->list(namespace_name), objects.events);
+  kube::appendPointers(replica_sets->list(namespace_name), objects.replica_sets);
+  kube::appendPointers(events->list(namespace_name), objects.events);
   throwIfCancelled(cancel, "namespace analysis");
   auto analysis = analysis::analyzeNamespaceErrors(namespace_name, objects, now, options);
   throwIfCancelled(cancel, "namespace analysis");

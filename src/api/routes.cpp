@@ -96,19 +96,19 @@ analysis::PodScope clusterScope(const Request& request) {
 Response cluster(const kube::ClusterCache& cache, const analysis::ClusterTotals& totals,
                  const Request& request) {
   requireSynced(cache);
-  // The handles keep both snapshots alive while the summary reads them in place. Counts and
-  // node sums come from the totals the pods informer's handlers keep: a pod is visited only
-  // when it is listed.
+  // The handles keep the snapshots alive while the summary reads them in place. Counts and
+  // node sums come from the totals the pods informer's handlers keep: the pods' snapshot (which
+  // is rebuilt after every change) is taken only when pods are listed.
   const auto nodes = cache.nodes().snapshot();
-  const auto pods = cache.pods().snapshot();
   const analysis::PodScope scope = clusterScope(request);
   analysis::ClusterObjects objects;
   objects.nodes = kube::pointersOf(*nodes);
+  kube::SnapshotHandle<kube::Pod> pods;
   if (scope.list_pods) {
-    const auto listed =
-        scope.namespace_name.empty() ? pods->all() : pods->list(scope.namespace_name);
-    objects.pods.reserve(listed.size());
-    for (const auto& pod : listed) objects.pods.push_back(pod.get());
+    pods = cache.pods().snapshot();
+    kube::appendPointers(
+        scope.namespace_name.empty() ? pods->all() : pods->list(scope.namespace_name),
+        objects.pods);
   }
   const auto summary =
       analysis::summarizeCluster(objects, totals.current(), scope, request.cancellation);

@@ -217,13 +217,20 @@ class ObjectSnapshot {
   std::unique_ptr<BuiltIndex[]> indexes_;  // one per indexer, in indexers_ order
 };
 
+/// Appends pointers to `objects` (a snapshot's all(), list(...) or byIndex(...)) to `out`; they
+/// stay valid while the snapshot is held.
+template <class T>
+void appendPointers(std::span<const std::shared_ptr<const T>> objects, std::vector<const T*>& out) {
+  out.reserve(out.size() + objects.size());
+  for (const auto& object : objects) out.push_back(object.get());
+}
+
 /// Pointers to every object of `snapshot`, valid while the snapshot is held: how an analysis
 /// reads a cache in place, without copying its objects.
 template <class T>
 std::vector<const T*> pointersOf(const ObjectSnapshot<T>& snapshot) {
   std::vector<const T*> out;
-  out.reserve(snapshot.size());
-  for (const auto& object : snapshot.all()) out.push_back(object.get());
+  appendPointers(snapshot.all(), out);
   return out;
 }
 
