@@ -71,10 +71,10 @@ struct ActionResult {
   /// kubectl's summary line without the dry-run suffix: "cordoned", "already cordoned",
   /// "drained", "scaled", "labeled", "restarted", "resource requirements updated".
   std::string summary;
-  std::vector<std::string> changes;  ///< What was (or would be) changed, one line each.
-  std::vector<Skipped> skipped;      ///< What was left alone, and why.
+  std::vector<std::string> changes;   ///< What was (or would be) changed, one line each.
+  std::vector<Skipped> skipped;       ///< What was left alone, and why.
   std::vector<std::string> warnings;  ///< kubectl's "Warning: ..." lines.
-  std::vector<ApiCall> calls;        ///< Every API request made.
+  std::vector<ApiCall> calls;         ///< Every API request made.
   /// Server dry run: RFC 6902 JSON patch from the object before to the object the server
   /// returned (metadata.managedFields, resourceVersion and generation left out); null otherwise.
   nlohmann::json dry_run_diff;
