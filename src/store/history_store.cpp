@@ -7,7 +7,6 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
-#include <system_error>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -47,20 +46,12 @@ CREATE TABLE ticks (
 );
 )sql";
 
-std::string label(const std::filesystem::path& path) { return "history " + path.string(); }
-
-[[noreturn]] void notKeelson(const std::filesystem::path& path, std::string_view why) {
-  throw Error(ErrorCode::kBadInput,
-              fmt::format("history {}: not a keelson history database ({})", path.string(), why));
-}
-
-void checkVersion(const std::filesystem::path& path, std::int64_t version) {
-  if (version > HistoryStore::kSchemaVersion) {
-    throw Error(ErrorCode::kBadInput,
-                fmt::format("history {}: written by a newer keelson (schema version {}, this one "
-                            "knows up to {})",
-                            path.string(), version, HistoryStore::kSchemaVersion));
-  }
+sqlite::StoreFile storeFile(std::chrono::milliseconds busy_timeout) {
+  return {.kind = "history",
+          .schema_version = HistoryStore::kSchemaVersion,
+          .schema_sql = kSchemaV1,
+          .busy_timeout = busy_timeout,
+          .missing_hint = " (`keelson monitor` creates it; choose another with --history)"};
 }
 
 SeriesKey readKey(const sqlite::Statement& stmt, int first_column) {
@@ -155,57 +146,15 @@ HistoryStore& HistoryStore::operator=(HistoryStore&&) noexcept = default;
 HistoryStore::~HistoryStore() = default;
 
 HistoryStore HistoryStore::open(const std::filesystem::path& path, HistoryOptions options) {
-  if (const std::filesystem::path dir = path.parent_path(); !dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) {
-      throw Error(ErrorCode::kUnavailable, fmt::format("history {}: cannot create directory {}: {}",
-                                                       path.string(), dir.string(), ec.message()));
-    }
-  }
-  sqlite::Database db =
-      sqlite::Database::open(path, sqlite::OpenMode::kReadWriteCreate, label(path));
-  db.setBusyTimeout(static_cast<int>(options.busy_timeout.count()));
-  // The first read of the file: a file that is not SQLite fails here with kBadInput.
-  checkVersion(path, db.queryInt("PRAGMA user_version"));
-  const std::optional<std::string> mode = db.queryText("PRAGMA journal_mode = WAL");
-  if (mode != "wal") {
-    // WAL needs shared memory (mmap of the -shm file); without it readers block the writer.
-    core::logEvent(spdlog::level::warn, "history: cannot use WAL mode; readers may block writes",
-                   {{"path", path.string()}, {"journal_mode", mode.value_or("?")}});
-  }
-  db.exec("PRAGMA synchronous = FULL");
-  {
-    sqlite::Transaction tx(db);  // two keelsons creating the schema at once: one waits
-    const std::int64_t version = db.queryInt("PRAGMA user_version");
-    checkVersion(path, version);
-    if (version == 0) {
-      if (db.queryInt("SELECT count(*) FROM sqlite_schema") > 0) {
-        notKeelson(path, "it has tables but no keelson schema version");
-      }
-      db.exec(kSchemaV1);
-      db.exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
-    }
-    tx.commit();
-  }
+  sqlite::Database db = sqlite::openStoreFile(path, storeFile(options.busy_timeout));
   auto impl = std::make_unique<Impl>(path, options, false, std::move(db));
   impl->prepareWrites();
   return HistoryStore(std::move(impl));
 }
 
 HistoryStore HistoryStore::openReadOnly(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    throw Error(ErrorCode::kNotFound,
-                fmt::format("history database {} does not exist (`keelson monitor` creates it; "
-                            "choose another with --history)",
-                            path.string()));
-  }
-  sqlite::Database db = sqlite::Database::open(path, sqlite::OpenMode::kReadOnly, label(path));
-  db.setBusyTimeout(static_cast<int>(HistoryOptions{}.busy_timeout.count()));
-  const std::int64_t version = db.queryInt("PRAGMA user_version");
-  checkVersion(path, version);
-  if (version == 0) notKeelson(path, "no keelson schema version");
+  sqlite::Database db =
+      sqlite::openStoreFileReadOnly(path, storeFile(HistoryOptions{}.busy_timeout));
   return HistoryStore(std::make_unique<Impl>(path, HistoryOptions{}, true, std::move(db)));
 }
 

@@ -1,11 +1,14 @@
 #include "store/sqlite.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <climits>
+#include <system_error>
 
 #include "core/error.h"
+#include "core/log.h"
 
 namespace keelson::store::sqlite {
 namespace {
@@ -38,6 +41,25 @@ ErrorCode codeFor(int rc) {
 
 int checkedSize(std::string_view data) {
   return data.size() > static_cast<std::size_t>(INT_MAX) ? -1 : static_cast<int>(data.size());
+}
+
+std::string labelOf(const std::filesystem::path& path, const StoreFile& file) {
+  return file.kind + " " + path.string();
+}
+
+[[noreturn]] void notKeelson(const std::filesystem::path& path, const StoreFile& file,
+                             std::string_view why) {
+  throw Error(ErrorCode::kBadInput, fmt::format("{}: not a keelson {} database ({})",
+                                                labelOf(path, file), file.kind, why));
+}
+
+void checkVersion(const std::filesystem::path& path, const StoreFile& file, std::int64_t version) {
+  if (version > file.schema_version) {
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("{}: written by a newer keelson (schema version {}, this one knows up "
+                            "to {})",
+                            labelOf(path, file), version, file.schema_version));
+  }
 }
 
 }  // namespace
@@ -193,6 +215,58 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   db_.exec("COMMIT");
   done_ = true;
+}
+
+Database openStoreFile(const std::filesystem::path& path, const StoreFile& file) {
+  if (const std::filesystem::path dir = path.parent_path(); !dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      throw Error(ErrorCode::kUnavailable,
+                  fmt::format("{}: cannot create directory {}: {}", labelOf(path, file),
+                              dir.string(), ec.message()));
+    }
+  }
+  Database db = Database::open(path, OpenMode::kReadWriteCreate, labelOf(path, file));
+  db.setBusyTimeout(static_cast<int>(file.busy_timeout.count()));
+  // The first read of the file: a file that is not SQLite fails here with kBadInput.
+  checkVersion(path, file, db.queryInt("PRAGMA user_version"));
+  const std::optional<std::string> mode = db.queryText("PRAGMA journal_mode = WAL");
+  if (mode != "wal") {
+    // WAL needs shared memory (mmap of the -shm file); without it readers block the writer.
+    core::logEvent(spdlog::level::warn,
+                   file.kind + ": cannot use WAL mode; readers may block writes",
+                   {{"path", path.string()}, {"journal_mode", mode.value_or("?")}});
+  }
+  db.exec("PRAGMA synchronous = FULL");
+  {
+    Transaction tx(db);  // two keelsons creating the schema at once: one waits
+    const std::int64_t version = db.queryInt("PRAGMA user_version");
+    checkVersion(path, file, version);
+    if (version == 0) {
+      if (db.queryInt("SELECT count(*) FROM sqlite_schema") > 0) {
+        notKeelson(path, file, "it has tables but no keelson schema version");
+      }
+      db.exec(file.schema_sql);
+      db.exec(fmt::format("PRAGMA user_version = {}", file.schema_version));
+    }
+    tx.commit();
+  }
+  return db;
+}
+
+Database openStoreFileReadOnly(const std::filesystem::path& path, const StoreFile& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    throw Error(ErrorCode::kNotFound, fmt::format("{} database {} does not exist{}", file.kind,
+                                                  path.string(), file.missing_hint));
+  }
+  Database db = Database::open(path, OpenMode::kReadOnly, labelOf(path, file));
+  db.setBusyTimeout(static_cast<int>(file.busy_timeout.count()));
+  const std::int64_t version = db.queryInt("PRAGMA user_version");
+  checkVersion(path, file, version);
+  if (version == 0) notKeelson(path, file, "no keelson schema version");
+  return db;
 }
 
 }  // namespace keelson::store::sqlite

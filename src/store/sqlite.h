@@ -5,6 +5,7 @@
 // the caller can do about them (kUnavailable for busy/full/I/O, kBadInput for a file that is not
 // a database or is corrupt, kNotFound when the file cannot be opened read-only, else kInternal).
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -135,5 +136,39 @@ class Transaction {
   Database& db_;
   bool done_ = false;
 };
+
+/// What openStoreFile needs to know of one of keelson's database files.
+struct StoreFile {
+  /// What the file holds, as messages name it: "history" gives "history /x/h.db: ..." and
+  /// "not a keelson history database".
+  std::string kind;
+  /// The schema version this build writes and reads, kept in PRAGMA user_version (> 0).
+  int schema_version = 0;
+  /// The statements that create the schema in an empty file (run once, in the transaction that
+  /// sets user_version).
+  std::string_view schema_sql;
+  /// How long a statement waits for another connection's lock before failing with kUnavailable.
+  std::chrono::milliseconds busy_timeout{5000};
+  /// Said after "<kind> database <path> does not exist" when openStoreFileReadOnly finds no
+  /// file, e.g. " (`keelson monitor` creates it; choose another with --history)".
+  std::string missing_hint;
+};
+
+/// Opens one of keelson's databases for writing: creates the parent directories and the file
+/// when absent, sets the busy timeout, WAL mode (a warning is logged when the file system cannot
+/// have it: readers then block the writer), synchronous=FULL (a committed transaction survives
+/// a crash or power loss), and creates the schema in a new file (in one transaction, so two
+/// processes creating it at once do not collide). Throws Error: kBadInput naming the file when
+/// it is not SQLite, holds tables but no schema version (another application's database: "not a
+/// keelson <kind> database"), or has a newer schema version ("written by a newer keelson");
+/// kUnavailable when a directory cannot be created or the file is locked, unwritable or on a
+/// failing disk.
+Database openStoreFile(const std::filesystem::path& path, const StoreFile& file);
+
+/// Opens an existing database of `file`'s kind read-only (WAL readers see a consistent snapshot
+/// while a writer commits) and checks its schema version as openStoreFile does. Creates nothing.
+/// Throws Error(kNotFound) naming the path (and file.missing_hint) when there is no file, else as
+/// openStoreFile.
+Database openStoreFileReadOnly(const std::filesystem::path& path, const StoreFile& file);
 
 }  // namespace keelson::store::sqlite
