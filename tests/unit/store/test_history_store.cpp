@@ -15,39 +15,12 @@
 namespace keelson::store {
 namespace {
 
+using test::RawDb;
 using test::TempDir;
 
 SeriesKey pod(const std::string& ns, const std::string& name, const std::string& metric) {
   return SeriesKey{"pod", ns, name, metric};
 }
-
-// An independent reader: a raw read-only sqlite3 connection.
-class RawDb {
- public:
-  explicit RawDb(const std::filesystem::path& path) {
-    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    sqlite3_busy_timeout(db_, 5000);
-  }
-  RawDb(const RawDb&) = delete;
-  RawDb& operator=(const RawDb&) = delete;
-  ~RawDb() { sqlite3_close_v2(db_); }
-
-  std::string text(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db_);
-    std::string value;
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
-      value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
-    return value;
-  }
-  std::int64_t integer(const std::string& sql) { return std::stoll(text(sql)); }
-
- private:
-  sqlite3* db_ = nullptr;
-};
 
 TEST(HistoryStore, RoundTripAndQueryFilters) {
   TempDir dir;
@@ -248,12 +221,7 @@ TEST(HistoryStore, RefusesFilesItDidNotWrite) {
   // A newer keelson's database.
   const auto newer = dir / "newer.db";
   HistoryStore::open(newer);
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(newer.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-  }
+  test::execRaw(newer, "PRAGMA user_version = 99");
   try {
     HistoryStore::open(newer);
     FAIL() << "expected kBadInput";
@@ -357,12 +325,7 @@ TEST(HistoryStore, OtherProcessReadsDuringWriteTransaction) {
 }
 
 TEST(DefaultHistoryPath, XdgStateHomeThenHome) {
-  const auto env = [](std::map<std::string, std::string> vars) {
-    return [vars = std::move(vars)](const char* name) -> const char* {
-      const auto it = vars.find(name);
-      return it == vars.end() ? nullptr : it->second.c_str();
-    };
-  };
+  const auto env = test::fakeEnv;
   EXPECT_EQ(defaultHistoryPath(env({{"XDG_STATE_HOME", "/x/state"}, {"HOME", "/home/u"}})),
             std::filesystem::path("/x/state/keelson/history.db"));
   EXPECT_EQ(defaultHistoryPath(env({{"HOME", "/home/u"}})),

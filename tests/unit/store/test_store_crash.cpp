@@ -3,9 +3,7 @@
 // files must then be readable, with at most the tick in flight lost. Several kill cycles run on
 // the same files, so each cycle also checks that repair-on-open lets appends continue.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <map>
@@ -75,29 +73,13 @@ TEST(StoreCrash, SigkillLosesAtMostTheTickInFlight) {
   for (int cycle = 0; cycle < kCycles; ++cycle) {
     SCOPED_TRACE("cycle " + std::to_string(cycle));
     const std::int64_t base = kCycleBase * (cycle + 1);
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-      ::close(fds[0]);
-      childLoop(csv_path, db_path, base, fds[1]);
-    }
-    ::close(fds[1]);
+    test::ForkedWriter child([&](int report_fd) { childLoop(csv_path, db_path, base, report_fd); });
     // Wait for a few committed ticks, then kill at a varying moment within the next ones.
     const int wait_ticks = 3 + cycle % 4;
-    std::int64_t reported = 0;
-    std::int64_t tick = 0;
-    while (reported < wait_ticks && ::read(fds[0], &tick, sizeof tick) == sizeof tick) ++reported;
-    ASSERT_EQ(reported, wait_ticks) << "the child died early";
+    ASSERT_TRUE(child.waitForReports(wait_ticks)) << "the child died early";
     ::usleep(std::uniform_int_distribution<unsigned>(0, 3000)(random));
-    ASSERT_EQ(::kill(child, SIGKILL), 0);
-    int status = 0;
-    ASSERT_EQ(::waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-        << "the child failed on its own, status " << status;
-    while (::read(fds[0], &tick, sizeof tick) == sizeof tick) ++reported;
-    ::close(fds[0]);
+    ASSERT_TRUE(child.kill());
+    const std::int64_t reported = child.reports();
 
     // CSV: reopening repairs a torn tail; then Python parses it strictly.
     const auto size_before = std::filesystem::file_size(csv_path);
