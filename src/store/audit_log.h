@@ -81,25 +81,37 @@ class AuditLog {
   static constexpr int kSchemaVersion = 1;
 
   /// Opens `path` for writing, creating its parent directories (mode 0700) and the database
-  /// (mode 0600) when absent. Intents left without an outcome by processes that are no longer
-  /// running (by pid and the process's start time in /proc/PID/stat) get the outcome "unknown";
-  /// unknownOutcomes() returns them.
+  /// (mode 0600, whatever the umask; existing ones keep their modes) when absent. Intents left
+  /// without an outcome by processes that are no longer running (by pid and the process's start
+  /// time in /proc/PID/stat, see host/process_identity.h) get the outcome "unknown";
+  /// unknownOutcomes() returns them. Pids are this process's pid namespace's: processes that
+  /// share the file should share the namespace (a pid from another one may look alive or dead).
   static AuditLog open(const std::filesystem::path& path);
 
-  /// Opens an existing database read-only (for `keelson audit`); writes then throw.
+  /// Opens an existing database read-only (for `keelson audit`), creating nothing; writes then
+  /// throw Error(kInternal). Throws Error(kNotFound) naming the path when there is no file.
   static AuditLog openReadOnly(const std::filesystem::path& path);
 
   AuditLog(AuditLog&&) noexcept;
   AuditLog& operator=(AuditLog&&) noexcept;
   ~AuditLog();
 
-  /// Records `intent` durably and returns its id. Throws Error; the caller must then not act.
+  /// Records `intent` durably, with this process's pid and start time, and returns its id.
+  /// An empty request_json is stored as {}. Throws Error; the caller must then not act:
+  /// kBadInput (nothing written) when verb, target or requester.kind is empty, dry_run is not
+  /// none/client/server, or request_json is not a JSON object.
   std::int64_t recordIntent(const AuditIntent& intent);
 
-  /// Records the outcome of intent `id`. Throws Error (kNotFound for an unknown id).
+  /// Records the outcome of intent `id`. An empty status_codes_json is stored as [], an empty
+  /// result_json and error as NULL (read back as ""). Throws Error: kNotFound for an unknown id,
+  /// kConflict when the intent already has an outcome (also "unknown"), kBadInput (nothing
+  /// written) when outcome is not succeeded/failed/refused, status_codes_json is not a JSON array
+  /// or result_json not JSON.
   void recordOutcome(std::int64_t id, const AuditOutcome& outcome);
 
-  /// Records started at or after `since_ms`, oldest first.
+  /// Records started at or after `since_ms`, oldest first (then by id). An intent without an
+  /// outcome reads as nullopt while its process runs, and as "unknown" once it is gone (on a
+  /// read-only handle too, where nothing is written).
   std::vector<AuditRecord> list(std::int64_t since_ms = 0) const;
 
   /// The records open() found without an outcome from dead processes and marked "unknown".
@@ -115,7 +127,8 @@ class AuditLog {
 };
 
 /// keelson's state directory when --state-dir is not given: $KEELSON_STATE_DIR, else
-/// $XDG_STATE_HOME/keelson, else $HOME/.local/state/keelson, else /var/lib/keelson.
+/// $XDG_STATE_HOME/keelson, else $HOME/.local/state/keelson, else /var/lib/keelson (see
+/// state_dir.h, which takes the environment as a parameter).
 std::filesystem::path defaultStateDir();
 
 }  // namespace keelson::store

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "store/sqlite.h"
+#include "store/state_dir.h"
 
 namespace keelson::store {
 namespace {
@@ -50,6 +51,7 @@ sqlite::StoreFile storeFile(std::chrono::milliseconds busy_timeout) {
   return {.kind = "history",
           .schema_version = HistoryStore::kSchemaVersion,
           .schema_sql = kSchemaV1,
+          .table = "series",
           .busy_timeout = busy_timeout,
           .missing_hint = " (`keelson monitor` creates it; choose another with --history)"};
 }
@@ -280,13 +282,7 @@ std::optional<std::int64_t> HistoryStore::lastTickMs() const {
 const std::filesystem::path& HistoryStore::path() const noexcept { return impl_->path; }
 
 std::filesystem::path defaultHistoryPath(const std::function<const char*(const char*)>& getenv) {
-  const std::filesystem::path suffix = std::filesystem::path("keelson") / "history.db";
-  if (const char* state = getenv("XDG_STATE_HOME"); state != nullptr && state[0] == '/') {
-    return std::filesystem::path(state) / suffix;
-  }  // the XDG spec says to ignore a relative XDG_STATE_HOME
-  if (const char* home = getenv("HOME"); home != nullptr && home[0] != '\0') {
-    return std::filesystem::path(home) / ".local" / "state" / suffix;
-  }
+  if (auto dir = userStateDir(getenv)) return *dir / "history.db";
   throw Error(ErrorCode::kBadInput,
               "cannot choose a default history database: neither XDG_STATE_HOME nor HOME is set "
               "(pass --history PATH)");

@@ -1,11 +1,16 @@
 #include "store/sqlite.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <system_error>
+#include <vector>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -53,12 +58,65 @@ std::string labelOf(const std::filesystem::path& path, const StoreFile& file) {
                                                 labelOf(path, file), file.kind, why));
 }
 
+void checkTable(Database& db, const std::filesystem::path& path, const StoreFile& file) {
+  Statement stmt =
+      db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+  stmt.bind(1, file.table);
+  if (!stmt.step() || stmt.columnInt(0) == 0) {
+    notKeelson(path, file, fmt::format("it has no table \"{}\"", file.table));
+  }
+}
+
 void checkVersion(const std::filesystem::path& path, const StoreFile& file, std::int64_t version) {
   if (version > file.schema_version) {
     throw Error(ErrorCode::kBadInput,
                 fmt::format("{}: written by a newer keelson (schema version {}, this one knows up "
                             "to {})",
                             labelOf(path, file), version, file.schema_version));
+  }
+}
+
+// Like create_directories, but each directory it creates gets mode 0700 (chmod after mkdir: the
+// umask may have taken bits, never added them).
+void createOwnerOnlyDirectories(const std::filesystem::path& dir, std::error_code& ec) {
+  std::vector<std::filesystem::path> missing;
+  for (std::filesystem::path p = dir; !p.empty() && !std::filesystem::exists(p, ec);
+       p = p.parent_path()) {
+    if (ec) return;
+    missing.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  if (ec) return;
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), 0700) != 0) {
+      if (errno == EEXIST) continue;  // another process made it meanwhile
+      ec.assign(errno, std::generic_category());
+      return;
+    }
+    if (::chmod(it->c_str(), 0700) != 0) {
+      ec.assign(errno, std::generic_category());
+      return;
+    }
+  }
+}
+
+// Creates an empty file of mode 0600 when there is none (SQLite takes an empty file as an empty
+// database), so that the database is never readable by others, not even before its first write.
+void createOwnerOnlyFile(const std::filesystem::path& path, const StoreFile& file) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return;  // it exists: its mode stays as it is
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("{}: cannot create the file: {}", labelOf(path, file),
+                            std::error_code(errno, std::generic_category()).message()));
+  }
+  const int rc = ::fchmod(fd, 0600);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("{}: cannot set mode 0600: {}", labelOf(path, file),
+                            std::error_code(err, std::generic_category()).message()));
   }
 }
 
@@ -220,13 +278,18 @@ void Transaction::commit() {
 Database openStoreFile(const std::filesystem::path& path, const StoreFile& file) {
   if (const std::filesystem::path dir = path.parent_path(); !dir.empty()) {
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
+    if (file.owner_only) {
+      createOwnerOnlyDirectories(dir, ec);
+    } else {
+      std::filesystem::create_directories(dir, ec);
+    }
     if (ec) {
       throw Error(ErrorCode::kUnavailable,
                   fmt::format("{}: cannot create directory {}: {}", labelOf(path, file),
                               dir.string(), ec.message()));
     }
   }
+  if (file.owner_only) createOwnerOnlyFile(path, file);
   Database db = Database::open(path, OpenMode::kReadWriteCreate, labelOf(path, file));
   db.setBusyTimeout(static_cast<int>(file.busy_timeout.count()));
   // The first read of the file: a file that is not SQLite fails here with kBadInput.
@@ -250,6 +313,7 @@ Database openStoreFile(const std::filesystem::path& path, const StoreFile& file)
       db.exec(file.schema_sql);
       db.exec(fmt::format("PRAGMA user_version = {}", file.schema_version));
     }
+    checkTable(db, path, file);
     tx.commit();
   }
   return db;
@@ -266,6 +330,7 @@ Database openStoreFileReadOnly(const std::filesystem::path& path, const StoreFil
   const std::int64_t version = db.queryInt("PRAGMA user_version");
   checkVersion(path, file, version);
   if (version == 0) notKeelson(path, file, "no keelson schema version");
+  checkTable(db, path, file);
   return db;
 }
 

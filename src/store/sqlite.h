@@ -147,22 +147,29 @@ struct StoreFile {
   /// The statements that create the schema in an empty file (run once, in the transaction that
   /// sets user_version).
   std::string_view schema_sql;
+  /// A table every version of the schema has: a file with keelson's schema version but without
+  /// it is another kind of keelson database (history.db given as the audit log).
+  std::string_view table;
   /// How long a statement waits for another connection's lock before failing with kUnavailable.
   std::chrono::milliseconds busy_timeout{5000};
   /// Said after "<kind> database <path> does not exist" when openStoreFileReadOnly finds no
   /// file, e.g. " (`keelson monitor` creates it; choose another with --history)".
   std::string missing_hint;
+  /// Only the owner may read it: the directories openStoreFile creates get mode 0700 and a file
+  /// it creates 0600, whatever the umask (SQLite gives the -wal and -shm files the database
+  /// file's mode). Existing directories and files keep theirs. Otherwise the umask decides.
+  bool owner_only = false;
 };
 
 /// Opens one of keelson's databases for writing: creates the parent directories and the file
-/// when absent, sets the busy timeout, WAL mode (a warning is logged when the file system cannot
-/// have it: readers then block the writer), synchronous=FULL (a committed transaction survives
-/// a crash or power loss), and creates the schema in a new file (in one transaction, so two
-/// processes creating it at once do not collide). Throws Error: kBadInput naming the file when
-/// it is not SQLite, holds tables but no schema version (another application's database: "not a
-/// keelson <kind> database"), or has a newer schema version ("written by a newer keelson");
-/// kUnavailable when a directory cannot be created or the file is locked, unwritable or on a
-/// failing disk.
+/// when absent (see StoreFile::owner_only), sets the busy timeout, WAL mode (a warning is logged
+/// when the file system cannot have it: readers then block the writer), synchronous=FULL (a
+/// committed transaction survives a crash or power loss), and creates the schema in a new file (in
+/// one transaction, so two processes creating it at once do not collide). Throws Error: kBadInput
+/// naming the file when it is not SQLite, holds tables but no schema version (another application's
+/// database: "not a keelson <kind> database"), or has a newer schema version ("written by a newer
+/// keelson"); kUnavailable when a directory cannot be created or the file is locked, unwritable or
+/// on a failing disk.
 Database openStoreFile(const std::filesystem::path& path, const StoreFile& file);
 
 /// Opens an existing database of `file`'s kind read-only (WAL readers see a consistent snapshot
