@@ -16,9 +16,9 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/output.h"
+#include "core/csv.h"
 #include "core/error.h"
 #include "kube/objects.h"
-#include "store/csv_dataset.h"
 #include "store/history_store.h"
 
 namespace keelson::cli {
@@ -78,15 +78,6 @@ std::string renderTable(const std::vector<std::vector<std::string>>& rows) {
     out += line + "\n";
   }
   return out;
-}
-
-std::string csvLine(const std::vector<std::string>& fields) {
-  std::string line;
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) line += ',';
-    line += store::csvField(fields[i]);
-  }
-  return line + "\n";
 }
 
 struct HistoryCommand {
@@ -164,10 +155,11 @@ struct HistoryCommand {
     }
     output.write(doc, [&](const std::string& format) {
       if (format == "csv") {
-        std::string out = csvLine({"subject_kind", "namespace", "name", "metric", "first", "last"});
+        std::string out =
+            core::csvRecord({"subject_kind", "namespace", "name", "metric", "first", "last"});
         for (const auto& s : series) {
-          out += csvLine({s.key.subject_kind, s.key.namespace_name, s.key.name, s.key.metric,
-                          time(s.first_ms), time(s.last_ms)});
+          out += core::csvRecord({s.key.subject_kind, s.key.namespace_name, s.key.name,
+                                  s.key.metric, time(s.first_ms), time(s.last_ms)});
         }
         return out;
       }
@@ -218,11 +210,11 @@ struct HistoryCommand {
     output.write(doc, [&](const std::string& format) {
       if (format == "csv") {
         std::string out =
-            csvLine({"timestamp", "subject_kind", "namespace", "name", "metric", "value"});
+            core::csvRecord({"timestamp", "subject_kind", "namespace", "name", "metric", "value"});
         for (const auto& s : result) {
           for (const auto& [ts, value] : s.points) {
-            out += csvLine({formatMs(ts), s.key.subject_kind, s.key.namespace_name, s.key.name,
-                            s.key.metric, formatValue(value)});
+            out += core::csvRecord({formatMs(ts), s.key.subject_kind, s.key.namespace_name,
+                                    s.key.name, s.key.metric, formatValue(value)});
           }
         }
         return out;

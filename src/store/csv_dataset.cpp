@@ -14,6 +14,7 @@
 #include <system_error>
 #include <utility>
 
+#include "core/csv.h"
 #include "core/error.h"
 #include "core/log.h"
 
@@ -107,16 +108,6 @@ std::vector<std::string> parseRecord(std::string_view record) {
   return fields;
 }
 
-std::string joinRecord(const std::vector<std::string>& fields) {
-  std::string line;
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) line += ',';
-    line += csvField(fields[i]);
-  }
-  line += '\n';
-  return line;
-}
-
 // What a scan of an existing file found.
 struct ScanResult {
   std::optional<std::string> header;  // the first record without its line end; nullopt if torn
@@ -192,19 +183,6 @@ void checkHeader(const std::filesystem::path& path, const std::string& header_li
 
 }  // namespace
 
-std::string csvField(std::string_view value) {
-  if (value.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(value);
-  std::string quoted;
-  quoted.reserve(value.size() + 2);
-  quoted += '"';
-  for (const char c : value) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  quoted += '"';
-  return quoted;
-}
-
 CsvDataset CsvDataset::open(const std::filesystem::path& path, std::vector<std::string> columns) {
   if (columns.empty()) {
     throw Error(ErrorCode::kBadInput,
@@ -269,7 +247,7 @@ CsvDataset CsvDataset::open(const std::filesystem::path& path, std::vector<std::
     }
   }
   if (size == 0) {
-    const std::string header = joinRecord(columns);
+    const std::string header = core::csvRecord(columns);
     if (const int err = writeAll(fd.get(), header); err != 0) {
       (void)::ftruncate(fd.get(), 0);
       throwErrno(ErrorCode::kUnavailable, path, "cannot write the header", err);
@@ -322,7 +300,7 @@ void CsvDataset::appendRows(const CsvRows& rows) {
     }
     for (std::size_t i = 0; i < row.size(); ++i) {
       if (i > 0) buffer += ',';
-      if (row[i]) buffer += csvField(*row[i]);
+      if (row[i]) buffer += core::csvField(*row[i]);
     }
     buffer += '\n';
   }

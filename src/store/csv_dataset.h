@@ -1,8 +1,7 @@
 #pragma once
 
 // The CSV dataset `keelson monitor` appends to (--output-file, default pod_metrics.csv): one
-// header line, then one row per subject and tick, quoted as RFC 4180 says. Rows end in LF (not
-// the CRLF of RFC 4180; every CSV reader of note accepts both, and line tools prefer LF).
+// header line, then one row per subject and tick, quoted as core/csv.h says (RFC 4180, LF).
 //
 // Durability: each tick is one write(2) of whole rows followed by fdatasync(2). A crash in the
 // middle of that write can leave a torn last record; the next CsvDataset::open finds the end of
@@ -18,11 +17,6 @@
 #include <vector>
 
 namespace keelson::store {
-
-/// RFC 4180 field quoting: returns `value` unchanged unless it holds a comma, a double quote, a
-/// CR or an LF; then it is wrapped in double quotes with each inner double quote doubled
-/// (`a"b,c` -> `"a""b,c"`). Pure.
-std::string csvField(std::string_view value);
 
 /// One tick's worth of CSV rows: each row has one cell per column; std::nullopt is an empty field.
 using CsvRows = std::vector<std::vector<std::optional<std::string>>>;

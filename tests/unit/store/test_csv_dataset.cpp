@@ -1,4 +1,4 @@
-// CsvDataset and csvField, with Python's csv module as the independent reader.
+// CsvDataset, with Python's csv module as the independent reader.
 #include <gtest/gtest.h>
 
 #include "core/error.h"
@@ -15,17 +15,6 @@ using test::TempDir;
 using Records = std::vector<std::vector<std::string>>;
 
 const std::vector<std::string> kColumns = {"timestamp", "namespace", "pod", "cpu_millicores"};
-
-TEST(CsvField, QuotesOnlyWhenNeeded) {
-  EXPECT_EQ(csvField("plain"), "plain");
-  EXPECT_EQ(csvField(""), "");
-  EXPECT_EQ(csvField("with space"), "with space");
-  EXPECT_EQ(csvField("a,b"), "\"a,b\"");
-  EXPECT_EQ(csvField("say \"hi\""), "\"say \"\"hi\"\"\"");
-  EXPECT_EQ(csvField("line1\nline2"), "\"line1\nline2\"");
-  EXPECT_EQ(csvField("cr\r"), "\"cr\r\"");
-  EXPECT_EQ(csvField("\""), "\"\"\"\"");
-}
 
 TEST(CsvDataset, PythonReadsQuotedFieldsAndEmptyCells) {
   TempDir dir;
