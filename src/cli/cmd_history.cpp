@@ -18,6 +18,7 @@
 #include "cli/output.h"
 #include "core/csv.h"
 #include "core/error.h"
+#include "docs/table.h"
 #include "kube/objects.h"
 #include "store/history_store.h"
 
@@ -59,25 +60,6 @@ std::string subjectOf(const store::SeriesKey& key) {
   if (!key.namespace_name.empty())
     return key.subject_kind + "/" + key.namespace_name + "/" + key.name;
   return key.subject_kind + "/" + key.name;
-}
-
-// Left-aligned columns separated by two spaces.
-std::string renderTable(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()));
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
-    }
-    out += line + "\n";
-  }
-  return out;
 }
 
 struct HistoryCommand {
@@ -163,14 +145,12 @@ struct HistoryCommand {
         }
         return out;
       }
-      std::vector<std::vector<std::string>> rows = {
-          {"KIND", "NAMESPACE", "NAME", "METRIC", "FIRST", "LAST"}};
+      docs::Table table({"KIND", "NAMESPACE", "NAME", "METRIC", "FIRST", "LAST"});
       for (const auto& s : series) {
-        rows.push_back({s.key.subject_kind,
-                        s.key.namespace_name.empty() ? "-" : s.key.namespace_name, s.key.name,
-                        s.key.metric, time(s.first_ms), time(s.last_ms)});
+        table.add({s.key.subject_kind, s.key.namespace_name.empty() ? "-" : s.key.namespace_name,
+                   s.key.name, s.key.metric, time(s.first_ms), time(s.last_ms)});
       }
-      return renderTable(rows);
+      return table.render();
     });
     if (series.empty()) {
       std::cerr << "keelson history: " << store.path().string() << " holds no series yet\n";
@@ -220,13 +200,13 @@ struct HistoryCommand {
         return out;
       }
       if (points == 0) return std::string();
-      std::vector<std::vector<std::string>> rows = {{"TIMESTAMP", "SUBJECT", "METRIC", "VALUE"}};
+      docs::Table table({"TIMESTAMP", "SUBJECT", "METRIC", "VALUE"});
       for (const auto& s : result) {
         for (const auto& [ts, value] : s.points) {
-          rows.push_back({formatMs(ts), subjectOf(s.key), s.key.metric, formatValue(value)});
+          table.add({formatMs(ts), subjectOf(s.key), s.key.metric, formatValue(value)});
         }
       }
-      return renderTable(rows);
+      return table.render();
     });
     if (points == 0) {
       std::cerr << fmt::format("keelson history: no points for {} from {} to {} in {}\n",

@@ -9,6 +9,7 @@
 
 #include "core/quantity.h"
 #include "core/terminal_text.h"
+#include "docs/table.h"
 
 namespace keelson::docs {
 namespace {
@@ -41,34 +42,6 @@ std::string pct(const json& doc, std::string_view key) {
   const auto it = doc.find(key);
   return it != doc.end() && it->is_number() ? fmt::format("{:.1f}%", it->get<double>()) : "-";
 }
-
-// A simple left-aligned table: column widths from the widest cell.
-class Table {
- public:
-  explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
-  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-
-  std::string render(std::string_view indent) const {
-    std::vector<size_t> width;
-    for (const auto& row : rows_) {
-      width.resize(std::max(width.size(), row.size()));
-      for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-    }
-    std::string out;
-    for (const auto& row : rows_) {
-      std::string line(indent);
-      for (size_t i = 0; i < row.size(); ++i) {
-        line += row[i];
-        if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-      }
-      out += line + "\n";
-    }
-    return out;
-  }
-
- private:
-  std::vector<std::vector<std::string>> rows_;
-};
 
 // The section's value, or null when the host snapshot reports it as failed.
 const json& section(const json& host, std::string_view name) {
