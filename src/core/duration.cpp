@@ -64,4 +64,27 @@ std::chrono::nanoseconds parseDuration(std::string_view text) {
   return std::chrono::nanoseconds{negative ? -nanos : nanos};
 }
 
+std::string formatDuration(std::chrono::milliseconds duration) {
+  const std::int64_t count = duration.count();
+  if (count == 0) return "0s";
+  // The magnitude as unsigned: -INT64_MIN does not fit in int64.
+  std::uint64_t ms =
+      count < 0 ? 0 - static_cast<std::uint64_t>(count) : static_cast<std::uint64_t>(count);
+  std::string out = count < 0 ? "-" : "";
+  if (ms < 1000) return out + fmt::format("{}ms", ms);
+  const std::uint64_t hours = ms / 3'600'000;
+  const std::uint64_t minutes = ms / 60'000 % 60;
+  const std::uint64_t seconds = ms / 1000 % 60;
+  ms %= 1000;
+  if (hours > 0) out += fmt::format("{}h", hours);
+  if (hours > 0 || minutes > 0) out += fmt::format("{}m", minutes);
+  out += fmt::format("{}", seconds);
+  if (ms > 0) {
+    std::string fraction = fmt::format("{:03}", ms);
+    while (fraction.back() == '0') fraction.pop_back();
+    out += "." + fraction;
+  }
+  return out + "s";
+}
+
 }  // namespace keelson::core

@@ -1,9 +1,10 @@
 #pragma once
 // Go time.Duration text ("30s", "1m30.5s", "500ms"), as Kubernetes and the spec's environment
 // variables write durations, plus days and weeks ("7d", "2w"): the one duration parser, used by
-// every flag and variable.
+// every flag and variable, and its formatter.
 
 #include <chrono>
+#include <string>
 #include <string_view>
 
 namespace keelson::core {
@@ -13,5 +14,9 @@ namespace keelson::core {
 /// READ_TIMEOUT ("10s"), to nanoseconds. Throws Error(kBadInput) naming the text when it is
 /// malformed or out of range.
 std::chrono::nanoseconds parseDuration(std::string_view text);
+
+/// Formats `duration` as Go's time.Duration.String() does, to the millisecond: "0s", "350ms",
+/// "1.5s", "2m3.25s", "1h0m0s", "-4s"; parseDuration reads it back. Pure.
+std::string formatDuration(std::chrono::milliseconds duration);
 
 }  // namespace keelson::core
