@@ -33,6 +33,9 @@ void addMonitorCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 /// Registers `keelson history` (cmd_history.cpp) on `app`.
 void addHistoryCommand(CLI::App& app, Action& action);
 
+/// Registers `keelson audit` (cmd_audit.cpp) on `app`.
+void addAuditCommand(CLI::App& app, Action& action);
+
 /// Registers `keelson detect` (cmd_detect.cpp) on `app`.
 void addDetectCommand(CLI::App& app, Action& action);
 

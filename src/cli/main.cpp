@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   keelson::cli::addDetectCommand(app, action);
   keelson::cli::addDiagnoseCommand(app, action, kube);
   keelson::cli::addHistoryCommand(app, action);
+  keelson::cli::addAuditCommand(app, action);
   keelson::cli::addMonitorCommand(app, action, kube);
   keelson::cli::addServeCommand(app, action, kube);
   keelson::cli::addDescribeCommand(app, action, kube);

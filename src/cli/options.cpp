@@ -5,6 +5,7 @@
 #include "core/duration.h"
 #include "core/error.h"
 #include "kube/names.h"
+#include "store/audit_log.h"
 
 namespace keelson::cli {
 
@@ -71,6 +72,21 @@ void HostFlags::add(CLI::App& command) {
 std::chrono::milliseconds HostFlags::interval() const {
   return parseDurationFlag("--interval", interval_text, kIntervalRange);
 }
+
+void StateFlags::add(CLI::App& command) {
+  command
+      .add_option("--state-dir", state_dir,
+                  "keelson's state directory (audit log, agent state); default: "
+                  "$KEELSON_STATE_DIR, else $XDG_STATE_HOME/keelson, else "
+                  "~/.local/state/keelson, else /var/lib/keelson")
+      ->type_name("DIR");
+}
+
+std::filesystem::path StateFlags::path() const {
+  return state_dir.empty() ? store::defaultStateDir() : std::filesystem::path(state_dir);
+}
+
+std::filesystem::path StateFlags::auditLogPath() const { return path() / "audit.db"; }
 
 void KubeFlags::add(CLI::App& app) {
   app.add_option("--kubeconfig", kubeconfig,

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <array>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -76,6 +77,21 @@ struct NamespaceFlags {
   /// The namespace to use: "" with -A, else -n, else the context's namespace (reads the
   /// kubeconfig through kube::loadConfig; throws its Error(kBadInput) when it cannot be used).
   std::string resolve(const KubeFlags& kube) const;
+};
+
+/// `--state-dir DIR`: keelson's state directory (the audit log, agent state), for `keelson audit`
+/// and the commands that write to a cluster (each write is recorded in DIR/audit.db). Without
+/// the flag: store::defaultStateDir() ($KEELSON_STATE_DIR, $XDG_STATE_HOME/keelson,
+/// ~/.local/state/keelson, /var/lib/keelson).
+struct StateFlags {
+  std::string state_dir;  ///< --state-dir; "" = the default.
+
+  /// Registers --state-dir on `command`.
+  void add(CLI::App& command);
+  /// The state directory.
+  std::filesystem::path path() const;
+  /// The audit log in it: path() / "audit.db".
+  std::filesystem::path auditLogPath() const;
 };
 
 /// The durations a flag accepts, both ends included.

@@ -24,6 +24,7 @@
 
 #include "common/prerequisite.h"
 #include "common/test_env.h"
+#include "store/audit_log.h"
 #include "support/test_cluster.h"
 
 namespace keelson::testing {
@@ -38,6 +39,7 @@ const std::vector<std::vector<std::string>> kSubcommands = {{"host"},
                                                             {"diagnose", "pod", "default/web"},
                                                             {"diagnose", "namespace", "default"},
                                                             {"history"},
+                                                            {"audit"},
                                                             {"monitor"},
                                                             {"serve"},
                                                             {"describe", "pod", "default/web"},
@@ -162,7 +164,8 @@ TEST(CliConventions, AMalformedDurationNamesItsFlag) {
       {"monitor", "--pending-after", "-5m"}, {"history", "--since", "1.5.3s"},
       {"serve", "--read-timeout", "7x"},     {"serve", "--drain-timeout", "1.5.3s"},
       {"host", "--interval", "7x"},          {"capture", "--interval", "-1"},
-      {"host", "--interval", "2h"},          {"serve", "--max-staleness", "-1s"}};
+      {"host", "--interval", "2h"},          {"serve", "--max-staleness", "-1s"},
+      {"audit", "--since", "1.5.3s"}};
   for (const auto& path : kSubcommands) {
     cases.push_back(with(path, {"--request-timeout", "7x"}));
     cases.push_back(with({"--request-timeout", "1.5.3s"}, path));
@@ -207,6 +210,7 @@ TEST(CliConventions, BadInputExitsOne) {
       {"diagnose", "namespace", "x", "--restart-threshold", "-1"},
       {"history"},  // no subject
       {"history", "--pod", "a/b", "--from", "yesterday"},
+      {"audit", "--state-dir", "/dev/null"},  // not a directory
       {"monitor", "-n", "a", "-A"},
       {"serve", "--port", "70000"},
       {"describe", "pod", "Not_A_Pod"},
@@ -296,7 +300,8 @@ TEST(CliConventions, VersionNamesTheCommitAndTheLibrariesLoaded) {
 
 // The table over every subcommand that prints a document, against the test control plane: a
 // namespace with one pod, a kubeconfig whose context names that namespace, a history store
-// filled by `monitor --once`, a series for detect.
+// filled by `monitor --once`, a series for detect, an audit log with a finished and a running
+// action.
 class CliFormats : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -328,6 +333,27 @@ class CliFormats : public ::testing::Test {
         {"monitor", "--once", "--history", history_, "--output-file", (dir_ / "m.csv").string(),
          "--insights-file", (dir_ / "i.json").string(), "--kubeconfig", context_kubeconfig_});
     EXPECT_EQ(monitor.exit_code, 0) << monitor.err;
+    state_dir_ = (dir_ / "state").string();
+    store::AuditLog audit = store::AuditLog::open(dir_ / "state" / "audit.db");
+    const std::int64_t id = audit.recordIntent({.started_ms = 1'705'314'600'000,
+                                                .requester = {.kind = "user", .id = "ci"},
+                                                .verb = "cordon",
+                                                .target = "node/kwok-1",
+                                                .namespace_name = "",
+                                                .dry_run = "server",
+                                                .request_json = R"({"node":"kwok-1"})"});
+    audit.recordOutcome(id, {.finished_ms = 1'705'314'601'000,
+                             .outcome = "succeeded",
+                             .status_codes_json = "[200]",
+                             .result_json = R"({"summary":"cordoned"})",
+                             .error = ""});
+    audit.recordIntent({.started_ms = 1'705'314'660'000,  // this process runs: "running"
+                        .requester = {.kind = "remediation", .id = "finding-1"},
+                        .verb = "drain",
+                        .target = "node/kwok-2",
+                        .namespace_name = "",
+                        .dry_run = "none",
+                        .request_json = "{}"});
     series_ = (dir_ / "series.csv").string();
     std::ofstream(series_) << "timestamp,value\n2024-01-01T00:00:00Z,1\n"
                               "2024-01-01T00:01:00Z,1.5\n2024-01-01T00:02:00Z,40\n";
@@ -362,18 +388,19 @@ class CliFormats : public ::testing::Test {
             {{"history", "--history", history_, "--host", "--from", range_from, "--to", range_to},
              false},
             {{"describe", "pod", "web"}, true},
+            {{"audit", "--state-dir", state_dir_}, false},
             {{"version"}, false}};
   }
 
   static TestCluster cluster_;
   static std::filesystem::path dir_;
-  static std::string ns_, context_kubeconfig_, history_, series_;
+  static std::string ns_, context_kubeconfig_, history_, series_, state_dir_;
 };
 
 TestCluster CliFormats::cluster_;
 std::filesystem::path CliFormats::dir_;
 std::string CliFormats::ns_, CliFormats::context_kubeconfig_, CliFormats::history_,
-    CliFormats::series_;
+    CliFormats::series_, CliFormats::state_dir_;
 
 TEST_F(CliFormats, JsonParsesAndYamlEqualsIt) {
   std::set<std::string> covered;
