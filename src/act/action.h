@@ -71,14 +71,17 @@ struct ActionResult {
   /// kubectl's summary line without the dry-run suffix: "cordoned", "already cordoned",
   /// "drained", "scaled", "labeled", "restarted", "resource requirements updated".
   std::string summary;
-  std::vector<std::string> changes;  ///< What was (or would be) changed, one line each.
-  std::vector<Skipped> skipped;      ///< What was left alone, and why.
+  std::vector<std::string> changes;   ///< What was (or would be) changed, one line each.
+  std::vector<Skipped> skipped;       ///< What was left alone, and why.
   std::vector<std::string> warnings;  ///< kubectl's "Warning: ..." lines.
-  std::vector<ApiCall> calls;        ///< Every API request made.
+  std::vector<ApiCall> calls;         ///< Every API request made.
   /// Server dry run: RFC 6902 JSON patch from the object before to the object the server
   /// returned (metadata.managedFields, resourceVersion and generation left out); null otherwise.
   nlohmann::json dry_run_diff;
   std::string error;  ///< Why it failed or was refused; "" when it succeeded.
+  /// Each error on its own when there were several (drain: one per refusal or failed pod);
+  /// `error` then joins them as kubectl does ("[a, b]").
+  std::vector<std::string> errors;
 };
 
 /// The result as a JSON document (the `-o json` output and the audit log's result).

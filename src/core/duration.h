@@ -4,6 +4,7 @@
 // every flag and variable.
 
 #include <chrono>
+#include <string>
 #include <string_view>
 
 namespace keelson::core {
@@ -13,5 +14,13 @@ namespace keelson::core {
 /// READ_TIMEOUT ("10s"), to nanoseconds. Throws Error(kBadInput) naming the text when it is
 /// malformed or out of range.
 std::chrono::nanoseconds parseDuration(std::string_view text);
+
+}  // namespace keelson::core
+
+namespace keelson::core {
+
+/// Formats `duration` as Go's time.Duration.String() does ("0s", "500ms", "1.5s", "2m30s",
+/// "1h0m0s", "-5s"), as kubectl prints durations in its messages. Pure; thread-safe.
+std::string formatDuration(std::chrono::nanoseconds duration);
 
 }  // namespace keelson::core

@@ -55,8 +55,8 @@ struct AuditOutcome {
   /// the store itself writes "unknown" for intents whose process died.
   std::string outcome;
   std::string status_codes_json;  ///< JSON array of the API calls' HTTP statuses, in order.
-  std::string result_json;        ///< The action's result document (changes, skipped, dry-run diff).
-  std::string error;              ///< The error message when it failed; "" otherwise.
+  std::string result_json;  ///< The action's result document (changes, skipped, dry-run diff).
+  std::string error;        ///< The error message when it failed; "" otherwise.
 };
 
 /// One record as read back.
