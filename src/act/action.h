@@ -79,6 +79,9 @@ struct ActionResult {
   /// returned (metadata.managedFields, resourceVersion and generation left out); null otherwise.
   nlohmann::json dry_run_diff;
   std::string error;  ///< Why it failed or was refused; "" when it succeeded.
+  /// Each error on its own when there were several (drain: one per refusal or failed pod);
+  /// `error` then joins them as kubectl does ("[a, b]").
+  std::vector<std::string> errors;
 };
 
 /// The result as a JSON document (the `-o json` output and the audit log's result).

@@ -47,6 +47,25 @@ void addDiagnoseCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 /// Registers `keelson describe pod` (cmd_describe.cpp) on `app`.
 void addDescribeCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 
+/// Registers `keelson cordon` and `keelson uncordon` (cmd_cordon.cpp) on `app`.
+void addCordonCommands(CLI::App& app, Action& action, const KubeFlags& kube);
+/// Registers `keelson drain` (cmd_drain.cpp) on `app`.
+void addDrainCommand(CLI::App& app, Action& action, const KubeFlags& kube);
+/// Registers `keelson evict` (cmd_evict.cpp) on `app`.
+void addEvictCommand(CLI::App& app, Action& action, const KubeFlags& kube);
+/// Registers `keelson scale` (cmd_scale.cpp) on `app`.
+void addScaleCommand(CLI::App& app, Action& action, const KubeFlags& kube);
+/// Registers `keelson rollout restart` (cmd_rollout.cpp) on `app`.
+void addRolloutCommand(CLI::App& app, Action& action, const KubeFlags& kube);
+/// Registers `keelson restart pod` (cmd_restart.cpp) on `app`.
+void addRestartCommand(CLI::App& app, Action& action, const KubeFlags& kube);
+/// Registers `keelson label` (cmd_label.cpp) on `app`.
+void addLabelCommand(CLI::App& app, Action& action, const KubeFlags& kube);
+/// Registers `keelson set resources` (cmd_set.cpp) on `app`.
+void addSetCommand(CLI::App& app, Action& action, const KubeFlags& kube);
+/// A CLI11 validator for a node name (a DNS subdomain), as cordon and drain take it.
+CLI::Validator nodeNameValidator();
+
 /// Registers `keelson completion bash|zsh|fish` (cmd_completion.cpp) on `app`: the script is
 /// generated from `app` as it stands when the command runs (so register it last).
 void addCompletionCommand(CLI::App& app, Action& action);

@@ -76,6 +76,14 @@ int main(int argc, char** argv) {
   keelson::cli::addMonitorCommand(app, action, kube);
   keelson::cli::addServeCommand(app, action, kube);
   keelson::cli::addDescribeCommand(app, action, kube);
+  keelson::cli::addCordonCommands(app, action, kube);
+  keelson::cli::addDrainCommand(app, action, kube);
+  keelson::cli::addEvictCommand(app, action, kube);
+  keelson::cli::addScaleCommand(app, action, kube);
+  keelson::cli::addRolloutCommand(app, action, kube);
+  keelson::cli::addRestartCommand(app, action, kube);
+  keelson::cli::addLabelCommand(app, action, kube);
+  keelson::cli::addSetCommand(app, action, kube);
   keelson::cli::addVersionCommand(app, action);
   keelson::cli::addCompletionCommand(app, action);
   describeGlobalFlags(app);

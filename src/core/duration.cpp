@@ -64,27 +64,45 @@ std::chrono::nanoseconds parseDuration(std::string_view text) {
   return std::chrono::nanoseconds{negative ? -nanos : nanos};
 }
 
-std::string formatDuration(std::chrono::milliseconds duration) {
+namespace {
+
+// ".5", ".25", "" : the `digits`-digit fraction `value` without trailing zeros.
+std::string fraction(std::uint64_t value, int digits) {
+  std::string text(static_cast<std::size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i) {
+    text[static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  const auto last = text.find_last_not_of('0');
+  return last == std::string::npos ? "" : "." + text.substr(0, last + 1);
+}
+
+}  // namespace
+
+std::string formatDuration(std::chrono::nanoseconds duration) {
   const std::int64_t count = duration.count();
   if (count == 0) return "0s";
-  // The magnitude as unsigned: -INT64_MIN does not fit in int64.
-  std::uint64_t ms =
-      count < 0 ? 0 - static_cast<std::uint64_t>(count) : static_cast<std::uint64_t>(count);
-  std::string out = count < 0 ? "-" : "";
-  if (ms < 1000) return out + fmt::format("{}ms", ms);
-  const std::uint64_t hours = ms / 3'600'000;
-  const std::uint64_t minutes = ms / 60'000 % 60;
-  const std::uint64_t seconds = ms / 1000 % 60;
-  ms %= 1000;
-  if (hours > 0) out += fmt::format("{}h", hours);
-  if (hours > 0 || minutes > 0) out += fmt::format("{}m", minutes);
-  out += fmt::format("{}", seconds);
-  if (ms > 0) {
-    std::string fraction = fmt::format("{:03}", ms);
-    while (fraction.back() == '0') fraction.pop_back();
-    out += "." + fraction;
+  // The magnitude as unsigned, so that the most negative value does not overflow.
+  const std::uint64_t ns =
+      count < 0 ? ~static_cast<std::uint64_t>(count) + 1 : static_cast<std::uint64_t>(count);
+  std::string text;
+  if (ns < 1'000) {
+    text = std::to_string(ns) + "ns";
+  } else if (ns < 1'000'000) {
+    text = std::to_string(ns / 1'000) + fraction(ns % 1'000, 3) + "µs";
+  } else if (ns < 1'000'000'000) {
+    text = std::to_string(ns / 1'000'000) + fraction(ns % 1'000'000, 6) + "ms";
+  } else {
+    const std::uint64_t seconds = ns / 1'000'000'000;
+    text = std::to_string(seconds % 60) + fraction(ns % 1'000'000'000, 9) + "s";
+    if (const std::uint64_t minutes = seconds / 60; minutes > 0) {
+      text = std::to_string(minutes % 60) + "m" + text;
+      if (const std::uint64_t hours = minutes / 60; hours > 0) {
+        text = std::to_string(hours) + "h" + text;
+      }
+    }
   }
-  return out + "s";
+  return count < 0 ? "-" + text : text;
 }
 
 }  // namespace keelson::core

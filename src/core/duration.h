@@ -15,8 +15,9 @@ namespace keelson::core {
 /// malformed or out of range.
 std::chrono::nanoseconds parseDuration(std::string_view text);
 
-/// Formats `duration` as Go's time.Duration.String() does, to the millisecond: "0s", "350ms",
-/// "1.5s", "2m3.25s", "1h0m0s", "-4s"; parseDuration reads it back. Pure.
-std::string formatDuration(std::chrono::milliseconds duration);
+/// Formats `duration` as Go's time.Duration.String() does ("0s", "500ms", "1.5s", "2m30s",
+/// "1h0m0s", "-5s"), as kubectl prints durations in its messages; parseDuration reads it
+/// back. Pure; thread-safe.
+std::string formatDuration(std::chrono::nanoseconds duration);
 
 }  // namespace keelson::core

@@ -21,6 +21,29 @@ std::string quoteBody(std::string_view body) {
   return std::string(body.substr(0, kMaxQuotedBody)) + "...";
 }
 
+// Reads details.causes[] of a Status; malformed entries are skipped.
+void parseCauses(simdjson::ondemand::value details, std::vector<StatusCause>& causes) noexcept {
+  simdjson::ondemand::object object;
+  if (details.get_object().get(object) != simdjson::SUCCESS) return;
+  simdjson::ondemand::array array;
+  if (object.find_field_unordered("causes").get_array().get(array) != simdjson::SUCCESS) return;
+  for (auto element : array) {
+    simdjson::ondemand::object entry;
+    if (element.get_object().get(entry) != simdjson::SUCCESS) return;
+    StatusCause cause;
+    for (auto field : entry) {
+      std::string_view key;
+      std::string_view text;
+      if (field.unescaped_key().get(key) != simdjson::SUCCESS) return;
+      if (field.value().get_string().get(text) != simdjson::SUCCESS) continue;
+      if (key == "reason") cause.reason = text;
+      if (key == "message") cause.message = text;
+      if (key == "field") cause.field = text;
+    }
+    causes.push_back(std::move(cause));
+  }
+}
+
 }  // namespace
 
 std::optional<ApiStatus> parseStatus(std::string_view json) noexcept {
@@ -53,8 +76,11 @@ std::optional<ApiStatus> parseStatus(std::string_view json) noexcept {
     } else if (key == "message") {
       std::string_view message;
       if (value.get_string().get(message) == simdjson::SUCCESS) status.message = message;
+    } else if (simdjson::ondemand::value details;
+               key == "details" && value.get(details) == simdjson::SUCCESS) {
+      parseCauses(details, status.causes);
     }
-    // Other fields (apiVersion, metadata, status, details) are skipped by the iteration.
+    // Other fields (apiVersion, metadata, status) are skipped by the iteration.
   }
   if (!is_status) return std::nullopt;
   return status;
@@ -129,7 +155,7 @@ ApiError makeApiError(std::string_view context, const ApiStatus& status) {
   std::string what = fmt::format("{}: {}", context, http_status);
   if (!status.reason.empty()) what += fmt::format(" {}", status.reason);
   if (!status.message.empty()) what += fmt::format(": {}", status.message);
-  return ApiError(code, http_status, status.reason, status.message, what);
+  return ApiError(code, http_status, status.reason, status.message, what, status.causes);
 }
 
 }  // namespace keelson::kube

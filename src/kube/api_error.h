@@ -4,10 +4,19 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/error.h"
 
 namespace keelson::kube {
+
+/// One entry of a Status' details.causes: e.g. reason "DisruptionBudget" with the message "The
+/// disruption budget web needs 2 healthy pods and has 2 currently".
+struct StatusCause {
+  std::string reason;   ///< CauseType: "DisruptionBudget", "FieldValueInvalid", ... (may be empty).
+  std::string message;  ///< Human-readable (may be empty).
+  std::string field;    ///< The field it concerns, e.g. "spec.replicas" (may be empty).
+};
 
 /// A Kubernetes `Status` object (kind: Status), as the API server sends it in the body of a
 /// failed request and as the `object` of a watch ERROR event.
@@ -15,7 +24,8 @@ struct ApiStatus {
   int code = 0;  ///< HTTP status code the server put in the Status (0 when absent).
   std::string
       reason;  ///< Machine-readable StatusReason: "NotFound", "Expired", ... (may be empty).
-  std::string message;  ///< Human-readable description from the server (may be empty).
+  std::string message;              ///< Human-readable description from the server (may be empty).
+  std::vector<StatusCause> causes;  ///< details.causes, in the server's order.
 };
 
 /// Parses a `Status` JSON document. Returns std::nullopt when `json` is not a JSON object whose
@@ -37,11 +47,12 @@ class ApiError : public Error {
  public:
   /// Builds an error; `what` is the full message returned by what().
   ApiError(ErrorCode code, int http_status, std::string reason, std::string server_message,
-           const std::string& what)
+           const std::string& what, std::vector<StatusCause> causes = {})
       : Error(code, what),
         http_status_(http_status),
         reason_(std::move(reason)),
-        server_message_(std::move(server_message)) {}
+        server_message_(std::move(server_message)),
+        causes_(std::move(causes)) {}
 
   /// The HTTP status of the response, or the Status `code` of a watch ERROR event.
   int httpStatus() const noexcept { return http_status_; }
@@ -49,11 +60,14 @@ class ApiError : public Error {
   const std::string& reason() const noexcept { return reason_; }
   /// The server's own message (Status.message, or the start of a non-Status body).
   const std::string& serverMessage() const noexcept { return server_message_; }
+  /// The Status' details.causes (e.g. the PodDisruptionBudget that refused an eviction).
+  const std::vector<StatusCause>& causes() const noexcept { return causes_; }
 
  private:
   int http_status_;
   std::string reason_;
   std::string server_message_;
+  std::vector<StatusCause> causes_;
 };
 
 /// Builds the ApiError for a non-2xx response. `context` names the request, e.g.

@@ -76,6 +76,9 @@ class ChildProcess {
     return *this;
   }
 
+  /// The child's process id (-1 once it was waited for).
+  pid_t pid() const noexcept { return pid_; }
+
   /// Reads stdout up to the first '\n' (without it); "" at EOF or after `timeout`.
   std::string readLine(std::chrono::milliseconds timeout) {
     std::string line;

@@ -8,7 +8,7 @@
 namespace keelson::kube {
 namespace {
 
-TEST(ParseStatus, ReadsCodeReasonMessageAndSkipsDetails) {
+TEST(ParseStatus, ReadsCodeReasonMessageAndCauses) {
   const auto status = parseStatus(R"({"kind":"Status","apiVersion":"v1","metadata":{},
       "status":"Failure","message":"pods \"web-0\" not found","reason":"NotFound",
       "details":{"name":"web-0","kind":"pods","causes":[{"field":"x"}]},"code":404})");
@@ -16,6 +16,22 @@ TEST(ParseStatus, ReadsCodeReasonMessageAndSkipsDetails) {
   EXPECT_EQ(status->code, 404);
   EXPECT_EQ(status->reason, "NotFound");
   EXPECT_EQ(status->message, "pods \"web-0\" not found");
+  ASSERT_EQ(status->causes.size(), 1U);
+  EXPECT_EQ(status->causes[0].field, "x");
+}
+
+// What the API server sends when a PodDisruptionBudget refuses an eviction (policy/v1).
+TEST(ParseStatus, EvictionRefusalNamesTheDisruptionBudget) {
+  const std::string body = R"({"kind":"Status","apiVersion":"v1","metadata":{},
+      "status":"Failure","message":"Cannot evict pod as it would violate the pod's disruption budget.",
+      "reason":"TooManyRequests","details":{"causes":[{"reason":"DisruptionBudget",
+      "message":"The disruption budget web needs 2 healthy pods and has 2 currently"}]},"code":429})";
+  const ApiError error = makeApiError("POST /x", 429, body);
+  EXPECT_EQ(error.code(), ErrorCode::kTooManyRequests);
+  ASSERT_EQ(error.causes().size(), 1U);
+  EXPECT_EQ(error.causes()[0].reason, "DisruptionBudget");
+  EXPECT_EQ(error.causes()[0].message,
+            "The disruption budget web needs 2 healthy pods and has 2 currently");
 }
 
 TEST(ParseStatus, RejectsWhatIsNotAStatus) {
@@ -101,11 +117,11 @@ TEST(MakeApiError, NonStatusBodyIsQuotedAndTrimmed) {
 
 TEST(MakeApiError, WatchErrorEventStatus) {
   const ApiError error = makeApiError(
-      "WATCH /api/v1/pods", ApiStatus{410, "Expired", "too old resource version: 1 (42)"});
+      "WATCH /api/v1/pods", ApiStatus{410, "Expired", "too old resource version: 1 (42)", {}});
   EXPECT_EQ(error.code(), ErrorCode::kGone);
   EXPECT_EQ(error.httpStatus(), 410);
   EXPECT_STREQ(error.what(), "WATCH /api/v1/pods: 410 Expired: too old resource version: 1 (42)");
-  EXPECT_EQ(makeApiError("WATCH /x", ApiStatus{0, "", "boom"}).code(), ErrorCode::kInternal);
+  EXPECT_EQ(makeApiError("WATCH /x", ApiStatus{0, "", "boom", {}}).code(), ErrorCode::kInternal);
 }
 
 }  // namespace
