@@ -26,6 +26,9 @@ std::string qualified(const kube::Pod& pod) {
   return fmt::format("{}/{}", pod.metadata.namespace_name, pod.metadata.name);
 }
 
+// The first check that evicted pods are gone, after the one made at once.
+constexpr std::chrono::milliseconds kFirstPollDelay{100};
+
 // Where one pod is in the drain.
 enum class PodState { kPending, kWaiting, kGone, kFailed };
 
@@ -53,7 +56,8 @@ class Drainer {
   void pollGone();
   void timeOutWaiting();
   void finish(std::size_t index, PodState state, std::string error_line = {});
-  bool allDone() const;
+  bool allDone() const;     // mutex_ held
+  bool anyWaiting() const;  // mutex_ held
   void emit(DrainEvent event);
   void reportProgress();
   std::string timeoutText() const { return core::formatDuration(options_.timeout); }
@@ -212,6 +216,11 @@ void Drainer::finish(std::size_t index, PodState state, std::string error_line) 
   reportProgress();
 }
 
+bool Drainer::anyWaiting() const {
+  return std::any_of(states_.begin(), states_.end(),
+                     [](PodState s) { return s == PodState::kWaiting; });
+}
+
 bool Drainer::allDone() const {
   return std::all_of(states_.begin(), states_.end(),
                      [](PodState s) { return s == PodState::kGone || s == PodState::kFailed; });
@@ -360,24 +369,24 @@ void Drainer::removeAll() {
         for (std::size_t i = next++; i < to_remove_.size(); i = next++) removeOne(i);
       });
     }
+    // Evicted pods are checked at once, then after 100 ms, doubling up to poll_interval: a
+    // pod without a grace period goes within a fraction of a second, a slow one is not
+    // polled for more often than once per interval.
+    auto delay = std::min(kFirstPollDelay, options_.poll_interval);
     for (;;) {
       std::unique_lock lock(mutex_);
       if (allDone()) break;
-      const bool any_waiting = std::any_of(states_.begin(), states_.end(),
-                                           [](PodState s) { return s == PodState::kWaiting; });
-      const auto wake = std::min(
-          core::Clock::saturatingAdd(clock_.steadyNow(), options_.poll_interval), deadline_);
-      // Sleep until the next poll; a pod that starts waiting before then is checked at once
-      // only when nothing was waiting (so the first poll is not a whole interval late).
-      clock_.waitUntil(lock, changed_, context_.stop(), wake, [&] {
-        return allDone() ||
-               (!any_waiting && std::any_of(states_.begin(), states_.end(),
-                                            [](PodState s) { return s == PodState::kWaiting; }));
-      });
-      const bool poll = std::any_of(states_.begin(), states_.end(),
-                                    [](PodState s) { return s == PodState::kWaiting; });
+      const bool was_waiting = anyWaiting();
+      const auto wake = std::min(core::Clock::saturatingAdd(clock_.steadyNow(), delay), deadline_);
+      // With nothing waiting yet, the first pod that starts waiting ends the sleep.
+      clock_.waitUntil(lock, changed_, context_.stop(), wake,
+                       [&] { return allDone() || (!was_waiting && anyWaiting()); });
+      const bool poll = anyWaiting();
       lock.unlock();
-      if (poll) pollGone();
+      if (poll) {
+        pollGone();
+        if (was_waiting) delay = std::min(delay * 2, options_.poll_interval);
+      }
       if (pastDeadline() || context_.stop().stop_requested()) {
         // Workers see the deadline themselves; pods evicted but not gone fail here.
         timeOutWaiting();

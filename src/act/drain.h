@@ -33,7 +33,8 @@ struct DrainOptions {
   std::int64_t chunk_size = 500;         ///< --chunk-size: pods per list page (0: one page).
   std::size_t parallelism = 16;          ///< Evictions in flight at once (at least 1).
   std::chrono::milliseconds retry_interval{5000};  ///< After a 429 (kubectl: 5 s).
-  std::chrono::milliseconds poll_interval{1000};   ///< Between checks that evicted pods are gone.
+  /// The longest wait between checks that evicted pods are gone (the first come sooner).
+  std::chrono::milliseconds poll_interval{1000};
   std::shared_ptr<const core::Clock> clock = core::systemClock();
 };
 

@@ -109,8 +109,9 @@ spec:
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     while (std::chrono::steady_clock::now() < deadline) {
       int running = 0;
-      for (const json& pod : cluster_.kubectlJson(
-               {"get", "pods", "-n", ns_, "-l", "app=" + app, "-o", "json"})["items"]) {
+      const json pods =
+          cluster_.kubectlJson({"get", "pods", "-n", ns_, "-l", "app=" + app, "-o", "json"});
+      for (const json& pod : pods["items"]) {
         const bool deleting = pod["metadata"].contains("deletionTimestamp");
         running += !deleting && pod["status"].value("phase", "") == "Running" ? 1 : 0;
       }

@@ -171,7 +171,8 @@ class DrainVsKubectl : public ::testing::Test {
   // Pod name -> (uid, role) in namespace `ns`.
   std::map<std::string, std::pair<std::string, std::string>> podsIn(const std::string& ns) {
     std::map<std::string, std::pair<std::string, std::string>> pods;
-    for (const json& pod : cluster_.kubectlJson({"get", "pods", "-n", ns, "-o", "json"})["items"]) {
+    const json list = cluster_.kubectlJson({"get", "pods", "-n", ns, "-o", "json"});
+    for (const json& pod : list["items"]) {
       pods[pod["metadata"]["name"]] = {pod["metadata"]["uid"],
                                        pod["metadata"]["labels"].value("role", "")};
     }
