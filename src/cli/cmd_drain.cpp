@@ -104,7 +104,10 @@ ResultText renderDrain(const act::ActionResult& result, const std::string& node)
   }
   std::string pending;
   for (const act::Skipped& item : result.skipped) {
-    if (item.reason == "still on the node") pending += item.target + "\n";
+    // kubectl lists them as pod/NAME.
+    if (item.reason == "still on the node") {
+      pending += "pod/" + item.target.substr(item.target.rfind('/') + 1) + "\n";
+    }
   }
   if (!pending.empty()) {
     text.err += fmt::format("There are pending pods in node \"{}\" when an error occurred: {}\n{}",
