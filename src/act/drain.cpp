@@ -60,7 +60,11 @@ class Drainer {
   bool anyWaiting() const;  // mutex_ held
   void emit(DrainEvent event);
   void reportProgress();
-  std::string timeoutText() const { return core::formatDuration(options_.timeout); }
+  // kubectl's "global timeout reached: 30s", or "interrupted" when the stop token ended it.
+  std::string whyStopped() const {
+    return pastDeadline() ? "global timeout reached: " + core::formatDuration(options_.timeout)
+                          : "interrupted";
+  }
   bool pastDeadline() const { return clock_.steadyNow() >= deadline_; }
 
   ActionContext& context_;
@@ -241,8 +245,7 @@ bool Drainer::evictOrDelete(std::size_t index) {
     }
     if (pastDeadline() || context_.stop().stop_requested()) {
       finish(index, PodState::kFailed,
-             fmt::format("error when evicting pods/\"{}\" -n \"{}\": global timeout reached: {}",
-                         name, ns, pastDeadline() ? timeoutText() : "interrupted"));
+             fmt::format("error when evicting pods/\"{}\" -n \"{}\": {}", name, ns, whyStopped()));
       return false;
     }
     try {
@@ -349,10 +352,9 @@ void Drainer::timeOutWaiting() {
       if (states_[i] != PodState::kWaiting) continue;
     }
     finish(i, PodState::kFailed,
-           fmt::format("error when waiting for pod \"{}\" in namespace \"{}\" to terminate: "
-                       "global timeout reached: {}",
+           fmt::format("error when waiting for pod \"{}\" in namespace \"{}\" to terminate: {}",
                        to_remove_[i].metadata.name, to_remove_[i].metadata.namespace_name,
-                       pastDeadline() ? timeoutText() : "interrupted"));
+                       whyStopped()));
   }
 }
 

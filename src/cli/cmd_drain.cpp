@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/write_flags.h"
 #include "core/duration.h"
+#include "core/signals.h"
 
 namespace keelson::cli {
 namespace {

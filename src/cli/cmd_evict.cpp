@@ -5,6 +5,7 @@
 #include "act/actuator.h"
 #include "cli/commands.h"
 #include "cli/write_flags.h"
+#include "core/signals.h"
 
 namespace keelson::cli {
 namespace {
@@ -23,8 +24,10 @@ struct EvictCommand {
     act::EvictOptions options;
     if (grace_period >= 0) options.grace_period_seconds = grace_period;
     options.timeout = parseDurationFlag("--timeout", timeout, {std::chrono::milliseconds(0)});
+    const core::StopOnSignals signals;  // Ctrl-C ends the retries; the outcome is audited
     return runWrite(kube, write, [&](act::Actuator& actuator) {
-      return actuator.evict(pod.namespace_name, pod.name, options, write.writeOptions());
+      return actuator.evict(pod.namespace_name, pod.name, options, write.writeOptions(),
+                            signals.token());
     });
   }
 };

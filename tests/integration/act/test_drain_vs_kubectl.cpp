@@ -245,7 +245,9 @@ class DrainVsKubectl : public ::testing::Test {
     EXPECT_EQ(a.refused, b.refused) << context;
     EXPECT_EQ(a.warnings, b.warnings) << context;
     // Both cordon first, whatever happens next (a server dry run leaves the node as it was).
-    const bool dry_run = std::find(flags.begin(), flags.end(), "--dry-run=server") != flags.end();
+    const bool dry_run = std::find_if(flags.begin(), flags.end(), [](const std::string& flag) {
+                           return flag.starts_with("--dry-run=");
+                         }) != flags.end();
     for (const std::string& node : {ours, theirs}) {
       EXPECT_EQ(cluster_.kubectlJson({"get", "node", node, "-o", "json"})["spec"].value(
                     "unschedulable", false),
@@ -302,6 +304,14 @@ TEST_F(DrainVsKubectl, ServerDryRunEvictsNothing) {
       "dryrun", {"--ignore-daemonsets", "--delete-emptydir-data", "--force", "--dry-run=server"});
   EXPECT_EQ(ours.exit_code, 0) << ours.err;
   EXPECT_TRUE(ours.gone.empty());
+}
+
+TEST_F(DrainVsKubectl, ClientDryRunSendsNothing) {
+  const DrainOutcome ours = compare(
+      "client", {"--ignore-daemonsets", "--delete-emptydir-data", "--force", "--dry-run=client"});
+  EXPECT_EQ(ours.exit_code, 0) << ours.err;
+  EXPECT_TRUE(ours.gone.empty());
+  EXPECT_NE(ours.out.find("(dry run)"), std::string::npos) << ours.out;
 }
 
 }  // namespace
