@@ -20,7 +20,7 @@ void WriteFlags::add(CLI::App& command) {
   command.add_option("--field-manager", field_manager, "the field manager of every write")
       ->capture_default_str();
   state.add(command);
-  output.add(command, {"text", "json"});
+  output.add(command, {"text", "json", "yaml"});
 }
 
 act::WriteOptions WriteFlags::writeOptions() const {

@@ -1,7 +1,7 @@
 #pragma once
 
 // What every write verb shares (cordon, uncordon, drain, evict, scale, rollout restart, restart
-// pod, label, set resources): kubectl's --dry-run, --field-manager and -o text|json, the state
+// pod, label, set resources): kubectl's --dry-run, --field-manager and -o text|json|yaml, the state
 // directory holding the audit log, and one way to run the action and print its result.
 
 #include <CLI/CLI.hpp>
@@ -44,9 +44,9 @@ using ResultRenderer = std::function<ResultText(const act::ActionResult&)>;
 /// Opens a write session (cluster client, audit log; see app/write_session.h) as the local
 /// user, reports earlier actions whose outcome is unknown on stderr, runs `action`, prints its
 /// result (with `render`; text: kubectl's line, e.g. "node/n1 cordoned (server dry run)", warnings
-/// and errors on stderr; json: the ActionResult document), and returns the exit code: 0 when it
-/// succeeded, 1 otherwise. Throws Error when the session cannot be opened (bad kubeconfig, unusable
-/// audit log): nothing was attempted then.
+/// and errors on stderr; json, yaml: the ActionResult document), and returns the exit code: 0 when
+/// it succeeded, 1 otherwise. Throws Error when the session cannot be opened (bad kubeconfig,
+/// unusable audit log): nothing was attempted then.
 int runWrite(const KubeFlags& kube, const WriteFlags& flags,
              const std::function<act::ActionResult(act::Actuator&)>& action,
              const ResultRenderer& render = renderResult);

@@ -33,18 +33,28 @@ namespace {
 using nlohmann::json;
 
 // Every subcommand, as typed after `keelson`, with its required arguments.
-const std::vector<std::vector<std::string>> kSubcommands = {{"host"},
-                                                            {"capture"},
-                                                            {"detect"},
-                                                            {"diagnose", "pod", "default/web"},
-                                                            {"diagnose", "namespace", "default"},
-                                                            {"history"},
-                                                            {"audit"},
-                                                            {"monitor"},
-                                                            {"serve"},
-                                                            {"describe", "pod", "default/web"},
-                                                            {"version"},
-                                                            {"completion", "bash"}};
+const std::vector<std::vector<std::string>> kSubcommands = {
+    {"host"},
+    {"capture"},
+    {"detect"},
+    {"diagnose", "pod", "default/web"},
+    {"diagnose", "namespace", "default"},
+    {"history"},
+    {"audit"},
+    {"monitor"},
+    {"serve"},
+    {"describe", "pod", "default/web"},
+    {"cordon", "n1"},
+    {"uncordon", "n1"},
+    {"drain", "n1"},
+    {"evict", "default/web"},
+    {"scale", "deploy/web", "--replicas", "1"},
+    {"rollout", "restart", "deploy/web"},
+    {"restart", "pod", "default/web"},
+    {"label", "pod/web", "a=b"},
+    {"set", "resources", "deploy/web", "--limits", "cpu=1"},
+    {"version"},
+    {"completion", "bash"}};
 
 // Where -o does not apply, and why (every other subcommand takes -o json and -o yaml).
 const std::map<std::string, std::string> kNoFormat = {
@@ -159,13 +169,19 @@ TEST(CliConventions, EverySubcommandRejectsAnUnknownFlagWithExitOne) {
 // subcommand rejects a bad one, before or after its name. detect, version and completion have no
 // duration of their own.
 TEST(CliConventions, AMalformedDurationNamesItsFlag) {
-  std::vector<std::vector<std::string>> cases = {
-      {"monitor", "--interval", "1.5.3s"},   {"monitor", "--retention", "7x"},
-      {"monitor", "--pending-after", "-5m"}, {"history", "--since", "1.5.3s"},
-      {"serve", "--read-timeout", "7x"},     {"serve", "--drain-timeout", "1.5.3s"},
-      {"host", "--interval", "7x"},          {"capture", "--interval", "-1"},
-      {"host", "--interval", "2h"},          {"serve", "--max-staleness", "-1s"},
-      {"audit", "--since", "1.5.3s"}};
+  std::vector<std::vector<std::string>> cases = {{"monitor", "--interval", "1.5.3s"},
+                                                 {"monitor", "--retention", "7x"},
+                                                 {"monitor", "--pending-after", "-5m"},
+                                                 {"history", "--since", "1.5.3s"},
+                                                 {"serve", "--read-timeout", "7x"},
+                                                 {"serve", "--drain-timeout", "1.5.3s"},
+                                                 {"host", "--interval", "7x"},
+                                                 {"capture", "--interval", "-1"},
+                                                 {"host", "--interval", "2h"},
+                                                 {"serve", "--max-staleness", "-1s"},
+                                                 {"audit", "--since", "1.5.3s"},
+                                                 {"drain", "n1", "--timeout", "7x"},
+                                                 {"evict", "default/web", "--timeout", "1.5.3s"}};
   for (const auto& path : kSubcommands) {
     cases.push_back(with(path, {"--request-timeout", "7x"}));
     cases.push_back(with({"--request-timeout", "1.5.3s"}, path));
@@ -211,6 +227,14 @@ TEST(CliConventions, BadInputExitsOne) {
       {"history"},  // no subject
       {"history", "--pod", "a/b", "--from", "yesterday"},
       {"audit", "--state-dir", "/dev/null"},  // not a directory
+      {"cordon", "Not_A_Node"},
+      {"drain", "n1", "--dry-run=maybe"},
+      {"scale", "service/web", "--replicas", "1"},
+      {"scale", "deploy/web", "--replicas", "-1"},
+      {"label", "pod/web", "-bad"},
+      {"set", "resources", "deploy/web", "--limits", "cpu"},
+      {"set", "resources", "deploy/web"},  // neither --limits nor --requests
+      {"restart", "pod", "a/b/c"},
       {"monitor", "-n", "a", "-A"},
       {"serve", "--port", "70000"},
       {"describe", "pod", "Not_A_Pod"},
@@ -310,6 +334,8 @@ class CliFormats : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / uniqueName("keelson-cli-formats");
     std::filesystem::create_directories(dir_);
     ns_ = uniqueName("cli-formats");
+    node_ = uniqueName("cli-formats-node");  // for the node verbs
+    EXPECT_EQ(run({sourceDir() + "/test/cluster/add-node", node_}).exit_code, 0);
     cluster_.kubectlOk({"create", "namespace", ns_});
     cluster_.kubectlOk({"-n", ns_, "run", "web", "--image=nginx", "--restart=Never"});
     // Two workload pods that cannot be scheduled (the test cluster may have no node for them,
@@ -361,6 +387,7 @@ class CliFormats : public ::testing::Test {
 
   static void TearDownTestSuite() {
     if (!ns_.empty()) cluster_.kubectlOk({"delete", "namespace", ns_, "--wait=false"});
+    if (!node_.empty()) cluster_.kubectlOk({"delete", "node", node_, "--ignore-not-found"});
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
@@ -379,28 +406,44 @@ class CliFormats : public ::testing::Test {
   // kernel's counters moved between the two reads, so the document's shape would vary.
   static std::vector<Case> cases() {
     const std::string range_from = "2000-01-01T00:00:00Z", range_to = "2100-01-01T00:00:00Z";
-    return {{{"host", "--interval", "200ms", "--no-collector.gluster"}, true},
-            {{"capture", "--interval", "200ms", "--no-collector.gluster", "-n", ns_}, true},
-            {{"detect", series_}, false},
-            {{"diagnose", "pod", "web"}, true},
-            {{"diagnose", "namespace"}, true},
-            {{"history", "--history", history_, "--list"}, false},
-            {{"history", "--history", history_, "--host", "--from", range_from, "--to", range_to},
-             false},
-            {{"describe", "pod", "web"}, true},
-            {{"audit", "--state-dir", state_dir_}, false},
-            {{"version"}, false}};
+    return {
+        {{"host", "--interval", "200ms", "--no-collector.gluster"}, true},
+        {{"capture", "--interval", "200ms", "--no-collector.gluster", "-n", ns_}, true},
+        {{"detect", series_}, false},
+        {{"diagnose", "pod", "web"}, true},
+        {{"diagnose", "namespace"}, true},
+        {{"history", "--history", history_, "--list"}, false},
+        {{"history", "--history", history_, "--host", "--from", range_from, "--to", range_to},
+         false},
+        {{"describe", "pod", "web"}, true},
+        {{"audit", "--state-dir", state_dir_}, false},
+        // The write verbs in a client dry run: they read the objects and change nothing.
+        {{"cordon", node_, "--dry-run=client", "--state-dir", state_dir_}, false},
+        {{"uncordon", node_, "--dry-run=client", "--state-dir", state_dir_}, false},
+        {{"drain", node_, "--force", "--dry-run=client", "--state-dir", state_dir_}, true},
+        {{"evict", "web", "--dry-run=client", "--state-dir", state_dir_}, false},
+        {{"scale", "deploy/api", "--replicas", "3", "--dry-run=client", "--state-dir", state_dir_},
+         false},
+        {{"rollout", "restart", "deploy/api", "--dry-run=client", "--state-dir", state_dir_},
+         true},  // the restartedAt time differs
+        {{"restart", "pod", "web", "--force", "--dry-run=client", "--state-dir", state_dir_},
+         false},
+        {{"label", "pod/web", "tier=x", "--dry-run=client", "--state-dir", state_dir_}, false},
+        {{"set", "resources", "deploy/api", "--limits", "cpu=1", "--dry-run=client", "--state-dir",
+          state_dir_},
+         false},
+        {{"version"}, false}};
   }
 
   static TestCluster cluster_;
   static std::filesystem::path dir_;
-  static std::string ns_, context_kubeconfig_, history_, series_, state_dir_;
+  static std::string ns_, context_kubeconfig_, history_, series_, state_dir_, node_;
 };
 
 TestCluster CliFormats::cluster_;
 std::filesystem::path CliFormats::dir_;
 std::string CliFormats::ns_, CliFormats::context_kubeconfig_, CliFormats::history_,
-    CliFormats::series_, CliFormats::state_dir_;
+    CliFormats::series_, CliFormats::state_dir_, CliFormats::node_;
 
 TEST_F(CliFormats, JsonParsesAndYamlEqualsIt) {
   std::set<std::string> covered;
