@@ -41,6 +41,7 @@ const std::vector<std::vector<std::string>> kSubcommands = {{"host"},
                                                             {"history"},
                                                             {"audit"},
                                                             {"monitor"},
+                                                            {"remediate"},
                                                             {"serve"},
                                                             {"describe", "pod", "default/web"},
                                                             {"version"},
@@ -159,13 +160,19 @@ TEST(CliConventions, EverySubcommandRejectsAnUnknownFlagWithExitOne) {
 // subcommand rejects a bad one, before or after its name. detect, version and completion have no
 // duration of their own.
 TEST(CliConventions, AMalformedDurationNamesItsFlag) {
-  std::vector<std::vector<std::string>> cases = {
-      {"monitor", "--interval", "1.5.3s"},   {"monitor", "--retention", "7x"},
-      {"monitor", "--pending-after", "-5m"}, {"history", "--since", "1.5.3s"},
-      {"serve", "--read-timeout", "7x"},     {"serve", "--drain-timeout", "1.5.3s"},
-      {"host", "--interval", "7x"},          {"capture", "--interval", "-1"},
-      {"host", "--interval", "2h"},          {"serve", "--max-staleness", "-1s"},
-      {"audit", "--since", "1.5.3s"}};
+  std::vector<std::vector<std::string>> cases = {{"monitor", "--interval", "1.5.3s"},
+                                                 {"monitor", "--retention", "7x"},
+                                                 {"monitor", "--pending-after", "-5m"},
+                                                 {"history", "--since", "1.5.3s"},
+                                                 {"serve", "--read-timeout", "7x"},
+                                                 {"serve", "--drain-timeout", "1.5.3s"},
+                                                 {"host", "--interval", "7x"},
+                                                 {"capture", "--interval", "-1"},
+                                                 {"host", "--interval", "2h"},
+                                                 {"serve", "--max-staleness", "-1s"},
+                                                 {"audit", "--since", "1.5.3s"},
+                                                 {"remediate", "--watch-interval", "7x"},
+                                                 {"remediate", "--settle-period", "1.5.3s"}};
   for (const auto& path : kSubcommands) {
     cases.push_back(with(path, {"--request-timeout", "7x"}));
     cases.push_back(with({"--request-timeout", "1.5.3s"}, path));
@@ -212,6 +219,9 @@ TEST(CliConventions, BadInputExitsOne) {
       {"history", "--pod", "a/b", "--from", "yesterday"},
       {"audit", "--state-dir", "/dev/null"},  // not a directory
       {"monitor", "-n", "a", "-A"},
+      {"remediate", "--confidence-threshold", "2"},
+      {"remediate", "--dry-run", "--auto-approve"},
+      {"remediate", "--dry-run", "--once", "--anomaly-rule", "cpu=scale"},
       {"serve", "--port", "70000"},
       {"describe", "pod", "Not_A_Pod"},
       {"version", "-o", "xml"},
@@ -389,6 +399,11 @@ class CliFormats : public ::testing::Test {
              false},
             {{"describe", "pod", "web"}, true},
             {{"audit", "--state-dir", state_dir_}, false},
+            // Findings change as the cluster does, and each run records its decision times.
+            {{"remediate", "--dry-run", "--once", "--insights-file", (dir_ / "i.json").string(),
+              "--history-file", (dir_ / "remediation_history.json").string(), "--state-dir",
+              (dir_ / "remediate-state").string()},
+             true},
             {{"version"}, false}};
   }
 
