@@ -19,7 +19,8 @@
 //      "outcome": null (nothing was done, so nothing to check)
 //               | {"status": "pending", "due_at"} (waiting for the settle period)
 //               | {"status": "resolved" | "not_resolved" | "worse", "checked_at", "details"}
-//               | {"status": "unchecked", "details"} (the run ended before the settle period) } ]}
+//               | {"status": "unchecked", "details"} (the run ended before the settle period,
+//                  or no monitor tick rewrote the insights file after the action) } ]}
 //
 // Items are in the order they were decided. The file is replaced atomically after every change
 // (core/atomic_file.h), so a reader never sees half of it.

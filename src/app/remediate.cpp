@@ -68,6 +68,7 @@ struct PendingOutcome {
   std::size_t item = 0;  // index in the history
   std::size_t run_item = 0;
   core::SteadyTime due;
+  core::WallTime acted_at;  // when the action ended
   analysis::TrackedFinding before;
   std::set<std::string> open_before;
   std::optional<act::ObjectRef> workload;
@@ -128,7 +129,7 @@ class Remediation {
   // Reads the insights file; nullopt (logged) when it is not there yet in watch mode.
   std::optional<std::vector<analysis::TrackedFinding>> readFindings() {
     try {
-      return docs::readInsightsFile(options_.insights_file);
+      return docs::readInsightsFile(options_.insights_file).findings;
     } catch (const Error& e) {
       if (e.code() != ErrorCode::kNotFound) throw;
       if (options_.once) {
@@ -303,6 +304,7 @@ class Remediation {
     pending.item = i;
     pending.run_item = result_.items.size() - 1;
     pending.due = core::systemClock()->steadyNow() + options_.settle_period;
+    pending.acted_at = core::systemClock()->wallNow();
     pending.before = tracked;
     pending.open_before = open_ids;
     if (proposal.action.target.kind.kind != "Pod" && proposal.action.target.kind.kind != "Node") {
@@ -324,16 +326,28 @@ class Remediation {
       ((all || p.due <= now) ? due : later).push_back(std::move(p));
     pending_ = std::move(later);
     if (due.empty()) return;
-    std::vector<analysis::TrackedFinding> findings;
+    docs::InsightsSnapshot snapshot;
     try {
-      findings = docs::readInsightsFile(options_.insights_file);
+      snapshot = docs::readInsightsFile(options_.insights_file);
     } catch (const Error& e) {
       for (const PendingOutcome& p : due) {
         setOutcome(p, {{"status", "unchecked"}, {"details", e.what()}});
       }
       return;
     }
+    const std::vector<analysis::TrackedFinding>& findings = snapshot.findings;
     for (const PendingOutcome& p : due) {
+      // A file no monitor tick wrote since the action says nothing about its effect. The file
+      // has whole seconds: a tick in the second of the action counts as after it.
+      if (snapshot.generated_at < std::chrono::floor<std::chrono::seconds>(p.acted_at)) {
+        const std::string details = fmt::format(
+            "the insights file was last written at {}, before the action: is keelson monitor "
+            "running?",
+            kube::formatTime(snapshot.generated_at));
+        out_ << fmt::format("Outcome of {}: unchecked ({})\n", p.before.finding.id, details);
+        setOutcome(p, {{"status", "unchecked"}, {"details", details}});
+        continue;
+      }
       const act::OutcomeCheck check =
           act::evaluateOutcome(p.before, p.open_before, findings, p.workload);
       out_ << fmt::format("Outcome of {}: {} ({})\n", p.before.finding.id,

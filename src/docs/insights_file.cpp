@@ -98,7 +98,7 @@ void writeInsightsFile(const std::filesystem::path& path, const analysis::Insigh
   core::writeFileAtomically(path, insightsJson(tracker, now).dump(2) + "\n", "insights file");
 }
 
-std::vector<analysis::TrackedFinding> readInsightsFile(const std::filesystem::path& path) {
+InsightsSnapshot readInsightsFile(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) {
     throw Error(ErrorCode::kNotFound,
@@ -106,10 +106,11 @@ std::vector<analysis::TrackedFinding> readInsightsFile(const std::filesystem::pa
   }
   std::stringstream text;
   text << in.rdbuf();
-  std::vector<analysis::TrackedFinding> findings;
+  InsightsSnapshot snapshot;
   try {
     const json doc = json::parse(text.str());
-    for (const json& f : doc.at("findings")) findings.push_back(findingFromJson(f));
+    snapshot.generated_at = kube::parseTime(doc.at("generated_at").get<std::string>());
+    for (const json& f : doc.at("findings")) snapshot.findings.push_back(findingFromJson(f));
   } catch (const std::exception& e) {
     throw Error(ErrorCode::kBadInput,
                 "insights file " + path.string() +
@@ -117,12 +118,12 @@ std::vector<analysis::TrackedFinding> readInsightsFile(const std::filesystem::pa
                     "--insights-file): " +
                     e.what());
   }
-  return findings;
+  return snapshot;
 }
 
 void loadInsightsFile(const std::filesystem::path& path, analysis::InsightTracker& tracker) {
   if (!std::filesystem::exists(path)) return;
-  for (auto& finding : readInsightsFile(path)) tracker.restore(std::move(finding));
+  for (auto& finding : readInsightsFile(path).findings) tracker.restore(std::move(finding));
 }
 
 }  // namespace keelson::docs

@@ -31,9 +31,15 @@ nlohmann::json insightsJson(const analysis::InsightTracker& tracker, kube::Time 
 void writeInsightsFile(const std::filesystem::path& path, const analysis::InsightTracker& tracker,
                        kube::Time now);
 
-/// The findings in `path` (open and closed), sorted by id. Throws Error(kNotFound) naming the
-/// path when it cannot be opened, Error(kBadInput) when it is not an insights document.
-std::vector<analysis::TrackedFinding> readInsightsFile(const std::filesystem::path& path);
+/// An insights file as read back.
+struct InsightsSnapshot {
+  kube::Time generated_at;                         ///< The tick that wrote it.
+  std::vector<analysis::TrackedFinding> findings;  ///< Open and closed, sorted by id.
+};
+
+/// Reads `path`. Throws Error(kNotFound) naming the path when it cannot be opened,
+/// Error(kBadInput) when it is not an insights document.
+InsightsSnapshot readInsightsFile(const std::filesystem::path& path);
 
 /// Restores the findings of an earlier run from `path` into `tracker`; a missing file restores
 /// nothing. Throws Error(kBadInput) naming the path when the file is not an insights document.

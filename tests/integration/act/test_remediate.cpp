@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/child_process.h"
 #include "common/prerequisite.h"
 #include "common/test_env.h"
 #include "support/test_cluster.h"
@@ -205,10 +207,23 @@ class Remediate : public ::testing::Test {
     return args;
   }
 
-  void writeInsights(const json& findings) const {
+  // A vector, not a json: {one_finding} would be that finding itself, not an array of it.
+  void writeInsights(const std::vector<json>& findings,
+                     const std::string& generated_at = "2026-01-01T00:02:00Z") const {
     std::ofstream(insightsPath()) << json{
-        {"generated_at", "2026-01-01T00:02:00Z"},
+        {"generated_at", generated_at},
         {"findings", findings}}.dump(2);
+  }
+
+  // RFC 3339 (UTC) `ahead` from now: a monitor tick after the action.
+  static std::string later(std::chrono::seconds ahead = 2s) {
+    const std::time_t t =
+        std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + ahead);
+    std::tm utc{};
+    ::gmtime_r(&t, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
   }
 
   json history() const {
@@ -345,6 +360,40 @@ TEST_F(Remediate, DryRunChangesNothing) {
   }
 }
 
+// --enable-llm: the proposal carries the model's answer, labelled, from a local OpenAI-compatible
+// server (which itself checks the request: model, bearer header, no key in the body); a server
+// that fails leaves the proposal without one.
+TEST_F(Remediate, LlmExplanationsAreLabelledAndOptional) {
+  ChildProcess server({"python3", sourceDir() + "/tests/unit/act/fake_openai_server.py",
+                       "--api-key", "sk-remediate-test", "--model", "tiny-1"});
+  const std::string line = server.readLine(30s);
+  ASSERT_EQ(line.rfind("PORT ", 0), 0U) << line;
+  const std::string base = "http://127.0.0.1:" + line.substr(5);
+  const std::string pod = deployment("llm");
+  writeInsights({oomRisk(ns_, pod)});
+  ::setenv("OPENAI_API_KEY", "sk-remediate-test", 1);
+  ::setenv("OPENAI_BASE_URL", (base + "/ok/v1").c_str(), 1);
+  CommandOutput out =
+      runKeelson(remediateArgs({"--dry-run", "--once", "--enable-llm", "--llm-model", "tiny-1"}));
+  ::setenv("OPENAI_BASE_URL", (base + "/error/v1").c_str(), 1);
+  const CommandOutput failing =
+      runKeelson(remediateArgs({"--dry-run", "--once", "--enable-llm", "--llm-model", "tiny-1"}));
+  ::unsetenv("OPENAI_API_KEY");
+  ::unsetenv("OPENAI_BASE_URL");
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_NE(out.out.find("LLM explanation (model tiny-1, may be wrong):\n    Looks like Finding " +
+                         oomRisk(ns_, pod)["id"].get<std::string>()),
+            std::string::npos)
+      << out.out;
+  ASSERT_EQ(failing.exit_code, 0) << failing.err;
+  EXPECT_EQ(failing.out.find("LLM explanation"), std::string::npos) << failing.out;
+  EXPECT_NE(failing.out.find("Proposal: set resources"), std::string::npos) << failing.out;
+  const json items = history();
+  ASSERT_EQ(items.size(), 2U);
+  EXPECT_EQ(items[0]["llm_explanation"]["model"], "tiny-1");
+  EXPECT_TRUE(items[1]["llm_explanation"].is_null());
+}
+
 // Without a terminal, --dry-run or --auto-approve nobody can approve: exit 1, nothing touched.
 TEST_F(Remediate, WithoutATerminalItRefuses) {
   const std::string pod = deployment("notty");
@@ -360,14 +409,14 @@ TEST_F(Remediate, WithoutATerminalItRefuses) {
 }
 
 // At a terminal: "n" declines the crash loop's restart, "y" applies the oom_risk's new limit;
-// the outcome is checked after the settle period and recorded, and the audit log has the action
-// under its finding.
+// the outcome (worse: a later tick raised the severity) is checked after the settle period and
+// recorded, and the audit log has the action under its finding.
 TEST_F(Remediate, ApprovalAtATerminal) {
   const std::string pod = deployment("tty");
   const json crash = crashLoop(ns_, pod);
   const json oom = oomRisk(ns_, pod);
   writeInsights({crash, oom});
-  PtyKeelson keelson(remediateArgs({"--once", "--settle-period", "2s"}));
+  PtyKeelson keelson(remediateArgs({"--once", "--settle-period", "5s"}));
   ASSERT_TRUE(keelson.started());
   ASSERT_TRUE(keelson.expect("Apply? [y/N/skip/quit]", 1)) << keelson.output();
   EXPECT_NE(keelson.output().find("rollout restart deployment.apps/tty"), std::string::npos);
@@ -378,8 +427,14 @@ TEST_F(Remediate, ApprovalAtATerminal) {
             std::string::npos)
       << keelson.output();
   keelson.send("y");
+  // A monitor tick after the action finds the pod closer to its limit: critical now.
+  ASSERT_TRUE(keelson.expect("--settle-period", 1)) << keelson.output();
+  json worse = oom;
+  worse["severity"] = "critical";
+  writeInsights({crash, worse}, later());
   EXPECT_EQ(keelson.wait(), 0) << keelson.output();
-  EXPECT_NE(keelson.output().find("Outcome of " + oom["id"].get<std::string>() + ": not_resolved"),
+  EXPECT_NE(keelson.output().find("Outcome of " + oom["id"].get<std::string>() +
+                                  ": worse (severity rose from warning to critical)"),
             std::string::npos)
       << keelson.output();
 
@@ -397,7 +452,8 @@ TEST_F(Remediate, ApprovalAtATerminal) {
   EXPECT_EQ(applied["decision"], "approved");
   EXPECT_EQ(applied["result"]["outcome"], "succeeded");
   EXPECT_EQ(applied["result"]["dryRun"], "none");
-  EXPECT_EQ(applied["outcome"]["status"], "not_resolved") << "the insights file did not change";
+  EXPECT_EQ(applied["outcome"]["status"], "worse");
+  EXPECT_EQ(applied["outcome"]["details"], "severity rose from warning to critical");
 
   const json records = audit();
   ASSERT_EQ(records.size(), 3U) << "two server dry runs, one action";
@@ -430,7 +486,10 @@ TEST_F(Remediate, AutoApproveHonoursThePolicy) {
   const json& first = *item(items, crashLoop(ns_, a)["id"]);
   EXPECT_EQ(first["decision"], "approved");
   EXPECT_EQ(first["result"]["outcome"], "succeeded");
-  EXPECT_EQ(first["outcome"]["status"], "not_resolved");
+  // No monitor rewrote the insights file after the action: nothing to judge by.
+  EXPECT_EQ(first["outcome"]["status"], "unchecked");
+  EXPECT_NE(first["outcome"]["details"].get<std::string>().find("is keelson monitor running?"),
+            std::string::npos);
   const json& second = *item(items, crashLoop(ns_, b)["id"]);
   EXPECT_EQ(second["decision"], "refused-by-policy");
   EXPECT_EQ(second["decision_reason"],
