@@ -27,6 +27,11 @@ class WriteSession {
 
   /// The actuator.
   act::Actuator& actuator() noexcept { return *actuator_; }
+  /// The cluster client, for reads (every write goes through an actuator).
+  const kube::Client& client() const noexcept { return access_.client(); }
+  /// The audit log, for an actuator with another requester (remediation names each finding)
+  /// and for reading what was done.
+  store::AuditLog& auditLog() noexcept { return audit_; }
   /// The cluster configuration (e.g. the context's namespace).
   const kube::ClusterConfig& config() const noexcept { return access_.config(); }
   /// Earlier actions the audit log found without an outcome (their process died).

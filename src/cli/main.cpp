@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
   keelson::cli::addRestartCommand(app, action, kube);
   keelson::cli::addLabelCommand(app, action, kube);
   keelson::cli::addSetCommand(app, action, kube);
+  keelson::cli::addRemediateCommand(app, action, kube);
   keelson::cli::addVersionCommand(app, action);
   keelson::cli::addCompletionCommand(app, action);
   describeGlobalFlags(app);

@@ -1,13 +1,11 @@
 #include "docs/insights_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace keelson::docs {
@@ -18,6 +16,8 @@ using nlohmann::json;
 json timeOrNull(const std::optional<kube::Time>& t) {
   return t ? json(kube::formatTime(*t)) : json(nullptr);
 }
+
+}  // namespace
 
 json findingJson(const analysis::TrackedFinding& t) {
   const auto& f = t.finding;
@@ -51,6 +51,8 @@ json findingJson(const analysis::TrackedFinding& t) {
        {{"action", f.suggested_action.action}, {"description", f.suggested_action.description}}}};
 }
 
+namespace {
+
 analysis::TrackedFinding findingFromJson(const json& j) {
   analysis::TrackedFinding t;
   auto& f = t.finding;
@@ -83,11 +85,6 @@ analysis::TrackedFinding findingFromJson(const json& j) {
   return t;
 }
 
-[[noreturn]] void writeFailed(const std::filesystem::path& path, const char* what) {
-  throw Error(ErrorCode::kUnavailable,
-              "insights file " + path.string() + ": " + what + ": " + std::strerror(errno));
-}
-
 }  // namespace
 
 json insightsJson(const analysis::InsightTracker& tracker, kube::Time now) {
@@ -98,36 +95,22 @@ json insightsJson(const analysis::InsightTracker& tracker, kube::Time now) {
 
 void writeInsightsFile(const std::filesystem::path& path, const analysis::InsightTracker& tracker,
                        kube::Time now) {
-  const std::string text = insightsJson(tracker, now).dump(2) + "\n";
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) writeFailed(tmp, "cannot create");
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      writeFailed(tmp, "cannot write");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    writeFailed(tmp, "cannot fsync");
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) writeFailed(path, "cannot replace");
+  core::writeFileAtomically(path, insightsJson(tracker, now).dump(2) + "\n", "insights file");
 }
 
-void loadInsightsFile(const std::filesystem::path& path, analysis::InsightTracker& tracker) {
+InsightsSnapshot readInsightsFile(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) return;
+  if (!in) {
+    throw Error(ErrorCode::kNotFound,
+                "insights file " + path.string() + ": cannot open: " + std::strerror(errno));
+  }
   std::stringstream text;
   text << in.rdbuf();
+  InsightsSnapshot snapshot;
   try {
     const json doc = json::parse(text.str());
-    for (const json& f : doc.at("findings")) tracker.restore(findingFromJson(f));
+    snapshot.generated_at = kube::parseTime(doc.at("generated_at").get<std::string>());
+    for (const json& f : doc.at("findings")) snapshot.findings.push_back(findingFromJson(f));
   } catch (const std::exception& e) {
     throw Error(ErrorCode::kBadInput,
                 "insights file " + path.string() +
@@ -135,6 +118,12 @@ void loadInsightsFile(const std::filesystem::path& path, analysis::InsightTracke
                     "--insights-file): " +
                     e.what());
   }
+  return snapshot;
+}
+
+void loadInsightsFile(const std::filesystem::path& path, analysis::InsightTracker& tracker) {
+  if (!std::filesystem::exists(path)) return;
+  for (auto& finding : readInsightsFile(path).findings) tracker.restore(std::move(finding));
 }
 
 }  // namespace keelson::docs

@@ -14,10 +14,14 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "analysis/insight_tracker.h"
 
 namespace keelson::docs {
+
+/// One finding as the document holds it (an element of "findings").
+nlohmann::json findingJson(const analysis::TrackedFinding& finding);
 
 /// The whole document for `tracker` at `now`.
 nlohmann::json insightsJson(const analysis::InsightTracker& tracker, kube::Time now);
@@ -26,6 +30,16 @@ nlohmann::json insightsJson(const analysis::InsightTracker& tracker, kube::Time 
 /// cannot be written.
 void writeInsightsFile(const std::filesystem::path& path, const analysis::InsightTracker& tracker,
                        kube::Time now);
+
+/// An insights file as read back.
+struct InsightsSnapshot {
+  kube::Time generated_at;                         ///< The tick that wrote it.
+  std::vector<analysis::TrackedFinding> findings;  ///< Open and closed, sorted by id.
+};
+
+/// Reads `path`. Throws Error(kNotFound) naming the path when it cannot be opened,
+/// Error(kBadInput) when it is not an insights document.
+InsightsSnapshot readInsightsFile(const std::filesystem::path& path);
 
 /// Restores the findings of an earlier run from `path` into `tracker`; a missing file restores
 /// nothing. Throws Error(kBadInput) naming the path when the file is not an insights document.

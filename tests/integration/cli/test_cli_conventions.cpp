@@ -42,6 +42,7 @@ const std::vector<std::vector<std::string>> kSubcommands = {
     {"history"},
     {"audit"},
     {"monitor"},
+    {"remediate"},
     {"serve"},
     {"describe", "pod", "default/web"},
     {"cordon", "n1"},
@@ -181,7 +182,9 @@ TEST(CliConventions, AMalformedDurationNamesItsFlag) {
                                                  {"serve", "--max-staleness", "-1s"},
                                                  {"audit", "--since", "1.5.3s"},
                                                  {"drain", "n1", "--timeout", "7x"},
-                                                 {"evict", "default/web", "--timeout", "1.5.3s"}};
+                                                 {"evict", "default/web", "--timeout", "1.5.3s"},
+                                                 {"remediate", "--watch-interval", "7x"},
+                                                 {"remediate", "--settle-period", "1.5.3s"}};
   for (const auto& path : kSubcommands) {
     cases.push_back(with(path, {"--request-timeout", "7x"}));
     cases.push_back(with({"--request-timeout", "1.5.3s"}, path));
@@ -236,6 +239,9 @@ TEST(CliConventions, BadInputExitsOne) {
       {"set", "resources", "deploy/web"},  // neither --limits nor --requests
       {"restart", "pod", "a/b/c"},
       {"monitor", "-n", "a", "-A"},
+      {"remediate", "--confidence-threshold", "2"},
+      {"remediate", "--dry-run", "--auto-approve"},
+      {"remediate", "--dry-run", "--once", "--anomaly-rule", "cpu=scale"},
       {"serve", "--port", "70000"},
       {"describe", "pod", "Not_A_Pod"},
       {"version", "-o", "xml"},
@@ -432,6 +438,11 @@ class CliFormats : public ::testing::Test {
         {{"set", "resources", "deploy/api", "--limits", "cpu=1", "--dry-run=client", "--state-dir",
           state_dir_},
          false},
+        // Findings change as the cluster does, and each run records its decision times.
+        {{"remediate", "--dry-run", "--once", "--insights-file", (dir_ / "i.json").string(),
+          "--history-file", (dir_ / "remediation_history.json").string(), "--state-dir",
+          (dir_ / "remediate-state").string()},
+         true},
         {{"version"}, false}};
   }
 
