@@ -329,7 +329,16 @@ Database openStoreFileReadOnly(const std::filesystem::path& path, const StoreFil
   db.setBusyTimeout(static_cast<int>(file.busy_timeout.count()));
   const std::int64_t version = db.queryInt("PRAGMA user_version");
   checkVersion(path, file, version);
-  if (version == 0) notKeelson(path, file, "no keelson schema version");
+  if (version == 0) {
+    // A writer creates the file, then its schema in one transaction: a database without a
+    // single table is one being created right now (or an empty file), not a foreign one.
+    if (db.queryInt("SELECT count(*) FROM sqlite_schema") == 0) {
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("{} database {} has no schema yet (it is being created){}", file.kind,
+                              path.string(), file.missing_hint));
+    }
+    notKeelson(path, file, "no keelson schema version");
+  }
   checkTable(db, path, file);
   return db;
 }

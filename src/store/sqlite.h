@@ -174,8 +174,8 @@ Database openStoreFile(const std::filesystem::path& path, const StoreFile& file)
 
 /// Opens an existing database of `file`'s kind read-only (WAL readers see a consistent snapshot
 /// while a writer commits) and checks its schema version as openStoreFile does. Creates nothing.
-/// Throws Error(kNotFound) naming the path (and file.missing_hint) when there is no file, else as
-/// openStoreFile.
+/// Throws Error(kNotFound) naming the path (and file.missing_hint) when there is no file or the
+/// file has no table yet (a writer is creating it, or it is empty), else as openStoreFile.
 Database openStoreFileReadOnly(const std::filesystem::path& path, const StoreFile& file);
 
 }  // namespace keelson::store::sqlite

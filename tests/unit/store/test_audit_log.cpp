@@ -249,6 +249,19 @@ TEST(AuditLog, RefusesNewerAndForeignFiles) {
       << h.what();
 }
 
+// A writer creates the file before its schema: a reader that comes in between (keelson audit
+// while the first action of a new state directory starts) finds no records, not a foreign file.
+TEST(AuditLog, AFileBeingCreatedReadsAsNoRecordsYet) {
+  TempDir dir;
+  const auto creating = dir.path() / "audit.db";
+  test::appendRaw(creating, "");  // the moment after sqlite3_open_v2 created it
+  const Error empty = expectError([&] { AuditLog::openReadOnly(creating); });
+  EXPECT_EQ(empty.code(), ErrorCode::kNotFound) << empty.what();
+  // With any table but no schema version it is another application's database.
+  test::execRaw(creating, "CREATE TABLE t(x)");
+  EXPECT_EQ(expectError([&] { AuditLog::openReadOnly(creating); }).code(), ErrorCode::kBadInput);
+}
+
 TEST(AuditLog, FilesAreTheOwnersWhateverTheUmask) {
   TempDir dir;
   const mode_t parent_mode = modeOf(dir.path());
