@@ -39,6 +39,7 @@ spec:
     metadata: {labels: {role: daemonset}}
     spec:
       nodeSelector: {keelson-test/node: NODE}
+      tolerations: [{key: keelson-test/drain, operator: Exists, effect: NoSchedule}]
       containers: [{name: c, image: busybox}]
 ---
 apiVersion: v1
@@ -69,6 +70,7 @@ spec:
     metadata: {labels: {role: replicaset}}
     spec:
       nodeSelector: {keelson-test/node: NODE}
+      tolerations: [{key: keelson-test/drain, operator: Exists, effect: NoSchedule}]
       containers: [{name: c, image: busybox}]
 ---
 apiVersion: apps/v1
@@ -81,6 +83,7 @@ spec:
     metadata: {labels: {role: emptydir}}
     spec:
       nodeSelector: {keelson-test/node: NODE}
+      tolerations: [{key: keelson-test/drain, operator: Exists, effect: NoSchedule}]
       containers: [{name: c, image: busybox, volumeMounts: [{name: tmp, mountPath: /tmp}]}]
       volumes: [{name: tmp, emptyDir: {}}]
 ---
@@ -94,6 +97,7 @@ spec:
     metadata: {labels: {role: guarded}}
     spec:
       nodeSelector: {keelson-test/node: NODE}
+      tolerations: [{key: keelson-test/drain, operator: Exists, effect: NoSchedule}]
       containers: [{name: c, image: busybox}]
 ---
 apiVersion: policy/v1
@@ -145,14 +149,15 @@ class DrainVsKubectl : public ::testing::Test {
   }
 
   // A fresh kwok node `name` with the workloads in namespace `name`, all pods running and the
-  // PodDisruptionBudget computed.
+  // PodDisruptionBudget computed. The node is tainted so that no other test's pod lands on it
+  // (and is drained away); its own workloads tolerate the taint.
   void setUpNode(const std::string& name) {
     nodes_.push_back(name);
     namespaces_.push_back(name);
-    ASSERT_EQ(
-        run({sourceDir() + "/test/cluster/add-node", name, "--label", "keelson-test/node=" + name})
-            .exit_code,
-        0);
+    ASSERT_EQ(run({sourceDir() + "/test/cluster/add-node", name, "--label",
+                   "keelson-test/node=" + name, "--taint", "keelson-test/drain=true:NoSchedule"})
+                  .exit_code,
+              0);
     cluster_.apply(workloads(name, name));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {

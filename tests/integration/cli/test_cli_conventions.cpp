@@ -343,7 +343,9 @@ class CliFormats : public ::testing::Test {
     node_ = uniqueName("cli-formats-node");  // for the node verbs
     EXPECT_EQ(run({sourceDir() + "/test/cluster/add-node", node_}).exit_code, 0);
     cluster_.kubectlOk({"create", "namespace", ns_});
-    cluster_.kubectlOk({"-n", ns_, "run", "web", "--image=nginx", "--restart=Never"});
+    // On this suite's own node, so that no other test's drain takes it away.
+    cluster_.kubectlOk({"-n", ns_, "run", "web", "--image=nginx", "--restart=Never", "--overrides",
+                        R"({"spec":{"nodeName":")" + node_ + R"("}})"});
     // Two workload pods that cannot be scheduled (the test cluster may have no node for them,
     // and none has this label): problematic pods for `diagnose namespace -o name`.
     cluster_.apply(R"({"apiVersion": "apps/v1", "kind": "Deployment",
