@@ -76,9 +76,10 @@ struct PendingOutcome {
 
 class Remediation {
  public:
-  Remediation(const RemediateOptions& options, Approver* approver, std::ostream& out,
-              std::stop_token stop)
+  Remediation(const RemediateOptions& options, FindingsSource& source, Approver* approver,
+              std::ostream& out, std::stop_token stop)
       : options_(options),
+        source_(source),
         approver_(approver),
         out_(out),
         stop_(std::move(stop)),
@@ -103,9 +104,9 @@ class Remediation {
       pass();
       checkOutcomes(false);
       if (options_.once || quit_) break;
-      core::SteadyTime wake = clock->steadyNow() + options_.watch_interval;
+      core::SteadyTime wake = core::SteadyTime::max();
       for (const PendingOutcome& p : pending_) wake = std::min(wake, p.due);
-      if (!clock->sleepUntil(wake, stop_)) break;
+      if (!source_.waitForUpdate(wake, stop_)) break;
     }
     if (options_.once && !quit_ && !pending_.empty() && !stop_.stop_requested()) {
       core::SteadyTime last = pending_.front().due;
@@ -126,21 +127,18 @@ class Remediation {
   }
 
  private:
-  // Reads the insights file; nullopt (logged) when it is not there yet in watch mode.
+  // The source's findings; nullopt (logged) when there are none yet and this is not --once.
   std::optional<std::vector<analysis::TrackedFinding>> readFindings() {
-    try {
-      return docs::readInsightsFile(options_.insights_file).findings;
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::kNotFound) throw;
-      if (options_.once) {
-        throw Error(
-            ErrorCode::kNotFound,
-            fmt::format("{} (run keelson monitor first, or pass --insights-file)", e.what()));
-      }
-      core::logEvent(spdlog::level::warn, "remediate: no insights file yet",
-                     {{"path", options_.insights_file.string()}});
-      return std::nullopt;
+    std::optional<docs::InsightsSnapshot> snapshot = source_.latest();
+    if (snapshot) return std::move(snapshot->findings);
+    if (options_.once) {
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("no findings in {}: it does not exist (run keelson monitor first, "
+                              "or pass --insights-file)",
+                              source_.name()));
     }
+    core::logEvent(spdlog::level::warn, "remediate: no findings yet", {{"source", source_.name()}});
+    return std::nullopt;
   }
 
   void pass() {
@@ -154,7 +152,7 @@ class Remediation {
       open_ids.insert(t.finding.id);
     }
     if (open.empty() && options_.once) {
-      out_ << "No open findings in " << options_.insights_file.string() << ".\n";
+      out_ << "No open findings in " << source_.name() << ".\n";
     }
     // The most severe first; then by id, as the file is.
     std::stable_sort(open.begin(), open.end(), [](const auto* a, const auto* b) {
@@ -326,15 +324,19 @@ class Remediation {
       ((all || p.due <= now) ? due : later).push_back(std::move(p));
     pending_ = std::move(later);
     if (due.empty()) return;
-    docs::InsightsSnapshot snapshot;
+    std::optional<docs::InsightsSnapshot> latest;
+    std::string error = "no findings to compare with";
     try {
-      snapshot = docs::readInsightsFile(options_.insights_file);
+      latest = source_.latest();
     } catch (const Error& e) {
-      for (const PendingOutcome& p : due) {
-        setOutcome(p, {{"status", "unchecked"}, {"details", e.what()}});
-      }
+      error = e.what();
+    }
+    if (!latest) {
+      for (const PendingOutcome& p : due)
+        setOutcome(p, {{"status", "unchecked"}, {"details", error}});
       return;
     }
+    const docs::InsightsSnapshot& snapshot = *latest;
     const std::vector<analysis::TrackedFinding>& findings = snapshot.findings;
     for (const PendingOutcome& p : due) {
       // A file no monitor tick wrote since the action says nothing about its effect. The file
@@ -418,6 +420,7 @@ class Remediation {
   void save() { history_.save(); }
 
   const RemediateOptions& options_;
+  FindingsSource& source_;
   Approver* approver_;
   std::ostream& out_;
   std::stop_token stop_;
@@ -483,9 +486,9 @@ Answer FdApprover::ask(std::ostream& out) {
   }
 }
 
-RemediateResult runRemediate(const RemediateOptions& options, Approver* approver, std::ostream& out,
-                             std::stop_token stop) {
-  return Remediation(options, approver, out, std::move(stop)).run();
+RemediateResult runRemediate(const RemediateOptions& options, FindingsSource& source,
+                             Approver* approver, std::ostream& out, std::stop_token stop) {
+  return Remediation(options, source, approver, out, std::move(stop)).run();
 }
 
 }  // namespace keelson::app

@@ -1,10 +1,10 @@
 #pragma once
-// `keelson remediate`: reads the open findings of `keelson monitor` (its insights file) every
-// watch interval, proposes one action for each (act/planner.h), has it approved (a person at a
-// terminal, or --auto-approve within act/policy.h; --dry-run only shows), runs it through the
-// Actuator as Requester{"remediation", finding id} (so it is in the audit log), checks the
-// finding again after the settle period, and records all of it in the history file
-// (act/remediation_history.h).
+// `keelson remediate`: reads the open findings of `keelson monitor` (from a FindingsSource: its
+// insights file, or in `keelson monitor --remediate` the monitor loop itself), proposes one action
+// for each (act/planner.h), has it approved (a person at a terminal, or --auto-approve within
+// act/policy.h; --dry-run only shows), runs it through the Actuator as Requester{"remediation",
+// finding id} (so it is in the audit log), checks the finding again after the settle period, and
+// records all of it in the history file (act/remediation_history.h).
 //
 // Each occurrence of a finding (its id and first_seen) is handled once per run; a skipped one is
 // proposed again at the next pass, and one an earlier run acted on (per the history file) is not
@@ -23,6 +23,7 @@
 #include "act/llm_explainer.h"
 #include "act/planner.h"
 #include "act/policy.h"
+#include "app/findings_source.h"
 #include "kube/cluster_config.h"
 
 namespace keelson::app {
@@ -34,14 +35,12 @@ enum class ApprovalMode {
   kAutoApprove,  ///< Approved without asking when the policy allows.
 };
 
-/// Configuration of `keelson remediate` (see cmd_remediate.cpp for the flags).
+/// Configuration of remediation (see cli/remediation_flags.h for the flags).
 struct RemediateOptions {
   kube::ConfigOptions kube;                      ///< --kubeconfig, --context, in-cluster.
   std::chrono::milliseconds api_timeout{30000};  ///< Per API request.
   std::filesystem::path audit_path;              ///< <state dir>/audit.db
-  std::filesystem::path insights_file = "pod_insights.json";        ///< --insights-file
   std::filesystem::path history_file = "remediation_history.json";  ///< --history-file
-  std::chrono::milliseconds watch_interval{10000};                  ///< --watch-interval
   std::chrono::milliseconds settle_period{120000};                  ///< --settle-period
   bool once = false;                  ///< --once: one pass, then wait for the outcomes and return.
   double confidence_threshold = 0.7;  ///< --confidence-threshold, in [0, 1].
@@ -88,13 +87,14 @@ struct RemediateResult {
   nlohmann::json items = nlohmann::json::array();  ///< This run's history items.
 };
 
-/// Runs remediation until `stop` is requested, a person quits, or after one pass with `once`.
-/// Writes what it does, for people, to `out`; asks `approver` (required in kInteractive mode).
-/// Throws Error: kNotFound when `once` and there is no insights file; kBadInput for an
-/// unreadable insights or history document, an unusable kubeconfig or LLM configuration;
-/// kUnavailable when the audit log cannot be opened. Failures of single actions are recorded,
-/// not thrown.
-RemediateResult runRemediate(const RemediateOptions& options, Approver* approver, std::ostream& out,
-                             std::stop_token stop);
+/// Runs remediation on the findings of `source` until `stop` is requested, a person quits, or
+/// after one pass with `once`: a pass each time the source may have newer findings, and the
+/// outcome checks when their settle periods end. Writes what it does, for people, to `out`; asks
+/// `approver` (required in kInteractive mode). Throws Error: kNotFound when `once` and the source
+/// has no findings; kBadInput for unreadable findings or history document, an unusable
+/// kubeconfig or LLM configuration; kUnavailable when the audit log cannot be opened. Failures
+/// of single actions are recorded, not thrown.
+RemediateResult runRemediate(const RemediateOptions& options, FindingsSource& source,
+                             Approver* approver, std::ostream& out, std::stop_token stop);
 
 }  // namespace keelson::app

@@ -73,8 +73,8 @@ std::chrono::milliseconds HostFlags::interval() const {
   return parseDurationFlag("--interval", interval_text, kIntervalRange);
 }
 
-void StateFlags::add(CLI::App& command) {
-  command
+CLI::Option* StateFlags::add(CLI::App& command) {
+  return command
       .add_option("--state-dir", state_dir,
                   "keelson's state directory (audit log, agent state); default: "
                   "$KEELSON_STATE_DIR, else $XDG_STATE_HOME/keelson, else "

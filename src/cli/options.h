@@ -86,8 +86,8 @@ struct NamespaceFlags {
 struct StateFlags {
   std::string state_dir;  ///< --state-dir; "" = the default.
 
-  /// Registers --state-dir on `command`.
-  void add(CLI::App& command);
+  /// Registers --state-dir on `command`; returns it.
+  CLI::Option* add(CLI::App& command);
   /// The state directory.
   std::filesystem::path path() const;
   /// The audit log in it: path() / "audit.db".
