@@ -86,6 +86,7 @@ struct Monitor::State {
   analysis::PreviousTick previous;
   std::map<std::string, analysis::PodHistory> pod_history;  // By pod uid.
   analysis::InsightTracker tracker;
+  kube::Time last_tick;  // the latest tick written (the insights' generated_at)
 
   // The tick's outputs, gathered while the series are scored.
   std::vector<store::Point> points;
@@ -298,11 +299,19 @@ TickResult Monitor::tick() {
     s.forgetUnseen();
   }
   docs::writeInsightsFile(s.options.insights_file, s.tracker, now);
+  s.last_tick = now;
   for (const auto& [id, t] : s.tracker.findings()) result.open_findings += t.open() ? 1 : 0;
   return result;
 }
 
-int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop) {
+docs::InsightsSnapshot Monitor::insights() const {
+  docs::InsightsSnapshot snapshot{state_->last_tick, {}};
+  for (const auto& [id, tracked] : state_->tracker.findings()) snapshot.findings.push_back(tracked);
+  return snapshot;
+}
+
+int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop,
+               const TickObserver& after_tick) {
   Monitor monitor(options);
   int failed_ticks = 0;
   std::set<std::string> reported;
@@ -323,6 +332,7 @@ int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop) {
     }
     reported = std::move(unavailable);
     failed_ticks += r.errors.empty() ? 0 : 1;
+    if (after_tick) after_tick(monitor);
     core::logEvent(spdlog::level::info, "monitor: tick",
                    {{"at", kube::formatTime(r.timestamp)},
                     {"pods", r.pods},

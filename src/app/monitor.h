@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -13,6 +14,7 @@
 
 #include "analysis/insights.h"
 #include "app/capture.h"
+#include "docs/insights_file.h"
 #include "kube/cluster_config.h"
 
 namespace keelson::app {
@@ -68,13 +70,22 @@ class Monitor {
   /// throws Error.
   TickResult tick();
 
+  /// The findings after the latest tick, as the insights file holds them (generated_at is that
+  /// tick's time; before the first tick, the findings restored from the file at its time zero).
+  docs::InsightsSnapshot insights() const;
+
  private:
   struct State;
   std::unique_ptr<State> state_;
 };
 
-/// Runs ticks every options.interval until `stop` is requested (or once when `once`). Returns
-/// after the tick in flight is written. Returns the number of ticks with errors.
-int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop);
+/// Called on the monitor's thread after each tick is written.
+using TickObserver = std::function<void(const Monitor&)>;
+
+/// Runs ticks every options.interval until `stop` is requested (or once when `once`), calling
+/// `after_tick` (when set) after each. Returns after the tick in flight is written. Returns the
+/// number of ticks with errors. Throws what Monitor's constructor and tick() throw.
+int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop,
+               const TickObserver& after_tick = {});
 
 }  // namespace keelson::app

@@ -1,12 +1,19 @@
 // keelson monitor: continuous collection into the CSV dataset and the history store, streaming
-// anomaly detection and the insights file.
+// anomaly detection and the insights file; with --remediate, remediation of its findings in the
+// same process.
+#include <unistd.h>
+
 #include <cstdlib>
+#include <iostream>
 #include <memory>
+#include <stop_token>
 #include <string>
 
 #include "app/monitor.h"
+#include "app/monitor_remediate.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/remediation_flags.h"
 #include "core/error.h"
 #include "core/signals.h"
 #include "store/history_store.h"
@@ -36,8 +43,14 @@ struct MonitorCommand {
   std::string pending_after = "5m";
   std::string prometheus_url;
   CollectorFlags collectors;
+  bool remediate = false;
+  RemediationFlags remediation;
 
   int run() const {
+    // Nobody can answer "Apply?" without a terminal: refuse before touching anything.
+    if (remediate && remediation.refuseWithoutTerminal("monitor --remediate")) {
+      return kExitFailure;
+    }
     app::MonitorOptions options;
     options.kube = kube.configOptions();
     options.namespace_name = ns.resolve(kube);
@@ -56,10 +69,24 @@ struct MonitorCommand {
     options.host.collectors = collectors.resolve(std::getenv);
     options.sample_host = collectors.hostEnabled(std::getenv);
     options.api_timeout = kube.requestTimeout(std::chrono::seconds(10));
+    if (remediate) return runWithRemediation(options);
     // Signals are routed to a stop token before the monitor starts any thread.
     const core::StopOnSignals signals;
     const int failed_ticks = app::runMonitor(options, once, signals.token());
     return failed_ticks == 0 ? kExitOk : kExitDegraded;
+  }
+
+  int runWithRemediation(const app::MonitorOptions& options) const {
+    const app::RemediateOptions remediate_options =
+        remediation.options(kube, kube.requestTimeout(std::chrono::seconds(30)));
+    const core::StopOnSignals signals;
+    // A person quitting (or a failure) ends the monitor too: both wait on `stop`.
+    std::stop_source stop;
+    const std::stop_callback forward(signals.token(), [&stop] { stop.request_stop(); });
+    app::FdApprover approver(STDIN_FILENO, stop.get_token());
+    const app::MonitorRemediateResult result =
+        app::runMonitorWithRemediation(options, remediate_options, &approver, std::cout, stop);
+    return result.failed_ticks == 0 && result.remediation.failed == 0 ? kExitOk : kExitDegraded;
   }
 };
 
@@ -77,7 +104,7 @@ void addMonitorCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   cmd->add_option("--interval", c->interval, "time between samples (e.g. 30s, 5m)")
       ->check(durationValidator("--interval"))
       ->capture_default_str();
-  cmd->add_flag("--once", c->once, "take one sample and exit");
+  auto* once = cmd->add_flag("--once", c->once, "take one sample and exit");
   cmd->add_option("--output-file", c->output_file, "the CSV dataset (appended to)")
       ->capture_default_str();
   cmd->add_option("--insights-file", c->insights_file, "the insights JSON document (replaced)")
@@ -108,6 +135,12 @@ void addMonitorCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
       ->envname("HOST_ROOT")
       ->capture_default_str();
   c->collectors.add(*cmd, /*host_switch=*/true);
+  auto* remediate = cmd->add_flag("--remediate", c->remediate,
+                                  "also remediate the findings in this process, as keelson "
+                                  "remediate does (approval at the terminal, --auto-approve or "
+                                  "--dry-run)");
+  remediate->excludes(once);
+  c->remediation.add(*cmd, remediate);
   cmd->callback([&action, c] { action = [c] { return c->run(); }; });
 }
 

@@ -592,5 +592,131 @@ TEST_F(Remediate, MonitorFindsACrashLoopAndRemediationRestartsTheDeployment) {
   EXPECT_EQ(records.back()["requester"]["id"], id);
 }
 
+// Mebibytes in a memory quantity as the planner writes it ("320Mi", "1Gi").
+double mebibytes(const std::string& quantity) {
+  if (quantity.ends_with("Gi")) return 1024.0 * std::stod(quantity.substr(0, quantity.size() - 2));
+  if (quantity.ends_with("Mi")) return std::stod(quantity.substr(0, quantity.size() - 2));
+  ADD_FAILURE() << "unexpected memory quantity " << quantity;
+  return 0;
+}
+
+// One process: `keelson monitor --remediate --auto-approve` samples a Deployment's pod whose
+// memory use (kwok's simulated usage, through metrics-server) is near its limit, finds the
+// oom_risk itself, raises the Deployment's memory limit without anyone writing an insights
+// file, and records the outcome once the replacement pod (kwok's default usage) is sampled.
+TEST_F(Remediate, MonitorRemediateRaisesTheLimitOfAMemoryHungryPod) {
+  const std::string pod = deployment("hungry", ns_, "", "Recreate");
+  const auto usage = run({sourceDir() + "/test/cluster/set-usage", ns_, pod, "--memory", "250Mi"});
+  ASSERT_EQ(usage.exit_code, 0) << usage.err;
+  const std::string id = "oom_risk/pod/" + ns_ + "/" + pod;
+  const std::string rv = get("deployment/hungry")["metadata"]["resourceVersion"];
+
+  ChildProcess monitor({keelsonBinary(),
+                        "monitor",
+                        "--remediate",
+                        "--auto-approve",
+                        "--kubeconfig",
+                        cluster_.kubeconfig,
+                        "-n",
+                        ns_,
+                        "--interval",
+                        "2s",
+                        "--settle-period",
+                        "10s",
+                        "--insights-file",
+                        insightsPath(),
+                        "--output-file",
+                        (dir_ / "pod_metrics.csv").string(),
+                        "--no-history",
+                        "--no-host",
+                        "--state-dir",
+                        stateDir(),
+                        "--history-file",
+                        historyPath()});
+  // Until the action's outcome is recorded: metrics-server's next scrape, a tick, the action,
+  // the Recreate rollout, the settle period.
+  json acted;
+  const auto deadline = std::chrono::steady_clock::now() + 150s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (std::filesystem::exists(historyPath())) {
+      const json items = history();
+      if (const json* i = item(items, id);
+          i != nullptr && i->contains("outcome") && (*i)["outcome"]["status"] != "pending") {
+        acted = *i;
+        break;
+      }
+    }
+    std::this_thread::sleep_for(500ms);
+  }
+  ::kill(monitor.pid(), SIGTERM);
+  const CommandResult ended = monitor.wait(60s);
+  EXPECT_EQ(ended.exit_code, 0) << ended.err;
+  ASSERT_FALSE(acted.is_null()) << "no outcome for " << id << "\n" << ended.out << ended.err;
+
+  EXPECT_EQ(acted["decision"], "approved");
+  EXPECT_EQ(acted["finding"]["kind"], "oom_risk");
+  EXPECT_EQ(acted["result"]["verb"], "set resources");
+  EXPECT_EQ(acted["result"]["outcome"], "succeeded");
+  EXPECT_EQ(acted["outcome"]["status"], "resolved") << acted.dump(2);
+  // The API server has the limit the proposal named, above the old one and the usage.
+  const json d = get("deployment/hungry");
+  EXPECT_NE(d["metadata"]["resourceVersion"], rv);
+  const std::string limit =
+      d["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"];
+  EXPECT_EQ(acted["proposal"]["parameters"]["limits"]["memory"], limit);
+  EXPECT_GT(mebibytes(limit), 256.0);
+  EXPECT_NE(ended.out.find("Outcome of " + id + ": resolved"), std::string::npos) << ended.out;
+
+  const json records = audit();
+  ASSERT_EQ(records.size(), 1U) << records.dump(2);
+  EXPECT_EQ(records[0]["verb"], "set resources");
+  EXPECT_EQ(records[0]["dryRun"], "none");
+  EXPECT_EQ(records[0]["requester"], (json{{"kind", "remediation"}, {"id", id}}));
+  // The monitor still keeps its insights file: the finding is closed there.
+  std::ifstream in(insightsPath());
+  const json insights = json::parse(in);
+  bool closed = false;
+  for (const json& f : insights["findings"]) closed |= f["id"] == id && f["status"] == "closed";
+  EXPECT_TRUE(closed) << insights.dump(2);
+}
+
+// At a terminal, `quit` ends remediation and the monitor with it: nothing changed, the decision
+// is on record, the exit is clean.
+TEST_F(Remediate, MonitorRemediateAtATerminalQuitEndsBoth) {
+  const std::string pod = deployment("quitter");
+  const auto usage = run({sourceDir() + "/test/cluster/set-usage", ns_, pod, "--memory", "250Mi"});
+  ASSERT_EQ(usage.exit_code, 0) << usage.err;
+  const std::string rv = get("deployment/quitter")["metadata"]["resourceVersion"];
+  PtyKeelson keelson({"monitor", "--remediate", "--kubeconfig", cluster_.kubeconfig, "-n", ns_,
+                      "--interval", "2s", "--insights-file", insightsPath(), "--output-file",
+                      (dir_ / "pod_metrics.csv").string(), "--no-history", "--no-host",
+                      "--state-dir", stateDir(), "--history-file", historyPath()});
+  ASSERT_TRUE(keelson.started());
+  ASSERT_TRUE(keelson.expect("Apply? [y/N/skip/quit]", 1, 90s)) << keelson.output();
+  EXPECT_NE(keelson.output().find("set resources deployment.apps/quitter"), std::string::npos)
+      << keelson.output();
+  keelson.send("quit");
+  EXPECT_EQ(keelson.wait(30s), 0) << keelson.output();
+  EXPECT_EQ(get("deployment/quitter")["metadata"]["resourceVersion"], rv);
+  const json items = history();
+  const json* asked = item(items, "oom_risk/pod/" + ns_ + "/" + pod);
+  ASSERT_NE(asked, nullptr) << items.dump(2);
+  EXPECT_EQ((*asked)["decision"], "skipped");
+  EXPECT_EQ((*asked)["decision_reason"], "quit");
+}
+
+TEST_F(Remediate, MonitorRemediateWithoutATerminalRefuses) {
+  const CommandOutput out =
+      runKeelson({"monitor", "--remediate", "--kubeconfig", cluster_.kubeconfig, "-n", ns_,
+                  "--insights-file", insightsPath(), "--state-dir", stateDir()});
+  EXPECT_EQ(out.exit_code, 1);
+  EXPECT_NE(out.err.find("keelson monitor --remediate: refusing to act: standard input is not "
+                         "a terminal"),
+            std::string::npos)
+      << out.err;
+  EXPECT_FALSE(std::filesystem::exists(insightsPath())) << "nothing was sampled";
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "state" / "audit.db"));
+}
+
 }  // namespace
 }  // namespace keelson::testing
