@@ -1,0 +1,154 @@
+// Signed actions of the backend link against the test control plane: a message signed as a
+// backend signs it is verified, dispatched to the actuator and audited as the backend's, and
+// kubectl sees the change; messages that fail verification change nothing kubectl can see.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "act/actuator.h"
+#include "common/prerequisite.h"
+#include "common/temp_dir.h"
+#include "common/test_env.h"
+#include "core/uuid.h"
+#include "kube/client.h"
+#include "kube/cluster_config.h"
+#include "link/dispatch.h"
+#include "link/verify.h"
+#include "net/crypto.h"
+#include "store/audit_log.h"
+#include "support/test_cluster.h"
+
+namespace keelson::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr const char* kSecret = "test-secret-key";
+
+class SignedActions : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string why;
+    if (!findTestCluster(cluster_, why)) return;
+    ready_ = true;
+    node_ = uniqueName("link-node");
+    ns_ = uniqueName("link");
+    const auto added = run({sourceDir() + "/test/cluster/add-node", node_});
+    EXPECT_EQ(added.exit_code, 0) << added.err;
+    cluster_.kubectlOk({"create", "namespace", ns_});
+    cluster_.kubectlOk(
+        {"create", "deployment", "web", "-n", ns_, "--image=busybox", "--replicas=1"});
+  }
+  static void TearDownTestSuite() {
+    if (!ready_) return;
+    cluster_.kubectlOk({"delete", "namespace", ns_, "--wait=false", "--ignore-not-found"});
+    cluster_.kubectlOk({"delete", "node", node_, "--ignore-not-found"});
+  }
+
+  void SetUp() override {
+    if (!ready_) KEELSON_MISSING_PREREQUISITE("no test cluster");
+    kube::ConfigOptions options;
+    options.kubeconfig_path = cluster_.kubeconfig;
+    client_ = std::make_unique<kube::Client>(kube::loadConfig(options), kube::TransportOptions{});
+    audit_ = std::make_unique<store::AuditLog>(store::AuditLog::open(dir_ / "audit.db"));
+  }
+
+  // A signed action for this cluster, issued now, valid for 5 minutes.
+  static json message(const std::string& verb, const json& target,
+                      const json& params = json::object()) {
+    const auto now = std::chrono::system_clock::now();
+    const json payload = {{"id", core::randomUuid()},
+                          {"kind", "action"},
+                          {"clusterId", "test"},
+                          {"issuedAt", kube::formatTimeMillis(now)},
+                          {"expiresAt", kube::formatTimeMillis(now + 5min)},
+                          {"nonce", net::randomHex(16)},
+                          {"action", {{"verb", verb}, {"target", target}, {"params", params}}}};
+    return link::signMessage(kSecret, payload);
+  }
+
+  link::Verification verify(const json& m, const link::AgentPolicy& policy = {}) const {
+    return link::verifyMessage(link::readSignedMessage(m), {kSecret, "test", "agent-1", 300s},
+                               policy, std::chrono::system_clock::now());
+  }
+
+  // Verifies `m` and, when accepted, runs it as the backend's action.
+  act::ActionResult runVerified(const json& m, const link::AgentPolicy& policy = {}) {
+    const link::Verification v = verify(m, policy);
+    EXPECT_TRUE(v.accepted()) << v.rejection;
+    act::Actuator actuator(*client_, *audit_, act::Requester{"backend", v.payload->id});
+    return link::runAction(actuator, *v.payload->action);
+  }
+
+  static json node() { return cluster_.kubectlJson({"get", "node", node_, "-o", "json"}); }
+  static json deployment() {
+    return cluster_.kubectlJson({"get", "deployment", "web", "-n", ns_, "-o", "json"});
+  }
+
+  static inline TestCluster cluster_;
+  static inline bool ready_ = false;
+  static inline std::string node_;
+  static inline std::string ns_;
+  TempDir dir_;
+  std::unique_ptr<kube::Client> client_;
+  std::unique_ptr<store::AuditLog> audit_;
+};
+
+TEST_F(SignedActions, ACordonRunsAndIsAuditedAsTheBackendsAction) {
+  const json m = message("cordon", {{"kind", "Node"}, {"name", node_}});
+  const act::ActionResult result = runVerified(m);
+  EXPECT_EQ(result.outcome, act::Outcome::kSucceeded) << act::toJson(result).dump();
+  EXPECT_TRUE(node()["spec"].value("unschedulable", false)) << "kubectl sees it cordoned";
+  const auto records = audit_->list(0);
+  ASSERT_EQ(records.size(), 1U);
+  EXPECT_EQ(records[0].intent.requester.kind, "backend");
+  EXPECT_EQ(records[0].intent.requester.id, verify(m).payload->id);
+  EXPECT_EQ(records[0].intent.verb, "cordon");
+
+  const json back = message("uncordon", {{"kind", "Node"}, {"name", node_}});
+  EXPECT_EQ(runVerified(back).outcome, act::Outcome::kSucceeded);
+  EXPECT_FALSE(node()["spec"].value("unschedulable", false));
+}
+
+TEST_F(SignedActions, ScaleHonoursDryRunAndReplicas) {
+  const json target = {{"kind", "Deployment"}, {"namespace", ns_}, {"name", "web"}};
+  const std::string rv = deployment()["metadata"]["resourceVersion"];
+  const act::ActionResult dry =
+      runVerified(message("scale", target, {{"replicas", 3}, {"dryRun", "server"}}));
+  EXPECT_EQ(dry.outcome, act::Outcome::kSucceeded) << act::toJson(dry).dump();
+  EXPECT_EQ(deployment()["metadata"]["resourceVersion"], rv) << "a server dry run stores nothing";
+  EXPECT_EQ(runVerified(message("scale", target, {{"replicas", 3}})).outcome,
+            act::Outcome::kSucceeded);
+  EXPECT_EQ(deployment()["spec"]["replicas"], 3);
+}
+
+TEST_F(SignedActions, RejectedMessagesChangeNothing) {
+  const json target = {{"kind", "Node"}, {"name", node_}};
+  const std::string rv = node()["metadata"]["resourceVersion"];
+  json forged = message("cordon", target);
+  forged["signature"] = link::signPayload("another-key", forged["payload"].get<std::string>());
+  EXPECT_EQ(verify(forged).rejection, "the signature does not verify");
+
+  json payload = json::parse(message("cordon", target)["payload"].get<std::string>());
+  payload["clusterId"] = "another";
+  EXPECT_NE(verify(link::signMessage(kSecret, payload)).rejection.find("for cluster"),
+            std::string::npos);
+  payload["clusterId"] = "test";
+  payload["issuedAt"] = kube::formatTimeMillis(std::chrono::system_clock::now() - 10min);
+  EXPECT_NE(verify(link::signMessage(kSecret, payload)).rejection.find("issuedAt"),
+            std::string::npos);
+  payload["issuedAt"] = kube::formatTimeMillis(std::chrono::system_clock::now() - 2min);
+  payload["expiresAt"] = kube::formatTimeMillis(std::chrono::system_clock::now() - 1min);
+  EXPECT_NE(verify(link::signMessage(kSecret, payload)).rejection.find("expired"),
+            std::string::npos);
+  EXPECT_NE(verify(message("drain", target)).rejection.find("not allowed"), std::string::npos);
+
+  EXPECT_EQ(node()["metadata"]["resourceVersion"], rv);
+  EXPECT_TRUE(audit_->list(0).empty());
+}
+
+}  // namespace
+}  // namespace keelson::testing
