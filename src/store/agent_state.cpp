@@ -19,6 +19,8 @@
 namespace keelson::store {
 namespace {
 
+// The outbox's items come last in its rows: a large batch spills to overflow pages, and the sums
+// of `bytes` each append() makes then read only the first page of each row.
 constexpr std::string_view kSchemaV1 = R"sql(
 CREATE TABLE meta (
   key TEXT PRIMARY KEY,
@@ -27,9 +29,9 @@ CREATE TABLE meta (
 CREATE TABLE outbox (
   sequence INTEGER PRIMARY KEY AUTOINCREMENT,
   batch_id TEXT NOT NULL UNIQUE,
-  items TEXT NOT NULL,
   bytes INTEGER NOT NULL,
-  created_ms INTEGER NOT NULL
+  created_ms INTEGER NOT NULL,
+  items TEXT NOT NULL
 );
 CREATE TABLE seen (
   kind TEXT NOT NULL,

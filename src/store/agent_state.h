@@ -12,8 +12,8 @@
 // Schema (version 1, in PRAGMA user_version):
 //   meta(key TEXT PRIMARY KEY, value)  -- "agent_id" (TEXT), "dropped_batches",
 //                                         "dropped_bytes" (INTEGER)
-//   outbox(sequence INTEGER PRIMARY KEY AUTOINCREMENT, batch_id TEXT UNIQUE, items TEXT (a JSON
-//          array), bytes INTEGER (the size of items), created_ms)
+//   outbox(sequence INTEGER PRIMARY KEY AUTOINCREMENT, batch_id TEXT UNIQUE, bytes INTEGER (the
+//          size of items), created_ms, items TEXT (a JSON array))
 //   seen(kind TEXT ("id" or "nonce"), value TEXT, keep_until_ms, PRIMARY KEY(kind, value))
 //          WITHOUT ROWID, index seen_by_expiry(keep_until_ms)
 //   results(action_id TEXT PRIMARY KEY, result TEXT (JSON), saved_ms, acknowledged_ms NULL)
