@@ -3,9 +3,6 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <boost/uuid/uuid.hpp>
-#include <boost/uuid/uuid_generators.hpp>
-#include <boost/uuid/uuid_io.hpp>
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -14,6 +11,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/uuid.h"
 #include "store/sqlite.h"
 
 namespace keelson::store {
@@ -94,8 +92,7 @@ struct AgentState::Impl {
   std::filesystem::path path;
   AgentStateOptions options;
   mutable std::mutex mutex;
-  boost::uuids::random_generator uuids;  // not thread-safe: used with `mutex` held
-  sqlite::Database db;                   // declared before the statements: destroyed after them
+  sqlite::Database db;  // declared before the statements: destroyed after them
   std::optional<sqlite::Statement> get_meta;
   std::optional<sqlite::Statement> set_meta;
   std::optional<sqlite::Statement> insert_batch;
@@ -188,8 +185,6 @@ struct AgentState::Impl {
     delete_batches_through->bind(1, last).run();
     countDropped(batches, bytes);
   }
-
-  std::string newUuid() { return boost::uuids::to_string(uuids()); }
 };
 
 AgentState::AgentState(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -226,7 +221,7 @@ std::string AgentState::agentId(const std::string& configured) {
     if (impl_->metaText(kAgentIdKey) == id) return id;  // nothing to write
   } else {
     if (std::optional<std::string> stored = impl_->metaText(kAgentIdKey)) return *stored;
-    id = impl_->newUuid();
+    id = core::randomUuid();
   }
   impl_->setMeta(kAgentIdKey, id);
   tx.commit();
@@ -240,7 +235,7 @@ OutboxEntry AgentState::append(std::string items_json) {
   }
   const std::lock_guard lock(impl_->mutex);
   OutboxEntry entry{.sequence = 0,
-                    .batch_id = impl_->newUuid(),
+                    .batch_id = core::randomUuid(),
                     .items_json = std::move(items_json),
                     .created_ms = impl_->nowMs()};
   const auto bytes = static_cast<std::int64_t>(entry.items_json.size());
