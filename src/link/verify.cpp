@@ -83,6 +83,7 @@ Verification verifyMessage(const SignedMessage& message, const VerifyOptions& op
     return reject(fmt::format(R"(the message is for agent "{}", this agent is "{}")", *p.agent_id,
                               options.agent_id));
   }
+  out.authentic = true;
   const auto skew = p.issued_at > now ? p.issued_at - now : now - p.issued_at;
   if (skew > options.max_clock_skew) {
     return reject(

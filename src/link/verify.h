@@ -44,6 +44,9 @@ struct Verification {
   /// under its id, and for config messages).
   std::optional<Payload> payload;
   std::string rejection;  ///< Why it must not run; "" when it may.
+  /// The signature verified and the message is addressed to this agent (its cluster, and its
+  /// id or none): its payload id can be trusted, even when a later check rejected it.
+  bool authentic = false;
   bool accepted() const noexcept { return rejection.empty(); }
 };
 

@@ -14,9 +14,11 @@
 #include "core/uuid.h"
 #include "kube/client.h"
 #include "kube/cluster_config.h"
+#include "link/action_handler.h"
 #include "link/dispatch.h"
 #include "link/verify.h"
 #include "net/crypto.h"
+#include "store/agent_state.h"
 #include "store/audit_log.h"
 #include "support/test_cluster.h"
 
@@ -125,29 +127,90 @@ TEST_F(SignedActions, ScaleHonoursDryRunAndReplicas) {
   EXPECT_EQ(deployment()["spec"]["replicas"], 3);
 }
 
-TEST_F(SignedActions, RejectedMessagesChangeNothing) {
+// The agent's whole path for one message (link::ActionHandler): verify, replay check against
+// the state store, run, store the result; a repeat gets the stored result, not a second run.
+TEST_F(SignedActions, TheHandlerRunsAnActionOnceAndAnswersARepeatFromTheStore) {
+  auto state = store::AgentState::open(dir_ / "agent.db");
+  link::ActionHandler handler(state, *audit_, *client_, {kSecret, "test", "agent-1", 300s}, {});
+  const json m = message("cordon", {{"kind", "Node"}, {"name", node_}});
+  const link::Handled first = handler.handle(m);
+  ASSERT_TRUE(first.result.has_value());
+  EXPECT_EQ((*first.result)["status"], "succeeded") << first.result->dump();
+  EXPECT_TRUE(first.stored);
+  EXPECT_TRUE(node()["spec"].value("unschedulable", false));
+  const std::string rv = node()["metadata"]["resourceVersion"];
+  const link::Handled again = handler.handle(m);
+  EXPECT_EQ(*again.result, *first.result);
+  EXPECT_EQ(node()["metadata"]["resourceVersion"], rv) << "not run twice";
+  EXPECT_EQ(audit_->list(0).size(), 1U);
+  ASSERT_EQ(state.unacknowledgedResults().size(), 1U);
+  EXPECT_EQ(state.unacknowledgedResults()[0].action_id, first.id);
+  const link::Handled back =
+      handler.handle(message("uncordon", {{"kind", "Node"}, {"name", node_}}));
+  EXPECT_EQ((*back.result)["status"], "succeeded");
+}
+
+// Raw messages as an attacker or a broken backend would send them: each is rejected with its
+// reason, audited as refused, and changes nothing kubectl can see.
+TEST_F(SignedActions, TheHandlerRejectsBadMessagesAuditsThemAndChangesNothing) {
+  auto state = store::AgentState::open(dir_ / "agent.db");
+  link::ActionHandler handler(state, *audit_, *client_, {kSecret, "test", "agent-1", 300s}, {});
   const json target = {{"kind", "Node"}, {"name", node_}};
   const std::string rv = node()["metadata"]["resourceVersion"];
+  const auto now = std::chrono::system_clock::now();
+  const auto payloadOf = [](const json& m) { return json::parse(m["payload"].get<std::string>()); };
+
+  // A valid message runs once; its nonce under a new id is a replay.
+  const json valid = message("label", target, {{"labels", {"keelson-test/link=1"}}});
+  ASSERT_EQ((*handler.handle(valid).result)["status"], "succeeded");
+  const std::string labelled_rv = node()["metadata"]["resourceVersion"];
+  json replay = payloadOf(valid);
+  replay["id"] = core::randomUuid();
+  replay["action"]["params"]["labels"] = {"keelson-test/link=2"};
+
   json forged = message("cordon", target);
   forged["signature"] = link::signPayload("another-key", forged["payload"].get<std::string>());
-  EXPECT_EQ(verify(forged).rejection, "the signature does not verify");
-
-  json payload = json::parse(message("cordon", target)["payload"].get<std::string>());
-  payload["clusterId"] = "another";
-  EXPECT_NE(verify(link::signMessage(kSecret, payload)).rejection.find("for cluster"),
-            std::string::npos);
-  payload["clusterId"] = "test";
-  payload["issuedAt"] = kube::formatTimeMillis(std::chrono::system_clock::now() - 10min);
-  EXPECT_NE(verify(link::signMessage(kSecret, payload)).rejection.find("issuedAt"),
-            std::string::npos);
-  payload["issuedAt"] = kube::formatTimeMillis(std::chrono::system_clock::now() - 2min);
-  payload["expiresAt"] = kube::formatTimeMillis(std::chrono::system_clock::now() - 1min);
-  EXPECT_NE(verify(link::signMessage(kSecret, payload)).rejection.find("expired"),
-            std::string::npos);
-  EXPECT_NE(verify(message("drain", target)).rejection.find("not allowed"), std::string::npos);
-
-  EXPECT_EQ(node()["metadata"]["resourceVersion"], rv);
-  EXPECT_TRUE(audit_->list(0).empty());
+  json other_cluster = payloadOf(message("cordon", target));
+  other_cluster["clusterId"] = "another";
+  json stale = payloadOf(message("cordon", target));
+  stale["issuedAt"] = kube::formatTimeMillis(now - 10min);
+  json expired = payloadOf(message("cordon", target));
+  expired["issuedAt"] = kube::formatTimeMillis(now - 2min);
+  expired["expiresAt"] = kube::formatTimeMillis(now - 1min);
+  const struct {
+    const char* name;
+    json message;
+    const char* reason;
+    bool stored;
+  } cases[] = {
+      {"forged", forged, "the signature does not verify", false},
+      {"replayed nonce", link::signMessage(kSecret, replay), "replayed", false},
+      {"another cluster", link::signMessage(kSecret, other_cluster), "for cluster", false},
+      {"stale issuedAt", link::signMessage(kSecret, stale), "issuedAt", true},
+      {"expired", link::signMessage(kSecret, expired), "expired", true},
+      {"verb outside the policy", message("drain", target), "not allowed", true},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const link::Handled h = handler.handle(c.message);
+    ASSERT_TRUE(h.result.has_value());
+    EXPECT_EQ((*h.result)["status"], "rejected");
+    EXPECT_NE((*h.result)["reason"].get<std::string>().find(c.reason), std::string::npos)
+        << h.result->dump();
+    EXPECT_EQ(h.stored, c.stored);
+  }
+  EXPECT_EQ(node()["metadata"]["resourceVersion"], labelled_rv) << "nothing changed";
+  EXPECT_FALSE(node()["spec"].value("unschedulable", false));
+  EXPECT_NE(rv, labelled_rv);
+  const auto records = audit_->list(0);
+  ASSERT_EQ(records.size(), 1U + std::size(cases));
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].intent.requester.kind, "backend");
+    ASSERT_TRUE(records[i].outcome.has_value());
+    EXPECT_EQ(records[i].outcome->outcome, "refused");
+    EXPECT_NE(records[i].outcome->error.find("rejected: "), std::string::npos);
+  }
+  cluster_.kubectlOk({"label", "node", node_, "keelson-test/link-"});
 }
 
 }  // namespace

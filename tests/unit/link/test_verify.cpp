@@ -44,6 +44,7 @@ TEST(VerifyMessage, AcceptsAGoodMessage) {
 TEST(VerifyMessage, AForgedSignatureIsRejectedButTheIdIsKnown) {
   const Verification v = verify(payload(), "not-the-secret");
   EXPECT_EQ(v.rejection, "the signature does not verify");
+  EXPECT_FALSE(v.authentic);
   ASSERT_TRUE(v.payload.has_value()) << "so the rejection can be reported under its id";
   EXPECT_EQ(v.payload->id, "6f1c2a56-0a0e-4c5e-9d0b-3f4a1e2b7c11");
   // A payload changed after signing.
@@ -65,6 +66,7 @@ TEST(VerifyMessage, AnotherClusterOrAgentIsRejected) {
   p["clusterId"] = "prod-us";
   EXPECT_EQ(verify(p).rejection,
             "the message is for cluster \"prod-us\", this agent is in \"prod-eu\"");
+  EXPECT_FALSE(verify(p).authentic);
   p = payload();
   p["agentId"] = "agent-2";
   EXPECT_EQ(verify(p).rejection, "the message is for agent \"agent-2\", this agent is \"agent-1\"");
@@ -90,6 +92,7 @@ TEST(VerifyMessage, AnExpiredMessageIsRejected) {
   p["expiresAt"] = "2026-12-04T09:59:59Z";
   EXPECT_EQ(verify(p).rejection,
             "the message expired at 2026-12-04T09:59:59.000Z (now 2026-12-04T10:00:00.000Z)");
+  EXPECT_TRUE(verify(p).authentic) << "signed for us, only too late";
   p["expiresAt"] = "2026-12-04T10:00:00Z";
   EXPECT_FALSE(verify(p).accepted()) << "expiresAt is exclusive";
 }
