@@ -63,6 +63,8 @@ void addRestartCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 void addLabelCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 /// Registers `keelson set resources` (cmd_set.cpp) on `app`.
 void addSetCommand(CLI::App& app, Action& action, const KubeFlags& kube);
+/// Registers `keelson agent` (cmd_agent.cpp) on `app`.
+void addAgentCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 /// Registers `keelson remediate` (cmd_remediate.cpp) on `app`.
 void addRemediateCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 /// A CLI11 validator for a node name (a DNS subdomain), as cordon and drain take it.

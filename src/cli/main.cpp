@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
   keelson::cli::addLabelCommand(app, action, kube);
   keelson::cli::addSetCommand(app, action, kube);
   keelson::cli::addRemediateCommand(app, action, kube);
+  keelson::cli::addAgentCommand(app, action, kube);
   keelson::cli::addVersionCommand(app, action);
   keelson::cli::addCompletionCommand(app, action);
   describeGlobalFlags(app);
