@@ -103,9 +103,15 @@ Handled ActionHandler::handle(const json& message, std::stop_token stop) {
   }
   const Payload& p = *v.payload;
   const auto keep_until = p.expires_at + verify_.max_clock_skew + std::chrono::hours(1);
-  if (!state_.remember(p.id, p.nonce, epochMillis(keep_until))) {
-    out.result = reject(&p, "replayed: this nonce was seen before");
-    return out;  // not stored: the id's real result (if any) stays
+  switch (state_.remember(p.id, p.nonce, epochMillis(keep_until))) {
+    case store::AgentState::Seen::kNew:
+      break;
+    case store::AgentState::Seen::kRedelivered:
+      // Delivered again (a poll while it is queued or running): its result follows once.
+      return out;
+    case store::AgentState::Seen::kReplayed:
+      out.result = reject(&p, "replayed: this nonce was seen before");
+      return out;  // not stored: the id's real result (if any) stays
   }
   if (!p.action) {
     out.config = p.config;

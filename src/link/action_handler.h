@@ -24,7 +24,8 @@ namespace keelson::link {
 /// The outcome of one message.
 struct Handled {
   std::string id;  ///< The payload's id ("" when the message did not even decode).
-  /// The result to report for `id`; nullopt for an accepted config message.
+  /// The result to report for `id`; nullopt for an accepted config message, and for a message
+  /// delivered again while its first delivery is still queued or running (that one reports).
   std::optional<nlohmann::json> result;
   /// True when `result` is in the state store (saveResult) and must be reported until
   /// acknowledged; false for a rejection of a message whose id is not trusted (bad signature,

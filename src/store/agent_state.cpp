@@ -301,8 +301,8 @@ OutboxStats AgentState::stats() const {
   return stats;
 }
 
-bool AgentState::remember(const std::string& id, const std::string& nonce,
-                          std::int64_t keep_until_ms) {
+AgentState::Seen AgentState::remember(const std::string& id, const std::string& nonce,
+                                      std::int64_t keep_until_ms) {
   if (id.empty() || nonce.empty()) {
     impl_->fail(ErrorCode::kBadInput, "a message needs an id and a nonce to be remembered");
   }
@@ -314,7 +314,9 @@ bool AgentState::remember(const std::string& id, const std::string& nonce,
         std::pair<std::string_view, const std::string&>{"nonce", nonce}}) {
     ResetOnExit reset(find);
     find.bind(1, kind).bind(2, value);
-    if (find.step()) return false;  // the transaction rolls back: nothing written
+    if (find.step()) {  // the transaction rolls back: nothing written
+      return kind == "id" ? Seen::kRedelivered : Seen::kReplayed;
+    }
   }
   impl_->insert_seen->bind(1, std::string_view("id")).bind(2, id).bind(3, keep_until_ms).run();
   impl_->insert_seen->bind(1, std::string_view("nonce"))
@@ -322,7 +324,7 @@ bool AgentState::remember(const std::string& id, const std::string& nonce,
       .bind(3, keep_until_ms)
       .run();
   tx.commit();
-  return true;
+  return Seen::kNew;
 }
 
 void AgentState::forgetSeenBefore(std::int64_t now_ms) {

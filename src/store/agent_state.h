@@ -128,13 +128,21 @@ class AgentState {
   /// The outbox's size and the drop counters. Throws Error.
   OutboxStats stats() const;
 
+  /// What remember() found.
+  enum class Seen {
+    kNew,          ///< Neither the id nor the nonce was seen: both are recorded now.
+    kRedelivered,  ///< The id was seen: the same message (or its id) delivered again.
+    kReplayed,     ///< Only the nonce was seen, under another id: a replay.
+  };
+
   /// Replay protection for signed messages: when neither the message id `id` nor `nonce` has
   /// been seen (ids and nonces are separate namespaces), records both, to be kept until
-  /// `keep_until_ms` (Unix epoch milliseconds), and returns true; otherwise records nothing and
-  /// returns false. A message is only protected until forgetSeenBefore() drops its entries: the
-  /// caller must reject messages older than keep_until_ms by their own timestamp. Throws Error:
-  /// kBadInput (nothing written) when `id` or `nonce` is empty; else as the class comment says.
-  bool remember(const std::string& id, const std::string& nonce, std::int64_t keep_until_ms);
+  /// `keep_until_ms` (Unix epoch milliseconds), and returns kNew; otherwise records nothing and
+  /// says which was seen. A message is only protected until forgetSeenBefore() drops its
+  /// entries: the caller must reject messages older than keep_until_ms by their own timestamp.
+  /// Throws Error: kBadInput (nothing written) when `id` or `nonce` is empty; else as the class
+  /// comment says.
+  Seen remember(const std::string& id, const std::string& nonce, std::int64_t keep_until_ms);
 
   /// Forgets the seen ids and nonces whose keep_until_ms is before `now_ms` (strictly less).
   /// Throws Error.

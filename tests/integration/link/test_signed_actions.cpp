@@ -148,6 +148,22 @@ TEST_F(SignedActions, TheHandlerRunsAnActionOnceAndAnswersARepeatFromTheStore) {
   const link::Handled back =
       handler.handle(message("uncordon", {{"kind", "Node"}, {"name", node_}}));
   EXPECT_EQ((*back.result)["status"], "succeeded");
+
+  // A config is handed over once; the same message delivered again (a poll while the first
+  // delivery is queued) gives nothing to do and nothing to report.
+  json config = json::parse(m["payload"].get<std::string>());
+  config.erase("action");
+  config["kind"] = "config";
+  config["id"] = core::randomUuid();
+  config["nonce"] = net::randomHex(16);
+  config["config"] = {{"batchSize", 50}};
+  const json config_message = link::signMessage(kSecret, config);
+  const link::Handled applied = handler.handle(config_message);
+  EXPECT_EQ(applied.config, (json{{"batchSize", 50}}));
+  EXPECT_FALSE(applied.result.has_value());
+  const link::Handled redelivered = handler.handle(config_message);
+  EXPECT_FALSE(redelivered.config.has_value());
+  EXPECT_FALSE(redelivered.result.has_value());
 }
 
 // Raw messages as an attacker or a broken backend would send them: each is rejected with its

@@ -23,6 +23,8 @@
 namespace keelson::store {
 namespace {
 
+using Seen = AgentState::Seen;
+
 using keelson::testing::expectError;
 using keelson::testing::FakeClock;
 using test::RawDb;
@@ -327,27 +329,28 @@ TEST(AgentState, RememberRejectsRepeatedIdsAndNoncesAcrossReopen) {
   const auto path = dir / "agent.db";
   {
     AgentState state = AgentState::open(path);
-    EXPECT_TRUE(state.remember("msg-1", "nonce-a", 1000));
-    EXPECT_FALSE(state.remember("msg-1", "nonce-a", 1000));  // a replay
-    EXPECT_FALSE(state.remember("msg-1", "nonce-b", 1000));  // a repeated id
-    EXPECT_FALSE(state.remember("msg-2", "nonce-a", 1000));  // a repeated nonce
+    EXPECT_EQ(state.remember("msg-1", "nonce-a", 1000), Seen::kNew);
+    EXPECT_EQ(state.remember("msg-1", "nonce-a", 1000), Seen::kRedelivered);  // again
+    EXPECT_EQ(state.remember("msg-1", "nonce-b", 1000), Seen::kRedelivered);  // a repeated id
+    EXPECT_EQ(state.remember("msg-2", "nonce-a", 1000), Seen::kReplayed);     // a repeated nonce
     // The refused ones recorded nothing: their new id and nonce are still free.
-    EXPECT_TRUE(state.remember("msg-2", "nonce-b", 2000));
+    EXPECT_EQ(state.remember("msg-2", "nonce-b", 2000), Seen::kNew);
     // Ids and nonces are separate namespaces.
-    EXPECT_TRUE(state.remember("nonce-a", "msg-1", 3000));
+    EXPECT_EQ(state.remember("nonce-a", "msg-1", 3000), Seen::kNew);
     const Error e = expectError([&] { state.remember("", "n", 1); });
     EXPECT_EQ(e.code(), ErrorCode::kBadInput);
     EXPECT_EQ(expectError([&] { state.remember("m", "", 1); }).code(), ErrorCode::kBadInput);
   }
   {
     AgentState state = AgentState::open(path);
-    EXPECT_FALSE(state.remember("msg-1", "nonce-z", 5000));
-    EXPECT_FALSE(state.remember("msg-z", "nonce-b", 5000));
+    EXPECT_EQ(state.remember("msg-1", "nonce-z", 5000), Seen::kRedelivered);
+    EXPECT_EQ(state.remember("msg-z", "nonce-b", 5000), Seen::kReplayed);
     // Prune: keep_until 1000 < 2000 goes; 2000 is not before 2000 and stays.
     state.forgetSeenBefore(2000);
-    EXPECT_TRUE(state.remember("msg-1", "nonce-a", 9000));  // forgotten, so accepted again
-    EXPECT_FALSE(state.remember("msg-2", "nonce-q", 9000));
-    EXPECT_FALSE(state.remember("msg-q", "msg-1", 9000));  // "msg-1" as a nonce: kept until 3000
+    EXPECT_EQ(state.remember("msg-1", "nonce-a", 9000), Seen::kNew);  // forgotten, so new again
+    EXPECT_EQ(state.remember("msg-2", "nonce-q", 9000), Seen::kRedelivered);
+    EXPECT_EQ(state.remember("msg-q", "msg-1", 9000),
+              Seen::kReplayed);  // "msg-1" as a nonce: kept until 3000
   }
   RawDb raw(path);
   EXPECT_EQ(raw.integer("SELECT count(*) FROM seen"), 6);
