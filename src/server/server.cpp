@@ -18,8 +18,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <condition_variable>
 #include <ctime>
+#include <deque>
 #include <functional>
 #include <future>
 #include <map>
@@ -37,6 +40,7 @@ namespace keelson::server {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
@@ -379,6 +383,20 @@ void Router::get(std::string_view pattern, Handler handler, RouteOptions options
   add("GET", pattern, std::move(handler), std::move(options));
 }
 
+void Router::websocket(std::string_view pattern, std::shared_ptr<const WebSocketHandler> handler,
+                       RouteOptions options) {
+  add(
+      "GET", pattern,
+      [](const Request&) {
+        Response response =
+            Response::failure(426, "UPGRADE_REQUIRED", "this endpoint speaks WebSocket only");
+        response.headers.emplace_back("Upgrade", "websocket");
+        return response;
+      },
+      std::move(options));
+  routes_.back().websocket = std::move(handler);
+}
+
 std::vector<Router::RouteInfo> Router::routes() const {
   std::vector<RouteInfo> out;
   out.reserve(routes_.size());
@@ -420,6 +438,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
         best_literals = literals;
         result.handler = &route.handler;
         result.options = &route.options;
+        result.websocket = route.websocket;
         result.route = route.pattern;
         result.params = std::move(params);
       }
@@ -539,6 +558,11 @@ struct Server::Impl {
       --active_requests;
     }
     cv.notify_all();
+  }
+  // A connection's slot now belongs to `session` (a WebSocket session after an upgrade).
+  void replaceSession(std::uint64_t id, const std::shared_ptr<Connection>& session) {
+    const std::lock_guard lock(mutex);
+    sessions[id] = session;
   }
   void sessionClosed(std::uint64_t id, const std::string& source) {
     {
@@ -748,7 +772,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   ~Session() override {
     if (busy_) impl_.requestFinished();
-    impl_.sessionClosed(id_, source_);
+    if (!upgraded_) impl_.sessionClosed(id_, source_);  // else the WebSocket session has the slot
   }
 
   Session(const Session&) = delete;
@@ -772,7 +796,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void close() override {
     cancel_.request_stop();
-    if (closed_) return;
+    if (closed_ || upgraded_) return;
     closed_ = true;
     beast::error_code ec;
     tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -873,6 +897,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     beginBookkeeping();
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
+    const bool wants_upgrade = websocket::is_upgrade(req);
     version_ = req.version();
     auto request = makeRequest(req);
     method_ = request->method;
@@ -892,9 +917,15 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     request->route = match.route;
     request->path_params = std::move(match.params);
     const RouteOptions& route = *match.options;
+    const Handler* handler = match.handler;
+    if (match.websocket && wants_upgrade) {
+      upgrade_request_ = std::move(req);
+      websocket_ = match.websocket;
+      handler = &upgradeAccepted();  // after authentication and authorisation: the upgrade
+    }
 
     if (route.lane == Lane::kInline && (route.open || !impl_.options.authenticator)) {
-      respond(invokeHandler(*match.handler, *request));
+      onHandlerDone(generation_, invokeHandler(*handler, *request), {}, request);
       return;
     }
     if (impl_.pending_jobs.fetch_add(1) >= impl_.options.max_pending_requests) {
@@ -904,15 +935,15 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     }
     const std::uint64_t generation = generation_;
     auto self = this->shared_from_this();
-    asio::post(*impl_.workers, [self, generation, request, handler = match.handler, &route,
+    asio::post(*impl_.workers, [self, generation, request, handler, &route,
                                 credentials = Credentials{std::nullopt, client_certificate_}]() {
       Response response = self->impl_.serve(*request, *handler, route, credentials);
       writeEnvelope(response, request->request_id, self->impl_.options.metadata);
       self->impl_.pending_jobs.fetch_sub(1);
       std::string user = request->user ? request->user->username : std::string();
       asio::post(self->executor(), [self, generation, response = std::move(response),
-                                    user = std::move(user)]() mutable {
-        self->onHandlerDone(generation, std::move(response), std::move(user));
+                                    user = std::move(user), request]() mutable {
+        self->onHandlerDone(generation, std::move(response), std::move(user), request);
       });
     });
     impl_.deadlines->add(request->deadline, [weak = this->weak_from_this(), generation] {
@@ -983,7 +1014,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     impl_.requestStarted();
   }
 
-  void onHandlerDone(std::uint64_t generation, Response response, std::string user) {
+  void onHandlerDone(std::uint64_t generation, Response response, std::string user,
+                     const std::shared_ptr<Request>& request) {
     if (closed_ || generation != generation_ || responded_) {
       core::logEvent(spdlog::level::debug,
                      "request: handler finished after its deadline; result discarded",
@@ -991,8 +1023,23 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       return;
     }
     user_ = std::move(user);
+    if (upgrade_request_ && response.status == 101) return upgrade(request);
+    upgrade_request_.reset();
     respond(std::move(response));
   }
+
+  // The answer of a WebSocket route's upgrade once authentication and authorisation passed.
+  static const Handler& upgradeAccepted() {
+    static const Handler accepted = [](const Request&) {
+      Response response;
+      response.status = 101;
+      return response;
+    };
+    return accepted;
+  }
+
+  // Hands the connection (its slot in the server's count too) to a WebSocket session.
+  void upgrade(const std::shared_ptr<Request>& request);
 
   void onDeadline(std::uint64_t generation) {
     if (closed_ || generation != generation_ || responded_) return;
@@ -1057,6 +1104,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::shared_ptr<http::response<http::string_body>> response_;
   std::optional<UserInfo> client_certificate_;
   std::stop_source cancel_;
+  std::optional<http::request<http::string_body>> upgrade_request_;
+  std::shared_ptr<const WebSocketHandler> websocket_;
+  bool upgraded_ = false;
 
   std::uint64_t generation_ = 0;
   bool busy_ = false;
@@ -1072,6 +1122,158 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::string request_id_;
   std::string user_;
 };
+
+// A connection after its upgrade: WebSocket frames over the same stream, until either side
+// closes it, a ping goes unanswered, or the server stops. Owns the connection's slot in the
+// server's count from the upgrade on.
+template <bool kTls>
+class WsSession final : public Connection,
+                        public WebSocket,
+                        public std::enable_shared_from_this<WsSession<kTls>> {
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+
+ public:
+  WsSession(Server::Impl& impl, std::uint64_t id, std::string source,
+            std::shared_ptr<asio::ssl::context> tls, Stream&& stream,
+            http::request<http::string_body> upgrade,
+            std::shared_ptr<const WebSocketHandler> handler, std::shared_ptr<Request> request)
+      : impl_(impl),
+        id_(id),
+        source_(std::move(source)),
+        tls_(std::move(tls)),
+        ws_(std::move(stream)),
+        upgrade_(std::move(upgrade)),
+        handler_(std::move(handler)),
+        request_(std::move(request)) {}
+
+  ~WsSession() override { release(); }
+  WsSession(const WsSession&) = delete;
+  WsSession& operator=(const WsSession&) = delete;
+
+  void start() override {
+    websocket::stream_base::timeout timeout{};
+    timeout.handshake_timeout = std::chrono::seconds(30);
+    timeout.idle_timeout = std::chrono::seconds(60);  // a ping after 30 s of silence
+    timeout.keep_alive_pings = true;
+    ws_.set_option(timeout);
+    ws_.read_message_max(kMaxMessageBytes);
+    ws_.async_accept(upgrade_, [self = this->shared_from_this()](beast::error_code ec) {
+      if (ec) return self->finish();
+      self->open_ = true;
+      if (self->handler_->on_open) self->handler_->on_open(self, *self->request_);
+      self->read();
+    });
+  }
+
+  void send(std::string text) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), text = std::move(text)] {
+      if (!self->open_ || self->closing_) return;
+      self->queue_.push_back(std::move(text));
+      if (self->queue_.size() == 1) self->write();
+    });
+  }
+
+  // WebSocket::close (any thread) and Connection::close (the server stopping): the close
+  // handshake, then the socket.
+  void close() override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->closeGracefully(); });
+  }
+
+  void onShutdown() override { closeGracefully(); }
+
+  asio::any_io_executor executor() override { return ws_.get_executor(); }
+
+ private:
+  static constexpr std::size_t kMaxMessageBytes = 1 << 20;
+
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(ws_); }
+
+  // Connection::close: at once, without a handshake (the server is going away). On the strand.
+  void closeNow() {
+    beast::error_code ec;
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp().close();
+  }
+
+  void closeGracefully() {
+    if (closing_) return;
+    closing_ = true;
+    if (!open_) return closeNow();
+    ws_.async_close(websocket::close_code::normal,
+                    [self = this->shared_from_this()](beast::error_code) { self->closeNow(); });
+  }
+
+  void read() {
+    ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec || !self->ws_.got_text()) {
+        if (!ec) self->closeGracefully();  // binary frames are not spoken here
+        return self->finish();
+      }
+      std::string text = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      if (self->handler_->on_message) self->handler_->on_message(self, text);
+      self->read();
+    });
+  }
+
+  void write() {
+    ws_.text(true);
+    ws_.async_write(asio::buffer(queue_.front()),
+                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->queue_.pop_front();
+                      if (ec) {
+                        self->queue_.clear();
+                        return self->closeNow();
+                      }
+                      if (!self->queue_.empty()) self->write();
+                    });
+  }
+
+  // The connection is over: the handler hears it once, the server's count drops at once (the
+  // handler may keep this object a little longer).
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    open_ = false;
+    if (handler_->on_close) handler_->on_close(this->shared_from_this());
+    release();
+  }
+
+  void release() {
+    if (released_) return;
+    released_ = true;
+    impl_.sessionClosed(id_, source_);
+  }
+
+  Server::Impl& impl_;
+  std::uint64_t id_;
+  std::string source_;
+  std::shared_ptr<asio::ssl::context> tls_;  // kept alive for the stream
+  websocket::stream<Stream> ws_;
+  http::request<http::string_body> upgrade_;
+  std::shared_ptr<const WebSocketHandler> handler_;
+  std::shared_ptr<Request> request_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> queue_;
+  bool open_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+  bool released_ = false;
+};
+
+template <bool kTls>
+void Session<kTls>::upgrade(const std::shared_ptr<Request>& request) {
+  responded_ = true;
+  status_ = 101;
+  finishRequest();
+  upgraded_ = true;
+  auto session =
+      std::make_shared<WsSession<kTls>>(impl_, id_, source_, tls_, std::move(stream_),
+                                        std::move(*upgrade_request_), websocket_, request);
+  upgrade_request_.reset();
+  impl_.replaceSession(id_, session);
+  session->start();
+}
 
 std::vector<std::shared_ptr<Connection>> Server::Impl::liveSessions() {
   std::vector<std::shared_ptr<Connection>> live;

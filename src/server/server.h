@@ -34,6 +34,8 @@ namespace keelson::server {
 
 template <bool kTls>
 class Session;
+template <bool kTls>
+class WsSession;
 
 /// One HTTP request as a handler sees it. Immutable once the handler runs.
 struct Request {
@@ -134,6 +136,30 @@ enum class Lane {
 using AccessRule = std::function<std::vector<AccessAttributes>(const Request&)>;
 
 /// How a route is served and who may call it.
+/// One accepted WebSocket connection (RouteOptions::websocket). Text messages only.
+class WebSocket {
+ public:
+  virtual ~WebSocket() = default;
+  /// Queues `text` as one text message; messages go out in the order queued. Dropped once the
+  /// connection is closing. Thread-safe; never blocks.
+  virtual void send(std::string text) = 0;
+  /// Starts the close handshake (status 1000). Thread-safe; idempotent.
+  virtual void close() = 0;
+};
+
+/// What a WebSocket route does with its connections. The callbacks run on the connection's I/O
+/// thread, one at a time per connection: they must not block (hand slow work to another
+/// thread). Keep a connection (to send to it later) only until on_close: the server waits for
+/// the connections it knows to end when it stops.
+struct WebSocketHandler {
+  /// The upgrade passed authentication and authorisation (the request's `user` is set).
+  std::function<void(const std::shared_ptr<WebSocket>& socket, const Request& request)> on_open;
+  /// One text message (binary ones close the connection).
+  std::function<void(const std::shared_ptr<WebSocket>& socket, const std::string& text)> on_message;
+  /// The connection ended: closed by either side, an error, a missed ping, or the server stopping.
+  std::function<void(const std::shared_ptr<WebSocket>& socket)> on_close;
+};
+
 struct RouteOptions {
   Lane lane = Lane::kStandard;
   /// Open routes (health, readiness) skip authentication and authorisation.
@@ -152,12 +178,21 @@ class Router {
            RouteOptions options = {});
   /// add("GET", ...).
   void get(std::string_view pattern, Handler handler, RouteOptions options = {});
+  /// A WebSocket endpoint on GET `pattern`: a request with "Upgrade: websocket" becomes a
+  /// WebSocket connection served by `handler` once authenticated and authorised as `options`
+  /// say; a GET without the upgrade gets 426 Upgrade Required. The server pings a connection
+  /// silent for 30 s and drops it when 30 s more pass without an answer; a message may be at
+  /// most 1 MiB. Throws as add().
+  void websocket(std::string_view pattern, std::shared_ptr<const WebSocketHandler> handler,
+                 RouteOptions options = {});
 
   /// The outcome of matching a request.
   struct Match {
     const Handler* handler = nullptr;       ///< Null when nothing matched.
     const RouteOptions* options = nullptr;  ///< The route's options, with handler.
-    std::string route;                      ///< The matched pattern (also for a wrong method).
+    /// A WebSocket route's handler (Router::websocket); null for plain routes.
+    std::shared_ptr<const WebSocketHandler> websocket;
+    std::string route;  ///< The matched pattern (also for a wrong method).
     std::map<std::string, std::string, std::less<>> params;
     std::vector<std::string> allowed_methods;  ///< Non-empty: the path matched, the method not.
   };
@@ -182,6 +217,7 @@ class Router {
     std::vector<std::string> segments;  // "{x}" for a parameter
     Handler handler;
     RouteOptions options;
+    std::shared_ptr<const WebSocketHandler> websocket;
   };
   std::vector<Route> routes_;
 };
@@ -266,6 +302,8 @@ class Server {
  private:
   template <bool kTls>
   friend class Session;  // a connection (plain or TLS), in server.cpp
+  template <bool kTls>
+  friend class WsSession;  // the same after a WebSocket upgrade
   struct Impl;
   std::shared_ptr<Impl> impl_;
 };
