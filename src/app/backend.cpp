@@ -52,7 +52,16 @@ int runBackend(const BackendOptions& options, std::stop_token stop) {
   backend::Backend service(storage, options.settings);
   server::Router router;
   server::addHealthRoutes(router, [] { return std::vector<std::string>{}; });
-  server::addMetricsRoute(router, registry);
+  // Open like the health routes: counters only, for a Prometheus without the backend's keys.
+  server::RouteOptions open;
+  open.open = true;
+  router.get(
+      "/metrics",
+      [registry](const server::Request&) {
+        return server::Response::text(registry->serialize(),
+                                      std::string(server::kPrometheusContentType));
+      },
+      open);
   backend::addBackendRoutes(router, service, *registry);
   server::Server server(server_options, std::move(router));
   server.start();
