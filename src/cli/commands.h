@@ -42,6 +42,13 @@ void addDetectCommand(CLI::App& app, Action& action);
 /// Registers `keelson serve` (cmd_serve.cpp) on `app`.
 void addServeCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 
+/// Registers `keelson backend` (cmd_backend.cpp: the reference backend's server) on `app`, with
+/// its operator subcommands.
+void addBackendCommand(CLI::App& app, Action& action);
+/// Registers `keelson backend action create|get` and `keelson backend status`
+/// (cmd_backend_client.cpp) on `backend`.
+void addBackendClientCommands(CLI::App& backend, Action& action);
+
 /// Registers `keelson diagnose pod` and `keelson diagnose namespace` (cmd_diagnose.cpp) on `app`.
 void addDiagnoseCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 /// Registers `keelson describe pod` (cmd_describe.cpp) on `app`.

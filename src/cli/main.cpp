@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
   keelson::cli::addAuditCommand(app, action);
   keelson::cli::addMonitorCommand(app, action, kube);
   keelson::cli::addServeCommand(app, action, kube);
+  keelson::cli::addBackendCommand(app, action);
   keelson::cli::addDescribeCommand(app, action, kube);
   keelson::cli::addCordonCommands(app, action, kube);
   keelson::cli::addDrainCommand(app, action, kube);
