@@ -142,6 +142,11 @@ void addBackendRoutes(server::Router& router, Backend& backend, server::Registry
                return jsonResponse(backend.batches(r.param("agentId")));
              }),
              operator_only);
+  router.get("/v1/agents/{agentId}/batches/{batchId}",
+             protocolHandler([&backend](const Request& r) {
+               return jsonResponse(backend.batch(r.param("agentId"), r.param("batchId")));
+             }),
+             operator_only);
 }
 
 }  // namespace keelson::backend

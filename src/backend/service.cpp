@@ -17,6 +17,15 @@ namespace {
 
 using nlohmann::json;
 
+// An agent's id: a UUID by default (the agent makes one), or a name given by AGENT_ID that is
+// safe in a URL path.
+bool isAgentId(std::string_view id) {
+  return !id.empty() && id.size() <= 128 &&
+         id.find_first_not_of(
+             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+             std::string_view::npos;
+}
+
 constexpr std::array<std::string_view, 4> kResultStatuses = {"succeeded", "failed", "rejected",
                                                              "dry-run"};
 
@@ -49,9 +58,11 @@ json Backend::registerAgent(const json& body) {
   agent.agent_id = optionalString(body, "agentId", kWhat).value_or("");
   if (agent.agent_id.empty()) {
     agent.agent_id = core::randomUuid();
-  } else if (!core::isUuid(agent.agent_id)) {
+  } else if (!isAgentId(agent.agent_id)) {
     throw Error(ErrorCode::kBadInput,
-                fmt::format("register body.agentId is not a UUID: \"{}\"", agent.agent_id));
+                fmt::format("register body.agentId \"{}\" is not an agent id (1 to 128 letters, "
+                            "digits, '.', '_' or '-')",
+                            agent.agent_id));
   }
   agent.version = optionalString(body, "version", kWhat).value_or("");
   agent.hostname = optionalString(body, "hostname", kWhat).value_or("");
@@ -107,8 +118,8 @@ Delivery Backend::pollActions(const std::string& agent_id, std::chrono::seconds 
   for (;;) {
     // The generation is read before the look: an action stored after it wakes the wait.
     const std::uint64_t seen = signal_.generation();
-    for (const ActionRecord& action : storage_.deliverActions(agent.cluster_id, agent_id)) {
-      delivery.body["actions"].push_back(json::parse(action.message));
+    for (json& message : messagesFor(agent)) {
+      delivery.body["actions"].push_back(std::move(message));
       ++delivery.count;
     }
     if (delivery.count > 0 || stop.stop_requested() || clock.steadyNow() >= deadline ||
@@ -116,6 +127,18 @@ Delivery Backend::pollActions(const std::string& agent_id, std::chrono::seconds 
       return delivery;
     }
   }
+}
+
+std::vector<json> Backend::pendingMessages(const std::string& agent_id) {
+  return messagesFor(registeredAgent(agent_id));
+}
+
+std::vector<json> Backend::messagesFor(const AgentRecord& agent) {
+  std::vector<json> out;
+  for (const ActionRecord& action : storage_.deliverActions(agent.cluster_id, agent.agent_id)) {
+    out.push_back(json::parse(action.message));
+  }
+  return out;
 }
 
 bool Backend::receiveResult(const std::string& agent_id, const std::string& action_id,
@@ -173,6 +196,12 @@ json Backend::status() {
 json Backend::batches(const std::string& agent_id) {
   if (!storage_.agent(agent_id)) notFound(fmt::format("agent \"{}\" never registered", agent_id));
   return batchesDocument(agent_id, storage_.batches(agent_id));
+}
+
+json Backend::batch(const std::string& agent_id, const std::string& batch_id) {
+  const auto items = storage_.batchItems(agent_id, batch_id);
+  if (!items) notFound(fmt::format("agent \"{}\" has no batch \"{}\"", agent_id, batch_id));
+  return {{"agentId", agent_id}, {"batchId", batch_id}, {"items", json::parse(*items)}};
 }
 
 void Backend::shutdown() { signal_.shutdown(); }

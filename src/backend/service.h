@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "backend/action_signal.h"
 #include "backend/storage.h"
@@ -65,6 +66,18 @@ class Backend {
   /// and looks again. An action is handed out on every poll until it has a result or expires.
   Delivery pollActions(const std::string& agent_id, std::chrono::seconds wait,
                        std::stop_token stop);
+  /// The signed messages ({payload, signature}) of the actions for the agent now, without
+  /// waiting (what a push over the WebSocket sends). kNotFound for an unknown agent.
+  std::vector<nlohmann::json> pendingMessages(const std::string& agent_id);
+  /// The generation of created actions (see ActionSignal): read it before pendingMessages, then
+  /// waitForActions(generation, ...) misses nothing created in between.
+  std::uint64_t actionGeneration() const { return signal_.generation(); }
+  /// Waits until an action is created after `seen`, `deadline`, `stop` or shutdown(); true when
+  /// one was created.
+  bool waitForActions(std::uint64_t seen, core::SteadyTime deadline, std::stop_token stop) const {
+    return signal_.waitPast(seen, deadline, std::move(stop));
+  }
+
   /// POST /v1/agents/{id}/actions/{actionId}/result: {status (succeeded | failed | rejected |
   /// dry-run), reason, startedAt, finishedAt, details}. Returns false when a result was stored
   /// before (kept; the call still succeeds). kNotFound when the action is not for the agent's
@@ -83,12 +96,16 @@ class Backend {
   nlohmann::json status();
   /// GET /v1/agents/{id}/batches → batchesDocument in sequence order.
   nlohmann::json batches(const std::string& agent_id);
+  /// GET /v1/agents/{id}/batches/{batchId} → {agentId, batchId, items: [...]}; kNotFound when
+  /// the agent has no such batch.
+  nlohmann::json batch(const std::string& agent_id, const std::string& batch_id);
 
   /// Ends every long poll now and every later one at once (before the server drains).
   void shutdown();
 
  private:
   AgentRecord registeredAgent(const std::string& agent_id);
+  std::vector<nlohmann::json> messagesFor(const AgentRecord& agent);
 
   Storage& storage_;
   BackendSettings settings_;

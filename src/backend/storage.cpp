@@ -334,6 +334,16 @@ std::vector<BatchRecord> Storage::batches(const std::string& agent_id) {
   return batches;
 }
 
+std::optional<std::string> Storage::batchItems(const std::string& agent_id,
+                                               const std::string& batch_id) {
+  const std::lock_guard lock(impl_->mutex);
+  sqlite::Statement stmt =
+      impl_->db.prepare("SELECT items FROM batches WHERE agent_id = ?1 AND batch_id = ?2");
+  stmt.bind(1, agent_id).bind(2, batch_id);
+  if (!stmt.step()) return std::nullopt;
+  return stmt.columnText(0);
+}
+
 void Storage::addAction(const ActionRecord& action) {
   const std::string target = action.target.dump();
   const std::string params = action.params.dump();

@@ -144,6 +144,9 @@ class Storage {
                         std::int64_t sequence, const nlohmann::json& items);
   /// The agent's batches in sequence order (then arrival order).
   std::vector<BatchRecord> batches(const std::string& agent_id);
+  /// The items (a JSON array, as text) of the agent's batch `batch_id`; nullopt when there is
+  /// no such batch.
+  std::optional<std::string> batchItems(const std::string& agent_id, const std::string& batch_id);
 
   /// Stores a new action (state queued). Throws Error(kConflict) when the id exists.
   void addAction(const ActionRecord& action);
