@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "backend/credentials.h"
+#include "backend/push.h"
 #include "backend/routes.h"
 #include "backend/storage.h"
 #include "core/error.h"
@@ -63,6 +65,8 @@ int runBackend(const BackendOptions& options, std::stop_token stop) {
       },
       open);
   backend::addBackendRoutes(router, service, *registry);
+  backend::PushChannel push(service, *registry);
+  router.websocket("/v1/ws", push.handler(), backend::accessFor(backend::Audience::kAgent));
   server::Server server(server_options, std::move(router));
   server.start();
   core::logEvent(spdlog::level::info, "keelson backend: listening",
@@ -75,6 +79,7 @@ int runBackend(const BackendOptions& options, std::stop_token stop) {
   core::logEvent(spdlog::level::info, "keelson backend: stopping",
                  {{"drain_ms", options.drain.count()}});
   service.shutdown();  // long polls answer now, so the drain is short
+  push.stop();         // WebSocket connections close
   server.stop(options.drain);
   core::logEvent(spdlog::level::info, "keelson backend: stopped");
   return 0;
