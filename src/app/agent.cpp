@@ -22,6 +22,7 @@
 #include "link/action_handler.h"
 #include "link/backoff.h"
 #include "link/metric_items.h"
+#include "net/websocket_client.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "store/agent_state.h"
@@ -144,7 +145,9 @@ class Agent {
     r.version = kVersion;
     r.hostname = hostname();
     try {
-      r.kubernetes_version = json::parse(access_.client().get("/version")).value("gitVersion", "");
+      // Quickly or not at all: an API server that is away must not hold up registration.
+      const auto client = access_.makeClient(ClientProfile::kInteractive, std::chrono::seconds(5));
+      r.kubernetes_version = json::parse(client->get("/version")).value("gitVersion", "");
     } catch (const std::exception&) {
       r.kubernetes_version = "";
     }
@@ -252,15 +255,74 @@ class Agent {
     return entries.size() == 16;
   }
 
-  // ----- commands and actuator --------------------------------------------------------------
-  void commands(const std::stop_token& stop, const std::function<void()>& running) {
+  // ----- websocket, commands and actuator -----------------------------------------------------
+  void websocket(const std::stop_token& stop, const std::function<void()>& running) {
     link::Backoff backoff;
+    const auto clock = core::systemClock();
     while (!stop.stop_requested()) {
       if (!waitRegistered(stop)) return;
+      running();
+      core::SteadyTime connected{};
+      try {
+        auto ws = net::WebSocketClient::connect(webSocketOptions(), stop);
+        ws->send(json{{"type", "hello"}, {"agentId", agent_id_}}.dump());
+        connected = clock->steadyNow();
+        setWebSocketUp(true);
+        while (const auto text = ws->read(stop)) {
+          if (auto id = enqueuePushed(*text)) {
+            ws->send(json{{"type", "ack"}, {"id", *id}}.dump());
+          }
+        }
+      } catch (const Error& e) {
+        warn("websocket", e);
+      }
+      setWebSocketUp(false);
+      // A connection that held for a minute was stable: the next failure starts over.
+      if (connected != core::SteadyTime{} &&
+          clock->steadyNow() - connected >= std::chrono::minutes(1)) {
+        backoff.reset();
+      }
+      if (!clock->sleepFor(backoff.next(), stop)) return;
+    }
+  }
+
+  net::WebSocketOptions webSocketOptions() const {
+    net::WebSocketOptions o;
+    o.url = options_.backend_ws_url;
+    o.headers = {{"Authorization", "Bearer " + options_.backend.api_key}};
+    o.ca_file = options_.backend.ca_file;
+    o.client_cert_file = options_.backend.client_cert_file;
+    o.client_key_file = options_.backend.client_key_file;
+    return o;
+  }
+
+  // Queues a pushed {"type": "action"|"config", "payload", "signature"} for the actuator and
+  // returns the payload's id to acknowledge; nullopt for anything else.
+  std::optional<std::string> enqueuePushed(const std::string& text) {
+    try {
+      json message = json::parse(text);
+      const std::string type = message.value("type", "");
+      if (type != "action" && type != "config") return std::nullopt;
+      const std::string id = json::parse(message.value("payload", "{}")).value("id", std::string());
+      received_.inc({"websocket"});
+      const std::lock_guard lock(mutex_);
+      queue_.push_back(std::move(message));
+      changed_.notify_all();
+      return id;
+    } catch (const json::exception&) {
+      return std::nullopt;  // not the protocol; the verifier never sees it
+    }
+  }
+
+  void commands(const std::stop_token& stop, const std::function<void()>& running) {
+    link::Backoff backoff;
+    running();  // idle while the WebSocket is up is healthy too
+    while (!stop.stop_requested()) {
+      if (!waitForPolling(stop)) return;
       try {
         auto messages = backend_.pollActions(agent_id_, seconds(poll_interval_.load()), stop);
-        running();
         backoff.reset();
+        received_.inc({"poll"}, static_cast<double>(messages.size()));
         const std::lock_guard lock(mutex_);
         for (json& m : messages) queue_.push_back(std::move(m));
         changed_.notify_all();
@@ -352,6 +414,7 @@ class Agent {
     add("session", &Agent::session);
     add("collector", &Agent::collector);
     add("sender", &Agent::sender);
+    if (!options_.backend_ws_url.empty()) add("websocket", &Agent::websocket);
     add("commands", &Agent::commands);
     add("actuator", &Agent::actuator);
   }
@@ -391,6 +454,12 @@ class Agent {
                                    {{"made"}, static_cast<double>(batches_made_.load())},
                                    {{"sent"}, static_cast<double>(batches_sent_.load())}};
                              });
+    registry_->callbackGauge(
+        "keelson_agent_websocket_connected", "1 while the WebSocket to the backend is up.", {},
+        [this] {
+          const std::lock_guard lock(mutex_);
+          return std::vector<server::GaugeSample>{{{}, websocket_up_ ? 1.0 : 0.0}};
+        });
     registry_->callbackGauge("process_resident_memory_bytes", "Resident memory size in bytes.", {},
                              [] {
                                return std::vector<server::GaugeSample>{
@@ -455,6 +524,16 @@ class Agent {
     std::unique_lock lock(mutex_);
     return changed_.wait(lock, stop, [this] { return registered_; });
   }
+  // The long poll runs while registered and the WebSocket is not up.
+  bool waitForPolling(const std::stop_token& stop) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait(lock, stop, [this] { return registered_ && !websocket_up_; });
+  }
+  void setWebSocketUp(bool up) {
+    const std::lock_guard lock(mutex_);
+    websocket_up_ = up;
+    changed_.notify_all();
+  }
   void wakeSender() {
     const std::lock_guard lock(mutex_);
     ++work_;
@@ -485,10 +564,14 @@ class Agent {
   std::shared_ptr<server::Registry> registry_ = std::make_shared<server::Registry>();
   server::CounterFamily& actions_ = registry_->counter(
       "keelson_agent_actions_total", "Signed messages handled, by result status.", {"status"});
+  server::CounterFamily& received_ =
+      registry_->counter("keelson_agent_messages_received_total",
+                         "Signed messages received, by channel (websocket, poll).", {"channel"});
   std::stop_source action_stop_;
   mutable std::mutex mutex_;
   std::condition_variable_any changed_;
   bool registered_ = false;
+  bool websocket_up_ = false;
   std::uint64_t work_ = 0;
   std::deque<json> queue_;
   Supervisor supervisor_;  // last: its threads stop before the members they use go

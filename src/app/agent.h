@@ -8,7 +8,9 @@
 //              Warning events, in batches of BATCH_SIZE items, into the outbox on disk;
 //   sender     drains the outbox in sequence order (a batch is deleted only once the backend
 //              acknowledged it) and reports stored action results until acknowledged;
-//   commands   long-polls the backend for signed actions (every ACTION_POLL_INTERVAL at most);
+//   websocket  (with BACKEND_WS_URL) receives signed actions pushed by the backend, acks them;
+//   commands   long-polls the backend for signed actions while the WebSocket is down (or not
+//              configured), waiting up to ACTION_POLL_INTERVAL each time;
 //   actuator   verifies and runs them one at a time (link/action_handler.h).
 // /healthz, /readyz (every component running and registered) and /metrics on its own port.
 // On stop: no new actions, the running one finishes, the outbox is flushed for up to
@@ -29,6 +31,7 @@ namespace keelson::app {
 /// Configuration of `keelson agent` (cmd_agent.cpp: flags and the seed's variables).
 struct AgentOptions {
   link::BackendEndpoint backend;  ///< BACKEND_URL, API_KEY, TLS files.
+  std::string backend_ws_url;     ///< BACKEND_WS_URL; "" long-polls only.
   std::string secret_key;         ///< SECRET_KEY (HMAC of signed messages).
   std::string cluster_id;         ///< CLUSTER_ID.
   std::string agent_id;           ///< AGENT_ID; "" = the one kept in the state store.

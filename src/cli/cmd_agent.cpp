@@ -51,6 +51,7 @@ struct AgentCommand {
   const KubeFlags& kube;
   StateFlags state;
   std::string backend_url;
+  std::string backend_ws_url;
   std::string api_key_file;
   std::string secret_key_file;
   std::string cluster_id;
@@ -83,6 +84,7 @@ struct AgentCommand {
       throw Error(ErrorCode::kBadInput,
                   fmt::format("missing configuration: {}", fmt::join(missing, ", ")));
     }
+    o.backend_ws_url = backend_ws_url;
     o.backend.ca_file = ca_file;
     o.backend.client_cert_file = client_cert_file;
     o.backend.client_key_file = client_key_file;
@@ -124,6 +126,10 @@ void addAgentCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   auto c = std::make_shared<AgentCommand>(kube);
   cmd->add_option("--backend-url", c->backend_url, "the backend's HTTPS URL")
       ->envname("BACKEND_URL");
+  cmd->add_option("--backend-ws-url", c->backend_ws_url,
+                  "the backend's WebSocket URL for pushed actions (wss://...); without it the "
+                  "agent long-polls")
+      ->envname("BACKEND_WS_URL");
   cmd->add_option("--api-key-file", c->api_key_file,
                   "a file holding the backend's API key (else $API_KEY)");
   cmd->add_option("--secret-key-file", c->secret_key_file,
