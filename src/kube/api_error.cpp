@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "net/http.h"
+
 namespace keelson::kube {
 
 namespace {
@@ -103,36 +105,7 @@ ErrorCode errorCodeForStatus(int http_status, std::string_view reason) noexcept 
   if (reason == "ServiceUnavailable") return ErrorCode::kUnavailable;
   if (reason == "InternalError") return ErrorCode::kInternal;
 
-  switch (http_status) {
-    case 400:
-    case 405:
-    case 406:
-    case 413:
-    case 415:
-    case 422:
-      return ErrorCode::kBadInput;
-    case 401:
-      return ErrorCode::kUnauthorized;
-    case 403:
-      return ErrorCode::kForbidden;
-    case 404:
-      return ErrorCode::kNotFound;
-    case 409:
-      return ErrorCode::kConflict;
-    case 410:
-      return ErrorCode::kGone;
-    case 429:
-      return ErrorCode::kTooManyRequests;
-    case 504:
-      return ErrorCode::kTimeout;
-    case 500:
-      return ErrorCode::kInternal;
-    default:
-      break;
-  }
-  if (http_status >= 500 && http_status < 600) return ErrorCode::kUnavailable;
-  if (http_status >= 400 && http_status < 500) return ErrorCode::kBadInput;
-  return ErrorCode::kInternal;
+  return net::errorCodeForHttpStatus(http_status);
 }
 
 ApiError makeApiError(std::string_view context, int http_status, std::string_view body) {

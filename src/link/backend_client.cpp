@@ -10,23 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-ErrorCode codeForStatus(int status) {
-  switch (status) {
-    case 401:
-      return ErrorCode::kUnauthorized;
-    case 403:
-      return ErrorCode::kForbidden;
-    case 404:
-      return ErrorCode::kNotFound;
-    case 409:
-      return ErrorCode::kConflict;
-    case 429:
-      return ErrorCode::kTooManyRequests;
-    default:
-      return ErrorCode::kUnavailable;
-  }
-}
-
 std::string readPem(const std::string& path, const char* flag) {
   if (path.empty()) return "";
   std::ifstream in(path);
@@ -53,7 +36,9 @@ std::string answerText(const net::HttpResponse& response) {
 
 BackendError::BackendError(int status, std::optional<std::chrono::seconds> retry_after,
                            const std::string& message)
-    : Error(codeForStatus(status), message), status_(status), retry_after_(retry_after) {}
+    : Error(net::errorCodeForHttpStatus(status), message),
+      status_(status),
+      retry_after_(retry_after) {}
 
 BackendClient::BackendClient(const BackendEndpoint& endpoint,
                              std::chrono::milliseconds request_timeout)

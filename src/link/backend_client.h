@@ -28,9 +28,8 @@ struct BackendEndpoint {
   std::string client_key_file;   ///< Its key (PEM).
 };
 
-/// A non-2xx answer of the backend. code() follows the status: 401 kUnauthorized, 403
-/// kForbidden, 404 kNotFound (unknown agent: register again), 409 kConflict, 429
-/// kTooManyRequests, others kUnavailable.
+/// A non-2xx answer of the backend. code() follows the status (net::errorCodeForHttpStatus);
+/// kNotFound (404) means an unknown agent: register again.
 class BackendError : public Error {
  public:
   BackendError(int status, std::optional<std::chrono::seconds> retry_after,

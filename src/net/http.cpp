@@ -88,6 +88,39 @@ RetryPolicy RetryPolicy::forMethod(std::string_view method) {
   return isIdempotent(method) ? idempotent() : none();
 }
 
+ErrorCode errorCodeForHttpStatus(int status) noexcept {
+  switch (status) {
+    case 400:
+    case 405:
+    case 406:
+    case 413:
+    case 415:
+    case 422:
+      return ErrorCode::kBadInput;
+    case 401:
+      return ErrorCode::kUnauthorized;
+    case 403:
+      return ErrorCode::kForbidden;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 409:
+      return ErrorCode::kConflict;
+    case 410:
+      return ErrorCode::kGone;
+    case 429:
+      return ErrorCode::kTooManyRequests;
+    case 500:
+      return ErrorCode::kInternal;
+    case 504:
+      return ErrorCode::kTimeout;
+    default:
+      break;
+  }
+  if (status >= 500 && status < 600) return ErrorCode::kUnavailable;
+  if (status >= 400 && status < 500) return ErrorCode::kBadInput;
+  return ErrorCode::kInternal;
+}
+
 std::string urlEncode(std::string_view value) {
   if (value.empty()) return {};
   // Since curl 7.82 the handle argument of curl_easy_escape is unused, so no handle is needed.

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/error.h"
+
 namespace keelson::net {
 
 /// One HTTP header. Names keep the case they were sent with; lookups ignore case.
@@ -119,6 +121,12 @@ bool isIdempotent(std::string_view method) noexcept;
 /// idempotent methods, and 5xx for POST and PATCH only when the server sent a Retry-After
 /// (`has_retry_after`). Pure.
 bool isRetryableStatus(int status, std::string_view method, bool has_retry_after) noexcept;
+
+/// The ErrorCode of a non-2xx HTTP status, the one mapping every client uses: 400, 405, 406,
+/// 413, 415, 422 kBadInput; 401 kUnauthorized; 403 kForbidden; 404 kNotFound; 409 kConflict;
+/// 410 kGone; 429 kTooManyRequests; 500 kInternal; 504 kTimeout; other 5xx kUnavailable; other
+/// 4xx kBadInput; anything else kInternal. Pure.
+ErrorCode errorCodeForHttpStatus(int status) noexcept;
 
 /// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay as they are),
 /// using curl_easy_escape. Thread-safe.

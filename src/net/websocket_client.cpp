@@ -71,21 +71,6 @@ Url parseUrl(const std::string& text) {
   return out;
 }
 
-ErrorCode codeForStatus(unsigned status) {
-  switch (status) {
-    case 401:
-      return ErrorCode::kUnauthorized;
-    case 403:
-      return ErrorCode::kForbidden;
-    case 404:
-      return ErrorCode::kNotFound;
-    case 429:
-      return ErrorCode::kTooManyRequests;
-    default:
-      return ErrorCode::kUnavailable;
-  }
-}
-
 }  // namespace
 
 struct WebSocketClient::Impl {
@@ -184,7 +169,7 @@ struct WebSocketClient::Impl {
       fail(*why == "timed out" ? ErrorCode::kTimeout : ErrorCode::kUnavailable, "upgrade " + *why);
     }
     if (ec == websocket::error::upgrade_declined) {
-      fail(codeForStatus(response.result_int()),
+      fail(errorCodeForHttpStatus(static_cast<int>(response.result_int())),
            fmt::format("the server answered the upgrade with {} {}", response.result_int(),
                        response.body().substr(0, 200)));
     }

@@ -74,16 +74,51 @@ class AgentBackend : public ::testing::Test {
     std::ofstream(dir_ / name) << value << "\n";
   }
 
-  std::string backendUrl() const { return "http://127.0.0.1:" + std::to_string(backend_port_); }
+  // http://, or https:// once useTls() made a certificate.
+  std::string backendUrl(const char* scheme = "http") const {
+    return std::string(scheme) + (tls_cert_.empty() ? "" : "s") +
+           "://127.0.0.1:" + std::to_string(backend_port_);
+  }
+
+  // The backend serves HTTPS with a self-signed certificate for 127.0.0.1, which is also the
+  // CA file the agent and the test trust.
+  void useTls() {
+    tls_cert_ = (dir_ / "backend.crt").string();
+    tls_key_ = (dir_ / "backend.key").string();
+    const auto made =
+        run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-nodes", "-days", "1", "-subj", "/CN=keelson-backend-test", "-addext",
+             "subjectAltName=IP:127.0.0.1", "-keyout", tls_key_, "-out", tls_cert_});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+  }
 
   void startBackend() {
-    backend_.start({"backend", "--insecure-listen", "--address", "127.0.0.1", "--port",
-                    std::to_string(backend_port_), "--state-dir", (dir_ / "backend").string(),
-                    "--api-key-file", (dir_ / "api-key").string(), "--secret-key-file",
-                    (dir_ / "secret-key").string(), "--operator-token-file",
-                    (dir_ / "operator-token").string(), "--heartbeat-interval", "2s"},
-                   dir_ / "backend.log");
-    ASSERT_TRUE(eventually([&] { return httpGet(backend_port_, "/healthz").status == 200; }, 30s))
+    std::vector<std::string> args = {"backend",
+                                     "--address",
+                                     "127.0.0.1",
+                                     "--port",
+                                     std::to_string(backend_port_),
+                                     "--state-dir",
+                                     (dir_ / "backend").string(),
+                                     "--api-key-file",
+                                     (dir_ / "api-key").string(),
+                                     "--secret-key-file",
+                                     (dir_ / "secret-key").string(),
+                                     "--operator-token-file",
+                                     (dir_ / "operator-token").string(),
+                                     "--heartbeat-interval",
+                                     "2s"};
+    if (tls_cert_.empty()) {
+      args.emplace_back("--insecure-listen");
+    } else {
+      args.insert(args.end(), {"--tls-cert-file", tls_cert_, "--tls-key-file", tls_key_});
+    }
+    backend_.start(args, dir_ / "backend.log");
+    const std::vector<std::string> trust = tls_cert_.empty()
+                                               ? std::vector<std::string>{}
+                                               : std::vector<std::string>{"--cacert", tls_cert_};
+    ASSERT_TRUE(
+        eventually([&] { return curlGet(backendUrl() + "/healthz", trust).status == 200; }, 30s))
         << "the backend did not come up";
   }
 
@@ -102,18 +137,17 @@ class AgentBackend : public ::testing::Test {
                                      "test",
                                      "--agent-id",
                                      agent_id_,
-                                     "--state-dir",
-                                     (dir_ / "agent").string(),
                                      "--address",
                                      "127.0.0.1",
                                      "--port",
                                      std::to_string(agent_port_)};
     const std::vector<std::pair<std::string, std::string>> defaults = {
+        {"--state-dir", (dir_ / "agent").string()},
         {"--collection-interval", "2s"},
         {"--action-poll-interval", "2s"},
         {"--batch-size", "1000"},
         {"--allow-actions", "cordon,uncordon"},
-        {"--backend-ws-url", "ws://127.0.0.1:" + std::to_string(backend_port_) + "/v1/ws"}};
+        {"--backend-ws-url", backendUrl("ws") + "/v1/ws"}};
     for (const auto& [flag, value] : defaults) {
       if (std::find(extra.begin(), extra.end(), flag) == extra.end()) {
         args.insert(args.end(), {flag, value});
@@ -129,6 +163,7 @@ class AgentBackend : public ::testing::Test {
                     bool lenient = false) const {
     net::Endpoint endpoint;
     endpoint.base_url = backendUrl();
+    endpoint.ca_file = tls_cert_;
     net::HttpClient http(endpoint);
     net::HttpRequest request;
     request.method = method;
@@ -218,6 +253,8 @@ class AgentBackend : public ::testing::Test {
   int agent_port_ = freePort();
   std::string agent_id_;
   std::string kubeconfig_;  // "" = the test cluster's
+  std::string tls_cert_;    // "" = plain HTTP
+  std::string tls_key_;
   KeelsonProcess backend_;
   KeelsonProcess agent_;
 };
@@ -281,6 +318,34 @@ TEST_F(AgentBackend, BatchesMatchKubectlAndAnOperatorsCordonRuns) {
 
   EXPECT_EQ(agent_.kill(SIGTERM), 0) << "a graceful stop";
   EXPECT_EQ(agentStatus()["health"], "deregistered");
+}
+
+// Over TLS: the agent verifies the backend against --backend-ca-file (https and wss), and
+// without it refuses the backend's self-signed certificate and never registers.
+TEST_F(AgentBackend, OverTlsTheBackendIsVerified) {
+  useTls();
+  startBackend();
+  startAgent({"--backend-ca-file", tls_cert_});
+  ASSERT_TRUE(
+      eventually([&] { return agentMetric("keelson_agent_websocket_connected") == 1; }, 60s))
+      << httpGet(agent_port_, "/readyz").body;
+  const json action =
+      runAction({{"verb", "cordon"}, {"target", {{"kind", "Node"}, {"name", node_}}}});
+  EXPECT_EQ(action["result"]["status"], "succeeded") << action.dump(2);
+  EXPECT_GE(agentMetric("keelson_agent_messages_received_total{channel=\"websocket\"}"), 1);
+  cluster_.kubectlOk({"uncordon", node_});
+  EXPECT_EQ(agent_.kill(SIGTERM), 0);
+
+  // Another agent that trusts only the system's CAs.
+  agent_id_ += "-untrusting";
+  agent_port_ = freePort();
+  startAgent({"--state-dir", (dir_ / "agent-2").string()});
+  std::this_thread::sleep_for(5s);
+  const HttpAnswer ready = httpGet(agent_port_, "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("\"registered\":false"), std::string::npos) << ready.body;
+  EXPECT_NE(tailOf(dir_ / "agent.log").find("certificate"), std::string::npos)
+      << tailOf(dir_ / "agent.log");
 }
 
 // The same with the WebSocket blocked (its URL leads nowhere): the long poll delivers.
