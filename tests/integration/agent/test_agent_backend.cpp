@@ -403,13 +403,21 @@ TEST_F(AgentBackend, Kill9OfTheAgentWithAFullOutboxLosesNoBatch) {
 
 TEST_F(AgentBackend, PastTheBoundDropsAreCountedAndReported) {
   startBackend();
-  // A bound of a few batches (each is one collection: about 1 KB per pod and node).
-  startAgent({"--collection-interval", "1s", "--buffer-max-bytes", "5000"});
+  // One collection is one batch here; its size depends on what else runs in the cluster, so
+  // the bound is made to hold about three of them.
+  startAgent({"--collection-interval", "1s"});
   ASSERT_TRUE(eventually([&] { return batchCount() > 0; }, 60s));
+  const json first = operatorCall("GET", "/v1/agents/" + agent_id_ + "/batches/" +
+                                             itemsOf(batches())[0]["batchId"].get<std::string>());
+  const std::size_t batch_bytes = first["items"].dump().size();
+  const std::size_t bound = batch_bytes * 7 / 2;
+  EXPECT_EQ(agent_.kill(SIGTERM), 0);
   EXPECT_EQ(backend_.kill(SIGKILL), 128 + SIGKILL);
+  startAgent({"--collection-interval", "1s", "--buffer-max-bytes", std::to_string(bound)});
   ASSERT_TRUE(eventually(
       [&] { return agentMetric("keelson_agent_outbox{figure=\"dropped_batches\"}") >= 3; }, 90s));
-  EXPECT_LE(agentMetric("keelson_agent_outbox{figure=\"bytes\"}"), 5000);
+  EXPECT_LE(agentMetric("keelson_agent_outbox{figure=\"bytes\"}"), static_cast<double>(bound));
+  EXPECT_GE(agentMetric("keelson_agent_outbox{figure=\"batches\"}"), 2) << "the newest are kept";
   const double dropped = agentMetric("keelson_agent_outbox{figure=\"dropped_batches\"}");
   startBackend();
   // A heartbeat after the outage carries the drops (at least those counted before it).
