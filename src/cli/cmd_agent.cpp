@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <memory>
 #include <sstream>
@@ -14,6 +13,7 @@
 #include "app/agent.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/secrets.h"
 #include "core/error.h"
 #include "core/signals.h"
 #include "link/verify.h"
@@ -27,13 +27,7 @@ std::string secret(const std::string& file, const char* variable, const char* fl
     const char* value = std::getenv(variable);
     return value == nullptr ? "" : value;
   }
-  std::ifstream in(file);
-  if (!in) throw Error(ErrorCode::kBadInput, fmt::format("{} {}: cannot be read", flag, file));
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string value = text.str();
-  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-  return value;
+  return readFileText(flag, file);
 }
 
 std::vector<std::string> splitList(const std::string& text) {
