@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "schedule/framework/fit_error.h"
 #include "schedule/framework/framework.h"
 #include "schedule/framework/matching.h"
 
@@ -12,19 +13,6 @@ namespace keelson::analysis {
 namespace {
 
 namespace fw = schedule::framework;
-
-std::string summarize(int total, const std::map<std::string, int>& categories,
-                      const std::optional<SchedulingReason>& prefilter) {
-  std::string out = fmt::format("0/{} nodes are available:", total);
-  if (prefilter) return out + " " + prefilter->category + ".";
-  std::vector<std::string> parts;
-  for (const auto& [category, n] : categories) parts.push_back(fmt::format("{} {}", n, category));
-  std::sort(parts.begin(), parts.end());  // The scheduler sorts "<count> <reason>" strings.
-  if (parts.empty()) return out;
-  out += " ";
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
-  return out + ".";
-}
 
 void explainFit(const fw::NodeInfo& node, const fw::PodInfo& pod, std::vector<std::string>& out) {
   const auto& alloc = node.node->status.allocatable;
@@ -110,7 +98,9 @@ SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingView&
   }
   if (prefilter) out.failure_categories[prefilter->category] = out.total_nodes;
   if (out.feasible_nodes == 0) {
-    out.failure_summary = summarize(out.total_nodes, out.failure_categories, prefilter);
+    out.failure_summary =
+        fw::fitErrorMessage(out.total_nodes, out.failure_categories,
+                            prefilter ? std::optional(prefilter->category) : std::nullopt);
   }
   return out;
 }
