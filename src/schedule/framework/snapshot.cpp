@@ -52,10 +52,10 @@ core::Quantity quantityOf(const kube::ResourceList& list, std::string_view name)
 
 Snapshot::Snapshot(const ClusterView& objects, const kube::Pod& pod) : objects_(&objects) {
   std::unordered_map<std::string_view, size_t> index;
-  nodes_.reserve(objects.nodes.size());
+  owned_.reserve(objects.nodes.size());
   for (const kube::Node* node : objects.nodes) {
-    index.emplace(node->metadata.name, nodes_.size());
-    nodes_.push_back(NodeInfo{node, {}, {}});
+    index.emplace(node->metadata.name, owned_.size());
+    owned_.push_back(NodeInfo{node, {}, {}});
   }
   for (const kube::Pod* other_ptr : objects.pods) {
     const kube::Pod& other = *other_ptr;
@@ -63,10 +63,11 @@ Snapshot::Snapshot(const ClusterView& objects, const kube::Pod& pod) : objects_(
     if (other.spec.node_name.empty() || terminated(other) || samePod(other, pod)) continue;
     const auto it = index.find(other.spec.node_name);
     if (it == index.end()) continue;
-    NodeInfo& info = nodes_[it->second];
+    NodeInfo& info = owned_[it->second];
     info.pods.push_back(&other);
     for (const auto& [name, q] : kube::podRequests(other)) info.requested[name] += q;
   }
+  nodes_ = owned_;
 }
 
 const kube::PersistentVolumeClaim* Snapshot::findClaim(std::string_view namespace_name,

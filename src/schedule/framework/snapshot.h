@@ -4,6 +4,7 @@
 // (kube-scheduler's PodInfo) and every node with the pods bound to it (NodeInfo). Pure: built
 // from values, no I/O.
 
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -85,9 +86,17 @@ class Snapshot {
   /// overflows Quantity's range.
   Snapshot(const ClusterView& objects, const kube::Pod& pod);
   Snapshot(ClusterView&&, const kube::Pod&) = delete;  // Would dangle.
+  /// A snapshot over NodeInfos a scheduler's cache maintains (`nodes`, which must outlive it
+  /// and not change while it is used; the pod being scheduled must not be among their pods).
+  /// O(1): nothing is copied.
+  Snapshot(const ClusterView& objects, std::span<const NodeInfo> nodes)
+      : objects_(&objects), nodes_(nodes) {}
+  Snapshot(ClusterView&&, std::span<const NodeInfo>) = delete;  // Would dangle.
+  Snapshot(const Snapshot&) = delete;  // nodes() may point into the original.
+  Snapshot& operator=(const Snapshot&) = delete;
 
   const ClusterView& objects() const { return *objects_; }
-  const std::vector<NodeInfo>& nodes() const { return nodes_; }
+  std::span<const NodeInfo> nodes() const { return nodes_; }
 
   /// The PersistentVolumeClaim `namespace_name`/`name`, or nullptr.
   const kube::PersistentVolumeClaim* findClaim(std::string_view namespace_name,
@@ -99,7 +108,8 @@ class Snapshot {
 
  private:
   const ClusterView* objects_;
-  std::vector<NodeInfo> nodes_;
+  std::vector<NodeInfo> owned_;  ///< Built by the first constructor; empty otherwise.
+  std::span<const NodeInfo> nodes_;
 };
 
 }  // namespace keelson::schedule::framework
