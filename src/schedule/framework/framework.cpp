@@ -20,21 +20,42 @@ namespace keelson::schedule::framework {
 Framework::Framework(std::vector<std::unique_ptr<const FilterPlugin>> plugins)
     : plugins_(std::move(plugins)) {}
 
+namespace {
+
+Framework filters(bool condition_taints) {
+  std::vector<std::unique_ptr<const FilterPlugin>> plugins;
+  plugins.push_back(std::make_unique<NodeUnschedulable>());
+  plugins.push_back(std::make_unique<NodeName>());
+  plugins.push_back(std::make_unique<TaintToleration>(condition_taints));
+  plugins.push_back(std::make_unique<NodeAffinity>());
+  plugins.push_back(std::make_unique<NodePorts>());
+  plugins.push_back(std::make_unique<NodeResourcesFit>());
+  plugins.push_back(std::make_unique<VolumeBinding>());
+  plugins.push_back(std::make_unique<VolumeZone>());
+  plugins.push_back(std::make_unique<PodTopologySpread>());
+  plugins.push_back(std::make_unique<InterPodAffinity>());
+  return Framework(std::move(plugins));
+}
+
+/// PreFilter's verdict on `node`: the rejection of every node, the one of a node PreFilter
+/// left out, or nullptr when the node's filters decide.
+const Status* preFilterVerdict(const CycleState& cycle, const NodeInfo& node) {
+  if (!cycle.status.isSuccess()) return &cycle.status;
+  if (cycle.node_names && !cycle.node_names->contains(node.node->metadata.name)) {
+    return &cycle.excluded;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 const Framework& Framework::defaultFilters() {
-  static const Framework instance = [] {
-    std::vector<std::unique_ptr<const FilterPlugin>> plugins;
-    plugins.push_back(std::make_unique<NodeUnschedulable>());
-    plugins.push_back(std::make_unique<NodeName>());
-    plugins.push_back(std::make_unique<TaintToleration>());
-    plugins.push_back(std::make_unique<NodeAffinity>());
-    plugins.push_back(std::make_unique<NodePorts>());
-    plugins.push_back(std::make_unique<NodeResourcesFit>());
-    plugins.push_back(std::make_unique<VolumeBinding>());
-    plugins.push_back(std::make_unique<VolumeZone>());
-    plugins.push_back(std::make_unique<PodTopologySpread>());
-    plugins.push_back(std::make_unique<InterPodAffinity>());
-    return Framework(std::move(plugins));
-  }();
+  static const Framework instance = filters(false);
+  return instance;
+}
+
+const Framework& Framework::schedulerFilters() {
+  static const Framework instance = filters(true);
   return instance;
 }
 
@@ -83,11 +104,18 @@ std::vector<Status> Framework::filter(const CycleState& cycle, const PodInfo& po
 
 std::vector<Status> Framework::evaluate(const CycleState& cycle, const PodInfo& pod,
                                         const NodeInfo& node) const {
-  if (!cycle.status.isSuccess()) return {cycle.status};
-  if (cycle.node_names && !cycle.node_names->contains(node.node->metadata.name)) {
-    return {cycle.excluded};
-  }
+  if (const Status* verdict = preFilterVerdict(cycle, node)) return {*verdict};
   return filter(cycle, pod, node);
+}
+
+Status Framework::firstRejection(const CycleState& cycle, const PodInfo& pod,
+                                 const NodeInfo& node) const {
+  if (const Status* verdict = preFilterVerdict(cycle, node)) return *verdict;
+  for (size_t i = 0; i < plugins_.size(); ++i) {
+    Status status = plugins_[i]->filter(pod, node, cycle.states[i].get());
+    if (!status.isSuccess()) return status;
+  }
+  return Status::success();
 }
 
 }  // namespace keelson::schedule::framework

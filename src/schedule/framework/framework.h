@@ -46,6 +46,9 @@ class Framework {
   /// kube-scheduler's default Filter plugins that keelson models, in the default order (see the
   /// file comment). Built once; lives for the whole process.
   static const Framework& defaultFilters();
+  /// The same plugins for keelson's own scheduler: TaintToleration also refuses nodes whose
+  /// conditions (NotReady, pressure) the node lifecycle controller taints (conditionTaints).
+  static const Framework& schedulerFilters();
 
   const std::vector<std::unique_ptr<const FilterPlugin>>& plugins() const { return plugins_; }
 
@@ -65,6 +68,11 @@ class Framework {
   /// PreFilter rejected the pod, {cycle.excluded} for a node PreFilter left out, else filter().
   std::vector<Status> evaluate(const CycleState& cycle, const PodInfo& pod,
                                const NodeInfo& node) const;
+
+  /// What kube-scheduler itself computes for a pod waiting to be scheduled: like evaluate(),
+  /// but it stops at the first rejecting plugin; Success when the node fits. The scheduler's
+  /// hot path.
+  Status firstRejection(const CycleState& cycle, const PodInfo& pod, const NodeInfo& node) const;
 
  private:
   std::vector<std::unique_ptr<const FilterPlugin>> plugins_;

@@ -106,6 +106,33 @@ bool podTolerates(const kube::Pod& pod, const kube::Taint& taint) {
                      [&](const auto& t) { return tolerates(t, taint); });
 }
 
+std::vector<kube::Taint> conditionTaints(const kube::Node& node) {
+  struct Rule {
+    std::string_view type;
+    std::string_view status;
+    std::string_view key;
+  };
+  static constexpr Rule kRules[] = {
+      {"Ready", "False", "node.kubernetes.io/not-ready"},
+      {"Ready", "Unknown", "node.kubernetes.io/unreachable"},
+      {"MemoryPressure", "True", "node.kubernetes.io/memory-pressure"},
+      {"DiskPressure", "True", "node.kubernetes.io/disk-pressure"},
+      {"PIDPressure", "True", "node.kubernetes.io/pid-pressure"},
+      {"NetworkUnavailable", "True", "node.kubernetes.io/network-unavailable"},
+  };
+  std::vector<kube::Taint> out;
+  for (const kube::Condition& condition : node.status.conditions) {
+    for (const Rule& rule : kRules) {
+      if (condition.type != rule.type || condition.status != rule.status) continue;
+      const bool present =
+          std::any_of(node.spec.taints.begin(), node.spec.taints.end(),
+                      [&](const auto& t) { return t.key == rule.key && t.effect == "NoSchedule"; });
+      if (!present) out.push_back({std::string(rule.key), "", "NoSchedule", {}});
+    }
+  }
+  return out;
+}
+
 const kube::Taint* untoleratedTaint(const kube::Pod& pod, const kube::Node& node) {
   for (const auto& taint : node.spec.taints) {
     if (taint.effect != "NoSchedule" && taint.effect != "NoExecute") continue;

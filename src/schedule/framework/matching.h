@@ -55,6 +55,13 @@ bool tolerates(const kube::Toleration& toleration, const kube::Taint& taint);
 /// Some toleration of the pod tolerates `taint`.
 bool podTolerates(const kube::Pod& pod, const kube::Taint& taint);
 
+/// The NoSchedule taints the node lifecycle controller puts on a node for its conditions
+/// (TaintNodesByCondition): Ready=False → node.kubernetes.io/not-ready, Ready=Unknown →
+/// node.kubernetes.io/unreachable, MemoryPressure, DiskPressure, PIDPressure and
+/// NetworkUnavailable True → node.kubernetes.io/memory-pressure, disk-pressure, pid-pressure,
+/// network-unavailable. Taints already in spec.taints are left out. Values are empty.
+std::vector<kube::Taint> conditionTaints(const kube::Node& node);
+
 /// The node's first NoSchedule/NoExecute taint the pod does not tolerate, or nullptr
 /// (TaintToleration's Filter; PreferNoSchedule is a score, not a filter).
 const kube::Taint* untoleratedTaint(const kube::Pod& pod, const kube::Node& node);
