@@ -107,6 +107,7 @@ std::string Client::send(std::string_view method, std::string_view path, std::st
     request.headers.push_back({"Content-Type", options.content_type});
   }
   request.retry = options.retry;
+  request.timeout = options.timeout;
   request.stop = std::move(stop);
   HttpResponse response = transport_->request(request);
   if (!isSuccess(response.status)) {

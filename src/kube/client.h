@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -35,6 +36,10 @@ struct SendOptions {
   /// POST and PATCH are tried again only on 429 or when the server sent Retry-After). An
   /// eviction, a binding or a review each brings its own.
   std::optional<net::RetryPolicy> retry;
+  /// Total time of one attempt (HttpRequest::timeout); 0: the transport's request_timeout. A
+  /// caller with a deadline of its own (e.g. leader election's renew deadline) bounds each
+  /// request by what is left of it.
+  std::chrono::milliseconds timeout{0};
 };
 
 /// Receives one page of a list: the whole response body (a `<Kind>List` JSON document). The

@@ -150,6 +150,15 @@ TEST_F(ClientTest, SendCarriesItsOwnRetryRuleOrNone) {
   EXPECT_FALSE(request.retry->retry_connect_failures);
   ASSERT_EQ(request.headers.size(), 1u);
   EXPECT_EQ(request.headers[0].value, "application/merge-patch+json");
+  EXPECT_EQ(request.timeout, std::chrono::milliseconds(0));  // the transport's default
+}
+
+TEST_F(ClientTest, SendCarriesItsOwnTimeout) {
+  SendOptions options;
+  options.timeout = std::chrono::milliseconds(1500);
+  transport_->reply(200, "{}");
+  client_.send("PUT", "/apis/coordination.k8s.io/v1/namespaces/a/leases/l", "{}", options);
+  EXPECT_EQ(transport_->requests.back().timeout, std::chrono::milliseconds(1500));
 }
 
 TEST_F(ClientTest, ListPagesFollowsContinueUntilEmpty) {
