@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "kube/names.h"
+#include "kube/objects.h"
 #include "net/http.h"
 
 namespace keelson::kube {
@@ -79,17 +80,6 @@ void invoke(const LeaderElector::Callback& callback, std::string_view name,
 
 std::string leasePath(std::string_view namespace_name, std::string_view name) {
   return fmt::format("/apis/coordination.k8s.io/v1/namespaces/{}/leases/{}", namespace_name, name);
-}
-
-std::string formatMicroTime(core::WallTime time) {
-  const auto micros = std::chrono::floor<std::chrono::microseconds>(time);
-  const auto whole = std::chrono::floor<seconds>(micros);
-  const std::time_t t = std::chrono::system_clock::to_time_t(whole);
-  std::tm utc{};
-  ::gmtime_r(&t, &utc);
-  char text[32];
-  const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  return fmt::format("{}.{:06d}Z", std::string_view(text, n), (micros - whole).count());
 }
 
 LeaseRecord parseLeaseRecord(std::string_view lease_json) {

@@ -88,11 +88,6 @@ struct LeaseRecord {
 /// "/apis/coordination.k8s.io/v1/namespaces/{namespace_name}/leases/{name}". Pure.
 std::string leasePath(std::string_view namespace_name, std::string_view name);
 
-/// `time` as a Kubernetes MicroTime (RFC 3339 in UTC with microseconds, Go's
-/// "2006-01-02T15:04:05.000000Z07:00"), e.g. "2027-01-15T08:00:00.123456Z"; sub-microsecond
-/// digits are dropped (rounded towards the past). Pure; thread-safe.
-std::string formatMicroTime(core::WallTime time);
-
 /// Reads the LeaseRecord from a coordination.k8s.io/v1 Lease JSON document; absent spec fields
 /// read as "" / 0. Throws Error(kInternal) naming the field when `lease_json` is not a JSON
 /// object or a field has the wrong type. Pure; thread-safe.

@@ -115,6 +115,17 @@ std::string formatTimeMillis(Time time) {
                      clock.subseconds().count());
 }
 
+std::string formatMicroTime(Time time) {
+  const auto micros = std::chrono::floor<std::chrono::microseconds>(time);
+  const auto days = std::chrono::floor<std::chrono::days>(micros);
+  const std::chrono::year_month_day date{days};
+  const std::chrono::hh_mm_ss clock{micros - days};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                     clock.hours().count(), clock.minutes().count(), clock.seconds().count(),
+                     clock.subseconds().count());
+}
+
 const OwnerReference* controllerOf(const ObjectMeta& meta) noexcept {
   for (const auto& owner : meta.owner_references) {
     if (owner.controller) return &owner;

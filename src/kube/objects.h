@@ -39,6 +39,11 @@ std::string formatTime(Time time);
 /// like metav1.MicroTime truncated to milliseconds; "" for an unset Time.
 std::string formatTimeMillis(Time time);
 
+/// Formats `time` as a metav1.MicroTime: RFC 3339 in UTC with microseconds
+/// ("2024-01-15T10:30:00.123456Z"; sub-microsecond digits dropped, rounded towards the past), as
+/// Lease and events.k8s.io/v1 Event times are written. The epoch formats like any other time.
+std::string formatMicroTime(Time time);
+
 /// Go time.Duration text, e.g. metrics.k8s.io's `window` ("20.035s"): see core/duration.h.
 using core::parseDuration;
 

@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "kube/client.h"
 #include "kube/leader_election.h"
+#include "kube/objects.h"
 
 namespace keelson::kube {
 namespace {
