@@ -43,6 +43,16 @@ ClusterView viewOf(const ClusterObjects& objects) {
   return view;
 }
 
+NonZeroRequests nonZeroRequests(const kube::Pod& pod) {
+  kube::PodResourcesOptions options;
+  options.non_missing_container_requests = {
+      {"cpu", core::Quantity::fromMilli(kDefaultMilliCpuRequest)},
+      {"memory", core::Quantity::fromValue(kDefaultMemoryRequestBytes)}};
+  const kube::ResourceList requests = kube::podRequests(pod, options);
+  return NonZeroRequests{quantityOf(requests, "cpu").milliValue(),
+                         quantityOf(requests, "memory").value()};
+}
+
 PodInfo::PodInfo(const kube::Pod& pod) : pod_(&pod), requests_(kube::podRequests(pod)) {}
 
 core::Quantity quantityOf(const kube::ResourceList& list, std::string_view name) {
@@ -55,7 +65,7 @@ Snapshot::Snapshot(const ClusterView& objects, const kube::Pod& pod) : objects_(
   nodes_.reserve(objects.nodes.size());
   for (const kube::Node* node : objects.nodes) {
     index.emplace(node->metadata.name, nodes_.size());
-    nodes_.push_back(NodeInfo{node, {}, {}});
+    nodes_.push_back(NodeInfo{node, {}, {}, {}});
   }
   for (const kube::Pod* other_ptr : objects.pods) {
     const kube::Pod& other = *other_ptr;
@@ -66,6 +76,9 @@ Snapshot::Snapshot(const ClusterView& objects, const kube::Pod& pod) : objects_(
     NodeInfo& info = nodes_[it->second];
     info.pods.push_back(&other);
     for (const auto& [name, q] : kube::podRequests(other)) info.requested[name] += q;
+    const NonZeroRequests non_zero = nonZeroRequests(other);
+    info.non_zero_requested.cpu_millicores += non_zero.cpu_millicores;
+    info.non_zero_requested.memory_bytes += non_zero.memory_bytes;
   }
 }
 
