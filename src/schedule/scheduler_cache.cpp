@@ -2,24 +2,12 @@
 
 #include <algorithm>
 
-#include "kube/resources.h"
-
 namespace keelson::schedule {
 namespace {
 
 bool counted(const kube::Pod& pod) {
   return !pod.spec.node_name.empty() && pod.status.phase != "Succeeded" &&
          pod.status.phase != "Failed";
-}
-
-void addRequests(kube::ResourceList& to, const kube::Pod& pod, bool subtract) {
-  for (const auto& [name, quantity] : kube::podRequests(pod)) {
-    if (subtract) {
-      to[name] -= quantity;
-    } else {
-      to[name] += quantity;
-    }
-  }
 }
 
 }  // namespace
@@ -35,8 +23,7 @@ void SchedulerCache::attach(PodEntry& entry) {
     orphans_[entry.node].push_back(entry.pod->metadata.uid);
     return;
   }
-  info->pods.push_back(entry.pod.get());
-  addRequests(info->requested, *entry.pod, false);
+  info->addPod(entry.pod.get());
 }
 
 void SchedulerCache::detach(const PodEntry& entry) {
@@ -47,8 +34,7 @@ void SchedulerCache::detach(const PodEntry& entry) {
     if (uids.empty()) orphans_.erase(entry.node);
     return;
   }
-  std::erase(info->pods, entry.pod.get());
-  addRequests(info->requested, *entry.pod, true);
+  info->removePod(entry.pod.get());
 }
 
 void SchedulerCache::erasePod(std::unordered_map<std::string, PodEntry>::iterator it) {
@@ -66,7 +52,7 @@ void SchedulerCache::upsertNode(const kube::Node& node) {
     return;
   }
   node_index_.emplace(node.metadata.name, infos_.size());
-  infos_.push_back(framework::NodeInfo{copy.get(), {}, {}});
+  infos_.push_back(framework::NodeInfo{copy.get(), {}, {}, {}});
   node_objects_.push_back(std::move(copy));
   const auto orphans = orphans_.find(node.metadata.name);
   if (orphans == orphans_.end()) return;

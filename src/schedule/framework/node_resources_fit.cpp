@@ -7,19 +7,17 @@
 namespace keelson::schedule::framework {
 namespace {
 
-/// Names NodeResourcesFit tracks beyond cpu, memory and ephemeral-storage
-/// (schedutil.IsScalarResourceName): extended, prefixed native, hugepages, attachable volumes.
-bool isScalarResource(std::string_view name) {
-  return name.find('/') != std::string_view::npos || name.starts_with("hugepages-") ||
-         name.starts_with("attachable-volumes-");
-}
-
 /// The amount NodeResourcesFit compares: millicores for cpu, whole units (rounded up) otherwise.
 int64_t amount(std::string_view resource, const core::Quantity& q) {
   return resource == "cpu" ? q.milliValue() : q.value();
 }
 
 }  // namespace
+
+bool isScalarResource(std::string_view name) {
+  return name.find('/') != std::string_view::npos || name.starts_with("hugepages-") ||
+         name.starts_with("attachable-volumes-");
+}
 
 std::vector<InsufficientResource> insufficientResources(const PodInfo& pod, const NodeInfo& node) {
   std::vector<InsufficientResource> out;

@@ -19,6 +19,11 @@ struct InsufficientResource {
   core::Quantity allocatable;  ///< The node's status.allocatable (0 when absent).
 };
 
+/// Names NodeResourcesFit tracks beyond cpu, memory and ephemeral-storage
+/// (schedutil.IsScalarResourceName): extended and prefixed native resources (with a '/'),
+/// hugepages-*, attachable-volumes-*. Pure.
+bool isScalarResource(std::string_view name);
+
 /// Every resource `node` lacks for `pod`, in kube-scheduler's order: "pods" first (the pod would
 /// exceed allocatable pods), then the pod's requests by name. cpu compares in millicores, every
 /// other resource in whole units (bytes for memory and storage, rounded up); resources other

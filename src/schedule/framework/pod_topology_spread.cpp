@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "schedule/framework/matching.h"
+#include "schedule/framework/topology_spread.h"
 
 namespace keelson::schedule::framework {
 namespace {
@@ -44,33 +45,15 @@ PreFilterResult PodTopologySpread::preFilter(const PodInfo& pod_info,
   auto st = std::make_unique<State>();
   for (const auto& c : pod.spec.topology_spread_constraints) {
     if (c.when_unsatisfiable != "DoNotSchedule") continue;
-    SpreadConstraint sc{&c, c.label_selector, {}};
-    if (sc.selector) {
-      for (const auto& key : c.match_label_keys) {
-        if (const std::string* v = label(pod.metadata.labels, key)) {
-          sc.selector->match_expressions.push_back({key, "In", {*v}});
-        }
-      }
-    }
-    st->constraints.push_back(std::move(sc));
+    st->constraints.push_back(SpreadConstraint{&c, detail::spreadSelector(c, pod), {}});
   }
   for (const NodeInfo& info : snapshot.nodes()) {
     const kube::Node& node = *info.node;
     if (!nodeHasAllKeys(node, st->constraints)) continue;
     for (auto& c : st->constraints) {
-      // nodeAffinityPolicy defaults to Honor, nodeTaintsPolicy to Ignore.
-      if (c.spec->node_affinity_policy != "Ignore" &&
-          !podMatchesNodeSelectorAndAffinity(pod, node)) {
-        continue;
-      }
-      if (c.spec->node_taints_policy == "Honor" && untoleratedTaint(pod, node) != nullptr) continue;
-      int matching = 0;
-      for (const kube::Pod* existing : info.pods) {
-        if (kube::isSet(existing->metadata.deletion_timestamp)) continue;
-        if (existing->metadata.namespace_name != pod.metadata.namespace_name) continue;
-        if (c.selector && selectorMatches(*c.selector, existing->metadata.labels)) ++matching;
-      }
-      c.counts[*label(node.metadata.labels, c.spec->topology_key)] += matching;
+      if (!detail::nodeCounts(*c.spec, pod, node)) continue;
+      c.counts[*label(node.metadata.labels, c.spec->topology_key)] +=
+          detail::countMatchingPods(info.pods, c.selector, pod.metadata.namespace_name);
     }
   }
   return PreFilterResult{Status::success(), std::nullopt, "", std::move(st)};

@@ -50,6 +50,12 @@ class ScorePlugin {
                                std::span<std::int64_t> scores) const;
 };
 
+/// kube-scheduler's helper.DefaultNormalizeScore: scales `scores` in place so the highest becomes
+/// `max_priority` (score * max_priority / highest, integer division), then, when `reverse`,
+/// replaces each by max_priority - score. When every score is 0 (or negative) they stay as they
+/// are, or all become max_priority when `reverse`. Pure.
+void defaultNormalizeScore(std::int64_t max_priority, bool reverse, std::span<std::int64_t> scores);
+
 /// A Score plugin with its weight in the profile (the scheduler multiplies the normalised score
 /// by it).
 struct WeightedScorePlugin {

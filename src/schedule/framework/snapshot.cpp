@@ -43,6 +43,16 @@ ClusterView viewOf(const ClusterObjects& objects) {
   return view;
 }
 
+NonZeroRequests nonZeroRequests(const kube::Pod& pod) {
+  kube::PodResourcesOptions options;
+  options.non_missing_container_requests = {
+      {"cpu", core::Quantity::fromMilli(kDefaultMilliCpuRequest)},
+      {"memory", core::Quantity::fromValue(kDefaultMemoryRequestBytes)}};
+  const kube::ResourceList requests = kube::podRequests(pod, options);
+  return NonZeroRequests{quantityOf(requests, "cpu").milliValue(),
+                         quantityOf(requests, "memory").value()};
+}
+
 PodInfo::PodInfo(const kube::Pod& pod) : pod_(&pod), requests_(kube::podRequests(pod)) {}
 
 core::Quantity quantityOf(const kube::ResourceList& list, std::string_view name) {
@@ -50,12 +60,28 @@ core::Quantity quantityOf(const kube::ResourceList& list, std::string_view name)
   return it == list.end() ? core::Quantity{} : it->second;
 }
 
+void NodeInfo::addPod(const kube::Pod* pod) {
+  pods.push_back(pod);
+  for (const auto& [name, q] : kube::podRequests(*pod)) requested[name] += q;
+  const NonZeroRequests non_zero = nonZeroRequests(*pod);
+  non_zero_requested.cpu_millicores += non_zero.cpu_millicores;
+  non_zero_requested.memory_bytes += non_zero.memory_bytes;
+}
+
+void NodeInfo::removePod(const kube::Pod* pod) {
+  if (std::erase(pods, pod) == 0) return;
+  for (const auto& [name, q] : kube::podRequests(*pod)) requested[name] -= q;
+  const NonZeroRequests non_zero = nonZeroRequests(*pod);
+  non_zero_requested.cpu_millicores -= non_zero.cpu_millicores;
+  non_zero_requested.memory_bytes -= non_zero.memory_bytes;
+}
+
 Snapshot::Snapshot(const ClusterView& objects, const kube::Pod& pod) : objects_(&objects) {
   std::unordered_map<std::string_view, size_t> index;
   owned_.reserve(objects.nodes.size());
   for (const kube::Node* node : objects.nodes) {
     index.emplace(node->metadata.name, owned_.size());
-    owned_.push_back(NodeInfo{node, {}, {}});
+    owned_.push_back(NodeInfo{node, {}, {}, {}});
   }
   for (const kube::Pod* other_ptr : objects.pods) {
     const kube::Pod& other = *other_ptr;
@@ -63,9 +89,7 @@ Snapshot::Snapshot(const ClusterView& objects, const kube::Pod& pod) : objects_(
     if (other.spec.node_name.empty() || terminated(other) || samePod(other, pod)) continue;
     const auto it = index.find(other.spec.node_name);
     if (it == index.end()) continue;
-    NodeInfo& info = owned_[it->second];
-    info.pods.push_back(&other);
-    for (const auto& [name, q] : kube::podRequests(other)) info.requested[name] += q;
+    owned_[it->second].addPod(&other);
   }
   nodes_ = owned_;
 }

@@ -4,6 +4,7 @@
 // (kube-scheduler's PodInfo) and every node with the pods bound to it (NodeInfo). Pure: built
 // from values, no I/O.
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,26 @@ class PodInfo {
   kube::ResourceList requests_;
 };
 
+/// What a container that requests no cpu counts for when scoring (schedutil.DefaultMilliCPURequest:
+/// 100m), so that nodes full of best-effort pods do not look empty.
+inline constexpr std::int64_t kDefaultMilliCpuRequest = 100;
+/// What a container that requests no memory counts for when scoring
+/// (schedutil.DefaultMemoryRequest: 200Mi), in bytes.
+inline constexpr std::int64_t kDefaultMemoryRequestBytes = std::int64_t{200} * 1024 * 1024;
+
+/// A pod's or a node's cpu and memory requests as the Score plugins count them (kube-scheduler's
+/// NodeInfo.NonZeroRequested): a container that does not request cpu (memory) at all counts
+/// kDefaultMilliCpuRequest (kDefaultMemoryRequestBytes); an explicit zero stays zero.
+struct NonZeroRequests {
+  std::int64_t cpu_millicores = 0;
+  std::int64_t memory_bytes = 0;
+};
+
+/// The non-zero requests of `pod` (kube::podRequests with the defaults above for containers that
+/// omit cpu or memory; memory rounded up to whole bytes). Pure; throws Error(kBadInput) only if a
+/// sum overflows Quantity's range.
+NonZeroRequests nonZeroRequests(const kube::Pod& pod);
+
 /// One node as the plugins see it: the pods the scheduler's cache holds for it and what they
 /// request.
 struct NodeInfo {
@@ -70,6 +91,14 @@ struct NodeInfo {
   std::vector<const kube::Pod*> pods;
   /// The sum of `pods`' requests (kube::podRequests) per resource name.
   kube::ResourceList requested;
+  /// The sum of `pods`' nonZeroRequests (what the resource Score plugins count as used).
+  NonZeroRequests non_zero_requested;
+
+  /// Counts `pod` on the node: appends it to `pods` and adds its requests. `pod` must outlive
+  /// the NodeInfo's use. Throws Error(kBadInput) only if a sum overflows Quantity's range.
+  void addPod(const kube::Pod* pod);
+  /// Undoes addPod(pod) (the same pointer); no-op for a pod not counted.
+  void removePod(const kube::Pod* pod);
 };
 
 /// The amount of `name` in `list`, zero when absent.
