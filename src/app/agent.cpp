@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -16,6 +15,7 @@
 #include "app/supervisor.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "host/hostname.h"
 #include "host/self_usage.h"
 #include "kube/event.h"
 #include "kube/list.h"
@@ -43,12 +43,6 @@ std::uint64_t directoryBytes(const std::filesystem::path& dir) {
     if (entry.is_regular_file(ec)) total += entry.file_size(ec);
   }
   return total;
-}
-
-std::string hostname() {
-  std::array<char, 256> name{};
-  if (::gethostname(name.data(), name.size() - 1) != 0) return "";
-  return name.data();
 }
 
 std::optional<seconds> retryAfterOf(const std::exception& e) {
@@ -143,7 +137,7 @@ class Agent {
     r.cluster_id = options_.cluster_id;
     r.agent_id = agent_id_;
     r.version = kVersion;
-    r.hostname = hostname();
+    r.hostname = host::processHostName();
     try {
       // Quickly or not at all: an API server that is away must not hold up registration.
       const auto client = access_.makeClient(ClientProfile::kInteractive, std::chrono::seconds(5));

@@ -1,26 +1,16 @@
 #include "app/serve_security.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
-#include <array>
 #include <memory>
 #include <vector>
 
 #include "core/error.h"
 #include "core/log.h"
+#include "host/hostname.h"
 #include "server/tls.h"
 
 namespace keelson::app {
-namespace {
-
-std::string hostName() {
-  std::array<char, 256> name{};
-  if (gethostname(name.data(), name.size() - 1) != 0) return {};
-  return name.data();
-}
-
-}  // namespace
 
 void validateSecurity(const ServeSecurityOptions& options) {
   if (options.authentication != "delegated" && options.authentication != "none") {
@@ -46,7 +36,8 @@ void applySecurity(const ServeSecurityOptions& options, const kube::Client& clie
     tls.cert_file = options.tls_cert_file;
     tls.key_file = options.tls_private_key_file;
     tls.client_ca_file = options.client_ca_file;
-    if (const auto name = hostName(); !name.empty()) tls.self_signed_hosts.push_back(name);
+    if (const auto name = host::processHostName(); !name.empty())
+      tls.self_signed_hosts.push_back(name);
     auto provider = std::make_shared<server::TlsContextProvider>(tls);
     if (provider->selfSigned()) {
       core::logEvent(
