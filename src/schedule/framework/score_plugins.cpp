@@ -65,13 +65,13 @@ std::string_view trim(std::string_view s) {
   return s.substr(first, last - first + 1);
 }
 
-std::int64_t parseWeight(std::string_view entry, std::string_view text) {
+/// A non-negative integer of an `entry` of the list `what` ("score weights", "scoring shape").
+std::int64_t parseCount(std::string_view what, std::string_view entry, std::string_view text) {
   std::int64_t weight = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), weight);
   if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || weight < 0) {
     throw Error(ErrorCode::kBadInput,
-                fmt::format("score weights: \"{}\": weight \"{}\" is not a non-negative integer",
-                            entry, text));
+                fmt::format("{}: \"{}\": \"{}\" is not a non-negative integer", what, entry, text));
   }
   return weight;
 }
@@ -108,7 +108,7 @@ ScoreConfig parseScoreWeights(std::string_view spec) {
                   fmt::format("score weights: \"{}\": expected PluginName=weight", entry));
     }
     const std::string_view name = trim(entry.substr(0, eq));
-    const std::int64_t weight = parseWeight(entry, trim(entry.substr(eq + 1)));
+    const std::int64_t weight = parseCount("score weights", entry, trim(entry.substr(eq + 1)));
     if (!seen.emplace(name).second) {
       throw Error(ErrorCode::kBadInput,
                   fmt::format("score weights: plugin {} is given twice", name));
@@ -118,6 +118,42 @@ ScoreConfig parseScoreWeights(std::string_view spec) {
     spec.remove_prefix(comma + 1);
   }
   return config;
+}
+
+ScoringStrategy parseScoringStrategy(std::string_view name) {
+  if (name == "LeastAllocated") return ScoringStrategy::kLeastAllocated;
+  if (name == "MostAllocated") return ScoringStrategy::kMostAllocated;
+  if (name == "RequestedToCapacityRatio") return ScoringStrategy::kRequestedToCapacityRatio;
+  throw Error(ErrorCode::kBadInput,
+              fmt::format("scoring strategy \"{}\" is unknown (have: LeastAllocated, "
+                          "MostAllocated, RequestedToCapacityRatio)",
+                          name));
+}
+
+std::vector<UtilizationShapePoint> parseScoringShape(std::string_view spec) {
+  std::vector<UtilizationShapePoint> shape;
+  while (!trim(spec).empty()) {
+    const auto comma = spec.find(',');
+    const std::string_view entry = trim(spec.substr(0, comma));
+    const auto eq = entry.find('=');
+    if (eq == std::string_view::npos) {
+      throw Error(ErrorCode::kBadInput,
+                  fmt::format("scoring shape: \"{}\": expected utilization=score", entry));
+    }
+    const std::int64_t utilization = parseCount("scoring shape", entry, trim(entry.substr(0, eq)));
+    const std::int64_t score = parseCount("scoring shape", entry, trim(entry.substr(eq + 1)));
+    if (utilization > 100 || score > 10 ||
+        (!shape.empty() && utilization <= shape.back().utilization)) {
+      throw Error(ErrorCode::kBadInput,
+                  fmt::format("scoring shape: \"{}\": expected utilization 0-100, increasing, "
+                              "and score 0-10",
+                              entry));
+    }
+    shape.push_back({utilization, score});
+    if (comma == std::string_view::npos) break;
+    spec.remove_prefix(comma + 1);
+  }
+  return shape;
 }
 
 }  // namespace keelson::schedule::framework

@@ -67,4 +67,13 @@ void setPluginWeight(ScoreConfig& config, std::string_view name, std::int64_t we
 /// plugin or one already given, or has a weight outside 0-kMaxPluginWeight.
 ScoreConfig parseScoreWeights(std::string_view spec);
 
+/// NodeResourcesFit's scoring strategy from its kube-scheduler name: "LeastAllocated",
+/// "MostAllocated" or "RequestedToCapacityRatio". Throws Error(kBadInput) listing them otherwise.
+ScoringStrategy parseScoringStrategy(std::string_view name);
+
+/// A RequestedToCapacityRatio shape from comma-separated `utilization=score` pairs, e.g.
+/// "0=0,100=10" (bin packing): utilization 0-100 strictly increasing, score 0-10. Throws
+/// Error(kBadInput) naming the offending pair.
+std::vector<UtilizationShapePoint> parseScoringShape(std::string_view spec);
+
 }  // namespace keelson::schedule::framework

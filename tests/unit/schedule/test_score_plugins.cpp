@@ -56,9 +56,9 @@ TEST(ScorePlugins, ClearErrors) {
   EXPECT_EQ(errorOf("TaintToleration"),
             "score weights: \"TaintToleration\": expected PluginName=weight");
   EXPECT_EQ(errorOf("TaintToleration=x"),
-            "score weights: \"TaintToleration=x\": weight \"x\" is not a non-negative integer");
+            "score weights: \"TaintToleration=x\": \"x\" is not a non-negative integer");
   EXPECT_EQ(errorOf("TaintToleration=-1"),
-            "score weights: \"TaintToleration=-1\": weight \"-1\" is not a non-negative integer");
+            "score weights: \"TaintToleration=-1\": \"-1\" is not a non-negative integer");
   EXPECT_EQ(errorOf("NodeAffinity=1,NodeAffinity=2"),
             "score weights: plugin NodeAffinity is given twice");
   EXPECT_EQ(errorOf("NodeAffinity=1000001"),
@@ -81,6 +81,20 @@ TEST(ScorePlugins, StrategyReachesNodeResourcesFit) {
   EXPECT_EQ(testing::scores(*plugins[2].plugin, testing::pod("new", "500m", "1Gi"), c), Scores{37});
   config.strategy = ScoringStrategy::kRequestedToCapacityRatio;  // Without a shape: invalid.
   EXPECT_THROW(makeScorePlugins(config), Error);
+}
+
+TEST(ScorePlugins, ParsesTheScoringStrategyAndShape) {
+  EXPECT_EQ(parseScoringStrategy("MostAllocated"), ScoringStrategy::kMostAllocated);
+  EXPECT_EQ(parseScoringStrategy("RequestedToCapacityRatio"),
+            ScoringStrategy::kRequestedToCapacityRatio);
+  EXPECT_THROW(parseScoringStrategy("leastallocated"), Error);
+  const auto shape = parseScoringShape("0=0, 50=2,100=10");
+  ASSERT_EQ(shape.size(), 3u);
+  EXPECT_EQ(shape[1].utilization, 50);
+  EXPECT_EQ(shape[1].score, 2);
+  EXPECT_THROW(parseScoringShape("50=1,40=2"), Error);  // Not increasing.
+  EXPECT_THROW(parseScoringShape("0=11"), Error);       // Score past 10.
+  EXPECT_THROW(parseScoringShape("0"), Error);
 }
 
 }  // namespace
