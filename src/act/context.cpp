@@ -70,6 +70,17 @@ std::string ActionContext::remove(std::string_view path, kube::DeleteOptions opt
                   [&] { return kube::remove(client_, path, options, stop_); });
 }
 
+std::string ActionContext::create(std::string_view path, std::string_view body) {
+  return recorded("POST", kube::writePath(path, writeParams()),
+                  [&] { return kube::create(client_, path, body, writeParams(), stop_); });
+}
+
+void ActionContext::bind(const kube::BindingTarget& binding) {
+  recorded("POST",
+           "/api/v1/namespaces/" + binding.namespace_name + "/pods/" + binding.name + "/binding",
+           [&] { kube::bindPod(client_, binding, writeParams(), stop_); });
+}
+
 void ActionContext::evict(std::string_view namespace_name, std::string_view name,
                           kube::DeleteOptions options) {
   options.dry_run = options_.dry_run == DryRun::kServer;

@@ -41,6 +41,11 @@ class ActionContext {
   std::string update(std::string_view path, std::string_view body);
   /// DELETE `path` (dryRun in server mode is set here); returns the server's answer.
   std::string remove(std::string_view path, kube::DeleteOptions options);
+  /// POST `body` to the collection `path` (kube::create with dryRun and fieldManager); returns
+  /// the created object.
+  std::string create(std::string_view path, std::string_view body);
+  /// POST a Binding of a pod to a node (kube::bindPod with dryRun in server mode).
+  void bind(const kube::BindingTarget& binding);
   /// POST an eviction of NS/NAME (dryRun in server mode is set here).
   void evict(std::string_view namespace_name, std::string_view name, kube::DeleteOptions options);
 

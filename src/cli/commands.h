@@ -70,6 +70,10 @@ void addRestartCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 void addLabelCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 /// Registers `keelson set resources` (cmd_set.cpp) on `app`.
 void addSetCommand(CLI::App& app, Action& action, const KubeFlags& kube);
+/// Registers `keelson schedule` (cmd_schedule.cpp) on `app`.
+void addScheduleCommand(CLI::App& app, Action& action, const KubeFlags& kube);
+/// Registers `keelson scheduler` (cmd_scheduler.cpp) on `app`.
+void addSchedulerCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 /// Registers `keelson agent` (cmd_agent.cpp) on `app`.
 void addAgentCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 /// Registers `keelson remediate` (cmd_remediate.cpp) on `app`.

@@ -87,6 +87,8 @@ int main(int argc, char** argv) {
   keelson::cli::addSetCommand(app, action, kube);
   keelson::cli::addRemediateCommand(app, action, kube);
   keelson::cli::addAgentCommand(app, action, kube);
+  keelson::cli::addScheduleCommand(app, action, kube);
+  keelson::cli::addSchedulerCommand(app, action, kube);
   keelson::cli::addVersionCommand(app, action);
   keelson::cli::addCompletionCommand(app, action);
   describeGlobalFlags(app);

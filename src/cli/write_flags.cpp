@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <memory>
 
 #include "app/write_session.h"
 #include "cli/commands.h"
@@ -12,9 +13,10 @@ namespace keelson::cli {
 
 void WriteFlags::add(CLI::App& command) {
   command
-      .add_option("--dry-run", dry_run,
-                  "none: act; client: only print what would change; server: send with "
-                  "dryRun=All (the API server validates and admits, persists nothing)")
+      .add_flag("--dry-run{client}", dry_run,
+                "--dry-run=none: act; client (a bare --dry-run): only print what would change; "
+                "server: send with dryRun=All (the API server validates and admits, persists "
+                "nothing)")
       ->check(CLI::IsMember({"none", "client", "server"}))
       ->capture_default_str();
   command.add_option("--field-manager", field_manager, "the field manager of every write")
@@ -45,18 +47,25 @@ ResultText renderResult(const act::ActionResult& result) {
   return text;
 }
 
-int runWrite(const KubeFlags& kube, const WriteFlags& flags,
-             const std::function<act::ActionResult(act::Actuator&)>& action,
-             const ResultRenderer& render) {
-  app::WriteSession session(kube.configOptions(), kube.requestTimeout(std::chrono::seconds(30)),
-                            flags.state.auditLogPath(), act::Requester{"user", app::localUser()});
-  for (const store::AuditRecord& record : session.unknownOutcomes()) {
+std::unique_ptr<app::WriteSession> openWriteSession(const KubeFlags& kube,
+                                                    const WriteFlags& flags) {
+  auto session = std::make_unique<app::WriteSession>(
+      kube.configOptions(), kube.requestTimeout(std::chrono::seconds(30)),
+      flags.state.auditLogPath(), act::Requester{"user", app::localUser()});
+  for (const store::AuditRecord& record : session->unknownOutcomes()) {
     std::cerr << fmt::format(
         "Warning: audit: {} {} (record {}, pid {}) has an unknown outcome: its process ended "
         "before recording one\n",
         record.intent.verb, record.intent.target, record.id, record.pid);
   }
-  const act::ActionResult result = action(session.actuator());
+  return session;
+}
+
+int runWrite(const KubeFlags& kube, const WriteFlags& flags,
+             const std::function<act::ActionResult(act::Actuator&)>& action,
+             const ResultRenderer& render) {
+  const auto session = openWriteSession(kube, flags);
+  const act::ActionResult result = action(session->actuator());
   const ResultText text = render(result);
   std::cerr << text.err;
   flags.output.write(act::toJson(result), [&text](const std::string&) { return text.out; });

@@ -6,10 +6,12 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "act/action.h"
 #include "act/actuator.h"
+#include "app/write_session.h"
 #include "cli/options.h"
 #include "cli/output.h"
 
@@ -40,6 +42,11 @@ ResultText renderResult(const act::ActionResult& result);
 
 /// A verb's own text rendering (drain's differs).
 using ResultRenderer = std::function<ResultText(const act::ActionResult&)>;
+
+/// Opens a write session (cluster client, audit log; see app/write_session.h) as the local
+/// user and reports earlier actions whose outcome is unknown on stderr. Throws Error when the
+/// session cannot be opened (bad kubeconfig, unusable audit log).
+std::unique_ptr<app::WriteSession> openWriteSession(const KubeFlags& kube, const WriteFlags& flags);
 
 /// Opens a write session (cluster client, audit log; see app/write_session.h) as the local
 /// user, reports earlier actions whose outcome is unknown on stderr, runs `action`, prints its

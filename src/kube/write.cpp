@@ -70,6 +70,27 @@ std::string update(const Client& client, std::string_view path, std::string_view
                      std::move(stop));
 }
 
+std::string create(const Client& client, std::string_view path, std::string_view body,
+                   const WriteParams& params, std::stop_token stop) {
+  return client.send("POST", writePath(path, params), body, once("application/json"),
+                     std::move(stop));
+}
+
+void bindPod(const Client& client, const BindingTarget& binding, const WriteParams& params,
+             std::stop_token stop) {
+  nlohmann::json metadata = {{"name", binding.name}, {"namespace", binding.namespace_name}};
+  if (!binding.uid.empty()) metadata["uid"] = binding.uid;
+  const nlohmann::json body = {
+      {"apiVersion", "v1"},
+      {"kind", "Binding"},
+      {"metadata", std::move(metadata)},
+      {"target", {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", binding.node}}},
+  };
+  create(client,
+         fmt::format("/api/v1/namespaces/{}/pods/{}/binding", binding.namespace_name, binding.name),
+         body.dump(), params, std::move(stop));
+}
+
 std::string deleteOptionsJson(const DeleteOptions& options) {
   return deleteOptionsObject(options).dump();
 }

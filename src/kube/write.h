@@ -44,6 +44,26 @@ std::string patch(const Client& client, std::string_view path, PatchType type,
 std::string update(const Client& client, std::string_view path, std::string_view body,
                    const WriteParams& params, std::stop_token stop = {});
 
+/// POSTs `body` to the collection or subresource at `path` (no query), e.g. a Pod to
+/// /api/v1/namespaces/NS/pods, and returns the server's answer. Sent once. An object that exists
+/// is ApiError kConflict (409, AlreadyExists). Throws like patch().
+std::string create(const Client& client, std::string_view path, std::string_view body,
+                   const WriteParams& params, std::stop_token stop = {});
+
+/// The pod to bind and where: a Binding's metadata and target.
+struct BindingTarget {
+  std::string namespace_name;
+  std::string name;
+  std::string uid;  ///< metadata.uid: binds only this incarnation; "" binds any.
+  std::string node;
+};
+
+/// Binds a pod to a node as a scheduler does: POST /api/v1/namespaces/NS/pods/NAME/binding with
+/// a core/v1 Binding. Sent once. A pod already bound is ApiError kConflict (409), a pod gone (or
+/// of another uid) kNotFound/kConflict. Throws like patch().
+void bindPod(const Client& client, const BindingTarget& binding, const WriteParams& params,
+             std::stop_token stop = {});
+
 /// metav1.DeleteOptions as a delete or an eviction carries them.
 struct DeleteOptions {
   /// gracePeriodSeconds; nullopt: the pod's own terminationGracePeriodSeconds.

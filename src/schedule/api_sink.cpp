@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "kube/objects.h"
+#include "kube/write.h"
 
 namespace keelson::schedule {
 namespace {
@@ -43,16 +44,8 @@ ApiSchedulerSink::ApiSchedulerSink(const kube::Client& client, std::string sched
     : client_(client), scheduler_name_(std::move(scheduler_name)), instance_(std::move(instance)) {}
 
 void ApiSchedulerSink::bind(const kube::Pod& pod, const std::string& node) {
-  const json binding = {
-      {"apiVersion", "v1"},
-      {"kind", "Binding"},
-      {"metadata",
-       {{"name", pod.metadata.name},
-        {"namespace", pod.metadata.namespace_name},
-        {"uid", pod.metadata.uid}}},
-      {"target", {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}}},
-  };
-  client_.send("POST", podPath(pod) + "/binding", binding.dump());
+  kube::bindPod(client_, {pod.metadata.namespace_name, pod.metadata.name, pod.metadata.uid, node},
+                {});
 }
 
 void ApiSchedulerSink::scheduled(const kube::Pod& pod, const std::string& node) noexcept {
