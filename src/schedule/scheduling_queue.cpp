@@ -67,9 +67,8 @@ void SchedulingQueue::add(const kube::Pod& pod) {
   if (in_active) leave(it->first, entry);
   entry.pod = std::move(shared);
   if (in_active) {
-    entry.where = Where::kInFlight;
-    ++in_flight_;
-    activate(it->first, entry);
+    // Keeps its place among pods of its priority (kube-scheduler keeps the timestamp too).
+    active_.insert({-entry.pod->spec.priority, entry.queued, entry.sequence, it->first});
   } else if (entry.where == Where::kUnschedulable) {
     toBackoff(it->first, entry);
   }
