@@ -116,7 +116,11 @@ std::optional<QueuedPod> SchedulingQueue::pop(std::stop_token stop) {
     flush(Clock::now());
     if (!active_.empty()) break;
     if (const auto wake = nextWake()) {
-      wake_.wait_until(lock, stop, *wake, [] { return false; });
+      // Ends early on close(), a pod made active, or a backoff that now ends before `wake`.
+      wake_.wait_until(lock, stop, *wake, [this, &wake] {
+        return closed_ || !active_.empty() ||
+               (!backoff_.empty() && backoff_.begin()->first < *wake);
+      });
     } else {
       wake_.wait(lock, stop, [this] { return closed_ || !active_.empty(); });
     }
