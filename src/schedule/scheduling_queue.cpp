@@ -67,9 +67,8 @@ void SchedulingQueue::add(const kube::Pod& pod) {
   if (in_active) leave(it->first, entry);
   entry.pod = std::move(shared);
   if (in_active) {
-    entry.where = Where::kInFlight;
-    ++in_flight_;
-    activate(it->first, entry);
+    // Keeps its place among pods of its priority (kube-scheduler keeps the timestamp too).
+    active_.insert({-entry.pod->spec.priority, entry.queued, entry.sequence, it->first});
   } else if (entry.where == Where::kUnschedulable) {
     toBackoff(it->first, entry);
   }
@@ -117,7 +116,11 @@ std::optional<QueuedPod> SchedulingQueue::pop(std::stop_token stop) {
     flush(Clock::now());
     if (!active_.empty()) break;
     if (const auto wake = nextWake()) {
-      wake_.wait_until(lock, stop, *wake, [] { return false; });
+      // Ends early on close(), a pod made active, or a backoff that now ends before `wake`.
+      wake_.wait_until(lock, stop, *wake, [this, &wake] {
+        return closed_ || !active_.empty() ||
+               (!backoff_.empty() && backoff_.begin()->first < *wake);
+      });
     } else {
       wake_.wait(lock, stop, [this] { return closed_ || !active_.empty(); });
     }
