@@ -1,8 +1,33 @@
 #include "schedule/scheduling_queue.h"
 
 #include <algorithm>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "kube/resources.h"
 
 namespace keelson::schedule {
+
+namespace {
+
+/// An update that may change where the pod fits: its labels (affinity and spread terms of
+/// others match them), node selector, tolerations or requests. Status updates (the scheduler's
+/// own PodScheduled condition among them) are not: they would retry a pod that cannot fit.
+bool schedulingRelevantUpdate(const kube::Pod& before, const kube::Pod& after) {
+  const auto tolerations = [](const kube::Pod& pod) {
+    std::vector<std::tuple<std::string, std::string, std::string, std::string>> out;
+    for (const auto& t : pod.spec.tolerations) out.emplace_back(t.key, t.op, t.value, t.effect);
+    return out;
+  };
+  return before.metadata.labels != after.metadata.labels ||
+         before.spec.node_selector != after.spec.node_selector ||
+         tolerations(before) != tolerations(after) ||
+         kube::podRequests(before) != kube::podRequests(after);
+}
+
+}  // namespace
 
 SchedulingQueue::SchedulingQueue(QueueOptions options) : options_(options) {}
 
@@ -63,13 +88,16 @@ void SchedulingQueue::add(const kube::Pod& pod) {
     return;
   }
   Entry& entry = it->second;
+  const bool relevant = schedulingRelevantUpdate(*entry.pod, pod);
   const bool in_active = entry.where == Where::kActive;
   if (in_active) leave(it->first, entry);
   entry.pod = std::move(shared);
   if (in_active) {
     // Keeps its place among pods of its priority (kube-scheduler keeps the timestamp too).
     active_.insert({-entry.pod->spec.priority, entry.queued, entry.sequence, it->first});
-  } else if (entry.where == Where::kUnschedulable) {
+  } else if (entry.where == Where::kInFlight) {
+    entry.updated_in_flight = entry.updated_in_flight || relevant;
+  } else if (entry.where == Where::kUnschedulable && relevant) {
     toBackoff(it->first, entry);
   }
 }
@@ -154,7 +182,8 @@ void SchedulingQueue::requeue(const QueuedPod& pod, bool unschedulable) {
     return;
   }
   entry.backoff_expiry = Clock::now() + backoffFor(entry.attempts);
-  if (unschedulable && move_request_cycle_ < pod.cycle) {
+  const bool updated = std::exchange(entry.updated_in_flight, false);
+  if (unschedulable && move_request_cycle_ < pod.cycle && !updated) {
     leave(it->first, entry);
     entry.where = Where::kUnschedulable;
     entry.unschedulable_since = Clock::now();

@@ -7,8 +7,9 @@
 // - unschedulable pods: no node fitted; they move back (to activeQ, or to backoffQ while their
 //   backoff lasts) on a cluster event that may make them schedulable (moveAllToActiveOrBackoff)
 //   or after max_in_unschedulable (kube-scheduler's podMaxInUnschedulablePodsDuration, 5 min).
-// A cluster event during a pod's scheduling cycle sends it to backoffQ rather than the
-// unschedulable pods, so an event that raced its cycle is not missed.
+// A cluster event, or a change of the pod's labels, node selector, tolerations or requests,
+// during a pod's scheduling cycle sends it to backoffQ rather than the unschedulable pods, so a
+// change that raced its cycle is not missed. Status-only updates move nothing.
 
 #include <chrono>
 #include <condition_variable>
@@ -57,8 +58,9 @@ class SchedulingQueue {
   explicit SchedulingQueue(QueueOptions options = {});
 
   /// A pending pod (by uid; it must have one): added to activeQ, or updated in place when
-  /// already queued or in flight. An update of an unschedulable pod moves it back (kube-scheduler
-  /// moves a pod whose spec changed).
+  /// already queued or in flight. An update of an unschedulable pod that changes its labels, node
+  /// selector, tolerations or requests moves it back (kube-scheduler moves a pod whose spec
+  /// changed); a status-only update (e.g. its PodScheduled condition) does not.
   void add(const kube::Pod& pod);
   /// The pod left the queue's concern (deleted, bound, or no longer for this scheduler).
   void remove(std::string_view uid);
@@ -98,6 +100,9 @@ class SchedulingQueue {
     std::uint64_t sequence = 0;  ///< Ties in activeQ: first in, first out.
     std::uint64_t cycle = 0;
     bool removed_in_flight = false;
+    /// A scheduling-relevant update came during its cycle: if it turns out unschedulable it
+    /// goes to backoffQ, not among the unschedulable pods.
+    bool updated_in_flight = false;
   };
   /// activeQ's order: priority (highest first), then the time queued, then sequence.
   using ActiveKey = std::tuple<std::int32_t, Clock::time_point, std::uint64_t, std::string>;

@@ -162,6 +162,33 @@ TEST(SchedulingQueue, UpdateOfAnUnschedulablePodMovesIt) {
   EXPECT_EQ(again->pod->metadata.labels.at("app"), "changed");
 }
 
+TEST(SchedulingQueue, StatusOnlyUpdateLeavesAnUnschedulablePodWaiting) {
+  SchedulingQueue q(shortBackoff(1ms, 1ms));
+  q.add(pending("p"));
+  const auto first = popWithin(q, kGenerous);
+  ASSERT_TRUE(first);
+  q.requeueUnschedulable(*first);
+  // The scheduler's own PodScheduled=False condition comes back as an update.
+  kube::Pod status_only = pending("p");
+  status_only.status.conditions.push_back(
+      {"PodScheduled", "False", "Unschedulable", "0/3 nodes", {}, {}, {}, {}});
+  q.add(status_only);
+  EXPECT_EQ(depthsOf(q), (Depths{0, 0, 1, 0}));
+  EXPECT_FALSE(popWithin(q, 50ms));
+}
+
+TEST(SchedulingQueue, UpdateDuringTheCycleSendsThePodToBackoff) {
+  SchedulingQueue q(shortBackoff(1min, 1min));
+  q.add(pending("p"));
+  const auto cycle = popWithin(q, kGenerous);
+  ASSERT_TRUE(cycle);
+  kube::Pod tolerant = pending("p");
+  tolerant.spec.tolerations.push_back({"dedicated", "Exists", "", "NoSchedule", {}});
+  q.add(tolerant);  // Arrives while "p" is being placed.
+  q.requeueUnschedulable(*cycle);
+  EXPECT_EQ(depthsOf(q), (Depths{0, 1, 0, 0}));
+}
+
 TEST(SchedulingQueue, BackoffPodPopsAgainAfterItsBackoff) {
   SchedulingQueue q(shortBackoff(100ms, 10s));
   q.add(pending("p"));
