@@ -8,10 +8,12 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -288,6 +290,60 @@ TEST_F(SchedulerFleet, ALeaderWhoseLeaseIsTakenStopsSchedulingAndExits) {
   std::this_thread::sleep_for(5s);
   EXPECT_EQ(placements().at("orphan-0"), "") << "bound with no leader";
   EXPECT_EQ(leaseHolder(), "intruder");
+}
+
+TEST_F(SchedulerFleet, TheShippedRbacIsEnough) {
+  // deploy/scheduler.yaml without its Deployment (no image here): the service account, its
+  // bindings to kube-scheduler's roles and the Lease role.
+  std::ifstream file(sourceDir() + "/deploy/scheduler.yaml");
+  std::stringstream text;
+  text << file.rdbuf();
+  std::string rbac;
+  for (std::size_t at = 0; at != std::string::npos;) {
+    const std::size_t next = text.str().find("\n---\n", at);
+    const std::string part = text.str().substr(at, next == std::string::npos ? next : next - at);
+    if (part.find("kind: Deployment") == std::string::npos) rbac += part + "\n---\n";
+    at = next == std::string::npos ? next : next + 5;
+  }
+  cluster_.apply(rbac);
+  run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "lease", "-n",
+       "kube-system", "keelson-scheduler", "--ignore-not-found"});
+  std::string token;
+  const TestCluster as_scheduler =
+      cluster_.asServiceAccount("kube-system", "keelson-scheduler", token);
+  addNodes(1, "2", "4Gi");
+
+  KeelsonProcess scheduler;
+  scheduler.start({"scheduler", "--kubeconfig", as_scheduler.kubeconfig, "--scheduler-name", ns_,
+                   "--port", "0", "--log-level", "info"},
+                  dir_ / "scheduler.log");
+  createPods("fits", 1, "500m", "64Mi");
+  createPods("too-big", 1, "64", "64Mi");
+  EXPECT_TRUE(eventually([&] { return !placements().at("fits-0").empty(); }, 60s))
+      << tailOf(dir_ / "scheduler.log");
+  // The FailedScheduling event and the pod's condition were allowed too.
+  EXPECT_TRUE(eventually(
+      [&] {
+        const json pod = cluster_.kubectlJson({"get", "pod", "-n", ns_, "too-big-0", "-o", "json"});
+        for (const json& c : pod["status"].value("conditions", json::array())) {
+          if (c.value("type", "") == "PodScheduled" && c.value("reason", "") == "Unschedulable") {
+            return true;
+          }
+        }
+        return false;
+      },
+      60s))
+      << tailOf(dir_ / "scheduler.log");
+  EXPECT_EQ(scheduledEvents().size(), 1u);
+  EXPECT_EQ(scheduler.kill(SIGTERM, 30s), 0) << tailOf(dir_ / "scheduler.log");
+  // Released on the way out, so that a standby would take over at once.
+  const CommandOutput holder =
+      run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "get", "lease", "-n",
+           "kube-system", "keelson-scheduler", "-o", "jsonpath={.spec.holderIdentity}"});
+  EXPECT_EQ(holder.out, "");
+  std::ofstream(dir_ / "rbac.yaml") << rbac;
+  run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "-f",
+       (dir_ / "rbac.yaml").string(), "--ignore-not-found"});
 }
 
 }  // namespace
