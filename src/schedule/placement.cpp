@@ -1,7 +1,6 @@
 #include "schedule/placement.h"
 
 #include <algorithm>
-#include <numeric>
 #include <set>
 #include <utility>
 
@@ -20,13 +19,18 @@ void countRejection(const fw::Status& status, std::map<std::string, int>& catego
   }
 }
 
-/// Runs the filters over every node: the feasible nodes, and the rejections of the others.
+/// Runs the filters from node `start` on until `wanted` nodes fit or every node was tried: the
+/// feasible nodes in evaluation order; the rejections are counted (and kept with kExplain).
 std::vector<const fw::NodeInfo*> filterNodes(const Profile& profile, const fw::PodInfo& pod,
                                              const fw::Snapshot& snapshot,
                                              const fw::CycleState& cycle, Detail detail,
+                                             std::size_t start, std::size_t wanted,
                                              Placement& out) {
+  const std::span<const fw::NodeInfo> nodes = snapshot.nodes();
   std::vector<const fw::NodeInfo*> feasible;
-  for (const fw::NodeInfo& node : snapshot.nodes()) {
+  std::size_t evaluated = 0;
+  for (; evaluated < nodes.size() && feasible.size() < wanted; ++evaluated) {
+    const fw::NodeInfo& node = nodes[(start + evaluated) % nodes.size()];
     std::vector<fw::Status> rejections;
     if (detail == Detail::kExplain) {
       rejections = profile.filters->evaluate(cycle, pod, node);
@@ -44,20 +48,17 @@ std::vector<const fw::NodeInfo*> filterNodes(const Profile& profile, const fw::P
           NodeRanking{node.node->metadata.name, false, 0, {}, std::move(rejections)});
     }
   }
+  out.next_start = nodes.empty() ? 0 : (start + evaluated) % nodes.size();
   return feasible;
 }
 
 /// Runs the Score plugins over the feasible nodes: each node's weighted total, and with
-/// kExplain each plugin's score.
-std::vector<NodeRanking> scoreNodes(const Profile& profile, const fw::PodInfo& pod,
-                                    const fw::Snapshot& snapshot,
-                                    const std::vector<const fw::NodeInfo*>& feasible,
-                                    Detail detail) {
-  std::vector<NodeRanking> ranked(feasible.size());
-  for (size_t i = 0; i < feasible.size(); ++i) {
-    ranked[i].node = feasible[i]->node->metadata.name;
-    ranked[i].feasible = true;
-  }
+/// kExplain each plugin's score in `explained`.
+std::vector<std::int64_t> scoreNodes(const Profile& profile, const fw::PodInfo& pod,
+                                     const fw::Snapshot& snapshot,
+                                     const std::vector<const fw::NodeInfo*>& feasible,
+                                     std::vector<NodeRanking>* explained) {
+  std::vector<std::int64_t> totals(feasible.size(), 0);
   std::vector<std::int64_t> scores(feasible.size());
   for (const fw::WeightedScorePlugin& weighted : profile.scores) {
     const fw::ScorePlugin& plugin = *weighted.plugin;
@@ -67,24 +68,38 @@ std::vector<NodeRanking> scoreNodes(const Profile& profile, const fw::PodInfo& p
     }
     plugin.normalizeScores(pod, state.get(), scores);
     for (size_t i = 0; i < feasible.size(); ++i) {
-      ranked[i].total += scores[i] * weighted.weight;
-      if (detail == Detail::kExplain) {
-        ranked[i].scores.push_back({std::string(plugin.name()), scores[i], weighted.weight});
+      totals[i] += scores[i] * weighted.weight;
+      if (explained != nullptr) {
+        (*explained)[i].scores.push_back({std::string(plugin.name()), scores[i], weighted.weight});
       }
     }
   }
-  return ranked;
+  return totals;
 }
 
 }  // namespace
 
+std::size_t feasibleNodesToFind(std::size_t all_nodes, int percentage) {
+  constexpr std::size_t kMinFeasibleNodesToFind = 100;
+  if (all_nodes < kMinFeasibleNodesToFind || percentage >= 100) return all_nodes;
+  if (percentage <= 0) {
+    percentage = std::max(5, 50 - static_cast<int>(all_nodes / 125));
+  }
+  const std::size_t wanted = all_nodes * static_cast<std::size_t>(percentage) / 100;
+  return std::max(wanted, kMinFeasibleNodesToFind);
+}
+
 Placement place(const Profile& profile, const fw::PodInfo& pod, const fw::Snapshot& snapshot,
-                Detail detail) {
+                Detail detail, std::size_t start) {
   Placement out;
-  out.total_nodes = static_cast<int>(snapshot.nodes().size());
+  const std::size_t all = snapshot.nodes().size();
+  out.total_nodes = static_cast<int>(all);
+  const std::size_t wanted = detail == Detail::kExplain
+                                 ? all
+                                 : feasibleNodesToFind(all, profile.percentage_of_nodes_to_score);
   const fw::CycleState cycle = profile.filters->preFilter(pod, snapshot);
   const std::vector<const fw::NodeInfo*> feasible =
-      filterNodes(profile, pod, snapshot, cycle, detail, out);
+      filterNodes(profile, pod, snapshot, cycle, detail, all == 0 ? 0 : start % all, wanted, out);
   out.feasible_nodes = static_cast<int>(feasible.size());
   if (feasible.empty()) {
     std::optional<std::string> prefilter;
@@ -96,11 +111,20 @@ Placement place(const Profile& profile, const fw::PodInfo& pod, const fw::Snapsh
     return out;
   }
   out.failure_categories.clear();
-  std::vector<NodeRanking> ranked = scoreNodes(profile, pod, snapshot, feasible, detail);
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [](const NodeRanking& a, const NodeRanking& b) { return a.total > b.total; });
-  out.node = ranked.front().node;
+  std::vector<NodeRanking> ranked;
   if (detail == Detail::kExplain) {
+    for (const fw::NodeInfo* node : feasible) {
+      ranked.push_back(NodeRanking{node->node->metadata.name, true, 0, {}, {}});
+    }
+  }
+  const std::vector<std::int64_t> totals =
+      scoreNodes(profile, pod, snapshot, feasible, detail == Detail::kExplain ? &ranked : nullptr);
+  const auto best = std::max_element(totals.begin(), totals.end());  // First of the highest.
+  out.node = feasible[static_cast<std::size_t>(best - totals.begin())]->node->metadata.name;
+  if (detail == Detail::kExplain) {
+    for (std::size_t i = 0; i < ranked.size(); ++i) ranked[i].total = totals[i];
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const NodeRanking& a, const NodeRanking& b) { return a.total > b.total; });
     ranked.insert(ranked.end(), std::make_move_iterator(out.nodes.begin()),
                   std::make_move_iterator(out.nodes.end()));
     out.nodes = std::move(ranked);

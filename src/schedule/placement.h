@@ -4,11 +4,13 @@
 // weighted Score plugins, the highest total wins (kube-scheduler's schedulePod: findNodesThatFit,
 // prioritizeNodes, selectHost). Pure: no I/O.
 //
-// Differences from kube-scheduler, on purpose: every node is evaluated (kube-scheduler stops
-// after percentageOfNodesToScore feasible nodes in large clusters), and a tie goes to the node
-// first in snapshot order (name order for the scheduler's cache) rather than a random one, so a
-// decision can be replayed and explained.
+// As kube-scheduler does (findNodesThatFit), the Filter plugins stop once enough feasible nodes
+// are found (Profile::percentage_of_nodes_to_score; 0 is its adaptive default: 50% minus 1% per
+// 125 nodes, at least 5% and 100 nodes), starting where the previous placement stopped.
+// Detail::kExplain evaluates every node. A difference on purpose: a tie goes to the node
+// evaluated first rather than a random one, so a decision can be replayed and explained.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -27,7 +29,14 @@ struct Profile {
   /// Defaults to the scheduler's filters (node conditions count as taints).
   const framework::Framework* filters = &framework::Framework::schedulerFilters();
   std::vector<framework::WeightedScorePlugin> scores;
+  /// kube-scheduler's percentageOfNodesToScore: 1-100, or 0 for its adaptive default.
+  int percentage_of_nodes_to_score = 0;
 };
+
+/// How many feasible nodes a placement looks for among `all_nodes` (kube-scheduler's
+/// numFeasibleNodesToFind): every node under 100 nodes or at 100%; else `percentage` of them
+/// (0: max(5, 50 - all_nodes / 125)), but at least 100. Pure.
+std::size_t feasibleNodesToFind(std::size_t all_nodes, int percentage);
 
 /// One Score plugin's verdict on one node.
 struct PluginScore {
@@ -59,7 +68,10 @@ enum class Detail {
 struct Placement {
   std::string node;        ///< The chosen node; "" when no node fits.
   int total_nodes = 0;     ///< Nodes in the snapshot.
-  int feasible_nodes = 0;  ///< Nodes that passed every Filter plugin.
+  int feasible_nodes = 0;  ///< Nodes that passed every Filter plugin (of those evaluated).
+  /// Where the next placement should start evaluating (kube-scheduler's nextStartNodeIndex):
+  /// the node after the last one this placement evaluated.
+  std::size_t next_start = 0;
   /// Detail::kExplain only: feasible nodes by total (highest first, ties in snapshot order),
   /// then the infeasible ones in snapshot order.
   std::vector<NodeRanking> nodes;
@@ -71,10 +83,12 @@ struct Placement {
   std::string failure_message;
 };
 
-/// Places `pod` on one node of `snapshot` under `profile` (see the file comment). Throws only
-/// what the plugins throw (Error(kBadInput) when a resource sum overflows). Thread-safe for
-/// concurrent calls on distinct or shared immutable inputs.
+/// Places `pod` on one node of `snapshot` under `profile` (see the file comment), evaluating
+/// nodes from index `start` on (wrapping around). Throws only what the plugins throw
+/// (Error(kBadInput) when a resource sum overflows). Thread-safe for concurrent calls on
+/// distinct or shared immutable inputs.
 Placement place(const Profile& profile, const framework::PodInfo& pod,
-                const framework::Snapshot& snapshot, Detail detail = Detail::kDecision);
+                const framework::Snapshot& snapshot, Detail detail = Detail::kDecision,
+                std::size_t start = 0);
 
 }  // namespace keelson::schedule

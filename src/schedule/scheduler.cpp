@@ -58,8 +58,9 @@ Attempt Scheduler::attempt(const QueuedPod& queued) {
     const ObjectsView objects = hooks_.objects();
     const Placement placement = cache_.withNodes([&](std::span<const framework::NodeInfo> nodes) {
       const framework::Snapshot snapshot(objects.view, nodes);
-      return place(profile_, info, snapshot);
+      return place(profile_, info, snapshot, Detail::kDecision, next_start_);
     });
+    next_start_ = placement.next_start;
     if (placement.node.empty()) {
       out.result = AttemptResult::kUnschedulable;
       out.message = placement.failure_message;

@@ -5,6 +5,7 @@
 // and report the outcome. One loop per process; it runs on one thread.
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <stop_token>
@@ -95,6 +96,7 @@ class Scheduler {
   SchedulingQueue& queue_;
   SchedulerSink& sink_;
   SchedulerHooks hooks_;
+  std::size_t next_start_ = 0;  ///< kube-scheduler's nextStartNodeIndex.
 };
 
 }  // namespace keelson::schedule

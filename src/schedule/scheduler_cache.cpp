@@ -52,7 +52,7 @@ void SchedulerCache::upsertNode(const kube::Node& node) {
     return;
   }
   node_index_.emplace(node.metadata.name, infos_.size());
-  infos_.push_back(framework::NodeInfo{copy.get(), {}, {}, {}});
+  infos_.push_back(framework::NodeInfo{copy.get(), {}, {}, {}, {}});
   node_objects_.push_back(std::move(copy));
   const auto orphans = orphans_.find(node.metadata.name);
   if (orphans == orphans_.end()) return;

@@ -56,9 +56,11 @@ PreFilterResult InterPodAffinity::preFilter(const PodInfo& pod_info,
   st->pod_matches_own_affinity =
       !st->affinity.empty() && std::all_of(st->affinity.begin(), st->affinity.end(),
                                            [&](const ResolvedTerm& t) { return t.matches(pod); });
+  // Without terms of its own, only existing pods' anti-affinity can reject the pod.
+  const bool own_terms = !st->affinity.empty() || !st->anti_affinity.empty();
   for (const NodeInfo& info : snapshot.nodes()) {
     const auto& labels = info.node->metadata.labels;
-    for (const kube::Pod* existing : info.pods) {
+    for (const kube::Pod* existing : own_terms ? info.pods : info.pods_with_affinity) {
       for (const auto& t : st->affinity) {
         const std::string* v = label(labels, t.topology_key);
         if (v != nullptr && t.matches(*existing)) ++st->affinity_counts[{t.topology_key, *v}];

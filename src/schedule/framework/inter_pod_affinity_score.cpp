@@ -89,10 +89,12 @@ std::unique_ptr<const PluginState> InterPodAffinityScore::preScore(
   const kube::Pod& pod = pod_info.pod();
   const IncomingTerms incoming = incomingTerms(pod, snapshot);
   auto st = std::make_unique<State>();
+  // Without preferred terms of its own, only existing pods' terms can score the pod.
+  const bool own_terms = !incoming.affinity.empty() || !incoming.anti_affinity.empty();
   for (const NodeInfo& info : snapshot.nodes()) {
     const kube::Node& node = *info.node;
     if (node.metadata.labels.empty()) continue;
-    for (const kube::Pod* existing : info.pods) {
+    for (const kube::Pod* existing : own_terms ? info.pods : info.pods_with_affinity) {
       creditAll(st->topology_score, incoming.affinity, *existing, node, 1);
       creditAll(st->topology_score, incoming.anti_affinity, *existing, node, -1);
       const auto& affinity = existing->spec.affinity;

@@ -60,8 +60,18 @@ core::Quantity quantityOf(const kube::ResourceList& list, std::string_view name)
   return it == list.end() ? core::Quantity{} : it->second;
 }
 
+namespace {
+
+bool hasPodAffinity(const kube::Pod& pod) {
+  const auto& affinity = pod.spec.affinity;
+  return affinity && (affinity->pod_affinity || affinity->pod_anti_affinity);
+}
+
+}  // namespace
+
 void NodeInfo::addPod(const kube::Pod* pod) {
   pods.push_back(pod);
+  if (hasPodAffinity(*pod)) pods_with_affinity.push_back(pod);
   for (const auto& [name, q] : kube::podRequests(*pod)) requested[name] += q;
   const NonZeroRequests non_zero = nonZeroRequests(*pod);
   non_zero_requested.cpu_millicores += non_zero.cpu_millicores;
@@ -70,6 +80,7 @@ void NodeInfo::addPod(const kube::Pod* pod) {
 
 void NodeInfo::removePod(const kube::Pod* pod) {
   if (std::erase(pods, pod) == 0) return;
+  std::erase(pods_with_affinity, pod);
   for (const auto& [name, q] : kube::podRequests(*pod)) requested[name] -= q;
   const NonZeroRequests non_zero = nonZeroRequests(*pod);
   non_zero_requested.cpu_millicores -= non_zero.cpu_millicores;
@@ -81,7 +92,7 @@ Snapshot::Snapshot(const ClusterView& objects, const kube::Pod& pod) : objects_(
   owned_.reserve(objects.nodes.size());
   for (const kube::Node* node : objects.nodes) {
     index.emplace(node->metadata.name, owned_.size());
-    owned_.push_back(NodeInfo{node, {}, {}, {}});
+    owned_.push_back(NodeInfo{node, {}, {}, {}, {}});
   }
   for (const kube::Pod* other_ptr : objects.pods) {
     const kube::Pod& other = *other_ptr;

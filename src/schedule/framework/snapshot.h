@@ -93,6 +93,9 @@ struct NodeInfo {
   kube::ResourceList requested;
   /// The sum of `pods`' nonZeroRequests (what the resource Score plugins count as used).
   NonZeroRequests non_zero_requested;
+  /// The `pods` with pod affinity or anti-affinity terms (kube-scheduler's PodsWithAffinity),
+  /// so that InterPodAffinity visits only them when the incoming pod has no terms of its own.
+  std::vector<const kube::Pod*> pods_with_affinity;
 
   /// Counts `pod` on the node: appends it to `pods` and adds its requests. `pod` must outlive
   /// the NodeInfo's use. Throws Error(kBadInput) only if a sum overflows Quantity's range.

@@ -251,7 +251,7 @@ TEST(Placement, NotReadyNodeIsRefusedByTheSchedulerFiltersOnly) {
   EXPECT_EQ(placeIn(profileOf(), c, tolerant).node, "not-ready");
 }
 
-TEST(Placement, TieGoesToTheFirstNodeInSnapshotOrder) {
+TEST(Placement, TieGoesToTheFirstNodeEvaluated) {
   Cluster c;
   addNode(c, "b", 1);
   addNode(c, "a", 1);
@@ -261,6 +261,35 @@ TEST(Placement, TieGoesToTheFirstNodeInSnapshotOrder) {
   EXPECT_EQ(namesOf(p), (std::vector<std::string>{"b", "a", "c"}));
   EXPECT_EQ(p.nodes[0].total, p.nodes[1].total);
   EXPECT_EQ(p.nodes[1].total, p.nodes[2].total);
+}
+
+TEST(Placement, FeasibleNodesToFindFollowsKubeSchedulersAdaptivePercentage) {
+  EXPECT_EQ(feasibleNodesToFind(99, 0), 99u);      // Under 100 nodes: all of them.
+  EXPECT_EQ(feasibleNodesToFind(200, 0), 100u);    // 48% is 96: at least 100.
+  EXPECT_EQ(feasibleNodesToFind(1000, 0), 420u);   // 50 - 1000/125 = 42%.
+  EXPECT_EQ(feasibleNodesToFind(5000, 0), 500u);   // 50 - 40 = 10%.
+  EXPECT_EQ(feasibleNodesToFind(10000, 0), 500u);  // 50 - 80 < 5: 5%.
+  EXPECT_EQ(feasibleNodesToFind(5000, 30), 1500u);
+  EXPECT_EQ(feasibleNodesToFind(5000, 100), 5000u);
+}
+
+TEST(Placement, StopsAfterEnoughFeasibleNodesAndResumesWhereItStopped) {
+  Cluster c;
+  for (int i = 0; i < 300; ++i) addNode(c, "n" + std::to_string(i), 0);
+  Profile profile = profileOf();
+  const fw::ClusterView view = fw::viewOf(c);
+  const kube::Pod pod = onePod();
+  const fw::PodInfo info(pod);
+  const fw::Snapshot snapshot(view, pod);
+  // 300 nodes: 50 - 2 = 48% is 144 feasible nodes, from node 250 on, wrapping around.
+  const Placement first = place(profile, info, snapshot, Detail::kDecision, 250);
+  EXPECT_EQ(first.feasible_nodes, 144);
+  EXPECT_EQ(first.next_start, (250u + 144u) % 300u);
+  EXPECT_EQ(first.node, "n250");  // Every node ties: the first evaluated wins.
+  // Explaining evaluates every node whatever the percentage.
+  EXPECT_EQ(place(profile, info, snapshot, Detail::kExplain).feasible_nodes, 300);
+  profile.percentage_of_nodes_to_score = 100;
+  EXPECT_EQ(place(profile, info, snapshot).feasible_nodes, 300);
 }
 
 TEST(Placement, PreferNoScheduleTaintDecidesOnlyWhenTaintTolerationWeighs) {
