@@ -19,9 +19,11 @@ namespace keelson::app {
 
 /// Configuration of `keelson scheduler` (cmd_scheduler.cpp).
 struct SchedulerOptions {
-  std::string scheduler_name = "keelson";        ///< --scheduler-name: pods it schedules.
-  schedule::framework::ScoreConfig scores;       ///< --scoring-strategy, --score-weights.
-  schedule::QueueOptions queue;                  ///< Backoffs (kube-scheduler's defaults).
+  std::string scheduler_name = "keelson";   ///< --scheduler-name: pods it schedules.
+  schedule::framework::ScoreConfig scores;  ///< --scoring-strategy, --score-weights.
+  schedule::QueueOptions queue;             ///< Backoffs (kube-scheduler's defaults).
+  /// --percentage-of-nodes-to-score: 1-100, 0 for kube-scheduler's adaptive default.
+  int percentage_of_nodes_to_score = 0;
   bool leader_elect = true;                      ///< --leader-elect.
   std::string lease_namespace = "kube-system";   ///< --leader-elect-resource-namespace.
   std::string lease_name = "keelson-scheduler";  ///< --leader-elect-resource-name.
