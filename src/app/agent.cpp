@@ -12,6 +12,7 @@
 
 #include "app/capture.h"
 #include "app/cluster_access.h"
+#include "app/health_endpoints.h"
 #include "app/supervisor.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -76,7 +77,8 @@ class Agent {
   }
 
   int run(const std::stop_token& stop) {
-    server::Server health(healthOptions(), routes());
+    server::Server health(healthServerOptions(options_.address, options_.port, registry_),
+                          healthRoutes([this] { return readiness(); }, registry_));
     health.start();
     core::logEvent(spdlog::level::info, "agent: started",
                    {{"agent_id", agent_id_},
@@ -464,45 +466,14 @@ class Agent {
     });
   }
 
-  server::ServerOptions healthOptions() const {
-    server::ServerOptions o;
-    o.address = options_.address;
-    o.port = options_.port;
-    o.io_threads = 1;
-    o.worker_threads = 1;
-    o.registry = registry_;
-    return o;
-  }
-
-  server::Router routes() {
-    server::Router router;
-    const server::RouteOptions open{server::Lane::kInline, true, {}};
-    router.get(
-        "/healthz",
-        [](const server::Request&) { return server::Response::text("ok\n", "text/plain"); }, open);
-    router.get(
-        "/readyz",
-        [this](const server::Request&) {
-          json components = json::object();
-          for (const ComponentHealth& h : supervisor_.health()) {
-            components[h.name] = componentStateName(h.state);
-          }
-          const bool ready = registered() && supervisor_.allRunning();
-          return server::Response::text(
-              json{{"ready", ready}, {"registered", registered()}, {"components", components}}
-                      .dump() +
-                  "\n",
-              "application/json", ready ? 200 : 503);
-        },
-        open);
-    router.get(
-        "/metrics",
-        [this](const server::Request&) {
-          return server::Response::text(registry_->serialize(),
-                                        std::string(server::kPrometheusContentType));
-        },
-        open);
-    return router;
+  Readiness readiness() const {
+    json components = json::object();
+    for (const ComponentHealth& h : supervisor_.health()) {
+      components[h.name] = componentStateName(h.state);
+    }
+    const bool ready = registered() && supervisor_.allRunning();
+    return {ready,
+            json{{"ready", ready}, {"registered", registered()}, {"components", components}}};
   }
 
   void setRegistered(bool value) {

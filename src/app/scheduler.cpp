@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/cluster_access.h"
+#include "app/health_endpoints.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/uuid.h"
@@ -114,7 +115,8 @@ class SchedulerApp {
 
   int run(const std::stop_token& stop) {
     for (kube::InformerBase* informer : informers()) informer->start();
-    server::Server health(healthOptions(), routes());
+    server::Server health(healthServerOptions(options_.address, options_.port, registry_),
+                          healthRoutes([this] { return readiness(); }, registry_));
     health.start();
     core::logEvent(spdlog::level::info, "scheduler: started",
                    {{"scheduler_name", options_.scheduler_name},
@@ -305,39 +307,11 @@ class SchedulerApp {
           return std::vector<server::GaugeSample>{{{options_.lease_name}, leading ? 1.0 : 0.0}};
         });
   }
-  server::ServerOptions healthOptions() const {
-    server::ServerOptions o;
-    o.address = options_.address;
-    o.port = options_.port;
-    o.io_threads = 1;
-    o.worker_threads = 1;
-    o.registry = registry_;
-    return o;
-  }
-  server::Router routes() {
-    server::Router router;
-    const server::RouteOptions open{server::Lane::kInline, true, {}};
-    router.get(
-        "/healthz",
-        [](const server::Request&) { return server::Response::text("ok\n", "text/plain"); }, open);
-    router.get(
-        "/readyz",
-        [this](const server::Request&) {
-          const bool ready = synced();
-          const json body = {{"ready", ready},
-                             {"leader", !elector_ || elector_->isLeader()},
-                             {"holder", elector_ ? elector_->leader() : identity_}};
-          return server::Response::text(body.dump() + "\n", "application/json", ready ? 200 : 503);
-        },
-        open);
-    router.get(
-        "/metrics",
-        [this](const server::Request&) {
-          return server::Response::text(registry_->serialize(),
-                                        std::string(server::kPrometheusContentType));
-        },
-        open);
-    return router;
+  Readiness readiness() const {
+    const bool ready = synced();
+    return {ready, json{{"ready", ready},
+                        {"leader", !elector_ || elector_->isLeader()},
+                        {"holder", elector_ ? elector_->leader() : identity_}}};
   }
 
   const SchedulerOptions& options_;

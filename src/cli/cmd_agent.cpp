@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <limits>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -99,10 +98,7 @@ struct AgentCommand {
     o.kube = kube.configOptions();
     o.api_timeout = kube.requestTimeout(std::chrono::seconds(10));
     o.address = address;
-    if (port < 0 || port > std::numeric_limits<std::uint16_t>::max()) {
-      throw Error(ErrorCode::kBadInput, fmt::format("--port: {} is not a port (0..65535)", port));
-    }
-    o.port = static_cast<std::uint16_t>(port);
+    o.port = portFlag("--port", port);
     o.drain_timeout =
         parseDurationFlag("--drain-timeout", drain_timeout, {.min = std::chrono::milliseconds(0)});
     const core::StopOnSignals signals;

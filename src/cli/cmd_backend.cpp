@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
-#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -45,12 +44,8 @@ struct BackendCommand {
     options.settings.secret_key = secretFromFileOrEnv(secret_key, missing);
     options.keys.operator_tokens = {secretFromFileOrEnv(operator_token, missing)};
     requireSecrets("keelson backend", missing);
-    if (port < 0 || port > std::numeric_limits<std::uint16_t>::max()) {
-      throw Error(ErrorCode::kBadInput,
-                  "--port: " + std::to_string(port) + " is not a port (0..65535)");
-    }
     options.server.address = address;
-    options.server.port = static_cast<std::uint16_t>(port);
+    options.server.port = portFlag("--port", port);
     options.tls_cert_file = tls_cert_file;
     options.tls_key_file = tls_key_file;
     options.insecure_listen = insecure_listen;

@@ -2,7 +2,6 @@
 // (app/scheduler.h).
 #include <fmt/format.h>
 
-#include <limits>
 #include <memory>
 #include <string>
 
@@ -57,10 +56,7 @@ struct SchedulerCommand {
     o.kube = kube.configOptions();
     o.api_timeout = kube.requestTimeout(std::chrono::seconds(10));
     o.address = address;
-    if (port < 0 || port > std::numeric_limits<std::uint16_t>::max()) {
-      throw Error(ErrorCode::kBadInput, fmt::format("--port: {} is not a port (0..65535)", port));
-    }
-    o.port = static_cast<std::uint16_t>(port);
+    o.port = portFlag("--port", port);
     const core::StopOnSignals signals;
     return app::runScheduler(o, signals.token());
   }

@@ -2,7 +2,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
-#include <limits>
 #include <memory>
 #include <string>
 
@@ -56,12 +55,8 @@ struct ServeCommand {
     options.api_timeout = k8s_timeout.empty() ? kube.requestTimeout(std::chrono::seconds(30))
                                               : duration("--k8s-timeout", k8s_timeout);
     options.node_name = node;
-    if (port < 0 || port > std::numeric_limits<std::uint16_t>::max()) {
-      throw Error(ErrorCode::kBadInput,
-                  "--port/PORT: " + std::to_string(port) + " is not a port (0..65535)");
-    }
     options.server.address = address;
-    options.server.port = static_cast<std::uint16_t>(port);
+    options.server.port = portFlag("--port/PORT", port);
     options.server.read_timeout = duration("--read-timeout", read_timeout);
     options.server.write_timeout = duration("--write-timeout", write_timeout);
     options.server.request_deadline = duration("--request-deadline", request_deadline);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "core/duration.h"
 #include "core/error.h"
 #include "kube/names.h"
@@ -204,6 +206,13 @@ CLI::Validator podTargetValidator() {
   // A bare NAME is checked as if in "default".
   return validatorFrom([](const std::string& text) { (void)parsePodTarget(text, "default"); },
                        "[NAMESPACE/]NAME");
+}
+
+std::uint16_t portFlag(const std::string& flag, int port) {
+  if (port < 0 || port > std::numeric_limits<std::uint16_t>::max()) {
+    throw Error(ErrorCode::kBadInput, fmt::format("{}: {} is not a port (0..65535)", flag, port));
+  }
+  return static_cast<std::uint16_t>(port);
 }
 
 int checkRestartThreshold(const std::string& flag, int threshold) {

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -131,6 +132,10 @@ CLI::Validator podTargetValidator();
 /// Throws Error(kBadInput) when NAMESPACE/NAME and -n name different namespaces.
 PodTarget resolvePodTarget(const std::string& text, const NamespaceFlags& ns,
                            const KubeFlags& kube);
+
+/// `port` as a TCP port (0 picks a free one). Throws Error(kBadInput) "FLAG: N is not a port
+/// (0..65535)" otherwise.
+std::uint16_t portFlag(const std::string& flag, int port);
 
 /// Throws Error(kBadInput) naming `flag` when a restart threshold is negative; returns it.
 int checkRestartThreshold(const std::string& flag, int threshold);
