@@ -530,6 +530,50 @@ TEST_F(KeelsonScheduler, FailedSchedulingCountsEqualKubeSchedulers) {
   }
 }
 
+TEST_F(KeelsonScheduler, RetriesAPodOnceThePodItNeedsIsBound) {
+  addNode("a", {"--label", "zone=a"});
+  addNode("b", {"--label", "zone=b"});
+  startScheduler();
+  // A pod with required pod affinity to a pod that does not exist yet, for keelson ("k") and for
+  // kube-scheduler ("d"); both fail until their anchor is bound, then both must be placed.
+  const auto near = [this](const std::string& anchor) {
+    json spec = json::object();
+    spec["nodeSelector"] = {{kRunLabel, prefix_}};
+    spec["containers"] = json::array({container()});
+    spec["affinity"]["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"] = json::array(
+        {{{"labelSelector", {{"matchLabels", {{"app", anchor}}}}}, {"topologyKey", "zone"}}});
+    return spec;
+  };
+  json ours = near("anchor-k");
+  ours["schedulerName"] = prefix_;
+  applyPods({podManifest(ns_, "near-k", ours, {{"app", "near"}}),
+             podManifest(ns_, "near-d", near("anchor-d"), {{"app", "near"}})});
+  ASSERT_FALSE(waitForFailedScheduling("near-k", prefix_).empty());
+  ASSERT_FALSE(waitForFailedScheduling("near-d", kDefaultScheduler).empty());
+
+  json anchor = json::object();
+  anchor["nodeSelector"] = {{kRunLabel, prefix_}};
+  anchor["containers"] = json::array({container()});
+  json our_anchor = anchor;
+  our_anchor["schedulerName"] = prefix_;
+  applyPods({podManifest(ns_, "anchor-k", our_anchor, {{"app", "anchor-k"}}),
+             podManifest(ns_, "anchor-d", anchor, {{"app", "anchor-d"}})});
+  // kube-scheduler retries its pod when the anchor is bound (AssignedPodAdd)...
+  EXPECT_FALSE(waitForScheduled("near-d").empty());
+  // ...and so must keelson, well before its 5-minute flush of unschedulable pods.
+  std::string node;
+  EXPECT_TRUE(eventually(
+      [&] {
+        node = getPod("near-k")["spec"].value("nodeName", "");
+        return !node.empty();
+      },
+      30s))
+      << "near-k is still pending after its anchor was bound\n"
+      << tailOf(scheduler_log_);
+  const std::string anchor_node = getPod("anchor-k")["spec"].value("nodeName", "");
+  EXPECT_EQ(node, anchor_node);  // Each zone has one node.
+}
+
 TEST_F(KeelsonSchedule, CreatesAndBindsTheBestNode) {
   addNode("small", {"--cpu", "2", "--memory", "4Gi"});
   addNode("mid", {"--cpu", "4", "--memory", "8Gi"});
