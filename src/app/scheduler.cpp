@@ -1,5 +1,6 @@
 #include "app/scheduler.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -39,6 +40,19 @@ std::vector<double> exponentialBuckets(double start, double factor, int count) {
 
 bool terminated(const kube::Pod& pod) {
   return pod.status.phase == "Succeeded" || pod.status.phase == "Failed";
+}
+
+/// Whether a pod that did not fit may fit once another pod is bound or relabelled: only
+/// InterPodAffinity (required pod affinity) and PodTopologySpread (DoNotSchedule) filters can
+/// turn from rejecting to accepting then; resources, ports and anti-affinity only get tighter.
+bool mayFitNextToAnotherPod(const kube::Pod& pod) {
+  if (pod.spec.affinity && pod.spec.affinity->pod_affinity &&
+      !pod.spec.affinity->pod_affinity->required.empty()) {
+    return true;
+  }
+  return std::any_of(
+      pod.spec.topology_spread_constraints.begin(), pod.spec.topology_spread_constraints.end(),
+      [](const auto& constraint) { return constraint.when_unsatisfiable != "ScheduleAnyway"; });
 }
 
 /// A node change that can make a pod fit where it did not (kube-scheduler's
@@ -169,6 +183,11 @@ class SchedulerApp {
       // A pod that ended frees its node's resources.
       if (terminated(pod) && before != nullptr && !terminated(*before)) {
         queue_.moveAllToActiveOrBackoff();
+      } else if (!terminated(pod) && (before == nullptr || before->spec.node_name.empty() ||
+                                      before->metadata.labels != pod.metadata.labels)) {
+        // A pod bound, or relabelled, where pods waiting for it may now fit (kube-scheduler's
+        // AssignedPodAdd and AssignedPodUpdate events).
+        queue_.moveToActiveOrBackoff(mayFitNextToAnotherPod);
       }
     } else if (ours(pod)) {
       queue_.add(pod);

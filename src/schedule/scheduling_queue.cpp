@@ -206,6 +206,17 @@ void SchedulingQueue::moveAllToActiveOrBackoff() {
   }
 }
 
+void SchedulingQueue::moveToActiveOrBackoff(const std::function<bool(const kube::Pod&)>& may_fit) {
+  const std::lock_guard lock(mutex_);
+  for (auto& [uid, entry] : entries_) {
+    if (entry.where == Where::kUnschedulable && may_fit(*entry.pod)) {
+      toBackoff(uid, entry);
+    } else if (entry.where == Where::kInFlight && may_fit(*entry.pod)) {
+      entry.updated_in_flight = true;
+    }
+  }
+}
+
 void SchedulingQueue::close() {
   const std::lock_guard lock(mutex_);
   closed_ = true;

@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -78,6 +79,12 @@ class SchedulingQueue {
   /// A cluster event that may make unschedulable pods fit (a node added or changed, a pod
   /// deleted, a volume bound): each moves to activeQ, or backoffQ while its backoff lasts.
   void moveAllToActiveOrBackoff();
+  /// A cluster event that may make only some unschedulable pods fit (a pod bound, or the labels
+  /// of a bound pod changed: only pods with required pod affinity or topology spread terms can
+  /// gain from it): the unschedulable pods for which `may_fit` holds move as in
+  /// moveAllToActiveOrBackoff, and a pod in flight for which it holds goes to backoffQ if it
+  /// turns out unschedulable. `may_fit` is called with the queue's lock held.
+  void moveToActiveOrBackoff(const std::function<bool(const kube::Pod&)>& may_fit);
 
   /// Wakes pop() for good.
   void close();
@@ -100,8 +107,9 @@ class SchedulingQueue {
     std::uint64_t sequence = 0;  ///< Ties in activeQ: first in, first out.
     std::uint64_t cycle = 0;
     bool removed_in_flight = false;
-    /// A scheduling-relevant update came during its cycle: if it turns out unschedulable it
-    /// goes to backoffQ, not among the unschedulable pods.
+    /// A scheduling-relevant update, or an event it may fit after (moveToActiveOrBackoff),
+    /// came during its cycle: if it turns out unschedulable it goes to backoffQ, not among the
+    /// unschedulable pods.
     bool updated_in_flight = false;
   };
   /// activeQ's order: priority (highest first), then the time queued, then sequence.

@@ -235,6 +235,30 @@ TEST(SchedulingQueue, MoveRequestDuringTheCycleSendsThePodToBackoff) {
   EXPECT_EQ(depthsOf(q), (Depths{0, 1, 1, 0}));
 }
 
+TEST(SchedulingQueue, SelectiveMoveTakesOnlyThePodsItMayHelp) {
+  SchedulingQueue q(shortBackoff(1ms, 1ms));
+  q.add(pending("waits-for-a-pod"));
+  q.add(pending("too-big"));
+  for (int i = 0; i < 2; ++i) {
+    const auto p = popWithin(q, kGenerous);
+    ASSERT_TRUE(p);
+    q.requeueUnschedulable(*p);
+  }
+  EXPECT_EQ(depthsOf(q), (Depths{0, 0, 2, 0}));
+  std::this_thread::sleep_for(5ms);  // Past the 1 ms backoff.
+  const auto helps = [](const kube::Pod& pod) { return pod.metadata.name == "waits-for-a-pod"; };
+  q.moveToActiveOrBackoff(helps);
+  EXPECT_EQ(depthsOf(q), (Depths{1, 0, 1, 0}));
+  const auto again = popWithin(q, kGenerous);
+  EXPECT_EQ(nameOf(again), "waits-for-a-pod");
+  ASSERT_TRUE(again);
+
+  // During its cycle: if it turns out unschedulable it goes to backoffQ.
+  q.moveToActiveOrBackoff(helps);
+  q.requeueUnschedulable(*again);
+  EXPECT_EQ(depthsOf(q), (Depths{0, 1, 1, 0}));
+}
+
 TEST(SchedulingQueue, PodRemovedInFlightIsDroppedAtTheEndOfItsCycle) {
   SchedulingQueue q(shortBackoff(1min, 1min));
   q.add(pending("a", 2));
