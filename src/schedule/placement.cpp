@@ -101,6 +101,11 @@ Placement place(const Profile& profile, const fw::PodInfo& pod, const fw::Snapsh
   const std::vector<const fw::NodeInfo*> feasible =
       filterNodes(profile, pod, snapshot, cycle, detail, all == 0 ? 0 : start % all, wanted, out);
   out.feasible_nodes = static_cast<int>(feasible.size());
+  if (all == 0) {
+    out.failure_message =
+        "no nodes available to schedule pods";  // kube-scheduler's ErrNoNodesAvailable.
+    return out;
+  }
   if (feasible.empty()) {
     std::optional<std::string> prefilter;
     if (!cycle.status.isSuccess()) {

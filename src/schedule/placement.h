@@ -78,8 +78,8 @@ struct Placement {
   /// kube-scheduler reason → nodes rejected for it (first rejecting plugin only; a node counts
   /// once per reason). Filled when no node fits.
   std::map<std::string, int> failure_categories;
-  /// kube-scheduler's FailedScheduling message ("0/3 nodes are available: 3 Insufficient cpu.")
-  /// when no node fits; "" otherwise.
+  /// kube-scheduler's FailedScheduling message ("0/3 nodes are available: 3 Insufficient cpu.",
+  /// or "no nodes available to schedule pods" without nodes) when no node fits; "" otherwise.
   std::string failure_message;
 };
 

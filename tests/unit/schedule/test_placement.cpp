@@ -263,6 +263,12 @@ TEST(Placement, TieGoesToTheFirstNodeEvaluated) {
   EXPECT_EQ(p.nodes[1].total, p.nodes[2].total);
 }
 
+TEST(Placement, WithoutNodesSaysSoAsKubeSchedulerDoes) {
+  const Placement p = placeIn(profileOf(), Cluster{}, onePod());
+  EXPECT_EQ(p.node, "");
+  EXPECT_EQ(p.failure_message, "no nodes available to schedule pods");
+}
+
 TEST(Placement, FeasibleNodesToFindFollowsKubeSchedulersAdaptivePercentage) {
   EXPECT_EQ(feasibleNodesToFind(99, 0), 99u);      // Under 100 nodes: all of them.
   EXPECT_EQ(feasibleNodesToFind(200, 0), 100u);    // 48% is 96: at least 100.
