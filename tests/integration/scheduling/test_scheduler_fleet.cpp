@@ -253,8 +253,9 @@ TEST_F(SchedulerFleet, OnlyTheLeaderBindsAndItsStandbyTakesOverWhenItIsKilled) {
       << tailOf(dir_ / "second.log");
   const auto takeover = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed);
   std::cout << "standby took over " << takeover.count() << " s after the leader was killed\n";
-  // Lease duration 4 s, plus one retry period with its jitter (1 s x 2.2), plus polling.
-  EXPECT_LT(takeover.count(), 4.0 + 2.2 + 1.0);
+  // Lease duration 4 s after the standby last saw a renewal, plus one retry period with its
+  // jitter (1 s x 2.2), plus this test's polling through kubectl (up to 2 s on a busy machine).
+  EXPECT_LT(takeover.count(), 4.0 + 2.2 + 2.0);
   const std::string second_identity = leaseHolder();
 
   createPods("after", 10, "100m", "64Mi");
