@@ -7,18 +7,13 @@
 #include "act/patching.h"
 #include "act/target.h"
 #include "core/error.h"
+#include "docs/json_fields.h"
 #include "kube/api_error.h"
 
 namespace keelson::act {
 namespace {
 
 using nlohmann::json;
-
-json quantities(const kube::ResourceList& list) {
-  json out = json::object();
-  for (const auto& [name, quantity] : list) out[name] = quantity.format();
-  return out;
-}
 
 bool validEffect(std::string_view effect) {
   return effect == "NoSchedule" || effect == "PreferNoSchedule" || effect == "NoExecute";
@@ -29,8 +24,8 @@ bool validEffect(std::string_view effect) {
 json podManifest(const PodRequest& request) {
   json container = {{"name", request.name}, {"image", request.image}};
   json resources = json::object();
-  if (!request.requests.empty()) resources["requests"] = quantities(request.requests);
-  if (!request.limits.empty()) resources["limits"] = quantities(request.limits);
+  if (!request.requests.empty()) resources["requests"] = docs::quantities(request.requests);
+  if (!request.limits.empty()) resources["limits"] = docs::quantities(request.limits);
   if (!resources.empty()) container["resources"] = std::move(resources);
   json spec = {{"schedulerName", request.scheduler_name}, {"containers", json::array({container})}};
   if (!request.node_selector.empty()) spec["nodeSelector"] = request.node_selector;

@@ -2,16 +2,12 @@
 
 #include <algorithm>
 
+#include "docs/json_fields.h"
+
 namespace keelson::link {
 namespace {
 
 using nlohmann::json;
-
-json quantities(const kube::ResourceList& list) {
-  json out = json::object();
-  for (const auto& [name, quantity] : list) out[name] = quantity.format();
-  return out;
-}
 
 void addUsage(json& item, const std::optional<analysis::Usage>& usage) {
   if (!usage) return;
@@ -38,8 +34,8 @@ std::vector<json> clusterItems(const analysis::ClusterSummary& summary, kube::Ti
                  {"restarts", pod.restarts},
                  {"readyContainers", pod.ready_containers},
                  {"containers", pod.total_containers},
-                 {"requests", quantities(pod.requests)},
-                 {"limits", quantities(pod.limits)},
+                 {"requests", docs::quantities(pod.requests)},
+                 {"limits", docs::quantities(pod.limits)},
                  {"timestamp", timestamp}};
     addUsage(item, pod.usage);
     items.push_back(std::move(item));
@@ -49,9 +45,9 @@ std::vector<json> clusterItems(const analysis::ClusterSummary& summary, kube::Ti
                  {"name", node.name},
                  {"ready", node.ready},
                  {"unschedulable", node.unschedulable},
-                 {"capacity", quantities(node.capacity)},
-                 {"allocatable", quantities(node.allocatable)},
-                 {"requested", quantities(node.requested)},
+                 {"capacity", docs::quantities(node.capacity)},
+                 {"allocatable", docs::quantities(node.allocatable)},
+                 {"requested", docs::quantities(node.requested)},
                  {"pods", node.pods},
                  {"timestamp", timestamp}};
     addUsage(item, node.usage);
