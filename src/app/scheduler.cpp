@@ -29,15 +29,6 @@ namespace {
 
 using nlohmann::json;
 
-/// Exponential histogram buckets: `start` × `factor`^i for i in [0, count).
-std::vector<double> exponentialBuckets(double start, double factor, int count) {
-  std::vector<double> out;
-  for (double bound = start; static_cast<int>(out.size()) < count; bound *= factor) {
-    out.push_back(bound);
-  }
-  return out;
-}
-
 bool terminated(const kube::Pod& pod) {
   return pod.status.phase == "Succeeded" || pod.status.phase == "Failed";
 }
@@ -298,11 +289,11 @@ class SchedulerApp {
     attempt_duration_ = &registry_->histogram(
         "keelson_scheduler_scheduling_attempt_duration_seconds",
         "Scheduling attempt latency in seconds (the algorithm and the binding).",
-        {"result", "profile"}, exponentialBuckets(0.001, 2, 15));
+        {"result", "profile"}, server::exponentialBuckets(0.001, 2, 15));
     sli_duration_ = &registry_->histogram(
         "keelson_scheduler_pod_scheduling_sli_duration_seconds",
         "Seconds from a pod's entry into the scheduling queue to its binding, by attempts.",
-        {"attempts"}, exponentialBuckets(0.01, 2, 20));
+        {"attempts"}, server::exponentialBuckets(0.01, 2, 20));
     registry_->callbackGauge("keelson_scheduler_pending_pods",
                              "Pending pods by queue: active, backoff, unschedulable.", {"queue"},
                              [this] {

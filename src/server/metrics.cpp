@@ -55,6 +55,14 @@ std::vector<double> defaultBuckets() {
   return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
+std::vector<double> exponentialBuckets(double start, double factor, int count) {
+  std::vector<double> out;
+  for (double bound = start; static_cast<int>(out.size()) < count; bound *= factor) {
+    out.push_back(bound);
+  }
+  return out;
+}
+
 // --- MetricFamily -------------------------------------------------------------------------------
 
 MetricFamily::MetricFamily(std::string name, std::string help, std::string type,

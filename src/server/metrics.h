@@ -129,6 +129,10 @@ class HistogramFamily final : public MetricFamily {
 /// Prometheus' default latency buckets (seconds): 0.005 ... 10.
 std::vector<double> defaultBuckets();
 
+/// `count` buckets from `start` (> 0), each `factor` (> 1) times the previous one, as the
+/// Prometheus clients' ExponentialBuckets (e.g. 0.001, 2, 15: 1 ms ... 16.4 s).
+std::vector<double> exponentialBuckets(double start, double factor, int count);
+
 /// A set of metric families, serialized sorted by name. Registering a name again with the same
 /// type and label names returns the existing family; a different type or labels, or a name or
 /// label name that breaks Prometheus' naming rules, throws Error(kBadInput). Counter names must

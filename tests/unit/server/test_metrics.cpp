@@ -37,6 +37,11 @@ TEST(Metrics, GaugeSetIncDecRemove) {
             "demo_queue_length{queue=\"q1\"} 6\n");
 }
 
+TEST(Metrics, ExponentialBucketsMultiplyFromTheStart) {
+  EXPECT_EQ(exponentialBuckets(0.001, 2, 4), (std::vector<double>{0.001, 0.002, 0.004, 0.008}));
+  EXPECT_EQ(exponentialBuckets(1, 10, 3), (std::vector<double>{1, 10, 100}));
+}
+
 TEST(Metrics, HistogramBucketsAreCumulative) {
   Registry registry;
   auto& histogram = registry.histogram("demo_latency_seconds", "Latency.", {"route"}, {0.1, 1});
