@@ -1,18 +1,14 @@
 // Leader election (kube/leader_election.h) against the real test control plane (test/cluster/up):
 // two candidates on one Lease, the leader killed, the standby taking over. The Lease as kubectl
-// reads it is the independent source of truth. The admin kubeconfig comes from
-// $KEELSON_TEST_KUBECONFIG, else $KEELSON_TEST_DIR/kubeconfig, else
-// /tmp/keelson-test-cluster/kubeconfig; kubectl from KUBECTL in $KEELSON_TEST_DIR/env. Skipped
-// when the kubeconfig does not exist.
+// reads it is the independent source of truth. The cluster (its kubeconfig and kubectl) is the
+// one $KEELSON_TEST_DIR/env describes (support/test_cluster.h).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -21,60 +17,34 @@
 #include "kube/client.h"
 #include "kube/cluster_config.h"
 #include "kube/leader_election.h"
-#include "kube_client_test_support.h"
+#include "support/test_cluster.h"
 
 namespace keelson::kube {
 namespace {
 
-using testing::envOr;
-using testing::readFile;
-using testing::runCommand;
 using namespace std::chrono_literals;
 
 class LeaderElectionClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string dir = envOr("KEELSON_TEST_DIR", "/tmp/keelson-test-cluster");
-    kubeconfig_ = envOr("KEELSON_TEST_KUBECONFIG", dir + "/kubeconfig");
-    if (!std::filesystem::exists(kubeconfig_)) {
-      KEELSON_MISSING_PREREQUISITE(
-          "no test cluster: "
-          << kubeconfig_ << " does not exist (run test/cluster/up or set KEELSON_TEST_KUBECONFIG)");
-    }
-    kubectl_ = "kubectl";
-    std::istringstream env(readFile(dir + "/env"));
-    for (std::string line; std::getline(env, line);) {
-      if (line.rfind("export ", 0) == 0) line = line.substr(7);
-      if (line.rfind("KUBECTL=", 0) != 0) continue;
-      kubectl_ = line.substr(8);
-      if (kubectl_.size() >= 2 && (kubectl_.front() == '"' || kubectl_.front() == '\'')) {
-        kubectl_ = kubectl_.substr(1, kubectl_.size() - 2);
-      }
-    }
+    std::string why;
+    if (!testing::findTestCluster(cluster_, why)) KEELSON_MISSING_PREREQUISITE(why);
     ConfigOptions options;
-    options.kubeconfig_path = kubeconfig_;
+    options.kubeconfig_path = cluster_.kubeconfig;
     client_ = std::make_unique<Client>(loadConfig(options));
     static int counter = 0;
     namespace_ = "lease-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
-    kubectl({"create", "namespace", namespace_});
+    cluster_.kubectlOk({"create", "namespace", namespace_});
   }
 
   void TearDown() override {
-    if (!namespace_.empty()) kubectl({"delete", "namespace", namespace_, "--wait=false"});
-  }
-
-  std::string kubectl(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {kubectl_, "--kubeconfig", kubeconfig_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const auto result = runCommand(argv);
-    EXPECT_EQ(result.exit_code, 0) << result.err;
-    return result.out;
+    if (!namespace_.empty())
+      cluster_.kubectlOk({"delete", "namespace", namespace_, "--wait=false"});
   }
 
   // The Lease's spec as kubectl reads it.
   nlohmann::json kubectlLeaseSpec(const std::string& name) {
-    return nlohmann::json::parse(
-        kubectl({"get", "lease", name, "-n", namespace_, "-o", "json"}))["spec"];
+    return cluster_.kubectlJson({"get", "lease", name, "-n", namespace_, "-o", "json"})["spec"];
   }
 
   LeaderElectionConfig config(const std::string& identity) {
@@ -88,8 +58,7 @@ class LeaderElectionClusterTest : public ::testing::Test {
     return config;
   }
 
-  std::string kubeconfig_;
-  std::string kubectl_;
+  testing::TestCluster cluster_;
   std::string namespace_;
   std::unique_ptr<Client> client_;
 };

@@ -34,6 +34,7 @@
 #include "kube/curl_transport.h"
 #include "kube/event.h"
 #include "kube/list.h"
+#include "pod_manifests.h"
 #include "support/keelson_process.h"
 #include "support/test_cluster.h"
 
@@ -49,24 +50,8 @@ constexpr const char* kTestLabel = "keelson-ksched-test";
 constexpr const char* kRunLabel = "keelson-ksched-run";
 constexpr const char* kDefaultScheduler = "default-scheduler";
 
-std::string describe(const std::map<std::string, int>& m) {
-  std::string out;
-  for (const auto& [k, v] : m) out += (out.empty() ? "" : ", ") + std::to_string(v) + " " + k;
-  return "{" + out + "}";
-}
-
 json container(const std::string& cpu = "100m", const std::string& memory = "64Mi") {
-  return json{{"name", "app"},
-              {"image", "registry.example.com/app:1"},
-              {"resources", {{"requests", {{"cpu", cpu}, {"memory", memory}}}}}};
-}
-
-json podManifest(const std::string& ns, const std::string& name, const json& spec,
-                 const json& labels) {
-  return json{{"apiVersion", "v1"},
-              {"kind", "Pod"},
-              {"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
-              {"spec", spec}};
+  return requestingContainer(cpu, memory);
 }
 
 /// A pod's requests of `resource` in milli-units, as kube-scheduler computes them: the sum over

@@ -22,6 +22,7 @@
 #include "common/test_env.h"
 #include "core/quantity.h"
 #include "kube/objects.h"
+#include "pod_manifests.h"
 #include "support/keelson_process.h"
 #include "support/test_cluster.h"
 
@@ -86,16 +87,11 @@ class SchedulerFleet : public ::testing::Test {
   void createPods(const std::string& prefix, int count, const std::string& cpu,
                   const std::string& memory) {
     json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", json::array()}};
-    const json container = {{"name", "app"},
-                            {"image", "registry.example.com/app:1"},
-                            {"resources", {{"requests", {{"cpu", cpu}, {"memory", memory}}}}}};
+    json spec = {{"schedulerName", ns_},
+                 {"containers", json::array({requestingContainer(cpu, memory)})}};
+    spec["nodeSelector"][kFleetLabel] = ns_;
     for (int i = 0; i < count; ++i) {
-      json pod = {{"apiVersion", "v1"}, {"kind", "Pod"}};
-      pod["metadata"] = {{"name", prefix + "-" + std::to_string(i)}, {"namespace", ns_}};
-      pod["spec"]["schedulerName"] = ns_;
-      pod["spec"]["nodeSelector"][kFleetLabel] = ns_;
-      pod["spec"]["containers"] = json::array({container});
-      list["items"].push_back(std::move(pod));
+      list["items"].push_back(podManifest(ns_, prefix + "-" + std::to_string(i), spec));
     }
     cluster_.apply(list.dump());
     ASSERT_EQ(placements().size() >= static_cast<std::size_t>(count), true) << list.dump();

@@ -22,6 +22,7 @@
 #include "kube/curl_transport.h"
 #include "kube/event.h"
 #include "kube/list.h"
+#include "pod_manifests.h"
 #include "support/test_cluster.h"
 
 namespace keelson::testing {
@@ -32,24 +33,8 @@ using namespace std::chrono_literals;
 
 constexpr const char* kTestLabel = "keelson-sched-test";
 
-std::string describe(const std::map<std::string, int>& m) {
-  std::string out;
-  for (const auto& [k, v] : m) out += (out.empty() ? "" : ", ") + std::to_string(v) + " " + k;
-  return "{" + out + "}";
-}
-
 json container(const std::string& cpu = "10m", const std::string& memory = "16Mi") {
-  return json{{"name", "app"},
-              {"image", "registry.example.com/app:1"},
-              {"resources", {{"requests", {{"cpu", cpu}, {"memory", memory}}}}}};
-}
-
-json podManifest(const std::string& ns, const std::string& name, const json& spec,
-                 const json& labels = json::object()) {
-  return json{{"apiVersion", "v1"},
-              {"kind", "Pod"},
-              {"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
-              {"spec", spec}};
+  return requestingContainer(cpu, memory);
 }
 
 class SchedulingVsScheduler : public ::testing::Test {
