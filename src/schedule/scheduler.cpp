@@ -1,5 +1,8 @@
 #include "schedule/scheduler.h"
 
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <exception>
 #include <utility>
 
 #include "core/error.h"
@@ -27,82 +30,157 @@ std::string_view attemptResultName(AttemptResult result) noexcept {
   return "error";
 }
 
+/// One pod's way from the queue to its outcome: the scheduling cycle fills it, a binder ends it.
+struct Scheduler::Cycle {
+  QueuedPod queued;
+  Attempt out;
+  SteadyClock::time_point start;
+};
+
 Scheduler::Scheduler(const Profile& profile, SchedulerCache& cache, SchedulingQueue& queue,
-                     SchedulerSink& sink, SchedulerHooks hooks)
-    : profile_(profile), cache_(cache), queue_(queue), sink_(sink), hooks_(std::move(hooks)) {}
+                     SchedulerSink& sink, SchedulerHooks hooks, std::size_t binders)
+    : profile_(profile),
+      cache_(cache),
+      queue_(queue),
+      sink_(sink),
+      hooks_(std::move(hooks)),
+      binders_(std::max<std::size_t>(1, binders)) {}
+
+Scheduler::~Scheduler() { waitForBindings(); }
 
 void Scheduler::run(std::stop_token stop) {
   while (scheduleOne(stop)) {
   }
+  waitForBindings();
+}
+
+void Scheduler::waitForBindings() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return in_flight_ == 0; });
+}
+
+template <typename Task>
+void Scheduler::handOff(Task task) {
+  {
+    const std::lock_guard lock(mutex_);
+    ++in_flight_;
+  }
+  boost::asio::post(binders_, [this, task = std::move(task)]() mutable {
+    task();
+    // Notified under the lock; the pool is joined before mutex_ and idle_ are destroyed.
+    const std::lock_guard lock(mutex_);
+    if (--in_flight_ == 0) idle_.notify_all();
+  });
 }
 
 bool Scheduler::scheduleOne(std::stop_token stop) {
-  const std::optional<QueuedPod> queued = queue_.pop(stop);
+  std::optional<QueuedPod> queued = queue_.pop(stop);
   if (!queued) return false;
-  const auto start = SteadyClock::now();
-  Attempt outcome = attempt(*queued);
-  const auto end = SteadyClock::now();
-  outcome.duration = end - start;
-  outcome.since_queued = end - queued->first_queued;
-  if (hooks_.observe) hooks_.observe(outcome);
-  return true;
-}
-
-Attempt Scheduler::attempt(const QueuedPod& queued) {
-  const kube::Pod& pod = *queued.pod;
-  Attempt out;
-  out.pod = keyOf(pod);
-  out.attempts = queued.attempts;
+  Cycle cycle{std::move(*queued), {}, SteadyClock::now()};
+  const kube::Pod& pod = *cycle.queued.pod;
+  cycle.out.pod = keyOf(pod);
+  cycle.out.attempts = cycle.queued.attempts;
+  Placement placement;
   try {
     const framework::PodInfo info(pod);
     const ObjectsView objects = hooks_.objects();
-    const Placement placement = cache_.withNodes([&](std::span<const framework::NodeInfo> nodes) {
+    placement = cache_.withNodes([&](std::span<const framework::NodeInfo> nodes) {
       const framework::Snapshot snapshot(objects.view, nodes);
       return place(profile_, info, snapshot, Detail::kDecision, next_start_);
     });
     next_start_ = placement.next_start;
-    if (placement.node.empty()) {
-      out.result = AttemptResult::kUnschedulable;
-      out.message = placement.failure_message;
-      sink_.failed(pod, out.message, false);
-      queue_.requeueUnschedulable(queued);
-      return out;
-    }
-    if (bindAssumed(queued, placement.node, out)) queue_.done(queued);
   } catch (const Error& e) {
-    out.result = AttemptResult::kError;
-    out.message = e.what();
-    sink_.failed(pod, out.message, true);
-    queue_.requeueBackoff(queued);
+    reject(std::move(cycle), AttemptResult::kError, e.what());
+    return true;
   }
-  return out;
+  if (placement.node.empty()) {
+    reject(std::move(cycle), AttemptResult::kUnschedulable, std::move(placement.failure_message));
+  } else {
+    assumeAndBind(std::move(cycle), placement.node);
+  }
+  return true;
 }
 
-bool Scheduler::bindAssumed(const QueuedPod& queued, const std::string& node, Attempt& out) {
-  const kube::Pod& pod = *queued.pod;
-  if (hooks_.may_bind && !hooks_.may_bind()) {
-    out.result = AttemptResult::kError;
-    out.message = "not the leader: binding skipped";
-    queue_.requeueBackoff(queued);
-    return false;
+void Scheduler::reject(Cycle cycle, AttemptResult result, std::string message) {
+  cycle.out.result = result;
+  cycle.out.message = std::move(message);
+  // Reported before the pod is requeued, so that a later cycle's binding cannot be followed by
+  // this cycle's PodScheduled=False. A cluster event meanwhile still moves it (the queue keeps
+  // the cycle it was popped in).
+  handOff([this, cycle = std::move(cycle)]() mutable {
+    const bool error = cycle.out.result == AttemptResult::kError;
+    sink_.failed(*cycle.queued.pod, cycle.out.message, error);
+    if (error) {
+      queue_.requeueBackoff(cycle.queued);
+    } else {
+      queue_.requeueUnschedulable(cycle.queued);
+    }
+    finish(cycle);
+  });
+}
+
+void Scheduler::assumeAndBind(Cycle cycle, const std::string& node) {
+  if (!mayBind()) {
+    requeueNotLeader(cycle);
+    return;
   }
-  cache_.assume(pod, node);
+  cache_.assume(*cycle.queued.pod, node);
+  handOff([this, cycle = std::move(cycle), node]() mutable { bindAssumed(cycle, node); });
+}
+
+void Scheduler::bindAssumed(Cycle& cycle, const std::string& node) {
+  const kube::Pod& pod = *cycle.queued.pod;
+  if (!mayBind()) {
+    cache_.forget(pod.metadata.uid);
+    requeueNotLeader(cycle);
+    return;
+  }
   try {
     sink_.bind(pod, node);
   } catch (const Error& e) {
-    cache_.forget(pod.metadata.uid);
-    out.result = AttemptResult::kError;
-    out.message = std::string("binding rejected: ") + e.what();
     // Deleted, or bound by someone else meanwhile: nothing left to schedule.
-    if (e.code() == ErrorCode::kNotFound || e.code() == ErrorCode::kConflict) return true;
-    sink_.failed(pod, out.message, true);
-    queue_.requeueBackoff(queued);
-    return false;
+    const bool gone = e.code() == ErrorCode::kNotFound || e.code() == ErrorCode::kConflict;
+    bindingFailed(cycle, e.what(), gone);
+    return;
+  } catch (const std::exception& e) {
+    bindingFailed(cycle, e.what(), false);
+    return;
   }
-  out.result = AttemptResult::kScheduled;
-  out.node = node;
+  cycle.out.result = AttemptResult::kScheduled;
+  cycle.out.node = node;
   sink_.scheduled(pod, node);
-  return true;
+  queue_.done(cycle.queued);
+  finish(cycle);
+}
+
+void Scheduler::bindingFailed(Cycle& cycle, const std::string& message, bool gone) {
+  const kube::Pod& pod = *cycle.queued.pod;
+  cache_.forget(pod.metadata.uid);
+  cycle.out.result = AttemptResult::kError;
+  cycle.out.message = "binding rejected: " + message;
+  if (gone) {
+    queue_.done(cycle.queued);
+  } else {
+    sink_.failed(pod, cycle.out.message, true);
+    queue_.requeueBackoff(cycle.queued);
+  }
+  finish(cycle);
+}
+
+void Scheduler::requeueNotLeader(Cycle& cycle) {
+  cycle.out.result = AttemptResult::kError;
+  cycle.out.message = "not the leader: binding skipped";
+  queue_.requeueBackoff(cycle.queued);
+  finish(cycle);
+}
+
+bool Scheduler::mayBind() const { return !hooks_.may_bind || hooks_.may_bind(); }
+
+void Scheduler::finish(Cycle& cycle) {
+  const auto end = SteadyClock::now();
+  cycle.out.duration = end - cycle.start;
+  cycle.out.since_queued = end - cycle.queued.first_queued;
+  if (hooks_.observe) hooks_.observe(cycle.out);
 }
 
 }  // namespace keelson::schedule

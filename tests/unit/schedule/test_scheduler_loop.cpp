@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -35,8 +37,10 @@ class RecordingSink final : public SchedulerSink {
   };
 
   void bind(const kube::Pod& p, const std::string& node_name) override {
-    const std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     bind_calls_.emplace_back(p.metadata.name, node_name);
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return !held_; });
     if (const auto it = errors_.find(p.metadata.name); it != errors_.end()) {
       throw Error(it->second, "binding " + p.metadata.name + ": scripted failure");
     }
@@ -49,6 +53,22 @@ class RecordingSink final : public SchedulerSink {
   void failed(const kube::Pod& p, const std::string& message, bool error) noexcept override {
     const std::lock_guard lock(mutex_);
     failed_.push_back({p.metadata.name, message, error});
+  }
+
+  /// bind() waits (after recording the call) until releaseBindings().
+  void holdBindings() {
+    const std::lock_guard lock(mutex_);
+    held_ = true;
+  }
+  void releaseBindings() {
+    const std::lock_guard lock(mutex_);
+    held_ = false;
+    changed_.notify_all();
+  }
+  /// Waits (bounded) until `n` bind() calls have started; false on timeout.
+  bool waitForBindCalls(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, [&] { return bind_calls_.size() >= n; });
   }
 
   void failBind(const std::string& pod_name, ErrorCode code) {
@@ -75,6 +95,8 @@ class RecordingSink final : public SchedulerSink {
 
  private:
   mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  bool held_ = false;
   std::map<std::string, ErrorCode> errors_;
   Pairs bind_calls_;  ///< Every attempt, failed ones included.
   Pairs bound_;       ///< Successful bindings only.
@@ -99,10 +121,13 @@ struct Loop {
     return Scheduler(profile, cache, queue, sink, std::move(hooks));
   }
 
-  /// scheduleOne() with a generous deadline (it waits for a pod); false if none came.
+  /// scheduleOne() with a generous deadline (it waits for a pod), then waits for the binders;
+  /// false if no pod came.
   static bool once(Scheduler& s) {
     const Deadline deadline(10s);
-    return s.scheduleOne(deadline.token()) && !deadline.expired();
+    const bool popped = s.scheduleOne(deadline.token()) && !deadline.expired();
+    s.waitForBindings();
+    return popped;
   }
 
   std::vector<Attempt> observed() {
@@ -292,6 +317,53 @@ TEST(SchedulerLoop, NothingIsBoundWithoutLeadership) {
   const std::vector<Attempt> attempts = loop.observed();
   ASSERT_EQ(attempts.size(), 1u);
   EXPECT_EQ(attempts[0].result, AttemptResult::kError);
+}
+
+TEST(SchedulerLoop, NextCycleRunsWhileBindingsAreInFlight) {
+  Loop loop;
+  loop.cache.upsertNode(node("n1", "2"));
+  for (const char* name : {"a", "b", "c"}) loop.queue.add(pending(name, "1"));
+  loop.sink.holdBindings();
+  Scheduler s = loop.make();
+  const Deadline deadline(10s);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(s.scheduleOne(deadline.token()));
+
+  // Two bindings wait in the API at once; the assumed pods filled n1, so the third cycle
+  // found no room without waiting for either binding to return.
+  ASSERT_TRUE(loop.sink.waitForBindCalls(2));
+  EXPECT_EQ(loop.cache.assumedPods(), 2u);
+  EXPECT_TRUE(loop.sink.bound().empty());
+  loop.sink.releaseBindings();
+  s.waitForBindings();
+
+  EXPECT_EQ(loop.sink.bound().size(), 2u);
+  EXPECT_EQ(loop.sink.scheduled().size(), 2u);
+  const auto failed = loop.sink.failed();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].message, "0/1 nodes are available: 1 Insufficient cpu.");
+  EXPECT_EQ(loop.requestedCpu("n1"), 2000);
+  EXPECT_EQ(depthsOf(loop.queue), (std::array<std::size_t, 4>{0, 0, 1, 0}));
+  EXPECT_EQ(loop.observed().size(), 3u);
+}
+
+TEST(SchedulerLoop, LeadershipLostBeforeTheBindingIsSentUndoesTheAssumption) {
+  Loop loop(QueueOptions{1min, 1min, std::chrono::minutes(5)});
+  loop.cache.upsertNode(node("n1", "4"));
+  loop.queue.add(pending("p", "1"));
+  std::atomic<int> asked = 0;
+  // Leading when the cycle assumes the pod, lost when the binder is about to send it.
+  Scheduler s = loop.make([&asked] { return ++asked == 1; });
+  ASSERT_TRUE(Loop::once(s));
+
+  EXPECT_EQ(asked.load(), 2);
+  EXPECT_TRUE(loop.sink.bindCalls().empty());
+  EXPECT_EQ(loop.cache.assumedPods(), 0u);
+  EXPECT_EQ(loop.requestedCpu("n1"), 0);
+  EXPECT_EQ(depthsOf(loop.queue), (std::array<std::size_t, 4>{0, 1, 0, 0}));
+  const std::vector<Attempt> attempts = loop.observed();
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].result, AttemptResult::kError);
+  EXPECT_EQ(attempts[0].message, "not the leader: binding skipped");
 }
 
 TEST(SchedulerLoop, RunEndsWhenTheQueueCloses) {
