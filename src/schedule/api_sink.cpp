@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -31,10 +32,12 @@ std::string eventName(const kube::Pod& pod) {
   return fmt::format("{}.{:x}{:x}", pod.metadata.name, nanos, counter.fetch_add(1) % 4096);
 }
 
-void warn(std::string_view what, const kube::Pod& pod, const Error& e) {
-  core::logEvent(
-      spdlog::level::warn, what,
-      {{"pod", pod.metadata.namespace_name + "/" + pod.metadata.name}, {"error", e.what()}});
+std::string keyOf(const kube::Pod& pod) {
+  return pod.metadata.namespace_name + "/" + pod.metadata.name;
+}
+
+void warn(std::string_view what, const std::string& pod, std::string_view error) {
+  core::logEvent(spdlog::level::warn, what, {{"pod", pod}, {"error", error}});
 }
 
 }  // namespace
@@ -42,6 +45,11 @@ void warn(std::string_view what, const kube::Pod& pod, const Error& e) {
 ApiSchedulerSink::ApiSchedulerSink(const kube::Client& client, std::string scheduler_name,
                                    std::string instance)
     : client_(client), scheduler_name_(std::move(scheduler_name)), instance_(std::move(instance)) {}
+
+ApiSchedulerSink::~ApiSchedulerSink() {
+  closing_ = true;
+  recorder_.join();
+}
 
 void ApiSchedulerSink::bind(const kube::Pod& pod, const std::string& node) {
   kube::bindPod(client_, {pod.metadata.namespace_name, pod.metadata.name, pod.metadata.uid, node},
@@ -70,7 +78,9 @@ void ApiSchedulerSink::failed(const kube::Pod& pod, const std::string& message,
     client_.send("PATCH", podPath(pod) + "/status", patch.dump(),
                  "application/strategic-merge-patch+json");
   } catch (const Error& e) {
-    if (e.code() != ErrorCode::kNotFound) warn("scheduler: pod condition not updated", pod, e);
+    if (e.code() != ErrorCode::kNotFound) {
+      warn("scheduler: pod condition not updated", keyOf(pod), e.what());
+    }
   } catch (const std::exception&) {
   }
 }
@@ -78,7 +88,7 @@ void ApiSchedulerSink::failed(const kube::Pod& pod, const std::string& message,
 void ApiSchedulerSink::event(const kube::Pod& pod, std::string_view type, std::string_view reason,
                              std::string_view action, const std::string& note) noexcept {
   try {
-    const json event = {
+    json event = {
         {"apiVersion", "events.k8s.io/v1"},
         {"kind", "Event"},
         {"metadata", {{"name", eventName(pod)}, {"namespace", pod.metadata.namespace_name}}},
@@ -96,12 +106,33 @@ void ApiSchedulerSink::event(const kube::Pod& pod, std::string_view type, std::s
           {"name", pod.metadata.name},
           {"uid", pod.metadata.uid}}},
     };
-    client_.send(
-        "POST",
-        fmt::format("/apis/events.k8s.io/v1/namespaces/{}/events", pod.metadata.namespace_name),
-        event.dump());
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::kNotFound) warn("scheduler: event not recorded", pod, e);
+    if (queued_events_.fetch_add(1) >= kMaxQueuedEvents) {
+      queued_events_.fetch_sub(1);
+      warn("scheduler: event dropped", keyOf(pod),
+           fmt::format("{} events already wait for the API server", kMaxQueuedEvents));
+      return;
+    }
+    boost::asio::post(recorder_, [this, event = std::move(event)] {
+      if (!closing_) send(event);
+      queued_events_.fetch_sub(1);
+    });
+  } catch (const std::exception&) {
+  }
+}
+
+void ApiSchedulerSink::send(const json& event) const noexcept {
+  try {
+    const json& regarding = event["regarding"];
+    const auto& ns = regarding["namespace"].get_ref<const std::string&>();
+    try {
+      client_.send("POST", fmt::format("/apis/events.k8s.io/v1/namespaces/{}/events", ns),
+                   event.dump());
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kNotFound) {
+        warn("scheduler: event not recorded",
+             ns + "/" + regarding["name"].get_ref<const std::string&>(), e.what());
+      }
+    }
   } catch (const std::exception&) {
   }
 }

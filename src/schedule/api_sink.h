@@ -3,13 +3,22 @@
 // The scheduler's writes to the API server, as kube-scheduler makes them: the binding
 // (POST /api/v1/namespaces/{ns}/pods/{name}/binding), events.k8s.io/v1 Events (Scheduled,
 // FailedScheduling), and the pod's PodScheduled condition (PATCH .../pods/{name}/status).
+// Events are sent by one recorder thread of their own, in order, as client-go's event
+// broadcaster does: a binding never waits for an event.
 
+#include <atomic>
+#include <boost/asio/thread_pool.hpp>
+#include <cstddef>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "kube/client.h"
 #include "schedule/scheduler.h"
 
 namespace keelson::schedule {
+
+/// Events waiting for the recorder thread at most; more are dropped (and logged).
+inline constexpr std::size_t kMaxQueuedEvents = 1000;
 
 /// A SchedulerSink over a kube::Client. Thread-safe (the client is). Event and status writes
 /// that fail are logged (warn) and dropped: they never fail a scheduling cycle.
@@ -19,18 +28,28 @@ class ApiSchedulerSink final : public SchedulerSink {
   /// schedulerName, "default-scheduler"); `instance` their reportingInstance (e.g.
   /// "keelson-<hostname>"). `client` must outlive the sink.
   ApiSchedulerSink(const kube::Client& client, std::string scheduler_name, std::string instance);
+  /// Stops the recorder: events still queued are dropped, as the broadcaster's are on shutdown.
+  ~ApiSchedulerSink() override;
+  ApiSchedulerSink(const ApiSchedulerSink&) = delete;
+  ApiSchedulerSink& operator=(const ApiSchedulerSink&) = delete;
 
   void bind(const kube::Pod& pod, const std::string& node) override;
   void scheduled(const kube::Pod& pod, const std::string& node) noexcept override;
   void failed(const kube::Pod& pod, const std::string& message, bool error) noexcept override;
 
  private:
+  /// Queues the event for the recorder thread.
   void event(const kube::Pod& pod, std::string_view type, std::string_view reason,
              std::string_view action, const std::string& note) noexcept;
+  /// POSTs the event (on the recorder thread).
+  void send(const nlohmann::json& event) const noexcept;
 
   const kube::Client& client_;
   std::string scheduler_name_;
   std::string instance_;
+  std::atomic<std::size_t> queued_events_ = 0;
+  std::atomic<bool> closing_ = false;
+  boost::asio::thread_pool recorder_{1};  ///< Last: joined first.
 };
 
 }  // namespace keelson::schedule
