@@ -48,7 +48,7 @@ Scheduler::Scheduler(const Profile& profile, SchedulerCache& cache, SchedulingQu
 
 Scheduler::~Scheduler() { waitForBindings(); }
 
-void Scheduler::run(std::stop_token stop) {
+void Scheduler::run(const std::stop_token& stop) {
   while (scheduleOne(stop)) {
   }
   waitForBindings();
@@ -73,7 +73,7 @@ void Scheduler::handOff(Task task) {
   });
 }
 
-bool Scheduler::scheduleOne(std::stop_token stop) {
+bool Scheduler::scheduleOne(const std::stop_token& stop) {
   std::optional<QueuedPod> queued = queue_.pop(stop);
   if (!queued) return false;
   Cycle cycle{std::move(*queued), {}, SteadyClock::now()};

@@ -100,9 +100,9 @@ class Scheduler {
   /// it to a binder, or hands its FailedScheduling report to one (the pod is requeued once it
   /// was sent). Returns false once the queue is closed or `stop` is requested. Never throws for a
   /// bad pod or an API failure: those are outcomes, observed when the binder is done.
-  bool scheduleOne(std::stop_token stop);
+  bool scheduleOne(const std::stop_token& stop);
   /// scheduleOne() until it returns false, then waitForBindings().
-  void run(std::stop_token stop);
+  void run(const std::stop_token& stop);
   /// Blocks until every binding and report handed to the binders has ended and was observed.
   void waitForBindings();
 
