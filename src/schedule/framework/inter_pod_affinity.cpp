@@ -59,8 +59,11 @@ PreFilterResult InterPodAffinity::preFilter(const PodInfo& pod_info,
   // Without terms of its own, only existing pods' anti-affinity can reject the pod.
   const bool own_terms = !st->affinity.empty() || !st->anti_affinity.empty();
   for (const NodeInfo& info : snapshot.nodes()) {
+    // The pods first: most nodes have none to visit, and their Node is then never read.
+    const auto& pods = own_terms ? info.pods : info.pods_with_affinity;
+    if (pods.empty()) continue;
     const auto& labels = info.node->metadata.labels;
-    for (const kube::Pod* existing : own_terms ? info.pods : info.pods_with_affinity) {
+    for (const kube::Pod* existing : pods) {
       for (const auto& t : st->affinity) {
         const std::string* v = label(labels, t.topology_key);
         if (v != nullptr && t.matches(*existing)) ++st->affinity_counts[{t.topology_key, *v}];

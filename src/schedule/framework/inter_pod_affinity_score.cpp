@@ -92,9 +92,12 @@ std::unique_ptr<const PluginState> InterPodAffinityScore::preScore(
   // Without preferred terms of its own, only existing pods' terms can score the pod.
   const bool own_terms = !incoming.affinity.empty() || !incoming.anti_affinity.empty();
   for (const NodeInfo& info : snapshot.nodes()) {
+    // The pods first: most nodes have none to visit, and their Node is then never read.
+    const auto& pods = own_terms ? info.pods : info.pods_with_affinity;
+    if (pods.empty()) continue;
     const kube::Node& node = *info.node;
     if (node.metadata.labels.empty()) continue;
-    for (const kube::Pod* existing : own_terms ? info.pods : info.pods_with_affinity) {
+    for (const kube::Pod* existing : pods) {
       creditAll(st->topology_score, incoming.affinity, *existing, node, 1);
       creditAll(st->topology_score, incoming.anti_affinity, *existing, node, -1);
       const auto& affinity = existing->spec.affinity;

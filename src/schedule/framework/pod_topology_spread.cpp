@@ -47,7 +47,9 @@ PreFilterResult PodTopologySpread::preFilter(const PodInfo& pod_info,
     if (c.when_unsatisfiable != "DoNotSchedule") continue;
     st->constraints.push_back(SpreadConstraint{&c, detail::spreadSelector(c, pod), {}});
   }
-  for (const NodeInfo& info : snapshot.nodes()) {
+  // Without DoNotSchedule constraints there is nothing to count (and no node to visit).
+  for (const NodeInfo& info :
+       st->constraints.empty() ? std::span<const NodeInfo>{} : snapshot.nodes()) {
     const kube::Node& node = *info.node;
     if (!nodeHasAllKeys(node, st->constraints)) continue;
     for (auto& c : st->constraints) {
