@@ -150,7 +150,9 @@ std::optional<QueuedPod> SchedulingQueue::pop(std::stop_token stop) {
                (!backoff_.empty() && backoff_.begin()->first < *wake);
       });
     } else {
-      wake_.wait(lock, stop, [this] { return closed_ || !active_.empty(); });
+      // Until a pod is active or waits (a binder may requeue a pod into backoffQ meanwhile).
+      wake_.wait(lock, stop,
+                 [this] { return closed_ || !active_.empty() || nextWake().has_value(); });
     }
   }
   const std::string uid = std::get<3>(*active_.begin());

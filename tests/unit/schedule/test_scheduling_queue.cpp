@@ -363,6 +363,19 @@ TEST(SchedulingQueue, NewPodWakesAPopWaitingOnABackoff) {
   EXPECT_EQ(nameOf(pop.get()), "fresh");
 }
 
+TEST(SchedulingQueue, PodRequeuedWhileAPopWaitsOnAnEmptyQueueIsPoppedAfterItsBackoff) {
+  // A binder requeues the pod of a finished cycle while the next cycle already waits in pop()
+  // with nothing queued: pop() must take up the backoff's deadline.
+  SchedulingQueue q(shortBackoff(100ms, 1s));
+  q.add(pending("p"));
+  const auto p = popWithin(q, kGenerous);
+  ASSERT_TRUE(p);
+  BackgroundPop pop(q);
+  std::this_thread::sleep_for(20ms);  // Most likely waiting without a deadline by now.
+  q.requeueBackoff(*p);
+  EXPECT_EQ(nameOf(pop.get()), "p");
+}
+
 TEST(SchedulingQueue, DepthsCountEachPart) {
   SchedulingQueue q(shortBackoff(1min, 1min));
   EXPECT_EQ(depthsOf(q), (Depths{0, 0, 0, 0}));
