@@ -44,10 +44,13 @@ void warn(std::string_view what, const std::string& pod, std::string_view error)
 
 ApiSchedulerSink::ApiSchedulerSink(const kube::Client& client, std::string scheduler_name,
                                    std::string instance)
-    : client_(client), scheduler_name_(std::move(scheduler_name)), instance_(std::move(instance)) {}
+    : client_(client), scheduler_name_(std::move(scheduler_name)), instance_(std::move(instance)) {
+  boost::asio::post(recorder_, [this] { sweepEvery(kSweepPeriod); });
+}
 
 ApiSchedulerSink::~ApiSchedulerSink() {
   closing_ = true;
+  boost::asio::post(recorder_, [this] { sweep_timer_.cancel(); });
   recorder_.join();
 }
 
@@ -88,11 +91,12 @@ void ApiSchedulerSink::failed(const kube::Pod& pod, const std::string& message,
 void ApiSchedulerSink::event(const kube::Pod& pod, std::string_view type, std::string_view reason,
                              std::string_view action, const std::string& note) noexcept {
   try {
+    const auto now = std::chrono::system_clock::now();
     json event = {
         {"apiVersion", "events.k8s.io/v1"},
         {"kind", "Event"},
         {"metadata", {{"name", eventName(pod)}, {"namespace", pod.metadata.namespace_name}}},
-        {"eventTime", kube::formatMicroTime(std::chrono::system_clock::now())},
+        {"eventTime", kube::formatMicroTime(now)},
         {"reportingController", scheduler_name_},
         {"reportingInstance", instance_},
         {"action", action},
@@ -106,35 +110,80 @@ void ApiSchedulerSink::event(const kube::Pod& pod, std::string_view type, std::s
           {"name", pod.metadata.name},
           {"uid", pod.metadata.uid}}},
     };
+    // Isomorphic events: the same pod (uid included), type, reason, action and note.
+    std::string key = fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}", pod.metadata.namespace_name,
+                                  pod.metadata.name, pod.metadata.uid, type, reason, action, note);
     if (queued_events_.fetch_add(1) >= kMaxQueuedEvents) {
       queued_events_.fetch_sub(1);
       warn("scheduler: event dropped", keyOf(pod),
            fmt::format("{} events already wait for the API server", kMaxQueuedEvents));
       return;
     }
-    boost::asio::post(recorder_, [this, event = std::move(event)] {
-      if (!closing_) send(event);
+    boost::asio::post(recorder_, [this, key = std::move(key), event = std::move(event), now] {
+      if (!closing_) record(key, event, now);
       queued_events_.fetch_sub(1);
     });
   } catch (const std::exception&) {
   }
 }
 
-void ApiSchedulerSink::send(const json& event) const noexcept {
+void ApiSchedulerSink::record(const std::string& key, const json& event,
+                              std::chrono::system_clock::time_point now) noexcept {
   try {
-    const json& regarding = event["regarding"];
-    const auto& ns = regarding["namespace"].get_ref<const std::string&>();
-    try {
-      client_.send("POST", fmt::format("/apis/events.k8s.io/v1/namespaces/{}/events", ns),
-                   event.dump());
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::kNotFound) {
-        warn("scheduler: event not recorded",
-             ns + "/" + regarding["name"].get_ref<const std::string&>(), e.what());
-      }
+    const json& meta = event["metadata"];
+    const kube::EventDecision decision = series_.observe(key, meta["namespace"].get<std::string>(),
+                                                         meta["name"].get<std::string>(), now);
+    bool sent = true;
+    if (decision.kind == kube::EventDecision::Kind::kCreate) {
+      sent =
+          send("POST",
+               fmt::format("/apis/events.k8s.io/v1/namespaces/{}/events", decision.namespace_name),
+               event);
+    } else if (decision.kind == kube::EventDecision::Kind::kPatch) {
+      sent = patchSeries(decision);
     }
+    // Not recorded: a later isomorphic event starts afresh rather than patching nothing.
+    if (!sent) series_.forget(key);
   } catch (const std::exception&) {
   }
+}
+
+bool ApiSchedulerSink::patchSeries(const kube::EventDecision& decision) const {
+  return send("PATCH",
+              fmt::format("/apis/events.k8s.io/v1/namespaces/{}/events/{}", decision.namespace_name,
+                          decision.name),
+              json{{"series",
+                    {{"count", decision.count},
+                     {"lastObservedTime", kube::formatMicroTime(decision.last_observed)}}}});
+}
+
+bool ApiSchedulerSink::send(const std::string& method, const std::string& path,
+                            const json& body) const {
+  try {
+    client_.send(method, path, body.dump(),
+                 method == "PATCH" ? "application/strategic-merge-patch+json" : "application/json");
+    return true;
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNotFound) {
+      core::logEvent(spdlog::level::warn, "scheduler: event not recorded",
+                     {{"method", method}, {"path", path}, {"error", e.what()}});
+    }
+    return false;
+  }
+}
+
+void ApiSchedulerSink::sweepEvery(std::chrono::seconds period) {
+  sweep_timer_.expires_after(period);
+  sweep_timer_.async_wait([this, period](const boost::system::error_code& error) {
+    if (error || closing_) return;
+    try {
+      for (const kube::EventDecision& d : series_.sweep(std::chrono::system_clock::now())) {
+        patchSeries(d);
+      }
+    } catch (const std::exception&) {
+    }
+    sweepEvery(period);
+  });
 }
 
 }  // namespace keelson::schedule

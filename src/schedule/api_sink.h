@@ -4,21 +4,27 @@
 // (POST /api/v1/namespaces/{ns}/pods/{name}/binding), events.k8s.io/v1 Events (Scheduled,
 // FailedScheduling), and the pod's PodScheduled condition (PATCH .../pods/{name}/status).
 // Events are sent by one recorder thread of their own, in order, as client-go's event
-// broadcaster does: a binding never waits for an event.
+// broadcaster does: a binding never waits for an event. Repeated events (a pod unschedulable
+// again and again) become one event with a series count (kube/event_series.h).
 
 #include <atomic>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <cstddef>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "kube/client.h"
+#include "kube/event_series.h"
 #include "schedule/scheduler.h"
 
 namespace keelson::schedule {
 
 /// Events waiting for the recorder thread at most; more are dropped (and logged).
 inline constexpr std::size_t kMaxQueuedEvents = 1000;
+/// How often idle event series are finished (their last count sent).
+inline constexpr std::chrono::seconds kSweepPeriod{60};
 
 /// A SchedulerSink over a kube::Client. Thread-safe (the client is). Event and status writes
 /// that fail are logged (warn) and dropped: they never fail a scheduling cycle.
@@ -41,15 +47,25 @@ class ApiSchedulerSink final : public SchedulerSink {
   /// Queues the event for the recorder thread.
   void event(const kube::Pod& pod, std::string_view type, std::string_view reason,
              std::string_view action, const std::string& note) noexcept;
-  /// POSTs the event (on the recorder thread).
-  void send(const nlohmann::json& event) const noexcept;
+  // On the recorder thread:
+  /// Creates the event, or counts it in its series (patching the series when due).
+  void record(const std::string& key, const nlohmann::json& event,
+              std::chrono::system_clock::time_point now) noexcept;
+  /// PATCHes the event's series.count and series.lastObservedTime; false when that failed.
+  bool patchSeries(const kube::EventDecision& decision) const;
+  /// Sends one request; false (logged unless 404) when it failed.
+  bool send(const std::string& method, const std::string& path, const nlohmann::json& body) const;
+  /// Finishes idle series every `period` until the sink closes.
+  void sweepEvery(std::chrono::seconds period);
 
   const kube::Client& client_;
   std::string scheduler_name_;
   std::string instance_;
   std::atomic<std::size_t> queued_events_ = 0;
   std::atomic<bool> closing_ = false;
-  boost::asio::thread_pool recorder_{1};  ///< Last: joined first.
+  kube::EventSeriesCache series_;  ///< The recorder thread's only.
+  boost::asio::thread_pool recorder_{1};
+  boost::asio::steady_timer sweep_timer_{recorder_};  ///< Cancelled, then joined, on close.
 };
 
 }  // namespace keelson::schedule

@@ -515,6 +515,42 @@ TEST_F(KeelsonScheduler, FailedSchedulingCountsEqualKubeSchedulers) {
   }
 }
 
+TEST_F(KeelsonScheduler, RepeatedFailuresBecomeOneEventWithASeriesCount) {
+  const std::string node = addNode("small", {"--cpu", "2", "--memory", "4Gi"});
+  startScheduler();
+  json spec = json::object();
+  spec["schedulerName"] = prefix_;
+  spec["nodeSelector"] = {{kRunLabel, prefix_}};
+  spec["containers"] = json::array({container("100", "64Mi")});
+  applyPods({podManifest(ns_, "big", spec, {{"app", "big"}})});
+  ASSERT_FALSE(waitForFailedScheduling("big", prefix_).empty());
+
+  // Each relabelling of the node sends the pod back for another try (after its backoff: 1 s,
+  // then 2 s), which fails the same way.
+  for (int i = 1; i <= 3; ++i) {
+    cluster_.kubectlOk({"label", "node", node, "--overwrite", "keelson-try=" + std::to_string(i)});
+    std::this_thread::sleep_for(2500ms);
+  }
+  std::vector<kube::Event> events;
+  EXPECT_TRUE(eventually(
+      [&] {
+        events.clear();
+        for (auto& e : kube::listAll<kube::Event>(
+                           *client_, "/apis/events.k8s.io/v1/namespaces/" + ns_ + "/events")
+                           .items) {
+          if (e.reason == "FailedScheduling" && e.regarding.name == "big") {
+            events.push_back(std::move(e));
+          }
+        }
+        return events.size() == 1 && events[0].series && events[0].series->count >= 2;
+      },
+      30s))
+      << "want one FailedScheduling event with a series, got " << events.size() << "\n"
+      << tailOf(scheduler_log_);
+  const std::string log = tailOf(scheduler_log_);
+  EXPECT_EQ(log.find("event not recorded"), std::string::npos) << log;
+}
+
 TEST_F(KeelsonScheduler, RetriesAPodOnceThePodItNeedsIsBound) {
   addNode("a", {"--label", "zone=a"});
   addNode("b", {"--label", "zone=b"});
