@@ -26,6 +26,12 @@ std::string commandName(int argc, char** argv) {
   return plugin ? "kubectl keelson" : "keelson";
 }
 
+// Installed as kubectl_complete-keelson too, keelson answers kubectl's completion of
+// `kubectl keelson ...` (cli::kubectlPluginCompletions).
+bool completingForKubectl(int argc, char** argv) {
+  return argc > 0 && std::filesystem::path(argv[0]).filename() == "kubectl_complete-keelson";
+}
+
 // A usage error's exit code: --help and --version exit 0; everything else is bad input (1), never
 // one of CLI11's own codes. An unknown subcommand is named as kubectl names it.
 int usageError(const CLI::App& app, const CLI::ParseError& e) {
@@ -104,6 +110,10 @@ int main(int argc, char** argv) {
   keelson::cli::addVersionCommand(app, action);
   keelson::cli::addCompletionCommand(app, action);
   describeGlobalFlags(app, app.get_name());
+  if (completingForKubectl(argc, argv)) {
+    std::cout << keelson::cli::kubectlPluginCompletions(app, {argv + 1, argv + argc});
+    return keelson::cli::kExitOk;
+  }
 
   try {
     app.parse(argc, argv);

@@ -1,6 +1,7 @@
 // keelson as a kubectl plugin: installed as kubectl-keelson, `kubectl keelson ...` runs it (kubectl
 // finds kubectl-* programs on PATH) and it names itself `kubectl keelson`; kubectl's flags
-// (--kubeconfig, --context, -n) reach it unchanged.
+// (--kubeconfig, --context, -n) reach it unchanged. Installed as kubectl_complete-keelson too, it
+// completes `kubectl keelson ...` for kubectl.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -26,6 +27,7 @@ class KubectlPlugin : public ::testing::Test {
     std::string why;
     if (!findTestCluster(cluster_, why)) KEELSON_MISSING_PREREQUISITE(why);
     std::filesystem::create_symlink(keelsonBinary(), dir_ / "kubectl-keelson");
+    std::filesystem::create_symlink(keelsonBinary(), dir_ / "kubectl_complete-keelson");
   }
 
   // `kubectl ARGS` with the plugin's directory first on PATH.
@@ -106,6 +108,31 @@ TEST_F(KubectlPlugin, KubectlFlagsReachIt) {
   EXPECT_NE(wrong.exit_code, 0);
   EXPECT_NE((wrong.out + wrong.err).find("no-such-context"), std::string::npos)
       << wrong.out << wrong.err;
+}
+
+// kubectl's own completion (`kubectl __complete`, what its shell scripts call) asks
+// kubectl_complete-keelson about the words after `kubectl keelson`.
+TEST_F(KubectlPlugin, KubectlCompletesItsSubcommandsFlagsAndValues) {
+  const auto subcommands = kubectl({"__complete", "keelson", "ver"});
+  ASSERT_EQ(subcommands.exit_code, 0) << subcommands.err;
+  EXPECT_NE(subcommands.out.find("version\tprint the version"), std::string::npos)
+      << subcommands.out;
+  EXPECT_EQ(subcommands.out.find("capture"), std::string::npos) << subcommands.out;
+  EXPECT_NE(subcommands.out.find("\n:4\n"), std::string::npos) << subcommands.out;
+
+  // A global flag and its value are skipped on the way to the subcommand.
+  const auto flags =
+      kubectl({"__complete", "keelson", "--context", "dev", "capture", "--no-collector.gl"});
+  EXPECT_NE(flags.out.find("--no-collector.gluster\t"), std::string::npos) << flags.out;
+
+  const auto values = kubectl({"__complete", "keelson", "capture", "-o", ""});
+  for (const char* format : {"text\t", "json\t", "yaml\t"}) {
+    EXPECT_NE(values.out.find(format), std::string::npos) << values.out;
+  }
+
+  // A flag whose value is a file: the shell's file names (directive 0).
+  const auto files = kubectl({"__complete", "keelson", "--kubeconfig", ""});
+  EXPECT_EQ(files.out, ":0\n");
 }
 
 }  // namespace
