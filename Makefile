@@ -12,14 +12,17 @@ KEELSON := $(BUILD_DIR)/src/cli/keelson
 JOBS ?= $(shell nproc)
 export KEELSON_TEST_DIR ?= /tmp/keelson-test-cluster
 
-.PHONY: bootstrap bootstrap-run bootstrap-test configure build run test test-asan test-tsan \
-	test-soak test-unit fuzz lint format cluster-up cluster-down bench clean
+.PHONY: bootstrap bootstrap-run bootstrap-image bootstrap-test configure build run image test \
+	test-asan test-tsan test-soak test-unit fuzz lint format cluster-up cluster-down bench clean
 
 bootstrap:
 	scripts/bootstrap all
 
 bootstrap-run:
 	scripts/bootstrap run
+
+bootstrap-image:
+	scripts/bootstrap image
 
 bootstrap-test:
 	scripts/bootstrap test
@@ -40,6 +43,11 @@ run: bootstrap-run configure
 	  echo "KUBECONFIG is not set: host only (keelson capture needs a cluster)"; \
 	  $(KEELSON) host; \
 	fi
+
+# The container image as an OCI archive, build/image/keelson-oci.tar, without a container engine
+# (scripts/build-image: mmdebstrap and umoci; deploy/Dockerfile builds the same with docker).
+image: bootstrap-image
+	scripts/build-image
 
 # Every test: unit, fuzz seeds, and integration tests against a real control plane and glusterd.
 # Built in the test preset (build/test), which has the test hooks.

@@ -3,6 +3,7 @@
 // binary it came from.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -215,7 +216,57 @@ complete -c keelson -f
   return out;
 }
 
+// cobra's ShellCompDirective values that kubectl passes on to the shell.
+constexpr int kCompleteFiles = 0;
+constexpr int kCompleteNoFiles = 4;
+
 }  // namespace
+
+std::string kubectlPluginCompletions(const CLI::App& app, const std::vector<std::string>& words) {
+  std::vector<Command> commands;
+  collect(app, "keelson", {}, commands);
+  const auto value_flags = valueFlagNames(commands);
+  const auto takes_value = [&value_flags](const std::string& word) {
+    return std::find(value_flags.begin(), value_flags.end(), word) != value_flags.end();
+  };
+  const auto find = [&commands](const std::string& path) {
+    return std::find_if(commands.begin(), commands.end(),
+                        [&path](const Command& c) { return c.path == path; });
+  };
+  const std::string current = words.empty() ? "" : words.back();
+  auto command = find("keelson");
+  std::string previous;
+  for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+    if (words[i] == "--") return fmt::format(":{}\n", kCompleteFiles);  // host exec's command
+    if (takes_value(words[i]) && i + 2 < words.size()) {
+      ++i;  // its value
+      continue;
+    }
+    if (const auto sub = find(command->path + " " + words[i]); sub != commands.end()) {
+      command = sub;
+    }
+    previous = words[i];
+  }
+  std::string out;
+  const auto offer = [&out, &current](const std::string& name, const std::string& description) {
+    if (name.starts_with(current)) out += name + "\t" + description + "\n";
+  };
+  if (takes_value(previous)) {
+    for (const auto& flag : command->flags) {
+      if (std::find(flag.names.begin(), flag.names.end(), previous) == flag.names.end()) continue;
+      if (flag.values.empty()) return fmt::format(":{}\n", kCompleteFiles);
+      for (const auto& value : flag.values) offer(value, flag.description);
+    }
+    return out + fmt::format(":{}\n", kCompleteNoFiles);
+  }
+  for (const auto& [name, description] : command->subcommands) offer(name, description);
+  if (current.starts_with("-")) {
+    for (const auto& flag : command->flags) {
+      for (const auto& name : flag.names) offer(name, flag.description);
+    }
+  }
+  return out + fmt::format(":{}\n", kCompleteNoFiles);
+}
 
 std::string completionScript(const CLI::App& app, const std::string& shell) {
   std::vector<Command> commands;

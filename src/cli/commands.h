@@ -4,6 +4,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "cli/options.h"
 
@@ -89,6 +90,14 @@ void addCompletionCommand(CLI::App& app, Action& action);
 /// `app` (walked recursively), with the values of flags that accept a fixed set. Throws
 /// Error(kBadInput) for another shell.
 std::string completionScript(const CLI::App& app, const std::string& shell);
+
+/// kubectl's completion of a plugin (kubectl 1.26 and later): kubectl runs the program
+/// kubectl_complete-keelson with the words typed after `kubectl keelson`, the last one being the
+/// word to complete, and reads cobra's __complete answer: one candidate per line
+/// ("name<TAB>description"), then ":<directive>" (4: no file names; 0: file names are fine).
+/// Candidates are the subcommands and flags of the command the words name, or the fixed values
+/// of the flag before the last word.
+std::string kubectlPluginCompletions(const CLI::App& app, const std::vector<std::string>& words);
 
 /// Registers `keelson version` (cmd_version.cpp) on `app`.
 void addVersionCommand(CLI::App& app, Action& action);

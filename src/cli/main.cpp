@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -17,6 +18,20 @@ std::string envOr(const char* name, const char* fallback) {
   return value != nullptr && *value != '\0' ? value : fallback;
 }
 
+// The command a user types to run this binary: "kubectl keelson" when it is installed as the
+// kubectl plugin kubectl-keelson (kubectl runs a plugin with the plugin's path as argv[0]), else
+// "keelson". The usage line, the hints and the help footers name it.
+std::string commandName(int argc, char** argv) {
+  const bool plugin = argc > 0 && std::filesystem::path(argv[0]).filename() == "kubectl-keelson";
+  return plugin ? "kubectl keelson" : "keelson";
+}
+
+// Installed as kubectl_complete-keelson too, keelson answers kubectl's completion of
+// `kubectl keelson ...` (cli::kubectlPluginCompletions).
+bool completingForKubectl(int argc, char** argv) {
+  return argc > 0 && std::filesystem::path(argv[0]).filename() == "kubectl_complete-keelson";
+}
+
 // A usage error's exit code: --help and --version exit 0; everything else is bad input (1), never
 // one of CLI11's own codes. An unknown subcommand is named as kubectl names it.
 int usageError(const CLI::App& app, const CLI::ParseError& e) {
@@ -24,8 +39,9 @@ int usageError(const CLI::App& app, const CLI::ParseError& e) {
   const auto extras = app.remaining();
   if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && app.get_subcommands().empty() &&
       !extras.empty() && !extras.front().starts_with("-")) {
-    std::cerr << "error: unknown command \"" << extras.front() << "\" for \"keelson\"\n"
-              << "Run 'keelson --help' for usage.\n";
+    std::cerr << "error: unknown command \"" << extras.front() << "\" for \"" << app.get_name()
+              << "\"\n"
+              << "Run '" << app.get_name() << " --help' for usage.\n";
     return keelson::cli::kExitFailure;
   }
   app.exit(e);
@@ -33,19 +49,21 @@ int usageError(const CLI::App& app, const CLI::ParseError& e) {
 }
 
 // Subcommands' --help lists their own flags; this footer points at the global ones.
-void describeGlobalFlags(CLI::App& command) {
+void describeGlobalFlags(CLI::App& command, const std::string& name) {
   for (CLI::App* sub : command.get_subcommands([](CLI::App*) { return true; })) {
     sub->footer(
         "Global flags, before or after the subcommand: --kubeconfig FILE, --context NAME, "
-        "--request-timeout DURATION, --log-level LEVEL, --log-format text|json (keelson --help).");
-    describeGlobalFlags(*sub);
+        "--request-timeout DURATION, --log-level LEVEL, --log-format text|json (" +
+        name + " --help).");
+    describeGlobalFlags(*sub, name);
   }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"keelson: a Kubernetes node and cluster agent"};
+  // Named, so that CLI11 does not take argv[0] (a path) for the usage line.
+  CLI::App app{"keelson: a Kubernetes node and cluster agent", commandName(argc, argv)};
   app.set_version_flag("--version", [] {
     std::string text = keelson::cli::renderVersion(keelson::cli::versionDocument());
     text.pop_back();  // CLI11 ends the line itself
@@ -91,7 +109,11 @@ int main(int argc, char** argv) {
   keelson::cli::addSchedulerCommand(app, action, kube);
   keelson::cli::addVersionCommand(app, action);
   keelson::cli::addCompletionCommand(app, action);
-  describeGlobalFlags(app);
+  describeGlobalFlags(app, app.get_name());
+  if (completingForKubectl(argc, argv)) {
+    std::cout << keelson::cli::kubectlPluginCompletions(app, {argv + 1, argv + argc});
+    return keelson::cli::kExitOk;
+  }
 
   try {
     app.parse(argc, argv);
