@@ -60,6 +60,37 @@ metrics_server_cached() {
     [[ -f "${dir}/.complete" && -x "${dir}/metrics-server" ]]
 }
 
+# helm and the Prometheus Operator CRDs, for the chart tests: their own cache key and directory
+# too (bin/helm, crds/*.yaml), keyed on their go.mod and go.sum.
+DEPLOY_TOOLS_RECIPE=1
+deploy_tools_version_key() {
+    local h
+    h="$(
+        cd "${CLUSTER_SCRIPTS_DIR}/gomod" &&
+            {
+                echo "recipe=${DEPLOY_TOOLS_RECIPE}"
+                cat helm/go.mod helm/go.sum prometheus-operator/go.mod prometheus-operator/go.sum
+            } | sha256sum | cut -c1-12
+    )"
+    printf 'helm-%s_prometheus-operator-%s_%s' "${HELM_VERSION}" "${PROMETHEUS_OPERATOR_VERSION}" "${h}"
+}
+
+deploy_tools_dir() {
+    printf '%s/test-cluster/%s' "${KEELSON_CACHE}" "$(deploy_tools_version_key)"
+}
+
+# The CRD files deploy_tools_dir holds under crds/.
+PROMETHEUS_OPERATOR_CRDS=(servicemonitors podmonitors prometheusrules)
+
+deploy_tools_cached() {
+    local dir crd
+    dir="$(deploy_tools_dir)"
+    [[ -f "${dir}/.complete" && -x "${dir}/bin/helm" ]] || return 1
+    for crd in "${PROMETHEUS_OPERATOR_CRDS[@]}"; do
+        [[ -f "${dir}/crds/monitoring.coreos.com_${crd}.yaml" ]] || return 1
+    done
+}
+
 # True when every binary exists in the cache (a marker is written last).
 binaries_cached() {
     local dir

@@ -352,12 +352,13 @@ TEST_F(Actions, AuditSurvivesKillDuringDrain) {
   EXPECT_NE(next.err.find("unknown outcome"), std::string::npos) << next.err;
 }
 
-// deploy/rbac-actuator.yaml grants each verb on its own: a caller bound to keelson-cordon can
-// cordon; without a role, or for another verb, it sees the API server's 403, and the audit log
-// records it.
+// The shipped write roles (deploy/manifests/40-action-clusterroles.yaml) grant each verb on its
+// own: a caller bound to keelson-cordon can cordon; without a role, or for another verb, it sees
+// the API server's 403, and the audit log records it.
 TEST_F(Actions, RbacPerVerbDenialIsShownAndAudited) {
   deployment("unscalable", 1);
-  cluster_.kubectlOk({"apply", "-f", sourceDir() + "/deploy/rbac-actuator.yaml"});
+  cluster_.kubectlOk(
+      {"apply", "-f", sourceDir() + "/deploy/manifests/40-action-clusterroles.yaml"});
   cluster_.kubectlOk({"create", "serviceaccount", "operator", "-n", ns_});
   std::string token;
   const TestCluster as_operator = cluster_.asServiceAccount(ns_, "operator", token);

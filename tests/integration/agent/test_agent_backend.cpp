@@ -259,7 +259,23 @@ class AgentBackend : public ::testing::Test {
   KeelsonProcess agent_;
 };
 
+// The agent runs as the Helm chart's agent ServiceAccount, with the RBAC the chart renders for
+// its --allow-actions (cordon,uncordon): the collections and the action need nothing more.
 TEST_F(AgentBackend, BatchesMatchKubectlAndAnOperatorsCordonRuns) {
+  if (cluster_.helm.empty()) {
+    KEELSON_MISSING_PREREQUISITE("no HELM in " + cluster_.dir + "/env (run test/cluster/up)");
+  }
+  const std::string release = uniqueName("chart");
+  const std::string rbac = listOf(
+      cluster_.renderChart({"--namespace", ns_, "--set", "fullnameOverride=" + release, "--set",
+                            "serve.enabled=false,node.enabled=false,agent.enabled=true", "--set",
+                            "agent.backend.url=https://backend.test,agent.clusterId=test", "--set",
+                            "agent.existingSecret=unused,agent.allowActions={cordon,uncordon}"}),
+      {"ServiceAccount", "ClusterRole", "ClusterRoleBinding"});
+  cluster_.apply(rbac);
+  std::string token;
+  kubeconfig_ = cluster_.asServiceAccount(ns_, release + "-agent", token).kubeconfig;
+  ASSERT_FALSE(token.empty());
   startBackend();
   startAgent();
   ASSERT_TRUE(eventually([&] { return httpGet(agent_port_, "/readyz").status == 200; }, 60s))
@@ -318,6 +334,8 @@ TEST_F(AgentBackend, BatchesMatchKubectlAndAnOperatorsCordonRuns) {
 
   EXPECT_EQ(agent_.kill(SIGTERM), 0) << "a graceful stop";
   EXPECT_EQ(agentStatus()["health"], "deregistered");
+  std::ofstream(dir_ / "chart-rbac.json") << rbac;
+  cluster_.kubectlOk({"delete", "-f", (dir_ / "chart-rbac.json").string()});
 }
 
 // Over TLS: the agent verifies the backend against --backend-ca-file (https and wss), and

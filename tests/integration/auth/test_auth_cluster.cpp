@@ -1,15 +1,14 @@
 // The delegated authenticator and authorizer (server/auth.h) against the real test control plane
 // with real service-account tokens. keelson's own identity is serve's ServiceAccount from the
-// shipped deploy/rbac.yaml (applied here), so the test also shows that its system:auth-delegator
-// binding is enough. RBAC verdicts are compared with `kubectl auth can-i --as`.
+// shipped deploy/manifests/10-serve.yaml (its RBAC applied here), so the test also shows that its
+// system:auth-delegator binding is enough. RBAC verdicts are compared with `kubectl auth can-i
+// --as`.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include <chrono>
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -78,14 +77,13 @@ class DelegatedAuthCluster : public ::testing::Test {
                  "--serviceaccount=" + ns_a_ + ":reader"});
     // keelson's own identity: serve's ServiceAccount as shipped (applying it again elsewhere, as
     // the serve tests do, changes nothing).
-    std::ifstream file(keelson::testing::sourceDir() + "/deploy/rbac.yaml");
-    const std::string rbac((std::istreambuf_iterator<char>(file)),
-                           std::istreambuf_iterator<char>());
-    c.apply(rbac);
+    c.apply(c.shippedObjects("00-namespace.yaml", {"Namespace"}));
+    c.apply(
+        c.shippedObjects("10-serve.yaml", {"ServiceAccount", "ClusterRole", "ClusterRoleBinding"}));
     reader_uid_ = trim(c.kubectlOk(
         {"-n", ns_a_, "get", "serviceaccount", "reader", "-o", "jsonpath={.metadata.uid}"}));
     reader_token_ = token(ns_a_, "reader");
-    keelson_token_ = token("keelson", "keelson");
+    keelson_token_ = token("keelson", "keelson-serve");
   }
 
   static void TearDownTestSuite() {

@@ -13,7 +13,6 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -290,29 +289,23 @@ TEST_F(SchedulerFleet, ALeaderWhoseLeaseIsTakenStopsSchedulingAndExits) {
 }
 
 TEST_F(SchedulerFleet, TheShippedRbacIsEnough) {
-  // deploy/scheduler.yaml without its Deployment (no image here): the service account, its
-  // bindings to kube-scheduler's roles and the Lease role.
-  std::ifstream file(sourceDir() + "/deploy/scheduler.yaml");
-  std::stringstream text;
-  text << file.rdbuf();
-  std::string rbac;
-  for (std::size_t at = 0; at != std::string::npos;) {
-    const std::size_t next = text.str().find("\n---\n", at);
-    const std::string part = text.str().substr(at, next == std::string::npos ? next : next - at);
-    if (part.find("kind: Deployment") == std::string::npos) rbac += part + "\n---\n";
-    at = next == std::string::npos ? next : next + 5;
-  }
+  // deploy/manifests/30-scheduler.yaml without its Deployment and Service (no image here): the
+  // service account, its bindings to kube-scheduler's roles and the Lease role.
+  cluster_.apply(cluster_.shippedObjects("00-namespace.yaml", {"Namespace"}));
+  const std::string rbac = cluster_.shippedObjects(
+      "30-scheduler.yaml", {"ServiceAccount", "ClusterRoleBinding", "Role", "RoleBinding"});
   cluster_.apply(rbac);
-  run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "lease", "-n",
-       "kube-system", "keelson-scheduler", "--ignore-not-found"});
+  run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "lease", "-n", "keelson",
+       "keelson-scheduler", "--ignore-not-found"});
   std::string token;
-  const TestCluster as_scheduler =
-      cluster_.asServiceAccount("kube-system", "keelson-scheduler", token);
+  const TestCluster as_scheduler = cluster_.asServiceAccount("keelson", "keelson-scheduler", token);
   addNodes(1, "2", "4Gi");
 
   KeelsonProcess scheduler;
+  // The Lease as the Deployment names it.
   scheduler.start({"scheduler", "--kubeconfig", as_scheduler.kubeconfig, "--scheduler-name", ns_,
-                   "--port", "0", "--log-level", "info"},
+                   "--leader-elect-resource-namespace", "keelson", "--leader-elect-resource-name",
+                   "keelson-scheduler", "--port", "0", "--log-level", "info"},
                   dir_ / "scheduler.log");
   createPods("fits", 1, "500m", "64Mi");
   createPods("too-big", 1, "64", "64Mi");
@@ -335,12 +328,12 @@ TEST_F(SchedulerFleet, TheShippedRbacIsEnough) {
   EXPECT_EQ(scheduler.kill(SIGTERM, 30s), 0) << tailOf(dir_ / "scheduler.log");
   // Released on the way out, so that a standby would take over at once.
   const CommandOutput holder =
-      run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "get", "lease", "-n",
-           "kube-system", "keelson-scheduler", "-o", "jsonpath={.spec.holderIdentity}"});
+      run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "get", "lease", "-n", "keelson",
+           "keelson-scheduler", "-o", "jsonpath={.spec.holderIdentity}"});
   EXPECT_EQ(holder.out, "");
-  std::ofstream(dir_ / "rbac.yaml") << rbac;
+  std::ofstream(dir_ / "rbac.json") << rbac;
   run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "delete", "-f",
-       (dir_ / "rbac.yaml").string(), "--ignore-not-found"});
+       (dir_ / "rbac.json").string(), "--ignore-not-found"});
 }
 
 }  // namespace

@@ -2,12 +2,10 @@
 // exactly kubectl's field-selected view of N's pods and N itself and nothing else, /readyz waits
 // for those two informers only, the routes that need the whole cluster answer 409 naming node
 // mode, a pod's events are listed on demand, the cluster gauges are exported by the cluster-wide
-// agent only, and the DaemonSet's service account (deploy/rbac.yaml) is enough.
+// agent only, and the DaemonSet's service account (deploy/manifests/20-node.yaml) is enough.
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -196,14 +194,13 @@ TEST_F(ServeNodeMode, ClusterGaugesOnlyInClusterMode) {
   EXPECT_EQ(cluster_metrics.find("keelson_node_pods"), std::string::npos);
 }
 
-// deploy/rbac.yaml's keelson-node service account (the DaemonSet's) is enough for node mode:
-// every informer syncs, a pod's events are listed, node metrics are read; it may not read the
-// kinds only the cluster-wide agent watches.
+// The shipped keelson-node service account (the DaemonSet's, deploy/manifests/20-node.yaml) is
+// enough for node mode: every informer syncs, a pod's events are listed, node metrics are read;
+// it may not read the kinds only the cluster-wide agent watches.
 TEST_F(ServeNodeMode, DaemonSetRbacIsEnough) {
-  std::ifstream file(sourceDir() + "/deploy/rbac.yaml");
-  const std::string rbac((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  ASSERT_FALSE(rbac.empty());
-  cluster_.apply(rbac);
+  cluster_.apply(cluster_.shippedObjects("00-namespace.yaml", {"Namespace"}));
+  cluster_.apply(cluster_.shippedObjects("20-node.yaml",
+                                         {"ServiceAccount", "ClusterRole", "ClusterRoleBinding"}));
   std::string token;
   const TestCluster as_agent = cluster_.asServiceAccount("keelson", "keelson-node", token);
   ASSERT_FALSE(token.empty());

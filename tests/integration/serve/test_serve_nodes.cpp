@@ -1,6 +1,7 @@
 // `keelson serve` against the test control plane: node utilization compared with metrics.k8s.io
 // and the Node read through kubectl, a missing metrics API (503), the request deadline (408 and
-// nothing written after it), and the shipped RBAC (deploy/rbac.yaml) being enough to serve.
+// nothing written after it), and the shipped RBAC (deploy/manifests/10-serve.yaml) being enough
+// to serve.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -10,7 +11,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -191,16 +191,15 @@ TEST_F(ServeNodes, DeadlineAnswers408AndWritesNothingAfter) {
 }
 #endif
 
-// deploy/rbac.yaml is enough: keelson serve running as its service account, with delegated
-// authentication as deployed, syncs every informer (/readyz 200), reviews callers' tokens and
-// access, and reads node metrics (utilization 200); it cannot write.
+// The shipped RBAC (deploy/manifests/10-serve.yaml) is enough: keelson serve running as its
+// service account, with delegated authentication as deployed, syncs every informer (/readyz 200),
+// reviews callers' tokens and access, and reads node metrics (utilization 200); it cannot write.
 TEST_F(ServeNodes, ShippedRbacIsEnough) {
-  std::ifstream file(keelson::testing::sourceDir() + "/deploy/rbac.yaml");
-  const std::string rbac((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  ASSERT_FALSE(rbac.empty());
-  cluster_.apply(rbac);
+  cluster_.apply(cluster_.shippedObjects("00-namespace.yaml", {"Namespace"}));
+  cluster_.apply(cluster_.shippedObjects("10-serve.yaml",
+                                         {"ServiceAccount", "ClusterRole", "ClusterRoleBinding"}));
   std::string caller;  // the agent's own token, as a caller below
-  const TestCluster as_agent = cluster_.asServiceAccount("keelson", "keelson", caller);
+  const TestCluster as_agent = cluster_.asServiceAccount("keelson", "keelson-serve", caller);
   ASSERT_FALSE(caller.empty());
 
   // The service account may not write (kubectl's own check against the same API server).
@@ -211,7 +210,7 @@ TEST_F(ServeNodes, ShippedRbacIsEnough) {
   const std::string node = uniqueName("rbac");
   addNode(node, "2", "4Gi");
   // With the manifests' default, delegated authentication: the agent's TokenReviews and
-  // SubjectAccessReviews need system:auth-delegator, which rbac.yaml binds.
+  // SubjectAccessReviews need system:auth-delegator, which 10-serve.yaml binds.
   ServeProcess agent;
   ASSERT_TRUE(agent.start(as_agent,
                           {"--no-host", "--metrics-refresh", "1s", "--authentication=delegated"}));

@@ -51,6 +51,54 @@ void TestCluster::apply(const std::string& manifest) const {
   std::filesystem::remove(path);
 }
 
+std::vector<nlohmann::json> TestCluster::objectsOf(const std::string& path) const {
+  // One JSON document per object, one after the other (a List's items when the file is one).
+  std::istringstream in(kubectlOk({"create", "--dry-run=client", "-o", "json", "-f", path}));
+  std::vector<nlohmann::json> objects;
+  while ((in >> std::ws).peek() != std::char_traits<char>::eof()) {
+    nlohmann::json object;
+    in >> object;
+    if (object.value("kind", "") == "List") {
+      for (const nlohmann::json& item : object["items"]) objects.push_back(item);
+    } else {
+      objects.push_back(std::move(object));
+    }
+  }
+  return objects;
+}
+
+std::vector<nlohmann::json> TestCluster::renderChart(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {helm, "template", "keelson",
+                                   sourceDir() + "/deploy/helm/keelson"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const CommandOutput out = run(argv);
+  if (out.exit_code != 0) {
+    ADD_FAILURE() << "helm template failed (" << out.exit_code << "): " << out.err;
+    return {};
+  }
+  static int counter = 0;
+  const std::string path =
+      dir + "/chart-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".yaml";
+  std::ofstream(path) << out.out;
+  std::vector<nlohmann::json> objects = objectsOf(path);
+  std::filesystem::remove(path);
+  return objects;
+}
+
+std::string TestCluster::shippedObjects(const std::string& file,
+                                        const std::set<std::string>& kinds) const {
+  return listOf(objectsOf(sourceDir() + "/deploy/manifests/" + file), kinds);
+}
+
+std::string listOf(const std::vector<nlohmann::json>& objects, const std::set<std::string>& kinds) {
+  nlohmann::json list = {
+      {"apiVersion", "v1"}, {"kind", "List"}, {"items", nlohmann::json::array()}};
+  for (const nlohmann::json& object : objects) {
+    if (kinds.contains(object.value("kind", ""))) list["items"].push_back(object);
+  }
+  return list.dump();
+}
+
 TestCluster TestCluster::asServiceAccount(const std::string& ns, const std::string& name,
                                           std::string& token) const {
   token = kubectlOk({"create", "token", name, "-n", ns, "--duration", "1h"});
@@ -91,6 +139,8 @@ bool findTestCluster(TestCluster& cluster, std::string& why) {
     }
     if (key == "KUBECTL") cluster.kubectl = value;
     if (key == "KUBECONFIG") cluster.kubeconfig = value;
+    if (key == "HELM") cluster.helm = value;
+    if (key == "PROMETHEUS_OPERATOR_CRDS") cluster.prometheus_operator_crds = value;
   }
   if (cluster.kubeconfig.empty()) cluster.kubeconfig = cluster.dir + "/kubeconfig";
   if (cluster.kubectl.empty() || !std::filesystem::exists(cluster.kubectl)) {
