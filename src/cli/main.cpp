@@ -18,18 +18,22 @@ std::string envOr(const char* name, const char* fallback) {
   return value != nullptr && *value != '\0' ? value : fallback;
 }
 
+// The file name this binary was run as: kubectl runs a plugin with the plugin's path as argv[0].
+std::string programName(int argc, char** argv) {
+  return argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "";
+}
+
 // The command a user types to run this binary: "kubectl keelson" when it is installed as the
-// kubectl plugin kubectl-keelson (kubectl runs a plugin with the plugin's path as argv[0]), else
-// "keelson". The usage line, the hints and the help footers name it.
-std::string commandName(int argc, char** argv) {
-  const bool plugin = argc > 0 && std::filesystem::path(argv[0]).filename() == "kubectl-keelson";
-  return plugin ? "kubectl keelson" : "keelson";
+// kubectl plugin kubectl-keelson, else "keelson". The usage line, the hints and the help footers
+// name it.
+std::string commandName(const std::string& program) {
+  return program == "kubectl-keelson" ? "kubectl keelson" : "keelson";
 }
 
 // Installed as kubectl_complete-keelson too, keelson answers kubectl's completion of
 // `kubectl keelson ...` (cli::kubectlPluginCompletions).
-bool completingForKubectl(int argc, char** argv) {
-  return argc > 0 && std::filesystem::path(argv[0]).filename() == "kubectl_complete-keelson";
+bool completingForKubectl(const std::string& program) {
+  return program == "kubectl_complete-keelson";
 }
 
 // A usage error's exit code: --help and --version exit 0; everything else is bad input (1), never
@@ -62,8 +66,9 @@ void describeGlobalFlags(CLI::App& command, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::string program = programName(argc, argv);
   // Named, so that CLI11 does not take argv[0] (a path) for the usage line.
-  CLI::App app{"keelson: a Kubernetes node and cluster agent", commandName(argc, argv)};
+  CLI::App app{"keelson: a Kubernetes node and cluster agent", commandName(program)};
   app.set_version_flag("--version", [] {
     std::string text = keelson::cli::renderVersion(keelson::cli::versionDocument());
     text.pop_back();  // CLI11 ends the line itself
@@ -110,7 +115,7 @@ int main(int argc, char** argv) {
   keelson::cli::addVersionCommand(app, action);
   keelson::cli::addCompletionCommand(app, action);
   describeGlobalFlags(app, app.get_name());
-  if (completingForKubectl(argc, argv)) {
+  if (completingForKubectl(program)) {
     std::cout << keelson::cli::kubectlPluginCompletions(app, {argv + 1, argv + argc});
     return keelson::cli::kExitOk;
   }

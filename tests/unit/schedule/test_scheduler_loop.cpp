@@ -166,6 +166,14 @@ std::array<std::size_t, 4> depthsOf(const SchedulingQueue& q) {
   return {d.active, d.backoff, d.unschedulable, d.in_flight};
 }
 
+/// The attempt left nothing behind on n1 (nothing assumed, its cpu as before: 0) and the queue
+/// holds its pod at `depths` (active, backoff, unschedulable, in_flight).
+void expectNothingHeld(const Loop& loop, std::array<std::size_t, 4> depths) {
+  EXPECT_EQ(loop.cache.assumedPods(), 0u);
+  EXPECT_EQ(loop.requestedCpu("n1"), 0);
+  EXPECT_EQ(depthsOf(loop.queue), depths);
+}
+
 TEST(SchedulerLoop, BindsEveryPodWhereItFitsBest) {
   Loop loop;
   loop.cache.upsertNode(node("n1", "4"));
@@ -262,9 +270,7 @@ TEST(SchedulerLoop, ConflictingBindingDropsThePodWithoutAnEvent) {
   EXPECT_EQ(loop.sink.bindCalls(), (RecordingSink::Pairs{{"p", "n1"}}));
   EXPECT_TRUE(loop.sink.failed().empty());
   EXPECT_TRUE(loop.sink.scheduled().empty());
-  EXPECT_EQ(loop.cache.assumedPods(), 0u);
-  EXPECT_EQ(loop.requestedCpu("n1"), 0);
-  EXPECT_EQ(depthsOf(loop.queue), (std::array<std::size_t, 4>{0, 0, 0, 0}));
+  expectNothingHeld(loop, {0, 0, 0, 0});
   const std::vector<Attempt> attempts = loop.observed();
   ASSERT_EQ(attempts.size(), 1u);
   EXPECT_NE(attempts[0].result, AttemptResult::kScheduled);
@@ -310,10 +316,8 @@ TEST(SchedulerLoop, NothingIsBoundWithoutLeadership) {
   EXPECT_EQ(asked, 1);
   EXPECT_TRUE(loop.sink.bindCalls().empty());
   EXPECT_TRUE(loop.sink.scheduled().empty());
-  EXPECT_EQ(loop.cache.assumedPods(), 0u);
-  EXPECT_EQ(loop.requestedCpu("n1"), 0);
   // Kept for the next leader's turn, after a backoff.
-  EXPECT_EQ(depthsOf(loop.queue), (std::array<std::size_t, 4>{0, 1, 0, 0}));
+  expectNothingHeld(loop, {0, 1, 0, 0});
   const std::vector<Attempt> attempts = loop.observed();
   ASSERT_EQ(attempts.size(), 1u);
   EXPECT_EQ(attempts[0].result, AttemptResult::kError);
@@ -357,9 +361,7 @@ TEST(SchedulerLoop, LeadershipLostBeforeTheBindingIsSentUndoesTheAssumption) {
 
   EXPECT_EQ(asked.load(), 2);
   EXPECT_TRUE(loop.sink.bindCalls().empty());
-  EXPECT_EQ(loop.cache.assumedPods(), 0u);
-  EXPECT_EQ(loop.requestedCpu("n1"), 0);
-  EXPECT_EQ(depthsOf(loop.queue), (std::array<std::size_t, 4>{0, 1, 0, 0}));
+  expectNothingHeld(loop, {0, 1, 0, 0});
   const std::vector<Attempt> attempts = loop.observed();
   ASSERT_EQ(attempts.size(), 1u);
   EXPECT_EQ(attempts[0].result, AttemptResult::kError);
