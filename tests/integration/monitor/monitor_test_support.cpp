@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "common/test_env.h"
+#include "support/serve_process.h"
 #include "support/test_cluster.h"
 
 extern char** environ;
@@ -102,6 +103,45 @@ int BackgroundKeelson::wait(std::chrono::seconds timeout) {
 std::string BackgroundKeelson::stderrText() const {
   std::ifstream in(err_path_);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+PrometheusServer::PrometheusServer(const std::filesystem::path& dir, const std::string& openmetrics)
+    : port_(freePort()) {
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "series.om") << openmetrics;
+  std::ofstream(dir / "prometheus.yml") << "global:\n  scrape_interval: 1m\n";
+  const auto backfill = run({"promtool", "tsdb", "create-blocks-from", "openmetrics",
+                             (dir / "series.om").string(), (dir / "data").string()});
+  EXPECT_EQ(backfill.exit_code, 0) << backfill.out << backfill.err;
+  const std::string argv0 = "/usr/bin/prometheus";
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    const std::string config = "--config.file=" + (dir / "prometheus.yml").string();
+    const std::string storage = "--storage.tsdb.path=" + (dir / "data").string();
+    const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(port_);
+    const std::string log = (dir / "prometheus.log").string();
+    std::freopen(log.c_str(), "w", stderr);
+    ::execl(argv0.c_str(), argv0.c_str(), config.c_str(), storage.c_str(), listen.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+}
+
+PrometheusServer::~PrometheusServer() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+std::string PrometheusServer::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+bool PrometheusServer::ready() const {
+  return run({"python3", "-c",
+              "import sys, urllib.request\n"
+              "urllib.request.urlopen(sys.argv[1] + '/-/ready', timeout=2)\n",
+              url()})
+             .exit_code == 0;
 }
 
 }  // namespace keelson::testing

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -45,6 +46,26 @@ class BackgroundKeelson {
  private:
   pid_t pid_ = -1;
   std::string err_path_;
+};
+
+/// A Prometheus server (Debian's /usr/bin/prometheus) on 127.0.0.1 and a free port, whose TSDB
+/// holds `openmetrics`, backfilled by promtool. Its files and log are in `dir`. SIGTERMed and
+/// waited for on destruction.
+class PrometheusServer {
+ public:
+  PrometheusServer(const std::filesystem::path& dir, const std::string& openmetrics);
+  ~PrometheusServer();
+  PrometheusServer(const PrometheusServer&) = delete;
+  PrometheusServer& operator=(const PrometheusServer&) = delete;
+
+  /// http://127.0.0.1:PORT
+  std::string url() const;
+  /// Whether its /-/ready answers 200.
+  bool ready() const;
+
+ private:
+  int port_;
+  pid_t pid_ = -1;
 };
 
 /// Polls `ready` every 200 ms for up to `timeout`; returns whether it became true.

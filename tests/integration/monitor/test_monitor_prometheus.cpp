@@ -1,17 +1,10 @@
 // keelson monitor --prometheus-url against a real Prometheus server (Debian's prometheus, fed by
 // promtool's OpenMetrics backfill) and the test control plane: the network columns carry
 // cAdvisor's container_network_* series summed per pod, and stay empty for a pod that lacks one.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "common/prerequisite.h"
@@ -23,65 +16,6 @@ namespace keelson::testing {
 namespace {
 
 using std::chrono::seconds;
-
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// A Prometheus server on 127.0.0.1 whose TSDB holds `openmetrics`, backfilled by promtool.
-class PrometheusServer {
- public:
-  PrometheusServer(const std::filesystem::path& dir, const std::string& openmetrics)
-      : port_(freePort()) {
-    std::filesystem::create_directories(dir);
-    std::ofstream(dir / "series.om") << openmetrics;
-    std::ofstream(dir / "prometheus.yml") << "global:\n  scrape_interval: 1m\n";
-    const auto backfill = run({"promtool", "tsdb", "create-blocks-from", "openmetrics",
-                               (dir / "series.om").string(), (dir / "data").string()});
-    EXPECT_EQ(backfill.exit_code, 0) << backfill.out << backfill.err;
-    const std::string argv0 = "/usr/bin/prometheus";
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const std::string config = "--config.file=" + (dir / "prometheus.yml").string();
-      const std::string storage = "--storage.tsdb.path=" + (dir / "data").string();
-      const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(port_);
-      const std::string log = (dir / "prometheus.log").string();
-      std::freopen(log.c_str(), "w", stderr);
-      ::execl(argv0.c_str(), argv0.c_str(), config.c_str(), storage.c_str(), listen.c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  ~PrometheusServer() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  PrometheusServer(const PrometheusServer&) = delete;
-  PrometheusServer& operator=(const PrometheusServer&) = delete;
-
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  bool ready() const {
-    return run({"python3", "-c",
-                "import sys, urllib.request\n"
-                "urllib.request.urlopen(sys.argv[1] + '/-/ready', timeout=2)\n",
-                url()})
-               .exit_code == 0;
-  }
-
- private:
-  int port_;
-  pid_t pid_ = -1;
-};
 
 TEST(MonitorPrometheus, NetworkColumnsComeFromCadvisorSeriesSummedPerPod) {
   TestCluster cluster;
