@@ -2,12 +2,14 @@
 // Actionable findings for `keelson monitor`: rules over one tick (pods, nodes, host filesystems)
 // and a short per-pod history, plus the statistical detector's alerts. Pure: no I/O.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/pod_sample.h"
@@ -32,6 +34,14 @@ struct Evidence {
   std::optional<double> score;  ///< The detector's anomaly score in [0, 1] (anomalies only).
   std::map<std::string, std::string> details;  ///< Rule-specific figures, e.g. "limit_bytes".
 };
+
+/// Every Finding::kind the rules and the detector produce.
+inline constexpr std::array<std::string_view, 8> kFindingKinds = {
+    "anomaly",    "oom_risk",         "crash_loop",         "restart_burst",
+    "throttling", "pending_too_long", "image_pull_failure", "node_pressure"};
+
+/// Every Finding::severity, most urgent first.
+inline constexpr std::array<std::string_view, 3> kSeverities = {"critical", "warning", "info"};
 
 /// A remediation the operator (or `keelson remediate`) could take.
 struct SuggestedAction {

@@ -7,12 +7,15 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 
 #include "analysis/insight_tracker.h"
 #include "analysis/pod_sample.h"
 #include "app/cluster_access.h"
+#include "app/health_endpoints.h"
+#include "app/monitor_metrics.h"
 #include "app/monitor_network.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -21,6 +24,7 @@
 #include "docs/monitor_dataset.h"
 #include "kube/client.h"
 #include "kube/list.h"
+#include "server/server.h"
 #include "store/csv_dataset.h"
 #include "store/history_store.h"
 
@@ -313,13 +317,27 @@ docs::InsightsSnapshot Monitor::insights() const {
 int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop,
                const TickObserver& after_tick) {
   Monitor monitor(options);
+  const auto registry = std::make_shared<server::Registry>();
+  MonitorMetrics metrics(*registry, options.interval);
+  std::unique_ptr<server::Server> health;
+  if (options.port) {
+    health = std::make_unique<server::Server>(
+        healthServerOptions(options.address, *options.port, registry),
+        healthRoutes([&metrics] { return metrics.readiness(); }, registry));
+    health->start();
+    core::logEvent(
+        spdlog::level::info, "monitor: serving /healthz, /readyz and /metrics",
+        {{"address", options.address}, {"port", static_cast<std::int64_t>(health->port())}});
+  }
   int failed_ticks = 0;
   std::set<std::string> reported;
   std::mutex mutex;
   std::condition_variable_any wake;
   auto next = std::chrono::steady_clock::now();
   while (!stop.stop_requested()) {
+    const auto started = std::chrono::steady_clock::now();
     const TickResult r = monitor.tick();
+    metrics.observe(r, std::chrono::steady_clock::now() - started, monitor.insights().findings);
     for (const auto& e : r.errors)
       core::logEvent(spdlog::level::warn, "monitor: tick error", {{"error", e}});
     // Unavailable sources are reported when they change, not every tick.
@@ -346,6 +364,7 @@ int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop,
     std::unique_lock lock(mutex);
     wake.wait_until(lock, stop, next, [] { return false; });
   }
+  if (health) health->stop(std::chrono::seconds(1));
   return failed_ticks;
 }
 

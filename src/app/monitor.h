@@ -4,6 +4,7 @@
 // streaming anomaly detector and keep the insights file (insights_file.h) current.
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -40,6 +41,10 @@ struct MonitorOptions {
   analysis::RuleOptions rules;  ///< Thresholds of the rule-based insights.
   /// How long a closed finding stays in the insights file.
   std::chrono::seconds keep_closed{24 * 3600};
+  /// --port: serve /healthz, /readyz and /metrics (MonitorMetrics) on it (0: any free one);
+  /// nullopt: no server.
+  std::optional<std::uint16_t> port;
+  std::string address = "0.0.0.0";  ///< --address: the listen address of that server.
 };
 
 /// What one tick did (logged, and used by tests).
@@ -83,8 +88,10 @@ class Monitor {
 using TickObserver = std::function<void(const Monitor&)>;
 
 /// Runs ticks every options.interval until `stop` is requested (or once when `once`), calling
-/// `after_tick` (when set) after each. Returns after the tick in flight is written. Returns the
-/// number of ticks with errors. Throws what Monitor's constructor and tick() throw.
+/// `after_tick` (when set) after each. With options.port, serves /healthz, /readyz and /metrics
+/// (monitor_metrics.h) meanwhile. Returns after the tick in flight is written. Returns the
+/// number of ticks with errors. Throws what Monitor's constructor and tick() throw, and
+/// Error(kUnavailable) when the port cannot be bound.
 int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop,
                const TickObserver& after_tick = {});
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 
@@ -45,6 +46,8 @@ struct MonitorCommand {
   CollectorFlags collectors;
   bool remediate = false;
   RemediationFlags remediation;
+  std::string address = "0.0.0.0";
+  std::optional<int> port;
 
   int run() const {
     // Nobody can answer "Apply?" without a terminal: refuse before touching anything.
@@ -69,6 +72,8 @@ struct MonitorCommand {
     options.host.collectors = collectors.resolve(std::getenv);
     options.sample_host = collectors.hostEnabled(std::getenv);
     options.api_timeout = kube.requestTimeout(std::chrono::seconds(10));
+    options.address = address;
+    if (port) options.port = portFlag("--port", *port);
     if (remediate) return runWithRemediation(options);
     // Signals are routed to a stop token before the monitor starts any thread.
     const core::StopOnSignals signals;
@@ -135,6 +140,11 @@ void addMonitorCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
       ->envname("HOST_ROOT")
       ->capture_default_str();
   c->collectors.add(*cmd, /*host_switch=*/true);
+  cmd->add_option("--port", c->port,
+                  "serve /healthz, /readyz and /metrics (open findings as keelson_insight_open) "
+                  "on this port (0: any free one; default: no server)");
+  cmd->add_option("--address", c->address, "listen address of /healthz, /readyz, /metrics")
+      ->capture_default_str();
   auto* remediate = cmd->add_flag("--remediate", c->remediate,
                                   "also remediate the findings in this process, as keelson "
                                   "remediate does (approval at the terminal, --auto-approve or "

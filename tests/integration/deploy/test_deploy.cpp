@@ -62,11 +62,7 @@ class Deploy : public ::testing::Test {
     }
     // ServiceMonitor, PodMonitor and PrometheusRule, so that the chart's objects of those kinds
     // are validated too.
-    cluster_.kubectlOk({"apply", "--server-side", "-f", cluster_.prometheus_operator_crds});
-    cluster_.kubectlOk({"wait", "--for=condition=Established", "--timeout=60s",
-                        "crd/servicemonitors.monitoring.coreos.com",
-                        "crd/podmonitors.monitoring.coreos.com",
-                        "crd/prometheusrules.monitoring.coreos.com"});
+    cluster_.installPrometheusOperatorCrds();
   }
 
   void SetUp() override {

@@ -105,23 +105,26 @@ std::string BackgroundKeelson::stderrText() const {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-PrometheusServer::PrometheusServer(const std::filesystem::path& dir, const std::string& openmetrics)
+PrometheusServer::PrometheusServer(const std::filesystem::path& dir, const std::string& openmetrics,
+                                   const std::string& config)
     : port_(freePort()) {
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "series.om") << openmetrics;
-  std::ofstream(dir / "prometheus.yml") << "global:\n  scrape_interval: 1m\n";
-  const auto backfill = run({"promtool", "tsdb", "create-blocks-from", "openmetrics",
-                             (dir / "series.om").string(), (dir / "data").string()});
-  EXPECT_EQ(backfill.exit_code, 0) << backfill.out << backfill.err;
+  std::ofstream(dir / "prometheus.yml") << config;
+  if (!openmetrics.empty()) {
+    std::ofstream(dir / "series.om") << openmetrics;
+    const auto backfill = run({"promtool", "tsdb", "create-blocks-from", "openmetrics",
+                               (dir / "series.om").string(), (dir / "data").string()});
+    EXPECT_EQ(backfill.exit_code, 0) << backfill.out << backfill.err;
+  }
   const std::string argv0 = "/usr/bin/prometheus";
   pid_ = ::fork();
   if (pid_ == 0) {
-    const std::string config = "--config.file=" + (dir / "prometheus.yml").string();
+    const std::string config_flag = "--config.file=" + (dir / "prometheus.yml").string();
     const std::string storage = "--storage.tsdb.path=" + (dir / "data").string();
     const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(port_);
     const std::string log = (dir / "prometheus.log").string();
     std::freopen(log.c_str(), "w", stderr);
-    ::execl(argv0.c_str(), argv0.c_str(), config.c_str(), storage.c_str(), listen.c_str(),
+    ::execl(argv0.c_str(), argv0.c_str(), config_flag.c_str(), storage.c_str(), listen.c_str(),
             static_cast<char*>(nullptr));
     ::_exit(127);
   }

@@ -48,12 +48,14 @@ class BackgroundKeelson {
   std::string err_path_;
 };
 
-/// A Prometheus server (Debian's /usr/bin/prometheus) on 127.0.0.1 and a free port, whose TSDB
-/// holds `openmetrics`, backfilled by promtool. Its files and log are in `dir`. SIGTERMed and
+/// A Prometheus server (Debian's /usr/bin/prometheus) on 127.0.0.1 and a free port, run with
+/// `config` (prometheus.yml; rule_files relative to `dir`), whose TSDB holds `openmetrics`
+/// (when not empty), backfilled by promtool. Its files and log are in `dir`. SIGTERMed and
 /// waited for on destruction.
 class PrometheusServer {
  public:
-  PrometheusServer(const std::filesystem::path& dir, const std::string& openmetrics);
+  PrometheusServer(const std::filesystem::path& dir, const std::string& openmetrics,
+                   const std::string& config = "global:\n  scrape_interval: 1m\n");
   ~PrometheusServer();
   PrometheusServer(const PrometheusServer&) = delete;
   PrometheusServer& operator=(const PrometheusServer&) = delete;

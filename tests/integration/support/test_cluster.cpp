@@ -85,6 +85,13 @@ std::vector<nlohmann::json> TestCluster::renderChart(const std::vector<std::stri
   return objects;
 }
 
+void TestCluster::installPrometheusOperatorCrds() const {
+  kubectlOk({"apply", "--server-side", "-f", prometheus_operator_crds});
+  kubectlOk({"wait", "--for=condition=Established", "--timeout=60s",
+             "crd/servicemonitors.monitoring.coreos.com", "crd/podmonitors.monitoring.coreos.com",
+             "crd/prometheusrules.monitoring.coreos.com"});
+}
+
 std::string TestCluster::shippedObjects(const std::string& file,
                                         const std::set<std::string>& kinds) const {
   return listOf(objectsOf(sourceDir() + "/deploy/manifests/" + file), kinds);

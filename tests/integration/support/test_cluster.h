@@ -41,6 +41,10 @@ struct TestCluster {
   /// The objects `helm template keelson deploy/helm/keelson ARGS...` renders (with the helm that
   /// test/cluster/build made); fails the test (ADD_FAILURE) when helm does.
   std::vector<nlohmann::json> renderChart(const std::vector<std::string>& args) const;
+  /// Installs (server-side apply) the Prometheus Operator CRDs test/cluster/build made and waits
+  /// until ServiceMonitor, PodMonitor and PrometheusRule are served. Fails the test (ADD_FAILURE)
+  /// when kubectl does.
+  void installPrometheusOperatorCrds() const;
   /// The objects of a shipped manifest, deploy/manifests/`file` (rendered from the Helm chart),
   /// whose kind is one of `kinds`, as one JSON List for apply(): e.g. a mode's RBAC without its
   /// workload, whose image the test cluster cannot run.
