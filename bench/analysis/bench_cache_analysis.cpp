@@ -5,7 +5,10 @@
 // - /api/v1/namespace/{ns}/error in a namespace of 10,000 bare pods and 100 ReplicaSet pods:
 //   copying the namespace's pods and analysing them all, against the controller-kind index
 //   (built once per snapshot: BM_NamespaceErrorsIndexed builds it in every iteration,
-//   BM_NamespaceErrorsIndexedWarm reuses a snapshot's).
+//   BM_NamespaceErrorsIndexedWarm reuses a snapshot's);
+// - /api/v1/pods/{ns}/{pod}/scheduling for a pending and for a scheduled pod: NodeInfos built for
+//   every request (every pod visited, its requests summed) against NodeInfos built once per cache
+//   change and shared (BM_SchedulingNodeInfosBuild is that once-per-change cost).
 // Run from a release build: build/release/bench/analysis/bench_cache_analysis
 #include <benchmark/benchmark.h>
 
@@ -18,6 +21,7 @@
 #include "analysis/cluster_summary.h"
 #include "analysis/namespace_errors.h"
 #include "analysis/pod_totals.h"
+#include "analysis/scheduling.h"
 #include "kube/informer.h"
 #include "kube/pod_indexes.h"
 
@@ -184,6 +188,52 @@ void BM_NamespaceErrorsIndexedWarm(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(analyzeIndexed(snapshot));
 }
 BENCHMARK(BM_NamespaceErrorsIndexedWarm)->Unit(benchmark::kMicrosecond);
+
+SchedulingView schedulingView() {
+  SchedulingView view;
+  for (const auto& node : cluster().nodes) view.nodes.push_back(&node);
+  for (const auto& pod : cluster().pods) view.pods.push_back(pod.get());
+  return view;
+}
+
+// A pod asking for more cpu than any node has free, or one of the bound pods (a copy, as the
+// cache hands out).
+kube::Pod askedPod(bool scheduled) {
+  if (scheduled) return *cluster().pods[4242];
+  kube::Pod pod = makePod("bulk", kPods + 1, false);
+  pod.spec.node_name.clear();
+  pod.spec.containers[0].resources.requests["cpu"] = Quantity::parse("63");
+  return pod;
+}
+
+void BM_SchedulingNodeInfosPerRequest(benchmark::State& state) {
+  const SchedulingView view = schedulingView();
+  const kube::Pod pod = askedPod(state.range(0) != 0);
+  for (auto _ : state) benchmark::DoNotOptimize(analyzeScheduling(pod, view));
+}
+BENCHMARK(BM_SchedulingNodeInfosPerRequest)
+    ->ArgName("scheduled")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_SchedulingNodeInfosShared(benchmark::State& state) {
+  const SchedulingView view = schedulingView();
+  const auto nodes = schedule::framework::buildNodeInfos(view);
+  const kube::Pod pod = askedPod(state.range(0) != 0);
+  for (auto _ : state) benchmark::DoNotOptimize(analyzeScheduling(pod, view, nodes));
+}
+BENCHMARK(BM_SchedulingNodeInfosShared)
+    ->ArgName("scheduled")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_SchedulingNodeInfosBuild(benchmark::State& state) {
+  const SchedulingView view = schedulingView();
+  for (auto _ : state) benchmark::DoNotOptimize(schedule::framework::buildNodeInfos(view));
+}
+BENCHMARK(BM_SchedulingNodeInfosBuild)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace keelson::analysis

@@ -48,23 +48,16 @@ NodeEvaluation evaluation(const fw::NodeInfo& node, const std::vector<fw::Status
   return ev;
 }
 
-}  // namespace
-
-SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingSnapshot& snapshot) {
-  return analyzeScheduling(pod, viewOf(snapshot));
-}
-
-SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingView& view) {
+SchedulingAnalysis analyze(const kube::Pod& pod, const fw::Snapshot& snapshot) {
   SchedulingAnalysis out;
   out.pod_namespace = pod.metadata.namespace_name;
   out.pod_name = pod.metadata.name;
-  out.total_nodes = static_cast<int>(view.nodes.size());
+  out.total_nodes = static_cast<int>(snapshot.nodes().size());
   out.scheduled = !pod.spec.node_name.empty();
   out.node_name = pod.spec.node_name;
 
   const fw::Framework& framework = fw::Framework::defaultFilters();
   const fw::PodInfo pod_info(pod);
-  const fw::Snapshot snapshot(view, pod);
   const fw::CycleState cycle = framework.preFilter(pod_info, snapshot);
 
   if (out.scheduled) {
@@ -103,6 +96,21 @@ SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingView&
                             prefilter ? std::optional(prefilter->category) : std::nullopt);
   }
   return out;
+}
+
+}  // namespace
+
+SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingSnapshot& snapshot) {
+  return analyzeScheduling(pod, viewOf(snapshot));
+}
+
+SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingView& view) {
+  return analyze(pod, fw::Snapshot(view, pod));
+}
+
+SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingView& view,
+                                     std::span<const fw::NodeInfo> nodes) {
+  return analyze(pod, fw::Snapshot(view, nodes, pod));
 }
 
 }  // namespace keelson::analysis

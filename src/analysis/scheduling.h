@@ -19,6 +19,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,6 +88,11 @@ struct SchedulingAnalysis {
 SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingView& snapshot);
 /// analyzeScheduling(pod, viewOf(snapshot)).
 SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingSnapshot& snapshot);
+/// The same analysis over NodeInfos built once for `view` by schedule::framework::buildNodeInfos
+/// and shared by many analyses, so that a request does not visit every pod of the cluster (a
+/// scheduled pod's NodeInfos are copied to leave it out). `nodes` must come from `view`.
+SchedulingAnalysis analyzeScheduling(const kube::Pod& pod, const SchedulingView& view,
+                                     std::span<const schedule::framework::NodeInfo> nodes);
 
 /// kube-scheduler's FailedScheduling / PodScheduled=False message, parsed.
 struct FailedSchedulingMessage {

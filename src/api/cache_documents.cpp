@@ -64,22 +64,54 @@ std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const 
       pod, copyObjects<kube::Event>(events->list(pod.metadata.namespace_name), {}, "pod events"));
 }
 
-nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod) {
+namespace {
+
+std::shared_ptr<const SchedulingState> schedulingState(const kube::ClusterCache& cache) {
+  auto state = std::make_shared<SchedulingState>();
+  state->nodes = cache.nodes().snapshot();
+  state->pods = cache.pods().snapshot();
+  state->pvcs = cache.persistentVolumeClaims()->snapshot();
+  state->pvs = cache.persistentVolumes()->snapshot();
+  state->storage_classes = cache.storageClasses()->snapshot();
+  state->namespaces = cache.namespaces()->snapshot();
+  state->view = {kube::pointersOf(*state->nodes),
+                 kube::pointersOf(*state->pods),
+                 kube::pointersOf(*state->pvcs),
+                 kube::pointersOf(*state->pvs),
+                 kube::pointersOf(*state->storage_classes),
+                 kube::pointersOf(*state->namespaces)};
+  state->node_infos = schedule::framework::buildNodeInfos(state->view);
+  return state;
+}
+
+template <class T>
+bool same(const kube::SnapshotHandle<T>& held, const kube::SnapshotHandle<T>& now) {
+  return &*held == &*now;
+}
+
+}  // namespace
+
+std::shared_ptr<const SchedulingState> SharedSchedulingState::current(
+    const kube::ClusterCache& cache) {
   cache.requireClusterMode("the scheduling analysis");
-  // Held for the analysis: the view points into these immutable snapshots (no object is copied).
-  const auto nodes = cache.nodes().snapshot();
-  const auto pods = cache.pods().snapshot();
-  const auto pvcs = cache.persistentVolumeClaims()->snapshot();
-  const auto pvs = cache.persistentVolumes()->snapshot();
-  const auto storage_classes = cache.storageClasses()->snapshot();
-  const auto namespaces = cache.namespaces()->snapshot();
-  const analysis::SchedulingView view{kube::pointersOf(*nodes),
-                                      kube::pointersOf(*pods),
-                                      kube::pointersOf(*pvcs),
-                                      kube::pointersOf(*pvs),
-                                      kube::pointersOf(*storage_classes),
-                                      kube::pointersOf(*namespaces)};
-  const analysis::SchedulingAnalysis analysis = analysis::analyzeScheduling(pod, view);
+  const std::lock_guard lock(mutex_);
+  if (!state_ || !same(state_->nodes, cache.nodes().snapshot()) ||
+      !same(state_->pods, cache.pods().snapshot()) ||
+      !same(state_->pvcs, cache.persistentVolumeClaims()->snapshot()) ||
+      !same(state_->pvs, cache.persistentVolumes()->snapshot()) ||
+      !same(state_->storage_classes, cache.storageClasses()->snapshot()) ||
+      !same(state_->namespaces, cache.namespaces()->snapshot())) {
+    state_ = schedulingState(cache);
+  }
+  return state_;
+}
+
+nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod,
+                                        SharedSchedulingState* shared) {
+  SharedSchedulingState once;
+  const auto state = (shared != nullptr ? shared : &once)->current(cache);
+  const analysis::SchedulingAnalysis analysis =
+      analysis::analyzeScheduling(pod, state->view, state->node_infos);
   return docs::schedulingDocument(pod, analysis, cachedPodEvents(cache, pod));
 }
 

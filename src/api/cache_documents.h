@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
@@ -20,6 +21,7 @@
 #include "kube/cluster_cache.h"
 #include "kube/event.h"
 #include "kube/pod.h"
+#include "schedule/framework/snapshot.h"
 
 namespace keelson::api {
 
@@ -35,11 +37,43 @@ std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_
 std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const kube::Pod& pod,
                                          std::stop_token cancel = {});
 
+/// The scheduling analyses' view of a ClusterCache at one moment: its snapshots of nodes, pods,
+/// PVCs, PVs, StorageClasses and namespaces (held, so the view's pointers stay valid) and every
+/// node's NodeInfo (schedule::framework::buildNodeInfos: its pods and their summed requests).
+struct SchedulingState {
+  kube::SnapshotHandle<kube::Node> nodes;
+  kube::SnapshotHandle<kube::Pod> pods;
+  kube::SnapshotHandle<kube::PersistentVolumeClaim> pvcs;
+  kube::SnapshotHandle<kube::PersistentVolume> pvs;
+  kube::SnapshotHandle<kube::StorageClass> storage_classes;
+  kube::SnapshotHandle<kube::Namespace> namespaces;
+  analysis::SchedulingView view;
+  std::vector<schedule::framework::NodeInfo> node_infos;
+};
+
+/// The SchedulingState of a cache, built once per change of its snapshots and shared by every
+/// analysis until the next change, so that a scheduling request does not visit every pod of the
+/// cluster (the build is O(pods); a request then reads O(nodes), plus O(pods on the nodes) for a
+/// scheduled pod's copy without itself). Thread-safe: concurrent callers after a change wait for
+/// one build.
+class SharedSchedulingState {
+ public:
+  /// The state for the cache's current snapshots. Throws Error(kConflict) in node mode
+  /// (ClusterCache::requireClusterMode), Error(kBadInput) if a request sum overflows.
+  std::shared_ptr<const SchedulingState> current(const kube::ClusterCache& cache);
+
+ private:
+  std::mutex mutex_;
+  std::shared_ptr<const SchedulingState> state_;  // guarded by mutex_
+};
+
 /// schedulingDocument (serve_pods.h) of `pod` against the cache's current objects, analysed in
-/// place through a SchedulingView (nothing is copied, so a busy cluster's constant pod updates
-/// cost nothing extra here). The analysis weighs every node and every pod, so it throws
-/// Error(kConflict) in node mode (ClusterCache::requireClusterMode).
-nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod);
+/// place through a SchedulingView (nothing is copied). With `shared`, the nodes' NodeInfos come
+/// from it (built once per cache change); without, they are built for this call (every pod
+/// visited: one-off callers such as keelson diagnose). The analysis weighs every node and every
+/// pod, so it throws Error(kConflict) in node mode (ClusterCache::requireClusterMode).
+nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod,
+                                        SharedSchedulingState* shared = nullptr);
 
 /// failureEventsDocument (diagnose_documents.h) of `pod` and its events (cachedPodEvents, which
 /// throws what it throws) at `now`.

@@ -32,14 +32,14 @@ Response podNotFound(const Request& request, const std::string& node_name) {
   return Response::failure(404, "RESOURCE_NOT_FOUND", "Pod not found", details);
 }
 
-Response scheduling(const kube::ClusterCache& cache, const std::string& node_name,
-                    const Request& request) {
+Response scheduling(const kube::ClusterCache& cache, SharedSchedulingState& shared,
+                    const std::string& node_name, const Request& request) {
   // Before the lookup: in node mode no pod has an answer here, not only the node's own.
   cache.requireClusterMode("the scheduling analysis");
   requireSynced(cache);
   const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
   if (!pod) return podNotFound(request, node_name);
-  return Response::ok(cachedSchedulingDocument(cache, *pod));
+  return Response::ok(cachedSchedulingDocument(cache, *pod, &shared));
 }
 
 Response resources(const kube::ClusterCache& cache, const std::string& node_name,
@@ -201,9 +201,13 @@ void addApiRoutes(server::Router& router, const kube::ClusterCache& cache,
                 return std::vector<server::AccessAttributes>{
                     coreAccess("list", "nodes"), coreAccess("list", "pods", scope.namespace_name)};
               }});
+  // The nodes' pods and requests, built once per cache change and shared by the requests.
+  auto shared_scheduling = std::make_shared<SharedSchedulingState>();
   router.get(
       "/api/v1/pods/{ns}/{pod}/scheduling",
-      [&cache, node_name](const Request& r) { return scheduling(cache, node_name, r); },
+      [&cache, shared_scheduling, node_name](const Request& r) {
+        return scheduling(cache, *shared_scheduling, node_name, r);
+      },
       podRoute());
   router.get(
       "/api/v1/pods/{ns}/{pod}/resources",

@@ -64,7 +64,8 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 ///   handlers keep), without usage, so that no pod is visited unless listed; `?namespace=NS`
 ///   lists NS's pods, `?allNamespaces=true` every pod.
 /// - GET /api/v1/pods/{ns}/{pod}/scheduling: cachedSchedulingDocument (cache_documents.h): the
-///   analysis reads the cache's objects in place.
+///   analysis reads the cache's objects in place, over the nodes' NodeInfos built once per cache
+///   change (SharedSchedulingState) rather than per request.
 /// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
 /// - GET /api/v1/pods/{ns}/{pod}/describe: podDescribeDocument (pod_describe.h) with the pod's
 ///   events (cachedPodEvents).

@@ -1,5 +1,6 @@
 #include "schedule/framework/snapshot.h"
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 
@@ -87,22 +88,46 @@ void NodeInfo::removePod(const kube::Pod* pod) {
   non_zero_requested.memory_bytes -= non_zero.memory_bytes;
 }
 
-Snapshot::Snapshot(const ClusterView& objects, const kube::Pod& pod) : objects_(&objects) {
+std::vector<NodeInfo> buildNodeInfos(const ClusterView& objects, const kube::Pod* leave_out) {
+  std::vector<NodeInfo> infos;
   std::unordered_map<std::string_view, size_t> index;
-  owned_.reserve(objects.nodes.size());
+  infos.reserve(objects.nodes.size());
   for (const kube::Node* node : objects.nodes) {
-    index.emplace(node->metadata.name, owned_.size());
-    owned_.push_back(NodeInfo{node, {}, {}, {}, {}});
+    index.emplace(node->metadata.name, infos.size());
+    infos.push_back(NodeInfo{node, {}, {}, {}, {}});
   }
   for (const kube::Pod* other_ptr : objects.pods) {
     const kube::Pod& other = *other_ptr;
     // The scheduler's cache holds bound pods that are not Succeeded/Failed.
-    if (other.spec.node_name.empty() || terminated(other) || samePod(other, pod)) continue;
+    if (other.spec.node_name.empty() || terminated(other)) continue;
+    if (leave_out != nullptr && samePod(other, *leave_out)) continue;
     const auto it = index.find(other.spec.node_name);
     if (it == index.end()) continue;
-    owned_[it->second].addPod(&other);
+    infos[it->second].addPod(&other);
   }
-  nodes_ = owned_;
+  return infos;
+}
+
+Snapshot::Snapshot(const ClusterView& objects, const kube::Pod& pod)
+    : objects_(&objects), owned_(buildNodeInfos(objects, &pod)), nodes_(owned_) {}
+
+Snapshot::Snapshot(const ClusterView& objects, std::span<const NodeInfo> nodes,
+                   const kube::Pod& pod)
+    : objects_(&objects), nodes_(nodes) {
+  // Only a bound, running pod can be counted, and only on its own node.
+  if (pod.spec.node_name.empty() || terminated(pod)) return;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i].node->metadata.name != pod.spec.node_name) continue;
+    const auto& pods = nodes[i].pods;
+    const auto counted = std::find_if(pods.begin(), pods.end(),
+                                      [&](const kube::Pod* other) { return samePod(*other, pod); });
+    if (counted == pods.end()) return;
+    const kube::Pod* const counted_pod = *counted;
+    owned_.assign(nodes.begin(), nodes.end());
+    owned_[i].removePod(counted_pod);
+    nodes_ = owned_;
+    return;
+  }
 }
 
 const kube::PersistentVolumeClaim* Snapshot::findClaim(std::string_view namespace_name,

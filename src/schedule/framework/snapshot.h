@@ -107,6 +107,14 @@ struct NodeInfo {
 /// The amount of `name` in `list`, zero when absent.
 core::Quantity quantityOf(const kube::ResourceList& list, std::string_view name);
 
+/// NodeInfos for `objects.nodes` (same order) with every bound pod of `objects.pods` that is not
+/// Succeeded or Failed counted on its node, except `leave_out` (matched by uid, or by
+/// namespace/name without one) when given. Built once, they can be shared by many snapshots
+/// (Snapshot(objects, nodes, pod)). O(pods); `objects` must outlive the result. Throws
+/// Error(kBadInput) only if a request sum overflows Quantity's range.
+std::vector<NodeInfo> buildNodeInfos(const ClusterView& objects,
+                                     const kube::Pod* leave_out = nullptr);
+
 /// Every node of a ClusterView with its pods, as seen by one pod being scheduled (kube-scheduler's
 /// cache snapshot), and lookups of the storage objects. Immutable once built; thread-safe to
 /// share. The view's objects must outlive it.
@@ -118,6 +126,10 @@ class Snapshot {
   /// overflows Quantity's range.
   Snapshot(const ClusterView& objects, const kube::Pod& pod);
   Snapshot(ClusterView&&, const kube::Pod&) = delete;  // Would dangle.
+  /// A snapshot over shared NodeInfos built by buildNodeInfos(objects) (which must outlive it),
+  /// as seen by `pod`: when `pod` is counted on one of them, the NodeInfos are copied with `pod`
+  /// left out (O(pods)); otherwise nothing is copied.
+  Snapshot(const ClusterView& objects, std::span<const NodeInfo> nodes, const kube::Pod& pod);
   /// A snapshot over NodeInfos a scheduler's cache maintains (`nodes`, which must outlive it
   /// and not change while it is used; the pod being scheduled must not be among their pods).
   /// O(1): nothing is copied.
@@ -140,7 +152,8 @@ class Snapshot {
 
  private:
   const ClusterView* objects_;
-  std::vector<NodeInfo> owned_;  ///< Built by the first constructor; empty otherwise.
+  /// Built by the first constructor, or copied by the shared one to leave its pod out.
+  std::vector<NodeInfo> owned_;
   std::span<const NodeInfo> nodes_;
 };
 

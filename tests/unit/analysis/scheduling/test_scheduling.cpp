@@ -276,5 +276,40 @@ TEST(Scheduling, ScheduledPodExplainsItsNode) {
   EXPECT_TRUE(a.failure_categories.empty());
 }
 
+// What a scheduling request sees through NodeInfos built once and shared must be what it sees
+// when they are built for it: for a pending pod, and for a scheduled pod (a copy, as the cache
+// hands out) which must be left out of its node's usage without touching the shared NodeInfos.
+TEST(Scheduling, SharedNodeInfosGiveTheSameAnalysisAndStayUntouched) {
+  SchedulingSnapshot s;
+  s.nodes = {node("n1", "4", "8Gi"), node("n2", "2", "4Gi"), node("n3", "8", "16Gi")};
+  s.pods = {pod("a", "3", "1Gi", "n1"), pod("b", "1", "3Gi", "n2"), pod("c", "500m", "1Gi", "n1"),
+            pod("done", "8", "16Gi", "n3")};
+  s.pods[3].status.phase = "Failed";
+  const SchedulingView view = schedule::framework::viewOf(s);
+  const auto shared = schedule::framework::buildNodeInfos(view);
+  const auto n1_requested = shared[0].requested;
+  std::vector<kube::Pod> asked = {pod("pending", "2", "2Gi"), pod("huge", "16", "1Gi"), s.pods[0],
+                                  s.pods[2], s.pods[3]};
+  for (const kube::Pod& p : asked) {
+    const SchedulingAnalysis alone = analyzeScheduling(p, view);
+    const SchedulingAnalysis reused = analyzeScheduling(p, view, shared);
+    EXPECT_EQ(reused.fit_details, alone.fit_details) << p.metadata.name;
+    EXPECT_EQ(reused.failure_summary, alone.failure_summary) << p.metadata.name;
+    EXPECT_EQ(reused.feasible_nodes, alone.feasible_nodes) << p.metadata.name;
+    ASSERT_EQ(reused.nodes.size(), alone.nodes.size()) << p.metadata.name;
+    for (std::size_t i = 0; i < alone.nodes.size(); ++i) {
+      EXPECT_EQ(reused.nodes[i].fits, alone.nodes[i].fits) << p.metadata.name;
+      ASSERT_EQ(reused.nodes[i].reasons.size(), alone.nodes[i].reasons.size());
+      for (std::size_t r = 0; r < alone.nodes[i].reasons.size(); ++r) {
+        EXPECT_EQ(reused.nodes[i].reasons[r].message, alone.nodes[i].reasons[r].message);
+      }
+    }
+  }
+  // a (3 cpu) was left out of n1 for its own analysis only: the shared NodeInfo still counts it.
+  EXPECT_EQ(shared[0].pods.size(), 2u);
+  EXPECT_EQ(shared[0].requested, n1_requested);
+  EXPECT_EQ(shared[0].requested.at("cpu"), Quantity::parse("3500m"));
+}
+
 }  // namespace
 }  // namespace keelson::analysis
