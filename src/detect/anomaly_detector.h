@@ -61,8 +61,11 @@ class AnomalyDetector {
   /// calibrated so that kAlarmScore (0.7, `monitor`'s default --alert-threshold) is the alarm
   /// point: 1 for a value outside the range seen so far, else a log-scaled tail probability of
   /// the surprise mapped piecewise-linearly (and strictly increasing) so that the raw alarm level
-  /// kRawAlarmScore lands on kAlarmScore. A non-finite value, or one beyond +-1e100, scores 0
-  /// and leaves the state unchanged.
+  /// kRawAlarmScore lands on kAlarmScore. Every finite value is accepted, from denormals to
+  /// +-DBL_MAX: the detector is scale-invariant (a series multiplied by a power of two scores
+  /// exactly the same), a value of any size beyond the range seen so far scores 1, and no finite
+  /// input makes a score NaN or the state non-finite. A non-finite value (NaN, +-inf) scores 0 and
+  /// leaves the state unchanged.
   double update(std::int64_t timestamp_ms, double value);
 
   /// Serialized state: a versioned little-endian binary blob of kStateBytes bytes.

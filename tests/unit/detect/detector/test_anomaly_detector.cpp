@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -158,6 +159,73 @@ TEST(AnomalyDetector, QuietOnPeriodicSeries) {
   EXPECT_LE(std::count_if(scores.begin() + 600, scores.end(),
                           [](double s) { return s >= AnomalyDetector::kAlarmScore; }),
             5);
+}
+
+TEST(AnomalyDetector, HugeSpikeScoresOne) {
+  // A glitch of any finite size in a normal series is an anomaly (1e154 is where squares
+  // overflow, 1e100 was an old cut-off, DBL_MAX is the end of the line).
+  const auto base = noisyDaily(3000, 6);
+  for (const double spike : {1e100, 1e154, 1e200, 1e300, DBL_MAX, -1e200, -DBL_MAX}) {
+    auto values = base;
+    values[2500] = spike;
+    const auto scores = scoreAll(values);
+    EXPECT_EQ(scores[2500], 1.0) << spike;
+    for (std::size_t i = 2500; i < scores.size(); ++i) {
+      ASSERT_TRUE(scores[i] >= 0.0 && scores[i] <= 1.0) << spike << " at " << i;
+    }
+  }
+}
+
+TEST(AnomalyDetector, HugeAndTinyScalesScoreLikeScaleOne) {
+  // Multiplying a series by a power of two is exact, so a scale-invariant detector returns
+  // exactly the same scores at 2^660 (~5e198) and 2^-990 (~1e-298) as at scale 1.
+  auto values = noisyDaily(4000, 7);
+  values[2500] += 60;
+  for (std::size_t i = 3200; i < values.size(); ++i) values[i] += 40;
+  const auto reference = scoreAll(values);
+  for (const int exponent : {660, 1000, -990}) {
+    std::vector<double> scaled(values);
+    for (double& v : scaled) v = std::ldexp(v, exponent);
+    const auto scores = scoreAll(scaled);
+    for (std::size_t i = 0; i < scores.size(); ++i) {
+      ASSERT_EQ(scores[i], reference[i]) << "2^" << exponent << " at " << i;
+    }
+  }
+  // A decimal scale is not exact, but the alarms must be the same.
+  std::vector<double> scaled(values);
+  for (double& v : scaled) v *= 1e200;
+  const auto scores = scoreAll(scaled);
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    ASSERT_EQ(scores[i] >= AnomalyDetector::kAlarmScore,
+              reference[i] >= AnomalyDetector::kAlarmScore)
+        << i;
+  }
+}
+
+TEST(AnomalyDetector, DenormalsAndExtremesStayFinite) {
+  // Denormal values (precision is lost, but no NaN), and a series swinging across the whole
+  // double range, where differences of values overflow: scores in [0, 1], the state finite
+  // (loadState checks that every field is finite).
+  auto values = noisyDaily(3000, 8);
+  std::vector<double> denormal(values);
+  for (double& v : denormal) v = std::ldexp(v, -1060);
+  denormal[2500] = std::ldexp(1000.0, -1060);
+  const auto scores = scoreAll(denormal);
+  for (const double s : scores) ASSERT_TRUE(s >= 0.0 && s <= 1.0);
+  EXPECT_EQ(scores[2500], 1.0);
+  for (const bool counter : {false, true}) {
+    DetectorOptions options;
+    options.monotonic_counter = counter;
+    AnomalyDetector detector(options);
+    std::mt19937_64 rng(9);
+    std::uniform_real_distribution<double> unit(-1.0, 1.0);
+    for (std::size_t i = 0; i < 3000; ++i) {
+      const double v = i % 2 == 0 ? unit(rng) * DBL_MAX : unit(rng) * 1e-310;
+      const double s = detector.update(kStart + static_cast<std::int64_t>(i) * kStep, v);
+      ASSERT_TRUE(s >= 0.0 && s <= 1.0) << i;
+    }
+    EXPECT_NO_THROW(AnomalyDetector::loadState(detector.saveState()));
+  }
 }
 
 TEST(AnomalyDetector, MonotonicCounterDetectsBurstsNotResets) {
