@@ -80,24 +80,29 @@ double normalize(double raw, std::size_t windows, const nab::CostProfile& profil
   return perfect > null_score ? 100.0 * (raw - null_score) / (perfect - null_score) : 0.0;
 }
 
-/// The explicit grid searched in each fold: every combination of these values (3^6 = 729
-/// sets). The other options keep their defaults.
+/// The explicit grid searched in each fold: every combination of these values. By default only
+/// the warm-up is searched (the one option whose tuning raised the held-out score, see
+/// docs/anomaly-detector.md); --grid-<option> gives a list for another option, and an empty list
+/// means the value of the options given (the shipped default unless overridden).
 struct Grid {
   std::vector<std::uint32_t> warmup = {100, 150, 250};
-  std::vector<std::uint32_t> refractory = {100, 200, 400};
-  std::vector<double> long_horizon = {1000, 2000, 4000};
-  std::vector<double> short_horizon = {5, 10, 20};
-  std::vector<double> spatial_tolerance = {0.02, 0.05, 0.1};
-  std::vector<double> levels = {32, 64, 128};
+  std::vector<std::uint32_t> refractory;
+  std::vector<double> long_horizon;
+  std::vector<double> short_horizon;
+  std::vector<double> spatial_tolerance;
+  std::vector<double> levels;
 
   std::vector<DetectorOptions> all(const DetectorOptions& base) const {
+    const auto orBase = [](const auto& list, auto value) {
+      return list.empty() ? std::vector<decltype(value)>{value} : list;
+    };
     std::vector<DetectorOptions> out;
-    for (const auto w : warmup)
-      for (const auto r : refractory)
-        for (const auto lh : long_horizon)
-          for (const auto sh : short_horizon)
-            for (const auto st : spatial_tolerance)
-              for (const auto lv : levels) {
+    for (const auto w : orBase(warmup, base.warmup))
+      for (const auto r : orBase(refractory, base.refractory))
+        for (const auto lh : orBase(long_horizon, base.long_horizon))
+          for (const auto sh : orBase(short_horizon, base.short_horizon))
+            for (const auto st : orBase(spatial_tolerance, base.spatial_tolerance))
+              for (const auto lv : orBase(levels, base.levels)) {
                 DetectorOptions o = base;
                 o.warmup = w;
                 o.refractory = r;
@@ -169,7 +174,8 @@ Trial evaluate(const nab::NabCorpus& corpus, const std::vector<std::size_t>& cat
 
 /// Leave-one-category-out cross-validation over Grid (standard profile); prints the held-out
 /// score per category and pooled, the parameters chosen per fold, and in-sample scores.
-void crossValidate(const nab::NabCorpus& corpus, const DetectorOptions& defaults, int threads) {
+void crossValidate(const nab::NabCorpus& corpus, const Grid& grid_spec,
+                   const DetectorOptions& defaults, int threads) {
   const nab::CostProfile profile = corpus.profiles.at(0);  // standard
   std::vector<std::string> category_names;
   std::vector<std::size_t> category_of;
@@ -183,7 +189,7 @@ void crossValidate(const nab::NabCorpus& corpus, const DetectorOptions& defaults
     category_of.push_back(static_cast<std::size_t>(it - category_names.begin()));
   }
   const std::size_t categories = category_names.size();
-  const std::vector<DetectorOptions> grid = Grid{}.all(defaults);
+  const std::vector<DetectorOptions> grid = grid_spec.all(defaults);
   threads = std::clamp(threads, 1, 2);
   std::vector<Trial> trials(grid.size());
   std::atomic<std::size_t> next{0};
@@ -288,6 +294,26 @@ int main(int argc, char** argv) {
                "leave-one-category-out cross-validation of the parameter grid (standard profile)");
   app.add_option("--threads", threads, "threads for --cross-validate (1 or 2)")
       ->capture_default_str();
+  Grid grid;
+  app.add_option("--grid-warmup", grid.warmup, "--cross-validate: values tried")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--grid-refractory", grid.refractory, "--cross-validate: values tried")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--grid-long-horizon", grid.long_horizon, "--cross-validate: values tried")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--grid-short-horizon", grid.short_horizon, "--cross-validate: values tried")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--grid-spatial-tolerance", grid.spatial_tolerance,
+                 "--cross-validate: values tried")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--grid-levels", grid.levels, "--cross-validate: values tried")
+      ->delimiter(',')
+      ->capture_default_str();
   app.add_option("--warmup", options.warmup)->capture_default_str();
   app.add_option("--long-horizon", options.long_horizon)->capture_default_str();
   app.add_option("--short-horizon", options.short_horizon)->capture_default_str();
@@ -303,7 +329,7 @@ int main(int argc, char** argv) {
     std::vector<std::vector<double>> scores;
     std::string name = "keelson";
     if (cross_validate) {
-      crossValidate(corpus, options, threads);
+      crossValidate(corpus, grid, options, threads);
       return 0;
     }
     if (!reference.empty()) {
