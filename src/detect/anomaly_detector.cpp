@@ -20,7 +20,7 @@ static_assert(std::endian::native == std::endian::little,
               "saveState writes the host's byte order, which must be little-endian");
 
 constexpr char kMagic[4] = {'K', 'A', 'D', 'S'};
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;
 constexpr std::int64_t kMsPerDayBin =
     86'400'000 / static_cast<std::int64_t>(AnomalyDetector::kDayBins);
 constexpr std::uint32_t kSeenBits = AnomalyDetector::kSeenWords * 64;
@@ -29,6 +29,13 @@ constexpr std::uint32_t kSeenBits = AnomalyDetector::kSeenWords * 64;
 /// chance with probability under ~0.45 at worst (both generations full), typically far less since
 /// a series repeats the same few hundred n-grams.
 constexpr std::uint32_t kGenerationCapacity = kSeenBits / 4;
+/// A value more than this many ranges beyond the range seen so far is far out: it scores 1 but is
+/// learnt only once kFarConfirm such values have come in a row (a glitch of 1e200 in a series
+/// around 50 would otherwise widen the range, the quantization step and one hour's profile by
+/// 1e200 and blind the detector to that series for years; a genuine change of scale is learnt
+/// after kFarConfirm samples).
+constexpr double kFarRanges = 100;
+constexpr std::uint32_t kFarConfirm = 3;
 /// log(1e-10): a tail probability of 1e-10 (or less) scores 1, as in NAB's HTM detector.
 const double kLogFloor = std::log(1e-10);
 /// log(0.5): a short-term mean at or below its long-term mean scores 0.
@@ -115,6 +122,7 @@ void forEachField(Options& o, State& s, F&& f) {
   f(s.seen);
   f(s.peak);
   f(s.since_peak);
+  f(s.far_run);
 }
 
 std::size_t computeStateBytes() {
@@ -241,29 +249,52 @@ double AnomalyDetector::calibrate(double raw) {
   return kCal + (raw - kRaw) / (1.0 - kRaw) * (1.0 - kCal);
 }
 
+bool AnomalyDetector::farOut(double x) const {
+  const State& s = state_;
+  if (s.samples <= options_.warmup || options_.spatial_tolerance <= 0) return false;
+  const double range = saturatedDifference(s.max_seen, s.min_seen);
+  if (!(range > 0)) return false;
+  // The bounds may overflow to +-inf, which no finite x passes.
+  const double reach = kFarRanges * range;
+  return x > s.max_seen + reach || x < s.min_seen - reach;
+}
+
 double AnomalyDetector::update(std::int64_t timestamp_ms, double value) {
   if (!std::isfinite(value)) return 0.0;
   State& s = state_;
   double x = value;
   if (options_.monotonic_counter) {
-    const bool first = !s.has_last_input;
+    if (!s.has_last_input) {
+      s.last_input = value;
+      s.has_last_input = true;
+      return 0.0;
+    }
     // A drop is a reset.
-    x = !first && value >= s.last_input ? saturatedDifference(value, s.last_input) : value;
-    s.last_input = value;
-    s.has_last_input = true;
-    if (first) return 0.0;
+    x = value >= s.last_input ? saturatedDifference(value, s.last_input) : value;
   }
-  ++s.samples;
   double out = 0.0;
-  if (s.samples == 1) {
-    s.min_seen = s.max_seen = x;
+  const bool far = farOut(x);
+  if (far && ++s.far_run < kFarConfirm) {
+    // A far-out value is certainly an anomaly (spatial novelty), but it is not learnt (nor, for
+    // a counter, taken as the new base) until it repeats. One incident, one alarm: only the
+    // first of a run scores.
+    out = s.far_run == 1 ? 1.0 : 0.0;
   } else {
-    out = score(timestamp_ms, x);
-    if (!(out >= 0.0)) out = 0.0;  // NaN from degenerate statistics is "no evidence"
-    out = std::min(out, 1.0);
+    // The value that confirms a far-out run is learnt, but its incident was already reported.
+    const bool confirms_run = far;
+    s.far_run = 0;
+    if (options_.monotonic_counter) s.last_input = value;
+    ++s.samples;
+    if (s.samples == 1) {
+      s.min_seen = s.max_seen = x;
+    } else {
+      out = score(timestamp_ms, x);
+      if (!(out >= 0.0) || confirms_run) out = 0.0;  // NaN: degenerate statistics, no evidence
+      out = std::min(out, 1.0);
+    }
+    s.min_seen = std::min(s.min_seen, x);
+    s.max_seen = std::max(s.max_seen, x);
   }
-  s.min_seen = std::min(s.min_seen, x);
-  s.max_seen = std::max(s.max_seen, x);
 
   // Refractory period: within it, only a score at least realarm_factor times the last alarm's
   // (or a certain one) is emitted; the rest of an incident's scores are 0.
@@ -334,7 +365,8 @@ AnomalyDetector AnomalyDetector::loadState(std::string_view bytes) {
                     return finite(t.mean) && finite(t.var) && t.var >= 0 && finite(t.recent);
                   }) &&
       finite(s.resolution) && s.resolution >= 0 && finite(s.resolution_range) &&
-      s.generation <= 1 && s.generation_fill <= kSeenBits && finite(s.peak);
+      s.generation <= 1 && s.generation_fill <= kSeenBits && finite(s.peak) &&
+      s.far_run < kFarConfirm;
   if (!ok) throw Error(ErrorCode::kBadInput, "anomaly detector state: fields out of range");
   AnomalyDetector detector(o);
   detector.state_ = s;

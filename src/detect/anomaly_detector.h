@@ -41,7 +41,7 @@ struct DetectorOptions {
 
 /// A streaming anomaly detector for one series. Online: each update() sees one value, in order,
 /// and knows nothing of the future, the series' range or its length; the score of a sample
-/// never changes once returned. The whole state is a fixed-size value of about 1.3 KiB, cheap to
+/// never changes once returned. The whole state is a fixed-size value of about 1.7 KiB, cheap to
 /// copy and to persist with saveState(). Not thread-safe: one instance per series, used by one
 /// thread at a time.
 ///
@@ -67,8 +67,10 @@ class AnomalyDetector {
   /// kRawAlarmScore lands on kAlarmScore. Every finite value is accepted, from denormals to
   /// +-DBL_MAX: the detector is scale-invariant (a series multiplied by a power of two scores
   /// exactly the same), a value of any size beyond the range seen so far scores 1, and no finite
-  /// input makes a score NaN or the state non-finite. A non-finite value (NaN, +-inf) scores 0 and
-  /// leaves the state unchanged.
+  /// input makes a score NaN or the state non-finite. A value more than 100 ranges beyond the
+  /// range seen (a glitch such as 1e200 in a series around 50) scores 1 and is learnt only when
+  /// it is the third such value in a row, so one glitch does not blind the detector. A
+  /// non-finite value (NaN, +-inf) scores 0 and leaves the state unchanged.
   double update(std::int64_t timestamp_ms, double value);
 
   /// Serialized state: a versioned little-endian binary blob of kStateBytes bytes.
@@ -132,6 +134,7 @@ class AnomalyDetector {
     std::uint64_t seen[2][kSeenWords] = {};   ///< Two generations of seen n-grams (bit sets).
     double peak = 0;                          ///< Score of the last alarm.
     std::uint32_t since_peak = 0;             ///< Samples since that alarm.
+    std::uint32_t far_run = 0;                ///< Far-out values in a row, not learnt yet.
   };
 
   /// Bytes of saveState()'s blob: the per-series cost of persisting a detector.
@@ -139,6 +142,7 @@ class AnomalyDetector {
 
  private:
   double score(std::int64_t timestamp_ms, double x);
+  bool farOut(double x) const;
 
   DetectorOptions options_;
   State state_;

@@ -198,6 +198,34 @@ TEST(AnomalyDetector, HugeSpikeScoresOne) {
   }
 }
 
+TEST(AnomalyDetector, OneGlitchDoesNotBlindTheDetector) {
+  // A single 1e200 in a series around 50 scores 1; a level shift later is still found, as it is
+  // without the glitch (a learnt glitch would widen the range to 1e200 and hide it for years).
+  auto values = noisyDaily(6000, 10);
+  for (std::size_t i = 4000; i < values.size(); ++i) values[i] += 200;
+  const auto clean = scoreAll(values);
+  values[2500] = 1e200;
+  values[3000] = -1e200;
+  const auto scores = scoreAll(values);
+  EXPECT_EQ(scores[2500], 1.0);
+  EXPECT_EQ(scores[3000], 1.0);
+  EXPECT_EQ(maxIn(clean, 4000, 4010), 1.0);
+  EXPECT_EQ(maxIn(scores, 4000, 4010), 1.0);
+  // Between the glitch and the shift the detector still scores the noise, as the clean one does.
+  EXPECT_GT(maxIn(clean, 3300, 4000), 0.0);
+  EXPECT_GT(maxIn(scores, 3300, 4000), 0.0);
+}
+
+TEST(AnomalyDetector, AChangeOfScaleIsLearnt) {
+  // From sample 3000 the series lives at 1e6 times its scale: its first sample scores 1 (once),
+  // then the new scale is learnt and the detector does not alarm on every sample.
+  auto values = noisyDaily(6000, 11);
+  for (std::size_t i = 3000; i < values.size(); ++i) values[i] *= 1e6;
+  const auto scores = scoreAll(values);
+  EXPECT_EQ(scores[3000], 1.0);
+  EXPECT_LT(alarmsIn(scores, 3001, 6000), 30u);
+}
+
 TEST(AnomalyDetector, HugeAndTinyScalesScoreLikeScaleOne) {
   // Multiplying a series by a power of two is exact, so a scale-invariant detector returns
   // exactly the same scores at 2^660 (~5e198) and 2^-990 (~1e-298) as at scale 1.
