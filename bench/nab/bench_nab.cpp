@@ -93,16 +93,16 @@ struct Grid {
   std::vector<double> levels;
 
   std::vector<DetectorOptions> all(const DetectorOptions& base) const {
-    const auto orBase = [](const auto& list, auto value) {
+    const auto or_base = [](const auto& list, auto value) {
       return list.empty() ? std::vector<decltype(value)>{value} : list;
     };
     std::vector<DetectorOptions> out;
-    for (const auto w : orBase(warmup, base.warmup))
-      for (const auto r : orBase(refractory, base.refractory))
-        for (const auto lh : orBase(long_horizon, base.long_horizon))
-          for (const auto sh : orBase(short_horizon, base.short_horizon))
-            for (const auto st : orBase(spatial_tolerance, base.spatial_tolerance))
-              for (const auto lv : orBase(levels, base.levels)) {
+    for (const auto w : or_base(warmup, base.warmup))
+      for (const auto r : or_base(refractory, base.refractory))
+        for (const auto lh : or_base(long_horizon, base.long_horizon))
+          for (const auto sh : or_base(short_horizon, base.short_horizon))
+            for (const auto st : or_base(spatial_tolerance, base.spatial_tolerance))
+              for (const auto lv : or_base(levels, base.levels)) {
                 DetectorOptions o = base;
                 o.warmup = w;
                 o.refractory = r;
