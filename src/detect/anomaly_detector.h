@@ -86,7 +86,7 @@ class AnomalyDetector {
   /// The options this detector runs with.
   const DetectorOptions& options() const { return options_; }
 
-  /// Samples fed so far (finite ones).
+  /// Samples learnt so far: finite ones, not counting far-out values held back (see update()).
   std::uint64_t samples() const { return state_.samples; }
 
   /// The raw score (log-scaled tail probability) from which a sample is an alarm. It changes no
@@ -117,7 +117,7 @@ class AnomalyDetector {
 
   /// The whole mutable state (fixed size; saveState writes it field by field).
   struct State {
-    std::uint64_t samples = 0;                ///< Samples fed (finite ones).
+    std::uint64_t samples = 0;                ///< Samples learnt (see samples()).
     double last_input = 0;                    ///< Previous input (monotonic counters).
     bool has_last_input = false;              ///< Whether last_input is set.
     double min_seen = 0;                      ///< Smallest value fed to the model.
