@@ -143,15 +143,16 @@ TEST(AnomalyDetector, DetectsSpikeAfterQuietPeriod) {
 }
 
 TEST(AnomalyDetector, FalseAlarmsOnNoiseAreRare) {
-  // The false-alarm rate at kAlarmScore on a noisy daily sine, over 100 series: about 0.95
-  // alarms per 1900 samples after the first two days (that is what NAB's standard profile, where
-  // a false positive costs 0.11 of a detection, pays for sensitivity).
+  // The false-alarm rate at kAlarmScore on a noisy daily sine, over 100 series: about 0.67
+  // alarms per 1900 samples after the first two days, half the series raising none (that is what
+  // NAB's standard profile, where a false positive costs 0.11 of a detection, pays for
+  // sensitivity).
   std::size_t alarms = 0;
   constexpr std::size_t kSeries = 100;
   for (std::size_t seed = 100; seed < 100 + kSeries; ++seed) {
     alarms += alarmsIn(scoreAll(noisyDaily(2500, seed)), 600, 2500);
   }
-  EXPECT_LE(static_cast<double>(alarms) / kSeries, 1.3);
+  EXPECT_LE(static_cast<double>(alarms) / kSeries, 1.0);
   EXPECT_GT(alarms, 0u);  // the test can fail: the detector is not simply silent
 }
 
@@ -292,8 +293,8 @@ TEST(AnomalyDetector, MonotonicCounterDetectsBurstsNotResets) {
   options.monotonic_counter = true;
   const auto scores = scoreAll(values, options);
   // Regular restarts are not silent: over 102 such counters (periods 20..119 samples) the
-  // detector raises about 2.5 marginal alarms per 2000 samples, with a warm-up of 150 as of 250;
-  // this one raises 2, each barely over the alarm point.
+  // detector raises about 2.2 marginal alarms per 2000 samples, with a warm-up of 150 (2.1) as
+  // of 250 (2.3); this one raises 2, each barely over the alarm point.
   EXPECT_LE(alarmsIn(scores, 600, 2600), 2u);
   EXPECT_GE(maxIn(scores, 2600, 2620), AnomalyDetector::kAlarmScore);
   EXPECT_GT(maxIn(scores, 2600, 2620), maxIn(scores, 600, 2600));
