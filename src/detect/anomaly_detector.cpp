@@ -8,6 +8,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include "core/error.h"
@@ -18,9 +19,8 @@ namespace {
 static_assert(std::endian::native == std::endian::little,
               "saveState writes the host's byte order, which must be little-endian");
 
-constexpr double kMaxMagnitude = 1e100;
 constexpr char kMagic[4] = {'K', 'A', 'D', 'S'};
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;
 constexpr std::int64_t kMsPerDayBin =
     86'400'000 / static_cast<std::int64_t>(AnomalyDetector::kDayBins);
 constexpr std::uint32_t kSeenBits = AnomalyDetector::kSeenWords * 64;
@@ -29,15 +29,34 @@ constexpr std::uint32_t kSeenBits = AnomalyDetector::kSeenWords * 64;
 /// chance with probability under ~0.45 at worst (both generations full), typically far less since
 /// a series repeats the same few hundred n-grams.
 constexpr std::uint32_t kGenerationCapacity = kSeenBits / 4;
+/// A value more than this many ranges beyond the range seen so far is far out: it scores 1 but is
+/// learnt only once kFarConfirm such values have come in a row (a glitch of 1e200 in a series
+/// around 50 would otherwise widen the range, the quantization step and one hour's profile by
+/// 1e200 and blind the detector to that series for years; a genuine change of scale is learnt
+/// after kFarConfirm samples).
+constexpr double kFarRanges = 100;
+constexpr std::uint32_t kFarConfirm = 3;
 /// log(1e-10): a tail probability of 1e-10 (or less) scores 1, as in NAB's HTM detector.
 const double kLogFloor = std::log(1e-10);
 /// log(0.5): a short-term mean at or below its long-term mean scores 0.
 const double kLogHalf = std::log(0.5);
 
+constexpr double kMaxDouble = std::numeric_limits<double>::max();
+
+/// a - b, saturated to +-DBL_MAX: the difference of two finite values of opposite signs near
+/// +-DBL_MAX overflows, and an infinity in the state would turn into NaN later.
+double saturatedDifference(double a, double b) {
+  return std::clamp(a - b, -kMaxDouble, kMaxDouble);
+}
+
 /// Bounded surprise: 0 for no distance, 1/2 for a distance as large as usual, towards 1 beyond.
+/// Both arguments are finite and >= 0; their sum may overflow, so it is then taken at half scale
+/// (exact: halving a normal double is).
 double bounded(double distance, double scale) {
   if (!(distance > 0)) return 0.0;
-  return distance / (distance + scale);
+  const double sum = distance + scale;
+  if (sum <= kMaxDouble) return distance / sum;
+  return (0.5 * distance) / (0.5 * distance + 0.5 * scale);
 }
 
 /// Updates a feature's short-term mean (rate a_short) and long-term mean and variance (rate
@@ -103,6 +122,7 @@ void forEachField(Options& o, State& s, F&& f) {
   f(s.seen);
   f(s.peak);
   f(s.since_peak);
+  f(s.far_run);
 }
 
 std::size_t computeStateBytes() {
@@ -131,7 +151,10 @@ double AnomalyDetector::score(std::int64_t timestamp_ms, double x) {
   const double a_long = 1.0 / std::min(n, options_.long_horizon);
   const double a_short = 1.0 / options_.short_horizon;
   const bool scoring = s.samples > options_.warmup;
-  const double range = s.max_seen - s.min_seen;
+  // Every quantity derived from values is a difference, a mean or a ratio of them, so the detector
+  // is scale-invariant (a series times 2^k scores exactly as the series); differences saturate at
+  // DBL_MAX so that no finite input makes the state infinite.
+  const double range = saturatedDifference(s.max_seen, s.min_seen);
 
   // Spatial novelty: beyond the range seen so far by more than a tolerance.
   double out = 0.0;
@@ -141,21 +164,25 @@ double AnomalyDetector::score(std::int64_t timestamp_ms, double x) {
   }
 
   // Daily profile: distance from this hour of day's mean in units of its mean absolute
-  // deviation (plus a tiny fraction of the range, so that a flat hour does not divide by 0).
+  // deviation (plus a tiny fraction of the value and the range, relative so that it scales with
+  // the series; bounded() returns 0 for no distance, so a flat hour never divides 0 by 0).
   const auto bin = static_cast<std::size_t>(
       ((timestamp_ms / kMsPerDayBin) % static_cast<std::int64_t>(kDayBins) +
        static_cast<std::int64_t>(kDayBins)) %
       static_cast<std::int64_t>(kDayBins));
   double day_surprise = 0.0;
   if (s.day_count[bin] > 0) {
-    day_surprise = bounded(std::fabs(x - s.day_mean[bin]),
-                           s.day_dev[bin] + 1e-9 * (std::fabs(x) + range) + 1e-300);
+    const double floor = 1e-9 * std::min(std::fabs(x) + range, kMaxDouble);
+    day_surprise = bounded(std::fabs(saturatedDifference(x, s.day_mean[bin])),
+                           std::min(s.day_dev[bin] + floor, kMaxDouble));
   }
   s.day_count[bin] = std::min<std::uint32_t>(s.day_count[bin] + 1, 1u << 30);
   const double a_day = 1.0 / std::min<double>(s.day_count[bin], options_.day_horizon);
-  const double dd = x - s.day_mean[bin];
-  s.day_mean[bin] += a_day * dd;
-  s.day_dev[bin] += a_day * (std::fabs(dd) - s.day_dev[bin]);
+  const double dd = saturatedDifference(x, s.day_mean[bin]);
+  // std::lerp is a convex combination when the ends differ in sign (no overflow) and exactly
+  // mean + a * (x - mean) otherwise.
+  s.day_mean[bin] = std::lerp(s.day_mean[bin], x, a_day);
+  s.day_dev[bin] = std::lerp(s.day_dev[bin], std::fabs(dd), a_day);
   double likelihood = tailScore(s.tails[0], day_surprise, a_long, a_short, scoring);
 
   // Sequence novelty: the quantized value alone and in the context of the 1..kOrder previous
@@ -222,29 +249,52 @@ double AnomalyDetector::calibrate(double raw) {
   return kCal + (raw - kRaw) / (1.0 - kRaw) * (1.0 - kCal);
 }
 
+bool AnomalyDetector::farOut(double x) const {
+  const State& s = state_;
+  if (s.samples <= options_.warmup || options_.spatial_tolerance <= 0) return false;
+  const double range = saturatedDifference(s.max_seen, s.min_seen);
+  if (!(range > 0)) return false;
+  // The bounds may overflow to +-inf, which no finite x passes.
+  const double reach = kFarRanges * range;
+  return x > s.max_seen + reach || x < s.min_seen - reach;
+}
+
 double AnomalyDetector::update(std::int64_t timestamp_ms, double value) {
-  // Beyond 1e100 the running statistics (squares of differences) could overflow.
-  if (!std::isfinite(value) || std::fabs(value) > kMaxMagnitude) return 0.0;
+  if (!std::isfinite(value)) return 0.0;
   State& s = state_;
   double x = value;
   if (options_.monotonic_counter) {
-    const bool first = !s.has_last_input;
-    x = !first && value >= s.last_input ? value - s.last_input : value;  // a drop is a reset
-    s.last_input = value;
-    s.has_last_input = true;
-    if (first) return 0.0;
+    if (!s.has_last_input) {
+      s.last_input = value;
+      s.has_last_input = true;
+      return 0.0;
+    }
+    // A drop is a reset.
+    x = value >= s.last_input ? saturatedDifference(value, s.last_input) : value;
   }
-  ++s.samples;
   double out = 0.0;
-  if (s.samples == 1) {
-    s.min_seen = s.max_seen = x;
+  const bool far = farOut(x);
+  if (far && ++s.far_run < kFarConfirm) {
+    // A far-out value is certainly an anomaly (spatial novelty), but it is not learnt (nor, for
+    // a counter, taken as the new base) until it repeats. One incident, one alarm: only the
+    // first of a run scores.
+    out = s.far_run == 1 ? 1.0 : 0.0;
   } else {
-    out = score(timestamp_ms, x);
-    if (!(out >= 0.0)) out = 0.0;  // NaN from degenerate statistics is "no evidence"
-    out = std::min(out, 1.0);
+    // The value that confirms a far-out run is learnt, but its incident was already reported.
+    const bool confirms_run = far;
+    s.far_run = 0;
+    if (options_.monotonic_counter) s.last_input = value;
+    ++s.samples;
+    if (s.samples == 1) {
+      s.min_seen = s.max_seen = x;
+    } else {
+      out = score(timestamp_ms, x);
+      if (!(out >= 0.0) || confirms_run) out = 0.0;  // NaN: degenerate statistics, no evidence
+      out = std::min(out, 1.0);
+    }
+    s.min_seen = std::min(s.min_seen, x);
+    s.max_seen = std::max(s.max_seen, x);
   }
-  s.min_seen = std::min(s.min_seen, x);
-  s.max_seen = std::max(s.max_seen, x);
 
   // Refractory period: within it, only a score at least realarm_factor times the last alarm's
   // (or a certain one) is emitted; the rest of an incident's scores are 0.
@@ -315,7 +365,8 @@ AnomalyDetector AnomalyDetector::loadState(std::string_view bytes) {
                     return finite(t.mean) && finite(t.var) && t.var >= 0 && finite(t.recent);
                   }) &&
       finite(s.resolution) && s.resolution >= 0 && finite(s.resolution_range) &&
-      s.generation <= 1 && s.generation_fill <= kSeenBits && finite(s.peak);
+      s.generation <= 1 && s.generation_fill <= kSeenBits && finite(s.peak) &&
+      s.far_run < kFarConfirm;
   if (!ok) throw Error(ErrorCode::kBadInput, "anomaly detector state: fields out of range");
   AnomalyDetector detector(o);
   detector.state_ = s;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <random>
 #include <vector>
 
 #include "common/prerequisite.h"
@@ -118,6 +119,45 @@ TEST(NabScorer, WindowsOfDifferentFilesAreCountedSeparately) {
   a.insert(a.end(), b.begin(), b.end());
   const double tp = scaledSigmoid(-0.6) / scaledSigmoid(-1.0);
   EXPECT_NEAR(scoreAtThreshold(a, 2, kStandard, 0.5), 2 * tp, 1e-12);
+}
+
+TEST(NabScorer, RawScoreIsTheSumOfPerFileScoresAtOneThreshold) {
+  // bench_nab --cross-validate pools held-out files scored at different thresholds by summing
+  // each file's raw score; that is NAB's total only because, at a fixed threshold, the total is
+  // the sum over files. Random files with 0..2 windows, checked against the pooled sweep.
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::vector<SweepPoint> pooled;
+  std::vector<std::vector<SweepPoint>> files;
+  std::vector<std::size_t> file_windows;
+  std::int64_t next_id = 0;
+  for (std::size_t f = 0; f < 12; ++f) {
+    std::vector<double> scores(60);
+    for (double& v : scores) v = unit(rng) < 0.1 ? unit(rng) : 0.0;
+    std::vector<WindowRows> windows;
+    if (f % 3 >= 1) windows.push_back({20, 25});
+    if (f % 3 == 2) windows.push_back({40, 49});
+    files.push_back(sweepFile(scores, windows, kStandard, next_id));
+    file_windows.push_back(windows.size());
+    next_id += static_cast<std::int64_t>(windows.size());
+    pooled.insert(pooled.end(), files.back().begin(), files.back().end());
+  }
+  const std::size_t all_windows = static_cast<std::size_t>(next_id);
+  for (const double threshold : {0.05, 0.3, 0.5, 0.9, 1.1}) {
+    double sum = 0;
+    for (std::size_t f = 0; f < files.size(); ++f) {
+      sum += scoreAtThreshold(files[f], file_windows[f], kStandard, threshold);
+    }
+    EXPECT_NEAR(sum, scoreAtThreshold(pooled, all_windows, kStandard, threshold), 1e-9)
+        << threshold;
+  }
+  // And the sweep's best is the best of those sums.
+  const SweepResult best = optimizeThreshold(pooled, all_windows, kStandard);
+  double sum = 0;
+  for (std::size_t f = 0; f < files.size(); ++f) {
+    sum += scoreAtThreshold(files[f], file_windows[f], kStandard, best.threshold);
+  }
+  EXPECT_NEAR(sum, best.raw, 1e-9);
 }
 
 // NAB's published scores on this subset: the scorer must reproduce them to two decimals.
