@@ -10,7 +10,7 @@
 #include "analysis/pod_totals.h"
 #include "api/metrics.h"
 #include "api/routes.h"
-#include "api/utilization.h"
+#include "api/serve_routes.h"
 #include "app/cluster_access.h"
 #include "app/serve_host.h"
 #include "core/log.h"
@@ -74,20 +74,19 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
   if (options.serve_host)
     api::registerHostGauges(*registry, [&host] { return host.latestCapture(); });
   server::Router router;
-  server::addHealthRoutes(router, [&cache, readiness] {
+  api::ServeRouteSources sources;
+  sources.readiness = [&cache, readiness] {
     return api::readinessReasons(cache.statuses(), std::chrono::system_clock::now(), readiness);
-  });
-  router.get("/metrics", [registry, &cache_metrics](const server::Request&) {
+  };
+  sources.metrics = [registry, &cache_metrics] {
     cache_metrics.update();
-    return server::Response::text(registry->serialize(),
-                                  std::string(server::kPrometheusContentType));
-  });
-  api::addApiRoutes(router, cache, totals,
-                    options.serve_host
-                        ? api::HostDocument([&host] { return host.latestDocument(); })
-                        : api::HostDocument(),
-                    options.node_name, options.pod_restart_threshold);
-  api::addUtilizationRoute(router, cache, [&node_metrics] { return node_metrics.latest(); });
+    return registry->serialize();
+  };
+  if (options.serve_host) sources.host = [&host] { return host.latestDocument(); };
+  sources.node_metrics = [&node_metrics] { return node_metrics.latest(); };
+  sources.node_name = options.node_name;
+  sources.pod_restart_threshold = options.pod_restart_threshold;
+  api::addServeRoutes(router, cache, totals, std::move(sources));
 #ifdef KEELSON_TEST_HOOKS
   if (options.test_handler_delay.count() > 0) {
     router.get("/api/v1/test/slow", [delay = options.test_handler_delay](const server::Request&) {

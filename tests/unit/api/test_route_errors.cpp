@@ -6,13 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "api/routes.h"
-#include "api/utilization.h"
 #include "common/http_client.h"
 #include "core/error.h"
 #include "kube/client.h"
 #include "kube/cluster_cache.h"
 #include "server/server.h"
+#include "unit/api/serve_router.h"
 
 namespace keelson::api {
 namespace {
@@ -41,16 +40,6 @@ constexpr Expected kTable[] = {
 };
 
 // The routes `keelson serve` registers (runServe adds the same ones).
-server::Router serveRoutes(const kube::ClusterCache& cache) {
-  static const analysis::ClusterTotals totals;
-  server::Router router;
-  server::addHealthRoutes(router, nullptr);
-  server::addMetricsRoute(router, std::make_shared<server::Registry>());
-  addApiRoutes(router, cache, totals, nullptr);
-  addUtilizationRoute(router, cache, nullptr);
-  return router;
-}
-
 // "/api/v1/pods/{ns}/{pod}/describe" → "/api/v1/pods/x/x/describe".
 std::string concretePath(const std::string& pattern) {
   std::string path;
@@ -88,7 +77,7 @@ TEST(ServeErrors, EveryRouteMapsEveryErrorCode) {
   config.server = "https://127.0.0.1:1";  // never contacted: the cache is not started
   const kube::Client client(config);
   const kube::ClusterCache cache(client);
-  const server::Router routes = serveRoutes(cache);
+  const server::Router routes = testing::serveRouter(cache);
   ASSERT_GE(routes.routes().size(), 10U);
 
   server::ServerOptions options;
