@@ -85,8 +85,13 @@ struct Monitor::State {
   std::unique_ptr<NetworkSource> network;
   store::CsvDataset dataset;
   std::optional<store::HistoryStore> history;
-  std::map<std::string, detect::AnomalyDetector> detectors;  // By seriesId.
-  std::map<std::string, std::deque<double>> recent;          // By seriesId.
+  struct Detector {
+    store::SeriesKey key;
+    detect::AnomalyDetector detector;
+  };
+  std::map<std::string, Detector> detectors;  // By seriesId.
+  std::uint64_t tick_number = 0;
+  std::map<std::string, std::deque<double>> recent;  // By seriesId.
   analysis::PreviousTick previous;
   std::map<std::string, analysis::PodHistory> pod_history;  // By pod uid.
   analysis::InsightTracker tracker;
@@ -114,11 +119,12 @@ struct Monitor::State {
 
   detect::AnomalyDetector& detectorFor(const store::SeriesKey& key, const std::string& id,
                                        bool counter) {
-    if (auto it = detectors.find(id); it != detectors.end()) return it->second;
+    if (auto it = detectors.find(id); it != detectors.end()) return it->second.detector;
     if (history) {
       if (auto saved = history->loadDetectorState(key)) {
         try {
-          return detectors.emplace(id, detect::AnomalyDetector::loadState(*saved)).first->second;
+          return detectors.emplace(id, Detector{key, detect::AnomalyDetector::loadState(*saved)})
+              .first->second.detector;
         } catch (const Error& e) {
           core::logEvent(spdlog::level::warn,
                          "history: detector state is unusable, starting afresh",
@@ -128,7 +134,15 @@ struct Monitor::State {
     }
     detect::DetectorOptions detector_options;
     detector_options.monotonic_counter = counter;
-    return detectors.emplace(id, detect::AnomalyDetector(detector_options)).first->second;
+    return detectors.emplace(id, Detector{key, detect::AnomalyDetector(detector_options)})
+        .first->second.detector;
+  }
+
+  // Each series' state is written every checkpoint_ticks ticks, a different share of the series
+  // each tick, so that no tick writes them all (and at shutdown, checkpoint()).
+  bool checkpointDue(const std::string& id) const {
+    const auto every = static_cast<std::uint64_t>(std::max(1, options.checkpoint_ticks));
+    return (std::hash<std::string>{}(id) + tick_number) % every == 0;
   }
 
   // Records one value of one series: history point, detector score, evidence, alert.
@@ -150,7 +164,7 @@ struct Monitor::State {
                         {values.begin(), values.end()}});
     }
     if (history) {
-      states.emplace_back(key, detector.saveState());
+      if (checkpointDue(id)) states.emplace_back(key, detector.saveState());
       points.push_back({std::move(key), ts, *value});
     }
   }
@@ -207,6 +221,7 @@ Monitor::Monitor(MonitorOptions options) {
     store::HistoryOptions history_options;
     history_options.retention = s.options.retention;
     s.history.emplace(store::HistoryStore::open(*s.options.history_path, history_options));
+    s.history->setSetting("detector_checkpoint_ticks", std::to_string(s.options.checkpoint_ticks));
   }
   docs::loadInsightsFile(s.options.insights_file, s.tracker);
   s.previous.timestamp = std::chrono::system_clock::now() - s.options.interval;
@@ -219,6 +234,7 @@ TickResult Monitor::tick() {
   TickResult result;
   const kube::Time now = std::chrono::system_clock::now();
   result.timestamp = now;
+  ++s.tick_number;
   s.points.clear();
   s.states.clear();
   s.alerts.clear();
@@ -308,6 +324,17 @@ TickResult Monitor::tick() {
   return result;
 }
 
+void Monitor::checkpoint() {
+  State& s = *state_;
+  if (!s.history || s.detectors.empty()) return;
+  std::vector<std::pair<store::SeriesKey, std::string>> states;
+  states.reserve(s.detectors.size());
+  for (const auto& [id, series] : s.detectors) {
+    states.emplace_back(series.key, series.detector.saveState());
+  }
+  s.history->saveDetectorStates(states, unixMillis(s.last_tick));
+}
+
 docs::InsightsSnapshot Monitor::insights() const {
   docs::InsightsSnapshot snapshot{state_->last_tick, {}};
   for (const auto& [id, tracked] : state_->tracker.findings()) snapshot.findings.push_back(tracked);
@@ -364,6 +391,7 @@ int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop,
     std::unique_lock lock(mutex);
     wake.wait_until(lock, stop, next, [] { return false; });
   }
+  monitor.checkpoint();
   if (health) health->stop(std::chrono::seconds(1));
   return failed_ticks;
 }

@@ -41,6 +41,10 @@ struct MonitorOptions {
   analysis::RuleOptions rules;  ///< Thresholds of the rule-based insights.
   /// How long a closed finding stays in the insights file.
   std::chrono::seconds keep_closed{24 * 3600};
+  /// --checkpoint-ticks: each series' detector state is written to the history store every
+  /// this many ticks (a share of the series each tick) and at shutdown, so a crash loses at most
+  /// this many ticks of learning (never points). Recorded in the store's settings.
+  int checkpoint_ticks = 20;
   /// --port: serve /healthz, /readyz and /metrics (MonitorMetrics) on it (0: any free one);
   /// nullopt: no server.
   std::optional<std::uint16_t> port;
@@ -74,6 +78,11 @@ class Monitor {
   /// (reported in TickResult::errors); a failure to write the dataset, history or insights file
   /// throws Error.
   TickResult tick();
+
+  /// Writes every detector's state to the history store (no-op without one), stamped with the
+  /// latest tick's time. runMonitor calls it once the ticks stop. Throws what
+  /// HistoryStore::saveDetectorStates throws.
+  void checkpoint();
 
   /// The findings after the latest tick, as the insights file holds them (generated_at is that
   /// tick's time; before the first tick, the findings restored from the file at its time zero).

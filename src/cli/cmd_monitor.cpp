@@ -39,6 +39,7 @@ struct MonitorCommand {
   std::string history;
   bool no_history = false;
   std::string retention = "7d";
+  int checkpoint_ticks = 20;
   double alert_threshold = 0.7;
   std::string host_root = "/";
   std::string pending_after = "5m";
@@ -65,6 +66,7 @@ struct MonitorCommand {
           history.empty() ? store::defaultHistoryPath(std::getenv) : std::filesystem::path(history);
     }
     options.retention = seconds(parseDurationFlag("--retention", retention));
+    options.checkpoint_ticks = checkpoint_ticks;
     options.alert_threshold = alert_threshold;
     options.prometheus_url = prometheus_url;
     options.rules.pending_after = seconds(parseDurationFlag("--pending-after", pending_after));
@@ -121,6 +123,11 @@ void addMonitorCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   cmd->add_flag("--no-history", c->no_history, "do not keep a history store")->excludes(history);
   cmd->add_option("--retention", c->retention, "how long the history store keeps points")
       ->check(durationValidator("--retention"))
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-ticks", c->checkpoint_ticks,
+                  "write each series' detector state to the history store every N ticks (and "
+                  "at exit): a crash loses at most N ticks of the detectors' learning")
+      ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   cmd->add_option("--alert-threshold", c->alert_threshold,
                   "anomaly score (0-1) at which a series raises an anomaly finding")

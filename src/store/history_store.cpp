@@ -88,7 +88,16 @@ struct HistoryStore::Impl {
   std::optional<sqlite::Statement> prune_ticks;
   std::optional<std::int64_t> last_sweep_ms;
 
+  void requireWritable(std::string_view what) const {
+    if (read_only) {
+      throw Error(ErrorCode::kInternal,
+                  fmt::format("history {}: opened read-only; cannot {}", path.string(), what));
+    }
+  }
+
   void prepareWrites() {
+    // Added after schema 1: created here, so databases of earlier builds gain it too.
+    db.exec("CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
     find_series = db.prepare(
         "SELECT id FROM series WHERE subject_kind = ?1 AND namespace = ?2 AND name = ?3 AND "
         "metric = ?4");
@@ -164,10 +173,7 @@ void HistoryStore::appendTick(const std::vector<Point>& points,
                               const std::vector<std::pair<SeriesKey, std::string>>& detector_states,
                               std::int64_t now_ms) {
   const std::lock_guard lock(impl_->mutex);
-  if (impl_->read_only) {
-    throw Error(ErrorCode::kInternal,
-                fmt::format("history {}: opened read-only; cannot append", impl_->path.string()));
-  }
+  impl_->requireWritable("append");
   std::int64_t stored = 0;
   std::int64_t removed = 0;
   {
@@ -203,6 +209,37 @@ void HistoryStore::appendTick(const std::vector<Point>& points,
     core::logEvent(spdlog::level::debug, "history: retention removed points and detector states",
                    {{"path", impl_->path.string()}, {"removed", removed}});
   }
+}
+
+void HistoryStore::saveDetectorStates(
+    const std::vector<std::pair<SeriesKey, std::string>>& detector_states, std::int64_t now_ms) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->requireWritable("save detector states");
+  sqlite::Transaction tx(impl_->db);
+  for (const auto& [key, state] : detector_states) {
+    impl_->upsert_state->bind(1, impl_->seriesId(key)).bindBlob(2, state).bind(3, now_ms).run();
+  }
+  tx.commit();
+}
+
+void HistoryStore::setSetting(std::string_view name, std::string_view value) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->requireWritable("record a setting");
+  impl_->db.prepare("INSERT OR REPLACE INTO settings (name, value) VALUES (?1, ?2)")
+      .bind(1, name)
+      .bind(2, value)
+      .run();
+}
+
+std::optional<std::string> HistoryStore::setting(std::string_view name) const {
+  const std::lock_guard lock(impl_->mutex);
+  sqlite::Statement exists =
+      impl_->db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'");
+  if (!exists.step()) return std::nullopt;
+  sqlite::Statement stmt = impl_->db.prepare("SELECT value FROM settings WHERE name = ?1");
+  stmt.bind(1, name);
+  if (!stmt.step()) return std::nullopt;
+  return stmt.columnText(0);
 }
 
 std::optional<std::string> HistoryStore::loadDetectorState(const SeriesKey& key) const {

@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -82,12 +83,28 @@ class HistoryStore {
   ~HistoryStore();
 
   /// Stores one tick in one transaction: the points (a point with the same series and
-  /// timestamp as a stored one replaces it; NaN values are skipped), the detector states (an
-  /// opaque blob per series, replacing the previous one) and a row in `ticks` for `now_ms`;
+  /// timestamp as a stored one replaces it; NaN values are skipped), the detector states given
+  /// (an opaque blob per series, replacing the previous one; the monitor passes a share of its
+  /// series per tick, see saveDetectorStates) and a row in `ticks` for `now_ms`;
   /// then deletes points and detector states older than the retention relative to `now_ms`.
   void appendTick(const std::vector<Point>& points,
                   const std::vector<std::pair<SeriesKey, std::string>>& detector_states,
                   std::int64_t now_ms);
+
+  /// Stores detector states (an opaque blob per series, replacing the previous one, stamped
+  /// `now_ms`) in one transaction, without a tick: what the monitor checkpoints between ticks
+  /// and at shutdown.
+  void saveDetectorStates(const std::vector<std::pair<SeriesKey, std::string>>& detector_states,
+                          std::int64_t now_ms);
+
+  /// Records a setting of the writer in the `settings` table (name -> text), replacing an
+  /// earlier value: e.g. "detector_checkpoint_ticks", how many ticks of detector learning a
+  /// crash of `keelson monitor` can lose.
+  void setSetting(std::string_view name, std::string_view value);
+
+  /// A setting recorded by setSetting, or nullopt (also for a database written before settings
+  /// existed).
+  std::optional<std::string> setting(std::string_view name) const;
 
   /// The detector state last stored for `key`, or nullopt.
   std::optional<std::string> loadDetectorState(const SeriesKey& key) const;

@@ -345,6 +345,38 @@ TEST_F(Monitor, InsightsOpenForInducedProblemsAndCloseWhenTheyAreRemoved) {
   }
 }
 
+TEST_F(Monitor, DetectorStatesAreCheckpointedEveryNTicksInSharesAndAllAtExit) {
+  for (const auto* name : {"p1", "p2", "p3", "p4"}) boundPod(name, "100m", "64Mi");
+  ASSERT_TRUE(eventually([&] { return allRunning(); }));
+  const std::string db_path = (dir_ / "history.db").string();
+  const auto count = [&](const std::string& sql) {
+    return sqliteQuery(db_path, sql)[0][0].get<int>();
+  };
+  BackgroundKeelson monitor(monitorArgs({"--interval", "1s", "--checkpoint-ticks", "3"}));
+  ASSERT_TRUE(eventually([&] {
+    return std::filesystem::exists(db_path) && count("SELECT COUNT(*) FROM ticks") >= 7;
+  }));
+  // While it runs: every state was written within the last 3 ticks, and not all in one tick.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM detector_state WHERE updated_ms < "
+                  "(SELECT ts_ms FROM ticks ORDER BY ts_ms DESC LIMIT 1 OFFSET 2)"),
+            0);
+  EXPECT_GE(count("SELECT COUNT(DISTINCT updated_ms) FROM detector_state"), 2);
+  EXPECT_EQ(sqliteQuery(db_path,
+                        "SELECT value FROM settings WHERE name = "
+                        "'detector_checkpoint_ticks'")[0][0],
+            "3");
+  monitor.signal(SIGTERM);
+  const int code = monitor.wait(seconds(30));
+  EXPECT_TRUE(code == 0 || code == 2) << code << monitor.stderrText();
+  // At exit every series' state is written, stamped with the last tick.
+  const int series = count(
+      "SELECT COUNT(DISTINCT series_id) FROM points WHERE ts_ms = (SELECT MAX(ts_ms) FROM ticks)");
+  EXPECT_GE(series, 4) << "at least each pod's restarts (usage once metrics.k8s.io has it)";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM detector_state WHERE updated_ms = "
+                  "(SELECT MAX(ts_ms) FROM ticks)"),
+            series);
+}
+
 TEST_F(Monitor, SigkillLosesAtMostTheTickInFlight) {
   for (const auto* name : {"p1", "p2", "p3"}) boundPod(name, "100m", "64Mi");
   ASSERT_TRUE(eventually([&] { return allRunning(); }));

@@ -178,6 +178,45 @@ TEST(HistoryStore, DetectorStateRoundTripSurvivesReopen) {
             15);
 }
 
+TEST(HistoryStore, SavedDetectorStatesReplaceWithoutATick) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  const auto a = pod("ns", "p", "cpu");
+  const auto b = pod("ns", "q", "cpu");
+  HistoryStore store = HistoryStore::open(path);
+  store.appendTick({{a, 1000, 1.0}}, {{a, "tick"}}, 1000);
+  store.saveDetectorStates({{a, "checkpoint"}, {b, "new"}}, 1500);
+  EXPECT_EQ(store.loadDetectorState(a), "checkpoint");
+  EXPECT_EQ(store.loadDetectorState(b), "new");
+  RawDb raw(path);
+  EXPECT_EQ(raw.integer("SELECT COUNT(*) FROM ticks"), 1) << "a checkpoint is not a tick";
+  EXPECT_EQ(raw.integer("SELECT MIN(updated_ms) FROM detector_state"), 1500);
+}
+
+TEST(HistoryStore, SettingsRoundTripAndAreAbsentFromOlderDatabases) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  {
+    HistoryStore store = HistoryStore::open(path);
+    EXPECT_FALSE(store.setting("detector_checkpoint_ticks"));
+    store.setSetting("detector_checkpoint_ticks", "20");
+    store.setSetting("detector_checkpoint_ticks", "5");
+    EXPECT_EQ(store.setting("detector_checkpoint_ticks"), "5");
+  }
+  EXPECT_EQ(HistoryStore::openReadOnly(path).setting("detector_checkpoint_ticks"), "5");
+  {
+    // A database of a build without settings: the table is dropped by hand.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE settings", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  EXPECT_FALSE(HistoryStore::openReadOnly(path).setting("detector_checkpoint_ticks"));
+  HistoryStore reopened = HistoryStore::open(path);  // a writer adds the table back
+  reopened.setSetting("detector_checkpoint_ticks", "7");
+  EXPECT_EQ(reopened.setting("detector_checkpoint_ticks"), "7");
+}
+
 TEST(HistoryStore, WalModeAndSchemaVersion) {
   TempDir dir;
   const auto path = dir / "h.db";
