@@ -1,5 +1,7 @@
 // Benchmarks of keelson::host: one whole snapshot of this machine (interval 0, so the sleep is
-// not measured) and each parser's throughput on captured samples (tests/data/host).
+// not measured), one reading of the counters node_exporter's matching collectors read, and each
+// parser's throughput on captured samples (tests/data/host). bench/host_vs_node_exporter runs
+// the first two beside node_exporter and prints the ratios.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -11,6 +13,7 @@
 #include "host/host_snapshot.h"
 #include "host/proc/cpuinfo.h"
 #include "host/proc/diskstats.h"
+#include "host/proc/loadavg.h"
 #include "host/proc/meminfo.h"
 #include "host/proc/mountinfo.h"
 #include "host/proc/net_dev.h"
@@ -65,6 +68,41 @@ void BM_CollectHostSnapshotToJson(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_CollectHostSnapshotToJson)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// What node_exporter's collectors cpu, stat, meminfo, loadavg, filesystem, diskstats, netdev,
+// tcpstat and processes read, read once: one sample of each counter, no rates, no top lists, no
+// system information or CPU topology. The like-for-like peer of one node_exporter scrape
+// (bench/host_vs_node_exporter); a snapshot takes two samples and completes the top lists.
+void BM_CollectHostCountersOnce(benchmark::State& state) {
+  const auto fs = HostFs::open("/");
+  const HostOptions options;
+  const auto prober = keelson::host::StatvfsProber::shared();
+  std::size_t processes = 0;
+  for (auto _ : state) {
+    auto cpu = keelson::host::sampleCpu(fs);
+    auto load = keelson::host::parseLoadavg(fs.readFile("/proc/loadavg", 4096));
+    auto memory = keelson::host::collectMemory(fs);
+    auto filesystems = keelson::host::collectFilesystems(fs, options.filesystems, *prober);
+    auto disks = keelson::host::sampleDisks(fs, options.disks);
+    auto network = keelson::host::sampleNetwork(fs, options.network);
+    auto connections = keelson::host::collectConnections(fs);
+    auto sample = keelson::host::sampleProcesses(fs);
+    processes = sample.processes.size();
+    benchmark::DoNotOptimize(cpu);
+    benchmark::DoNotOptimize(load);
+    benchmark::DoNotOptimize(memory);
+    benchmark::DoNotOptimize(filesystems);
+    benchmark::DoNotOptimize(disks);
+    benchmark::DoNotOptimize(network);
+    benchmark::DoNotOptimize(connections);
+    benchmark::DoNotOptimize(sample);
+  }
+  state.counters["processes"] = static_cast<double>(processes);
+}
+BENCHMARK(BM_CollectHostCountersOnce)
     ->MeasureProcessCPUTime()
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
