@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -79,10 +80,11 @@ struct ReadStatus {
 // returns at once instead of waiting for a writer; fstat then refuses anything that is not a
 // regular file (a FIFO would block in read, /dev/zero never ends). With `truncate`, a longer
 // file yields its first max_bytes bytes instead of too_long.
-ReadStatus readAll(const std::string& local_path, std::size_t max_bytes, std::string& out,
-                   bool truncate = false) {
+// `path` is resolved relative to `dir_fd` (AT_FDCWD: the working directory, for absolute paths).
+ReadStatus readAllAt(int dir_fd, const char* path, std::size_t max_bytes, std::string& out,
+                     bool truncate = false) {
   ReadStatus status;
-  UniqueFd fd(::open(local_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fd(::openat(dir_fd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   if (fd.get() < 0) {
     status.error_number = errno;
     return status;
@@ -118,6 +120,11 @@ ReadStatus readAll(const std::string& local_path, std::size_t max_bytes, std::st
   }
   out.resize(size);
   return status;
+}
+
+ReadStatus readAll(const std::string& local_path, std::size_t max_bytes, std::string& out,
+                   bool truncate = false) {
+  return readAllAt(AT_FDCWD, local_path.c_str(), max_bytes, out, truncate);
 }
 
 // The Error for a failed readAll (status.ok() is false).
@@ -241,6 +248,76 @@ std::vector<std::string> HostFs::listDir(std::string_view host_path) const {
     names.emplace_back(name);
   }
   return names;
+}
+
+HostDir HostFs::openDir(std::string_view host_path) const {
+  auto local = path(host_path);
+  const int fd = ::open(local.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw ioError(local, errno);
+  return {fd, std::move(local)};
+}
+
+HostDir::HostDir(HostDir&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), local_path_(std::move(other.local_path_)) {}
+
+HostDir& HostDir::operator=(HostDir&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    local_path_ = std::move(other.local_path_);
+  }
+  return *this;
+}
+
+HostDir::~HostDir() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::vector<std::string> HostDir::list() const {
+  // A DIR* of its own (over a duplicate descriptor), from the start: fd_ stays usable for openat.
+  const int fd = ::openat(fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw ioError(local_path_, errno);
+  UniqueDir dir(::fdopendir(fd));
+  if (dir.get() == nullptr) {
+    const int error_number = errno;
+    ::close(fd);
+    throw ioError(local_path_, error_number);
+  }
+  std::vector<std::string> names;
+  while (true) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir.get());
+    if (entry == nullptr) {
+      if (errno != 0) throw ioError(local_path_, errno);
+      break;
+    }
+    const std::string_view name(entry->d_name);
+    if (name == "." || name == "..") continue;
+    names.emplace_back(name);
+  }
+  return names;
+}
+
+bool HostDir::readFileInto(std::string_view relative, std::size_t max_bytes, std::string& out,
+                           bool truncate) const {
+  // NUL-terminated for openat; short names ("1234/stat") need no allocation.
+  std::array<char, 64> short_path{};
+  std::string long_path;
+  const char* c_path = nullptr;
+  if (relative.size() < short_path.size()) {
+    std::copy(relative.begin(), relative.end(), short_path.begin());
+    c_path = short_path.data();
+  } else {
+    long_path.assign(relative);
+    c_path = long_path.c_str();
+  }
+  const ReadStatus status = readAllAt(fd_, c_path, max_bytes, out, truncate);
+  if (status.ok()) return true;
+  if (status.error_number != 0 && isNotFound(status.error_number)) return false;
+  std::string local = local_path_;
+  if (local.empty() || local.back() != '/') local.push_back('/');
+  local.append(relative);
+  throw readError(local, status, max_bytes);
 }
 
 bool HostFs::exists(std::string_view host_path) const noexcept {

@@ -102,14 +102,19 @@ std::uint64_t systemPageSizeBytes() noexcept {
 
 ProcessSample sampleProcesses(const HostFs& fs) {
   ProcessSample sample;
-  const auto entries = fs.listDir("/proc");
+  // One open /proc for the listing and every <pid>/stat (openat: no path resolved from the
+  // root per process), one buffer for all of them.
+  const HostDir proc = fs.openDir("/proc");
+  const auto entries = proc.list();
   sample.processes.reserve(entries.size());
+  std::string relative;
+  std::string text;
   for (const auto& entry : entries) {
     if (!detail::parseU64(entry)) continue;
+    relative.assign(entry).append("/stat");
     try {
-      const auto text = fs.readFileIfExists("/proc/" + entry + "/stat", 64u << 10);
-      if (!text) continue;  // Exited since the listing.
-      sample.processes.push_back(parsePidStat(*text));
+      if (!proc.readFileInto(relative, 64u << 10, text)) continue;  // Exited since the listing.
+      sample.processes.push_back(parsePidStat(text));
     } catch (const Error&) {
       // Unreadable or unparsable: skip this process, not the section.
     }
