@@ -107,15 +107,21 @@ ConnectionStats collectConnections(const HostFs& fs) {
                                         {"udp", &stats.udp, 0},
                                         {"udp6", &stats.udp6, 0}}};
   const auto dir = netDir(fs);
-  const bool netlink = ownNetNamespace(fs, dir);
+  // One netlink dump answers for both TCP tables, taken when the first of them exists.
+  std::optional<TcpSocketCounts> netlink;
+  bool netlink_tried = false;
   bool any = false;
   for (const auto& [name, target, family] : tables) {
     const auto path = dir + std::string(name);
     // The file still says whether the table exists (IPv6 disabled: no tcp6); a stat is cheap,
     // its contents are not.
-    if (netlink && family != 0 && fs.exists(path)) {
-      if (auto counts = countTcpSocketsByNetlink(family)) {
-        *target = *counts;
+    if (family != 0 && fs.exists(path)) {
+      if (!netlink_tried) {
+        netlink_tried = true;
+        if (ownNetNamespace(fs, dir)) netlink = countTcpSocketsByNetlink();
+      }
+      if (netlink) {
+        *target = family == AF_INET ? netlink->ipv4 : netlink->ipv6;
         any = true;
         continue;
       }

@@ -39,11 +39,12 @@ void appendMessage(std::string& buffer, std::uint16_t type, const void* payload,
   if (pad) buffer.resize(buffer.size() + (NLMSG_ALIGN(header.nlmsg_len) - header.nlmsg_len));
 }
 
-void appendSocket(std::string& buffer, std::uint8_t state, bool pad = true) {
+void appendSocket(std::string& buffer, std::uint8_t state, bool pad = true,
+                  std::uint8_t family = AF_INET, std::uint16_t type = SOCK_DIAG_BY_FAMILY) {
   inet_diag_msg message{};
-  message.idiag_family = AF_INET;
+  message.idiag_family = family;
   message.idiag_state = state;
-  appendMessage(buffer, SOCK_DIAG_BY_FAMILY, &message, sizeof(message), pad);
+  appendMessage(buffer, type, &message, sizeof(message), pad);
 }
 
 TEST(SockDiagDumpTest, CountsSocketsByStateUntilDone) {
@@ -52,8 +53,9 @@ TEST(SockDiagDumpTest, CountsSocketsByStateUntilDone) {
   appendSocket(buffer, kListen);
   appendSocket(buffer, kEstablished);
   appendSocket(buffer, 200);  // Not a state we know: index 0, as parseNetSockets counts it.
-  SocketCounts counts;
-  EXPECT_EQ(parseSockDiagDump(buffer, counts), SockDiagDumpStatus::kMore);
+  TcpSocketCounts both;
+  SocketCounts& counts = both.ipv4;
+  EXPECT_EQ(parseSockDiagDump(buffer, SOCK_DIAG_BY_FAMILY, both), SockDiagDumpStatus::kMore);
   EXPECT_EQ(counts.total, 4u);
   EXPECT_EQ(counts.by_state[kListen], 2u);
   EXPECT_EQ(counts.by_state[kEstablished], 1u);
@@ -65,41 +67,61 @@ TEST(SockDiagDumpTest, CountsSocketsByStateUntilDone) {
   const int done_payload = 0;
   appendMessage(last, NLMSG_DONE, &done_payload, sizeof(done_payload));
   appendSocket(last, kListen);
-  EXPECT_EQ(parseSockDiagDump(last, counts), SockDiagDumpStatus::kDone);
+  EXPECT_EQ(parseSockDiagDump(last, SOCK_DIAG_BY_FAMILY, both), SockDiagDumpStatus::kDone);
   EXPECT_EQ(counts.total, 5u);
   EXPECT_EQ(counts.by_state[static_cast<int>(TcpState::kTimeWait)], 1u);
   EXPECT_EQ(counts.by_state[kListen], 2u);
 
+  EXPECT_EQ(both.ipv6.total, 0u);
+
   // An empty buffer continues; a last message without its padding still counts.
-  SocketCounts more;
-  EXPECT_EQ(parseSockDiagDump("", more), SockDiagDumpStatus::kMore);
+  TcpSocketCounts more;
+  EXPECT_EQ(parseSockDiagDump("", SOCK_DIAG_BY_FAMILY, more), SockDiagDumpStatus::kMore);
   std::string unpadded;
   appendSocket(unpadded, kListen, /*pad=*/false);
-  EXPECT_EQ(parseSockDiagDump(unpadded, more), SockDiagDumpStatus::kMore);
-  EXPECT_EQ(more.total, 1u);
+  EXPECT_EQ(parseSockDiagDump(unpadded, SOCK_DIAG_BY_FAMILY, more), SockDiagDumpStatus::kMore);
+  EXPECT_EQ(more.ipv4.total, 1u);
+}
+
+TEST(SockDiagDumpTest, FamilyLessDumpIsSplitByFamily) {
+  std::string buffer;
+  appendSocket(buffer, kListen, true, AF_INET, TCPDIAG_GETSOCK);
+  appendSocket(buffer, kListen, true, AF_INET6, TCPDIAG_GETSOCK);
+  appendSocket(buffer, kEstablished, true, AF_INET6, TCPDIAG_GETSOCK);
+  appendSocket(buffer, kListen, true, AF_UNIX, TCPDIAG_GETSOCK);      // Neither: skipped.
+  appendSocket(buffer, kListen, true, AF_INET, SOCK_DIAG_BY_FAMILY);  // Not the asked type.
+  TcpSocketCounts counts;
+  EXPECT_EQ(parseSockDiagDump(buffer, TCPDIAG_GETSOCK, counts), SockDiagDumpStatus::kMore);
+  EXPECT_EQ(counts.ipv4.total, 1u);
+  EXPECT_EQ(counts.ipv4.by_state[kListen], 1u);
+  EXPECT_EQ(counts.ipv6.total, 2u);
+  EXPECT_EQ(counts.ipv6.by_state[kListen], 1u);
+  EXPECT_EQ(counts.ipv6.by_state[kEstablished], 1u);
 }
 
 TEST(SockDiagDumpTest, ErrorsAndMalformedMessagesStopTheDump) {
-  SocketCounts counts;
+  TcpSocketCounts both;
+  const SocketCounts& counts = both.ipv4;
   std::string error;
   nlmsgerr failure{};
   failure.error = -ENOENT;
   appendMessage(error, NLMSG_ERROR, &failure, sizeof(failure));
-  EXPECT_EQ(parseSockDiagDump(error, counts), SockDiagDumpStatus::kError);
+  EXPECT_EQ(parseSockDiagDump(error, SOCK_DIAG_BY_FAMILY, both), SockDiagDumpStatus::kError);
 
   std::string cut;
   appendSocket(cut, kListen);
   cut.resize(cut.size() - 8);  // The length says more than the buffer holds.
-  EXPECT_EQ(parseSockDiagDump(cut, counts), SockDiagDumpStatus::kError);
+  EXPECT_EQ(parseSockDiagDump(cut, SOCK_DIAG_BY_FAMILY, both), SockDiagDumpStatus::kError);
 
   std::string short_body;
   const std::uint32_t too_small = 1;
   appendMessage(short_body, SOCK_DIAG_BY_FAMILY, &too_small, sizeof(too_small));
-  EXPECT_EQ(parseSockDiagDump(short_body, counts), SockDiagDumpStatus::kError);
+  EXPECT_EQ(parseSockDiagDump(short_body, SOCK_DIAG_BY_FAMILY, both), SockDiagDumpStatus::kError);
 
   std::string zero_length(sizeof(nlmsghdr), '\0');  // nlmsg_len 0 would never advance.
-  EXPECT_EQ(parseSockDiagDump(zero_length, counts), SockDiagDumpStatus::kError);
-  EXPECT_EQ(parseSockDiagDump(std::string(3, '\0'), counts), SockDiagDumpStatus::kError);
+  EXPECT_EQ(parseSockDiagDump(zero_length, SOCK_DIAG_BY_FAMILY, both), SockDiagDumpStatus::kError);
+  EXPECT_EQ(parseSockDiagDump(std::string(3, '\0'), SOCK_DIAG_BY_FAMILY, both),
+            SockDiagDumpStatus::kError);
   EXPECT_EQ(counts.total, 0u);
 }
 
@@ -147,7 +169,8 @@ void expectListenersAgree(int family, const std::string& table) {
   std::optional<SocketCounts> netlink;
   SocketCounts file;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    netlink = countTcpSocketsByNetlink(family);
+    const auto both = countTcpSocketsByNetlink();
+    if (both) netlink = family == AF_INET ? both->ipv4 : both->ipv6;
     if (!netlink) {
       if (std::getenv("CI") != nullptr) FAIL() << "sock_diag netlink unavailable";
       GTEST_SKIP() << "sock_diag netlink unavailable here";
