@@ -22,6 +22,7 @@
 #include "host/proc/passwd.h"
 #include "host/proc/pid.h"
 #include "host/proc/stat.h"
+#include "host/process_collector.h"
 
 namespace {
 
@@ -80,6 +81,7 @@ void BM_CollectHostCountersOnce(benchmark::State& state) {
   const auto fs = HostFs::open("/");
   const HostOptions options;
   const auto prober = keelson::host::StatvfsProber::shared();
+  const auto reader = keelson::host::ProcessTableReader::shared();  // As collectHost's.
   std::size_t processes = 0;
   for (auto _ : state) {
     auto cpu = keelson::host::sampleCpu(fs);
@@ -89,7 +91,7 @@ void BM_CollectHostCountersOnce(benchmark::State& state) {
     auto disks = keelson::host::sampleDisks(fs, options.disks);
     auto network = keelson::host::sampleNetwork(fs, options.network);
     auto connections = keelson::host::collectConnections(fs);
-    auto sample = keelson::host::sampleProcesses(fs);
+    auto sample = reader->sample(fs);
     processes = sample.processes.size();
     benchmark::DoNotOptimize(cpu);
     benchmark::DoNotOptimize(load);
@@ -106,6 +108,39 @@ BENCHMARK(BM_CollectHostCountersOnce)
     ->MeasureProcessCPUTime()
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+
+// One sample of the process table (every /proc/PID/stat): a snapshot takes two.
+void BM_SampleProcesses(benchmark::State& state) {
+  const auto fs = HostFs::open("/");
+  std::size_t processes = 0;
+  for (auto _ : state) {
+    auto sample = keelson::host::sampleProcesses(fs);
+    processes = sample.processes.size();
+    benchmark::DoNotOptimize(sample);
+  }
+  state.counters["processes"] = static_cast<double>(processes);
+}
+BENCHMARK(BM_SampleProcesses)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// The same through a ProcessTableReader that keeps the stat files open, as collectHost does.
+void BM_SampleProcessesKeptOpen(benchmark::State& state) {
+  const auto fs = HostFs::open("/");
+  keelson::host::ProcessTableReader reader;
+  std::size_t processes = 0;
+  for (auto _ : state) {
+    auto sample = reader.sample(fs);
+    processes = sample.processes.size();
+    benchmark::DoNotOptimize(sample);
+  }
+  state.counters["processes"] = static_cast<double>(processes);
+}
+BENCHMARK(BM_SampleProcessesKeptOpen)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 
 // Parser throughput: `parse` over the bytes of one captured file.
 template <typename Parse>

@@ -10,6 +10,7 @@
 namespace keelson::host {
 
 class HostDir;
+class HostFile;
 
 /// Read-only access to the files of the host being reported, under a host root: "/" when the
 /// agent runs on the node itself, "/host" when a pod mounts the node's "/" there. Every path
@@ -113,6 +114,11 @@ class HostDir {
   /// on each call). Throws Error(kNotFound) / Error(kUnavailable) as HostFs::listDir does.
   std::vector<std::string> list() const;
 
+  /// Opens the regular file at `relative` ("1234/stat") to be read again and again (HostFile).
+  /// nullopt where HostFs::readFile would throw Error(kNotFound); throws Error(kUnavailable) as
+  /// readFile does for a file that is not regular or cannot be opened.
+  std::optional<HostFile> openFile(std::string_view relative) const;
+
   /// Reads the regular file at `relative` ("1234/stat", no leading '/') into `out`, replacing
   /// its contents and keeping its capacity. Returns false where HostFs::readFile would throw
   /// Error(kNotFound) (the process exited); throws Error(kUnavailable) as readFile does (not a
@@ -127,6 +133,34 @@ class HostDir {
 
   int fd_ = -1;             // O_RDONLY|O_DIRECTORY descriptor; -1 once moved from.
   std::string local_path_;  // For messages: "<root><host_path>".
+};
+
+/// A regular host file kept open (HostDir::openFile) and read from its start each time: a
+/// /proc file is regenerated on each read, so the process table can read /proc/<pid>/stat
+/// without opening, checking and closing it every sample. A /proc/<pid> file of a process that
+/// has exited reads as gone (ESRCH) even if its PID is reused: the descriptor belongs to the
+/// process, not to the number. Owns the descriptor; movable, not copyable. Not thread-safe.
+class HostFile {
+ public:
+  HostFile(const HostFile&) = delete;
+  HostFile& operator=(const HostFile&) = delete;
+  /// Takes over `other`'s descriptor; `other` is left closed.
+  HostFile(HostFile&& other) noexcept;
+  /// Closes this descriptor and takes over `other`'s.
+  HostFile& operator=(HostFile&& other) noexcept;
+  ~HostFile();
+
+  /// Reads the whole file from offset 0 into `out` (replacing its contents, keeping its
+  /// capacity). Returns false when the file is gone (ENOENT, ESRCH: the process exited);
+  /// throws Error(kUnavailable) as HostFs::readFile does (longer than `max_bytes`, EIO, ...).
+  bool readInto(std::size_t max_bytes, std::string& out) const;
+
+ private:
+  friend class HostDir;
+  HostFile(int fd, std::string local_path) noexcept : fd_(fd), local_path_(std::move(local_path)) {}
+
+  int fd_ = -1;             // O_RDONLY descriptor; -1 once moved from.
+  std::string local_path_;  // For messages.
 };
 
 }  // namespace keelson::host

@@ -1,5 +1,7 @@
 #include "host/process_collector.h"
 
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -100,25 +102,82 @@ std::uint64_t systemPageSizeBytes() noexcept {
   return page > 0 ? static_cast<std::uint64_t>(page) : 4096;
 }
 
-ProcessSample sampleProcesses(const HostFs& fs) {
+ProcessSample sampleProcesses(const HostFs& fs) { return ProcessTableReader(0).sample(fs); }
+
+struct ProcessTableReader::State {
+  std::string proc_path;  // Local path of the /proc the kept files belong to.
+  std::unordered_map<std::int64_t, HostFile> kept;  // By PID.
+  std::string text;                                 // One buffer for every stat.
+  std::string relative;                             // "<pid>/stat".
+};
+
+ProcessTableReader::ProcessTableReader(std::size_t max_open_files)
+    : max_open_files_(max_open_files), state_(std::make_unique<State>()) {}
+
+ProcessTableReader::~ProcessTableReader() = default;
+
+std::shared_ptr<ProcessTableReader> ProcessTableReader::shared() {
+  static const auto reader = std::make_shared<ProcessTableReader>();
+  return reader;
+}
+
+std::size_t ProcessTableReader::openFiles() const {
+  std::lock_guard lock(mutex_);
+  return state_->kept.size();
+}
+
+ProcessSample ProcessTableReader::sample(const HostFs& fs) {
+  std::lock_guard lock(mutex_);
+  State& state = *state_;
   ProcessSample sample;
   // One open /proc for the listing and every <pid>/stat (openat: no path resolved from the
   // root per process), one buffer for all of them.
   const HostDir proc = fs.openDir("/proc");
+  if (state.proc_path != proc.localPath()) {
+    state.kept.clear();
+    state.proc_path = proc.localPath();
+  }
+  // Kept only on a real procfs: a fixture tree's files may be replaced between samples.
+  struct statfs proc_fs {};
+  const bool keep = max_open_files_ > 0 && ::statfs(proc.localPath().c_str(), &proc_fs) == 0 &&
+                    proc_fs.f_type == PROC_SUPER_MAGIC;
+  if (!keep) state.kept.clear();
+
   const auto entries = proc.list();
   sample.processes.reserve(entries.size());
-  std::string relative;
-  std::string text;
+  std::unordered_map<std::int64_t, HostFile> still_kept;
+  still_kept.reserve(state.kept.size());
   for (const auto& entry : entries) {
-    if (!detail::parseU64(entry)) continue;
-    relative.assign(entry).append("/stat");
+    const auto pid = detail::parseU64(entry);
+    if (!pid) continue;
+    const auto key = static_cast<std::int64_t>(*pid);
     try {
-      if (!proc.readFileInto(relative, 64u << 10, text)) continue;  // Exited since the listing.
-      sample.processes.push_back(parsePidStat(text));
+      // A kept file first; gone (exited, or its PID now another process's): open afresh.
+      if (auto it = state.kept.find(key); it != state.kept.end()) {
+        HostFile file = std::move(it->second);
+        state.kept.erase(it);
+        if (file.readInto(64u << 10, state.text)) {
+          sample.processes.push_back(parsePidStat(state.text));
+          still_kept.emplace(key, std::move(file));
+          continue;
+        }
+      }
+      state.relative.assign(entry).append("/stat");
+      if (keep && still_kept.size() < max_open_files_) {
+        auto file = proc.openFile(state.relative);
+        if (!file || !file->readInto(64u << 10, state.text)) continue;  // Exited.
+        sample.processes.push_back(parsePidStat(state.text));
+        still_kept.emplace(key, std::move(*file));
+      } else {
+        if (!proc.readFileInto(state.relative, 64u << 10, state.text)) continue;  // Exited.
+        sample.processes.push_back(parsePidStat(state.text));
+      }
     } catch (const Error&) {
       // Unreadable or unparsable: skip this process, not the section.
     }
   }
+  // Files of processes no longer listed close here.
+  state.kept = std::move(still_kept);
   return sample;
 }
 
