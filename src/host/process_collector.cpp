@@ -1,10 +1,13 @@
 #include "host/process_collector.h"
 
 #include <linux/magic.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
 #include <unordered_map>
 #include <utility>
 
@@ -44,13 +47,55 @@ std::string redactedCmdline(std::string_view raw, std::size_t max_bytes) {
   return formatCmdline(joined, max_bytes);
 }
 
-UserNames readUsers(const HostFs& fs) {
+UserNames readUsersUncached(const HostFs& fs) {
   try {
     if (const auto text = fs.readFileIfExists("/etc/passwd", 16u << 20)) return parsePasswd(*text);
   } catch (const Error&) {
     // No names: users are shown by number.
   }
   return {};
+}
+
+// What identifies one version of a passwd file: where it is, and stat(2)'s device, inode, size
+// and modification time (nanoseconds). An edit in place changes the size or the time; a
+// replacement (useradd writes a new file and renames it) changes the inode.
+struct PasswdVersion {
+  std::string local_path;
+  dev_t device = 0;
+  ino_t inode = 0;
+  off_t size = 0;
+  std::int64_t mtime_seconds = 0;
+  std::int64_t mtime_nanoseconds = 0;
+  bool operator==(const PasswdVersion&) const = default;
+};
+
+// <root>/etc/passwd's user names, parsed again only when the file changes: one stat a
+// snapshot instead of a read and a parse. Process-wide, guarded by its mutex.
+std::shared_ptr<const UserNames> readUsers(const HostFs& fs) {
+  static std::mutex mutex;
+  static PasswdVersion cached_version;
+  static std::shared_ptr<const UserNames> cached_names;
+  PasswdVersion version;
+  version.local_path = fs.path("/etc/passwd");
+  struct stat info {};
+  if (::stat(version.local_path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+    // Missing or odd: no cache; readUsersUncached says what it says today.
+    return std::make_shared<const UserNames>(readUsersUncached(fs));
+  }
+  version.device = info.st_dev;
+  version.inode = info.st_ino;
+  version.size = info.st_size;
+  version.mtime_seconds = info.st_mtim.tv_sec;
+  version.mtime_nanoseconds = info.st_mtim.tv_nsec;
+  {
+    std::lock_guard lock(mutex);
+    if (cached_names && cached_version == version) return cached_names;
+  }
+  auto names = std::make_shared<const UserNames>(readUsersUncached(fs));
+  std::lock_guard lock(mutex);
+  cached_version = std::move(version);
+  cached_names = names;
+  return names;
 }
 
 ProcessInfo describe(const HostFs& fs, const Ranked& ranked, double elapsed_seconds,
@@ -240,7 +285,8 @@ ProcessStats computeProcesses(const HostFs& fs, const ProcessSample& before,
     ranked.push_back(entry);
   }
 
-  const UserNames users = readUsers(fs);
+  const auto users_ptr = readUsers(fs);
+  const UserNames& users = *users_ptr;
   const std::size_t n = std::min(options.top_n, ranked.size());
   auto by_cpu = [](const Ranked& a, const Ranked& b) {
     if (a.cpu_ticks != b.cpu_ticks) return a.cpu_ticks > b.cpu_ticks;

@@ -113,8 +113,9 @@ std::string_view processStateName(char state) noexcept;
 /// matched by PID and start time, so a reused PID is a new process; a process absent from
 /// `before` is charged all its CPU time (it started during the interval). The listed
 /// processes are completed from /proc/<pid>/status (UID), /proc/<pid>/cmdline (redacted) and
-/// <root>/etc/passwd (user name); a process that exits meanwhile keeps what the samples had.
-/// Never throws Error.
+/// <root>/etc/passwd (user name; parsed again only when the file's inode, size or modification
+/// time changes); a process that exits meanwhile keeps what the samples had. Never throws
+/// Error. Thread-safe.
 ProcessStats computeProcesses(const HostFs& fs, const ProcessSample& before,
                               const ProcessSample& after, double elapsed_seconds,
                               const ProcessOptions& options);

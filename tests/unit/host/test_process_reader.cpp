@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -109,6 +110,48 @@ TEST(ProcessTableReaderTest, LiveKeepsFilesAndDropsExitedProcesses) {
   EXPECT_EQ(two.openFiles(), std::min<std::size_t>(2, bounded.processes.size()));
   EXPECT_NE(find(bounded, ::getpid()), nullptr);
   EXPECT_NE(find(two.sample(fs), ::getpid()), nullptr);
+}
+
+// The user names come from <root>/etc/passwd, cached between snapshots: each change to the
+// file (in place, same size, or replaced) must show in the next one.
+TEST(ProcessUserNamesTest, PasswdChangesAreSeen) {
+  TempDir dir;
+  const std::string stat = "7 (app) R 1 1 1 0 -1 0 0 0 0 0 30 20 0 0 20 0 1 0 900 5 9";
+  writeFile(dir.path() / "proc/7/stat", stat);
+  writeFile(dir.path() / "proc/7/status", "Name:\tapp\nUid:\t1000\t1000\t1000\t1000\n");
+  const auto passwd = dir.path() / "etc/passwd";
+  const HostFs fs(dir.path().string());
+  ProcessSample sample;
+  sample.processes.push_back(parsePidStat(stat));
+  auto user = [&] {
+    const auto stats = computeProcesses(fs, sample, sample, 1.0, ProcessOptions{});
+    EXPECT_EQ(stats.top_rss.size(), 1u);
+    return stats.top_rss.empty() ? std::string("?") : stats.top_rss[0].user;
+  };
+
+  EXPECT_EQ(user(), "1000");  // No passwd: the number.
+  writeFile(passwd, "alice:x:1000:1000::/home/alice:/bin/sh\n");
+  EXPECT_EQ(user(), "alice");
+  EXPECT_EQ(user(), "alice");  // Unchanged: the cached names.
+  // Same size, written in place: the modification time tells.
+  const auto before = std::filesystem::last_write_time(passwd);
+  writeFile(passwd, "carol:x:1000:1000::/home/alice:/bin/sh\n");
+  std::filesystem::last_write_time(passwd, before + std::chrono::seconds(1));
+  EXPECT_EQ(user(), "carol");
+  // Replaced by a new file (another inode), as useradd does.
+  writeFile(dir.path() / "etc/passwd.new", "bob:x:1000:1000::/home/bob:/bin/sh\n");
+  std::filesystem::rename(dir.path() / "etc/passwd.new", passwd);
+  EXPECT_EQ(user(), "bob");
+  std::filesystem::remove(passwd);
+  EXPECT_EQ(user(), "1000");
+  // Another host root is another file.
+  TempDir other;
+  writeFile(other.path() / "etc/passwd", "dave:x:1000:1000::/:/bin/sh\n");
+  writeFile(other.path() / "proc/7/status", "Name:\tapp\nUid:\t1000\t1000\t1000\t1000\n");
+  const auto stats =
+      computeProcesses(HostFs(other.path().string()), sample, sample, 1.0, ProcessOptions{});
+  ASSERT_EQ(stats.top_rss.size(), 1u);
+  EXPECT_EQ(stats.top_rss[0].user, "dave");
 }
 
 }  // namespace
