@@ -47,6 +47,29 @@ std::string redactedCmdline(std::string_view raw, std::size_t max_bytes) {
   return formatCmdline(joined, max_bytes);
 }
 
+// redactedCmdline, remembered: the listed processes are mostly the same from one snapshot to
+// the next, and redaction (a credential check of every argument) costs more than reading the
+// command line. Keyed by the raw bytes and the bound, so the result is exactly what
+// redactedCmdline gives; process-wide, guarded by its mutex, emptied when it holds
+// kMaxRemembered lines.
+std::string rememberedRedactedCmdline(std::string_view raw, std::size_t max_bytes) {
+  constexpr std::size_t kMaxRemembered = 256;
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::string> remembered;  // raw + '\0' + bound
+  std::string key(raw);
+  key.push_back('\0');
+  key.append(std::to_string(max_bytes));
+  {
+    std::lock_guard lock(mutex);
+    if (const auto it = remembered.find(key); it != remembered.end()) return it->second;
+  }
+  auto line = redactedCmdline(raw, max_bytes);
+  std::lock_guard lock(mutex);
+  if (remembered.size() >= kMaxRemembered) remembered.clear();
+  remembered.emplace(std::move(key), line);
+  return line;
+}
+
 UserNames readUsersUncached(const HostFs& fs) {
   try {
     if (const auto text = fs.readFileIfExists("/etc/passwd", 16u << 20)) return parsePasswd(*text);
@@ -123,7 +146,7 @@ ProcessInfo describe(const HostFs& fs, const Ranked& ranked, double elapsed_seco
   }
   try {
     if (const auto cmdline = fs.readFileHead(dir + "cmdline", options.max_cmdline_bytes)) {
-      info.cmdline = redactedCmdline(*cmdline, options.max_cmdline_bytes);
+      info.cmdline = rememberedRedactedCmdline(*cmdline, options.max_cmdline_bytes);
     }
   } catch (const Error&) {
     // Keep cmdline empty.

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "host/host_fs.h"
@@ -152,6 +153,33 @@ TEST(ProcessUserNamesTest, PasswdChangesAreSeen) {
       computeProcesses(HostFs(other.path().string()), sample, sample, 1.0, ProcessOptions{});
   ASSERT_EQ(stats.top_rss.size(), 1u);
   EXPECT_EQ(stats.top_rss[0].user, "dave");
+}
+
+// Redacted command lines are remembered between snapshots by their raw bytes: a changed
+// command line (a process that rewrote its argv, a new process on the same PID) is redacted
+// afresh, and the same bytes give the same line every time.
+TEST(ProcessCmdlineTest, ChangedCommandLinesAreRedactedAfresh) {
+  TempDir dir;
+  const std::string stat = "7 (app) R 1 1 1 0 -1 0 0 0 0 0 30 20 0 0 20 0 1 0 900 5 9";
+  writeFile(dir.path() / "proc/7/stat", stat);
+  const HostFs fs(dir.path().string());
+  ProcessSample sample;
+  sample.processes.push_back(parsePidStat(stat));
+  auto cmdline = [&](std::string_view raw, std::size_t max_bytes = 4096) {
+    writeFile(dir.path() / "proc/7/cmdline", raw);
+    ProcessOptions options;
+    options.max_cmdline_bytes = max_bytes;
+    const auto stats = computeProcesses(fs, sample, sample, 1.0, options);
+    EXPECT_EQ(stats.top_rss.size(), 1u);
+    return stats.top_rss.empty() ? std::string("?") : stats.top_rss[0].cmdline;
+  };
+  using namespace std::string_view_literals;
+  EXPECT_EQ(cmdline("app\0--password=a1\0"sv), "app --password=<redacted>");
+  EXPECT_EQ(cmdline("app\0--password=a1\0"sv), "app --password=<redacted>");
+  EXPECT_EQ(cmdline("app\0--password\0b2\0"sv), "app --password <redacted>");
+  EXPECT_EQ(cmdline("app\0--user=b2\0"sv), "app --user=b2");
+  EXPECT_EQ(cmdline("app\0--password=a1\0"sv, 8), "app --pa");  // The bound is in the key.
+  EXPECT_EQ(cmdline("app\0--password=a1\0"sv), "app --password=<redacted>");
 }
 
 }  // namespace
