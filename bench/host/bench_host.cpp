@@ -1,5 +1,7 @@
 // Benchmarks of keelson::host: one whole snapshot of this machine (interval 0, so the sleep is
-// not measured) and each parser's throughput on captured samples (tests/data/host).
+// not measured), one reading of the counters node_exporter's matching collectors read, and each
+// parser's throughput on captured samples (tests/data/host). bench/host_vs_node_exporter runs
+// the first two beside node_exporter and prints the ratios.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -11,6 +13,7 @@
 #include "host/host_snapshot.h"
 #include "host/proc/cpuinfo.h"
 #include "host/proc/diskstats.h"
+#include "host/proc/loadavg.h"
 #include "host/proc/meminfo.h"
 #include "host/proc/mountinfo.h"
 #include "host/proc/net_dev.h"
@@ -19,6 +22,8 @@
 #include "host/proc/passwd.h"
 #include "host/proc/pid.h"
 #include "host/proc/stat.h"
+#include "host/process_collector.h"
+#include "host/sock_diag.h"
 
 namespace {
 
@@ -65,6 +70,96 @@ void BM_CollectHostSnapshotToJson(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_CollectHostSnapshotToJson)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// What node_exporter's collectors cpu, stat, meminfo, loadavg, filesystem, diskstats, netdev,
+// tcpstat and processes read, read once: one sample of each counter, no rates, no top lists, no
+// system information or CPU topology. The like-for-like peer of one node_exporter scrape
+// (bench/host_vs_node_exporter); a snapshot takes two samples and completes the top lists.
+void BM_CollectHostCountersOnce(benchmark::State& state) {
+  const auto fs = HostFs::open("/");
+  const HostOptions options;
+  const auto prober = keelson::host::StatvfsProber::shared();
+  const auto reader = keelson::host::ProcessTableReader::shared();  // As collectHost's.
+  std::size_t processes = 0;
+  for (auto _ : state) {
+    auto cpu = keelson::host::sampleCpu(fs);
+    auto load = keelson::host::parseLoadavg(fs.readFile("/proc/loadavg", 4096));
+    auto memory = keelson::host::collectMemory(fs);
+    auto filesystems = keelson::host::collectFilesystems(fs, options.filesystems, *prober);
+    auto disks = keelson::host::sampleDisks(fs, options.disks);
+    auto network = keelson::host::sampleNetwork(fs, options.network);
+    auto connections = keelson::host::collectConnections(fs);
+    auto sample = reader->sample(fs);
+    processes = sample.processes.size();
+    benchmark::DoNotOptimize(cpu);
+    benchmark::DoNotOptimize(load);
+    benchmark::DoNotOptimize(memory);
+    benchmark::DoNotOptimize(filesystems);
+    benchmark::DoNotOptimize(disks);
+    benchmark::DoNotOptimize(network);
+    benchmark::DoNotOptimize(connections);
+    benchmark::DoNotOptimize(sample);
+  }
+  state.counters["processes"] = static_cast<double>(processes);
+}
+BENCHMARK(BM_CollectHostCountersOnce)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// One sample of the process table (every /proc/PID/stat): a snapshot takes two.
+void BM_SampleProcesses(benchmark::State& state) {
+  const auto fs = HostFs::open("/");
+  std::size_t processes = 0;
+  for (auto _ : state) {
+    auto sample = keelson::host::sampleProcesses(fs);
+    processes = sample.processes.size();
+    benchmark::DoNotOptimize(sample);
+  }
+  state.counters["processes"] = static_cast<double>(processes);
+}
+BENCHMARK(BM_SampleProcesses)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// The same through a ProcessTableReader that keeps the stat files open, as collectHost does.
+void BM_SampleProcessesKeptOpen(benchmark::State& state) {
+  const auto fs = HostFs::open("/");
+  keelson::host::ProcessTableReader reader;
+  std::size_t processes = 0;
+  for (auto _ : state) {
+    auto sample = reader.sample(fs);
+    processes = sample.processes.size();
+    benchmark::DoNotOptimize(sample);
+  }
+  state.counters["processes"] = static_cast<double>(processes);
+}
+BENCHMARK(BM_SampleProcessesKeptOpen)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// One sock_diag dump counting the TCP sockets of both families (collectConnections' TCP part):
+// the kernel walks its whole established hash for it, however few sockets there are, which
+// puts a floor under the snapshot's CPU (and node_exporter's tcpstat pays it too).
+void BM_CountTcpSocketsByNetlink(benchmark::State& state) {
+  std::uint64_t sockets = 0;
+  for (auto _ : state) {
+    auto counts = keelson::host::countTcpSocketsByNetlink();
+    if (!counts) {
+      state.SkipWithError("sock_diag netlink unavailable");
+      break;
+    }
+    sockets = counts->ipv4.total + counts->ipv6.total;
+    benchmark::DoNotOptimize(counts);
+  }
+  state.counters["sockets"] = static_cast<double>(sockets);
+}
+BENCHMARK(BM_CountTcpSocketsByNetlink)
     ->MeasureProcessCPUTime()
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

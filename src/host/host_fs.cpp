@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -26,6 +27,7 @@ class UniqueFd {
     if (fd_ >= 0) ::close(fd_);
   }
   int get() const noexcept { return fd_; }
+  int release() noexcept { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
@@ -74,28 +76,12 @@ struct ReadStatus {
   bool ok() const { return error_number == 0 && not_regular == 0 && !too_long; }
 };
 
-// Reads a regular file to EOF (files in /proc and /sys report st_size 0), holding at most
-// max_bytes (+1 to tell "exactly max_bytes" from "longer"). O_NONBLOCK so that opening a FIFO
-// returns at once instead of waiting for a writer; fstat then refuses anything that is not a
-// regular file (a FIFO would block in read, /dev/zero never ends). With `truncate`, a longer
+// Reads an open regular file from offset 0 to EOF (files in /proc and /sys report st_size 0),
+// holding at most max_bytes (+1 to tell "exactly max_bytes" from "longer"). pread from 0, so an
+// fd kept open reads the file afresh (a /proc file is regenerated). With `truncate`, a longer
 // file yields its first max_bytes bytes instead of too_long.
-ReadStatus readAll(const std::string& local_path, std::size_t max_bytes, std::string& out,
-                   bool truncate = false) {
+ReadStatus readFromStart(int fd, std::size_t max_bytes, std::string& out, bool truncate) {
   ReadStatus status;
-  UniqueFd fd(::open(local_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-  if (fd.get() < 0) {
-    status.error_number = errno;
-    return status;
-  }
-  struct stat info {};
-  if (::fstat(fd.get(), &info) != 0) {
-    status.error_number = errno;
-    return status;
-  }
-  if (!S_ISREG(info.st_mode)) {
-    status.not_regular = info.st_mode;
-    return status;
-  }
   // Reading stops once this many bytes are held: one past the bound tells "longer than".
   const std::size_t limit = truncate ? max_bytes : max_bytes + 1;
   out.clear();
@@ -103,7 +89,7 @@ ReadStatus readAll(const std::string& local_path, std::size_t max_bytes, std::st
   out.resize(std::min<std::size_t>(limit, 4096));
   while (size < limit) {
     if (size == out.size()) out.resize(std::min(out.size() * 2, limit));
-    const ssize_t n = ::read(fd.get(), out.data() + size, out.size() - size);
+    const ssize_t n = ::pread(fd, out.data() + size, out.size() - size, static_cast<off_t>(size));
     if (n < 0) {
       if (errno == EINTR) continue;
       status.error_number = errno;
@@ -118,6 +104,42 @@ ReadStatus readAll(const std::string& local_path, std::size_t max_bytes, std::st
   }
   out.resize(size);
   return status;
+}
+
+// Opens a regular file for reading: O_NONBLOCK so that opening a FIFO returns at once instead
+// of waiting for a writer; fstat then refuses anything that is not a regular file (a FIFO
+// would block in read, /dev/zero never ends). `path` is resolved relative to `dir_fd`
+// (AT_FDCWD: the working directory, for absolute paths). -1 with `status` set on failure.
+int openRegular(int dir_fd, const char* path, ReadStatus& status) {
+  UniqueFd fd(::openat(dir_fd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (fd.get() < 0) {
+    status.error_number = errno;
+    return -1;
+  }
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) {
+    status.error_number = errno;
+    return -1;
+  }
+  if (!S_ISREG(info.st_mode)) {
+    status.not_regular = info.st_mode;
+    return -1;
+  }
+  return fd.release();
+}
+
+// openRegular, then readFromStart.
+ReadStatus readAllAt(int dir_fd, const char* path, std::size_t max_bytes, std::string& out,
+                     bool truncate = false) {
+  ReadStatus status;
+  const UniqueFd fd(openRegular(dir_fd, path, status));
+  if (fd.get() < 0) return status;
+  return readFromStart(fd.get(), max_bytes, out, truncate);
+}
+
+ReadStatus readAll(const std::string& local_path, std::size_t max_bytes, std::string& out,
+                   bool truncate = false) {
+  return readAllAt(AT_FDCWD, local_path.c_str(), max_bytes, out, truncate);
 }
 
 // The Error for a failed readAll (status.ok() is false).
@@ -241,6 +263,111 @@ std::vector<std::string> HostFs::listDir(std::string_view host_path) const {
     names.emplace_back(name);
   }
   return names;
+}
+
+HostDir HostFs::openDir(std::string_view host_path) const {
+  auto local = path(host_path);
+  const int fd = ::open(local.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw ioError(local, errno);
+  return {fd, std::move(local)};
+}
+
+HostDir::HostDir(HostDir&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), local_path_(std::move(other.local_path_)) {}
+
+HostDir& HostDir::operator=(HostDir&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    local_path_ = std::move(other.local_path_);
+  }
+  return *this;
+}
+
+HostDir::~HostDir() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::vector<std::string> HostDir::list() const {
+  // A DIR* of its own (over a duplicate descriptor), from the start: fd_ stays usable for openat.
+  const int fd = ::openat(fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw ioError(local_path_, errno);
+  UniqueDir dir(::fdopendir(fd));
+  if (dir.get() == nullptr) {
+    const int error_number = errno;
+    ::close(fd);
+    throw ioError(local_path_, error_number);
+  }
+  std::vector<std::string> names;
+  while (true) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir.get());
+    if (entry == nullptr) {
+      if (errno != 0) throw ioError(local_path_, errno);
+      break;
+    }
+    const std::string_view name(entry->d_name);
+    if (name == "." || name == "..") continue;
+    names.emplace_back(name);
+  }
+  return names;
+}
+
+bool HostDir::readFileInto(std::string_view relative, std::size_t max_bytes, std::string& out,
+                           bool truncate) const {
+  // NUL-terminated for openat; short names ("1234/stat") need no allocation.
+  std::array<char, 64> short_path{};
+  std::string long_path;
+  const char* c_path = nullptr;
+  if (relative.size() < short_path.size()) {
+    std::copy(relative.begin(), relative.end(), short_path.begin());
+    c_path = short_path.data();
+  } else {
+    long_path.assign(relative);
+    c_path = long_path.c_str();
+  }
+  const ReadStatus status = readAllAt(fd_, c_path, max_bytes, out, truncate);
+  if (status.ok()) return true;
+  if (status.error_number != 0 && isNotFound(status.error_number)) return false;
+  std::string local = local_path_;
+  if (local.empty() || local.back() != '/') local.push_back('/');
+  local.append(relative);
+  throw readError(local, status, max_bytes);
+}
+
+std::optional<HostFile> HostDir::openFile(std::string_view relative) const {
+  const std::string name(relative);
+  ReadStatus status;
+  const int fd = openRegular(fd_, name.c_str(), status);
+  std::string local = local_path_;
+  if (local.empty() || local.back() != '/') local.push_back('/');
+  local.append(relative);
+  if (fd >= 0) return HostFile(fd, std::move(local));
+  if (status.error_number != 0 && isNotFound(status.error_number)) return std::nullopt;
+  throw readError(local, status, 0);
+}
+
+HostFile::HostFile(HostFile&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), local_path_(std::move(other.local_path_)) {}
+
+HostFile& HostFile::operator=(HostFile&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    local_path_ = std::move(other.local_path_);
+  }
+  return *this;
+}
+
+HostFile::~HostFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool HostFile::readInto(std::size_t max_bytes, std::string& out) const {
+  const ReadStatus status = readFromStart(fd_, max_bytes, out, /*truncate=*/false);
+  if (status.ok()) return true;
+  if (status.error_number != 0 && isNotFound(status.error_number)) return false;
+  throw readError(local_path_, status, max_bytes);
 }
 
 bool HostFs::exists(std::string_view host_path) const noexcept {

@@ -4,9 +4,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace keelson::host {
+
+class HostDir;
+class HostFile;
 
 /// Read-only access to the files of the host being reported, under a host root: "/" when the
 /// agent runs on the node itself, "/host" when a pod mounts the node's "/" there. Every path
@@ -70,6 +74,12 @@ class HostFs {
   /// them. Throws Error(kNotFound) / Error(kUnavailable) as readFile does.
   std::vector<std::string> listDir(std::string_view host_path) const;
 
+  /// Opens a host directory for reading many files in it (the process table reads
+  /// /proc/<pid>/stat for every pid): each read resolves its path relative to the open
+  /// directory, and the caller's buffer is reused. Throws Error(kNotFound) / Error(kUnavailable)
+  /// as listDir does.
+  HostDir openDir(std::string_view host_path) const;
+
   /// True if the host path exists (following symlinks). Never throws.
   bool exists(std::string_view host_path) const noexcept;
 
@@ -80,6 +90,77 @@ class HostFs {
  private:
   std::string root_;    // For display: "/" or "/host".
   std::string prefix_;  // Prepended to host paths: "" or "/host".
+};
+
+/// An open directory of the host (HostFs::openDir): reads files relative to it with
+/// openat(2), into a buffer the caller keeps, so that reading a file per process costs no path
+/// building and no allocation once the buffer has grown. The same checks and errors as
+/// HostFs::readFile. Owns the directory's file descriptor (closed on destruction); movable, not
+/// copyable. Not thread-safe (the descriptor's read position is shared by list()).
+class HostDir {
+ public:
+  HostDir(const HostDir&) = delete;
+  HostDir& operator=(const HostDir&) = delete;
+  /// Takes over `other`'s descriptor; `other` is left closed.
+  HostDir(HostDir&& other) noexcept;
+  /// Closes this descriptor and takes over `other`'s.
+  HostDir& operator=(HostDir&& other) noexcept;
+  ~HostDir();
+
+  /// The local path of the directory ("/host/proc"), as messages name it.
+  const std::string& localPath() const noexcept { return local_path_; }
+
+  /// The entry names, without "." and "..", in the order the kernel returns them (read afresh
+  /// on each call). Throws Error(kNotFound) / Error(kUnavailable) as HostFs::listDir does.
+  std::vector<std::string> list() const;
+
+  /// Opens the regular file at `relative` ("1234/stat") to be read again and again (HostFile).
+  /// nullopt where HostFs::readFile would throw Error(kNotFound); throws Error(kUnavailable) as
+  /// readFile does for a file that is not regular or cannot be opened.
+  std::optional<HostFile> openFile(std::string_view relative) const;
+
+  /// Reads the regular file at `relative` ("1234/stat", no leading '/') into `out`, replacing
+  /// its contents and keeping its capacity. Returns false where HostFs::readFile would throw
+  /// Error(kNotFound) (the process exited); throws Error(kUnavailable) as readFile does (not a
+  /// regular file, longer than `max_bytes`, EACCES, EIO). With `truncate`, a longer file yields
+  /// its first `max_bytes` bytes instead (as HostFs::readFileHead).
+  bool readFileInto(std::string_view relative, std::size_t max_bytes, std::string& out,
+                    bool truncate = false) const;
+
+ private:
+  friend class HostFs;
+  HostDir(int fd, std::string local_path) noexcept : fd_(fd), local_path_(std::move(local_path)) {}
+
+  int fd_ = -1;             // O_RDONLY|O_DIRECTORY descriptor; -1 once moved from.
+  std::string local_path_;  // For messages: "<root><host_path>".
+};
+
+/// A regular host file kept open (HostDir::openFile) and read from its start each time: a
+/// /proc file is regenerated on each read, so the process table can read /proc/<pid>/stat
+/// without opening, checking and closing it every sample. A /proc/<pid> file of a process that
+/// has exited reads as gone (ESRCH) even if its PID is reused: the descriptor belongs to the
+/// process, not to the number. Owns the descriptor; movable, not copyable. Not thread-safe.
+class HostFile {
+ public:
+  HostFile(const HostFile&) = delete;
+  HostFile& operator=(const HostFile&) = delete;
+  /// Takes over `other`'s descriptor; `other` is left closed.
+  HostFile(HostFile&& other) noexcept;
+  /// Closes this descriptor and takes over `other`'s.
+  HostFile& operator=(HostFile&& other) noexcept;
+  ~HostFile();
+
+  /// Reads the whole file from offset 0 into `out` (replacing its contents, keeping its
+  /// capacity). Returns false when the file is gone (ENOENT, ESRCH: the process exited);
+  /// throws Error(kUnavailable) as HostFs::readFile does (longer than `max_bytes`, EIO, ...).
+  bool readInto(std::size_t max_bytes, std::string& out) const;
+
+ private:
+  friend class HostDir;
+  HostFile(int fd, std::string local_path) noexcept : fd_(fd), local_path_(std::move(local_path)) {}
+
+  int fd_ = -1;             // O_RDONLY descriptor; -1 once moved from.
+  std::string local_path_;  // For messages.
 };
 
 }  // namespace keelson::host

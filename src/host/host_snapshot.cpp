@@ -64,6 +64,8 @@ Section<T> secondSample(const Section<Timed<S>>& first, Fn&& collect) {
 HostSnapshot collectHost(const HostFs& fs, const HostOptions& options) {
   const auto& clock = options.clock;
   const auto prober = options.statvfs_prober ? options.statvfs_prober : StatvfsProber::shared();
+  const auto process_reader =
+      options.process_reader ? options.process_reader : ProcessTableReader::shared();
   HostSnapshot snapshot;
   snapshot.host_root = fs.root();
 
@@ -79,7 +81,7 @@ HostSnapshot collectHost(const HostFs& fs, const HostOptions& options) {
   const auto network1 = ifEnabled<Timed<std::vector<NetDevStat>>>(
       on, Collector::kNetwork, [&] { return timed(sampleNetwork(fs, options.network)); });
   const auto processes1 = ifEnabled<Timed<ProcessSample>>(
-      on, Collector::kProcesses, [&] { return timed(sampleProcesses(fs)); });
+      on, Collector::kProcesses, [&] { return timed(process_reader->sample(fs)); });
 
   // Single-sample sections use the interval instead of adding to it.
   snapshot.system = guarded<SystemInfo>([&] { return collectSystem(fs); });
@@ -125,7 +127,7 @@ HostSnapshot collectHost(const HostFs& fs, const HostOptions& options) {
       });
   snapshot.processes =
       secondSample<ProcessStats>(processes1, [&](const Timed<ProcessSample>& first) {
-        const auto second = timed(sampleProcesses(fs));
+        const auto second = timed(process_reader->sample(fs));
         return computeProcesses(fs, first.sample, second.sample,
                                 secondsBetween(first.taken_at, second.taken_at), options.processes);
       });

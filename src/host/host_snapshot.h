@@ -48,6 +48,10 @@ struct HostOptions {
   /// Runs statvfs with deadlines; nullptr means StatvfsProber::shared(). Keep one for the life
   /// of the process so hung mounts are remembered between snapshots.
   std::shared_ptr<StatvfsProber> statvfs_prober;
+  /// Reads the process table, keeping /proc/<pid>/stat open between samples; nullptr means
+  /// ProcessTableReader::shared(). Keep one for the life of the process so that snapshots
+  /// reuse the descriptors.
+  std::shared_ptr<ProcessTableReader> process_reader;
   FilesystemOptions filesystems;  ///< Which mounts, and the statvfs deadline.
   DiskOptions disks;              ///< Which block devices.
   NetworkOptions network;         ///< Which interfaces.

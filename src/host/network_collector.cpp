@@ -1,5 +1,10 @@
 #include "host/network_collector.h"
 
+#include <linux/magic.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
 #include <algorithm>
 #include <array>
 #include <map>
@@ -7,6 +12,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "host/sock_diag.h"
 
 namespace keelson::host {
 namespace {
@@ -21,6 +27,27 @@ std::optional<double> rate(std::uint64_t before, std::uint64_t after, double ela
 // replaced by the reader's namespace.
 std::string netDir(const HostFs& fs) {
   return fs.exists("/proc/1/net/dev") ? "/proc/1/net/" : "/proc/net/";
+}
+
+// True when the tables under `dir` (netDir) are those of the network namespace this process
+// is in, so that sock_diag, which answers for the caller's namespace, counts the same sockets.
+// The namespace links (/proc/PID/ns/net, "net:[4026531840]") decide when both can be read;
+// reading PID 1's needs CAP_SYS_PTRACE over it, so otherwise the table's own proc entry does:
+// each namespace has its own /proc/PID/net entries, numbered (st_ino) from one counter shared
+// by every procfs mount. A table that is not on a procfs (a fixture tree) is never ours.
+bool ownNetNamespace(const HostFs& fs, const std::string& dir) {
+  const HostFs local("/");
+  const auto tables_ns =
+      fs.readLink(dir == "/proc/1/net/" ? "/proc/1/ns/net" : "/proc/self/ns/net");
+  const auto own_ns = local.readLink("/proc/self/ns/net");
+  if (tables_ns && own_ns) return *tables_ns == *own_ns;
+  const auto table = fs.path(dir + "tcp");
+  struct statfs table_fs {};
+  struct stat table_entry {};
+  struct stat own_entry {};
+  return ::statfs(table.c_str(), &table_fs) == 0 && table_fs.f_type == PROC_SUPER_MAGIC &&
+         ::stat(table.c_str(), &table_entry) == 0 &&
+         ::stat("/proc/self/net/tcp", &own_entry) == 0 && table_entry.st_ino == own_entry.st_ino;
 }
 
 }  // namespace
@@ -70,13 +97,36 @@ std::vector<InterfaceIo> computeNetworkIo(const std::vector<NetDevStat>& before,
 
 ConnectionStats collectConnections(const HostFs& fs) {
   ConnectionStats stats;
-  const std::array<std::pair<std::string_view, std::optional<SocketCounts>*>, 4> tables = {
-      {{"tcp", &stats.tcp}, {"tcp6", &stats.tcp6}, {"udp", &stats.udp}, {"udp6", &stats.udp6}}};
+  struct Table {
+    std::string_view name;
+    std::optional<SocketCounts>* target;
+    int netlink_family;  // TCP tables can be counted through sock_diag; 0: read the file.
+  };
+  const std::array<Table, 4> tables = {{{"tcp", &stats.tcp, AF_INET},
+                                        {"tcp6", &stats.tcp6, AF_INET6},
+                                        {"udp", &stats.udp, 0},
+                                        {"udp6", &stats.udp6, 0}}};
   const auto dir = netDir(fs);
+  // One netlink dump answers for both TCP tables, taken when the first of them exists.
+  std::optional<TcpSocketCounts> netlink;
+  bool netlink_tried = false;
   bool any = false;
-  for (const auto& [name, target] : tables) {
-    if (const auto text =
-            fs.readFileIfExists(dir + std::string(name), HostFs::kLargeTableMaxBytes)) {
+  for (const auto& [name, target, family] : tables) {
+    const auto path = dir + std::string(name);
+    // The file still says whether the table exists (IPv6 disabled: no tcp6); a stat is cheap,
+    // its contents are not.
+    if (family != 0 && fs.exists(path)) {
+      if (!netlink_tried) {
+        netlink_tried = true;
+        if (ownNetNamespace(fs, dir)) netlink = countTcpSocketsByNetlink();
+      }
+      if (netlink) {
+        *target = family == AF_INET ? netlink->ipv4 : netlink->ipv6;
+        any = true;
+        continue;
+      }
+    }
+    if (const auto text = fs.readFileIfExists(path, HostFs::kLargeTableMaxBytes)) {
       *target = parseNetSockets(*text);
       any = true;
     }

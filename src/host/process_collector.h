@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,8 +36,46 @@ struct ProcessSample {
 
 /// Lists `/proc` and reads each numeric entry's `stat`. Processes that exit while being read,
 /// or whose stat does not parse, are skipped. Throws Error(kNotFound/kUnavailable) if /proc
-/// cannot be listed.
+/// cannot be listed. Opens and closes every file; ProcessTableReader keeps them open.
 ProcessSample sampleProcesses(const HostFs& fs);
+
+/// Samples the process table as sampleProcesses does, keeping each /proc/<pid>/stat open from
+/// one sample to the next (read again with pread from offset 0), so a sample costs one read a
+/// process instead of open, fstat, read, read, close. A kept file whose process has exited
+/// reads as gone (ESRCH), even when its PID was reused: it is closed and the PID's file opened
+/// afresh. Files are kept only when the host's /proc is a procfs (statfs): the regular files of
+/// a fixture tree may be replaced between samples; at most `max_open_files` are kept (the rest
+/// are opened each time); those of processes no longer listed are closed at each sample, all
+/// of them when the host root changes. Thread-safe (one sample at a time).
+class ProcessTableReader {
+ public:
+  /// Keeps at most `max_open_files` descriptors open (0: none, as sampleProcesses).
+  explicit ProcessTableReader(std::size_t max_open_files = kDefaultMaxOpenFiles);
+  ProcessTableReader(const ProcessTableReader&) = delete;
+  ProcessTableReader& operator=(const ProcessTableReader&) = delete;
+  ~ProcessTableReader();
+
+  /// The default bound on kept descriptors: 4096 (well under the usual RLIMIT_NOFILE soft
+  /// limit of a service, 1024 * 1024 under systemd and containerd; a host with more processes
+  /// than this opens the rest each time).
+  static constexpr std::size_t kDefaultMaxOpenFiles = 4096;
+
+  /// One process-wide reader, for collectHost's default: descriptors are reused across
+  /// snapshots.
+  static std::shared_ptr<ProcessTableReader> shared();
+
+  /// As sampleProcesses(fs). Throws as it does.
+  ProcessSample sample(const HostFs& fs);
+
+  /// Descriptors kept open now (for tests and the agent's own metrics).
+  std::size_t openFiles() const;
+
+ private:
+  struct State;
+  std::size_t max_open_files_ = 0;
+  mutable std::mutex mutex_;
+  std::unique_ptr<State> state_;  // Guarded by mutex_.
+};
 
 /// One process in a top list.
 struct ProcessInfo {
@@ -73,8 +113,9 @@ std::string_view processStateName(char state) noexcept;
 /// matched by PID and start time, so a reused PID is a new process; a process absent from
 /// `before` is charged all its CPU time (it started during the interval). The listed
 /// processes are completed from /proc/<pid>/status (UID), /proc/<pid>/cmdline (redacted) and
-/// <root>/etc/passwd (user name); a process that exits meanwhile keeps what the samples had.
-/// Never throws Error.
+/// <root>/etc/passwd (user name; parsed again only when the file's inode, size or modification
+/// time changes); a process that exits meanwhile keeps what the samples had. Never throws
+/// Error. Thread-safe.
 ProcessStats computeProcesses(const HostFs& fs, const ProcessSample& before,
                               const ProcessSample& after, double elapsed_seconds,
                               const ProcessOptions& options);

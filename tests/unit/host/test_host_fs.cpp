@@ -142,6 +142,62 @@ TEST(HostFsTest, ListDirListsEntries) {
                                              "loop6", "loop7", "vda", "zram0"}));
 }
 
+TEST(HostDirTest, ListsAndReadsRelativeToTheOpenDirectory) {
+  const HostFs fs(dataPath("node-vm/t0").string());
+  const HostDir proc = fs.openDir("/proc");
+  EXPECT_EQ(proc.localPath(), dataPath("node-vm/t0/proc").string());
+  auto names = proc.list();
+  auto expected = fs.listDir("/proc");
+  std::sort(names.begin(), names.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(names, expected);
+  EXPECT_EQ(proc.list().size(), names.size());  // Listed afresh each time.
+
+  // One buffer for several files: each read replaces the last one's bytes.
+  std::string buffer;
+  ASSERT_TRUE(proc.readFileInto("meminfo", 1u << 20, buffer));
+  EXPECT_EQ(buffer, readData("node-vm/t0/proc/meminfo"));
+  ASSERT_TRUE(proc.readFileInto("1/stat", 1u << 20, buffer));
+  EXPECT_EQ(buffer, readData("node-vm/t0/proc/1/stat"));
+  ASSERT_TRUE(proc.readFileInto("loadavg", 1u << 20, buffer));
+  EXPECT_EQ(buffer, readData("node-vm/t0/proc/loadavg"));
+  // A path longer than the short-name buffer.
+  const std::string long_name = std::string(100, 'a');
+  EXPECT_FALSE(proc.readFileInto(long_name, 1u << 20, buffer));
+
+  // Moved: the new owner reads through the same descriptor.
+  HostDir first = fs.openDir("/proc");
+  HostDir moved = std::move(first);
+  ASSERT_TRUE(moved.readFileInto("loadavg", 4096, buffer));
+  EXPECT_EQ(buffer, readData("node-vm/t0/proc/loadavg"));
+  moved = fs.openDir("/sys/block");
+  EXPECT_EQ(moved.list().size(), fs.listDir("/sys/block").size());
+}
+
+TEST(HostDirTest, ErrorsAsReadFile) {
+  TempDir dir;
+  writeFile(dir.path() / "proc/meminfo", "0123456789");
+  ASSERT_EQ(::mkfifo((dir.path() / "proc/fifo").c_str(), 0600), 0);
+  const HostFs fs(dir.path().string());
+  expectError(ErrorCode::kNotFound, [&] { fs.openDir("/nope"); });
+  expectError(ErrorCode::kNotFound, [&] { fs.openDir("/proc/meminfo"); });  // ENOTDIR
+  const HostDir proc = fs.openDir("/proc");
+  std::string buffer = "kept";
+  EXPECT_FALSE(proc.readFileInto("missing", 100, buffer));    // ENOENT: false, as IfExists
+  EXPECT_FALSE(proc.readFileInto("meminfo/x", 100, buffer));  // ENOTDIR
+  auto message =
+      expectError(ErrorCode::kUnavailable, [&] { proc.readFileInto("fifo", 100, buffer); });
+  EXPECT_EQ(message, "host file " + (dir.path() / "proc/fifo").string() +
+                         ": not a regular file (FIFO); expected a regular file such as /proc's");
+  message = expectError(ErrorCode::kUnavailable, [&] { proc.readFileInto("meminfo", 5, buffer); });
+  EXPECT_EQ(message, "host file " + (dir.path() / "proc/meminfo").string() +
+                         ": longer than 5 bytes, the limit for one host file");
+  ASSERT_TRUE(proc.readFileInto("meminfo", 5, buffer, /*truncate=*/true));
+  EXPECT_EQ(buffer, "01234");
+  ASSERT_TRUE(proc.readFileInto("meminfo", 10, buffer));
+  EXPECT_EQ(buffer, "0123456789");
+}
+
 TEST(HostFsTest, ReadLink) {
   TempDir dir;
   ASSERT_EQ(::symlink("target-x", (dir.path() / "link").c_str()), 0);
