@@ -149,7 +149,7 @@ std::string healthScoreText(const nlohmann::json& doc) {
   };
   const json& restarts = part("restarts");
   out += header("restarts", restarts);
-  out += fmt::format("      {} restarts over {} ({} per hour)\n",
+  out += fmt::format("      {} restarts, pod age {}, {} per hour (over at least one hour)\n",
                      str(evidence(restarts), "restartCount"), str(evidence(restarts), "podAge"),
                      str(evidence(restarts), "restartsPerHour"));
   const json& states = part("containerStates");
