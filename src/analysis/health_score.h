@@ -2,8 +2,9 @@
 
 // A pod's health score: one number from 0 (broken) to 100 (healthy) made of four weighted
 // components, each with the evidence it was computed from, and the status band the number falls
-// in. Pure and deterministic: the caller passes the pod, its events (kube::Event, normalized
-// from core/v1 or events.k8s.io/v1) and the current time; nothing else is read.
+// in. Pure, deterministic and thread-safe (no shared state): the caller passes the pod, its
+// events (kube::Event, normalized from core/v1 or events.k8s.io/v1) and the current time;
+// nothing else is read.
 //
 // The model (weights sum to 100; every component scores 0-100):
 //   restarts         30  100 − min(50, 10 × restarts) − min(50, round(20 × restarts per hour)).
