@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "analysis/failure_events.h"
+#include "analysis/health_score.h"
 #include "core/error.h"
 #include "docs/diagnose_documents.h"
 #include "docs/pod_documents.h"
@@ -119,6 +120,12 @@ nlohmann::json cachedFailureEventsDocument(const kube::ClusterCache& cache, cons
                                            kube::Time now, std::stop_token cancel) {
   return docs::failureEventsDocument(
       analysis::analyzeFailureEvents(pod, cachedPodEvents(cache, pod, std::move(cancel)), now));
+}
+
+nlohmann::json cachedHealthScoreDocument(const kube::ClusterCache& cache, const kube::Pod& pod,
+                                         kube::Time now, std::stop_token cancel) {
+  return docs::healthScoreDocument(
+      analysis::scorePodHealth(pod, cachedPodEvents(cache, pod, std::move(cancel)), now));
 }
 
 std::optional<nlohmann::json> cachedNamespaceErrorDocument(

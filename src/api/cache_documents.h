@@ -80,6 +80,11 @@ nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const k
 nlohmann::json cachedFailureEventsDocument(const kube::ClusterCache& cache, const kube::Pod& pod,
                                            kube::Time now, std::stop_token cancel = {});
 
+/// healthScoreDocument (diagnose_documents.h) of `pod` and its events (cachedPodEvents, which
+/// throws what it throws) at `now`.
+nlohmann::json cachedHealthScoreDocument(const kube::ClusterCache& cache, const kube::Pod& pod,
+                                         kube::Time now, std::stop_token cancel = {});
+
 /// namespaceErrorDocument of `namespace_name` from the cached pods, ReplicaSets and events at
 /// `now`; nullopt when the cache holds no such namespace. The namespace's pods run on every
 /// node, so it throws Error(kConflict) in node mode (ClusterCache::requireClusterMode); then

@@ -68,6 +68,15 @@ Response failureEvents(const kube::ClusterCache& cache, const std::string& node_
                                                   request.cancellation));
 }
 
+Response healthScore(const kube::ClusterCache& cache, const std::string& node_name,
+                     const Request& request) {
+  requireSynced(cache);
+  const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
+  if (!pod) return podNotFound(request, node_name);
+  return Response::ok(cachedHealthScoreDocument(cache, *pod, std::chrono::system_clock::now(),
+                                                request.cancellation));
+}
+
 Response namespaceErrors(const kube::ClusterCache& cache, int restart_threshold,
                          const Request& request) {
   requireSynced(cache);
@@ -218,6 +227,10 @@ void addApiRoutes(server::Router& router, const kube::ClusterCache& cache,
   router.get(
       "/api/v1/pods/{ns}/{pod}/failure-events",
       [&cache, node_name](const Request& r) { return failureEvents(cache, node_name, r); },
+      podRoute());
+  router.get(
+      "/api/v1/pods/{ns}/{pod}/health-score",
+      [&cache, node_name](const Request& r) { return healthScore(cache, node_name, r); },
       podRoute());
   router.get(
       "/api/v1/namespace/{ns}/error",

@@ -1,7 +1,7 @@
 #pragma once
 
 // The routes of `keelson serve` over the cluster cache: /api/v1/cluster,
-// /api/v1/pods/{ns}/{pod}/scheduling, /resources, /describe and /failure-events,
+// /api/v1/pods/{ns}/{pod}/scheduling, /resources, /describe, /failure-events and /health-score,
 // /api/v1/namespace/{ns}/error, /api/v1/host. Every handler answers from the
 // cache; none calls the API server.
 
@@ -71,6 +71,8 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 ///   events (cachedPodEvents).
 /// - GET /api/v1/pods/{ns}/{pod}/failure-events: failureEventsDocument (diagnose_documents.h)
 ///   of the pod's core/v1 events (cachedPodEvents), at the time of the request.
+/// - GET /api/v1/pods/{ns}/{pod}/health-score: healthScoreDocument (diagnose_documents.h) of the
+///   pod and its core/v1 events (cachedPodEvents), at the time of the request.
 /// - GET /api/v1/namespace/{ns}/error: namespaceErrorDocument with `pod_restart_threshold`
 ///   (POD_RESTART_THRESHOLD); 404 RESOURCE_NOT_FOUND for a namespace not in the cache, 400 for a
 ///   name that is not a DNS label.
@@ -81,10 +83,10 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 /// cache holds only `node_name`'s pods) and 503 SERVICE_UNAVAILABLE while the cache has not synced.
 /// In node mode (`cache.nodeMode()`, with `node_name` its node) the routes computed from the
 /// whole cluster (cluster, scheduling, namespace errors) answer 409 CONFLICT whose message names
-/// node mode and the cluster-wide agent (ClusterCache::requireClusterMode); describe and
-/// failure-events list the pod's events from the API server (one request each; 503/504 when it
-/// cannot answer). `cache` and `totals` (whose handlers must have been added to the cache's pods
-/// informer, ClusterCache::addPodHandlers) must outlive the router.
+/// node mode and the cluster-wide agent (ClusterCache::requireClusterMode); describe,
+/// failure-events and health-score list the pod's events from the API server (one request each;
+/// 503/504 when it cannot answer). `cache` and `totals` (whose handlers must have been added to the
+/// cache's pods informer, ClusterCache::addPodHandlers) must outlive the router.
 void addApiRoutes(server::Router& router, const kube::ClusterCache& cache,
                   const analysis::ClusterTotals& totals, HostDocument host,
                   std::string node_name = {}, int pod_restart_threshold = 5);

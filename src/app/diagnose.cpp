@@ -16,13 +16,15 @@ namespace keelson::app {
 namespace {
 
 PodSections allIfNone(PodSections sections) {
-  if (!sections.scheduling && !sections.events && !sections.resources) {
-    return {true, true, true};
+  if (!sections.scheduling && !sections.events && !sections.resources && !sections.health) {
+    return {true, true, true, true};
   }
   return sections;
 }
 
-int chosen(PodSections s) { return int{s.scheduling} + int{s.events} + int{s.resources}; }
+int chosen(PodSections s) {
+  return int{s.scheduling} + int{s.events} + int{s.resources} + int{s.health};
+}
 
 // Runs `body` against a synced cache of the target cluster; the cache is stopped afterwards.
 nlohmann::json withSyncedCache(
@@ -70,6 +72,9 @@ nlohmann::json diagnosePod(const DiagnoseTarget& target, const std::string& name
           api::cachedFailureEventsDocument(cache, *pod, std::chrono::system_clock::now());
     }
     if (sections.resources) out["resources"] = docs::resourcesDocument(*pod);
+    if (sections.health) {
+      out["health"] = api::cachedHealthScoreDocument(cache, *pod, std::chrono::system_clock::now());
+    }
     if (chosen(sections) == 1) return nlohmann::json(out.begin().value());
     return out;
   });
@@ -92,6 +97,7 @@ std::string diagnosePodText(const nlohmann::json& doc, PodSections sections) {
   if (sections.scheduling) add(docs::schedulingText(section("scheduling")));
   if (sections.events) add(docs::failureEventsText(section("events")));
   if (sections.resources) add(docs::resourcesText(section("resources")));
+  if (sections.health) add(docs::healthScoreText(section("health")));
   return out;
 }
 

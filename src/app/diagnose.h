@@ -20,18 +20,19 @@ struct DiagnoseTarget {
   std::chrono::milliseconds api_timeout{30000};  ///< One API request; also the sync deadline.
 };
 
-/// Which sections `diagnose pod` computes; none chosen means all three.
+/// Which sections `diagnose pod` computes; none chosen means all four.
 struct PodSections {
   bool scheduling = false;  ///< schedulingDocument.
   bool events = false;      ///< failureEventsDocument.
   bool resources = false;   ///< resourcesDocument.
+  bool health = false;      ///< healthScoreDocument.
 };
 
 /// The pod's documents. With one section chosen: that document itself (what the route answers
-/// in "data"); with several: {"scheduling": ..., "events": ..., "resources": ...} holding the
-/// chosen ones. Throws Error(kBadInput) for an invalid name, Error(kNotFound) when the pod does
-/// not exist, Error(kUnavailable) when the cache does not sync within api_timeout, and whatever
-/// kube::loadConfig throws.
+/// in "data"); with several: {"scheduling": ..., "events": ..., "resources": ..., "health": ...}
+/// holding the chosen ones. Throws Error(kBadInput) for an invalid name, Error(kNotFound) when the
+/// pod does not exist, Error(kUnavailable) when the cache does not sync within api_timeout, and
+/// whatever kube::loadConfig throws.
 nlohmann::json diagnosePod(const DiagnoseTarget& target, const std::string& namespace_name,
                            const std::string& name, PodSections sections);
 

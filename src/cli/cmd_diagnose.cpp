@@ -1,5 +1,6 @@
 // keelson diagnose: the diagnosis routes of `keelson serve` from the command line (app/diagnose.h):
-//   keelson diagnose pod [NS/]NAME [-n NS] [--scheduling] [--events] [--resources] [-o FORMAT]
+//   keelson diagnose pod [NS/]NAME [-n NS] [--scheduling] [--events] [--resources] [--health]
+//                        [-o FORMAT]
 //   keelson diagnose namespace [NS] [-n NS] [--restart-threshold N] [-o FORMAT]
 #include <iostream>
 #include <memory>
@@ -64,19 +65,19 @@ struct DiagnoseCommand {
 }  // namespace
 
 void addDiagnoseCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
-  auto* cmd =
-      app.add_subcommand("diagnose",
-                         "diagnose a pod (scheduling, failure events, resources) or a namespace's "
-                         "workload pods, as `keelson serve` would answer");
+  auto* cmd = app.add_subcommand(
+      "diagnose",
+      "diagnose a pod (scheduling, failure events, resources, health score) or a "
+      "namespace's "
+      "workload pods, as `keelson serve` would answer");
   cmd->require_subcommand(1);
   auto c = std::make_shared<DiagnoseCommand>(kube);
 
   auto* pod = cmd->add_subcommand(
       "pod",
-      "a pod's scheduling, failure events and resources (all three unless one is chosen; with "
-      "one chosen, -o json|yaml prints that document alone, else an object keyed scheduling, "
-      "events, "
-      "resources)");
+      "a pod's scheduling, failure events, resources and health score (all four unless some are "
+      "chosen; with one chosen, -o json|yaml prints that document alone, else an object keyed "
+      "scheduling, events, resources, health)");
   c->output.add(*pod, {"text", "json", "yaml"});
   c->ns.add(*pod, false);
   pod->add_option("pod", c->pod, "NAME (in -n's namespace) or NAMESPACE/NAME")
@@ -85,6 +86,8 @@ void addDiagnoseCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   pod->add_flag("--scheduling", c->sections.scheduling, "why the pod is (not) scheduled");
   pod->add_flag("--events", c->sections.events, "the pod's failure events, analyzed");
   pod->add_flag("--resources", c->sections.resources, "the pod's requests and limits");
+  pod->add_flag("--health", c->sections.health,
+                "the pod's 0-100 health score, its weighted components and status band");
   pod->callback([&action, c] { action = [c] { return c->runPod(); }; });
 
   auto* ns = cmd->add_subcommand(

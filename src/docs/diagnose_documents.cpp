@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <string_view>
 
 namespace keelson::docs {
@@ -57,7 +58,128 @@ std::string joined(const json& list, std::string_view separator) {
   return out;
 }
 
+// Two decimals, so the document does not carry binary noise (1.6666666666666667).
+double twoDecimals(double value) { return std::round(value * 100.0) / 100.0; }
+
+json component(int score, int weight, json evidence) {
+  return {{"score", score},
+          {"weight", weight},
+          {"weightedScore", twoDecimals(score * weight / 100.0)},
+          {"evidence", std::move(evidence)}};
+}
+
+json orNull(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+
 }  // namespace
+
+nlohmann::json healthScoreDocument(const analysis::HealthScore& score) {
+  json containers = json::array();
+  for (const auto& c : score.container_states.containers) {
+    containers.push_back({{"name", c.name},
+                          {"init", c.init},
+                          {"state", c.state},
+                          {"reason", orNull(c.reason)},
+                          {"exitCode", c.exit_code ? json(*c.exit_code) : json(nullptr)},
+                          {"ready", c.ready},
+                          {"restartCount", c.restart_count},
+                          {"score", c.score}});
+  }
+  json conditions = json::array();
+  for (const auto& c : score.conditions.conditions) {
+    conditions.push_back({{"type", c.type},
+                          {"status", orNull(c.status)},
+                          {"reason", c.reason},
+                          {"message", c.message},
+                          {"points", c.points}});
+  }
+  json events = json::array();
+  for (const auto& e : score.warning_events.events) {
+    events.push_back({{"reason", e.reason},
+                      {"message", e.message},
+                      {"count", e.count},
+                      {"lastTimestamp", kube::formatTime(e.last_time)}});
+  }
+  const auto& r = score.restarts;
+  json components = {
+      {"restarts", component(r.score, analysis::kRestartsWeight,
+                             {{"restartCount", r.restart_count},
+                              {"restartsPerHour", twoDecimals(r.restarts_per_hour)},
+                              {"podAge", analysis::formatElapsed(r.pod_age)},
+                              {"podAgeSeconds", r.pod_age.count()}})},
+      {"containerStates", component(score.container_states.score, analysis::kContainerStatesWeight,
+                                    {{"containers", std::move(containers)}})},
+      {"conditions", component(score.conditions.score, analysis::kConditionsWeight,
+                               {{"conditions", std::move(conditions)}})},
+      {"warningEvents", component(score.warning_events.score, analysis::kWarningEventsWeight,
+                                  {{"windowSeconds", score.warning_events.window.count()},
+                                   {"warningEvents", score.warning_events.events.size()},
+                                   {"occurrences", score.warning_events.occurrences},
+                                   {"events", std::move(events)}})}};
+  return {{"podName", score.pod_name},
+          {"namespace", score.namespace_name},
+          {"phase", score.phase},
+          {"evaluatedAt", kube::formatTime(score.evaluated_at)},
+          {"score", score.score},
+          {"status", analysis::healthBandName(score.band)},
+          {"bands",
+           {{"healthy", analysis::kHealthyMinScore},
+            {"degraded", analysis::kDegradedMinScore},
+            {"unhealthy", analysis::kUnhealthyMinScore}}},
+          {"components", std::move(components)}};
+}
+
+std::string healthScoreText(const nlohmann::json& doc) {
+  std::string out =
+      fmt::format("Health of {}/{}: {}/100 ({}), phase {}\n", str(doc, "namespace"),
+                  str(doc, "podName"), str(doc, "score"), str(doc, "status"), str(doc, "phase"));
+  static const json kEmpty = json::object();
+  const auto it = doc.find("components");
+  const json& components = it != doc.end() && it->is_object() ? *it : kEmpty;
+  const auto part = [&](const char* key) -> const json& {
+    const auto found = components.find(key);
+    return found != components.end() && found->is_object() ? *found : kEmpty;
+  };
+  const auto evidence = [&](const json& c) -> const json& {
+    const auto found = c.find("evidence");
+    return found != c.end() && found->is_object() ? *found : kEmpty;
+  };
+  const auto header = [&](const char* title, const json& c) {
+    return fmt::format("  {:<17} {:>3}/100 x {:>2}%  = {}\n", title, str(c, "score"),
+                       str(c, "weight"), str(c, "weightedScore"));
+  };
+  const json& restarts = part("restarts");
+  out += header("restarts", restarts);
+  out += fmt::format("      {} restarts, pod age {}, {} per hour (over at least one hour)\n",
+                     str(evidence(restarts), "restartCount"), str(evidence(restarts), "podAge"),
+                     str(evidence(restarts), "restartsPerHour"));
+  const json& states = part("containerStates");
+  out += header("container states", states);
+  for (const auto& c : arr(evidence(states), "containers")) {
+    std::string detail = str(c, "state");
+    if (!str(c, "reason").empty()) detail += " " + str(c, "reason");
+    if (!str(c, "exitCode").empty()) detail += " (exit code " + str(c, "exitCode") + ")";
+    out += fmt::format("      {}{}: {}, ready {}, {} restarts -> {}\n", str(c, "name"),
+                       c.value("init", false) ? " (init)" : "", detail, str(c, "ready"),
+                       str(c, "restartCount"), str(c, "score"));
+  }
+  const json& conditions = part("conditions");
+  out += header("conditions", conditions);
+  for (const auto& c : arr(evidence(conditions), "conditions")) {
+    const std::string status = str(c, "status").empty() ? "missing" : str(c, "status");
+    out += fmt::format("      {} {}{}\n", str(c, "type"), status,
+                       str(c, "reason").empty() ? "" : " (" + str(c, "reason") + ")");
+  }
+  const json& warnings = part("warningEvents");
+  out += header("warning events", warnings);
+  out += fmt::format(
+      "      {} in the last {}s ({} occurrences)\n", str(evidence(warnings), "warningEvents"),
+      str(evidence(warnings), "windowSeconds"), str(evidence(warnings), "occurrences"));
+  for (const auto& e : arr(evidence(warnings), "events")) {
+    out += fmt::format("      {} x{} at {}: {}\n", str(e, "reason"), str(e, "count"),
+                       str(e, "lastTimestamp"), str(e, "message"));
+  }
+  return out;
+}
 
 nlohmann::json failureEventsDocument(const analysis::FailureEventsAnalysis& analysis) {
   json events = json::array();

@@ -1,14 +1,15 @@
 #pragma once
 
 // The JSON documents of the diagnosis endpoints (/api/v1/pods/{ns}/{pod}/failure-events and
-// /api/v1/namespace/{ns}/error), in the spec's shape and camelCase names, and their plain-text
-// rendering for `keelson diagnose`. The text is rendered from the same document the server
-// returns, so the command and the server never disagree. Pure.
+// /health-score, /api/v1/namespace/{ns}/error), in the spec's shape and camelCase names, and their
+// plain-text rendering for `keelson diagnose`. The text is rendered from the same document the
+// server returns, so the command and the server never disagree. Pure.
 
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "analysis/failure_events.h"
+#include "analysis/health_score.h"
 #include "analysis/namespace_errors.h"
 
 namespace keelson::docs {
@@ -29,6 +30,22 @@ nlohmann::json failureEventsDocument(const analysis::FailureEventsAnalysis& anal
 /// recentEvents: [{type, reason, message, lastTimestamp, count}]}], criticalIssuesCount,
 /// warningIssuesCount}.
 nlohmann::json namespaceErrorDocument(const analysis::NamespaceErrorAnalysis& analysis);
+
+/// The health-score document: {podName, namespace, phase, evaluatedAt, score (0-100), status
+/// ("healthy", "degraded", "unhealthy" or "critical"), bands {healthy, degraded, unhealthy}
+/// (each band's lowest score), components {restarts, containerStates, conditions,
+/// warningEvents}, each {score, weight, weightedScore (score × weight / 100, two decimals),
+/// evidence}}. Evidence: restarts {restartCount, restartsPerHour (two decimals), podAge
+/// ("1h25m"), podAgeSeconds}; containerStates {containers: [{name, init, state, reason (null
+/// unless waiting or terminated), exitCode (null unless terminated), ready, restartCount,
+/// score}]}; conditions {conditions: [{type, status (null when the pod lacks it), reason,
+/// message, points}]} for PodScheduled, ContainersReady and Ready; warningEvents
+/// {windowSeconds, warningEvents (distinct events), occurrences, events: [{reason, message,
+/// count, lastTimestamp}]}. Timestamps are RFC 3339 UTC with second precision.
+nlohmann::json healthScoreDocument(const analysis::HealthScore& score);
+
+/// Plain text of a healthScoreDocument. Tolerates missing fields.
+std::string healthScoreText(const nlohmann::json& doc);
 
 /// Plain text of a failureEventsDocument. Tolerates missing fields.
 std::string failureEventsText(const nlohmann::json& doc);

@@ -1,8 +1,8 @@
-// The diagnosis endpoints of `keelson serve` (/api/v1/pods/{ns}/{pod}/failure-events,
-// /api/v1/namespace/{ns}/error) and `keelson diagnose` against the test control plane, compared
-// with kubectl's view of the same objects: pods and their owners (ownerReferences, ReplicaSets),
-// restart counts, phases, scheduler conditions, and events (count, reasons, timestamps; one
-// core/v1 event and one events.k8s.io/v1 event with a series).
+// The diagnosis endpoints of `keelson serve` (/api/v1/pods/{ns}/{pod}/failure-events and
+// /health-score, /api/v1/namespace/{ns}/error) and `keelson diagnose` against the test control
+// plane, compared with kubectl's view of the same objects: pods and their owners (ownerReferences,
+// ReplicaSets), restart counts, phases, scheduler conditions, and events (count, reasons,
+// timestamps; one core/v1 event and one events.k8s.io/v1 event with a series).
 //
 // The namespace holds a Deployment whose pod crash-loops (kwok leaves pods annotated
 // kwok.x-k8s.io/status=custom alone, so the test writes the kubelet's status itself), a
@@ -461,13 +461,156 @@ TEST_F(Diagnose, SchedulingOfThePendingPodMatchesTheRoute) {
   EXPECT_TRUE(equal) << json::diff(before, cli_doc).dump(2);
   EXPECT_EQ(cli_doc["status"], "Pending");
 
-  // All three sections by default, as text.
+  // All four sections by default, as text.
   const auto text = keelson({"diagnose", "pod", ns_ + "/" + huge});
   EXPECT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("Scheduling of " + ns_ + "/" + huge + ": Pending"), std::string::npos)
       << text.out;
   EXPECT_NE(text.out.find("Events: "), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("Resources of "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Health of " + ns_ + "/" + huge + ": "), std::string::npos) << text.out;
+}
+
+// The health score's evidence as kubectl reports the same pod, and the scores the model in
+// analysis/health_score.h gives for that evidence, worked out here from kubectl's JSON.
+void expectHealthMatchesKubectl(const json& doc, const json& pod, const json& events) {
+  const json& status = pod["status"];
+  const json& evidence = doc["components"]["restarts"]["evidence"];
+  // restarts: the summed restartCount; the pod is younger than an hour, so the rate is over
+  // one hour.
+  int restarts = 0;
+  for (const char* key : {"initContainerStatuses", "containerStatuses"}) {
+    for (const auto& c : status.value(key, json::array())) restarts += c.value("restartCount", 0);
+  }
+  EXPECT_EQ(evidence["restartCount"], restarts);
+  EXPECT_LT(evidence["podAgeSeconds"].get<int>(), 3600);
+  EXPECT_DOUBLE_EQ(evidence["restartsPerHour"].get<double>(), restarts);
+  const int restart_score =
+      std::max(0, 100 - std::min(50, 10 * restarts) - std::min(50, 20 * restarts));
+  EXPECT_EQ(doc["components"]["restarts"]["score"], restart_score);
+
+  // containerStates: every app container with kubectl's state and reason; the worst decides.
+  const json& containers = doc["components"]["containerStates"]["evidence"]["containers"];
+  const json statuses = status.value("containerStatuses", json::array());
+  ASSERT_EQ(containers.size(), statuses.size()) << doc.dump(2);
+  int states_score = 100;
+  for (const auto& s : statuses) {
+    const json* got = findBy(containers, "name", s["name"].get<std::string>());
+    ASSERT_TRUE(got) << s["name"];
+    const std::string state = s["state"].begin().key();  // waiting, running or terminated
+    EXPECT_EQ((*got)["state"], state);
+    EXPECT_EQ((*got)["restartCount"], s.value("restartCount", 0));
+    EXPECT_EQ((*got)["ready"], s.value("ready", false));
+    int score = 100;
+    if (state == "waiting") {
+      const std::string reason = s["state"]["waiting"].value("reason", "");
+      EXPECT_EQ((*got)["reason"], reason);
+      score = reason == "CrashLoopBackOff" || reason == "ImagePullBackOff" ? 0 : 50;
+    } else if (state == "terminated") {
+      EXPECT_EQ((*got)["exitCode"], s["state"]["terminated"]["exitCode"]);
+      score = s["state"]["terminated"]["exitCode"] == 0 ? 100 : 0;
+    }
+    EXPECT_EQ((*got)["score"], score) << s["name"];
+    states_score = std::min(states_score, score);
+  }
+  EXPECT_EQ(doc["components"]["containerStates"]["score"], states_score);
+
+  // conditions: PodScheduled 30, ContainersReady 30, Ready 40 when True.
+  const std::map<std::string, int> points = {
+      {"PodScheduled", 30}, {"ContainersReady", 30}, {"Ready", 40}};
+  int conditions_score = 0;
+  const json pod_conditions = status.value("conditions", json::array());
+  const json& conditions = doc["components"]["conditions"]["evidence"]["conditions"];
+  ASSERT_EQ(conditions.size(), 3U) << doc.dump(2);
+  for (const auto& [type, value] : points) {
+    const json* got = findBy(conditions, "type", type);
+    ASSERT_TRUE(got) << type;
+    const json* kubectl = findBy(pod_conditions, "type", type);
+    if (kubectl == nullptr) {
+      EXPECT_TRUE((*got)["status"].is_null()) << type;
+    } else {
+      EXPECT_EQ((*got)["status"], (*kubectl)["status"]) << type;
+      if ((*kubectl)["status"] == "True") conditions_score += value;
+    }
+  }
+  EXPECT_EQ(doc["components"]["conditions"]["score"], conditions_score);
+
+  // warningEvents: the pod's Warning events (all recent here) and their occurrences.
+  std::multiset<std::string> kubectl_warnings;
+  int occurrences = 0;
+  for (const auto& e : events["items"]) {
+    if (e["type"] != "Warning") continue;
+    kubectl_warnings.insert(e["reason"].get<std::string>());
+    const bool series = e.contains("series") && e["series"].is_object();
+    occurrences += series ? e["series"]["count"].get<int>() : e.value("count", 1);
+  }
+  std::multiset<std::string> keelson_warnings;
+  const json& warnings = doc["components"]["warningEvents"]["evidence"];
+  for (const auto& e : warnings["events"]) keelson_warnings.insert(e["reason"]);
+  EXPECT_EQ(keelson_warnings, kubectl_warnings);
+  EXPECT_EQ(warnings["occurrences"], occurrences);
+  const int events_score = std::max(0, 100 - 25 * static_cast<int>(kubectl_warnings.size()));
+  EXPECT_EQ(doc["components"]["warningEvents"]["score"], events_score);
+
+  const int total =
+      (restart_score * 30 + states_score * 30 + conditions_score * 25 + events_score * 15 + 50) /
+      100;
+  EXPECT_EQ(doc["score"], total) << doc.dump(2);
+  const char* band = total >= 80   ? "healthy"
+                     : total >= 50 ? "degraded"
+                     : total >= 25 ? "unhealthy"
+                                   : "critical";
+  EXPECT_EQ(doc["status"], band);
+  EXPECT_EQ(doc["phase"], status.value("phase", ""));
+}
+
+// The document minus what moves with the clock.
+json clockless(json doc) {
+  doc.erase("evaluatedAt");
+  doc["components"]["restarts"]["evidence"].erase("podAge");
+  doc["components"]["restarts"]["evidence"].erase("podAgeSeconds");
+  return doc;
+}
+
+TEST_F(Diagnose, HealthScoreMatchesKubectl) {
+  const json db_pods =
+      cluster_.kubectlJson({"get", "pods", "-n", ns_, "-l", "app=db", "-o", "json"});
+  ASSERT_EQ(db_pods["items"].size(), 1U);
+  const std::string db = db_pods["items"][0]["metadata"]["name"];
+  for (const std::string& name : {crash_pod_, db}) {
+    SCOPED_TRACE(name);
+    const std::string path = "/api/v1/pods/" + ns_ + "/" + name + "/health-score";
+    const bool crashing = name == crash_pod_;
+    const json data = waitForData(path, [crashing](const json& d) {
+      if (!crashing) return d["status"] == "healthy";
+      return d["components"]["warningEvents"]["evidence"]["warningEvents"] == 2 &&
+             d["components"]["restarts"]["evidence"]["restartCount"] == 7;
+    });
+    ASSERT_TRUE(data.is_object());
+    const json pod = cluster_.kubectlJson({"get", "pod", name, "-n", ns_, "-o", "json"});
+    const json events = cluster_.kubectlJson(
+        {"get", "events", "-n", ns_, "--field-selector",
+         "involvedObject.uid=" + pod["metadata"]["uid"].get<std::string>(), "-o", "json"});
+    expectHealthMatchesKubectl(data, pod, events);
+    EXPECT_EQ(data["podName"], name);
+    EXPECT_EQ(data["namespace"], ns_);
+
+    // `keelson diagnose pod --health -o json` prints the route's document.
+    const auto cli = keelson({"diagnose", "pod", ns_ + "/" + name, "--health", "-o", "json"});
+    ASSERT_EQ(cli.exit_code, 0) << cli.err;
+    const json cli_doc = json::parse(cli.out);
+    EXPECT_EQ(clockless(cli_doc), clockless(data))
+        << json::diff(clockless(data), clockless(cli_doc)).dump(2);
+    const auto text = keelson({"diagnose", "pod", ns_ + "/" + name, "--health"});
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    const std::string headline = "Health of " + ns_ + "/" + name + ": " +
+                                 std::to_string(data["score"].get<int>()) + "/100 (" +
+                                 data["status"].get<std::string>() + ")";
+    EXPECT_NE(text.out.find(headline), std::string::npos) << text.out;
+  }
+  const HttpAnswer no_pod = serve_.get("/api/v1/pods/" + ns_ + "/nothing/health-score");
+  ASSERT_EQ(no_pod.status, 404) << no_pod.body;
+  EXPECT_EQ(json::parse(no_pod.body)["error"]["code"], "RESOURCE_NOT_FOUND");
 }
 
 TEST_F(Diagnose, MissingPodsAndNamespaces) {

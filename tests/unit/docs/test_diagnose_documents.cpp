@@ -86,13 +86,68 @@ TEST(DiagnoseDocuments, NamespaceErrorsHaveTheSpecsFields) {
   EXPECT_EQ(doc["analysisTime"], "2023-06-21T10:30:00Z");
 }
 
+TEST(DiagnoseDocuments, HealthScoreDocumentCarriesComponentsAndEvidence) {
+  const auto now = kube::parseTime("2023-06-21T10:30:00Z");
+  const json doc = healthScoreDocument(analysis::scorePodHealth(pod(), {backOff()}, now));
+  EXPECT_EQ(keys(doc), (std::set<std::string>{"podName", "namespace", "phase", "evaluatedAt",
+                                              "score", "status", "bands", "components"}));
+  EXPECT_EQ(doc["evaluatedAt"], "2023-06-21T10:30:00Z");
+  EXPECT_EQ(doc["bands"], (json{{"healthy", 80}, {"degraded", 50}, {"unhealthy", 25}}));
+  EXPECT_EQ(keys(doc["components"]),
+            (std::set<std::string>{"restarts", "containerStates", "conditions", "warningEvents"}));
+  for (const auto& [name, component] : doc["components"].items()) {
+    EXPECT_EQ(keys(component),
+              (std::set<std::string>{"score", "weight", "weightedScore", "evidence"}))
+        << name;
+  }
+  // The pod: 15 restarts over 2h30m (6 per hour), CrashLoopBackOff, no conditions, one Warning
+  // event 5 minutes ago. Restarts 100 − 50 − 50 = 0; states 0; conditions 0; events 75.
+  const json& restarts = doc["components"]["restarts"];
+  EXPECT_EQ(restarts["weight"], 30);
+  EXPECT_EQ(restarts["score"], 0);
+  EXPECT_EQ(restarts["evidence"]["restartCount"], 15);
+  EXPECT_EQ(restarts["evidence"]["restartsPerHour"], 6.0);
+  EXPECT_EQ(restarts["evidence"]["podAge"], "2h30m");
+  EXPECT_EQ(restarts["evidence"]["podAgeSeconds"], 9000);
+  const json& container = doc["components"]["containerStates"]["evidence"]["containers"][0];
+  EXPECT_EQ(container, (json{{"name", "main"},
+                             {"init", false},
+                             {"state", "waiting"},
+                             {"reason", "CrashLoopBackOff"},
+                             {"exitCode", nullptr},
+                             {"ready", false},
+                             {"restartCount", 15},
+                             {"score", 0}}));
+  const json& conditions = doc["components"]["conditions"]["evidence"]["conditions"];
+  ASSERT_EQ(conditions.size(), 3U);
+  EXPECT_TRUE(conditions[0]["status"].is_null());
+  const json& warnings = doc["components"]["warningEvents"];
+  EXPECT_EQ(warnings["weight"], 15);
+  EXPECT_EQ(warnings["score"], 75);
+  EXPECT_EQ(warnings["weightedScore"], 11.25);
+  EXPECT_EQ(warnings["evidence"]["windowSeconds"], 3600);
+  EXPECT_EQ(warnings["evidence"]["warningEvents"], 1);
+  EXPECT_EQ(warnings["evidence"]["occurrences"], 10);
+  EXPECT_EQ(warnings["evidence"]["events"][0]["lastTimestamp"], "2023-06-21T10:25:00Z");
+  EXPECT_EQ(doc["score"], (75 * 15 + 50) / 100);  // 11
+  EXPECT_EQ(doc["status"], "critical");
+  const std::string text = healthScoreText(doc);
+  EXPECT_NE(text.find("Health of default/app-1-xyz: 11/100 (critical), phase Running"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("main: waiting CrashLoopBackOff"), std::string::npos) << text;
+  EXPECT_NE(text.find("BackOff x10 at 2023-06-21T10:25:00Z"), std::string::npos) << text;
+}
+
 TEST(DiagnoseDocuments, TextToleratesMissingFields) {
   for (const json& doc : {json::object(), json{{"failureEvents", 3}}, json{{"summary", "x"}}}) {
     EXPECT_FALSE(failureEventsText(doc).empty());
     EXPECT_FALSE(namespaceErrorText(doc).empty());
     EXPECT_FALSE(schedulingText(doc).empty());
     EXPECT_FALSE(resourcesText(doc).empty());
+    EXPECT_FALSE(healthScoreText(doc).empty());
   }
+  EXPECT_FALSE(healthScoreText(json{{"components", {{"restarts", 1}}}}).empty());
 }
 
 }  // namespace
