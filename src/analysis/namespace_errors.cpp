@@ -189,6 +189,37 @@ std::vector<PodIssue> podIssues(const kube::Pod& pod, kube::Time now,
   return issues;
 }
 
+ProblematicPod problematicPod(const kube::Pod& pod, WorkloadOwner owner,
+                              std::vector<PodIssue> issues,
+                              std::span<const kube::Event* const> events, kube::Time now) {
+  ProblematicPod problem;
+  problem.name = pod.metadata.name;
+  problem.namespace_name = pod.metadata.namespace_name;
+  problem.owner = std::move(owner);
+  problem.phase = pod.status.phase;
+  problem.restart_count = totalRestarts(pod);
+  if (kube::isSet(pod.metadata.creation_timestamp)) {
+    problem.age = std::max(
+        std::chrono::seconds(0),
+        std::chrono::duration_cast<std::chrono::seconds>(now - pod.metadata.creation_timestamp));
+  }
+  problem.issues = std::move(issues);
+  for (const kube::Event* event : events) {
+    if (event->type == "Warning" && isEventOfPod(*event, pod)) {
+      problem.recent_events.push_back(*event);
+    }
+  }
+  std::sort(problem.recent_events.begin(), problem.recent_events.end(),
+            [](const kube::Event& a, const kube::Event& b) {
+              return std::tie(b.last_time, a.reason, a.metadata.name) <
+                     std::tie(a.last_time, b.reason, b.metadata.name);
+            });
+  if (problem.recent_events.size() > kMaxRecentEvents) {
+    problem.recent_events.resize(kMaxRecentEvents);
+  }
+  return problem;
+}
+
 NamespaceErrorAnalysis analyzeNamespaceErrors(std::string_view namespace_name,
                                               const std::vector<kube::Pod>& pods,
                                               const std::vector<kube::ReplicaSet>& replica_sets,
@@ -217,17 +248,6 @@ NamespaceErrorAnalysis analyzeNamespaceErrors(std::string_view namespace_name,
     ++out.total_pods_analyzed;
     std::vector<PodIssue> issues = podIssues(pod, now, options);
     if (issues.empty()) continue;
-    ProblematicPod problem;
-    problem.name = pod.metadata.name;
-    problem.namespace_name = pod.metadata.namespace_name;
-    problem.owner = *owner;
-    problem.phase = pod.status.phase;
-    problem.restart_count = totalRestarts(pod);
-    if (kube::isSet(pod.metadata.creation_timestamp)) {
-      problem.age = std::max(
-          std::chrono::seconds(0),
-          std::chrono::duration_cast<std::chrono::seconds>(now - pod.metadata.creation_timestamp));
-    }
     for (const PodIssue& issue : issues) {
       (issue.critical ? out.critical_issues_count : out.warning_issues_count)++;
       IssueSummary& entry = summary[issue.type];
@@ -235,21 +255,8 @@ NamespaceErrorAnalysis analyzeNamespaceErrors(std::string_view namespace_name,
       ++entry.count;
       entry.affected_pods.push_back(pod.metadata.name);
     }
-    problem.issues = std::move(issues);
-    for (const kube::Event* event : objects.events) {
-      if (event->type == "Warning" && isEventOfPod(*event, pod)) {
-        problem.recent_events.push_back(*event);
-      }
-    }
-    std::sort(problem.recent_events.begin(), problem.recent_events.end(),
-              [](const kube::Event& a, const kube::Event& b) {
-                return std::tie(b.last_time, a.reason, a.metadata.name) <
-                       std::tie(a.last_time, b.reason, b.metadata.name);
-              });
-    if (problem.recent_events.size() > kMaxRecentEvents) {
-      problem.recent_events.resize(kMaxRecentEvents);
-    }
-    out.problematic_pods.push_back(std::move(problem));
+    out.problematic_pods.push_back(
+        problematicPod(pod, *owner, std::move(issues), objects.events, now));
   }
   std::sort(out.problematic_pods.begin(), out.problematic_pods.end(),
             [](const ProblematicPod& a, const ProblematicPod& b) { return a.name < b.name; });

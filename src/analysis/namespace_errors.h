@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -132,6 +133,13 @@ struct NamespaceErrorAnalysis {
 /// - Pending (warning): phase Pending and created longer than pending_threshold ago.
 std::vector<PodIssue> podIssues(const kube::Pod& pod, kube::Time now,
                                 const NamespaceErrorOptions& options = {});
+
+/// The ProblematicPod of `pod` run by `owner`, with its `issues` (podIssues) at `now`: restarts
+/// summed over containers and init containers, age, and its Warning events among `events`
+/// (isEventOfPod), newest first, at most kMaxRecentEvents. Pure.
+ProblematicPod problematicPod(const kube::Pod& pod, WorkloadOwner owner,
+                              std::vector<PodIssue> issues,
+                              std::span<const kube::Event* const> events, kube::Time now);
 
 /// One namespace's objects, borrowed: pointers the caller keeps alive for the call (into an
 /// informer's snapshots, say), so that a cache is analysed in place without copying it.
