@@ -149,4 +149,44 @@ std::optional<nlohmann::json> cachedNamespaceErrorDocument(
   return docs::namespaceErrorDocument(analysis);
 }
 
+nlohmann::json cachedClusterPodIssuesDocument(const kube::ClusterCache& cache,
+                                              const std::string& namespace_name,
+                                              const analysis::NamespaceErrorOptions& options,
+                                              const analysis::PodIssueFilter& filter,
+                                              const analysis::PodIssuesPage& page, kube::Time now,
+                                              std::stop_token cancel) {
+  cache.requireClusterMode("the cluster pod issues");
+  if (!namespace_name.empty()) kube::requireNamespaceName(namespace_name);
+  if (!page.after.empty()) {
+    const auto slash = page.after.find('/');
+    if (slash == std::string::npos) {
+      throw Error(ErrorCode::kBadInput,
+                  "continue: expected the token of a previous page (namespace/name), got '" +
+                      page.after + "'");
+    }
+    kube::validatePodName(std::string_view(page.after).substr(0, slash),
+                          std::string_view(page.after).substr(slash + 1));
+  }
+  // Held for the analysis, which reads them in place.
+  const auto pods = cache.pods().snapshot();
+  const auto replica_sets = cache.replicaSets()->snapshot();
+  const auto events = cache.events()->snapshot();
+  analysis::ClusterPodObjects objects;
+  kube::appendPointers(namespace_name.empty() ? pods->all() : pods->list(namespace_name),
+                       objects.pods);
+  objects.replica_sets = [&replica_sets](std::string_view ns) {
+    std::vector<const kube::ReplicaSet*> out;
+    kube::appendPointers(replica_sets->list(ns), out);
+    return out;
+  };
+  objects.events = [&events](std::string_view ns) {
+    std::vector<const kube::Event*> out;
+    kube::appendPointers(events->list(ns), out);
+    return out;
+  };
+  const auto analysis =
+      analysis::analyzeClusterPodIssues(objects, now, options, filter, page, cancel);
+  return docs::clusterPodIssuesDocument(analysis, namespace_name, filter);
+}
+
 }  // namespace keelson::api

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analysis/cluster_pod_issues.h"
 #include "analysis/namespace_errors.h"
 #include "analysis/scheduling.h"
 #include "core/error.h"
@@ -95,5 +96,17 @@ nlohmann::json cachedHealthScoreDocument(const kube::ClusterCache& cache, const 
 std::optional<nlohmann::json> cachedNamespaceErrorDocument(
     const kube::ClusterCache& cache, std::string_view namespace_name,
     const analysis::NamespaceErrorOptions& options, kube::Time now, std::stop_token cancel = {});
+
+/// clusterPodIssuesDocument of the cached pods of `namespace_name` ("" for every namespace) at
+/// `now`, one page of them. Every pod in scope is checked (podIssues: cheap, no copy); only the
+/// listed pods' ReplicaSets and events are read. Throws Error(kConflict) in node mode, then
+/// Error(kBadInput) for a `namespace_name` that is not an RFC 1123 label or a `page.after` that is
+/// not "namespace/name", and Error(kTimeout) once `cancel` is requested.
+nlohmann::json cachedClusterPodIssuesDocument(const kube::ClusterCache& cache,
+                                              const std::string& namespace_name,
+                                              const analysis::NamespaceErrorOptions& options,
+                                              const analysis::PodIssueFilter& filter,
+                                              const analysis::PodIssuesPage& page, kube::Time now,
+                                              std::stop_token cancel = {});
 
 }  // namespace keelson::api

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <memory>
 #include <utility>
 
@@ -10,6 +11,7 @@
 #include "docs/capture_document.h"
 #include "docs/pod_describe.h"
 #include "docs/pod_documents.h"
+#include "docs/scheduling_explanation.h"
 
 namespace keelson::api {
 namespace {
@@ -32,14 +34,16 @@ Response podNotFound(const Request& request, const std::string& node_name) {
   return Response::failure(404, "RESOURCE_NOT_FOUND", "Pod not found", details);
 }
 
+// The scheduling document, or with `explain` its plain-language explanation.
 Response scheduling(const kube::ClusterCache& cache, SharedSchedulingState& shared,
-                    const std::string& node_name, const Request& request) {
+                    const std::string& node_name, const Request& request, bool explain) {
   // Before the lookup: in node mode no pod has an answer here, not only the node's own.
   cache.requireClusterMode("the scheduling analysis");
   requireSynced(cache);
   const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
   if (!pod) return podNotFound(request, node_name);
-  return Response::ok(cachedSchedulingDocument(cache, *pod, &shared));
+  nlohmann::json doc = cachedSchedulingDocument(cache, *pod, &shared);
+  return Response::ok(explain ? docs::schedulingExplanation(doc) : std::move(doc));
 }
 
 Response resources(const kube::ClusterCache& cache, const std::string& node_name,
@@ -89,6 +93,56 @@ Response namespaceErrors(const kube::ClusterCache& cache, int restart_threshold,
                              fmt::format("Namespace '{}' not found", request.param("ns")));
   }
   return Response::ok(*doc);
+}
+
+// ?severity=critical|warning and ?type=<issue type> of /api/v1/cluster/pod-issues.
+analysis::PodIssueFilter podIssueFilter(const Request& request) {
+  analysis::PodIssueFilter filter;
+  if (const auto severity = request.query("severity")) {
+    if (*severity != "critical" && *severity != "warning") {
+      throw Error(ErrorCode::kBadInput, "severity=" + *severity + ": expected critical or warning");
+    }
+    filter.critical = *severity == "critical";
+  }
+  if (const auto type = request.query("type")) {
+    filter.type = analysis::parseIssueType(*type);
+    if (!filter.type) {
+      throw Error(ErrorCode::kBadInput,
+                  "type=" + *type +
+                      ": expected CrashLoopBackOff, ImagePullError, Failed, HighRestarts, "
+                      "Unschedulable, ResourceConstraints or Pending");
+    }
+  }
+  return filter;
+}
+
+// ?limit=N (1 to kMaxPodIssuesLimit, default kDefaultPodIssuesLimit) and ?continue=TOKEN.
+analysis::PodIssuesPage podIssuesPage(const Request& request) {
+  analysis::PodIssuesPage page;
+  page.limit = kDefaultPodIssuesLimit;
+  if (const auto text = request.query("limit")) {
+    std::size_t limit = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+    if (ec != std::errc() || end != text->data() + text->size() || limit < 1 ||
+        limit > kMaxPodIssuesLimit) {
+      throw Error(
+          ErrorCode::kBadInput,
+          fmt::format("limit={}: expected a whole number from 1 to {}", *text, kMaxPodIssuesLimit));
+    }
+    page.limit = limit;
+  }
+  page.after = request.query("continue").value_or("");
+  return page;
+}
+
+Response clusterPodIssues(const kube::ClusterCache& cache, int restart_threshold,
+                          const Request& request) {
+  requireSynced(cache);
+  analysis::NamespaceErrorOptions options;
+  options.restart_threshold = restart_threshold;
+  return Response::ok(cachedClusterPodIssuesDocument(
+      cache, request.query("namespace").value_or(""), options, podIssueFilter(request),
+      podIssuesPage(request), std::chrono::system_clock::now(), request.cancellation));
 }
 
 // The pods a /api/v1/cluster request lists: ?namespace=NS, or every pod with
@@ -210,12 +264,28 @@ void addApiRoutes(server::Router& router, const kube::ClusterCache& cache,
                 return std::vector<server::AccessAttributes>{
                     coreAccess("list", "nodes"), coreAccess("list", "pods", scope.namespace_name)};
               }});
+  // Every pod in scope is checked: `list pods` in ?namespace=NS, or cluster-wide.
+  router.get("/api/v1/cluster/pod-issues",
+             [&cache, pod_restart_threshold](const Request& r) {
+               cache.requireClusterMode("the cluster pod issues");
+               return clusterPodIssues(cache, pod_restart_threshold, r);
+             },
+             {.lane = server::Lane::kExpensive, .open = false, .access = [](const Request& r) {
+                return std::vector<server::AccessAttributes>{
+                    coreAccess("list", "pods", r.query("namespace").value_or(""))};
+              }});
   // The nodes' pods and requests, built once per cache change and shared by the requests.
   auto shared_scheduling = std::make_shared<SharedSchedulingState>();
   router.get(
       "/api/v1/pods/{ns}/{pod}/scheduling",
       [&cache, shared_scheduling, node_name](const Request& r) {
-        return scheduling(cache, *shared_scheduling, node_name, r);
+        return scheduling(cache, *shared_scheduling, node_name, r, false);
+      },
+      podRoute());
+  router.get(
+      "/api/v1/pods/{ns}/{pod}/scheduling/explain",
+      [&cache, shared_scheduling, node_name](const Request& r) {
+        return scheduling(cache, *shared_scheduling, node_name, r, true);
       },
       podRoute());
   router.get(

@@ -1,9 +1,9 @@
 #pragma once
 
 // The routes of `keelson serve` over the cluster cache: /api/v1/cluster,
-// /api/v1/pods/{ns}/{pod}/scheduling, /resources, /describe, /failure-events and /health-score,
-// /api/v1/namespace/{ns}/error, /api/v1/host. Every handler answers from the
-// cache; none calls the API server.
+// /api/v1/cluster/pod-issues, /api/v1/pods/{ns}/{pod}/scheduling (and /explain), /resources,
+// /describe, /failure-events and /health-score, /api/v1/namespace/{ns}/error, /api/v1/host. Every
+// handler answers from the cache; none calls the API server.
 
 #include <chrono>
 #include <functional>
@@ -54,6 +54,10 @@ std::vector<std::string> readinessReasons(const std::vector<kube::InformerStatus
                                           std::chrono::system_clock::time_point now,
                                           const ReadinessPolicy& policy = {});
 
+/// Pods per page of /api/v1/cluster/pod-issues without ?limit, and the largest ?limit.
+inline constexpr std::size_t kDefaultPodIssuesLimit = 100;
+inline constexpr std::size_t kMaxPodIssuesLimit = 1000;
+
 /// The latest host document, or null when there is none yet. An empty function means host
 /// sampling is disabled.
 using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
@@ -63,9 +67,16 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 ///   from the cached nodes and `totals` (the pod counts and per-node sums the pods informer's
 ///   handlers keep), without usage, so that no pod is visited unless listed; `?namespace=NS`
 ///   lists NS's pods, `?allNamespaces=true` every pod.
+/// - GET /api/v1/cluster/pod-issues: cachedClusterPodIssuesDocument (cache_documents.h): every
+///   pod's issues (podIssues with `pod_restart_threshold`), grouped by type; `?namespace=NS`
+///   narrows the scope, `?severity=critical|warning` and `?type=<issue type>` filter the issues,
+///   `?limit=N` (1 to kMaxPodIssuesLimit, default kDefaultPodIssuesLimit) and `?continue=TOKEN`
+///   (the previous page's `continue`) page through the pods. 400 for a bad parameter.
 /// - GET /api/v1/pods/{ns}/{pod}/scheduling: cachedSchedulingDocument (cache_documents.h): the
 ///   analysis reads the cache's objects in place, over the nodes' NodeInfos built once per cache
 ///   change (SharedSchedulingState) rather than per request.
+/// - GET /api/v1/pods/{ns}/{pod}/scheduling/explain: schedulingExplanation
+///   (scheduling_explanation.h) of that document, in plain language.
 /// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
 /// - GET /api/v1/pods/{ns}/{pod}/describe: podDescribeDocument (pod_describe.h) with the pod's
 ///   events (cachedPodEvents).
@@ -82,11 +93,12 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 /// is not a DNS subdomain, 404 RESOURCE_NOT_FOUND for a pod not in the cache (saying so when the
 /// cache holds only `node_name`'s pods) and 503 SERVICE_UNAVAILABLE while the cache has not synced.
 /// In node mode (`cache.nodeMode()`, with `node_name` its node) the routes computed from the
-/// whole cluster (cluster, scheduling, namespace errors) answer 409 CONFLICT whose message names
-/// node mode and the cluster-wide agent (ClusterCache::requireClusterMode); describe,
-/// failure-events and health-score list the pod's events from the API server (one request each;
-/// 503/504 when it cannot answer). `cache` and `totals` (whose handlers must have been added to the
-/// cache's pods informer, ClusterCache::addPodHandlers) must outlive the router.
+/// whole cluster (cluster, pod-issues, scheduling and its explanation, namespace errors) answer 409
+/// CONFLICT whose message names node mode and the cluster-wide agent
+/// (ClusterCache::requireClusterMode); describe, failure-events and health-score list the pod's
+/// events from the API server (one request each; 503/504 when it cannot answer). `cache` and
+/// `totals` (whose handlers must have been added to the cache's pods informer,
+/// ClusterCache::addPodHandlers) must outlive the router.
 void addApiRoutes(server::Router& router, const kube::ClusterCache& cache,
                   const analysis::ClusterTotals& totals, HostDocument host,
                   std::string node_name = {}, int pod_restart_threshold = 5);

@@ -10,20 +10,22 @@
 #include "core/error.h"
 #include "docs/diagnose_documents.h"
 #include "docs/pod_documents.h"
+#include "docs/scheduling_explanation.h"
 #include "kube/cluster_cache.h"
 
 namespace keelson::app {
 namespace {
 
 PodSections allIfNone(PodSections sections) {
-  if (!sections.scheduling && !sections.events && !sections.resources && !sections.health) {
-    return {true, true, true, true};
+  if (!sections.scheduling && !sections.events && !sections.resources && !sections.health &&
+      !sections.explain) {
+    return {true, true, true, true, false};
   }
   return sections;
 }
 
 int chosen(PodSections s) {
-  return int{s.scheduling} + int{s.events} + int{s.resources} + int{s.health};
+  return int{s.scheduling} + int{s.events} + int{s.resources} + int{s.health} + int{s.explain};
 }
 
 // Runs `body` against a synced cache of the target cluster; the cache is stopped afterwards.
@@ -64,8 +66,10 @@ nlohmann::json diagnosePod(const DiagnoseTarget& target, const std::string& name
                   fmt::format("pod '{}' not found in namespace '{}'", name, namespace_name));
     }
     nlohmann::json out = nlohmann::json::object();
-    if (sections.scheduling) {
-      out["scheduling"] = api::cachedSchedulingDocument(cache, *pod);
+    if (sections.scheduling || sections.explain) {
+      nlohmann::json scheduling = api::cachedSchedulingDocument(cache, *pod);
+      if (sections.explain) out["explain"] = docs::schedulingExplanation(scheduling);
+      if (sections.scheduling) out["scheduling"] = std::move(scheduling);
     }
     if (sections.events) {
       out["events"] =
@@ -98,6 +102,7 @@ std::string diagnosePodText(const nlohmann::json& doc, PodSections sections) {
   if (sections.events) add(docs::failureEventsText(section("events")));
   if (sections.resources) add(docs::resourcesText(section("resources")));
   if (sections.health) add(docs::healthScoreText(section("health")));
+  if (sections.explain) add(docs::schedulingExplanationText(section("explain")));
   return out;
 }
 
@@ -110,6 +115,15 @@ nlohmann::json diagnoseNamespace(const DiagnoseTarget& target, const std::string
       throw Error(ErrorCode::kNotFound, fmt::format("namespace '{}' not found", namespace_name));
     }
     return std::move(*doc);
+  });
+}
+
+nlohmann::json diagnosePodIssues(const DiagnoseTarget& target, const std::string& namespace_name,
+                                 const analysis::NamespaceErrorOptions& options,
+                                 const analysis::PodIssueFilter& filter) {
+  return withSyncedCache(target, [&](const kube::ClusterCache& cache) {
+    return api::cachedClusterPodIssuesDocument(cache, namespace_name, options, filter, {},
+                                               std::chrono::system_clock::now());
   });
 }
 

@@ -1,7 +1,9 @@
 // keelson diagnose: the diagnosis routes of `keelson serve` from the command line (app/diagnose.h):
 //   keelson diagnose pod [NS/]NAME [-n NS] [--scheduling] [--events] [--resources] [--health]
-//                        [-o FORMAT]
+//                        [--explain] [-o FORMAT]
 //   keelson diagnose namespace [NS] [-n NS] [--restart-threshold N] [-o FORMAT]
+//   keelson diagnose pod-issues [-n NS | -A] [--severity S] [--type T] [--restart-threshold N]
+//                               [-o FORMAT]
 #include <iostream>
 #include <memory>
 #include <string>
@@ -16,6 +18,15 @@
 namespace keelson::cli {
 namespace {
 
+// -o name: the problematic pods, as kubectl prints names (pod/NAME, also across namespaces).
+std::string problematicPodNames(const nlohmann::json& doc) {
+  std::string names;
+  for (const auto& p : doc.at("problematicPods")) {
+    names += "pod/" + p.at("name").get<std::string>() + "\n";
+  }
+  return names;
+}
+
 struct DiagnoseCommand {
   explicit DiagnoseCommand(const KubeFlags& kube_flags) : kube(kube_flags) {}
 
@@ -26,6 +37,8 @@ struct DiagnoseCommand {
   app::PodSections sections;
   std::string namespace_name;  // the positional NS of `diagnose namespace`
   int restart_threshold = 5;
+  std::string severity;    // --severity of `diagnose pod-issues`; "" = both
+  std::string issue_type;  // --type; "" = every type
 
   app::DiagnoseTarget target() const {
     return {kube.configOptions(), kube.requestTimeout(std::chrono::seconds(30))};
@@ -40,27 +53,45 @@ struct DiagnoseCommand {
   }
 
   int runNamespace() const {
-    analysis::NamespaceErrorOptions options;
-    options.restart_threshold =
-        checkRestartThreshold("--restart-threshold/POD_RESTART_THRESHOLD", restart_threshold);
     if (!namespace_name.empty() && !ns.namespace_name.empty() &&
         namespace_name != ns.namespace_name) {
       throw Error(ErrorCode::kBadInput, "namespace " + namespace_name + " and -n/--namespace " +
                                             ns.namespace_name + " disagree");
     }
     const std::string chosen = namespace_name.empty() ? ns.resolve(kube) : namespace_name;
-    const nlohmann::json doc = app::diagnoseNamespace(target(), chosen, options);
+    const nlohmann::json doc = app::diagnoseNamespace(target(), chosen, thresholds());
     output.write(doc, [&doc](const std::string& format) {
-      if (format == "text") return docs::namespaceErrorText(doc);
-      std::string names;  // -o name: the problematic pods, as kubectl prints names
-      for (const auto& p : doc.at("problematicPods")) {
-        names += "pod/" + p.at("name").get<std::string>() + "\n";
-      }
-      return names;
+      return format == "text" ? docs::namespaceErrorText(doc) : problematicPodNames(doc);
     });
     return kExitOk;
   }
+
+  int runPodIssues() const {
+    analysis::PodIssueFilter filter;
+    if (!severity.empty()) filter.critical = severity == "critical";
+    if (!issue_type.empty()) filter.type = analysis::parseIssueType(issue_type);
+    const nlohmann::json doc =
+        app::diagnosePodIssues(target(), ns.resolve(kube), thresholds(), filter);
+    output.write(doc, [&doc](const std::string& format) {
+      return format == "text" ? docs::clusterPodIssuesText(doc) : problematicPodNames(doc);
+    });
+    return kExitOk;
+  }
+
+  analysis::NamespaceErrorOptions thresholds() const {
+    analysis::NamespaceErrorOptions options;
+    options.restart_threshold =
+        checkRestartThreshold("--restart-threshold/POD_RESTART_THRESHOLD", restart_threshold);
+    return options;
+  }
 };
+
+// --restart-threshold N (POD_RESTART_THRESHOLD) on `command`.
+void addRestartThreshold(CLI::App& command, int& threshold) {
+  command.add_option("--restart-threshold", threshold, "restarts above which a pod is reported")
+      ->envname("POD_RESTART_THRESHOLD")
+      ->capture_default_str();
+}
 
 }  // namespace
 
@@ -88,6 +119,8 @@ void addDiagnoseCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   pod->add_flag("--resources", c->sections.resources, "the pod's requests and limits");
   pod->add_flag("--health", c->sections.health,
                 "the pod's 0-100 health score, its weighted components and status band");
+  pod->add_flag("--explain", c->sections.explain,
+                "the scheduling verdict in plain language: why, and what would let it schedule");
   pod->callback([&action, c] { action = [c] { return c->runPod(); }; });
 
   auto* ns = cmd->add_subcommand(
@@ -98,11 +131,23 @@ void addDiagnoseCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   c->ns.add(*ns, false);
   ns->add_option("namespace", c->namespace_name,
                  "the namespace (default: -n, else the kubeconfig context's, else default)");
-  ns->add_option("--restart-threshold", c->restart_threshold,
-                 "restarts above which a pod is reported")
-      ->envname("POD_RESTART_THRESHOLD")
-      ->capture_default_str();
+  addRestartThreshold(*ns, c->restart_threshold);
   ns->callback([&action, c] { action = [c] { return c->runNamespace(); }; });
+
+  auto* issues = cmd->add_subcommand(
+      "pod-issues",
+      "every problematic pod (crash loops, image pulls, failed, restarts, unschedulable, long "
+      "pending) of a namespace, or of all with -A, whatever runs it; as GET "
+      "/api/v1/cluster/pod-issues answers, all pages at once");
+  c->output.add(*issues, {"text", "json", "yaml", "name"});
+  c->ns.add(*issues, true);
+  issues->add_option("--severity", c->severity, "only critical issues, or only warnings")
+      ->check(CLI::IsMember({"critical", "warning"}));
+  issues->add_option("--type", c->issue_type, "only issues of this type")
+      ->check(CLI::IsMember({"CrashLoopBackOff", "ImagePullError", "Failed", "HighRestarts",
+                             "Unschedulable", "ResourceConstraints", "Pending"}));
+  addRestartThreshold(*issues, c->restart_threshold);
+  issues->callback([&action, c] { action = [c] { return c->runPodIssues(); }; });
 }
 
 }  // namespace keelson::cli

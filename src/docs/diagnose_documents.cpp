@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string_view>
 
+#include "docs/json_fields.h"
+
 namespace keelson::docs {
 namespace {
 
@@ -36,19 +38,6 @@ json failureEventJson(const analysis::FailureEvent& failure) {
           {"suggestedAction", failure.suggested_action}};
 }
 
-// Field access that tolerates documents missing a field (text rendering never throws).
-std::string str(const json& doc, const char* key) {
-  const auto it = doc.find(key);
-  if (it == doc.end() || it->is_null()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
-const json& arr(const json& doc, const char* key) {
-  static const json kEmpty = json::array();
-  const auto it = doc.find(key);
-  return it != doc.end() && it->is_array() ? *it : kEmpty;
-}
-
 std::string joined(const json& list, std::string_view separator) {
   std::string out;
   for (const auto& item : list) {
@@ -69,6 +58,53 @@ json component(int score, int weight, json evidence) {
 }
 
 json orNull(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+
+json problematicPodJson(const analysis::ProblematicPod& pod) {
+  json issues = json::array();
+  for (const auto& issue : pod.issues) {
+    issues.push_back({{"type", analysis::issueTypeName(issue.type)},
+                      {"description", issue.description},
+                      {"severity", issue.critical ? "critical" : "warning"},
+                      {"details", issue.details}});
+  }
+  json events = json::array();
+  for (const auto& e : pod.recent_events) {
+    events.push_back({{"type", e.type},
+                      {"reason", e.reason},
+                      {"message", e.message},
+                      {"lastTimestamp", kube::formatTime(e.last_time)},
+                      {"count", e.count}});
+  }
+  return {{"name", pod.name},
+          {"namespace", pod.namespace_name},
+          {"ownerKind", orNull(pod.owner.kind)},
+          {"ownerName", orNull(pod.owner.name)},
+          {"phase", pod.phase},
+          {"restartCount", pod.restart_count},
+          {"age", analysis::formatElapsed(pod.age)},
+          {"issues", std::move(issues)},
+          {"recentEvents", std::move(events)}};
+}
+
+// A problematicPodJson as text, headed by `label` (the pod's name, or namespace/name).
+std::string problematicPodText(const json& pod, const std::string& label) {
+  const std::string owner = fieldText(pod, "ownerKind").empty()
+                                ? "no controller"
+                                : fieldText(pod, "ownerKind") + " " + fieldText(pod, "ownerName");
+  std::string out =
+      fmt::format("\n{} ({}): phase {}, {} restarts, age {}\n", label, owner,
+                  fieldText(pod, "phase"), fieldText(pod, "restartCount"), fieldText(pod, "age"));
+  for (const auto& issue : fieldArray(pod, "issues")) {
+    out += fmt::format("  [{}] {}: {}\n", fieldText(issue, "severity"), fieldText(issue, "type"),
+                       fieldText(issue, "description"));
+    if (!fieldText(issue, "details").empty()) out += "      " + fieldText(issue, "details") + "\n";
+  }
+  for (const auto& e : fieldArray(pod, "recentEvents")) {
+    out += fmt::format("  event {} x{} at {}: {}\n", fieldText(e, "reason"), fieldText(e, "count"),
+                       fieldText(e, "lastTimestamp"), fieldText(e, "message"));
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -130,8 +166,9 @@ nlohmann::json healthScoreDocument(const analysis::HealthScore& score) {
 
 std::string healthScoreText(const nlohmann::json& doc) {
   std::string out =
-      fmt::format("Health of {}/{}: {}/100 ({}), phase {}\n", str(doc, "namespace"),
-                  str(doc, "podName"), str(doc, "score"), str(doc, "status"), str(doc, "phase"));
+      fmt::format("Health of {}/{}: {}/100 ({}), phase {}\n", fieldText(doc, "namespace"),
+                  fieldText(doc, "podName"), fieldText(doc, "score"), fieldText(doc, "status"),
+                  fieldText(doc, "phase"));
   static const json kEmpty = json::object();
   const auto it = doc.find("components");
   const json& components = it != doc.end() && it->is_object() ? *it : kEmpty;
@@ -144,39 +181,41 @@ std::string healthScoreText(const nlohmann::json& doc) {
     return found != c.end() && found->is_object() ? *found : kEmpty;
   };
   const auto header = [&](const char* title, const json& c) {
-    return fmt::format("  {:<17} {:>3}/100 x {:>2}%  = {}\n", title, str(c, "score"),
-                       str(c, "weight"), str(c, "weightedScore"));
+    return fmt::format("  {:<17} {:>3}/100 x {:>2}%  = {}\n", title, fieldText(c, "score"),
+                       fieldText(c, "weight"), fieldText(c, "weightedScore"));
   };
   const json& restarts = part("restarts");
   out += header("restarts", restarts);
   out += fmt::format("      {} restarts, pod age {}, {} per hour (over at least one hour)\n",
-                     str(evidence(restarts), "restartCount"), str(evidence(restarts), "podAge"),
-                     str(evidence(restarts), "restartsPerHour"));
+                     fieldText(evidence(restarts), "restartCount"),
+                     fieldText(evidence(restarts), "podAge"),
+                     fieldText(evidence(restarts), "restartsPerHour"));
   const json& states = part("containerStates");
   out += header("container states", states);
-  for (const auto& c : arr(evidence(states), "containers")) {
-    std::string detail = str(c, "state");
-    if (!str(c, "reason").empty()) detail += " " + str(c, "reason");
-    if (!str(c, "exitCode").empty()) detail += " (exit code " + str(c, "exitCode") + ")";
-    out += fmt::format("      {}{}: {}, ready {}, {} restarts -> {}\n", str(c, "name"),
-                       c.value("init", false) ? " (init)" : "", detail, str(c, "ready"),
-                       str(c, "restartCount"), str(c, "score"));
+  for (const auto& c : fieldArray(evidence(states), "containers")) {
+    std::string detail = fieldText(c, "state");
+    if (!fieldText(c, "reason").empty()) detail += " " + fieldText(c, "reason");
+    if (!fieldText(c, "exitCode").empty())
+      detail += " (exit code " + fieldText(c, "exitCode") + ")";
+    out += fmt::format("      {}{}: {}, ready {}, {} restarts -> {}\n", fieldText(c, "name"),
+                       c.value("init", false) ? " (init)" : "", detail, fieldText(c, "ready"),
+                       fieldText(c, "restartCount"), fieldText(c, "score"));
   }
   const json& conditions = part("conditions");
   out += header("conditions", conditions);
-  for (const auto& c : arr(evidence(conditions), "conditions")) {
-    const std::string status = str(c, "status").empty() ? "missing" : str(c, "status");
-    out += fmt::format("      {} {}{}\n", str(c, "type"), status,
-                       str(c, "reason").empty() ? "" : " (" + str(c, "reason") + ")");
+  for (const auto& c : fieldArray(evidence(conditions), "conditions")) {
+    const std::string status = fieldText(c, "status").empty() ? "missing" : fieldText(c, "status");
+    out += fmt::format("      {} {}{}\n", fieldText(c, "type"), status,
+                       fieldText(c, "reason").empty() ? "" : " (" + fieldText(c, "reason") + ")");
   }
   const json& warnings = part("warningEvents");
   out += header("warning events", warnings);
   out += fmt::format(
-      "      {} in the last {}s ({} occurrences)\n", str(evidence(warnings), "warningEvents"),
-      str(evidence(warnings), "windowSeconds"), str(evidence(warnings), "occurrences"));
-  for (const auto& e : arr(evidence(warnings), "events")) {
-    out += fmt::format("      {} x{} at {}: {}\n", str(e, "reason"), str(e, "count"),
-                       str(e, "lastTimestamp"), str(e, "message"));
+      "      {} in the last {}s ({} occurrences)\n", fieldText(evidence(warnings), "warningEvents"),
+      fieldText(evidence(warnings), "windowSeconds"), fieldText(evidence(warnings), "occurrences"));
+  for (const auto& e : fieldArray(evidence(warnings), "events")) {
+    out += fmt::format("      {} x{} at {}: {}\n", fieldText(e, "reason"), fieldText(e, "count"),
+                       fieldText(e, "lastTimestamp"), fieldText(e, "message"));
   }
   return out;
 }
@@ -212,32 +251,7 @@ nlohmann::json namespaceErrorDocument(const analysis::NamespaceErrorAnalysis& an
                        {"affectedPods", entry.affected_pods}});
   }
   json pods = json::array();
-  for (const auto& pod : analysis.problematic_pods) {
-    json issues = json::array();
-    for (const auto& issue : pod.issues) {
-      issues.push_back({{"type", analysis::issueTypeName(issue.type)},
-                        {"description", issue.description},
-                        {"severity", issue.critical ? "critical" : "warning"},
-                        {"details", issue.details}});
-    }
-    json events = json::array();
-    for (const auto& e : pod.recent_events) {
-      events.push_back({{"type", e.type},
-                        {"reason", e.reason},
-                        {"message", e.message},
-                        {"lastTimestamp", kube::formatTime(e.last_time)},
-                        {"count", e.count}});
-    }
-    pods.push_back({{"name", pod.name},
-                    {"namespace", pod.namespace_name},
-                    {"ownerKind", pod.owner.kind},
-                    {"ownerName", pod.owner.name},
-                    {"phase", pod.phase},
-                    {"restartCount", pod.restart_count},
-                    {"age", analysis::formatElapsed(pod.age)},
-                    {"issues", std::move(issues)},
-                    {"recentEvents", std::move(events)}});
-  }
+  for (const auto& pod : analysis.problematic_pods) pods.push_back(problematicPodJson(pod));
   return {{"namespace", analysis.namespace_name},
           {"analysisTime", kube::formatTime(analysis.analysis_time)},
           {"totalPodsAnalyzed", analysis.total_pods_analyzed},
@@ -250,25 +264,80 @@ nlohmann::json namespaceErrorDocument(const analysis::NamespaceErrorAnalysis& an
           {"warningIssuesCount", analysis.warning_issues_count}};
 }
 
-std::string failureEventsText(const nlohmann::json& doc) {
-  std::string out = fmt::format("Pod {}/{}: phase {}, status {}\n", str(doc, "namespace"),
-                                str(doc, "podName"), str(doc, "podPhase"), str(doc, "podStatus"));
-  const json& events = arr(doc, "failureEvents");
-  out += fmt::format("Events: {} total, {} failure events ({} critical, {} warning)\n",
-                     str(doc, "totalEvents"), events.size(), str(doc, "criticalEvents"),
-                     str(doc, "warningEvents"));
-  for (const auto& e : events) {
-    out += fmt::format("\n  [{}] {} {} x{} ({}), first {} ago, last {}\n", str(e, "severity"),
-                       str(e, "category"), str(e, "reason"), str(e, "count"),
-                       e.value("recurrenceRate", json()).is_string() ? str(e, "recurrenceRate")
-                                                                     : std::string("once"),
-                       str(e, "timeSinceFirst"), str(e, "lastTimestamp"));
-    out += fmt::format("    {}\n", str(e, "message"));
-    out += fmt::format("    source: {}\n", str(e, "source"));
-    out += fmt::format("    possible causes: {}\n", joined(arr(e, "possibleCauses"), "; "));
-    out += fmt::format("    suggested action: {}\n", str(e, "suggestedAction"));
+nlohmann::json clusterPodIssuesDocument(const analysis::ClusterPodIssues& analysis,
+                                        const std::string& namespace_name,
+                                        const analysis::PodIssueFilter& filter) {
+  json summary = json::array();
+  for (const auto& group : analysis.summary) {
+    summary.push_back({{"issueType", analysis::issueTypeName(group.type)},
+                       {"description", analysis::issueTypeDescription(group.type)},
+                       {"count", group.count},
+                       {"podCount", group.pod_count}});
   }
-  const json& ongoing = arr(doc, "ongoingIssues");
+  json pods = json::array();
+  for (const auto& pod : analysis.problematic_pods) pods.push_back(problematicPodJson(pod));
+  return {{"namespace", orNull(namespace_name)},
+          {"severity",
+           filter.critical ? json(*filter.critical ? "critical" : "warning") : json(nullptr)},
+          {"issueType", filter.type ? json(analysis::issueTypeName(*filter.type)) : json(nullptr)},
+          {"analysisTime", kube::formatTime(analysis.analysis_time)},
+          {"restartThresholdUsed", analysis.restart_threshold_used},
+          {"totalPodsAnalyzed", analysis.total_pods_analyzed},
+          {"problematicPodsCount", analysis.problematic_pods_count},
+          {"criticalIssuesCount", analysis.critical_issues_count},
+          {"warningIssuesCount", analysis.warning_issues_count},
+          {"summary", std::move(summary)},
+          {"problematicPods", std::move(pods)},
+          {"continue", orNull(analysis.continue_after)},
+          {"remainingItemCount", analysis.remaining_pods}};
+}
+
+std::string clusterPodIssuesText(const nlohmann::json& doc) {
+  const std::string scope = fieldText(doc, "namespace").empty()
+                                ? "all namespaces"
+                                : "namespace " + fieldText(doc, "namespace");
+  std::string out = fmt::format(
+      "Pod issues in {}: {} pods analyzed, {} with issues ({} critical, {} warning issues; "
+      "restart threshold {})\n",
+      scope, fieldText(doc, "totalPodsAnalyzed"), fieldText(doc, "problematicPodsCount"),
+      fieldText(doc, "criticalIssuesCount"), fieldText(doc, "warningIssuesCount"),
+      fieldText(doc, "restartThresholdUsed"));
+  for (const auto& group : fieldArray(doc, "summary")) {
+    out += fmt::format("  {:<20} {:>3} issues, {:>3} pods  {}\n", fieldText(group, "issueType"),
+                       fieldText(group, "count"), fieldText(group, "podCount"),
+                       fieldText(group, "description"));
+  }
+  for (const auto& pod : fieldArray(doc, "problematicPods")) {
+    out += problematicPodText(pod, fieldText(pod, "namespace") + "/" + fieldText(pod, "name"));
+  }
+  if (!fieldText(doc, "continue").empty()) {
+    out += fmt::format("\n{} more pods; next page: continue={}\n",
+                       fieldText(doc, "remainingItemCount"), fieldText(doc, "continue"));
+  }
+  return out;
+}
+
+std::string failureEventsText(const nlohmann::json& doc) {
+  std::string out = fmt::format("Pod {}/{}: phase {}, status {}\n", fieldText(doc, "namespace"),
+                                fieldText(doc, "podName"), fieldText(doc, "podPhase"),
+                                fieldText(doc, "podStatus"));
+  const json& events = fieldArray(doc, "failureEvents");
+  out += fmt::format("Events: {} total, {} failure events ({} critical, {} warning)\n",
+                     fieldText(doc, "totalEvents"), events.size(), fieldText(doc, "criticalEvents"),
+                     fieldText(doc, "warningEvents"));
+  for (const auto& e : events) {
+    out +=
+        fmt::format("\n  [{}] {} {} x{} ({}), first {} ago, last {}\n", fieldText(e, "severity"),
+                    fieldText(e, "category"), fieldText(e, "reason"), fieldText(e, "count"),
+                    e.value("recurrenceRate", json()).is_string() ? fieldText(e, "recurrenceRate")
+                                                                  : std::string("once"),
+                    fieldText(e, "timeSinceFirst"), fieldText(e, "lastTimestamp"));
+    out += fmt::format("    {}\n", fieldText(e, "message"));
+    out += fmt::format("    source: {}\n", fieldText(e, "source"));
+    out += fmt::format("    possible causes: {}\n", joined(fieldArray(e, "possibleCauses"), "; "));
+    out += fmt::format("    suggested action: {}\n", fieldText(e, "suggestedAction"));
+  }
+  const json& ongoing = fieldArray(doc, "ongoingIssues");
   if (!ongoing.empty()) {
     out += "\nOngoing (last 5 minutes):\n";
     for (const auto& issue : ongoing) out += "  " + issue.get<std::string>() + "\n";
@@ -280,71 +349,63 @@ std::string namespaceErrorText(const nlohmann::json& doc) {
   std::string out = fmt::format(
       "Namespace {}: {} workload pods analyzed, {} healthy, {} with issues ({} critical, {} "
       "warning issues; restart threshold {})\n",
-      str(doc, "namespace"), str(doc, "totalPodsAnalyzed"), str(doc, "healthyPodsCount"),
-      str(doc, "problematicPodsCount"), str(doc, "criticalIssuesCount"),
-      str(doc, "warningIssuesCount"), str(doc, "restartThresholdUsed"));
-  for (const auto& entry : arr(doc, "summary")) {
-    out += fmt::format("  {:<20} {:>3}  {}: {}\n", str(entry, "issueType"), str(entry, "count"),
-                       str(entry, "description"), joined(arr(entry, "affectedPods"), ", "));
+      fieldText(doc, "namespace"), fieldText(doc, "totalPodsAnalyzed"),
+      fieldText(doc, "healthyPodsCount"), fieldText(doc, "problematicPodsCount"),
+      fieldText(doc, "criticalIssuesCount"), fieldText(doc, "warningIssuesCount"),
+      fieldText(doc, "restartThresholdUsed"));
+  for (const auto& entry : fieldArray(doc, "summary")) {
+    out += fmt::format("  {:<20} {:>3}  {}: {}\n", fieldText(entry, "issueType"),
+                       fieldText(entry, "count"), fieldText(entry, "description"),
+                       joined(fieldArray(entry, "affectedPods"), ", "));
   }
-  for (const auto& pod : arr(doc, "problematicPods")) {
-    out += fmt::format("\n{} ({} {}): phase {}, {} restarts, age {}\n", str(pod, "name"),
-                       str(pod, "ownerKind"), str(pod, "ownerName"), str(pod, "phase"),
-                       str(pod, "restartCount"), str(pod, "age"));
-    for (const auto& issue : arr(pod, "issues")) {
-      out += fmt::format("  [{}] {}: {}\n", str(issue, "severity"), str(issue, "type"),
-                         str(issue, "description"));
-      if (!str(issue, "details").empty()) out += "      " + str(issue, "details") + "\n";
-    }
-    for (const auto& e : arr(pod, "recentEvents")) {
-      out += fmt::format("  event {} x{} at {}: {}\n", str(e, "reason"), str(e, "count"),
-                         str(e, "lastTimestamp"), str(e, "message"));
-    }
-  }
+  for (const auto& pod : fieldArray(doc, "problematicPods"))
+    out += problematicPodText(pod, fieldText(pod, "name"));
   return out;
 }
 
 std::string schedulingText(const nlohmann::json& doc) {
-  std::string out = fmt::format("Scheduling of {}/{}: {}\n", str(doc, "namespace"),
-                                str(doc, "podName"), str(doc, "status"));
-  if (str(doc, "status") == "Scheduled") {
-    out += fmt::format("  node: {}\n", str(doc, "nodeName"));
-    for (const auto& reason : arr(doc, "schedulingReasons")) {
+  std::string out = fmt::format("Scheduling of {}/{}: {}\n", fieldText(doc, "namespace"),
+                                fieldText(doc, "podName"), fieldText(doc, "status"));
+  if (fieldText(doc, "status") == "Scheduled") {
+    out += fmt::format("  node: {}\n", fieldText(doc, "nodeName"));
+    for (const auto& reason : fieldArray(doc, "schedulingReasons")) {
       out += "  - " + (reason.is_string() ? reason.get<std::string>() : reason.dump()) + "\n";
     }
   } else {
-    out += fmt::format("  feasible nodes: {} of {}\n", str(doc, "feasibleNodes"),
-                       str(doc, "totalNodes"));
-    if (!str(doc, "failureMessage").empty()) out += "  " + str(doc, "failureMessage") + "\n";
-    for (const auto& entry : arr(doc, "failureSummary")) {
-      out += fmt::format("  {:<26} {:>3}  {} ({})\n", str(entry, "category"), str(entry, "count"),
-                         str(entry, "reason"), joined(arr(entry, "nodes"), ", "));
+    out += fmt::format("  feasible nodes: {} of {}\n", fieldText(doc, "feasibleNodes"),
+                       fieldText(doc, "totalNodes"));
+    if (!fieldText(doc, "failureMessage").empty())
+      out += "  " + fieldText(doc, "failureMessage") + "\n";
+    for (const auto& entry : fieldArray(doc, "failureSummary")) {
+      out += fmt::format("  {:<26} {:>3}  {} ({})\n", fieldText(entry, "category"),
+                         fieldText(entry, "count"), fieldText(entry, "reason"),
+                         joined(fieldArray(entry, "nodes"), ", "));
     }
   }
   const auto message = doc.find("schedulerMessage");
   if (message != doc.end() && message->is_object()) {
-    out += fmt::format("  scheduler said ({}, {}): {}\n", str(*message, "source"),
-                       str(*message, "timestamp"), str(*message, "message"));
+    out += fmt::format("  scheduler said ({}, {}): {}\n", fieldText(*message, "source"),
+                       fieldText(*message, "timestamp"), fieldText(*message, "message"));
   }
   return out;
 }
 
 std::string resourcesText(const nlohmann::json& doc) {
-  std::string out = fmt::format("Resources of {}/{} (QoS {})\n", str(doc, "namespace"),
-                                str(doc, "podName"), str(doc, "qosClass"));
+  std::string out = fmt::format("Resources of {}/{} (QoS {})\n", fieldText(doc, "namespace"),
+                                fieldText(doc, "podName"), fieldText(doc, "qosClass"));
   const auto total = doc.find("total");
   if (total != doc.end() && total->is_object()) {
     const auto unlimited = [&](const char* key) {
-      const std::string value = str(*total, key);
+      const std::string value = fieldText(*total, key);
       return value.empty() ? std::string("unlimited") : value;
     };
     out += fmt::format("  total: cpu {} request / {} limit, memory {} request / {} limit\n",
-                       str(*total, "cpuRequest"), unlimited("cpuLimit"),
-                       str(*total, "memoryRequest"), unlimited("memoryLimit"));
+                       fieldText(*total, "cpuRequest"), unlimited("cpuLimit"),
+                       fieldText(*total, "memoryRequest"), unlimited("memoryLimit"));
   }
   for (const char* list : {"initContainers", "containers"}) {
-    for (const auto& c : arr(doc, list)) {
-      out += fmt::format("  {}{}: requests {} limits {}\n", str(c, "name"),
+    for (const auto& c : fieldArray(doc, list)) {
+      out += fmt::format("  {}{}: requests {} limits {}\n", fieldText(c, "name"),
                          std::string_view(list) == "initContainers" ? " (init)" : "",
                          c.value("requests", json::object()).dump(),
                          c.value("limits", json::object()).dump());

@@ -1,13 +1,14 @@
 #pragma once
 
 // The JSON documents of the diagnosis endpoints (/api/v1/pods/{ns}/{pod}/failure-events and
-// /health-score, /api/v1/namespace/{ns}/error), in the spec's shape and camelCase names, and their
-// plain-text rendering for `keelson diagnose`. The text is rendered from the same document the
-// server returns, so the command and the server never disagree. Pure.
+// /health-score, /api/v1/namespace/{ns}/error, /api/v1/cluster/pod-issues), in the spec's shape and
+// camelCase names, and their plain-text rendering for `keelson diagnose`. The text is rendered from
+// the same document the server returns, so the command and the server never disagree. Pure.
 
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "analysis/cluster_pod_issues.h"
 #include "analysis/failure_events.h"
 #include "analysis/health_score.h"
 #include "analysis/namespace_errors.h"
@@ -27,9 +28,25 @@ nlohmann::json failureEventsDocument(const analysis::FailureEventsAnalysis& anal
 /// problematicPodsCount, healthyPodsCount, restartThresholdUsed, summary: [{issueType, count,
 /// description, affectedPods}], problematicPods: [{name, namespace, ownerKind, ownerName, phase,
 /// restartCount, age ("2h30m"), issues: [{type, description, severity, details}],
-/// recentEvents: [{type, reason, message, lastTimestamp, count}]}], criticalIssuesCount,
+/// recentEvents: [{type, reason, message, lastTimestamp, count}] (its newest Warning events)}],
+/// criticalIssuesCount,
 /// warningIssuesCount}.
 nlohmann::json namespaceErrorDocument(const analysis::NamespaceErrorAnalysis& analysis);
+
+/// The cluster pod-issues document (GET /api/v1/cluster/pod-issues): {namespace (the scope, null
+/// for every namespace), severity ("critical", "warning" or null), issueType (the filter, or
+/// null), analysisTime, restartThresholdUsed, totalPodsAnalyzed, problematicPodsCount,
+/// criticalIssuesCount, warningIssuesCount, summary: [{issueType, description, count (issues),
+/// podCount}], problematicPods (this page, by namespace then name; each as in
+/// namespaceErrorDocument, ownerKind and ownerName null for a pod without a controller),
+/// continue (the token of the next page, or null on the last), remainingItemCount}. The counts
+/// and summary cover every page.
+nlohmann::json clusterPodIssuesDocument(const analysis::ClusterPodIssues& analysis,
+                                        const std::string& namespace_name,
+                                        const analysis::PodIssueFilter& filter);
+
+/// Plain text of a clusterPodIssuesDocument. Tolerates missing fields.
+std::string clusterPodIssuesText(const nlohmann::json& doc);
 
 /// The health-score document: {podName, namespace, phase, evaluatedAt, score (0-100), status
 /// ("healthy", "degraded", "unhealthy" or "critical"), bands {healthy, degraded, unhealthy}

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "docs/json_fields.h"
 #include "docs/pod_documents.h"
 
 namespace keelson::docs {
@@ -229,15 +230,6 @@ json eventJson(const kube::Event& event) {
 // ---------------------------------------------------------------------------------------------
 // Text rendering
 
-// A string member, "" when missing or not a string.
-std::string str(const json& doc, std::string_view key) {
-  const auto it = doc.find(key);
-  if (it == doc.end()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_null()) return "";
-  return it->dump();
-}
-
 const json& member(const json& doc, std::string_view key) {
   static const json kNull;
   const auto it = doc.find(key);
@@ -309,26 +301,28 @@ void renderState(Lines& lines, std::string_view label, const json& state) {
     name[0] = static_cast<char>(name[0] - 'a' + 'A');
   }
   lines.field(4, label, name);
-  if (kind == "running") return lines.field(6, "Started", str(detail, "startedAt"));
-  if (!str(detail, "reason").empty()) lines.field(6, "Reason", str(detail, "reason"));
-  if (!str(detail, "message").empty()) lines.field(6, "Message", str(detail, "message"));
+  if (kind == "running") return lines.field(6, "Started", fieldText(detail, "startedAt"));
+  if (!fieldText(detail, "reason").empty()) lines.field(6, "Reason", fieldText(detail, "reason"));
+  if (!fieldText(detail, "message").empty())
+    lines.field(6, "Message", fieldText(detail, "message"));
   if (kind == "terminated") {
-    lines.field(6, "Exit Code", str(detail, "exitCode"));
-    if (str(detail, "signal") != "0") lines.field(6, "Signal", str(detail, "signal"));
-    lines.field(6, "Started", str(detail, "startedAt"));
-    lines.field(6, "Finished", str(detail, "finishedAt"));
+    lines.field(6, "Exit Code", fieldText(detail, "exitCode"));
+    if (fieldText(detail, "signal") != "0") lines.field(6, "Signal", fieldText(detail, "signal"));
+    lines.field(6, "Started", fieldText(detail, "startedAt"));
+    lines.field(6, "Finished", fieldText(detail, "finishedAt"));
   }
 }
 
 void renderContainer(Lines& lines, const json& c) {
-  lines.heading(2, str(c, "name"));
-  if (c.contains("containerID")) lines.field(4, "Container ID", str(c, "containerID"));
-  lines.field(4, "Image", str(c, "image"));
-  lines.field(4, "Image ID", str(c, "imageID"));
+  lines.heading(2, fieldText(c, "name"));
+  if (c.contains("containerID")) lines.field(4, "Container ID", fieldText(c, "containerID"));
+  lines.field(4, "Image", fieldText(c, "image"));
+  lines.field(4, "Image ID", fieldText(c, "imageID"));
   std::vector<std::string> ports;
   for (const auto& port : member(c, "ports")) {
-    std::string text = fmt::format("{}/{}", str(port, "containerPort"), str(port, "protocol"));
-    if (!str(port, "name").empty()) text += fmt::format(" ({})", str(port, "name"));
+    std::string text =
+        fmt::format("{}/{}", fieldText(port, "containerPort"), fieldText(port, "protocol"));
+    if (!fieldText(port, "name").empty()) text += fmt::format(" ({})", fieldText(port, "name"));
     ports.push_back(std::move(text));
   }
   lines.listField(4, "Ports", ports);
@@ -339,7 +333,7 @@ void renderContainer(Lines& lines, const json& c) {
   renderState(lines, "Last State", member(c, "lastState"));
   lines.field(4, "Ready", capitalizedBool(member(c, "ready")));
   lines.field(4, "Started", capitalizedBool(member(c, "started")));
-  lines.field(4, "Restart Count", str(c, "restartCount"));
+  lines.field(4, "Restart Count", fieldText(c, "restartCount"));
   const json& resources = member(c, "resources");
   for (const auto& [label, key] :
        {std::pair{"Limits", "limits"}, std::pair{"Requests", "requests"}}) {
@@ -355,33 +349,34 @@ void renderContainer(Lines& lines, const json& c) {
        {std::pair{"Liveness", "liveness"}, std::pair{"Readiness", "readiness"},
         std::pair{"Startup", "startup"}}) {
     if (probes.is_object() && probes.contains(key)) {
-      lines.field(4, label, str(probes[key], "description"));
+      lines.field(4, label, fieldText(probes[key], "description"));
     }
   }
   const json& env_from = member(c, "envFrom");
   if (env_from.is_array() && !env_from.empty()) {
     lines.heading(4, "Environment Variables from");
     for (const auto& from : env_from) {
-      const std::string kind = str(from, "type") == "secretRef" ? "Secret" : "ConfigMap";
-      std::string text =
-          fmt::format("{}  {}  Optional: {}", str(from, "name"), kind, str(from, "optional"));
-      if (!str(from, "prefix").empty()) text += fmt::format("  Prefix: {}", str(from, "prefix"));
+      const std::string kind = fieldText(from, "type") == "secretRef" ? "Secret" : "ConfigMap";
+      std::string text = fmt::format("{}  {}  Optional: {}", fieldText(from, "name"), kind,
+                                     fieldText(from, "optional"));
+      if (!fieldText(from, "prefix").empty())
+        text += fmt::format("  Prefix: {}", fieldText(from, "prefix"));
       lines.line(6, text);
     }
   }
   const json& env = member(c, "environment");
   if (lines.section(4, "Environment", env)) {
     for (const auto& var : env)
-      lines.field(6, str(var, "name"), fmt::format("<{}>", str(var, "source")));
+      lines.field(6, fieldText(var, "name"), fmt::format("<{}>", fieldText(var, "source")));
   }
   const json& mounts = member(c, "mounts");
   if (lines.section(4, "Mounts", mounts)) {
     for (const auto& mount : mounts) {
       std::string text =
-          fmt::format("{} from {} ({})", str(mount, "mountPath"), str(mount, "name"),
+          fmt::format("{} from {} ({})", fieldText(mount, "mountPath"), fieldText(mount, "name"),
                       capitalizedBool(member(mount, "readOnly")) == "True" ? "ro" : "rw");
-      if (!str(mount, "subPath").empty()) {
-        text.insert(text.size() - 1, fmt::format(",path=\"{}\"", str(mount, "subPath")));
+      if (!fieldText(mount, "subPath").empty()) {
+        text.insert(text.size() - 1, fmt::format(",path=\"{}\"", fieldText(mount, "subPath")));
       }
       lines.line(6, text);
     }
@@ -530,28 +525,30 @@ nlohmann::json podDescribeDocument(const kube::Pod& pod, const std::vector<kube:
 
 std::string renderPodDescription(const nlohmann::json& doc) {
   Lines lines;
-  lines.field(0, "Name", str(doc, "name"));
-  lines.field(0, "Namespace", str(doc, "namespace"));
-  lines.field(0, "Priority", str(doc, "priority"));
-  if (!str(doc, "priorityClassName").empty()) {
-    lines.field(0, "Priority Class Name", str(doc, "priorityClassName"));
+  lines.field(0, "Name", fieldText(doc, "name"));
+  lines.field(0, "Namespace", fieldText(doc, "namespace"));
+  lines.field(0, "Priority", fieldText(doc, "priority"));
+  if (!fieldText(doc, "priorityClassName").empty()) {
+    lines.field(0, "Priority Class Name", fieldText(doc, "priorityClassName"));
   }
-  lines.field(0, "Service Account", str(doc, "serviceAccount"));
+  lines.field(0, "Service Account", fieldText(doc, "serviceAccount"));
   const json& status = member(doc, "status");
-  const std::string node = str(doc, "node");
-  const std::string host_ip = str(status, "hostIP");
+  const std::string node = fieldText(doc, "node");
+  const std::string host_ip = fieldText(status, "hostIP");
   lines.field(0, "Node", node.empty() ? "<none>" : host_ip.empty() ? node : node + "/" + host_ip);
-  lines.field(0, "Start Time", str(status, "startTime"));
+  lines.field(0, "Start Time", fieldText(status, "startTime"));
   lines.mapField(0, "Labels", member(doc, "labels"));
   lines.mapField(0, "Annotations", member(doc, "annotations"));
-  const std::string deleted = str(doc, "deletionTimestamp");
-  lines.field(
-      0, "Status",
-      deleted.empty() ? str(status, "phase") : fmt::format("Terminating (since {})", deleted));
-  if (!str(status, "reason").empty()) lines.field(0, "Reason", str(status, "reason"));
-  if (!str(status, "message").empty()) lines.field(0, "Message", str(status, "message"));
-  lines.field(0, "IP", str(status, "podIP"));
-  if (!str(doc, "controlledBy").empty()) lines.field(0, "Controlled By", str(doc, "controlledBy"));
+  const std::string deleted = fieldText(doc, "deletionTimestamp");
+  lines.field(0, "Status",
+              deleted.empty() ? fieldText(status, "phase")
+                              : fmt::format("Terminating (since {})", deleted));
+  if (!fieldText(status, "reason").empty()) lines.field(0, "Reason", fieldText(status, "reason"));
+  if (!fieldText(status, "message").empty())
+    lines.field(0, "Message", fieldText(status, "message"));
+  lines.field(0, "IP", fieldText(status, "podIP"));
+  if (!fieldText(doc, "controlledBy").empty())
+    lines.field(0, "Controlled By", fieldText(doc, "controlledBy"));
   for (const auto& [label, key] :
        {std::pair{"Init Containers", "initContainers"}, std::pair{"Containers", "containers"}}) {
     const json& list = member(doc, key);
@@ -564,14 +561,14 @@ std::string renderPodDescription(const nlohmann::json& doc) {
     lines.heading(0, "Conditions");
     lines.line(2, fmt::format("{:<28} {}", "Type", "Status"));
     for (const auto& c : conditions) {
-      lines.line(2, fmt::format("{:<28} {}", str(c, "type"), str(c, "status")));
+      lines.line(2, fmt::format("{:<28} {}", fieldText(c, "type"), fieldText(c, "status")));
     }
   }
   const json& volumes = member(doc, "volumes");
   if (lines.section(0, "Volumes", volumes)) {
     for (const auto& v : volumes) {
-      lines.heading(2, str(v, "name"));
-      lines.field(4, "Type", str(v, "type"));
+      lines.heading(2, fieldText(v, "name"));
+      lines.field(4, "Type", fieldText(v, "type"));
       const json& source = member(v, "source");
       if (source.is_object() && !source.empty()) {
         for (const auto& [field, value] : source.begin().value().items()) {
@@ -580,19 +577,21 @@ std::string renderPodDescription(const nlohmann::json& doc) {
       }
     }
   }
-  lines.field(0, "QoS Class", str(doc, "qosClass"));
+  lines.field(0, "QoS Class", fieldText(doc, "qosClass"));
   lines.mapField(0, "Node-Selectors", member(doc, "nodeSelector"));
   std::vector<std::string> tolerations;
-  for (const auto& t : member(doc, "tolerations")) tolerations.push_back(str(t, "description"));
+  for (const auto& t : member(doc, "tolerations"))
+    tolerations.push_back(fieldText(t, "description"));
   lines.listField(0, "Tolerations", tolerations);
   const json& events = member(doc, "events");
   if (lines.section(0, "Events", events)) {
     lines.line(2, fmt::format("{:<8} {:<20} {:<21} {:<6} {:<24} {}", "Type", "Reason", "Last Seen",
                               "Count", "From", "Message"));
     for (const auto& e : events) {
-      lines.line(2, fmt::format("{:<8} {:<20} {:<21} {:<6} {:<24} {}", str(e, "type"),
-                                str(e, "reason"), str(e, "lastTimestamp"), str(e, "count"),
-                                str(e, "source"), str(e, "message")));
+      lines.line(
+          2, fmt::format("{:<8} {:<20} {:<21} {:<6} {:<24} {}", fieldText(e, "type"),
+                         fieldText(e, "reason"), fieldText(e, "lastTimestamp"),
+                         fieldText(e, "count"), fieldText(e, "source"), fieldText(e, "message")));
     }
   }
   return lines.take();

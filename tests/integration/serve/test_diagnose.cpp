@@ -1,8 +1,8 @@
 // The diagnosis endpoints of `keelson serve` (/api/v1/pods/{ns}/{pod}/failure-events and
-// /health-score, /api/v1/namespace/{ns}/error) and `keelson diagnose` against the test control
-// plane, compared with kubectl's view of the same objects: pods and their owners (ownerReferences,
-// ReplicaSets), restart counts, phases, scheduler conditions, and events (count, reasons,
-// timestamps; one core/v1 event and one events.k8s.io/v1 event with a series).
+// /health-score, /api/v1/namespace/{ns}/error, /api/v1/cluster/pod-issues) and `keelson diagnose`
+// against the test control plane, compared with kubectl's view of the same objects: pods and their
+// owners (ownerReferences, ReplicaSets), restart counts, phases, scheduler conditions, and events
+// (count, reasons, timestamps; one core/v1 event and one events.k8s.io/v1 event with a series).
 //
 // The namespace holds a Deployment whose pod crash-loops (kwok leaves pods annotated
 // kwok.x-k8s.io/status=custom alone, so the test writes the kubelet's status itself), a
@@ -385,6 +385,166 @@ TEST_F(Diagnose, NamespaceErrorsMatchKubectl) {
   EXPECT_NE(text.out.find(crash_pod_ + " (Deployment crash)"), std::string::npos) << text.out;
 }
 
+// What kubectl shows of a pod, judged independently of keelson: the issue types the pod's
+// status calls for (restart threshold 5, Pending for more than 5 minutes).
+std::set<std::string> kubectlIssueTypes(const json& pod) {
+  std::set<std::string> out;
+  const auto created = kube::parseTime(pod["metadata"]["creationTimestamp"].get<std::string>());
+  if (pod["status"].value("phase", "") == "Pending" &&
+      std::chrono::system_clock::now() - created > 5min) {
+    out.insert("Pending");
+  }
+  int restarts = 0;
+  for (const auto& s : pod["status"].value("containerStatuses", json::array())) {
+    restarts += s["restartCount"].get<int>();
+    const std::string reason = s["state"].value("waiting", json::object()).value("reason", "");
+    if (reason == "CrashLoopBackOff") out.insert("CrashLoopBackOff");
+    if (reason == "ErrImagePull" || reason == "ImagePullBackOff") out.insert("ImagePullError");
+  }
+  if (restarts > 5) out.insert("HighRestarts");
+  if (pod["status"].value("phase", "") == "Failed") out.insert("Failed");
+  for (const auto& c : pod["status"].value("conditions", json::array())) {
+    if (c["type"] == "PodScheduled" && c["status"] == "False" &&
+        c.value("reason", "") == "Unschedulable") {
+      const std::string message = c.value("message", "");
+      out.insert(message.find("Insufficient") != std::string::npos ? "ResourceConstraints"
+                                                                   : "Unschedulable");
+    }
+  }
+  return out;
+}
+
+// The controller kubectl shows for a pod ("Kind/name"; Deployments through their ReplicaSet),
+// "" for a bare pod.
+std::string kubectlController(const json& pod, const json& replica_sets) {
+  for (const auto& ref : pod["metadata"].value("ownerReferences", json::array())) {
+    if (!ref.value("controller", false)) continue;
+    if (ref["kind"] == "ReplicaSet") {
+      for (const auto& rs : replica_sets["items"]) {
+        if (rs["metadata"]["name"] != ref["name"]) continue;
+        for (const auto& up : rs["metadata"].value("ownerReferences", json::array())) {
+          if (up.value("controller", false)) {
+            return up["kind"].get<std::string>() + "/" + up["name"].get<std::string>();
+          }
+        }
+      }
+    }
+    return ref["kind"].get<std::string>() + "/" + ref["name"].get<std::string>();
+  }
+  return "";
+}
+
+TEST_F(Diagnose, ClusterPodIssuesMatchKubectl) {
+  const std::string path = "/api/v1/cluster/pod-issues?namespace=" + ns_;
+  const json data = waitForData(path, [](const json& d) {
+    std::set<std::string> types;
+    for (const auto& s : d["summary"]) types.insert(s["issueType"].get<std::string>());
+    return d["problematicPodsCount"] == 4 && types.count("ResourceConstraints") > 0;
+  });
+  ASSERT_TRUE(data.is_object());
+
+  // Every pod of the namespace, whatever runs it: the Deployment's, the Job's and the bare one.
+  const json pods = cluster_.kubectlJson({"get", "pods", "-n", ns_, "-o", "json"});
+  const json replica_sets = cluster_.kubectlJson({"get", "rs", "-n", ns_, "-o", "json"});
+  std::map<std::string, std::set<std::string>> expected;  // name -> issue types
+  std::map<std::string, std::string> controller;
+  for (const auto& pod : pods["items"]) {
+    const auto types = kubectlIssueTypes(pod);
+    if (types.empty()) continue;
+    expected[pod["metadata"]["name"]] = types;
+    controller[pod["metadata"]["name"]] = kubectlController(pod, replica_sets);
+  }
+  EXPECT_EQ(expected.size(), 4U) << "crash, huge, the Job's pod and lonely";
+  EXPECT_EQ(data["totalPodsAnalyzed"].get<std::size_t>(), pods["items"].size());
+  EXPECT_EQ(data["namespace"], ns_);
+  EXPECT_EQ(data["continue"], nullptr);
+  std::map<std::string, std::set<std::string>> listed;
+  std::vector<std::string> order;
+  for (const auto& p : data["problematicPods"]) {
+    const std::string name = p["name"];
+    order.push_back(name);
+    for (const auto& issue : p["issues"]) listed[name].insert(issue["type"].get<std::string>());
+    const std::string owner = p["ownerKind"].is_null() ? std::string()
+                                                       : p["ownerKind"].get<std::string>() + "/" +
+                                                             p["ownerName"].get<std::string>();
+    EXPECT_EQ(owner, controller[name]) << name;
+  }
+  EXPECT_EQ(listed, expected) << data.dump(2);
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
+  EXPECT_EQ(controller["lonely"], "");
+
+  // Severity: 7 restarts are a warning (not above twice the threshold); the rest is critical.
+  const json warnings = json::parse(serve_.get(path + "&severity=warning").body)["data"];
+  std::set<std::string> restarted;
+  for (const auto& [name, types] : expected) {
+    if (types.count("HighRestarts")) restarted.insert(name);
+  }
+  std::set<std::string> warned;
+  for (const auto& p : warnings["problematicPods"]) {
+    warned.insert(p["name"].get<std::string>());
+    for (const auto& issue : p["issues"]) EXPECT_EQ(issue["severity"], "warning");
+  }
+  EXPECT_EQ(warned, restarted);
+  EXPECT_EQ(warnings["severity"], "warning");
+  EXPECT_EQ(warnings["criticalIssuesCount"], 0);
+
+  // Type: only the unschedulable Deployment's pod lacks resources.
+  const json constrained = json::parse(serve_.get(path + "&type=ResourceConstraints").body)["data"];
+  ASSERT_EQ(constrained["problematicPods"].size(), 1U) << constrained.dump(2);
+  EXPECT_EQ(controller[constrained["problematicPods"][0]["name"]], "Deployment/huge");
+
+  // Pages of one pod walk the same list.
+  std::vector<std::string> walked;
+  std::string token;
+  for (int page = 0; page < 10; ++page) {
+    const json slice = json::parse(
+        serve_.get(path + "&limit=1" + (token.empty() ? "" : "&continue=" + token)).body)["data"];
+    ASSERT_EQ(slice["problematicPods"].size(), 1U) << slice.dump(2);
+    walked.push_back(slice["problematicPods"][0]["name"]);
+    EXPECT_EQ(slice["remainingItemCount"].get<std::size_t>(), order.size() - walked.size());
+    if (slice["continue"].is_null()) break;
+    token = slice["continue"];
+  }
+  EXPECT_EQ(walked, order);
+
+  // Across namespaces, this namespace's pods are among them.
+  const json everywhere = json::parse(serve_.get("/api/v1/cluster/pod-issues?limit=1000").body);
+  std::set<std::string> here;
+  for (const auto& p : everywhere["data"]["problematicPods"]) {
+    if (p["namespace"] == ns_) here.insert(p["name"].get<std::string>());
+  }
+  EXPECT_EQ(here.size(), expected.size()) << everywhere.dump(2);
+  EXPECT_EQ(everywhere["data"]["namespace"], nullptr);
+
+  for (const std::string bad : {"&severity=high", "&type=Crashing", "&limit=0", "&limit=1001",
+                                "&limit=x", "&continue=no-slash"}) {
+    const HttpAnswer answer = serve_.get(path + bad);
+    EXPECT_EQ(answer.status, 400) << bad << ": " << answer.body;
+  }
+  EXPECT_EQ(serve_.get("/api/v1/cluster/pod-issues?namespace=Not_A_Label").status, 400);
+
+  // `keelson diagnose pod-issues` prints the same document (all pages at once).
+  const auto cli = keelson({"diagnose", "pod-issues", "-n", ns_, "-o", "json"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  const json again = json::parse(serve_.get(path).body)["data"];
+  const json cli_doc = timeless(json::parse(cli.out));
+  EXPECT_TRUE(cli_doc == timeless(data) || cli_doc == timeless(again))
+      << json::diff(timeless(data), cli_doc).dump(2);
+  const auto names =
+      keelson({"diagnose", "pod-issues", "-A", "-o", "name", "--type", "CrashLoopBackOff"});
+  ASSERT_EQ(names.exit_code, 0) << names.err;
+  EXPECT_NE(names.out.find("pod/lonely\n"), std::string::npos) << names.out;
+  EXPECT_NE(names.out.find("pod/" + crash_pod_ + "\n"), std::string::npos) << names.out;
+  const auto text = keelson({"diagnose", "pod-issues", "-n", ns_});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find(ns_ + "/" + crash_pod_ + " (Deployment crash)"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find(ns_ + "/lonely (no controller)"), std::string::npos) << text.out;
+  const auto wrong = keelson({"diagnose", "pod-issues", "-n", ns_, "--severity", "high"});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.err.find("--severity"), std::string::npos) << wrong.err;
+}
+
 TEST_F(Diagnose, FailureEventsMatchKubectl) {
   const std::string path = "/api/v1/pods/" + ns_ + "/" + crash_pod_ + "/failure-events";
   const json data = waitForData(path, [](const json& d) {
@@ -469,6 +629,59 @@ TEST_F(Diagnose, SchedulingOfThePendingPodMatchesTheRoute) {
   EXPECT_NE(text.out.find("Events: "), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("Resources of "), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("Health of " + ns_ + "/" + huge + ": "), std::string::npos) << text.out;
+}
+
+// The explanation of the unschedulable pod's verdict names as many nodes as kubectl lists, the
+// resource it lacks, and kube-scheduler's own message as kubectl shows it; the scheduled db-0's
+// names the node kubectl shows it bound to.
+TEST_F(Diagnose, SchedulingExplanationMatchesKubectl) {
+  const json huge_pods =
+      cluster_.kubectlJson({"get", "pods", "-n", ns_, "-l", "app=huge", "-o", "json"});
+  ASSERT_EQ(huge_pods["items"].size(), 1U);
+  const std::string huge = huge_pods["items"][0]["metadata"]["name"];
+  const std::string path = "/api/v1/pods/" + ns_ + "/" + huge + "/scheduling/explain";
+  waitForData(path, [](const json& d) { return d["scheduler"].is_object(); });
+  // Other tests add nodes: read until kubectl's node count is the same before and after.
+  json explained;
+  std::size_t nodes = 0;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    nodes = cluster_.kubectlJson({"get", "nodes", "-o", "json"})["items"].size();
+    explained = json::parse(serve_.get(path).body)["data"];
+    if (cluster_.kubectlJson({"get", "nodes", "-o", "json"})["items"].size() == nodes) break;
+  }
+  EXPECT_EQ(explained["status"], "Pending");
+  EXPECT_EQ(explained["verdict"], "Pod " + ns_ + "/" + huge + " cannot be scheduled: none of the " +
+                                      std::to_string(nodes) + " nodes can take it.");
+  bool cpu = false;
+  for (const auto& reason : explained["reasons"]) {
+    cpu = cpu || reason.get<std::string>().starts_with(
+                     "Not enough allocatable cpu left for the pod's request on ");
+  }
+  EXPECT_TRUE(cpu) << explained.dump(2);
+  // kube-scheduler's message: its newest FailedScheduling event, as kubectl lists them.
+  const json events = cluster_.kubectlJson({"get", "events", "-n", ns_, "--field-selector",
+                                            "involvedObject.name=" + huge, "-o", "json"});
+  std::set<std::string> messages;
+  for (const auto& e : events["items"]) {
+    if (e["reason"] == "FailedScheduling") messages.insert(e["message"].get<std::string>());
+  }
+  ASSERT_TRUE(explained["scheduler"].is_object()) << explained.dump(2);
+  EXPECT_TRUE(messages.count(explained["scheduler"]["message"].get<std::string>()))
+      << explained.dump(2);
+  EXPECT_TRUE(explained["scheduler"]["agrees"].is_boolean());
+
+  const json db = cluster_.kubectlJson({"get", "pod", "db-0", "-n", ns_, "-o", "json"});
+  const json db_explained =
+      json::parse(serve_.get("/api/v1/pods/" + ns_ + "/db-0/scheduling/explain").body)["data"];
+  EXPECT_EQ(db_explained["verdict"], "Pod " + ns_ + "/db-0 is scheduled on node " +
+                                         db["spec"]["nodeName"].get<std::string>() + ".");
+
+  const auto cli = keelson({"diagnose", "pod", ns_ + "/" + huge, "--explain"});
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_NE(cli.out.find("Pod " + ns_ + "/" + huge + " cannot be scheduled"), std::string::npos)
+      << cli.out;
+  EXPECT_NE(cli.out.find("What would let it schedule:"), std::string::npos) << cli.out;
+  EXPECT_EQ(serve_.get("/api/v1/pods/" + ns_ + "/no-such-pod/scheduling/explain").status, 404);
 }
 
 // The health score's evidence as kubectl reports the same pod, and the scores the model in

@@ -172,6 +172,7 @@ TEST_F(ServeAuth, TokensAreReviewedAndEveryRequestAuthorised) {
   ASSERT_EQ(allowed.status, 200) << allowed.body;
   EXPECT_EQ(json::parse(allowed.body)["data"]["name"], "web");
   EXPECT_EQ(get("/api/v1/namespace/" + allowed_ns_ + "/error", reader_token_).status, 200);
+  EXPECT_EQ(get("/api/v1/cluster/pod-issues?namespace=" + allowed_ns_, reader_token_).status, 200);
   const std::string as_reader = "--as=system:serviceaccount:" + allowed_ns_ + ":reader";
   EXPECT_EQ(run({cluster_.kubectl, "--kubeconfig", cluster_.kubeconfig, "auth", "can-i", "get",
                  "pods", "-n", other_ns_, as_reader})
@@ -183,6 +184,8 @@ TEST_F(ServeAuth, TokensAreReviewedAndEveryRequestAuthorised) {
   EXPECT_NE(denied.body.find(other_ns_), std::string::npos) << denied.body;
   EXPECT_EQ(get("/api/v1/namespace/" + other_ns_ + "/error", reader_token_).status, 403);
   EXPECT_EQ(get("/api/v1/cluster?allNamespaces=true", reader_token_).status, 403);
+  EXPECT_EQ(get("/api/v1/cluster/pod-issues?namespace=" + other_ns_, reader_token_).status, 403);
+  EXPECT_EQ(get("/api/v1/cluster/pod-issues", reader_token_).status, 403);  // every namespace
   EXPECT_EQ(get("/metrics", reader_token_).status, 403);
   EXPECT_EQ(get("/api/v1/host", reader_token_).status, 403);
 

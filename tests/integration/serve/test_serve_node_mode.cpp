@@ -133,11 +133,14 @@ TEST_F(ServeNodeMode, CachesOnlyTheNodeAndItsPods) {
 
 TEST_F(ServeNodeMode, ClusterWideRoutesAnswerTheNodeModeError) {
   expectNodeModeError("/api/v1/cluster");
+  expectNodeModeError("/api/v1/cluster/pod-issues");
   expectNodeModeError("/api/v1/namespace/" + namespace_ + "/error");
   expectNodeModeError("/api/v1/pods/" + namespace_ + "/on-node-1/scheduling");
+  expectNodeModeError("/api/v1/pods/" + namespace_ + "/on-node-1/scheduling/explain");
   expectNodeModeError("/api/v1/nodes/" + other_node_ + "/utilization");
   // The cluster-wide agent answers them.
   EXPECT_EQ(cluster_mode_.get("/api/v1/cluster").status, 200);
+  EXPECT_EQ(cluster_mode_.get("/api/v1/cluster/pod-issues").status, 200);
   EXPECT_EQ(cluster_mode_.get("/api/v1/namespace/" + namespace_ + "/error").status, 200);
 }
 
