@@ -1,5 +1,6 @@
 #include "app/capture.h"
 
+#include <cstdlib>
 #include <future>
 #include <utility>
 
@@ -70,10 +71,30 @@ docs::HostCapture captureHost(const HostCaptureOptions& options) {
   host::HostOptions host_options;
   host_options.interval = options.interval;
   host_options.collectors = options.collectors;
+  host_options.connectivity = options.connectivity;
   docs::HostCapture out;
   out.snapshot = host::collectHost(fs, host_options);
   if (gluster.valid()) out.gluster = gluster.get();
   return out;
+}
+
+std::optional<host::ProbeTarget> hostApiServerTarget(const kube::ConfigOptions& options) {
+  std::optional<std::string> kubeconfig_variable;
+  if (options.getenv) {
+    kubeconfig_variable = options.getenv("KUBECONFIG");
+  } else if (const char* value = std::getenv("KUBECONFIG")) {
+    kubeconfig_variable = value;
+  }
+  if (options.kubeconfig_path.empty() && kubeconfig_variable.value_or("").empty()) {
+    return std::nullopt;
+  }
+  const kube::ClusterConfig config = kube::loadConfig(options);
+  auto target = host::apiServerTarget(config.server);
+  if (!target) {
+    throw Error(ErrorCode::kBadInput, config.source + ": server \"" + config.server +
+                                          "\" is not an http(s) URL with a host");
+  }
+  return target;
 }
 
 docs::Capture capture(const CaptureOptions& options) {
@@ -84,6 +105,10 @@ docs::Capture capture(const CaptureOptions& options) {
   if (options.include_cluster) {
     access.emplace(options.kube, ClientProfile::kInteractive, options.api_timeout);
   }
+  HostCaptureOptions host_options = options.host;
+  if (access && !host_options.connectivity.api_server) {
+    host_options.connectivity.api_server = host::apiServerTarget(access->config().server);
+  }
   docs::Capture out;
   out.timestamp = std::chrono::system_clock::now();
   // The cluster is listed while the host is sampled: the sampling interval is mostly waiting.
@@ -92,7 +117,7 @@ docs::Capture capture(const CaptureOptions& options) {
     cluster = std::async(std::launch::async,
                          [&access, &options] { return captureCluster(*access, options); });
   }
-  out.host = captureHost(options.host);
+  out.host = captureHost(host_options);
   if (cluster.valid()) out.cluster = cluster.get();
   return out;
 }

@@ -21,6 +21,7 @@ struct CaptureCommand {
   const KubeFlags& kube;
   NamespaceFlags ns;
   CollectorFlags collectors;
+  ProbeFlags probes;
   bool no_cluster = false;
 
   int run() const {
@@ -28,6 +29,7 @@ struct CaptureCommand {
     options.host.host_root = host.host_root;
     options.host.interval = host.interval();
     options.host.collectors = collectors.resolve(std::getenv);
+    options.host.connectivity = probes.options();
     options.include_cluster = !no_cluster;
     options.kube = kube.configOptions();
     // The pods section is opt-in (it is the bulk of the document): only -n or -A list pods.
@@ -54,6 +56,7 @@ void addCaptureCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
       ->description("list this namespace's pods (pods are listed only with -n or -A)");
   cmd->add_flag("--no-cluster", c->no_cluster, "host only");
   c->collectors.add(*cmd);
+  c->probes.add(*cmd);
   cmd->callback([&action, c] { action = [c] { return c->run(); }; });
 }
 

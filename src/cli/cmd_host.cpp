@@ -23,12 +23,25 @@ struct HostCommand {
   HostFlags host;
   OutputFlags output;
   CollectorFlags collectors;
+  ProbeFlags probes;
+  const KubeFlags* kube = nullptr;
 
   int run() const {
     app::HostCaptureOptions options;
     options.host_root = host.host_root;
     options.interval = host.interval();
     options.collectors = collectors.resolve(std::getenv);
+    options.connectivity = probes.options();
+    if (options.collectors.enabled(host::Collector::kConnectivity)) {
+      try {
+        options.connectivity.api_server = app::hostApiServerTarget(kube->configOptions());
+      } catch (const Error& e) {
+        // --kubeconfig was asked for: bad input. KUBECONFIG only: report the host anyway, with
+        // the reason the API server was not probed.
+        if (!kube->kubeconfig.empty()) throw;
+        options.connectivity.api_server_error = e.what();
+      }
+    }
     const docs::HostCapture capture = app::captureHost(options);
     const nlohmann::json doc = docs::toJson(capture);
     output.write(doc, [&doc](const std::string&) { return docs::renderHostReport(doc); });
@@ -60,14 +73,16 @@ struct ExecCommand {
 
 }  // namespace
 
-void addHostCommand(CLI::App& app, Action& action) {
+void addHostCommand(CLI::App& app, Action& action, const KubeFlags& kube) {
   auto* cmd =
       app.add_subcommand("host", "report this host: CPU, memory, disks, network, processes");
   auto host = std::make_shared<HostCommand>();
+  host->kube = &kube;
   host->host.add(*cmd);
   host->output.add(*cmd, {"text", "json", "yaml"});
   host->output.addLegacyJsonFlags(*cmd);
   host->collectors.add(*cmd);
+  host->probes.add(*cmd);
   auto* exec = cmd->add_subcommand(
       "exec", "run a command in the host's namespaces (nsenter, else chroot); no shell involved");
   auto e = std::make_shared<ExecCommand>();

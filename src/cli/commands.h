@@ -22,8 +22,9 @@ inline constexpr int kExitDegraded = 2;
 using Action = std::function<int()>;
 
 /// Registers `keelson host` (and `keelson host exec`) on `app`; the chosen action is stored in
-/// `action`.
-void addHostCommand(CLI::App& app, Action& action);
+/// `action`. `kube` (kept by reference) names the API server the connectivity section probes
+/// when --kubeconfig or KUBECONFIG is given.
+void addHostCommand(CLI::App& app, Action& action, const KubeFlags& kube);
 
 /// Registers `keelson capture` on `app`; the chosen action is stored in `action`.
 void addCaptureCommand(CLI::App& app, Action& action, const KubeFlags& kube);

@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   kube.add(app);
 
   keelson::cli::Action action;
-  keelson::cli::addHostCommand(app, action);
+  keelson::cli::addHostCommand(app, action, kube);
   keelson::cli::addCaptureCommand(app, action, kube);
   keelson::cli::addDetectCommand(app, action);
   keelson::cli::addDiagnoseCommand(app, action, kube);

@@ -75,6 +75,40 @@ std::chrono::milliseconds HostFlags::interval() const {
   return parseDurationFlag("--interval", interval_text, kIntervalRange);
 }
 
+namespace {
+const DurationRange kProbeTimeouts{.min = std::chrono::milliseconds(1),
+                                   .max = std::chrono::milliseconds(60000)};
+
+host::ProbeTarget probeTargetFlag(const std::string& text) {
+  try {
+    return host::parseProbeTarget(text);
+  } catch (const Error& e) {
+    throw Error(ErrorCode::kBadInput, std::string("--probe-target ") + e.what());
+  }
+}
+}  // namespace
+
+void ProbeFlags::add(CLI::App& command) {
+  command
+      .add_option("--probe-target", targets,
+                  "check that a TCP connection to HOST:PORT (or [IPV6]:PORT) can be made; "
+                  "repeatable (none by default)")
+      ->check(
+          validatorFrom([](const std::string& text) { (void)probeTargetFlag(text); }, "HOST:PORT"));
+  command
+      .add_option("--probe-timeout", timeout_text,
+                  "bound on each connectivity probe's DNS lookup and TCP connect (1ms to 1m)")
+      ->check(durationValidator("--probe-timeout", kProbeTimeouts))
+      ->capture_default_str();
+}
+
+host::ConnectivityOptions ProbeFlags::options() const {
+  host::ConnectivityOptions options;
+  for (const auto& text : targets) options.targets.push_back(probeTargetFlag(text));
+  options.timeout = parseDurationFlag("--probe-timeout", timeout_text, kProbeTimeouts);
+  return options;
+}
+
 CLI::Option* StateFlags::add(CLI::App& command) {
   return command
       .add_option("--state-dir", state_dir,

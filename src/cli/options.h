@@ -8,8 +8,10 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "host/collectors.h"
+#include "host/connectivity.h"
 #include "kube/cluster_config.h"
 
 namespace keelson::cli {
@@ -23,6 +25,19 @@ struct HostFlags {
   void add(CLI::App& command);
   /// The sampling interval as a duration.
   std::chrono::milliseconds interval() const;
+};
+
+/// The connectivity probes of `host` and `capture`: --probe-target HOST:PORT (repeatable; none by
+/// default) and --probe-timeout DURATION (default 2s, from 1ms to 1m). A malformed target or
+/// timeout is a usage error naming the flag.
+struct ProbeFlags {
+  std::vector<std::string> targets;  ///< --probe-target, as given.
+  std::string timeout_text = "2s";   ///< --probe-timeout.
+
+  /// Registers the flags on `command`.
+  void add(CLI::App& command);
+  /// The targets and the timeout (the API server is the caller's to set).
+  host::ConnectivityOptions options() const;
 };
 
 /// Reads an environment variable (std::getenv, or a fake in tests); null when unset.

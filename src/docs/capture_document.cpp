@@ -127,7 +127,8 @@ bool HostCapture::complete() const {
   const auto& s = snapshot;
   return s.system.ok() && s.cpu.okOrDisabled() && s.memory.okOrDisabled() &&
          s.filesystems.okOrDisabled() && s.disks.okOrDisabled() && s.network.okOrDisabled() &&
-         s.connections.okOrDisabled() && s.processes.okOrDisabled();
+         s.connections.okOrDisabled() && s.processes.okOrDisabled() &&
+         s.connectivity.okOrDisabled();
 }
 
 nlohmann::json toJson(const HostCapture& host) {

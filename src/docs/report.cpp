@@ -196,6 +196,63 @@ std::string processLines(const json& host) {
          processTable(procs.value("top_rss", json::array()), "top by RSS");
 }
 
+// "a, b, c" of a string array ("none" when empty).
+std::string joined(const json& list) {
+  std::string out;
+  if (list.is_array()) {
+    for (const auto& item : list) {
+      if (!item.is_string()) continue;
+      out += (out.empty() ? "" : ", ") + core::terminalSafe(item.get<std::string>());
+    }
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::string connectivityLines(const json& host) {
+  const json& c = section(host, "connectivity");
+  if (!c.is_object()) return failedLine(host, "connectivity");
+  std::string routes;
+  for (const auto& r : c.value("default_routes", json::array())) {
+    const bool gateway = r.value("gateway", json()).is_string();
+    routes += fmt::format("{}{}dev {}", routes.empty() ? "" : ", ",
+                          gateway ? "via " + text(r, "gateway") + " " : std::string(),
+                          text(r, "interface"));
+  }
+  const json& dns = c.value("dns", json::object());
+  std::string out = fmt::format(
+      "  {:<12} {}; interfaces up: {}; default route: {}; nameservers: {}\n", "connectivity",
+      text(c, "status"), joined(c.value("interfaces_up", json::array())),
+      routes.empty() ? "none" : routes, joined(dns.value("nameservers", json::array())));
+  std::string vpn;
+  for (const auto& v : c.value("vpn", json::array())) {
+    vpn += fmt::format("{}{} ({}, {})", vpn.empty() ? "" : ", ", text(v, "interface"),
+                       text(v, "kind"), v.value("up", false) ? "up" : "down");
+  }
+  if (!vpn.empty()) out += fmt::format("  {:<12} {}\n", "vpn", vpn);
+  for (const auto& l : dns.value("lookups", json::array())) {
+    const bool failed = l.value("error", json()).is_string();
+    out += fmt::format("  {:<12} {} -> {}\n", "dns", text(l, "name"),
+                       failed ? text(l, "error") : joined(l.value("addresses", json())));
+  }
+  const json& targets = c.value("targets", json::array());
+  if (!targets.empty()) {
+    Table table({"TARGET", "ROLE", "REACHABLE", "ADDRESS", "LATENCY", "ERROR"});
+    for (const auto& t : targets) {
+      const auto latency = t.find("latency_seconds");
+      const bool timed = latency != t.end() && latency->is_number();
+      table.add({text(t, "target"), text(t, "role"), t.value("reachable", false) ? "yes" : "no",
+                 text(t, "address"),
+                 timed ? fmt::format("{:.1f} ms", latency->get<double>() * 1000.0) : "-",
+                 text(t, "error")});
+    }
+    out += table.render("    ");
+  }
+  for (const auto& p : c.value("problems", json::array())) {
+    if (p.is_string()) out += "    problem: " + core::terminalSafe(p.get<std::string>()) + "\n";
+  }
+  return out;
+}
+
 std::string glusterLines(const json& host) {
   const json& g = section(host, "glusterfs");
   if (!g.is_object()) return "";
@@ -294,7 +351,8 @@ std::string renderHostReport(const nlohmann::json& host) {
          sectionLines(host, "filesystems", filesystemLines) +
          sectionLines(host, "disks", diskLines) + sectionLines(host, "network", networkLines) +
          sectionLines(host, "connections", connectionLines) +
-         sectionLines(host, "processes", processLines) + glusterLines(host);
+         sectionLines(host, "processes", processLines) +
+         sectionLines(host, "connectivity", connectivityLines) + glusterLines(host);
 }
 
 std::string renderReport(const nlohmann::json& capture) {

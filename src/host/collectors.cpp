@@ -15,6 +15,8 @@ constexpr std::array<CollectorInfo, kCollectorCount> kCollectors{{
     {Collector::kNetwork, "network", true, "network interface traffic"},
     {Collector::kConnections, "connections", true, "sockets by protocol and state"},
     {Collector::kProcesses, "processes", true, "process counts and top lists"},
+    {Collector::kConnectivity, "connectivity", true,
+     "interfaces, default routes, DNS and TCP reachability (--probe-target), VPN interfaces"},
     {Collector::kGluster, "gluster", false,
      "GlusterFS state from the gluster CLI (also GLUSTER_MONITORING_ENABLED)"},
 }};

@@ -20,7 +20,10 @@ enum class Collector : std::size_t {
   kNetwork,      ///< "network": interface traffic (/proc/net/dev).
   kConnections,  ///< "connections": sockets by protocol and state (/proc/net/tcp*, udp*).
   kProcesses,    ///< "processes": process counts and top lists (/proc/PID).
-  kGluster,      ///< "gluster": GlusterFS state from the host's gluster CLI.
+  /// "connectivity": interfaces, default routes, DNS, TCP probes, VPN interfaces
+  /// (/sys/class/net, /proc/net/route, /etc/resolv.conf; see connectivity.h).
+  kConnectivity,
+  kGluster,  ///< "gluster": GlusterFS state from the host's gluster CLI.
 };
 
 /// How many collectors there are.

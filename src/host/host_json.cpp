@@ -250,6 +250,72 @@ json processesJson(const ProcessStats& processes) {
           {"top_rss", std::move(top_rss)}};
 }
 
+json connectivityJson(const Connectivity& connectivity) {
+  json interfaces = json::array();
+  for (const auto& i : connectivity.interfaces) {
+    interfaces.push_back({{"name", i.name},
+                          {"operstate", i.operstate},
+                          {"admin_up", i.admin_up},
+                          {"carrier", orNull(i.carrier)},
+                          {"up", i.up},
+                          {"loopback", i.loopback},
+                          {"type", orNull(i.type)},
+                          {"mtu", orNull(i.mtu)},
+                          {"address", i.address},
+                          {"vpn_kind", i.vpn_kind.empty() ? json(nullptr) : json(i.vpn_kind)}});
+  }
+  json routes = json::array();
+  for (const auto& r : connectivity.default_routes) {
+    routes.push_back({{"family", r.ipv6 ? "ipv6" : "ipv4"},
+                      {"interface", r.interface},
+                      {"gateway", orNull(r.gateway)},
+                      {"metric", r.metric}});
+  }
+  json lookups = json::array();
+  for (const auto& l : connectivity.dns) {
+    lookups.push_back({{"name", l.name},
+                       {"addresses", l.addresses},
+                       {"duration_seconds", l.duration_seconds},
+                       {"error", l.error.empty() ? json(nullptr) : json(l.error)}});
+  }
+  json targets = json::array();
+  for (const auto& t : connectivity.targets) {
+    targets.push_back({{"target", t.target.text()},
+                       {"host", t.target.host},
+                       {"port", t.target.port},
+                       {"role", t.role},
+                       {"reachable", t.reachable},
+                       {"address", t.address.empty() ? json(nullptr) : json(t.address)},
+                       {"latency_seconds", orNull(t.latency_seconds)},
+                       {"error", t.error.empty() ? json(nullptr) : json(t.error)}});
+  }
+  json vpn = json::array();
+  for (const auto& v : connectivity.vpn) {
+    vpn.push_back({{"interface", v.interface}, {"kind", v.kind}, {"up", v.up}});
+  }
+  json up = json::array();
+  for (const auto& i : connectivity.interfaces) {
+    if (i.up && !i.loopback) up.push_back(i.name);
+  }
+  return {
+      {"status", connectivity.status},
+      {"problems", connectivity.problems},
+      {"interfaces_up", std::move(up)},
+      {"interfaces", std::move(interfaces)},
+      {"default_routes", std::move(routes)},
+      {"dns",
+       {{"nameservers", connectivity.nameservers},
+        {"search", connectivity.search},
+        {"resolv_conf_error", connectivity.resolv_conf_error.empty()
+                                  ? json(nullptr)
+                                  : json(connectivity.resolv_conf_error)},
+        {"lookups", std::move(lookups)}}},
+      {"targets", std::move(targets)},
+      {"api_server_error",
+       connectivity.api_server_error.empty() ? json(nullptr) : json(connectivity.api_server_error)},
+      {"vpn", std::move(vpn)}};
+}
+
 template <typename T, typename Fn>
 json sectionJson(const Section<T>& section, const char* name, json& errors, Fn&& convert) {
   if (section.ok()) return convert(*section.value);
@@ -314,6 +380,8 @@ nlohmann::json toJson(const HostSnapshot& snapshot) {
   document["connections"] =
       sectionJson(snapshot.connections, "connections", errors, connectionsJson);
   document["processes"] = sectionJson(snapshot.processes, "processes", errors, processesJson);
+  document["connectivity"] =
+      sectionJson(snapshot.connectivity, "connectivity", errors, connectivityJson);
   document["errors"] = std::move(errors);
   // Keys need no check: meminfo keys are [a-z0-9_] and os-release names [A-Za-z0-9_].
   makeValidUtf8(document);

@@ -12,13 +12,23 @@ namespace keelson::host {
 /// The snapshot as a JSON document with snake_case keys and units in the key names
 /// (`total_bytes`, `usage_percent`, `rx_bytes_per_second`, `uptime_seconds`). Top-level keys:
 /// timestamp (RFC 3339 UTC), host_root, interval_seconds, system, cpu, memory, swap,
-/// filesystems, disks, network, connections, processes, errors (swap is part of the memory
-/// section: null, with errors.memory, when it failed). A failed section is null and
+/// filesystems, disks, network, connections, processes, connectivity, errors (swap is part of the
+/// memory section: null, with errors.memory, when it failed). A failed section is null and
 /// `errors.<section>` holds {"code": "NotFound", "message": "..."}; `errors` is {} when all
 /// succeeded. A section whose collector is switched off is {"state":"disabled"} (swap follows
 /// memory) and is not an error. Values that cannot be computed (a rate over an empty interval) are
 /// null. Strings read from the host are made valid UTF-8 (bad bytes become U+FFFD), so dump()
 /// cannot throw.
+///
+/// `connectivity` is {status: "ok"|"degraded"|"failed", problems: [text], interfaces_up: [name]
+/// (loopback aside), interfaces: [{name, operstate, admin_up, carrier (bool|null), up,
+/// loopback, type (ARPHRD number|null), mtu (bytes|null), address, vpn_kind (string|null)}],
+/// default_routes: [{family: "ipv4"|"ipv6", interface, gateway (string|null), metric}], dns:
+/// {nameservers, search, resolv_conf_error (string|null), lookups: [{name, addresses,
+/// duration_seconds, error (string|null)}]}, targets: [{target ("host:port"), host, port, role:
+/// "api_server"|"probe_target", reachable, address (string|null), latency_seconds
+/// (number|null), error (string|null)}], api_server_error (string|null: KUBECONFIG named a
+/// configuration that cannot be used), vpn: [{interface, kind, up}]}.
 nlohmann::json toJson(const HostSnapshot& snapshot);
 
 /// What a section whose collector is switched off reads as: {"state":"disabled"}.

@@ -92,6 +92,8 @@ HostSnapshot collectHost(const HostFs& fs, const HostOptions& options) {
   });
   snapshot.connections = ifEnabled<ConnectionStats>(on, Collector::kConnections,
                                                     [&] { return collectConnections(fs); });
+  snapshot.connectivity = ifEnabled<Connectivity>(
+      on, Collector::kConnectivity, [&] { return collectConnectivity(fs, options.connectivity); });
   const auto topology =
       ifEnabled<CpuTopology>(on, Collector::kCpu, [&] { return readCpuTopology(fs); });
 

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "host/collectors.h"
+#include "host/connectivity.h"
 #include "host/cpu_collector.h"
 #include "host/disk_collector.h"
 #include "host/filesystem_collector.h"
@@ -39,8 +40,8 @@ struct Section {
 /// How collectHost samples the host.
 struct HostOptions {
   /// Time between the two samples that rates and CPU usage are computed from. Single-sample
-  /// sections (system, memory, filesystems, connections) are read during it, so a snapshot
-  /// takes about max(interval, their time). 0 takes the samples back to back.
+  /// sections (system, memory, filesystems, connections, connectivity) are read during it, so a
+  /// snapshot takes about max(interval, their time). 0 takes the samples back to back.
   std::chrono::milliseconds interval{1000};
   /// The time source: steady time for the interval, wall time for the timestamp, and the wait
   /// between the samples.
@@ -52,10 +53,11 @@ struct HostOptions {
   /// ProcessTableReader::shared(). Keep one for the life of the process so that snapshots
   /// reuse the descriptors.
   std::shared_ptr<ProcessTableReader> process_reader;
-  FilesystemOptions filesystems;  ///< Which mounts, and the statvfs deadline.
-  DiskOptions disks;              ///< Which block devices.
-  NetworkOptions network;         ///< Which interfaces.
-  ProcessOptions processes;       ///< Top-N length, ticks and page size.
+  FilesystemOptions filesystems;     ///< Which mounts, and the statvfs deadline.
+  DiskOptions disks;                 ///< Which block devices.
+  NetworkOptions network;            ///< Which interfaces.
+  ProcessOptions processes;          ///< Top-N length, ticks and page size.
+  ConnectivityOptions connectivity;  ///< Probe targets, the API server, the probe timeout.
   /// Which sections are collected; a disabled one is not read at all and is marked disabled.
   /// (Collector::kGluster is not part of the snapshot; see app::captureHost.)
   EnabledCollectors collectors;
@@ -75,11 +77,13 @@ struct HostSnapshot {
   Section<std::vector<InterfaceIo>> network;     ///< Interface traffic.
   Section<ConnectionStats> connections;          ///< Sockets by protocol and state.
   Section<ProcessStats> processes;               ///< Process counts and top lists.
+  Section<Connectivity> connectivity;  ///< Interfaces, routes, DNS, probes, VPN interfaces.
   // GlusterFS (host/gluster*) is wired in by its owner.
 };
 
 /// Takes a host snapshot: a first sample of /proc/stat, /proc/diskstats, network counters and
-/// processes; then the single-sample sections; then, `options.interval` after the first
+/// processes; then the single-sample sections (connectivity among them: its probes, up to twice
+/// options.connectivity.timeout, overlap the interval); then, `options.interval` after the first
 /// sample, the second sample; rates and usage come from the two. Each section is collected in
 /// its own try/catch: a failure (missing file, permission, parse error, hung mount) is
 /// recorded in that section's `error` and the others are still reported. Never throws except

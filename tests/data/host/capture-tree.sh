@@ -49,4 +49,13 @@ for cpu in /sys/devices/system/cpu/cpu[0-9]*; do
   copy "$t0" "$cpu/topology/physical_package_id" "$cpu/topology/core_id"
 done
 for dev in /sys/block/*; do copy "$t0" "$dev/dev"; done
+# Connectivity: routes, resolver, and each interface's attributes (carrier cannot be read while
+# a device is down, tun_flags exists only for tun/tap devices: those are skipped).
+copy "$t0" /proc/1/net/route /proc/1/net/ipv6_route /etc/resolv.conf
+for dev in /sys/class/net/*/; do
+  dev=${dev%/}
+  for attr in operstate flags carrier type mtu address uevent tun_flags; do
+    [ -r "$dev/$attr" ] && cat "$dev/$attr" >/dev/null 2>&1 && copy "$t0" "$dev/$attr"
+  done
+done
 echo "captured pids: $pids"

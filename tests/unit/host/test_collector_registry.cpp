@@ -18,7 +18,7 @@ TEST(CollectorRegistry, NamesAreUniqueAndInDeclarationOrder) {
     EXPECT_EQ(static_cast<std::size_t>(info.id), index++) << info.name;
   }
   EXPECT_EQ(names, (std::set<std::string>{"cpu", "memory", "filesystems", "disks", "network",
-                                          "connections", "processes", "gluster"}));
+                                          "connections", "processes", "connectivity", "gluster"}));
 }
 
 TEST(CollectorRegistry, AllButGlusterAreOnByDefault) {

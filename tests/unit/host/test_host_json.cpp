@@ -46,12 +46,20 @@ TEST(HostJsonTest, FixtureSnapshotDocument) {
   const auto json = toJson(fixtureSnapshot(dir));
   for (const char* key :
        {"timestamp", "host_root", "interval_seconds", "system", "cpu", "memory", "swap",
-        "filesystems", "disks", "network", "connections", "processes", "errors"}) {
+        "filesystems", "disks", "network", "connections", "processes", "connectivity", "errors"}) {
     EXPECT_TRUE(json.contains(key)) << key;
   }
   EXPECT_EQ(json["timestamp"], "2027-01-15T08:00:01.250Z");
   EXPECT_EQ(json["interval_seconds"], 1.25);
   EXPECT_TRUE(json["errors"].empty());
+
+  // The captured /sys/class/net and /proc/1/net/route: eth0 up, a default route through it.
+  EXPECT_EQ(json["connectivity"]["status"], "ok") << json["connectivity"]["problems"].dump();
+  EXPECT_EQ(json["connectivity"]["interfaces_up"], nlohmann::json({"eth0"}));
+  EXPECT_EQ(json["connectivity"]["default_routes"][0]["gateway"], "192.0.2.1");
+  EXPECT_EQ(json["connectivity"]["default_routes"][1]["gateway"], "fd00::1");
+  EXPECT_EQ(json["connectivity"]["dns"]["nameservers"], nlohmann::json({"10.255.255.53"}));
+  EXPECT_EQ(json["connectivity"]["vpn"], nlohmann::json::array());
 
   EXPECT_EQ(json["system"]["hostname"], "vm");
   EXPECT_EQ(json["system"]["os_pretty_name"], "Debian GNU/Linux 12 (bookworm)");

@@ -199,6 +199,9 @@ TEST(CollectHostTest, OneFailedSectionDoesNotAffectTheOthers) {
   EXPECT_EQ(snapshot.disks.error_code, ErrorCode::kNotFound);
   EXPECT_FALSE(snapshot.network.ok());
   EXPECT_FALSE(snapshot.connections.ok());
+  // The host's routing tables are in proc/1/net too (and the tree has no proc/net to fall back on).
+  EXPECT_FALSE(snapshot.connectivity.ok());
+  EXPECT_EQ(snapshot.connectivity.error_code, ErrorCode::kNotFound);
   EXPECT_TRUE(snapshot.system.ok());
   EXPECT_TRUE(snapshot.cpu.ok());
   EXPECT_TRUE(snapshot.filesystems.ok());
@@ -209,7 +212,7 @@ TEST(CollectHostTest, OneFailedSectionDoesNotAffectTheOthers) {
   EXPECT_TRUE(json["swap"].is_null());
   EXPECT_EQ(json["errors"]["memory"]["code"], "NotFound");
   EXPECT_EQ(json["errors"]["disks"]["code"], "NotFound");
-  EXPECT_EQ(json["errors"].size(), 4u);
+  EXPECT_EQ(json["errors"].size(), 5u);
   EXPECT_FALSE(json["cpu"].is_null());
 }
 
