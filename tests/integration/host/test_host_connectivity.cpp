@@ -2,11 +2,7 @@
 // opens (reachable / refused), iproute2's `ip -j link` and `ip -j route show default` (the
 // kernel's answers over netlink, where keelson reads /sys and /proc), and the test control
 // plane's API server named by its kubeconfig (read back with kubectl).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -14,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/local_socket.h"
 #include "common/prerequisite.h"
 #include "common/test_env.h"
 #include "host/connectivity.h"
@@ -23,38 +20,6 @@ namespace keelson::testing {
 namespace {
 
 using nlohmann::json;
-
-// A TCP socket on 127.0.0.1 with a port the kernel picked; listening, or bound and then closed
-// (so nothing listens on its port).
-class LocalPort {
- public:
-  explicit LocalPort(bool listen) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    socklen_t length = sizeof address;
-    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length), 0);
-    port_ = ntohs(address.sin_port);
-    if (listen) {
-      EXPECT_EQ(::listen(fd_, 4), 0);
-    } else {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~LocalPort() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  LocalPort(const LocalPort&) = delete;
-  LocalPort& operator=(const LocalPort&) = delete;
-  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
 
 // `keelson host --json` with only what the connectivity section needs, plus `extra`. KUBECONFIG
 // is removed from its environment: a kubeconfig is given with --kubeconfig when wanted.
@@ -87,7 +52,7 @@ const json& targetNamed(const json& connectivity, const std::string& target) {
 }
 
 TEST(HostConnectivity, ListeningPortIsReachable) {
-  const LocalPort listening(true);
+  const LocalSocket listening(true);
   const json c = hostJson({"--probe-target", listening.target()});
   const json& t = targetNamed(c, listening.target());
   ASSERT_TRUE(t.is_object());
@@ -99,7 +64,7 @@ TEST(HostConnectivity, ListeningPortIsReachable) {
 }
 
 TEST(HostConnectivity, ClosedPortIsRefusedAndAProblem) {
-  const LocalPort closed(false);
+  const LocalSocket closed(false);
   const json c = hostJson({"--probe-target", closed.target()});
   const json& t = targetNamed(c, closed.target());
   ASSERT_TRUE(t.is_object());

@@ -217,6 +217,14 @@ class Diagnose : public ::testing::Test {
     return data;
   }
 
+  // The name of the one pod labelled app=`app`, as kubectl lists it ("" unless exactly one).
+  static std::string podOfApp(const std::string& app) {
+    const json pods =
+        cluster_.kubectlJson({"get", "pods", "-n", ns_, "-l", "app=" + app, "-o", "json"});
+    return pods["items"].size() == 1 ? pods["items"][0]["metadata"]["name"].get<std::string>()
+                                     : std::string();
+  }
+
   static CommandOutput keelson(std::vector<std::string> args) {
     args.insert(args.begin() + 2, {"--kubeconfig", cluster_.kubeconfig});
     return runKeelson(args);
@@ -599,10 +607,8 @@ TEST_F(Diagnose, FailureEventsMatchKubectl) {
 }
 
 TEST_F(Diagnose, SchedulingOfThePendingPodMatchesTheRoute) {
-  const json huge_pods =
-      cluster_.kubectlJson({"get", "pods", "-n", ns_, "-l", "app=huge", "-o", "json"});
-  ASSERT_EQ(huge_pods["items"].size(), 1U);
-  const std::string huge = huge_pods["items"][0]["metadata"]["name"];
+  const std::string huge = podOfApp("huge");
+  ASSERT_FALSE(huge.empty()) << "no single pod of the huge Deployment";
   const std::string path = "/api/v1/pods/" + ns_ + "/" + huge + "/scheduling";
   waitForData(path, [](const json& d) { return d["schedulerMessage"].is_object(); });
   // Other tests add nodes and the scheduler retries, so the document can change between two
@@ -635,10 +641,8 @@ TEST_F(Diagnose, SchedulingOfThePendingPodMatchesTheRoute) {
 // resource it lacks, and kube-scheduler's own message as kubectl shows it; the scheduled db-0's
 // names the node kubectl shows it bound to.
 TEST_F(Diagnose, SchedulingExplanationMatchesKubectl) {
-  const json huge_pods =
-      cluster_.kubectlJson({"get", "pods", "-n", ns_, "-l", "app=huge", "-o", "json"});
-  ASSERT_EQ(huge_pods["items"].size(), 1U);
-  const std::string huge = huge_pods["items"][0]["metadata"]["name"];
+  const std::string huge = podOfApp("huge");
+  ASSERT_FALSE(huge.empty()) << "no single pod of the huge Deployment";
   const std::string path = "/api/v1/pods/" + ns_ + "/" + huge + "/scheduling/explain";
   waitForData(path, [](const json& d) { return d["scheduler"].is_object(); });
   // Other tests add nodes: read until kubectl's node count is the same before and after.

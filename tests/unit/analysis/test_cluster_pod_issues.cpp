@@ -5,14 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <set>
 #include <stop_token>
 #include <string>
 #include <vector>
 
 #include "analysis/cluster_pod_issues.h"
+#include "common/files.h"
 #include "common/test_env.h"
 #include "core/error.h"
 #include "kube/decode.h"
@@ -21,12 +20,11 @@ namespace keelson::analysis {
 namespace {
 
 std::string fixture(const std::string& name) {
-  const std::string path = keelson::testing::testDataDir() + "/kube/api/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string text =
+      keelson::testing::readFile(keelson::testing::testDataDir() + "/kube/api/" + name);
+  EXPECT_FALSE(text.empty()) << name;
+  return text;
 }
-
 template <class T>
 std::vector<const T*> pointers(const std::vector<T>& objects) {
   std::vector<const T*> out;

@@ -1,16 +1,13 @@
 // The connectivity section: route and resolv.conf parsers on real captures, interfaces and VPN
 // devices from fixture /sys trees, the probe target syntax, the verdict, and TCP probes against
 // sockets this test opens on 127.0.0.1 (port 0).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <string>
 
 #include "common/expect_error.h"
+#include "common/local_socket.h"
 #include "host/connectivity.h"
 #include "host/host_json.h"
 #include "host/proc/net_route.h"
@@ -20,6 +17,7 @@ namespace keelson::host {
 namespace {
 
 using namespace std::chrono_literals;
+using keelson::testing::LocalSocket;
 using testing::readData;
 using testing::TempDir;
 using testing::writeFile;
@@ -272,37 +270,6 @@ TEST(AssessConnectivityTest, OkDegradedFailed) {
                                       "default route via 192.0.2.1 dev eth0: interface eth0 is "
                                       "not up"}));
 }
-
-// A TCP socket on 127.0.0.1, port chosen by the kernel; listening unless closed.
-class LocalSocket {
- public:
-  explicit LocalSocket(bool listen) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    socklen_t length = sizeof address;
-    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length), 0);
-    port_ = ntohs(address.sin_port);
-    if (listen) {
-      EXPECT_EQ(::listen(fd_, 4), 0);
-    } else {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~LocalSocket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  LocalSocket(const LocalSocket&) = delete;
-  LocalSocket& operator=(const LocalSocket&) = delete;
-  std::uint16_t port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
 
 TEST(ProbeTcpTest, ListeningPortIsReachable) {
   const LocalSocket listening(true);
