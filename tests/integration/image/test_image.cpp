@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -39,13 +40,23 @@ json blob(const std::filesystem::path& layout, const json& descriptor) {
   return json::parse(readFile(layout / "blobs" / "sha256" / digest.substr(digest.find(':') + 1)));
 }
 
-// `keelson ARGS` inside `rootfs`: its own mount and PID namespaces with a fresh /proc, the root
-// directory moved to `rootfs`, user and group 65534 as the image's config says.
+// `keelson ARGS` inside `rootfs` as a container runtime runs it: its own mount and PID namespaces
+// with a fresh /proc and the host's /sys (a runtime mounts sysfs; the connectivity section reads
+// /sys/class/net), the root directory moved to `rootfs`, user and group 65534 as the image's
+// config says. The /sys mount lives in the private mount namespace only.
 core::RunResult runInImage(const std::filesystem::path& rootfs,
                            const std::vector<std::string>& args) {
   std::vector<std::string> argv = {
-      "unshare",  "--mount", "--pid",    "--fork", "--mount-proc", "--root=" + rootfs.string(),
-      "--setuid", "65534",   "--setgid", "65534",  kEntrypoint};
+      "unshare",
+      "--mount",
+      "--pid",
+      "--fork",
+      "sh",
+      "-c",
+      R"(mount --rbind /sys "$0/sys" && exec unshare --mount-proc --root="$0" --setuid 65534 )"
+      R"(--setgid 65534 "$@")",
+      rootfs.string(),
+      kEntrypoint};
   argv.insert(argv.end(), args.begin(), args.end());
   return runFor(argv, std::chrono::seconds(60));
 }
@@ -143,8 +154,8 @@ TEST(Image, BuildsAndRunsInItsOwnRootFilesystemAsNobody) {
   }
   EXPECT_FALSE(image_version.at("libraries").at("libcurl").get<std::string>().empty());
 
-  // keelson host --json inside sees this machine: the same hostname and memory, and the image's
-  // own /etc/os-release.
+  // keelson host --json inside sees this machine: the same hostname, memory and network
+  // interfaces, and the image's own /etc/os-release.
   const auto inside_host = runInImage(rootfs, {"host", "--json", "--interval", "0"});
   ASSERT_TRUE(inside_host.ok()) << inside_host.err;
   const json host = json::parse(inside_host.out);
@@ -152,6 +163,14 @@ TEST(Image, BuildsAndRunsInItsOwnRootFilesystemAsNobody) {
   ASSERT_EQ(::gethostname(hostname, sizeof hostname - 1), 0);
   EXPECT_EQ(host.at("system").at("hostname"), hostname);
   EXPECT_EQ(host.at("memory").at("total_bytes").get<long long>(), hostMemTotalBytes());
+  // The interfaces it reads from the runtime's /sys are this machine's.
+  std::set<std::string> interfaces;
+  for (const auto& entry : std::filesystem::directory_iterator("/sys/class/net")) {
+    interfaces.insert(entry.path().filename().string());
+  }
+  std::set<std::string> seen;
+  for (const auto& i : host.at("connectivity").at("interfaces")) seen.insert(i.at("name"));
+  EXPECT_EQ(seen, interfaces) << host["connectivity"].dump(2);
   EXPECT_NE(readFile(rootfs / "etc/os-release")
                 .find("VERSION_CODENAME=" +
                       host["system"].at("os_release").at("VERSION_CODENAME").get<std::string>()),
