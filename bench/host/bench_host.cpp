@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "host/connectivity.h"
 #include "host/host_json.h"
 #include "host/host_snapshot.h"
 #include "host/proc/cpuinfo.h"
@@ -139,6 +140,23 @@ void BM_SampleProcessesKeptOpen(benchmark::State& state) {
   state.counters["processes"] = static_cast<double>(processes);
 }
 BENCHMARK(BM_SampleProcessesKeptOpen)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// The connectivity section as every snapshot collects it without probes (no --probe-target, no
+// API server): /sys/class/net per interface, the default routes, resolv.conf.
+void BM_CollectConnectivity(benchmark::State& state) {
+  const auto fs = HostFs::open("/");
+  std::size_t interfaces = 0;
+  for (auto _ : state) {
+    auto section = keelson::host::collectConnectivity(fs, {});
+    interfaces = section.interfaces.size();
+    benchmark::DoNotOptimize(section);
+  }
+  state.counters["interfaces"] = static_cast<double>(interfaces);
+}
+BENCHMARK(BM_CollectConnectivity)
     ->MeasureProcessCPUTime()
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
