@@ -154,7 +154,7 @@ nlohmann::json cachedClusterPodIssuesDocument(const kube::ClusterCache& cache,
                                               const analysis::NamespaceErrorOptions& options,
                                               const analysis::PodIssueFilter& filter,
                                               const analysis::PodIssuesPage& page, kube::Time now,
-                                              std::stop_token cancel) {
+                                              const std::stop_token& cancel) {
   cache.requireClusterMode("the cluster pod issues");
   if (!namespace_name.empty()) kube::requireNamespaceName(namespace_name);
   if (!page.after.empty()) {

@@ -107,6 +107,6 @@ nlohmann::json cachedClusterPodIssuesDocument(const kube::ClusterCache& cache,
                                               const analysis::NamespaceErrorOptions& options,
                                               const analysis::PodIssueFilter& filter,
                                               const analysis::PodIssuesPage& page, kube::Time now,
-                                              std::stop_token cancel = {});
+                                              const std::stop_token& cancel = {});
 
 }  // namespace keelson::api
