@@ -342,16 +342,27 @@ std::vector<DefaultRoute> readDefaultRoutes(const HostFs& fs) {
   return defaults;
 }
 
+namespace {
+
+// The addresses' texts, each once (getaddrinfo answers once per socket type), in order.
+std::vector<std::string> addressTexts(const std::vector<Address>& addresses) {
+  std::vector<std::string> texts;
+  std::set<std::string> seen;
+  for (const auto& address : addresses) {
+    if (seen.insert(address.text).second) texts.push_back(address.text);
+  }
+  return texts;
+}
+
+}  // namespace
+
 DnsLookup lookUpName(const std::string& name, std::chrono::milliseconds timeout) {
   DnsLookup lookup;
   lookup.name = name;
   const auto start = Steady::now();
   const auto addresses = resolve(name, 0, false, timeout, lookup.error);
   lookup.duration_seconds = secondsSince(start);
-  std::set<std::string> seen;  // one line per address, not per socket type
-  for (const auto& address : addresses) {
-    if (seen.insert(address.text).second) lookup.addresses.push_back(address.text);
-  }
+  lookup.addresses = addressTexts(addresses);
   if (lookup.error.empty() && lookup.addresses.empty()) lookup.error = "no addresses";
   return lookup;
 }
@@ -369,11 +380,7 @@ TargetProbe probeTcp(const ProbeTarget& target, std::string role, std::chrono::m
     lookup->name = target.host;
     lookup->duration_seconds = secondsSince(lookup_start);
     lookup->error = error;
-    lookup->addresses.clear();
-    std::set<std::string> seen;
-    for (const auto& address : addresses) {
-      if (seen.insert(address.text).second) lookup->addresses.push_back(address.text);
-    }
+    lookup->addresses = addressTexts(addresses);
   }
   if (!error.empty()) {
     probe.error = (literal ? "" : "DNS lookup of " + target.host + " failed: ") + error;
