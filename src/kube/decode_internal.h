@@ -101,10 +101,19 @@ void forEachElement(od::value value, F&& fn) {
   }
 }
 
-/// Appends one element per array element, filled by decode(element_value, element).
+/// Releases the growth slack of a vector filled element by element (cached objects keep their
+/// vectors for their lifetime, so capacity beyond size is memory held for nothing).
+template <class T>
+void fitCapacity(std::vector<T>& out) {
+  if (out.capacity() != out.size()) out.shrink_to_fit();
+}
+
+/// Appends one element per array element, filled by decode(element_value, element); the vector
+/// holds no spare capacity afterwards.
 template <class T, class F>
 void readArray(od::value value, std::vector<T>& out, F&& decode) {
   forEachElement(value, [&](od::value element) { decode(element, out.emplace_back()); });
+  fitCapacity(out);
 }
 
 /// Fills `out` with decode(value, *out), or resets it for null.

@@ -201,6 +201,7 @@ void read(od::value value, ResourceList& out) {
 
 void read(od::value value, std::vector<std::string>& out) {
   forEachElement(value, [&](od::value element) { read(element, out.emplace_back()); });
+  fitCapacity(out);
 }
 
 void read(od::value value, IntOrString& out) {

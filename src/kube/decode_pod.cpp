@@ -353,11 +353,13 @@ void decodePodStatus(od::value value, PodStatus& out) {
     if (key == "hostIP") return read(field, out.host_ip);
     if (key == "podIP") return read(field, out.pod_ip);
     if (key == "podIPs") {
-      return forEachElement(field, [&](od::value element) {
+      forEachElement(field, [&](od::value element) {
         forEachField(element, [&](std::string_view name, od::value ip) {
           if (name == "ip") read(ip, out.pod_ips.emplace_back());
         });
       });
+      fitCapacity(out.pod_ips);
+      return;
     }
     if (key == "startTime") return read(field, out.start_time);
     if (key == "qosClass") return read(field, out.qos_class);

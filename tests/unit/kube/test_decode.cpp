@@ -374,6 +374,26 @@ TEST(DecodePods, LastAppliedConfigurationIsDropped) {
   EXPECT_EQ(annotations.at("deployment.kubernetes.io/revision"), "1");
 }
 
+// Cached pods keep their vectors for life: decoding leaves no growth slack in them (five
+// conditions would otherwise hold room for eight, three env entries for four).
+TEST(DecodePods, ArraysHoldNoSpareCapacity) {
+  const std::string json =
+      R"({"metadata":{"name":"p","finalizers":["a","b","c"]},"spec":{"containers":[{"name":"c",)"
+      R"("env":[{"name":"A"},{"name":"B"},{"name":"C"}]}]},"status":{"conditions":[)"
+      R"({"type":"A"},{"type":"B"},{"type":"C"},{"type":"D"},{"type":"E"}],)"
+      R"("podIPs":[{"ip":"10.0.0.1"},{"ip":"fd00::1"},{"ip":"10.0.0.2"}]}})";
+  const Pod pod = decodeObject<Pod>(json);
+  ASSERT_EQ(pod.status.conditions.size(), 5u);
+  EXPECT_EQ(pod.status.conditions.capacity(), 5u);
+  ASSERT_EQ(pod.spec.containers.at(0).env.size(), 3u);
+  EXPECT_EQ(pod.spec.containers.at(0).env.capacity(), 3u);
+  ASSERT_EQ(pod.metadata.finalizers.size(), 3u);
+  EXPECT_EQ(pod.metadata.finalizers.capacity(), 3u);
+  ASSERT_EQ(pod.status.pod_ips.size(), 3u);
+  EXPECT_EQ(pod.status.pod_ips.capacity(), 3u);
+  EXPECT_EQ(pod.status.pod_ips[1], "fd00::1");
+}
+
 // Every pod against nlohmann::json reading the same bytes.
 TEST(DecodePods, MatchesAnIndependentParser) {
   for (const char* file : {"pods.json", "pods_kubectl.json", "pods_page1.json"}) {
