@@ -3,13 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/circular_buffer.hpp>
 #include <condition_variable>
-#include <deque>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 
 #include "analysis/insight_tracker.h"
 #include "analysis/pod_sample.h"
@@ -19,6 +19,7 @@
 #include "app/monitor_network.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/memory.h"
 #include "detect/anomaly_detector.h"
 #include "docs/insights_file.h"
 #include "docs/monitor_dataset.h"
@@ -34,7 +35,8 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-constexpr std::size_t kRecentValues = 20;  // Values kept per series as evidence.
+constexpr std::size_t kRecentValues = 20;       // Values kept per series as evidence.
+constexpr std::size_t kCheckpointBatch = 1000;  // Detector states per checkpoint transaction.
 
 std::int64_t unixMillis(kube::Time t) {
   return duration_cast<milliseconds>(t.time_since_epoch()).count();
@@ -85,13 +87,18 @@ struct Monitor::State {
   std::unique_ptr<NetworkSource> network;
   store::CsvDataset dataset;
   std::optional<store::HistoryStore> history;
-  struct Detector {
+  // One series: its detector, its last values (an alert's evidence) and the tick it was last
+  // observed in. One entry per series, so 10,000 pods (30,000 series) cost one map node each.
+  struct Series {
+    Series(store::SeriesKey k, detect::AnomalyDetector d)
+        : key(std::move(k)), detector(std::move(d)), recent(kRecentValues) {}
     store::SeriesKey key;
     detect::AnomalyDetector detector;
+    boost::circular_buffer<double> recent;  // The last kRecentValues values, oldest first.
+    std::uint64_t seen_tick = 0;            // tick_number of its last observation.
   };
-  std::map<std::string, Detector> detectors;  // By seriesId.
+  std::map<std::string, Series> series;  // By seriesId.
   std::uint64_t tick_number = 0;
-  std::map<std::string, std::deque<double>> recent;  // By seriesId.
   analysis::PreviousTick previous;
   std::map<std::string, analysis::PodHistory> pod_history;  // By pod uid.
   analysis::InsightTracker tracker;
@@ -101,7 +108,6 @@ struct Monitor::State {
   std::vector<store::Point> points;
   std::vector<std::pair<store::SeriesKey, std::string>> states;
   std::vector<analysis::AnomalyAlert> alerts;
-  std::set<std::string> seen;  // Series observed this tick.
 
   State(MonitorOptions o, std::unique_ptr<ClusterAccess> a, std::unique_ptr<kube::Client> proxy,
         store::CsvDataset d)
@@ -117,14 +123,13 @@ struct Monitor::State {
     }
   }
 
-  detect::AnomalyDetector& detectorFor(const store::SeriesKey& key, const std::string& id,
-                                       bool counter) {
-    if (auto it = detectors.find(id); it != detectors.end()) return it->second.detector;
+  Series& seriesFor(const store::SeriesKey& key, const std::string& id, bool counter) {
+    if (auto it = series.find(id); it != series.end()) return it->second;
     if (history) {
       if (auto saved = history->loadDetectorState(key)) {
         try {
-          return detectors.emplace(id, Detector{key, detect::AnomalyDetector::loadState(*saved)})
-              .first->second.detector;
+          return series.try_emplace(id, key, detect::AnomalyDetector::loadState(*saved))
+              .first->second;
         } catch (const Error& e) {
           core::logEvent(spdlog::level::warn,
                          "history: detector state is unusable, starting afresh",
@@ -134,8 +139,7 @@ struct Monitor::State {
     }
     detect::DetectorOptions detector_options;
     detector_options.monotonic_counter = counter;
-    return detectors.emplace(id, Detector{key, detect::AnomalyDetector(detector_options)})
-        .first->second.detector;
+    return series.try_emplace(id, key, detect::AnomalyDetector(detector_options)).first->second;
   }
 
   // Each series' state is written every checkpoint_ticks ticks, a different share of the series
@@ -150,21 +154,19 @@ struct Monitor::State {
                bool counter = false) {
     if (!value) return;
     const std::string id = seriesId(key);
-    seen.insert(id);
     const std::int64_t ts = unixMillis(now);
-    detect::AnomalyDetector& detector = detectorFor(key, id, counter);
-    const double score = detector.update(ts, *value);
-    auto& values = recent[id];
-    values.push_back(*value);
-    while (values.size() > kRecentValues) values.pop_front();
+    Series& entry = seriesFor(key, id, counter);
+    entry.seen_tick = tick_number;
+    const double score = entry.detector.update(ts, *value);
+    entry.recent.push_back(*value);
     if (score >= options.alert_threshold) {
       alerts.push_back({{key.subject_kind, key.namespace_name, key.name},
                         key.metric,
                         score,
-                        {values.begin(), values.end()}});
+                        {entry.recent.begin(), entry.recent.end()}});
     }
     if (history) {
-      if (checkpointDue(id)) states.emplace_back(key, detector.saveState());
+      if (checkpointDue(id)) states.emplace_back(key, entry.detector.saveState());
       points.push_back({std::move(key), ts, *value});
     }
   }
@@ -202,10 +204,9 @@ struct Monitor::State {
     }
   }
 
-  // Forgets detectors and evidence of series that were not seen this tick (deleted pods).
+  // Forgets the series that were not observed this tick (deleted pods).
   void forgetUnseen() {
-    std::erase_if(detectors, [&](const auto& e) { return !seen.contains(e.first); });
-    std::erase_if(recent, [&](const auto& e) { return !seen.contains(e.first); });
+    std::erase_if(series, [&](const auto& e) { return e.second.seen_tick != tick_number; });
   }
 };
 
@@ -238,7 +239,6 @@ TickResult Monitor::tick() {
   s.points.clear();
   s.states.clear();
   s.alerts.clear();
-  s.seen.clear();
 
   HostCaptureOptions host_options = s.options.host;
   host_options.collectors.set(host::Collector::kGluster, false);  // no GlusterFS metrics here
@@ -280,6 +280,10 @@ TickResult Monitor::tick() {
     inputs.network = &network;
     inputs.now = now;
     samples = analysis::samplePods(cluster->state, *summary, s.previous, inputs);
+    // The samples hold what the rest of the tick needs of the pods: release them (the largest
+    // part of a tick's memory) before the series grow.
+    std::vector<kube::Pod>().swap(cluster->state.pods);
+    cluster->state.pod_metrics.reset();
     s.previous = analysis::nextTick(samples, now);
     s.observePods(samples, now);
     s.observeNodes(*summary, now);
@@ -326,13 +330,19 @@ TickResult Monitor::tick() {
 
 void Monitor::checkpoint() {
   State& s = *state_;
-  if (!s.history || s.detectors.empty()) return;
+  if (!s.history) return;
+  // In batches, one transaction each: 30,000 series' states at once would hold another copy of
+  // every detector (~50 MB) in memory just to write it.
   std::vector<std::pair<store::SeriesKey, std::string>> states;
-  states.reserve(s.detectors.size());
-  for (const auto& [id, series] : s.detectors) {
-    states.emplace_back(series.key, series.detector.saveState());
+  states.reserve(std::min(s.series.size(), kCheckpointBatch));
+  for (const auto& [id, entry] : s.series) {
+    states.emplace_back(entry.key, entry.detector.saveState());
+    if (states.size() == kCheckpointBatch) {
+      s.history->saveDetectorStates(states, unixMillis(s.last_tick));
+      states.clear();
+    }
   }
-  s.history->saveDetectorStates(states, unixMillis(s.last_tick));
+  if (!states.empty()) s.history->saveDetectorStates(states, unixMillis(s.last_tick));
 }
 
 docs::InsightsSnapshot Monitor::insights() const {
@@ -343,6 +353,9 @@ docs::InsightsSnapshot Monitor::insights() const {
 
 int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop,
                const TickObserver& after_tick) {
+  // A tick's listing (every pod) is freed at its end: large buffers go back to the kernel then,
+  // and the rest is returned after each tick, so RSS between ticks is what the series hold.
+  core::mapLargeAllocations(core::kLargeAllocationBytes);
   Monitor monitor(options);
   const auto registry = std::make_shared<server::Registry>();
   MonitorMetrics metrics(*registry, options.interval);
@@ -364,6 +377,7 @@ int runMonitor(const MonitorOptions& options, bool once, std::stop_token stop,
   while (!stop.stop_requested()) {
     const auto started = std::chrono::steady_clock::now();
     const TickResult r = monitor.tick();
+    core::releaseFreedMemory();
     metrics.observe(r, std::chrono::steady_clock::now() - started, monitor.insights().findings);
     for (const auto& e : r.errors)
       core::logEvent(spdlog::level::warn, "monitor: tick error", {{"error", e}});

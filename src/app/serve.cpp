@@ -31,8 +31,7 @@ void waitForStop(std::stop_token stop) {
 
 int runServe(const ServeOptions& options, std::stop_token stop) {
   // A large cluster's documents are megabytes: their buffers go back to the kernel when freed.
-  constexpr std::size_t kMappedAllocationBytes = 256 * 1024;
-  core::mapLargeAllocations(kMappedAllocationBytes);
+  core::mapLargeAllocations(core::kLargeAllocationBytes);
   const ClusterAccess access(options.kube, ClientProfile::kService, options.api_timeout);
   const kube::ClusterConfig& config = access.config();
   const kube::Client& client = access.client();
