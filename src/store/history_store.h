@@ -16,8 +16,8 @@
 //   head0, head1(ts_ms, series_id, value REAL, PRIMARY KEY(ts_ms, series_id)) WITHOUT ROWID
 //          -- points of windows not yet compacted; windows of even number in head0, odd in head1
 //   chunks(window_ms, series_id, first_ms, last_ms, count, data BLOB,
-//          PRIMARY KEY(window_ms, series_id)) WITHOUT ROWID, index chunks_by_series(series_id,
-//          window_ms) -- the points of one series in one window, encoded (store/chunk_codec.h)
+//          PRIMARY KEY(window_ms, series_id)) WITHOUT ROWID -- the points of one series in one
+//          window, encoded (store/chunk_codec.h); read by one primary-key lookup per window
 //   detector_state(series_id PRIMARY KEY, state BLOB, updated_ms)
 //   ticks(ts_ms PRIMARY KEY, points)  -- one row per appendTick
 //   settings(name TEXT PRIMARY KEY, value TEXT) -- see setSetting; "retained_from_ms" is the

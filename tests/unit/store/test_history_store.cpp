@@ -463,6 +463,41 @@ TEST(HistoryStore, CompactionAcrossWindowsGivesTheSameResults) {
   }
 }
 
+// The head is read by seeks for a few series and by a scan for many, or when it holds too many
+// distinct timestamps: every way gives the model's points.
+TEST(HistoryStore, HeadReadsBySeekAndByScanAgree) {
+  TempDir dir;
+  HistoryOptions keep_all;
+  keep_all.retention = std::chrono::seconds(0);
+  HistoryStore store = HistoryStore::open(dir / "h.db", keep_all);
+  Model model;
+  std::vector<Point> points;
+  for (int s = 0; s < 70; ++s) {
+    const auto key = pod("many", "p" + std::to_string(s), "cpu");
+    for (std::int64_t ts = 1000; ts < 1000 + 5 * (s + 1); ts += 5) {
+      points.push_back({key, ts + s, ts * 0.5});
+      model[key][ts + s] = ts * 0.5;
+    }
+  }
+  const auto dense = pod("dense", "d", "cpu");  // 5,000 distinct timestamps
+  for (std::int64_t ts = 0; ts < 5000; ++ts) {
+    points.push_back({dense, ts, static_cast<double>(ts)});
+    model[dense][ts] = static_cast<double>(ts);
+  }
+  store.appendTick(points, {}, 10'000);
+  HistoryStore::SeriesQuery many;
+  many.subject_kind = "pod";
+  many.namespace_name = "many";
+  const auto result = store.query(many);  // 70 series: a scan
+  ASSERT_EQ(result.size(), 70U);
+  for (const auto& series : result) {
+    EXPECT_EQ(series.points, expected(model, series.key, 0, INT64_MAX)) << series.key.name;
+    EXPECT_EQ(queried(store, series.key, 1010, 1100), expected(model, series.key, 1010, 1100));
+  }
+  EXPECT_EQ(queried(store, dense, 0, INT64_MAX), expected(model, dense, 0, INT64_MAX));
+  EXPECT_EQ(queried(store, dense, 10, 20), expected(model, dense, 10, 20));
+}
+
 // A point written again at a timestamp of a window already compacted replaces the stored one,
 // and a late point joins its window's chunk.
 TEST(HistoryStore, ReplacingAPointInACompactedWindow) {
