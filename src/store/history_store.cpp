@@ -164,7 +164,8 @@ void compactWindow(sqlite::Database& db, std::string_view source, std::int64_t w
 
 // The oldest timestamp in `table`'s ts_ms column, or nullopt when it is empty.
 std::optional<std::int64_t> oldestMs(sqlite::Database& db, std::string_view table) {
-  sqlite::Statement stmt = db.prepare(fmt::format("SELECT min(ts_ms), max(ts_ms) FROM {}", table));
+  // A lone min() is one seek to the end of the primary key; min() and max() together scan.
+  sqlite::Statement stmt = db.prepare(fmt::format("SELECT min(ts_ms) FROM {}", table));
   if (!stmt.step() || stmt.columnIsNull(0)) return std::nullopt;
   return stmt.columnInt(0);
 }
@@ -199,6 +200,7 @@ void migrateFromV1(sqlite::Database& db, std::int64_t from_version) {
     throw Error(ErrorCode::kBadInput,
                 fmt::format("{}: unknown schema version {}", db.label(), from_version));
   }
+  db.exec("PRAGMA secure_delete = FAST");  // dropping `points` rewrites none of its pages
   db.exec(kSchemaV2Points);
   sqlite::Statement newest = db.prepare("SELECT max(ts_ms) FROM points");
   newest.step();
@@ -281,9 +283,12 @@ std::int64_t retainedFromMs(sqlite::Database& db) {
 
 // The first and last window_ms of the stored chunks (the ends of the primary key), or nullopt.
 std::optional<std::pair<std::int64_t, std::int64_t>> chunkWindows(sqlite::Database& db) {
-  sqlite::Statement stmt = db.prepare("SELECT min(window_ms), max(window_ms) FROM chunks");
-  if (!stmt.step() || stmt.columnIsNull(0)) return std::nullopt;
-  return std::pair{stmt.columnInt(0), stmt.columnInt(1)};
+  // Two statements: a lone min() or max() is one seek to an end of the primary key, both
+  // together a scan.
+  sqlite::Statement first = db.prepare("SELECT min(window_ms) FROM chunks");
+  sqlite::Statement last = db.prepare("SELECT max(window_ms) FROM chunks");
+  if (!first.step() || first.columnIsNull(0) || !last.step()) return std::nullopt;
+  return std::pair{first.columnInt(0), last.columnInt(0)};
 }
 
 // Calls `visit(window_ms)` for each window from `first` to `last` (both window starts), upward
@@ -494,6 +499,9 @@ HistoryStore::~HistoryStore() = default;
 
 HistoryStore HistoryStore::open(const std::filesystem::path& path, HistoryOptions options) {
   sqlite::Database db = sqlite::openStoreFile(path, storeFile(options.busy_timeout));
+  // Debian's SQLite zeroes every freed page (SQLITE_SECURE_DELETE): emptying a compacted head
+  // table would then write it all again. FAST zeroes deleted rows only on pages written anyway.
+  db.exec("PRAGMA secure_delete = FAST");
   auto impl = std::make_unique<Impl>(path, options, false, std::move(db));
   impl->prepareWrites();
   return HistoryStore(std::move(impl));
