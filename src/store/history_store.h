@@ -67,7 +67,9 @@ struct Point {
 /// Options of a writable HistoryStore.
 struct HistoryOptions {
   /// Points (and detector states not updated) older than this, relative to the `now_ms` of
-  /// each appendTick, are deleted. Zero or less keeps everything.
+  /// each appendTick, are deleted: points in the head at once, compacted points a window (an
+  /// hour) at a time, those older than the cutoff in the oldest window left being no longer
+  /// returned by query() or counted by summarizeSeries(). Zero or less keeps everything.
   std::chrono::seconds retention{7 * 24 * 3600};
   /// How long a statement waits for another connection's lock before failing with kUnavailable.
   std::chrono::milliseconds busy_timeout{5000};

@@ -634,6 +634,25 @@ TEST(HistoryStore, MigratesVersion1) {
   EXPECT_THROW(HistoryStore::openReadOnly(path), Error);
 }
 
+// A version 1 file without a point (a monitor that stored only detector states) upgrades too.
+TEST(HistoryStore, MigratesAnEmptyVersion1) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  test::execRaw(path, kSchemaV1);
+  test::execRaw(path,
+                "INSERT INTO series VALUES (1, 'pod', 'ns', 'a', 'cpu');"
+                "INSERT INTO detector_state VALUES (1, 'state-a', 5);");
+  HistoryStore store = HistoryStore::open(path);
+  EXPECT_EQ(store.loadDetectorState(pod("ns", "a", "cpu")), "state-a");
+  EXPECT_EQ(store.summarizeSeries().size(), 1U);
+  store.appendTick({{pod("ns", "a", "cpu"), 10, 1.5}}, {}, 10);
+  EXPECT_EQ(queried(store, pod("ns", "a", "cpu"), 0, 100),
+            (std::vector<std::pair<std::int64_t, double>>{{10, 1.5}}));
+  RawDb raw(path);
+  EXPECT_EQ(raw.integer("PRAGMA user_version"), 2);
+  EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
+}
+
 TEST(DefaultHistoryPath, XdgStateHomeThenHome) {
   const auto env = test::fakeEnv;
   EXPECT_EQ(defaultHistoryPath(env({{"XDG_STATE_HOME", "/x/state"}, {"HOME", "/home/u"}})),
