@@ -35,7 +35,9 @@ TEST(ChunkCodec, EmptyAndSinglePoint) {
 
 TEST(ChunkCodec, RegularSeriesIsSmall) {
   std::vector<ChunkPoint> points;
-  for (int i = 0; i < 120; ++i) points.emplace_back(1'700'000'000'000 + i * 30'000, 1000.0);
+  points.reserve(120);
+  for (std::int64_t i = 0; i < 120; ++i)
+    points.emplace_back(1'700'000'000'000 + i * 30'000, 1000.0);
   expectRoundTrip(points);
   // 120 one-byte delta-of-deltas and 119 one-byte "same value" markers, plus the start.
   EXPECT_LT(encodeChunk(points).size(), 260U);
@@ -67,7 +69,7 @@ TEST(ChunkCodec, RandomRoundTrips) {
   std::mt19937_64 rng(7);
   for (int run = 0; run < 200; ++run) {
     std::vector<ChunkPoint> points(rng() % 300);
-    std::int64_t ts = static_cast<std::int64_t>(rng());
+    auto ts = static_cast<std::int64_t>(rng());
     for (auto& [t, v] : points) {
       ts += static_cast<std::int64_t>(rng() % 100'000) - 1000;
       t = ts;

@@ -418,7 +418,8 @@ TEST(HistoryStore, CompactionAcrossWindowsGivesTheSameResults) {
     std::vector<Point> points;
     for (std::size_t k = 0; k < keys.size(); ++k) {
       if (k == 2 && tick % 3 == 0) continue;  // a series with gaps
-      const double value = tick % 7 == 0 ? -1e300 * static_cast<double>(k) : tick * 0.1 + k;
+      const double value =
+          tick % 7 == 0 ? -1e300 * static_cast<double>(k) : tick * 0.1 + static_cast<double>(k);
       points.push_back({keys[k], now, value});
       model[keys[k]][now] = value;
     }
@@ -475,8 +476,8 @@ TEST(HistoryStore, HeadReadsBySeekAndByScanAgree) {
   for (int s = 0; s < 70; ++s) {
     const auto key = pod("many", "p" + std::to_string(s), "cpu");
     for (std::int64_t ts = 1000; ts < 1000 + 5 * (s + 1); ts += 5) {
-      points.push_back({key, ts + s, ts * 0.5});
-      model[key][ts + s] = ts * 0.5;
+      points.push_back({key, ts + s, static_cast<double>(ts) * 0.5});
+      model[key][ts + s] = static_cast<double>(ts) * 0.5;
     }
   }
   const auto dense = pod("dense", "d", "cpu");  // 5,000 distinct timestamps
@@ -542,13 +543,14 @@ TEST(HistoryStore, RetentionOverChunks) {
   const auto gone = pod("ns", "gone", "cpu");
   Model model;
   std::int64_t now = 0;
-  for (; now <= 6 * kHourMs; now += 7 * 60'000) {
-    std::vector<Point> points = {{live, now, static_cast<double>(now / 1000)}};
-    model[live][now] = static_cast<double>(now / 1000);
+  constexpr std::int64_t kStepMs = 7 * 60'000;
+  for (; now <= 6 * kHourMs; now += kStepMs) {
+    std::vector<Point> points = {{live, now, static_cast<double>(now) / 1000}};
+    model[live][now] = static_cast<double>(now) / 1000;
     if (now < 30 * 60'000) points.push_back({gone, now, 1.0});
     store.appendTick(points, {}, now);
   }
-  const std::int64_t last = now - 7 * 60'000;
+  const std::int64_t last = now - kStepMs;
   const std::int64_t cutoff = last - 2 * kHourMs;
   ASSERT_NE(cutoff % kHourMs, 0) << "the cutoff must fall inside a window";
   EXPECT_EQ(queried(store, live, 0, INT64_MAX), expected(model, live, cutoff, INT64_MAX));
