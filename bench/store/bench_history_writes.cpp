@@ -1,12 +1,22 @@
 // What one tick of `keelson monitor` at 10,000 pods (3 series each) writes to its history
 // store: the points, and the detector states of the series due for a checkpoint. Arg: the
 // checkpoint period in ticks (1: every state every tick, as before --checkpoint-ticks; 20: the
-// default). Reported per tick: written_bytes, the growth of /proc/self/io's wchar (bytes
-// handed to write(2): the WAL, and the database at WAL checkpoints), and states.
+// default; 0: no detector states, the points alone). Every series has a state before the first
+// tick measured (as after the monitor's first checkpoint_ticks ticks), so a tick replaces
+// states rather than inserting them. Reported per tick: written_bytes, the growth of
+// /proc/self/io's wchar (bytes handed to write(2): the WAL, and the database at WAL
+// checkpoints), max_tick_bytes and max_tick_ms (the most one tick wrote, and the longest tick,
+// wall clock), and states. checkpoint_ticks:0 with 120 iterations is an hour of ticks: its
+// figures include the tick that compacts the hour-long window ending among them.
+// BM_HistoryQuery: the time `keelson history` takes for one series (one pod's one metric) of a
+// store holding 4 hours of 30 s ticks at 10,000 pods, over the last hour (Arg 1) and over the
+// whole stored span (Arg 0).
 // Run from a release build: build/release/bench/store/bench_history_writes
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -56,21 +66,39 @@ void BM_HistoryTick(benchmark::State& state) {
     points.reserve(series.size());
     for (std::size_t i = 0; i < series.size(); ++i) {
       points.push_back({series[i], now_ms, static_cast<double>(i + tick)});
-      if ((i + tick) % every == 0) states.emplace_back(series[i], blob);
+      if (every != 0 && (i + tick) % every == 0) states.emplace_back(series[i], blob);
     }
     store.appendTick(points, states, now_ms);
     now_ms += kIntervalMs;
     ++tick;
     return states.size();
   };
+  if (every != 0) {
+    // Every series has a state, as in a monitor that has run checkpoint_ticks ticks or was
+    // restarted: a tick then replaces states rather than inserting them into the table.
+    std::vector<std::pair<SeriesKey, std::string>> all;
+    all.reserve(series.size());
+    for (const SeriesKey& key : series) all.emplace_back(key, blob);
+    store.saveDetectorStates(all, now_ms);
+  }
   for (int warm = 0; warm < 3; ++warm) one_tick();  // series rows created, WAL warm
   std::int64_t bytes = 0;
+  std::int64_t max_tick_bytes = 0;
+  double max_tick_ms = 0;
   std::size_t states_written = 0;
   for (auto _ : state) {
     const std::int64_t before = writtenBytes();
+    const auto started = std::chrono::steady_clock::now();
     states_written += one_tick();
-    bytes += writtenBytes() - before;
+    max_tick_ms = std::max(max_tick_ms, std::chrono::duration<double, std::milli>(
+                                            std::chrono::steady_clock::now() - started)
+                                            .count());
+    const std::int64_t tick_bytes = writtenBytes() - before;
+    bytes += tick_bytes;
+    max_tick_bytes = std::max(max_tick_bytes, tick_bytes);
   }
+  state.counters["max_tick_bytes"] = static_cast<double>(max_tick_bytes);
+  state.counters["max_tick_ms"] = max_tick_ms;
   state.counters["written_bytes"] =
       benchmark::Counter(static_cast<double>(bytes), benchmark::Counter::kAvgIterations);
   state.counters["states"] =
@@ -81,8 +109,75 @@ BENCHMARK(BM_HistoryTick)
     ->ArgName("checkpoint_ticks")
     ->Arg(1)
     ->Arg(20)
+    ->Arg(0)
     ->Iterations(20)
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HistoryTick)
+    ->ArgName("checkpoint_ticks")
+    ->Arg(0)
+    ->Iterations(120)
+    ->Unit(benchmark::kMillisecond);
+
+constexpr std::int64_t kQuerySpanMs = std::int64_t{4} * 3600 * 1000;
+constexpr std::int64_t kQueryStartMs = 1'700'000'000'000;
+
+// A store of kQuerySpanMs of ticks at 10,000 pods, filled once for every BM_HistoryQuery (ten
+// minutes of ticks per appendTick, to fill it quickly).
+const std::filesystem::path& queryStore() {
+  static const std::filesystem::path path = [] {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("keelson-bench-history-query-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    HistoryStore store = HistoryStore::open(dir / "history.db");
+    constexpr std::int64_t kBatchTicks = 20;
+    std::vector<Point> points;
+    for (std::int64_t t0 = 0; t0 < kQuerySpanMs; t0 += kBatchTicks * kIntervalMs) {
+      points.clear();
+      for (std::int64_t t = t0; t < t0 + kBatchTicks * kIntervalMs && t < kQuerySpanMs;
+           t += kIntervalMs) {
+        for (int pod = 0; pod < kPods; ++pod) {
+          for (const char* metric :
+               {"cpu_usage_millicores", "memory_usage_bytes", "restarts_total"}) {
+            points.push_back({{"pod", "bulk", "pod-" + std::to_string(pod), metric},
+                              kQueryStartMs + t,
+                              static_cast<double>(pod * 7 + t / kIntervalMs)});
+          }
+        }
+      }
+      store.appendTick(points, {}, points.back().timestamp_ms);
+    }
+    return dir / "history.db";
+  }();
+  return path;
+}
+
+void BM_HistoryQuery(benchmark::State& state) {
+  const HistoryStore store = HistoryStore::openReadOnly(queryStore());
+  HistoryStore::SeriesQuery q;
+  q.subject_kind = "pod";
+  q.namespace_name = "bulk";
+  q.name = "pod-4321";
+  q.metric = "cpu_usage_millicores";
+  const std::int64_t end_ms = kQueryStartMs + kQuerySpanMs - kIntervalMs;
+  q.from_ms = state.range(0) == 0 ? 0 : end_ms - std::int64_t{3600} * 1000;
+  q.to_ms = end_ms;
+  std::size_t points = 0;
+  for (auto _ : state) {
+    const auto result = store.query(q);
+    points = result.empty() ? 0 : result[0].points.size();
+    benchmark::DoNotOptimize(points);
+  }
+  state.counters["points"] = static_cast<double>(points);
+}
+BENCHMARK(BM_HistoryQuery)->ArgName("last_hour")->Arg(1)->Arg(0)->Unit(benchmark::kMicrosecond);
+
+// Removes the query store when the program ends.
+const struct QueryStoreCleanup {
+  ~QueryStoreCleanup() {
+    std::filesystem::remove_all(std::filesystem::temp_directory_path() /
+                                ("keelson-bench-history-query-" + std::to_string(::getpid())));
+  }
+} kQueryStoreCleanup;
 
 }  // namespace
 }  // namespace keelson::store

@@ -211,7 +211,8 @@ Storage Storage::open(const std::filesystem::path& path, StorageOptions options)
                                .schema_sql = kSchemaV1,
                                .table = "actions",
                                .missing_hint = "",
-                               .owner_only = true};
+                               .owner_only = true,
+                               .migrate = {}};
   return Storage(
       std::make_unique<Impl>(path, std::move(options.clock), sqlite::openStoreFile(path, file)));
 }

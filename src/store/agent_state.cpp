@@ -57,7 +57,8 @@ sqlite::StoreFile storeFile(std::chrono::milliseconds busy_timeout) {
           .table = "outbox",
           .busy_timeout = busy_timeout,
           .missing_hint = "",
-          .owner_only = true};
+          .owner_only = true,
+          .migrate = {}};
 }
 
 // Resets a statement (ending its read) however the scope is left.

@@ -51,7 +51,8 @@ sqlite::StoreFile storeFile() {
           .table = "actions",
           .busy_timeout = std::chrono::milliseconds(5000),
           .missing_hint = "",
-          .owner_only = true};
+          .owner_only = true,
+          .migrate = {}};
 }
 
 // A row's process, as recorded with its intent.

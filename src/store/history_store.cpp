@@ -4,12 +4,17 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <mutex>
+#include <set>
 
 #include "core/error.h"
 #include "core/log.h"
+#include "store/chunk_codec.h"
 #include "store/sqlite.h"
 #include "store/state_dir.h"
 
@@ -19,6 +24,18 @@ namespace {
 // Orphaned series (no points, no detector state) are swept at most this often.
 constexpr std::int64_t kSweepIntervalMs = std::int64_t{3600} * 1000;
 
+// The span of a chunk: the head's points are compacted a window at a time, once it has ended.
+// An hour is 120 points a series at the monitor's default 30 s interval.
+constexpr std::int64_t kWindowMs = std::int64_t{3600} * 1000;
+
+constexpr std::int64_t kMinMs = std::numeric_limits<std::int64_t>::min();
+constexpr std::int64_t kMaxMs = std::numeric_limits<std::int64_t>::max();
+
+// The setting under which appendTick records its retention cutoff: points older than it may
+// still sit in the oldest chunk, but are not returned.
+constexpr std::string_view kRetainedFromSetting = "retained_from_ms";
+
+// Schema version 1, as earlier builds created it: what migrateFromV1 starts from.
 constexpr std::string_view kSchemaV1 = R"sql(
 CREATE TABLE series (
   id INTEGER PRIMARY KEY,
@@ -47,13 +64,188 @@ CREATE TABLE ticks (
 );
 )sql";
 
+// What version 2 adds to version 1 once `points` is gone: the head (two tables, for windows of
+// even and odd number, so that a compacted window's table can be emptied whole) and the chunks.
+constexpr std::string_view kSchemaV2Points = R"sql(
+CREATE TABLE head0 (
+  ts_ms INTEGER NOT NULL,
+  series_id INTEGER NOT NULL REFERENCES series(id),
+  value REAL NOT NULL,
+  PRIMARY KEY (ts_ms, series_id)
+) WITHOUT ROWID;
+CREATE TABLE head1 (
+  ts_ms INTEGER NOT NULL,
+  series_id INTEGER NOT NULL REFERENCES series(id),
+  value REAL NOT NULL,
+  PRIMARY KEY (ts_ms, series_id)
+) WITHOUT ROWID;
+CREATE TABLE chunks (
+  window_ms INTEGER NOT NULL,
+  series_id INTEGER NOT NULL REFERENCES series(id),
+  first_ms INTEGER NOT NULL,
+  last_ms INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (window_ms, series_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql";
+
+constexpr std::array<std::string_view, 2> kHeads = {"head0", "head1"};
+
+// The start of the window holding `ts_ms` (floor to a multiple of kWindowMs).
+std::int64_t windowOf(std::int64_t ts_ms) {
+  const std::int64_t r = ts_ms % kWindowMs;
+  if (r >= 0) return ts_ms - r;
+  return ts_ms < kMinMs + (kWindowMs + r) ? kMinMs : ts_ms - (kWindowMs + r);
+}
+
+// The last millisecond of the window starting at `window_ms`.
+std::int64_t windowLast(std::int64_t window_ms) {
+  return window_ms > kMaxMs - kWindowMs ? kMaxMs : window_ms + kWindowMs - 1;
+}
+
+// Which head table holds the points of the window starting at `window_ms`.
+std::size_t headOf(std::int64_t window_ms) {
+  return static_cast<std::size_t>(static_cast<std::uint64_t>(window_ms / kWindowMs) & 1U);
+}
+
+// The points of `older` and `newer` (each in timestamp order, without repeats) in timestamp
+// order; `newer`'s point wins where both have a timestamp.
+std::vector<ChunkPoint> mergePoints(const std::vector<ChunkPoint>& older,
+                                    const std::vector<ChunkPoint>& newer) {
+  std::vector<ChunkPoint> merged;
+  merged.reserve(older.size() + newer.size());
+  auto o = older.begin();
+  auto n = newer.begin();
+  while (o != older.end() || n != newer.end()) {
+    if (n == newer.end() || (o != older.end() && o->first < n->first)) {
+      merged.push_back(*o++);
+    } else {
+      if (o != older.end() && o->first == n->first) ++o;
+      merged.push_back(*n++);
+    }
+  }
+  return merged;
+}
+
+// Writes the points of `source`'s rows in [window_ms, its last ms] into one chunk per series,
+// merged with the chunk already stored for that window, if any (late points, replacements).
+// `source` is a head table or, when migrating, version 1's `points`. Deletes nothing.
+void compactWindow(sqlite::Database& db, std::string_view source, std::int64_t window_ms) {
+  std::map<std::int64_t, std::vector<ChunkPoint>> by_series;
+  sqlite::Statement rows = db.prepare(fmt::format(
+      "SELECT series_id, ts_ms, value FROM {} WHERE ts_ms BETWEEN ?1 AND ?2 ORDER BY ts_ms",
+      source));
+  rows.bind(1, window_ms).bind(2, windowLast(window_ms));
+  while (rows.step()) {
+    by_series[rows.columnInt(0)].emplace_back(rows.columnInt(1), rows.columnDouble(2));
+  }
+  rows.reset();
+  sqlite::Statement stored =
+      db.prepare("SELECT data FROM chunks WHERE window_ms = ?1 AND series_id = ?2");
+  sqlite::Statement upsert = db.prepare(
+      "INSERT OR REPLACE INTO chunks (window_ms, series_id, first_ms, last_ms, count, data) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  for (auto& [series_id, points] : by_series) {
+    stored.bind(1, window_ms).bind(2, series_id);
+    if (stored.step()) points = mergePoints(decodeChunk(stored.columnBlob(0)), points);
+    stored.reset();
+    const std::string data = encodeChunk(points);
+    upsert.bind(1, window_ms)
+        .bind(2, series_id)
+        .bind(3, points.front().first)
+        .bind(4, points.back().first)
+        .bind(5, static_cast<std::int64_t>(points.size()))
+        .bindBlob(6, data)
+        .run();
+  }
+}
+
+// The oldest timestamp in `table`'s ts_ms column, or nullopt when it is empty.
+std::optional<std::int64_t> oldestMs(sqlite::Database& db, std::string_view table) {
+  // A lone min() is one seek to the end of the primary key; min() and max() together scan.
+  sqlite::Statement stmt = db.prepare(fmt::format("SELECT min(ts_ms) FROM {}", table));
+  if (!stmt.step() || stmt.columnIsNull(0)) return std::nullopt;
+  return stmt.columnInt(0);
+}
+
+// Compacts every window of the head that ended at or before `now_ms` into chunks and removes it
+// from the head. A head table holding nothing but that window is emptied whole (SQLite frees
+// its pages without rewriting them); else (points far ahead of now_ms) its rows are deleted.
+void compactEndedWindows(sqlite::Database& db, std::int64_t now_ms) {
+  for (const std::string_view head : kHeads) {
+    while (const std::optional<std::int64_t> oldest = oldestMs(db, head)) {
+      const std::int64_t window_ms = windowOf(*oldest);
+      const std::int64_t last_ms = windowLast(window_ms);
+      if (last_ms >= now_ms) break;
+      compactWindow(db, head, window_ms);
+      sqlite::Statement newest = db.prepare(fmt::format("SELECT max(ts_ms) FROM {}", head));
+      newest.step();
+      const bool only_this_window = newest.columnInt(0) <= last_ms;
+      newest.reset();
+      if (only_this_window) {
+        db.exec(fmt::format("DELETE FROM {}", head));
+      } else {
+        db.prepare(fmt::format("DELETE FROM {} WHERE ts_ms <= ?1", head)).bind(1, last_ms).run();
+      }
+    }
+  }
+}
+
+// Upgrades a version 1 file: the points of every window but the newest become chunks, the
+// rest go to the head; then `points` and its index are dropped.
+void migrateFromV1(sqlite::Database& db, std::int64_t from_version) {
+  if (from_version != 1) {
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("{}: unknown schema version {}", db.label(), from_version));
+  }
+  db.exec("PRAGMA secure_delete = FAST");  // dropping `points` rewrites none of its pages
+  db.exec(kSchemaV2Points);
+  sqlite::Statement newest = db.prepare("SELECT max(ts_ms) FROM points");
+  newest.step();
+  const std::optional<std::int64_t> newest_ms =
+      newest.columnIsNull(0) ? std::nullopt : std::optional(newest.columnInt(0));
+  newest.reset();
+  if (newest_ms) {
+    const std::int64_t head_from = windowOf(*newest_ms);
+    sqlite::Statement next = db.prepare("SELECT min(ts_ms) FROM points WHERE ts_ms >= ?1");
+    for (std::int64_t from = kMinMs;;) {
+      next.bind(1, from);
+      next.step();
+      const std::int64_t oldest = next.columnInt(0);
+      const bool none = next.columnIsNull(0);
+      next.reset();
+      if (none || oldest >= head_from) break;
+      compactWindow(db, "points", windowOf(oldest));
+      from = windowLast(windowOf(oldest)) + 1;
+    }
+    db.prepare(fmt::format("INSERT INTO {} (ts_ms, series_id, value) SELECT ts_ms, series_id, "
+                           "value FROM points WHERE ts_ms >= ?1",
+                           kHeads[headOf(head_from)]))
+        .bind(1, head_from)
+        .run();
+  }
+  db.exec("DROP INDEX points_by_ts; DROP TABLE points");
+}
+
+std::string schemaV2() {
+  std::string sql(kSchemaV1);
+  sql.erase(sql.find("CREATE TABLE points"),
+            sql.find("CREATE TABLE detector_state") - sql.find("CREATE TABLE points"));
+  return sql + std::string(kSchemaV2Points);
+}
+
 sqlite::StoreFile storeFile(std::chrono::milliseconds busy_timeout) {
+  static const std::string schema = schemaV2();
   return {.kind = "history",
           .schema_version = HistoryStore::kSchemaVersion,
-          .schema_sql = kSchemaV1,
+          .schema_sql = schema,
           .table = "series",
           .busy_timeout = busy_timeout,
-          .missing_hint = " (`keelson monitor` creates it; choose another with --history)"};
+          .missing_hint = " (`keelson monitor` creates it; choose another with --history)",
+          .owner_only = false,
+          .migrate = migrateFromV1};
 }
 
 SeriesKey readKey(const sqlite::Statement& stmt, int first_column) {
@@ -65,6 +257,113 @@ std::int64_t toMs(std::chrono::seconds retention) {
   constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max() / 1000;
   return retention.count() >= kMax ? std::numeric_limits<std::int64_t>::max()
                                    : retention.count() * 1000;
+}
+
+// A row of the settings table, or nullopt (also when a database has no such table).
+std::optional<std::string> readSetting(sqlite::Database& db, std::string_view name) {
+  sqlite::Statement exists =
+      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'");
+  if (!exists.step()) return std::nullopt;
+  sqlite::Statement stmt = db.prepare("SELECT value FROM settings WHERE name = ?1");
+  stmt.bind(1, name);
+  if (!stmt.step()) return std::nullopt;
+  return stmt.columnText(0);
+}
+
+// The oldest timestamp readers return: the writer's last retention cutoff.
+std::int64_t retainedFromMs(sqlite::Database& db) {
+  const std::optional<std::string> text = readSetting(db, kRetainedFromSetting);
+  if (!text) return kMinMs;
+  try {
+    return std::stoll(*text);
+  } catch (const std::exception&) {
+    return kMinMs;
+  }
+}
+
+// The first and last window_ms of the stored chunks (the ends of the primary key), or nullopt.
+std::optional<std::pair<std::int64_t, std::int64_t>> chunkWindows(sqlite::Database& db) {
+  // Two statements: a lone min() or max() is one seek to an end of the primary key, both
+  // together a scan.
+  sqlite::Statement first = db.prepare("SELECT min(window_ms) FROM chunks");
+  sqlite::Statement last = db.prepare("SELECT max(window_ms) FROM chunks");
+  if (!first.step() || first.columnIsNull(0) || !last.step()) return std::nullopt;
+  return std::pair{first.columnInt(0), last.columnInt(0)};
+}
+
+// Calls `visit(window_ms)` for each window from `first` to `last` (both window starts), upward
+// or downward, until it returns true; returns whether one did.
+template <typename Visit>
+bool forEachWindow(std::int64_t first, std::int64_t last, bool upward, Visit visit) {
+  if (first > last) return false;
+  for (std::int64_t w = upward ? first : last;; w += upward ? kWindowMs : -kWindowMs) {
+    if (visit(w)) return true;
+    if (w == (upward ? last : first)) return false;
+  }
+}
+
+// Up to this many series, query() reads the head by primary-key seeks, one per (timestamp,
+// series), instead of scanning every row of the range (a window holds each tick's points of
+// every series: at 10,000 pods an hour is 3.6 M rows); the timestamps are found by seeking too,
+// up to kHeadSeekTimestamps of them.
+constexpr std::size_t kHeadSeekSeries = 64;
+constexpr std::size_t kHeadSeekTimestamps = 4096;
+
+// The distinct timestamps of `table` in [from_ms, to_ms], or nullopt when there are more than
+// kHeadSeekTimestamps.
+std::optional<std::vector<std::int64_t>> headTimestamps(sqlite::Database& db,
+                                                        std::string_view table,
+                                                        std::int64_t from_ms, std::int64_t to_ms) {
+  sqlite::Statement next = db.prepare(fmt::format(
+      "SELECT ts_ms FROM {} WHERE ts_ms BETWEEN ?1 AND ?2 ORDER BY ts_ms LIMIT 1", table));
+  std::vector<std::int64_t> stamps;
+  for (std::int64_t from = from_ms;;) {
+    next.bind(1, from).bind(2, to_ms);
+    if (!next.step()) break;
+    const std::int64_t ts = next.columnInt(0);
+    next.reset();
+    if (stamps.size() == kHeadSeekTimestamps) return std::nullopt;
+    stamps.push_back(ts);
+    if (ts == to_ms) break;
+    from = ts + 1;
+  }
+  return stamps;
+}
+
+// The head's points in [from_ms, to_ms] of each series in `head` (its keys), in timestamp
+// order.
+void readHead(sqlite::Database& db, std::int64_t from_ms, std::int64_t to_ms,
+              std::map<std::int64_t, std::vector<ChunkPoint>>& head) {
+  for (const std::string_view table : kHeads) {
+    std::optional<std::vector<std::int64_t>> stamps;
+    if (head.size() <= kHeadSeekSeries) stamps = headTimestamps(db, table, from_ms, to_ms);
+    if (stamps) {
+      sqlite::Statement one = db.prepare(
+          fmt::format("SELECT value FROM {} WHERE ts_ms = ?1 AND series_id = ?2", table));
+      for (auto& [id, points] : head) {
+        for (const std::int64_t ts : *stamps) {
+          one.bind(1, ts).bind(2, id);
+          if (one.step()) points.emplace_back(ts, one.columnDouble(0));
+          one.reset();
+        }
+      }
+      continue;
+    }
+    sqlite::Statement rows = db.prepare(fmt::format(
+        "SELECT series_id, ts_ms, value FROM {} WHERE ts_ms BETWEEN ?1 AND ?2 ORDER BY ts_ms",
+        table));
+    rows.bind(1, from_ms).bind(2, to_ms);
+    while (rows.step()) {
+      if (auto it = head.find(rows.columnInt(0)); it != head.end()) {
+        it->second.emplace_back(rows.columnInt(1), rows.columnDouble(2));
+      }
+    }
+  }
+  // Each table's points come in timestamp order; both tables together (windows of both
+  // parities) only when the head holds more than one window.
+  for (auto& [id, points] : head) {
+    if (!std::is_sorted(points.begin(), points.end())) std::sort(points.begin(), points.end());
+  }
 }
 
 }  // namespace
@@ -80,12 +379,14 @@ struct HistoryStore::Impl {
   sqlite::Database db;  // declared before the statements: destroyed after them
   std::optional<sqlite::Statement> find_series;
   std::optional<sqlite::Statement> insert_series;
-  std::optional<sqlite::Statement> insert_point;
+  std::array<std::optional<sqlite::Statement>, 2> insert_point;  // One per head table.
   std::optional<sqlite::Statement> upsert_state;
   std::optional<sqlite::Statement> insert_tick;
-  std::optional<sqlite::Statement> prune_points;
+  std::array<std::optional<sqlite::Statement>, 2> prune_head;
+  std::optional<sqlite::Statement> prune_chunks;
   std::optional<sqlite::Statement> prune_states;
   std::optional<sqlite::Statement> prune_ticks;
+  std::optional<sqlite::Statement> set_retained_from;
   std::optional<std::int64_t> last_sweep_ms;
 
   void requireWritable(std::string_view what) const {
@@ -103,16 +404,20 @@ struct HistoryStore::Impl {
         "metric = ?4");
     insert_series = db.prepare(
         "INSERT INTO series (subject_kind, namespace, name, metric) VALUES (?1, ?2, ?3, ?4)");
-    insert_point =
-        db.prepare("INSERT OR REPLACE INTO points (series_id, ts_ms, value) VALUES (?1, ?2, ?3)");
+    for (std::size_t i = 0; i < kHeads.size(); ++i) {
+      insert_point[i] = db.prepare(fmt::format(
+          "INSERT OR REPLACE INTO {} (ts_ms, series_id, value) VALUES (?1, ?2, ?3)", kHeads[i]));
+      prune_head[i] = db.prepare(fmt::format("DELETE FROM {} WHERE ts_ms < ?1", kHeads[i]));
+    }
     upsert_state = db.prepare(
         "INSERT INTO detector_state (series_id, state, updated_ms) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (series_id) DO UPDATE SET state = excluded.state, "
         "updated_ms = excluded.updated_ms");
     insert_tick = db.prepare("INSERT OR REPLACE INTO ticks (ts_ms, points) VALUES (?1, ?2)");
-    prune_points = db.prepare("DELETE FROM points WHERE ts_ms < ?1");
+    prune_chunks = db.prepare("DELETE FROM chunks WHERE window_ms < ?1");
     prune_states = db.prepare("DELETE FROM detector_state WHERE updated_ms < ?1");
     prune_ticks = db.prepare("DELETE FROM ticks WHERE ts_ms < ?1");
+    set_retained_from = db.prepare("INSERT OR REPLACE INTO settings (name, value) VALUES (?1, ?2)");
   }
 
   std::int64_t seriesId(const SeriesKey& key) {
@@ -134,20 +439,56 @@ struct HistoryStore::Impl {
     return sqlite3_last_insert_rowid(db.handle());
   }
 
-  // Deletes what fell out of the retention window; returns how many points and states went.
+  // Deletes what fell out of the retention window: head points, chunks of whole windows before
+  // the cutoff (points before it in the chunk of the window holding it stay until that window
+  // goes, and are not returned: the cutoff is recorded for readers), detector states and ticks.
+  // Returns how many head points, chunks and states went.
   std::int64_t prune(std::int64_t cutoff_ms) {
-    prune_points->bind(1, cutoff_ms).run();
-    std::int64_t removed = sqlite3_changes64(db.handle());
+    std::int64_t removed = 0;
+    for (auto& prune_head_table : prune_head) {
+      prune_head_table->bind(1, cutoff_ms).run();
+      removed += sqlite3_changes64(db.handle());
+    }
+    prune_chunks->bind(1, windowOf(cutoff_ms)).run();
+    removed += sqlite3_changes64(db.handle());
     prune_states->bind(1, cutoff_ms).run();
     removed += sqlite3_changes64(db.handle());
     prune_ticks->bind(1, cutoff_ms).run();
+    const std::string cutoff_text = std::to_string(cutoff_ms);
+    set_retained_from->bind(1, kRetainedFromSetting).bind(2, cutoff_text).run();
     return removed;
   }
 
-  void sweepOrphans() {
-    db.exec(
-        "DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM points WHERE series_id = series.id) "
+  void sweepOrphans(std::int64_t cutoff_ms) {
+    // Chunks whose every point is older than the cutoff (only the window holding it can have
+    // them: older windows are gone).
+    db.prepare("DELETE FROM chunks WHERE window_ms <= ?1 AND last_ms < ?2")
+        .bind(1, windowOf(cutoff_ms))
+        .bind(2, cutoff_ms)
+        .run();
+    // Series with no point in the head nor a detector state are candidates; those without a
+    // chunk either (one lookup per window) go.
+    sqlite::Statement candidates = db.prepare(
+        "SELECT id FROM series WHERE id NOT IN (SELECT series_id FROM head0) "
+        "AND id NOT IN (SELECT series_id FROM head1) "
         "AND NOT EXISTS (SELECT 1 FROM detector_state WHERE series_id = series.id)");
+    std::vector<std::int64_t> ids;
+    while (candidates.step()) ids.push_back(candidates.columnInt(0));
+    candidates.reset();
+    const auto windows = chunkWindows(db);
+    sqlite::Statement chunk =
+        db.prepare("SELECT 1 FROM chunks WHERE window_ms = ?1 AND series_id = ?2");
+    sqlite::Statement remove = db.prepare("DELETE FROM series WHERE id = ?1");
+    for (const std::int64_t id : ids) {
+      const bool has_chunk =
+          windows && forEachWindow(windows->first, windows->second, false, [&](std::int64_t w) {
+            chunk.bind(1, w).bind(2, id);
+            const bool found = chunk.step();
+            chunk.reset();
+            return found;
+          });
+      if (!has_chunk) remove.bind(1, id).run();
+    }
   }
 };
 
@@ -158,6 +499,9 @@ HistoryStore::~HistoryStore() = default;
 
 HistoryStore HistoryStore::open(const std::filesystem::path& path, HistoryOptions options) {
   sqlite::Database db = sqlite::openStoreFile(path, storeFile(options.busy_timeout));
+  // Debian's SQLite zeroes every freed page (SQLITE_SECURE_DELETE): emptying a compacted head
+  // table would then write it all again. FAST zeroes deleted rows only on pages written anyway.
+  db.exec("PRAGMA secure_delete = FAST");
   auto impl = std::make_unique<Impl>(path, options, false, std::move(db));
   impl->prepareWrites();
   return HistoryStore(std::move(impl));
@@ -166,6 +510,13 @@ HistoryStore HistoryStore::open(const std::filesystem::path& path, HistoryOption
 HistoryStore HistoryStore::openReadOnly(const std::filesystem::path& path) {
   sqlite::Database db =
       sqlite::openStoreFileReadOnly(path, storeFile(HistoryOptions{}.busy_timeout));
+  if (const std::int64_t version = db.queryInt("PRAGMA user_version"); version < kSchemaVersion) {
+    // Upgrading needs the write lock, which a reader must not take while `monitor` writes.
+    throw Error(ErrorCode::kBadInput,
+                fmt::format("history {}: schema version {} of an earlier keelson; run `keelson "
+                            "monitor --history {}` once to upgrade it to version {}",
+                            path.string(), version, path.string(), kSchemaVersion));
+  }
   return HistoryStore(std::make_unique<Impl>(path, HistoryOptions{}, true, std::move(db)));
 }
 
@@ -180,8 +531,9 @@ void HistoryStore::appendTick(const std::vector<Point>& points,
     sqlite::Transaction tx(impl_->db);
     for (const Point& point : points) {
       if (std::isnan(point.value)) continue;  // SQLite would store NULL
-      impl_->insert_point->bind(1, impl_->seriesId(point.key))
-          .bind(2, point.timestamp_ms)
+      impl_->insert_point[headOf(windowOf(point.timestamp_ms))]
+          ->bind(1, point.timestamp_ms)
+          .bind(2, impl_->seriesId(point.key))
           .bind(3, point.value)
           .run();
       ++stored;
@@ -190,6 +542,7 @@ void HistoryStore::appendTick(const std::vector<Point>& points,
       impl_->upsert_state->bind(1, impl_->seriesId(key)).bindBlob(2, state).bind(3, now_ms).run();
     }
     impl_->insert_tick->bind(1, now_ms).bind(2, stored).run();
+    compactEndedWindows(impl_->db, now_ms);
     const std::int64_t retention_ms = toMs(impl_->options.retention);
     if (retention_ms > 0) {
       const std::int64_t cutoff_ms =
@@ -199,7 +552,7 @@ void HistoryStore::appendTick(const std::vector<Point>& points,
       removed = impl_->prune(cutoff_ms);
       if (removed > 0 &&
           (!impl_->last_sweep_ms || now_ms - *impl_->last_sweep_ms >= kSweepIntervalMs)) {
-        impl_->sweepOrphans();
+        impl_->sweepOrphans(cutoff_ms);
         impl_->last_sweep_ms = now_ms;
       }
     }
@@ -233,13 +586,7 @@ void HistoryStore::setSetting(std::string_view name, std::string_view value) {
 
 std::optional<std::string> HistoryStore::setting(std::string_view name) const {
   const std::lock_guard lock(impl_->mutex);
-  sqlite::Statement exists =
-      impl_->db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'");
-  if (!exists.step()) return std::nullopt;
-  sqlite::Statement stmt = impl_->db.prepare("SELECT value FROM settings WHERE name = ?1");
-  stmt.bind(1, name);
-  if (!stmt.step()) return std::nullopt;
-  return stmt.columnText(0);
+  return readSetting(impl_->db, name);
 }
 
 std::optional<std::string> HistoryStore::loadDetectorState(const SeriesKey& key) const {
@@ -264,20 +611,52 @@ std::vector<std::pair<SeriesKey, std::string>> HistoryStore::loadDetectorStates(
 
 std::vector<HistoryStore::SeriesPoints> HistoryStore::query(const SeriesQuery& q) const {
   const std::lock_guard lock(impl_->mutex);
-  sqlite::Statement stmt = impl_->db.prepare(
-      "SELECT s.subject_kind, s.namespace, s.name, s.metric, p.ts_ms, p.value "
-      "FROM series s JOIN points p ON p.series_id = s.id "
-      "WHERE s.subject_kind = ?1 AND (?2 = '' OR s.namespace = ?2) AND (?3 = '' OR s.name = ?3) "
-      "AND (?4 IS NULL OR s.metric = ?4) AND p.ts_ms BETWEEN ?5 AND ?6 "
-      "ORDER BY s.subject_kind, s.namespace, s.name, s.metric, p.ts_ms");
-  stmt.bind(1, q.subject_kind).bind(2, q.namespace_name).bind(3, q.name);
-  if (q.metric) stmt.bind(4, *q.metric);  // unbound stays NULL
-  stmt.bind(5, q.from_ms).bind(6, q.to_ms);
+  sqlite::Database& db = impl_->db;
+  const std::int64_t from_ms = std::max(q.from_ms, retainedFromMs(db));
+  if (from_ms > q.to_ms) return {};
+  sqlite::Statement series = db.prepare(
+      "SELECT id, subject_kind, namespace, name, metric FROM series "
+      "WHERE subject_kind = ?1 AND (?2 = '' OR namespace = ?2) AND (?3 = '' OR name = ?3) "
+      "AND (?4 IS NULL OR metric = ?4) ORDER BY subject_kind, namespace, name, metric");
+  series.bind(1, q.subject_kind).bind(2, q.namespace_name).bind(3, q.name);
+  if (q.metric) series.bind(4, *q.metric);  // unbound stays NULL
+  std::vector<std::pair<std::int64_t, SeriesKey>> matched;
+  while (series.step()) matched.emplace_back(series.columnInt(0), readKey(series, 1));
+  if (matched.empty()) return {};
+
+  std::map<std::int64_t, std::vector<ChunkPoint>> head;
+  for (const auto& [id, key] : matched) head[id];
+  readHead(db, from_ms, q.to_ms, head);
+  // Chunks by primary key, one lookup per window in range (no index on series_id: it would
+  // take a random insert per series at each compaction).
+  const auto windows = chunkWindows(db);
+  const std::int64_t first_window = windows ? std::max(windows->first, windowOf(from_ms)) : 1;
+  const std::int64_t last_window = windows ? std::min(windows->second, windowOf(q.to_ms)) : 0;
+  sqlite::Statement chunk =
+      db.prepare("SELECT data FROM chunks WHERE window_ms = ?1 AND series_id = ?2");
   std::vector<SeriesPoints> result;
-  while (stmt.step()) {
-    SeriesKey key = readKey(stmt, 0);
-    if (result.empty() || result.back().key != key) result.push_back({std::move(key), {}});
-    result.back().points.emplace_back(stmt.columnInt(4), stmt.columnDouble(5));
+  for (auto& [id, key] : matched) {
+    std::vector<ChunkPoint> points;
+    const std::int64_t series_id = id;  // clang before 16 cannot capture a structured binding
+    forEachWindow(first_window, last_window, true, [&](std::int64_t w) {
+      chunk.bind(1, w).bind(2, series_id);
+      if (chunk.step()) {
+        for (const ChunkPoint& point : decodeChunk(chunk.columnBlob(0))) {
+          if (point.first >= from_ms && point.first <= q.to_ms) points.push_back(point);
+        }
+      }
+      chunk.reset();
+      return false;
+    });
+    std::vector<ChunkPoint>& newer = head[id];
+    // Both are in timestamp order when the head holds no window a chunk has (it can, after a
+    // write at a timestamp far ahead of now, or with the clock set back): merge then.
+    if (!newer.empty()) {
+      points = !points.empty() && points.back().first >= newer.front().first
+                   ? mergePoints(points, newer)
+                   : (points.insert(points.end(), newer.begin(), newer.end()), points);
+    }
+    if (!points.empty()) result.push_back({std::move(key), std::move(points)});
   }
   return result;
 }
@@ -293,17 +672,64 @@ std::vector<SeriesKey> HistoryStore::listSeries() const {
 
 std::vector<HistoryStore::SeriesSummary> HistoryStore::summarizeSeries() const {
   const std::lock_guard lock(impl_->mutex);
-  // Correlated min/max use the (series_id, ts_ms) primary key: two seeks per series.
-  sqlite::Statement stmt = impl_->db.prepare(
-      "SELECT subject_kind, namespace, name, metric, "
-      "(SELECT min(ts_ms) FROM points WHERE series_id = s.id), "
-      "(SELECT max(ts_ms) FROM points WHERE series_id = s.id) "
-      "FROM series s ORDER BY 1, 2, 3, 4");
+  sqlite::Database& db = impl_->db;
+  const std::int64_t retained_from = retainedFromMs(db);
+  // The head's span per series: one scan of its (at most two) windows.
+  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> head;
+  for (const std::string_view table : kHeads) {
+    sqlite::Statement rows = db.prepare(fmt::format(
+        "SELECT series_id, min(ts_ms), max(ts_ms) FROM {} WHERE ts_ms >= ?1 GROUP BY series_id",
+        table));
+    rows.bind(1, retained_from);
+    while (rows.step()) {
+      const auto [it, added] =
+          head.try_emplace(rows.columnInt(0), rows.columnInt(1), rows.columnInt(2));
+      if (!added) {
+        it->second.first = std::min(it->second.first, rows.columnInt(1));
+        it->second.second = std::max(it->second.second, rows.columnInt(2));
+      }
+    }
+  }
+  // Chunks by primary key: the oldest window with a point kept, and the newest.
+  const auto windows = chunkWindows(db);
+  const std::int64_t first_window = windows ? std::max(windows->first, windowOf(retained_from)) : 1;
+  const std::int64_t last_window = windows ? windows->second : 0;
+  sqlite::Statement chunk = db.prepare(
+      "SELECT first_ms, last_ms, data FROM chunks WHERE window_ms = ?1 AND series_id = ?2");
+  sqlite::Statement stmt = db.prepare(
+      "SELECT id, subject_kind, namespace, name, metric FROM series ORDER BY 2, 3, 4, 5");
   std::vector<SeriesSummary> summaries;
   while (stmt.step()) {
-    SeriesSummary summary{readKey(stmt, 0), std::nullopt, std::nullopt};
-    if (!stmt.columnIsNull(4)) summary.first_ms = stmt.columnInt(4);
-    if (!stmt.columnIsNull(5)) summary.last_ms = stmt.columnInt(5);
+    const std::int64_t id = stmt.columnInt(0);
+    SeriesSummary summary{readKey(stmt, 1), std::nullopt, std::nullopt};
+    forEachWindow(first_window, last_window, true, [&](std::int64_t w) {
+      chunk.bind(1, w).bind(2, id);
+      const bool kept = chunk.step() && chunk.columnInt(1) >= retained_from;
+      if (kept) {
+        summary.first_ms = chunk.columnInt(0);
+        if (*summary.first_ms < retained_from) {  // the chunk the retention cutoff falls in
+          for (const ChunkPoint& point : decodeChunk(chunk.columnBlob(2))) {
+            if (point.first >= retained_from) {
+              summary.first_ms = point.first;
+              break;
+            }
+          }
+        }
+      }
+      chunk.reset();
+      return kept;
+    });
+    forEachWindow(first_window, last_window, false, [&](std::int64_t w) {
+      chunk.bind(1, w).bind(2, id);
+      const bool kept = chunk.step() && chunk.columnInt(1) >= retained_from;
+      if (kept) summary.last_ms = chunk.columnInt(1);
+      chunk.reset();
+      return kept;
+    });
+    if (auto it = head.find(id); it != head.end()) {
+      summary.first_ms = std::min(summary.first_ms.value_or(kMaxMs), it->second.first);
+      summary.last_ms = std::max(summary.last_ms.value_or(kMinMs), it->second.second);
+    }
     summaries.push_back(std::move(summary));
   }
   return summaries;

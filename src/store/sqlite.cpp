@@ -67,8 +67,11 @@ void checkTable(Database& db, const std::filesystem::path& path, const StoreFile
   }
 }
 
-void checkVersion(const std::filesystem::path& path, const StoreFile& file, std::int64_t version) {
+// A file of a newer version of another kind is "not a keelson <kind> database", not "newer".
+void checkVersion(Database& db, const std::filesystem::path& path, const StoreFile& file,
+                  std::int64_t version) {
   if (version > file.schema_version) {
+    checkTable(db, path, file);
     throw Error(ErrorCode::kBadInput,
                 fmt::format("{}: written by a newer keelson (schema version {}, this one knows up "
                             "to {})",
@@ -293,7 +296,7 @@ Database openStoreFile(const std::filesystem::path& path, const StoreFile& file)
   Database db = Database::open(path, OpenMode::kReadWriteCreate, labelOf(path, file));
   db.setBusyTimeout(static_cast<int>(file.busy_timeout.count()));
   // The first read of the file: a file that is not SQLite fails here with kBadInput.
-  checkVersion(path, file, db.queryInt("PRAGMA user_version"));
+  checkVersion(db, path, file, db.queryInt("PRAGMA user_version"));
   const std::optional<std::string> mode = db.queryText("PRAGMA journal_mode = WAL");
   if (mode != "wal") {
     // WAL needs shared memory (mmap of the -shm file); without it readers block the writer.
@@ -305,12 +308,16 @@ Database openStoreFile(const std::filesystem::path& path, const StoreFile& file)
   {
     Transaction tx(db);  // two keelsons creating the schema at once: one waits
     const std::int64_t version = db.queryInt("PRAGMA user_version");
-    checkVersion(path, file, version);
+    checkVersion(db, path, file, version);
     if (version == 0) {
       if (db.queryInt("SELECT count(*) FROM sqlite_schema") > 0) {
         notKeelson(path, file, "it has tables but no keelson schema version");
       }
       db.exec(file.schema_sql);
+      db.exec(fmt::format("PRAGMA user_version = {}", file.schema_version));
+    } else if (version < file.schema_version && file.migrate) {
+      checkTable(db, path, file);
+      file.migrate(db, version);
       db.exec(fmt::format("PRAGMA user_version = {}", file.schema_version));
     }
     checkTable(db, path, file);
@@ -328,7 +335,7 @@ Database openStoreFileReadOnly(const std::filesystem::path& path, const StoreFil
   Database db = Database::open(path, OpenMode::kReadOnly, labelOf(path, file));
   db.setBusyTimeout(static_cast<int>(file.busy_timeout.count()));
   const std::int64_t version = db.queryInt("PRAGMA user_version");
-  checkVersion(path, file, version);
+  checkVersion(db, path, file, version);
   if (version == 0) {
     // A writer creates the file, then its schema in one transaction: a database without a
     // single table is one being created right now (or an empty file), not a foreign one.

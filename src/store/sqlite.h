@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -159,6 +160,10 @@ struct StoreFile {
   /// it creates 0600, whatever the umask (SQLite gives the -wal and -shm files the database
   /// file's mode). Existing directories and files keep theirs. Otherwise the umask decides.
   bool owner_only = false;
+  /// Upgrades a file of an older schema version (1 <= from_version < schema_version) to
+  /// schema_version; run by openStoreFile inside the transaction that then sets user_version,
+  /// so a failed upgrade leaves the file as it was. Empty: older versions are opened as they are.
+  std::function<void(Database& db, std::int64_t from_version)> migrate;
 };
 
 /// Opens one of keelson's databases for writing: creates the parent directories and the file
@@ -169,7 +174,7 @@ struct StoreFile {
 /// naming the file when it is not SQLite, holds tables but no schema version (another application's
 /// database: "not a keelson <kind> database"), or has a newer schema version ("written by a newer
 /// keelson"); kUnavailable when a directory cannot be created or the file is locked, unwritable or
-/// on a failing disk.
+/// on a failing disk. An older schema version is upgraded by file.migrate (in one transaction).
 Database openStoreFile(const std::filesystem::path& path, const StoreFile& file);
 
 /// Opens an existing database of `file`'s kind read-only (WAL readers see a consistent snapshot

@@ -18,6 +18,11 @@ namespace {
 using test::RawDb;
 using test::TempDir;
 
+// Every point stored, in the head tables and the chunks.
+constexpr const char* kPointCount =
+    "SELECT (SELECT count(*) FROM head0) + (SELECT count(*) FROM head1) + "
+    "(SELECT coalesce(sum(count), 0) FROM chunks)";
+
 SeriesKey pod(const std::string& ns, const std::string& name, const std::string& metric) {
   return SeriesKey{"pod", ns, name, metric};
 }
@@ -38,7 +43,7 @@ TEST(HistoryStore, RoundTripAndQueryFilters) {
     }
   }
   RawDb raw(path);
-  EXPECT_EQ(raw.integer("SELECT count(*) FROM points"), 25);
+  EXPECT_EQ(raw.integer(kPointCount), 25);
   EXPECT_EQ(raw.integer("SELECT count(*) FROM series"), 5);
   EXPECT_EQ(raw.integer("SELECT count(*) FROM ticks"), 5);
 
@@ -125,12 +130,12 @@ TEST(HistoryStore, RetentionPrunesPointsStatesAndOrphanSeries) {
   store.appendTick({{live_pod, 10'000, 3}}, {}, 10'000);  // cutoff 0: nothing older than 0
   {
     RawDb raw(path);
-    EXPECT_EQ(raw.integer("SELECT count(*) FROM points"), 4);
+    EXPECT_EQ(raw.integer(kPointCount), 4);
   }
   store.appendTick({{live_pod, 20'000, 4}}, {{live_pod, "s20"}}, 20'000);  // cutoff 10 s
   RawDb raw(path);
-  EXPECT_EQ(raw.integer("SELECT count(*) FROM points"), 2);
-  EXPECT_EQ(raw.integer("SELECT min(ts_ms) FROM points"), 10'000);
+  EXPECT_EQ(raw.integer(kPointCount), 2);
+  EXPECT_EQ(raw.integer("SELECT min(ts_ms) FROM head0"), 10'000);
   EXPECT_EQ(raw.integer("SELECT count(*) FROM ticks"), 2);
   EXPECT_EQ(raw.integer("SELECT count(*) FROM detector_state"), 1);
   EXPECT_EQ(store.listSeries(), std::vector<SeriesKey>{live_pod});  // the orphan is gone
@@ -146,7 +151,7 @@ TEST(HistoryStore, ZeroRetentionKeepsEverything) {
   store.appendTick({{pod("a", "b", "c"), 0, 1}}, {}, 0);
   store.appendTick({{pod("a", "b", "c"), 1'000'000'000, 1}}, {}, 1'000'000'000);
   RawDb raw(dir / "h.db");
-  EXPECT_EQ(raw.integer("SELECT count(*) FROM points"), 2);
+  EXPECT_EQ(raw.integer(kPointCount), 2);
 }
 
 TEST(HistoryStore, DetectorStateRoundTripSurvivesReopen) {
@@ -338,7 +343,7 @@ TEST(HistoryStore, ReaderSeesWholeTicksWhileWriterAppends) {
   EXPECT_EQ(reader_failure, "");
   EXPECT_GT(reads.load(), 2);
   RawDb raw(path);
-  EXPECT_EQ(raw.integer("SELECT count(*) FROM points"), kSeries * kTicks);
+  EXPECT_EQ(raw.integer(kPointCount), kSeries * kTicks);
 }
 
 // A second process (the sqlite3 CLI, if installed) reads while this one holds the write lock.
@@ -353,14 +358,301 @@ TEST(HistoryStore, OtherProcessReadsDuringWriteTransaction) {
   // Hold a write transaction open on another connection of this process.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE; DELETE FROM points;", nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE; DELETE FROM head0;", nullptr, nullptr, nullptr),
             SQLITE_OK);
   const auto r = test::runCommand("sqlite3 -readonly " + test::shellQuote(path.string()) +
-                                  " 'SELECT value FROM points'");
+                                  " 'SELECT value FROM head0'");
   sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(db);
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, "42.0\n");
+}
+
+constexpr std::int64_t kHourMs = std::int64_t{3600} * 1000;
+
+// What a query of `key` in [from, to] must return: the model's points in range.
+using Model = std::map<SeriesKey, std::map<std::int64_t, double>>;
+
+std::vector<std::pair<std::int64_t, double>> expected(const Model& model, const SeriesKey& key,
+                                                      std::int64_t from, std::int64_t to) {
+  std::vector<std::pair<std::int64_t, double>> points;
+  const auto it = model.find(key);
+  if (it == model.end()) return points;
+  for (const auto& [ts, value] : it->second) {
+    if (ts >= from && ts <= to) points.emplace_back(ts, value);
+  }
+  return points;
+}
+
+std::vector<std::pair<std::int64_t, double>> queried(const HistoryStore& store,
+                                                     const SeriesKey& key, std::int64_t from,
+                                                     std::int64_t to) {
+  HistoryStore::SeriesQuery q;
+  q.subject_kind = key.subject_kind;
+  q.namespace_name = key.namespace_name;
+  q.name = key.name;
+  q.metric = key.metric;
+  q.from_ms = from;
+  q.to_ms = to;
+  const auto result = store.query(q);
+  if (result.empty()) return {};
+  EXPECT_EQ(result.size(), 1U);
+  EXPECT_EQ(result[0].key, key);
+  return result[0].points;
+}
+
+// Irregular ticks across four hour-long windows: the windows that ended are compacted into
+// chunks, and every query returns what was written, as in the head.
+TEST(HistoryStore, CompactionAcrossWindowsGivesTheSameResults) {
+  TempDir dir;
+  HistoryOptions keep_all;
+  keep_all.retention = std::chrono::seconds(0);
+  HistoryStore store = HistoryStore::open(dir / "h.db", keep_all);
+  HistoryStore uncompacted = HistoryStore::open(dir / "u.db", keep_all);
+  const std::vector<SeriesKey> keys = {pod("ns", "a", "cpu"), pod("ns", "a", "memory"),
+                                       pod("ns", "b", "cpu"), SeriesKey{"node", "", "n", "cpu"}};
+  Model model;
+  const std::int64_t start = 1'700'000'000'000 - 1'234;  // not aligned to a window
+  std::int64_t now = start;
+  for (int tick = 0; now < start + 4 * kHourMs; ++tick) {
+    std::vector<Point> points;
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      if (k == 2 && tick % 3 == 0) continue;  // a series with gaps
+      const double value =
+          tick % 7 == 0 ? -1e300 * static_cast<double>(k) : tick * 0.1 + static_cast<double>(k);
+      points.push_back({keys[k], now, value});
+      model[keys[k]][now] = value;
+    }
+    store.appendTick(points, {}, now);
+    uncompacted.appendTick(points, {}, start);  // now_ms never passes a window: all in head
+    now += 60'000 + (tick % 5) * 7'001;
+  }
+  const HistoryStore reader = HistoryStore::openReadOnly(dir / "h.db");
+  {
+    RawDb raw(dir / "h.db");
+    EXPECT_GE(raw.integer("SELECT count(DISTINCT window_ms) FROM chunks"), 3);
+    EXPECT_EQ(raw.integer(kPointCount), raw.integer("SELECT sum(points) FROM ticks"));
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM head0") * raw.integer("SELECT count(*) FROM head1"),
+              0)
+        << "the head holds one window";
+  }
+  const std::int64_t window = start - start % kHourMs + kHourMs;  // a window boundary
+  const std::vector<std::pair<std::int64_t, std::int64_t>> ranges = {
+      {0, INT64_MAX},        {window, window + kHourMs - 1}, {window - 1, window},
+      {start, start},        {window + 1'000, now - 1},      {now, INT64_MAX},
+      {INT64_MIN, start - 1}};
+  for (const SeriesKey& key : keys) {
+    for (const auto& [from, to] : ranges) {
+      const auto want = expected(model, key, from, to);
+      EXPECT_EQ(queried(reader, key, from, to), want) << key.name << " " << from << ".." << to;
+      EXPECT_EQ(queried(uncompacted, key, from, to), want) << key.name;
+    }
+  }
+  // A query over several series keeps their order, as before.
+  HistoryStore::SeriesQuery all_pods;
+  all_pods.subject_kind = "pod";
+  const auto result = reader.query(all_pods);
+  ASSERT_EQ(result.size(), 3U);
+  EXPECT_EQ(result[0].key, keys[0]);
+  EXPECT_EQ(result[2].key, keys[2]);
+  const auto summaries = reader.summarizeSeries();
+  ASSERT_EQ(summaries.size(), keys.size());
+  for (const auto& summary : summaries) {
+    const auto& points = model.at(summary.key);
+    EXPECT_EQ(summary.first_ms, points.begin()->first) << summary.key.name;
+    EXPECT_EQ(summary.last_ms, points.rbegin()->first) << summary.key.name;
+  }
+}
+
+// The head is read by seeks for a few series and by a scan for many, or when it holds too many
+// distinct timestamps: every way gives the model's points.
+TEST(HistoryStore, HeadReadsBySeekAndByScanAgree) {
+  TempDir dir;
+  HistoryOptions keep_all;
+  keep_all.retention = std::chrono::seconds(0);
+  HistoryStore store = HistoryStore::open(dir / "h.db", keep_all);
+  Model model;
+  std::vector<Point> points;
+  for (int s = 0; s < 70; ++s) {
+    const auto key = pod("many", "p" + std::to_string(s), "cpu");
+    for (std::int64_t ts = 1000; ts < 1000 + 5 * (s + 1); ts += 5) {
+      points.push_back({key, ts + s, static_cast<double>(ts) * 0.5});
+      model[key][ts + s] = static_cast<double>(ts) * 0.5;
+    }
+  }
+  const auto dense = pod("dense", "d", "cpu");  // 5,000 distinct timestamps
+  for (std::int64_t ts = 0; ts < 5000; ++ts) {
+    points.push_back({dense, ts, static_cast<double>(ts)});
+    model[dense][ts] = static_cast<double>(ts);
+  }
+  store.appendTick(points, {}, 10'000);
+  HistoryStore::SeriesQuery many;
+  many.subject_kind = "pod";
+  many.namespace_name = "many";
+  const auto result = store.query(many);  // 70 series: a scan
+  ASSERT_EQ(result.size(), 70U);
+  for (const auto& series : result) {
+    EXPECT_EQ(series.points, expected(model, series.key, 0, INT64_MAX)) << series.key.name;
+    EXPECT_EQ(queried(store, series.key, 1010, 1100), expected(model, series.key, 1010, 1100));
+  }
+  EXPECT_EQ(queried(store, dense, 0, INT64_MAX), expected(model, dense, 0, INT64_MAX));
+  EXPECT_EQ(queried(store, dense, 10, 20), expected(model, dense, 10, 20));
+}
+
+// A point written again at a timestamp of a window already compacted replaces the stored one,
+// and a late point joins its window's chunk.
+TEST(HistoryStore, ReplacingAPointInACompactedWindow) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  HistoryOptions keep_all;
+  keep_all.retention = std::chrono::seconds(0);
+  HistoryStore store = HistoryStore::open(path, keep_all);
+  const auto key = pod("ns", "p", "cpu");
+  const auto other = pod("ns", "q", "cpu");
+  for (std::int64_t ts = 0; ts <= 2 * kHourMs; ts += 600'000) {
+    store.appendTick({{key, ts, 1.0}, {other, ts, 2.0}}, {}, ts);
+  }
+  {
+    RawDb raw(path);
+    ASSERT_EQ(raw.integer("SELECT count(*) FROM chunks WHERE window_ms = 0"), 2);
+  }
+  store.appendTick({{key, 1'200'000, 42.0}, {key, 1'500'000, 7.0}}, {}, 2 * kHourMs + 1);
+  const auto points = queried(store, key, 0, kHourMs - 1);
+  ASSERT_EQ(points.size(), 7U);
+  EXPECT_EQ(points[2], (std::pair<std::int64_t, double>{1'200'000, 42.0}));
+  EXPECT_EQ(points[3], (std::pair<std::int64_t, double>{1'500'000, 7.0}));
+  EXPECT_EQ(points[4], (std::pair<std::int64_t, double>{1'800'000, 1.0}));
+  EXPECT_EQ(queried(store, other, 0, kHourMs - 1).size(), 6U);
+  RawDb raw(path);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM chunks WHERE window_ms = 0"), 2);
+  EXPECT_EQ(raw.integer("SELECT count FROM chunks WHERE window_ms = 0 AND first_ms = 0 AND "
+                        "series_id = (SELECT id FROM series WHERE name = 'p')"),
+            7);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM head0 WHERE ts_ms < 3600000"), 0);
+}
+
+// Retention over chunks: whole windows before the cutoff are deleted; points before it in the
+// window holding it are not returned; a series with nothing left is swept.
+TEST(HistoryStore, RetentionOverChunks) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  HistoryOptions options;
+  options.retention = std::chrono::seconds(2 * 3600);
+  HistoryStore store = HistoryStore::open(path, options);
+  const auto live = pod("ns", "live", "cpu");
+  const auto gone = pod("ns", "gone", "cpu");
+  Model model;
+  std::int64_t now = 0;
+  constexpr std::int64_t kStepMs = 7 * 60'000;
+  for (; now <= 6 * kHourMs; now += kStepMs) {
+    std::vector<Point> points = {{live, now, static_cast<double>(now) / 1000}};
+    model[live][now] = static_cast<double>(now) / 1000;
+    if (now < 30 * 60'000) points.push_back({gone, now, 1.0});
+    store.appendTick(points, {}, now);
+  }
+  const std::int64_t last = now - kStepMs;
+  const std::int64_t cutoff = last - 2 * kHourMs;
+  ASSERT_NE(cutoff % kHourMs, 0) << "the cutoff must fall inside a window";
+  EXPECT_EQ(queried(store, live, 0, INT64_MAX), expected(model, live, cutoff, INT64_MAX));
+  EXPECT_EQ(queried(store, live, cutoff - kHourMs, cutoff + 1),
+            expected(model, live, cutoff, cutoff + 1));
+  EXPECT_EQ(store.listSeries(), std::vector<SeriesKey>{live});
+  const auto summaries = store.summarizeSeries();
+  ASSERT_EQ(summaries.size(), 1U);
+  EXPECT_EQ(summaries[0].first_ms, model[live].lower_bound(cutoff)->first);
+  EXPECT_EQ(summaries[0].last_ms, last);
+  RawDb raw(path);
+  EXPECT_EQ(raw.integer("SELECT min(window_ms) FROM chunks"), cutoff - cutoff % kHourMs);
+  EXPECT_LT(raw.integer("SELECT min(first_ms) FROM chunks"), cutoff) << "kept, not returned";
+  EXPECT_EQ(HistoryStore::openReadOnly(path).summarizeSeries()[0].first_ms, summaries[0].first_ms);
+}
+
+// Schema version 1, as builds before version 2 created it.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE series (id INTEGER PRIMARY KEY, subject_kind TEXT NOT NULL, namespace TEXT NOT NULL,
+  name TEXT NOT NULL, metric TEXT NOT NULL, UNIQUE (subject_kind, namespace, name, metric));
+CREATE TABLE points (series_id INTEGER NOT NULL REFERENCES series(id), ts_ms INTEGER NOT NULL,
+  value REAL NOT NULL, PRIMARY KEY (series_id, ts_ms)) WITHOUT ROWID;
+CREATE INDEX points_by_ts ON points(ts_ms);
+CREATE TABLE detector_state (series_id INTEGER PRIMARY KEY REFERENCES series(id),
+  state BLOB NOT NULL, updated_ms INTEGER NOT NULL);
+CREATE INDEX detector_state_by_updated ON detector_state(updated_ms);
+CREATE TABLE ticks (ts_ms INTEGER PRIMARY KEY, points INTEGER NOT NULL);
+CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+PRAGMA user_version = 1;
+)sql";
+
+// A version 1 file: a reader is told to let the monitor upgrade it; a writer upgrades it in one
+// transaction, and every point, state and tick reads back the same.
+TEST(HistoryStore, MigratesVersion1) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  test::execRaw(path, kSchemaV1);
+  Model model;
+  std::string sql =
+      "INSERT INTO series VALUES (1, 'pod', 'ns', 'a', 'cpu'), (2, 'node', '', 'n', 'cpu');"
+      "INSERT INTO detector_state VALUES (1, 'state-a', 5);"
+      "INSERT INTO settings VALUES ('detector_checkpoint_ticks', '20');";
+  for (std::int64_t ts = 0; ts < 3 * kHourMs + 600'000; ts += 300'000) {
+    for (int id = 1; id <= 2; ++id) {
+      const double value = static_cast<double>(ts / 1000 * id) - 7.25;  // exact in text
+      sql += "INSERT INTO points VALUES (" + std::to_string(id) + ", " + std::to_string(ts) + ", " +
+             std::to_string(value) + ");";
+      model[id == 1 ? pod("ns", "a", "cpu") : SeriesKey{"node", "", "n", "cpu"}][ts] = value;
+    }
+    sql += "INSERT INTO ticks VALUES (" + std::to_string(ts) + ", 2);";
+  }
+  test::execRaw(path, sql);
+  try {
+    HistoryStore::openReadOnly(path);
+    FAIL() << "expected kBadInput";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+    EXPECT_NE(std::string(e.what()).find("keelson monitor --history"), std::string::npos)
+        << e.what();
+  }
+  {
+    HistoryStore store = HistoryStore::open(path);
+    RawDb raw(path);
+    EXPECT_EQ(raw.integer("PRAGMA user_version"), 2);
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'points'"), 0);
+    EXPECT_EQ(raw.integer("SELECT count(DISTINCT window_ms) FROM chunks"), 3);
+    EXPECT_EQ(raw.integer(kPointCount), 2 * 38);
+    EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
+  }
+  const HistoryStore reader = HistoryStore::openReadOnly(path);
+  for (const auto& [key, points] : model) {
+    EXPECT_EQ(queried(reader, key, 0, INT64_MAX), expected(model, key, 0, INT64_MAX));
+    EXPECT_EQ(queried(reader, key, kHourMs - 1, 2 * kHourMs),
+              expected(model, key, kHourMs - 1, 2 * kHourMs));
+  }
+  EXPECT_EQ(reader.loadDetectorState(pod("ns", "a", "cpu")), "state-a");
+  EXPECT_EQ(reader.lastTickMs(), 3 * kHourMs + 300'000);
+  EXPECT_EQ(reader.setting("detector_checkpoint_ticks"), "20");
+  EXPECT_EQ(reader.summarizeSeries()[0].first_ms, 0);
+  // And a version 3 file is refused as newer.
+  test::execRaw(path, "PRAGMA user_version = 3");
+  EXPECT_THROW(HistoryStore::open(path), Error);
+  EXPECT_THROW(HistoryStore::openReadOnly(path), Error);
+}
+
+// A version 1 file without a point (a monitor that stored only detector states) upgrades too.
+TEST(HistoryStore, MigratesAnEmptyVersion1) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  test::execRaw(path, kSchemaV1);
+  test::execRaw(path,
+                "INSERT INTO series VALUES (1, 'pod', 'ns', 'a', 'cpu');"
+                "INSERT INTO detector_state VALUES (1, 'state-a', 5);");
+  HistoryStore store = HistoryStore::open(path);
+  EXPECT_EQ(store.loadDetectorState(pod("ns", "a", "cpu")), "state-a");
+  EXPECT_EQ(store.summarizeSeries().size(), 1U);
+  store.appendTick({{pod("ns", "a", "cpu"), 10, 1.5}}, {}, 10);
+  EXPECT_EQ(queried(store, pod("ns", "a", "cpu"), 0, 100),
+            (std::vector<std::pair<std::int64_t, double>>{{10, 1.5}}));
+  RawDb raw(path);
+  EXPECT_EQ(raw.integer("PRAGMA user_version"), 2);
+  EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
 }
 
 TEST(DefaultHistoryPath, XdgStateHomeThenHome) {

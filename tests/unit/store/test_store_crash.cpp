@@ -130,7 +130,10 @@ TEST(StoreCrash, SigkillLosesAtMostTheTickInFlight) {
     const std::string range =
         " BETWEEN " + std::to_string(base) + " AND " + std::to_string(base + kCycleBase - 1);
     const std::int64_t db_ticks = count(db, "SELECT count(*) FROM ticks WHERE ts_ms" + range);
-    EXPECT_EQ(count(db, "SELECT count(*) FROM points WHERE ts_ms" + range),
+    EXPECT_EQ(count(db,
+                    "SELECT count(*) FROM (SELECT ts_ms FROM head0 UNION ALL SELECT ts_ms FROM "
+                    "head1) WHERE ts_ms" +
+                        range),
               db_ticks * kRowsPerTick);
     if (db_ticks > 0) {
       EXPECT_EQ(count(db, "SELECT max(ts_ms) FROM ticks WHERE ts_ms" + range), base + db_ticks - 1);
