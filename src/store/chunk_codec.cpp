@@ -59,33 +59,39 @@ class Reader {
 
 }  // namespace
 
-std::string encodeChunk(std::span<const ChunkPoint> points) {
+void ChunkEncoder::append(std::int64_t timestamp_ms, double value) {
+  const auto ts = static_cast<std::uint64_t>(timestamp_ms);
+  const std::uint64_t delta = ts - prev_ts_;
+  putVarint(timestamps_, zigzag(count_ < 2 ? delta : delta - prev_delta_));
+  prev_delta_ = count_ == 0 ? 0 : delta;
+  prev_ts_ = ts;
+  if (count_ == 0) first_ms_ = timestamp_ms;
+  ++count_;
+  const auto bits = std::bit_cast<std::uint64_t>(value);
+  const std::uint64_t x = bits ^ prev_bits_;
+  prev_bits_ = bits;
+  if (x == 0) {
+    values_.push_back(0);
+    return;
+  }
+  const int trailing = std::countr_zero(x);
+  values_.push_back(static_cast<char>(1 + trailing));
+  putVarint(values_, x >> trailing);
+}
+
+std::string ChunkEncoder::finish() const {
   std::string out;
-  out.reserve(2 + points.size() * 3);
-  putVarint(out, points.size());
-  std::uint64_t prev = 0;
-  std::uint64_t prev_delta = 0;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    const auto ts = static_cast<std::uint64_t>(points[i].first);
-    const std::uint64_t delta = ts - prev;
-    putVarint(out, zigzag(i < 2 ? delta : delta - prev_delta));
-    prev_delta = i == 0 ? 0 : delta;
-    prev = ts;
-  }
-  std::uint64_t prev_bits = 0;  // the bits of 0.0
-  for (const auto& [ts, value] : points) {
-    const auto bits = std::bit_cast<std::uint64_t>(value);
-    const std::uint64_t x = bits ^ prev_bits;
-    prev_bits = bits;
-    if (x == 0) {
-      out.push_back(0);
-      continue;
-    }
-    const int trailing = std::countr_zero(x);
-    out.push_back(static_cast<char>(1 + trailing));
-    putVarint(out, x >> trailing);
-  }
+  out.reserve(10 + timestamps_.size() + values_.size());
+  putVarint(out, count_);
+  out += timestamps_;
+  out += values_;
   return out;
+}
+
+std::string encodeChunk(std::span<const ChunkPoint> points) {
+  ChunkEncoder encoder;
+  for (const auto& [ts, value] : points) encoder.append(ts, value);
+  return encoder.finish();
 }
 
 std::vector<ChunkPoint> decodeChunk(std::string_view data) {

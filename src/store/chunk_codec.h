@@ -23,8 +23,36 @@ namespace keelson::store {
 /// One point of a chunk: (timestamp in Unix epoch milliseconds, value).
 using ChunkPoint = std::pair<std::int64_t, double>;
 
-/// Encodes `points` (any order and values, NaN included: the bits round-trip) into a chunk.
-/// Pure; thread-safe.
+/// Builds a chunk one point at a time, so that a window's points can be encoded as they are read
+/// (a few bytes a point) rather than held as pairs (16 bytes a point) until the window is done.
+/// Not thread-safe (one per chunk being built).
+class ChunkEncoder {
+ public:
+  /// Appends a point (any order and values, NaN included: the bits round-trip).
+  void append(std::int64_t timestamp_ms, double value);
+
+  /// Points appended so far.
+  std::uint64_t count() const noexcept { return count_; }
+  /// The first point's timestamp (0 before any point).
+  std::int64_t firstMs() const noexcept { return first_ms_; }
+  /// The last point's timestamp (0 before any point).
+  std::int64_t lastMs() const noexcept { return static_cast<std::int64_t>(prev_ts_); }
+
+  /// The chunk of the points appended, in the order appended (decodeChunk reads it back).
+  std::string finish() const;
+
+ private:
+  std::string timestamps_;  // zigzag varints, as the layout above
+  std::string values_;      // tags and varints, as the layout above
+  std::uint64_t count_ = 0;
+  std::int64_t first_ms_ = 0;
+  std::uint64_t prev_ts_ = 0;
+  std::uint64_t prev_delta_ = 0;
+  std::uint64_t prev_bits_ = 0;  // the bits of 0.0
+};
+
+/// Encodes `points` (any order and values, NaN included: the bits round-trip) into a chunk:
+/// ChunkEncoder fed every point. Pure; thread-safe.
 std::string encodeChunk(std::span<const ChunkPoint> points);
 
 /// Decodes a chunk written by encodeChunk, points in the order they were encoded. Pure;

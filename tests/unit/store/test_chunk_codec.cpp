@@ -33,6 +33,26 @@ TEST(ChunkCodec, EmptyAndSinglePoint) {
   expectRoundTrip({{-5, -0.0}});
 }
 
+// The encoder the compaction feeds row by row: what it has so far, at any point.
+TEST(ChunkCodec, EncoderTracksItsPointsAndFinishesAtAnyPoint) {
+  ChunkEncoder encoder;
+  EXPECT_EQ(encoder.count(), 0U);
+  EXPECT_TRUE(decodeChunk(encoder.finish()).empty());
+  encoder.append(1'700'000'030'000, 2.5);
+  encoder.append(1'700'000'060'000, -7.0);
+  EXPECT_EQ(encoder.count(), 2U);
+  EXPECT_EQ(encoder.firstMs(), 1'700'000'030'000);
+  EXPECT_EQ(encoder.lastMs(), 1'700'000'060'000);
+  EXPECT_EQ(decodeChunk(encoder.finish()),
+            (std::vector<ChunkPoint>{{1'700'000'030'000, 2.5}, {1'700'000'060'000, -7.0}}));
+  encoder.append(1'700'000'090'000, 1e300);
+  const std::vector<ChunkPoint> all{
+      {1'700'000'030'000, 2.5}, {1'700'000'060'000, -7.0}, {1'700'000'090'000, 1e300}};
+  EXPECT_EQ(decodeChunk(encoder.finish()), all);
+  EXPECT_EQ(encoder.finish(), encodeChunk(all));
+  EXPECT_EQ(encoder.lastMs(), 1'700'000'090'000);
+}
+
 TEST(ChunkCodec, RegularSeriesIsSmall) {
   std::vector<ChunkPoint> points;
   points.reserve(120);
