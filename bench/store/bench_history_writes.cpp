@@ -1,5 +1,6 @@
 // What one tick of `keelson monitor` at 10,000 pods (3 series each) writes to its history
-// store: the points, and the detector states of the series due for a checkpoint. Arg: the
+// store: the points, and the detector states of the series due for a checkpoint (the monitor's
+// shares, store::detectorCheckpointShare, over series created together). Arg: the
 // checkpoint period in ticks (1: every state every tick, as before --checkpoint-ticks; 20: the
 // default; 0: no detector states, the points alone). Every series has a state before the first
 // tick measured (as after the monitor's first checkpoint_ticks ticks), so a tick replaces
@@ -66,7 +67,9 @@ void BM_HistoryTick(benchmark::State& state) {
     points.reserve(series.size());
     for (std::size_t i = 0; i < series.size(); ++i) {
       points.push_back({series[i], now_ms, static_cast<double>(i + tick)});
-      if (every != 0 && (i + tick) % every == 0) states.emplace_back(series[i], blob);
+      if (every != 0 && (detectorCheckpointShare(i, series.size(), every) + tick) % every == 0) {
+        states.emplace_back(series[i], blob);
+      }
     }
     store.appendTick(points, states, now_ms);
     now_ms += kIntervalMs;

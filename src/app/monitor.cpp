@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "analysis/insight_tracker.h"
 #include "analysis/pod_sample.h"
@@ -96,8 +97,10 @@ struct Monitor::State {
     detect::AnomalyDetector detector;
     boost::circular_buffer<double> recent;  // The last kRecentValues values, oldest first.
     std::uint64_t seen_tick = 0;            // tick_number of its last observation.
+    std::optional<std::uint64_t> share;     // Checkpoint share; set at the end of its first tick.
   };
   std::map<std::string, Series> series;  // By seriesId.
+  std::vector<Series*> created;          // This tick's new series, in creation order.
   std::uint64_t tick_number = 0;
   analysis::PreviousTick previous;
   std::map<std::string, analysis::PodHistory> pod_history;  // By pod uid.
@@ -125,6 +128,12 @@ struct Monitor::State {
 
   Series& seriesFor(const store::SeriesKey& key, const std::string& id, bool counter) {
     if (auto it = series.find(id); it != series.end()) return it->second;
+    Series& entry = createSeries(key, id, counter);
+    created.push_back(&entry);
+    return entry;
+  }
+
+  Series& createSeries(const store::SeriesKey& key, const std::string& id, bool counter) {
     if (history) {
       if (auto saved = history->loadDetectorState(key)) {
         try {
@@ -142,11 +151,27 @@ struct Monitor::State {
     return series.try_emplace(id, key, detect::AnomalyDetector(detector_options)).first->second;
   }
 
+  std::uint64_t checkpointEvery() const {
+    return static_cast<std::uint64_t>(std::max(1, options.checkpoint_ticks));
+  }
+
   // Each series' state is written every checkpoint_ticks ticks, a different share of the series
-  // each tick, so that no tick writes them all (and at shutdown, checkpoint()).
-  bool checkpointDue(const std::string& id) const {
-    const auto every = static_cast<std::uint64_t>(std::max(1, options.checkpoint_ticks));
-    return (std::hash<std::string>{}(id) + tick_number) % every == 0;
+  // each tick, so that no tick writes them all (and at shutdown, checkpoint()). A series gets
+  // its share at the end of the tick that created it.
+  bool checkpointDue(const Series& entry) const {
+    return entry.share && (*entry.share + tick_number) % checkpointEvery() == 0;
+  }
+
+  // Gives this tick's new series their shares: runs of series created together (adjacent rows
+  // of the store's detector_state), starting at a share that moves with the tick so that small
+  // batches (a new pod's series) spread over every share too.
+  void assignShares() {
+    for (std::size_t i = 0; i < created.size(); ++i) {
+      created[i]->share =
+          (store::detectorCheckpointShare(i, created.size(), checkpointEvery()) + tick_number) %
+          checkpointEvery();
+    }
+    created.clear();
   }
 
   // Records one value of one series: history point, detector score, evidence, alert.
@@ -166,7 +191,7 @@ struct Monitor::State {
                         {entry.recent.begin(), entry.recent.end()}});
     }
     if (history) {
-      if (checkpointDue(id)) states.emplace_back(key, entry.detector.saveState());
+      if (checkpointDue(entry)) states.emplace_back(key, entry.detector.saveState());
       points.push_back({std::move(key), ts, *value});
     }
   }
@@ -289,6 +314,7 @@ TickResult Monitor::tick() {
     s.observeNodes(*summary, now);
   }
   if (host_capture) s.observeHost(host_capture->snapshot, now);
+  s.assignShares();
 
   std::vector<std::vector<std::optional<std::string>>> rows;
   rows.reserve(samples.size());

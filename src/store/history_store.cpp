@@ -747,6 +747,14 @@ std::optional<std::int64_t> HistoryStore::lastTickMs() const {
 
 const std::filesystem::path& HistoryStore::path() const noexcept { return impl_->path; }
 
+std::uint64_t detectorCheckpointShare(std::uint64_t index, std::uint64_t count,
+                                      std::uint64_t every) {
+  every = std::max<std::uint64_t>(every, 1);
+  const std::uint64_t run =
+      std::clamp<std::uint64_t>((count + every - 1) / every, 1, kCheckpointRun);
+  return index / run % every;
+}
+
 std::filesystem::path defaultHistoryPath(const std::function<const char*(const char*)>& getenv) {
   if (auto dir = userStateDir(getenv)) return *dir / "history.db";
   throw Error(ErrorCode::kBadInput,

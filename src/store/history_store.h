@@ -177,6 +177,18 @@ class HistoryStore {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Consecutive series written as one share when detector states are checkpointed a share at a
+/// time (at most; fewer when a batch is small, so that it still spreads over every share).
+inline constexpr std::uint64_t kCheckpointRun = 64;
+
+/// The checkpoint share, in [0, every), of the `index`-th of `count` series whose detectors
+/// were created together (in the order their series were first stored, which is the order of
+/// their rows in detector_state): runs of up to kCheckpointRun consecutive series share one, so
+/// that a tick's share of states rewrites runs of adjacent rows (about half the pages, and
+/// bytes, of states spread one by one: bench/store/bench_history_writes). Pure.
+std::uint64_t detectorCheckpointShare(std::uint64_t index, std::uint64_t count,
+                                      std::uint64_t every);
+
 /// The default --history path: $XDG_STATE_HOME/keelson/history.db when XDG_STATE_HOME is set to
 /// an absolute path, else $HOME/.local/state/keelson/history.db. `getenv` is injected (pass
 /// std::getenv). Throws Error(kBadInput) when neither variable is usable.

@@ -655,6 +655,33 @@ TEST(HistoryStore, MigratesAnEmptyVersion1) {
   EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
 }
 
+// Shares of detector states checkpointed a share a tick: every share used and balanced, runs of
+// adjacent series together at scale, small batches still spread one by one.
+TEST(DetectorCheckpointShare, BalancedRunsAtScaleAndSpreadWhenFew) {
+  constexpr std::uint64_t kSeries = 30'000;
+  constexpr std::uint64_t kEvery = 20;
+  std::vector<std::uint64_t> per_share(kEvery);
+  std::uint64_t runs = 1;
+  for (std::uint64_t i = 0; i < kSeries; ++i) {
+    const std::uint64_t share = detectorCheckpointShare(i, kSeries, kEvery);
+    ASSERT_LT(share, kEvery);
+    ++per_share[share];
+    if (i > 0 && share != detectorCheckpointShare(i - 1, kSeries, kEvery)) ++runs;
+  }
+  for (const std::uint64_t n : per_share) {
+    EXPECT_NEAR(static_cast<double>(n), static_cast<double>(kSeries / kEvery),
+                static_cast<double>(kCheckpointRun));
+  }
+  EXPECT_EQ(runs, (kSeries + kCheckpointRun - 1) / kCheckpointRun);
+  // Ten series over three shares: runs of four, every share used.
+  std::vector<std::uint64_t> ten;
+  for (std::uint64_t i = 0; i < 10; ++i) ten.push_back(detectorCheckpointShare(i, 10, 3));
+  EXPECT_EQ(ten, (std::vector<std::uint64_t>{0, 0, 0, 0, 1, 1, 1, 1, 2, 2}));
+  // Fewer series than shares: one each.
+  for (std::uint64_t i = 0; i < 5; ++i) EXPECT_EQ(detectorCheckpointShare(i, 5, 20), i);
+  EXPECT_EQ(detectorCheckpointShare(7, 10, 0), 0U) << "every 0 is every tick";
+}
+
 TEST(DefaultHistoryPath, XdgStateHomeThenHome) {
   const auto env = test::fakeEnv;
   EXPECT_EQ(defaultHistoryPath(env({{"XDG_STATE_HOME", "/x/state"}, {"HOME", "/home/u"}})),
