@@ -21,9 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto again = keelson::store::decodeChunk(keelson::store::encodeChunk(points));
   if (again.size() != points.size()) std::abort();
   for (std::size_t i = 0; i < points.size(); ++i) {
-    if (again[i].first != points[i].first ||
-        std::bit_cast<std::uint64_t>(again[i].second) !=
-            std::bit_cast<std::uint64_t>(points[i].second)) {
+    if (again[i].first != points[i].first || std::bit_cast<std::uint64_t>(again[i].second) !=
+                                                 std::bit_cast<std::uint64_t>(points[i].second)) {
       std::abort();
     }
   }
