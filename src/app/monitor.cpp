@@ -91,8 +91,8 @@ struct Monitor::State {
   // One series: its detector, its last values (an alert's evidence) and the tick it was last
   // observed in. One entry per series, so 10,000 pods (30,000 series) cost one map node each.
   struct Series {
-    Series(store::SeriesKey k, detect::AnomalyDetector d)
-        : key(std::move(k)), detector(std::move(d)), recent(kRecentValues) {}
+    Series(store::SeriesKey k, const detect::AnomalyDetector& d)
+        : key(std::move(k)), detector(d), recent(kRecentValues) {}
     store::SeriesKey key;
     detect::AnomalyDetector detector;
     boost::circular_buffer<double> recent;  // The last kRecentValues values, oldest first.

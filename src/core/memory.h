@@ -16,7 +16,7 @@ void mapLargeAllocations(std::size_t bytes) noexcept;
 
 /// The threshold the long-running commands (serve, monitor) pass to mapLargeAllocations: a
 /// large cluster's response bodies, pages and documents are megabytes, far above it.
-inline constexpr std::size_t kLargeAllocationBytes = 256 * 1024;
+inline constexpr std::size_t kLargeAllocationBytes = std::size_t{256} * 1024;
 
 /// Returns the free memory of every malloc arena to the kernel (glibc malloc_trim). Costs a
 /// walk over the heap (a few milliseconds for hundreds of MiB): call it after an expensive
