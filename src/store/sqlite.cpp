@@ -334,6 +334,10 @@ Database openStoreFileReadOnly(const std::filesystem::path& path, const StoreFil
   }
   Database db = Database::open(path, OpenMode::kReadOnly, labelOf(path, file));
   db.setBusyTimeout(static_cast<int>(file.busy_timeout.count()));
+  // One read transaction, so that the version and the tables come from the same snapshot: a
+  // writer creating the schema between two separate reads would show version 0 with tables.
+  // A check that throws leaves it open; closing the connection ends it.
+  db.exec("BEGIN");
   const std::int64_t version = db.queryInt("PRAGMA user_version");
   checkVersion(db, path, file, version);
   if (version == 0) {
@@ -347,6 +351,7 @@ Database openStoreFileReadOnly(const std::filesystem::path& path, const StoreFil
     notKeelson(path, file, "no keelson schema version");
   }
   checkTable(db, path, file);
+  db.exec("COMMIT");
   return db;
 }
 

@@ -262,6 +262,28 @@ TEST(AuditLog, AFileBeingCreatedReadsAsNoRecordsYet) {
   EXPECT_EQ(expectError([&] { AuditLog::openReadOnly(creating); }).code(), ErrorCode::kBadInput);
 }
 
+// A reader racing the writer that creates the file (keelson audit while keelson drain starts)
+// sees either no database yet or the log: never "not a keelson audit database".
+TEST(AuditLog, AReaderRacingTheCreationSeesNotFoundOrTheLog) {
+  TempDir dir;
+  int opened = 0;
+  for (int round = 0; round < 200; ++round) {
+    const auto path = dir.path() / ("audit-" + std::to_string(round) + ".db");
+    std::thread writer([&] { AuditLog::open(path); });
+    for (;;) {
+      try {
+        AuditLog::openReadOnly(path);
+        ++opened;
+        break;
+      } catch (const Error& e) {
+        ASSERT_EQ(e.code(), ErrorCode::kNotFound) << "round " << round << ": " << e.what();
+      }
+    }
+    writer.join();
+  }
+  EXPECT_EQ(opened, 200);
+}
+
 TEST(AuditLog, FilesAreTheOwnersWhateverTheUmask) {
   TempDir dir;
   const mode_t parent_mode = modeOf(dir.path());
