@@ -108,9 +108,10 @@ TEST_F(LeaderElectionClusterTest, StandbyTakesOverAfterTheLeaderIsKilled) {
   leader->stop();
   EXPECT_FALSE(leader->isLeader());
   // The standby needs the Lease to expire by its own observation (3 s after it last saw a
-  // renewal) and then one attempt (retry_period plus jitter: < 2.2 s); allow a second of slack
-  // for the requests.
-  ASSERT_TRUE(waitFor(3s + 2200ms + 1s, [&] { return standby->isLeader(); }));
+  // renewal) and then one attempt (retry_period plus jitter: < 2.2 s); allow three seconds of
+  // slack for the requests (one second was exceeded once under CI's load: ctest -j beside the
+  // control plane on two cores).
+  ASSERT_TRUE(waitFor(3s + 2200ms + 3s, [&] { return standby->isLeader(); }));
   const auto took_over = std::chrono::steady_clock::now() - killed;
   EXPECT_GE(took_over, 1s) << "took over before the Lease could have expired";
   EXPECT_EQ(a_started + b_started, 2);
