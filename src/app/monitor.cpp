@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <boost/circular_buffer.hpp>
 #include <condition_variable>
-#include <functional>
 #include <future>
 #include <map>
 #include <memory>
