@@ -79,14 +79,15 @@ deploy_tools_dir() {
     printf '%s/test-cluster/%s' "${KEELSON_CACHE}" "$(deploy_tools_version_key)"
 }
 
-# The CRD files deploy_tools_dir holds under crds/.
-PROMETHEUS_OPERATOR_CRDS=(servicemonitors podmonitors prometheusrules)
+# The CRDs deploy_tools_dir holds under crds/, by resource name (not the env file's
+# PROMETHEUS_OPERATOR_CRDS, the directory, which sourcing a cluster's env sets).
+PROMETHEUS_OPERATOR_CRD_RESOURCES=(servicemonitors podmonitors prometheusrules)
 
 deploy_tools_cached() {
     local dir crd
     dir="$(deploy_tools_dir)"
     [[ -f "${dir}/.complete" && -x "${dir}/bin/helm" ]] || return 1
-    for crd in "${PROMETHEUS_OPERATOR_CRDS[@]}"; do
+    for crd in "${PROMETHEUS_OPERATOR_CRD_RESOURCES[@]}"; do
         [[ -f "${dir}/crds/monitoring.coreos.com_${crd}.yaml" ]] || return 1
     done
 }
