@@ -10,6 +10,7 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(pugixml REQUIRED)
 find_package(SQLite3 REQUIRED)
+find_package(ZLIB REQUIRED)  # the history store compresses detector states
 find_package(Boost 1.74 REQUIRED)  # header-only: Beast and Asio (keelson::server)
 if(BUILD_TESTING)
   find_package(GTest REQUIRED)

@@ -1,8 +1,9 @@
 // What one tick of `keelson monitor` at 10,000 pods (3 series each) writes to its history
 // store: the points, and the detector states of the series due for a checkpoint (the monitor's
-// shares, store::detectorCheckpointShare, over series created together). Arg: the
+// shares, store::detectorCheckpointShare, over series created together). Args: the
 // checkpoint period in ticks (1: every state every tick, as before --checkpoint-ticks; 20: the
-// default; 0: no detector states, the points alone). Every series has a state before the first
+// default; 0: no detector states, the points alone), and whether the states were learnt on
+// noisy series (1) or steady ones (0; see learntStates). Every series has a state before the first
 // tick measured (as after the monitor's first checkpoint_ticks ticks), so a tick replaces
 // states rather than inserting them. Reported per tick: written_bytes, the growth of
 // /proc/self/io's wchar (bytes handed to write(2): the WAL, and the database at WAL
@@ -18,10 +19,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <numbers>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,8 +50,33 @@ std::int64_t writtenBytes() {
   return 0;
 }
 
+// kStates detector states, each learnt on kLearnt samples 30 s apart of its own series: steady
+// ones (a constant value with a jitter of a few units, as the bench cluster's kwok pods report)
+// or noisy ones (a daily sine with Gaussian noise, as a busy workload's CPU). Stored compressed,
+// a steady state is a few dozen bytes and a noisy one about a kilobyte.
+std::vector<std::string> learntStates(bool noisy) {
+  constexpr int kStates = 64;
+  constexpr int kLearnt = 2000;
+  std::vector<std::string> states;
+  std::mt19937 rng(42);
+  std::normal_distribution<double> noise(0, 10);
+  for (int s = 0; s < kStates; ++s) {
+    detect::AnomalyDetector detector;
+    for (int i = 0; i < kLearnt; ++i) {
+      const std::int64_t ts_ms = 1'700'000'000'000 + i * kIntervalMs;
+      const double day =
+          2 * std::numbers::pi * static_cast<double>(ts_ms % 86'400'000) / 86'400'000;
+      detector.update(ts_ms, noisy ? 100 + s + 50 * std::sin(day) + noise(rng)
+                                   : 250 + s + static_cast<double>(rng() % 4));
+    }
+    states.push_back(detector.saveState());
+  }
+  return states;
+}
+
 void BM_HistoryTick(benchmark::State& state) {
   const auto every = static_cast<std::uint64_t>(state.range(0));
+  const std::vector<std::string> blobs = learntStates(state.range(1) != 0);
   const auto dir = std::filesystem::temp_directory_path() /
                    ("keelson-bench-history-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
@@ -58,7 +87,6 @@ void BM_HistoryTick(benchmark::State& state) {
       series.push_back({"pod", "bulk", "pod-" + std::to_string(pod), metric});
     }
   }
-  const std::string blob = detect::AnomalyDetector().saveState();
   std::int64_t now_ms = 1'700'000'000'000;
   std::uint64_t tick = 0;
   const auto one_tick = [&] {
@@ -68,7 +96,7 @@ void BM_HistoryTick(benchmark::State& state) {
     for (std::size_t i = 0; i < series.size(); ++i) {
       points.push_back({series[i], now_ms, static_cast<double>(i + tick)});
       if (every != 0 && (detectorCheckpointShare(i, series.size(), every) + tick) % every == 0) {
-        states.emplace_back(series[i], blob);
+        states.emplace_back(series[i], blobs[i % blobs.size()]);
       }
     }
     store.appendTick(points, states, now_ms);
@@ -81,7 +109,9 @@ void BM_HistoryTick(benchmark::State& state) {
     // restarted: a tick then replaces states rather than inserting them into the table.
     std::vector<std::pair<SeriesKey, std::string>> all;
     all.reserve(series.size());
-    for (const SeriesKey& key : series) all.emplace_back(key, blob);
+    for (std::size_t i = 0; i < series.size(); ++i) {
+      all.emplace_back(series[i], blobs[i % blobs.size()]);
+    }
     store.saveDetectorStates(all, now_ms);
   }
   for (int warm = 0; warm < 3; ++warm) one_tick();  // series rows created, WAL warm
@@ -109,15 +139,18 @@ void BM_HistoryTick(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_HistoryTick)
-    ->ArgName("checkpoint_ticks")
-    ->Arg(1)
-    ->Arg(20)
-    ->Arg(0)
+    ->ArgNames({"checkpoint_ticks", "noisy"})
+    ->Args({1, 0})
+    ->Args({20, 0})
+    ->Args({20, 1})
+    ->Args({120, 0})
+    ->Args({120, 1})
+    ->Args({0, 0})
     ->Iterations(20)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HistoryTick)
-    ->ArgName("checkpoint_ticks")
-    ->Arg(0)
+    ->ArgNames({"checkpoint_ticks", "noisy"})
+    ->Args({0, 0})
     ->Iterations(120)
     ->Unit(benchmark::kMillisecond);
 

@@ -134,15 +134,14 @@ struct Monitor::State {
 
   Series& createSeries(const store::SeriesKey& key, const std::string& id, bool counter) {
     if (history) {
-      if (auto saved = history->loadDetectorState(key)) {
-        try {
+      try {
+        if (auto saved = history->loadDetectorState(key)) {
           return series.try_emplace(id, key, detect::AnomalyDetector::loadState(*saved))
               .first->second;
-        } catch (const Error& e) {
-          core::logEvent(spdlog::level::warn,
-                         "history: detector state is unusable, starting afresh",
-                         {{"detector", id}, {"error", e.what()}});
         }
+      } catch (const Error& e) {
+        core::logEvent(spdlog::level::warn, "history: detector state is unusable, starting afresh",
+                       {{"detector", id}, {"error", e.what()}});
       }
     }
     detect::DetectorOptions detector_options;

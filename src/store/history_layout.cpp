@@ -4,8 +4,10 @@
 
 #include <map>
 #include <optional>
+#include <utility>
 
 #include "core/error.h"
+#include "store/blob_compression.h"
 
 namespace keelson::store::layout {
 namespace {
@@ -171,6 +173,31 @@ void compactEndedWindows(sqlite::Database& db, std::int64_t now_ms) {
   }
 }
 
+namespace {
+
+// Compresses every detector state of a version 1 file (version 2 stores them compressed), a
+// batch of rows at a time so that the states are never all in memory.
+void compressDetectorStates(sqlite::Database& db) {
+  constexpr std::size_t kBatch = 1000;
+  sqlite::Statement next = db.prepare(
+      "SELECT series_id, state FROM detector_state WHERE series_id > ?1 ORDER BY series_id "
+      "LIMIT ?2");
+  sqlite::Statement update =
+      db.prepare("UPDATE detector_state SET state = ?2 WHERE series_id = ?1");
+  std::vector<std::pair<std::int64_t, std::string>> batch;
+  std::int64_t after = std::numeric_limits<std::int64_t>::min();
+  do {
+    batch.clear();
+    next.bind(1, after).bind(2, static_cast<std::int64_t>(kBatch));
+    while (next.step()) batch.emplace_back(next.columnInt(0), compressBlob(next.columnBlob(1)));
+    next.reset();
+    for (const auto& [id, state] : batch) update.bind(1, id).bindBlob(2, state).run();
+    if (!batch.empty()) after = batch.back().first;
+  } while (batch.size() == kBatch);
+}
+
+}  // namespace
+
 // Upgrades a version 1 file: the points of every window but the newest become chunks, the
 // rest go to the head; then `points` and its index are dropped.
 void migrateFromV1(sqlite::Database& db, std::int64_t from_version) {
@@ -205,6 +232,7 @@ void migrateFromV1(sqlite::Database& db, std::int64_t from_version) {
         .run();
   }
   db.exec("DROP INDEX points_by_ts; DROP TABLE points");
+  compressDetectorStates(db);
 }
 
 std::string schemaV2() {

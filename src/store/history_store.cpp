@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "store/blob_compression.h"
 #include "store/chunk_codec.h"
 #include "store/history_layout.h"
 #include "store/sqlite.h"
@@ -38,6 +39,15 @@ constexpr std::int64_t kSweepIntervalMs = std::int64_t{3600} * 1000;
 // still sit in the oldest chunk, but are not returned.
 constexpr std::string_view kRetainedFromSetting = "retained_from_ms";
 
+// The largest detector state a stored blob may inflate to (a state is 1,702 bytes today).
+constexpr std::size_t kMaxStateBytes = std::size_t{1} << 20;
+
+// A stored detector state (compressed, blob_compression.h) as the monitor gave it.
+std::string readState(const sqlite::Statement& stmt, int column, const SeriesKey& key) {
+  return decompressBlob(stmt.columnBlob(column), kMaxStateBytes,
+                        fmt::format("history: detector state of {} {}/{} {}", key.subject_kind,
+                                    key.namespace_name, key.name, key.metric));
+}
 sqlite::StoreFile storeFile(std::chrono::milliseconds busy_timeout) {
   static const std::string schema = layout::schemaV2();
   return {.kind = "history",
@@ -241,6 +251,14 @@ struct HistoryStore::Impl {
     return sqlite3_last_insert_rowid(db.handle());
   }
 
+  // Replaces the detector states given (compressed), stamped now_ms.
+  void upsertStates(const std::vector<std::pair<SeriesKey, std::string>>& states,
+                    std::int64_t now_ms) {
+    for (const auto& [key, state] : states) {
+      upsert_state->bind(1, seriesId(key)).bindBlob(2, compressBlob(state)).bind(3, now_ms).run();
+    }
+  }
+
   // Deletes what fell out of the retention window: head points, chunks of whole windows before
   // the cutoff (points before it in the chunk of the window holding it stay until that window
   // goes, and are not returned: the cutoff is recorded for readers), detector states and ticks.
@@ -340,9 +358,7 @@ void HistoryStore::appendTick(const std::vector<Point>& points,
           .run();
       ++stored;
     }
-    for (const auto& [key, state] : detector_states) {
-      impl_->upsert_state->bind(1, impl_->seriesId(key)).bindBlob(2, state).bind(3, now_ms).run();
-    }
+    impl_->upsertStates(detector_states, now_ms);
     impl_->insert_tick->bind(1, now_ms).bind(2, stored).run();
     compactEndedWindows(impl_->db, now_ms);
     const std::int64_t retention_ms = toMs(impl_->options.retention);
@@ -371,9 +387,7 @@ void HistoryStore::saveDetectorStates(
   const std::lock_guard lock(impl_->mutex);
   impl_->requireWritable("save detector states");
   sqlite::Transaction tx(impl_->db);
-  for (const auto& [key, state] : detector_states) {
-    impl_->upsert_state->bind(1, impl_->seriesId(key)).bindBlob(2, state).bind(3, now_ms).run();
-  }
+  impl_->upsertStates(detector_states, now_ms);
   tx.commit();
 }
 
@@ -398,7 +412,7 @@ std::optional<std::string> HistoryStore::loadDetectorState(const SeriesKey& key)
       "WHERE s.subject_kind = ?1 AND s.namespace = ?2 AND s.name = ?3 AND s.metric = ?4");
   stmt.bind(1, key.subject_kind).bind(2, key.namespace_name).bind(3, key.name).bind(4, key.metric);
   if (!stmt.step()) return std::nullopt;
-  return stmt.columnBlob(0);
+  return readState(stmt, 0, key);
 }
 
 std::vector<std::pair<SeriesKey, std::string>> HistoryStore::loadDetectorStates() const {
@@ -407,7 +421,11 @@ std::vector<std::pair<SeriesKey, std::string>> HistoryStore::loadDetectorStates(
       "SELECT s.subject_kind, s.namespace, s.name, s.metric, d.state FROM detector_state d "
       "JOIN series s ON s.id = d.series_id ORDER BY 1, 2, 3, 4");
   std::vector<std::pair<SeriesKey, std::string>> states;
-  while (stmt.step()) states.emplace_back(readKey(stmt, 0), stmt.columnBlob(4));
+  while (stmt.step()) {
+    SeriesKey key = readKey(stmt, 0);
+    std::string state = readState(stmt, 4, key);
+    states.emplace_back(std::move(key), std::move(state));
+  }
   return states;
 }
 

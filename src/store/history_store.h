@@ -18,14 +18,15 @@
 //   chunks(window_ms, series_id, first_ms, last_ms, count, data BLOB,
 //          PRIMARY KEY(window_ms, series_id)) WITHOUT ROWID -- the points of one series in one
 //          window, encoded (store/chunk_codec.h); read by one primary-key lookup per window
-//   detector_state(series_id PRIMARY KEY, state BLOB, updated_ms)
+//   detector_state(series_id PRIMARY KEY, state BLOB, updated_ms) -- the blob as given,
+//          zlib-compressed (store/blob_compression.h; a version 1 file's are compressed on upgrade)
 //   ticks(ts_ms PRIMARY KEY, points)  -- one row per appendTick
 //   settings(name TEXT PRIMARY KEY, value TEXT) -- see setSetting; "retained_from_ms" is the
 //          last retention cutoff (points older than it may remain in a chunk, never returned)
 // Windows are aligned hours (window_ms = ts_ms - ts_ms mod 3,600,000). The appendTick whose
 // now_ms is past a window's end moves the head's points of that window into one chunk per
-// series, in the same transaction (holding that window's points in memory meanwhile: 16 bytes
-// a point, about 58 MB at 30,000 series and 30 s ticks). A point written later into a compacted
+// series, in the same transaction (encoding each series' points as they are read: a few bytes
+// a point, about 15 MB at 30,000 series and 30 s ticks). A point written later into a compacted
 // window is merged into its chunk (re-encoded) by the same appendTick. Version 1 (one `points`
 // table keyed by (series_id, ts_ms), and an index on ts_ms) is upgraded by open(), in one
 // transaction; openReadOnly() refuses it.
@@ -126,10 +127,12 @@ class HistoryStore {
   /// existed).
   std::optional<std::string> setting(std::string_view name) const;
 
-  /// The detector state last stored for `key`, or nullopt.
+  /// The detector state last stored for `key`, or nullopt. Throws Error(kBadInput) naming the
+  /// series when the stored blob is corrupt (not a compressed blob, or over 1 MiB inflated).
   std::optional<std::string> loadDetectorState(const SeriesKey& key) const;
 
   /// Every stored detector state (for restoring all detectors at start-up), ordered by key.
+  /// Throws as loadDetectorState does for the first corrupt one.
   std::vector<std::pair<SeriesKey, std::string>> loadDetectorStates() const;
 
   /// Which points query() returns.

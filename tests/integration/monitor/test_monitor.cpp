@@ -377,6 +377,13 @@ TEST_F(Monitor, DetectorStatesAreCheckpointedEveryNTicksInSharesAndAllAtExit) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM detector_state WHERE updated_ms = "
                   "(SELECT MAX(ts_ms) FROM ticks)"),
             series);
+  // A restart restores every stored (compressed) state: none is refused as unusable.
+  const auto again = runKeelson(monitorArgs({"--once"}));
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.err.find("detector state is unusable"), std::string::npos) << again.err;
+  EXPECT_GE(count("SELECT COUNT(*) FROM detector_state WHERE updated_ms = "
+                  "(SELECT MAX(ts_ms) FROM ticks)"),
+            series);
 }
 
 TEST_F(Monitor, SigkillLosesAtMostTheTickInFlight) {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -25,6 +26,23 @@ constexpr const char* kPointCount =
 
 SeriesKey pod(const std::string& ns, const std::string& name, const std::string& metric) {
   return SeriesKey{"pod", ns, name, metric};
+}
+
+// Every stored detector state as Python's sqlite3 and zlib read it: "kind size first-3-bytes-hex"
+// per line, by kind. The layout is a 4-byte little-endian size, then a zlib stream.
+std::string pythonInflatedStates(const std::filesystem::path& path) {
+  const std::string script =
+      "import sqlite3, sys, zlib\n"
+      "db = sqlite3.connect(sys.argv[1])\n"
+      "for kind, blob in db.execute('SELECT s.subject_kind, d.state FROM detector_state d "
+      "JOIN series s ON s.id = d.series_id ORDER BY 1'):\n"
+      "    raw = zlib.decompress(blob[4:])\n"
+      "    assert int.from_bytes(blob[:4], 'little') == len(raw)\n"
+      "    print(kind, len(raw), raw[:3].hex())\n";
+  const auto result =
+      test::runCommand("python3 -c " + test::shellQuote(script) + " " + path.string());
+  EXPECT_EQ(result.exit_code, 0);
+  return result.out;
 }
 
 TEST(HistoryStore, RoundTripAndQueryFilters) {
@@ -177,10 +195,28 @@ TEST(HistoryStore, DetectorStateRoundTripSurvivesReopen) {
   EXPECT_EQ(all[0].first, b);  // "node" < "pod"
   EXPECT_EQ(all[0].second, blob);
   EXPECT_EQ(all[1].second, "second");
-  RawDb raw(path);
-  EXPECT_EQ(raw.integer("SELECT length(state) FROM detector_state WHERE series_id = "
-                        "(SELECT id FROM series WHERE subject_kind = 'node')"),
-            15);
+  // Stored compressed: a 4-byte little-endian size, then zlib, as Python's zlib reads it.
+  EXPECT_EQ(pythonInflatedStates(path), "node 15 0001ff\npod 6 736563\n");
+}
+
+TEST(HistoryStore, ACorruptStoredStateIsBadInputNamingItsSeries) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  HistoryStore store = HistoryStore::open(path);
+  store.saveDetectorStates({{pod("ns", "p", "cpu"), "state"}}, 1000);
+  test::execRaw(path, "UPDATE detector_state SET state = x'07000000ffff'");
+  for (const auto& load :
+       std::vector<std::function<void()>>{[&] { store.loadDetectorState(pod("ns", "p", "cpu")); },
+                                          [&] { store.loadDetectorStates(); }}) {
+    try {
+      load();
+      FAIL() << "expected kBadInput";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+      EXPECT_NE(std::string(e.what()).find("detector state of pod ns/p cpu"), std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 TEST(HistoryStore, SavedDetectorStatesReplaceWithoutATick) {
@@ -627,6 +663,7 @@ TEST(HistoryStore, MigratesVersion1) {
               expected(model, key, kHourMs - 1, 2 * kHourMs));
   }
   EXPECT_EQ(reader.loadDetectorState(pod("ns", "a", "cpu")), "state-a");
+  EXPECT_EQ(pythonInflatedStates(path), "pod 7 737461\n") << "compressed by the upgrade";
   EXPECT_EQ(reader.lastTickMs(), 3 * kHourMs + 300'000);
   EXPECT_EQ(reader.setting("detector_checkpoint_ticks"), "20");
   EXPECT_EQ(reader.summarizeSeries()[0].first_ms, 0);
@@ -636,17 +673,25 @@ TEST(HistoryStore, MigratesVersion1) {
   EXPECT_THROW(HistoryStore::openReadOnly(path), Error);
 }
 
-// A version 1 file without a point (a monitor that stored only detector states) upgrades too.
+// A version 1 file without a point (a monitor that stored only detector states) upgrades too,
+// its states compressed a batch of rows at a time (2,500 states: batches of 1,000).
 TEST(HistoryStore, MigratesAnEmptyVersion1) {
   TempDir dir;
   const auto path = dir / "h.db";
   test::execRaw(path, kSchemaV1);
   test::execRaw(path,
-                "INSERT INTO series VALUES (1, 'pod', 'ns', 'a', 'cpu');"
-                "INSERT INTO detector_state VALUES (1, 'state-a', 5);");
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500) "
+                "INSERT INTO series SELECT i, 'pod', 'ns', 'p' || i, 'cpu' FROM n;"
+                "INSERT INTO detector_state SELECT id, 'state-' || name, 5 FROM series;"
+                "UPDATE series SET name = 'a' WHERE id = 1;");
   HistoryStore store = HistoryStore::open(path);
-  EXPECT_EQ(store.loadDetectorState(pod("ns", "a", "cpu")), "state-a");
-  EXPECT_EQ(store.summarizeSeries().size(), 1U);
+  EXPECT_EQ(store.loadDetectorState(pod("ns", "a", "cpu")), "state-p1");
+  const auto states = store.loadDetectorStates();
+  ASSERT_EQ(states.size(), 2500U);
+  for (const auto& [key, state] : states) {
+    EXPECT_EQ(state, key.name == "a" ? "state-p1" : "state-" + key.name);
+  }
+  EXPECT_EQ(store.summarizeSeries().size(), 2500U);
   store.appendTick({{pod("ns", "a", "cpu"), 10, 1.5}}, {}, 10);
   EXPECT_EQ(queried(store, pod("ns", "a", "cpu"), 0, 100),
             (std::vector<std::pair<std::int64_t, double>>{{10, 1.5}}));
