@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "kube/api_error.h"
+#include "kube/decode_internal.h"
 #include "net/http.h"
 
 namespace keelson::kube {
@@ -42,7 +43,7 @@ struct ListMeta {
 // SIMDJSON_PADDING bytes of spare capacity first, which PageHandler documents.
 ListMeta parseListMeta(std::string& body, std::string_view context) {
   body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  thread_local simdjson::ondemand::parser parser;
+  simdjson::ondemand::parser& parser = detail::threadParser();  // The decoders' parser.
   const auto bad = [&](simdjson::error_code error) {
     return Error(ErrorCode::kInternal, fmt::format("{}: response is not a JSON list: {}", context,
                                                    simdjson::error_message(error)));

@@ -54,15 +54,17 @@ constexpr std::string_view kKindName<PodMetrics> = "PodMetrics";
 template <>
 constexpr std::string_view kKindName<StatsSummary> = "Summary";
 
-od::parser& threadParser() {
-  thread_local od::parser parser;
-  return parser;
-}
+// This thread's padded copy of the document being decoded (grown as needed, then reused).
+struct PaddedBuffer {
+  std::unique_ptr<char[]> buffer;
+  std::size_t capacity = 0;
+};
+thread_local PaddedBuffer
+    padded_buffer;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
 
-// Copies `json` into this thread's padded buffer (grown as needed, then reused).
+// Copies `json` into this thread's padded buffer.
 simdjson::padded_string_view padded(std::string_view json) {
-  thread_local std::unique_ptr<char[]> buffer;
-  thread_local std::size_t capacity = 0;
+  auto& [buffer, capacity] = padded_buffer;
   const std::size_t needed = json.size() + kJsonPadding;
   if (capacity < needed) {
     buffer = std::make_unique_for_overwrite<char[]>(needed);
@@ -95,7 +97,7 @@ simdjson::padded_string_view padded(PaddedJson json) {
 template <class Fn>
 auto decodeDocument(simdjson::padded_string_view json, std::string_view what, Fn&& fn) {
   od::document doc;
-  if (auto ec = threadParser().iterate(json).get(doc)) {
+  if (auto ec = detail::threadParser().iterate(json).get(doc)) {
     throw Error(ErrorCode::kBadInput,
                 fmt::format("decode {}: malformed JSON: {}", what, simdjson::error_message(ec)));
   }
@@ -158,6 +160,20 @@ ObjectList<T> listFrom(simdjson::padded_string_view json) {
 }
 
 }  // namespace
+
+namespace detail {
+
+od::parser& threadParser() {
+  thread_local od::parser parser;
+  return parser;
+}
+
+}  // namespace detail
+
+void releaseDecodeBuffers() {
+  detail::threadParser() = od::parser{};
+  padded_buffer = PaddedBuffer{};
+}
 
 template <Decodable T>
 T decodeObject(std::string_view json) {

@@ -16,7 +16,8 @@
 // PaddedJson overloads parse the caller's buffer in place (no copy).
 //
 // Thread-safety: every function is safe to call from any number of threads (the parser and
-// buffer are thread_local; each thread keeps capacity for the largest document it decoded).
+// buffer are thread_local; each thread keeps capacity for the largest document it decoded,
+// about six times its size, until releaseDecodeBuffers()).
 
 #include <cassert>
 #include <concepts>
@@ -108,5 +109,11 @@ ObjectList<T> decodeList(std::string_view json);
 ///   decodeList<Pod>(PaddedJson(page_json, page_json.size() + kJsonPadding))
 template <Decodable T>
 ObjectList<T> decodeList(PaddedJson json);
+
+/// Frees the calling thread's parser and padded buffer, which keep the capacity of the largest
+/// document it decoded (a 500-pod list page: about 15 MB), including the list metadata
+/// Client::listPages reads. For a thread that decoded a large listing and will not decode again
+/// for a while (`keelson monitor` between ticks); the next decode allocates them again.
+void releaseDecodeBuffers();
 
 }  // namespace keelson::kube

@@ -31,6 +31,12 @@ namespace keelson::kube::detail {
 
 namespace od = simdjson::ondemand;
 
+/// This thread's On-Demand parser, shared by every decoder and the list-metadata reader of
+/// client.cpp (one set of buffers per thread, sized for the largest document it parsed; see
+/// releaseDecodeBuffers). One document at a time: a document it iterates must be finished
+/// before the next iterate().
+od::parser& threadParser();
+
 /// A decoding failure in flight: what went wrong and where (".items[3].spec", built on unwind).
 struct DecodeFailure {
   std::string message;

@@ -67,5 +67,19 @@ TEST(DecodeLargeList, TenThousandPodsInPlace) {
   expectGeneratedPods(decodeList<Pod>(PaddedJson(json)));
 }
 
+// The thread's buffers, once released, are allocated again by the next decode: a large list,
+// a small one and the large one again decode the same as before, released or not.
+TEST(DecodeLargeList, DecodesTheSameAfterTheBuffersAreReleased) {
+  const std::string json = testing::makePodListJson(kPods);
+  expectGeneratedPods(decodeList<Pod>(json));
+  releaseDecodeBuffers();
+  releaseDecodeBuffers();  // twice in a row is fine
+  const auto small = decodeList<Pod>(testing::makePodListJson(2));
+  ASSERT_EQ(small.items.size(), 2U);
+  EXPECT_EQ(small.items[1].metadata.name, expectedPodName(1));
+  releaseDecodeBuffers();
+  expectGeneratedPods(decodeList<Pod>(json));
+}
+
 }  // namespace
 }  // namespace keelson::kube
