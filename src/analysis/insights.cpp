@@ -411,9 +411,6 @@ void recordHistory(std::map<std::string, PodHistory>& history,
       if (const auto m = resource(s.summary.usage->usage, "memory")) {
         p.memory_bytes = static_cast<double>(*m) / 1000.0;
       }
-      if (const auto c = resource(s.summary.usage->usage, "cpu")) {
-        p.cpu_millicores = static_cast<double>(*c);
-      }
     }
     points.push_back(p);
     while (points.size() > max_points) points.pop_front();

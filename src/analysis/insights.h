@@ -62,12 +62,12 @@ struct Finding {
   SuggestedAction suggested_action;
 };
 
-/// One pod's recent samples (oldest first), kept by the monitor across ticks.
+/// One pod's recent samples (oldest first), kept by the monitor across ticks: what the restart
+/// and OOM rules read, and nothing else (32 bytes; 60 a pod are 19 MB at 10,000 pods).
 struct PodHistoryPoint {
   kube::Time timestamp;
   std::optional<double> memory_bytes;  ///< Working set (metrics.k8s.io); nullopt without metrics.
-  std::optional<double> cpu_millicores;
-  int restarts = 0;  ///< Total restarts at that tick.
+  int restarts = 0;                    ///< Total restarts at that tick.
 };
 using PodHistory = std::deque<PodHistoryPoint>;
 

@@ -181,7 +181,7 @@ TEST(Insights, MemoryTrendForecastsTheOomKill) {
   PodHistory history;
   const kube::Time t0 = kube::parseTime("2026-11-21T00:00:00Z");
   for (int i = 0; i <= 4; ++i) {
-    history.push_back({t0 + minutes(i), (600.0 + 10.0 * i) * 1024 * 1024, std::nullopt, 0});
+    history.push_back({t0 + minutes(i), (600.0 + 10.0 * i) * 1024 * 1024, 0});
   }
   const auto forecast = forecastOom(history, 1024.0 * 1024 * 1024);
   ASSERT_TRUE(forecast.has_value());
@@ -218,9 +218,9 @@ TEST(Insights, RestartBurstCountsRestartsInsideTheWindowOnly) {
   PodSample pod = limitedPod("100Mi");
   const kube::Time t0 = kube::parseTime("2026-11-21T00:00:00Z");
   PodHistory history;
-  history.push_back({t0, std::nullopt, std::nullopt, 10});               // outside the window
-  history.push_back({t0 + minutes(6), std::nullopt, std::nullopt, 11});  // window start base
-  history.push_back({t0 + minutes(12), std::nullopt, std::nullopt, 12});
+  history.push_back({t0, std::nullopt, 10});               // outside the window
+  history.push_back({t0 + minutes(6), std::nullopt, 11});  // window start base
+  history.push_back({t0 + minutes(12), std::nullopt, 12});
   std::map<std::string, PodHistory> histories = {{"u1", history}};
   pod.summary.restarts = 13;  // 13 - 11 = 2 restarts in the last 10 minutes: no burst.
   std::vector<PodSample> pods = {pod};
