@@ -59,8 +59,7 @@ struct PaddedBuffer {
   std::unique_ptr<char[]> buffer;
   std::size_t capacity = 0;
 };
-thread_local PaddedBuffer
-    padded_buffer;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+thread_local PaddedBuffer padded_buffer;
 
 // Copies `json` into this thread's padded buffer.
 simdjson::padded_string_view padded(std::string_view json) {
