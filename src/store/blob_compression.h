@@ -3,8 +3,8 @@
 // Compression of the opaque blobs a store keeps (the anomaly detectors' states in the history
 // store): zlib (deflate, RFC 1950) at level 1, behind a 4-byte little-endian count of the
 // uncompressed bytes so that reading allocates exactly once and refuses a blob that would
-// inflate past a limit. A learnt detector's 1,702-byte state is about 70 bytes for a steady
-// series and about 1,000 bytes for a noisy one (bench/store/bench_history_writes).
+// inflate past a limit. A learnt detector's 1,702-byte state is about 700 bytes for a steady
+// series and 1,250 bytes for a noisy one (state_bytes in bench/store/bench_history_writes).
 
 #include <cstddef>
 #include <string>

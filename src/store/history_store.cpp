@@ -48,6 +48,7 @@ std::string readState(const sqlite::Statement& stmt, int column, const SeriesKey
                         fmt::format("history: detector state of {} {}/{} {}", key.subject_kind,
                                     key.namespace_name, key.name, key.metric));
 }
+
 sqlite::StoreFile storeFile(std::chrono::milliseconds busy_timeout) {
   static const std::string schema = layout::schemaV2();
   return {.kind = "history",
