@@ -261,7 +261,8 @@ TickResult Monitor::tick() {
   result.timestamp = now;
   ++s.tick_number;
   s.points.clear();
-  s.points.reserve(s.series.size());  // as many as last tick's series, without regrowing
+  // Points are gathered for the history store only: as many as last tick's series, reserved.
+  if (s.history) s.points.reserve(s.series.size());
   s.states.clear();
   s.alerts.clear();
 
