@@ -89,18 +89,17 @@ struct Monitor::State {
   store::CsvDataset dataset;
   std::optional<store::HistoryStore> history;
   // One series: its detector, its last values (an alert's evidence) and the tick it was last
-  // observed in. One entry per series, so 10,000 pods (30,000 series) cost one map node each.
+  // observed in. One entry per series, so 10,000 pods (30,000 series) cost one map node each;
+  // the node's key is the series' only copy of its names.
   struct Series {
-    Series(store::SeriesKey k, const detect::AnomalyDetector& d)
-        : key(std::move(k)), detector(d), recent(kRecentValues) {}
-    store::SeriesKey key;
+    explicit Series(const detect::AnomalyDetector& d) : detector(d), recent(kRecentValues) {}
     detect::AnomalyDetector detector;
     boost::circular_buffer<double> recent;  // The last kRecentValues values, oldest first.
     std::uint64_t seen_tick = 0;            // tick_number of its last observation.
     std::optional<std::uint64_t> share;     // Checkpoint share; set at the end of its first tick.
   };
-  std::map<std::string, Series> series;  // By seriesId.
-  std::vector<Series*> created;          // This tick's new series, in creation order.
+  std::map<store::SeriesKey, Series> series;
+  std::vector<Series*> created;  // This tick's new series, in creation order.
   std::uint64_t tick_number = 0;
   analysis::PreviousTick previous;
   std::map<std::string, analysis::PodHistory> pod_history;  // By pod uid.
@@ -126,28 +125,27 @@ struct Monitor::State {
     }
   }
 
-  Series& seriesFor(const store::SeriesKey& key, const std::string& id, bool counter) {
-    if (auto it = series.find(id); it != series.end()) return it->second;
-    Series& entry = createSeries(key, id, counter);
+  Series& seriesFor(const store::SeriesKey& key, bool counter) {
+    if (auto it = series.find(key); it != series.end()) return it->second;
+    Series& entry = createSeries(key, counter);
     created.push_back(&entry);
     return entry;
   }
 
-  Series& createSeries(const store::SeriesKey& key, const std::string& id, bool counter) {
+  Series& createSeries(const store::SeriesKey& key, bool counter) {
     if (history) {
       try {
         if (auto saved = history->loadDetectorState(key)) {
-          return series.try_emplace(id, key, detect::AnomalyDetector::loadState(*saved))
-              .first->second;
+          return series.try_emplace(key, detect::AnomalyDetector::loadState(*saved)).first->second;
         }
       } catch (const Error& e) {
         core::logEvent(spdlog::level::warn, "history: detector state is unusable, starting afresh",
-                       {{"detector", id}, {"error", e.what()}});
+                       {{"detector", seriesId(key)}, {"error", e.what()}});
       }
     }
     detect::DetectorOptions detector_options;
     detector_options.monotonic_counter = counter;
-    return series.try_emplace(id, key, detect::AnomalyDetector(detector_options)).first->second;
+    return series.try_emplace(key, detect::AnomalyDetector(detector_options)).first->second;
   }
 
   std::uint64_t checkpointEvery() const {
@@ -177,9 +175,8 @@ struct Monitor::State {
   void observe(store::SeriesKey key, std::optional<double> value, kube::Time now,
                bool counter = false) {
     if (!value) return;
-    const std::string id = seriesId(key);
     const std::int64_t ts = unixMillis(now);
-    Series& entry = seriesFor(key, id, counter);
+    Series& entry = seriesFor(key, counter);
     entry.seen_tick = tick_number;
     const double score = entry.detector.update(ts, *value);
     entry.recent.push_back(*value);
@@ -364,8 +361,8 @@ void Monitor::checkpoint() {
   // every detector (~50 MB) in memory just to write it.
   std::vector<std::pair<store::SeriesKey, std::string>> states;
   states.reserve(std::min(s.series.size(), kCheckpointBatch));
-  for (const auto& [id, entry] : s.series) {
-    states.emplace_back(entry.key, entry.detector.saveState());
+  for (const auto& [key, entry] : s.series) {
+    states.emplace_back(key, entry.detector.saveState());
     if (states.size() == kCheckpointBatch) {
       s.history->saveDetectorStates(states, unixMillis(s.last_tick));
       states.clear();
