@@ -60,7 +60,7 @@ std::vector<double> memoryValues(const PodHistory* history) {
   std::vector<double> out;
   if (history != nullptr) {
     for (const auto& p : *history) {
-      if (p.memory_bytes) out.push_back(*p.memory_bytes);
+      if (p.hasMemory()) out.push_back(p.memory_bytes);
     }
   }
   return out;
@@ -404,6 +404,12 @@ void recordHistory(std::map<std::string, PodHistory>& history,
   for (const auto& s : samples) {
     if (s.uid.empty()) continue;
     PodHistory points = std::move(history[s.uid]);
+    points.reserve(max_points);  // once: the pod's one allocation
+    // Room for this tick's point: the oldest go.
+    const std::size_t keep = max_points == 0 ? 0 : max_points - 1;
+    if (points.size() > keep) {
+      points.erase(points.begin(), points.end() - static_cast<std::ptrdiff_t>(keep));
+    }
     PodHistoryPoint p;
     p.timestamp = now;
     p.restarts = s.summary.restarts;
@@ -412,8 +418,7 @@ void recordHistory(std::map<std::string, PodHistory>& history,
         p.memory_bytes = static_cast<double>(*m) / 1000.0;
       }
     }
-    points.push_back(p);
-    while (points.size() > max_points) points.pop_front();
+    if (max_points > 0) points.push_back(p);
     next[s.uid] = std::move(points);
   }
   history = std::move(next);
@@ -423,9 +428,9 @@ std::optional<OomForecast> forecastOom(const PodHistory& history, double limit_b
                                        std::size_t min_points) {
   std::vector<std::pair<double, double>> xy;  // (seconds since the first sample, bytes)
   for (const auto& p : history) {
-    if (!p.memory_bytes) continue;
+    if (!p.hasMemory()) continue;
     xy.emplace_back(std::chrono::duration<double>(p.timestamp - history.front().timestamp).count(),
-                    *p.memory_bytes);
+                    p.memory_bytes);
   }
   if (xy.size() < min_points || xy.back().first - xy.front().first < 60.0) return std::nullopt;
   double mx = 0;

@@ -218,9 +218,9 @@ TEST(Insights, RestartBurstCountsRestartsInsideTheWindowOnly) {
   PodSample pod = limitedPod("100Mi");
   const kube::Time t0 = kube::parseTime("2026-11-21T00:00:00Z");
   PodHistory history;
-  history.push_back({t0, std::nullopt, 10});               // outside the window
-  history.push_back({t0 + minutes(6), std::nullopt, 11});  // window start base
-  history.push_back({t0 + minutes(12), std::nullopt, 12});
+  history.push_back({.timestamp = t0, .restarts = 10});               // outside the window
+  history.push_back({.timestamp = t0 + minutes(6), .restarts = 11});  // window start base
+  history.push_back({.timestamp = t0 + minutes(12), .restarts = 12});
   std::map<std::string, PodHistory> histories = {{"u1", history}};
   pod.summary.restarts = 13;  // 13 - 11 = 2 restarts in the last 10 minutes: no burst.
   std::vector<PodSample> pods = {pod};
@@ -231,6 +231,39 @@ TEST(Insights, RestartBurstCountsRestartsInsideTheWindowOnly) {
   EXPECT_FALSE(hasFinding(evaluateInsights(in), "restart_burst/pod/ns/leaky"));
   pods[0].summary.restarts = 14;  // 3 in the window.
   EXPECT_TRUE(hasFinding(evaluateInsights(in), "restart_burst/pod/ns/leaky"));
+}
+
+TEST(Insights, RecordHistoryKeepsTheLastPointsOfThePodsStillThere) {
+  const kube::Time t0 = kube::parseTime("2026-11-21T00:00:00Z");
+  PodSample with_metrics = limitedPod("100Mi");
+  PodSample without_metrics = limitedPod("100Mi");
+  without_metrics.uid = "u2";
+  without_metrics.summary.usage.reset();
+  std::map<std::string, PodHistory> history;
+  for (int tick = 0; tick < 5; ++tick) {
+    with_metrics.summary.restarts = tick;
+    without_metrics.summary.restarts = 10 + tick;
+    recordHistory(history, {with_metrics, without_metrics}, t0 + minutes(tick), 3);
+  }
+  ASSERT_EQ(history.size(), 2U);
+  const PodHistory& kept = history.at("u1");
+  ASSERT_EQ(kept.size(), 3U) << "the last 3 of 5 ticks";
+  EXPECT_EQ(kept.capacity(), 3U) << "one allocation of max_points";
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    EXPECT_EQ(kept[i].timestamp, t0 + minutes(2 + static_cast<int>(i)));
+    EXPECT_EQ(kept[i].restarts, 2 + static_cast<int>(i));
+    ASSERT_TRUE(kept[i].hasMemory());
+    EXPECT_EQ(kept[i].memory_bytes, 100.0 * 1024 * 1024);
+  }
+  ASSERT_EQ(history.at("u2").size(), 3U);
+  EXPECT_EQ(history.at("u2").back().restarts, 14);
+  EXPECT_FALSE(history.at("u2").back().hasMemory()) << "no metrics: no memory";
+
+  recordHistory(history, {without_metrics}, t0 + minutes(5), 3);
+  EXPECT_EQ(history.count("u1"), 0U) << "a pod that is gone is dropped";
+  EXPECT_EQ(history.at("u2").front().restarts, 13);
+  recordHistory(history, {without_metrics}, t0 + minutes(6), 0);
+  EXPECT_TRUE(history.at("u2").empty()) << "max_points 0 keeps nothing";
 }
 
 TEST(Insights, AnomalyAlertsBecomeFindingsWithAnExpectedRange) {
