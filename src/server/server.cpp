@@ -474,29 +474,45 @@ class Connection {
   std::atomic<bool> idle{false};
 };
 
-// Runs each action when the server's clock reaches its time: one thread waits for the earliest.
-// Request deadlines go through it rather than an Asio timer, so that they follow the injected
-// clock (a FakeClock in tests). Thread-safe; the destructor stops and joins the thread, and
-// drops the actions not yet due.
+// Runs each action when the server's clock reaches its time, unless cancelled first: one thread
+// waits for the earliest. Request deadlines go through it rather than an Asio timer, so that they
+// follow the injected clock (a FakeClock in tests). A request answered in time cancels its
+// deadline, and the thread is woken only by an add() that brings the earliest time forward: a
+// request costs it no wake-up. Thread-safe; the destructor stops and joins the thread, and drops
+// the actions not yet due.
 class DeadlineWatch {
  public:
+  /// An added action, for cancel().
+  using Key = std::pair<core::SteadyTime, std::uint64_t>;
+
   explicit DeadlineWatch(std::shared_ptr<const core::Clock> clock)
       : clock_(std::move(clock)), thread_([this](std::stop_token stop) { run(stop); }) {}
 
-  void add(core::SteadyTime at, std::function<void()> action) {
+  Key add(core::SteadyTime at, std::function<void()> action) {
+    bool earliest = false;
+    Key key;
     {
       const std::lock_guard lock(mutex_);
-      due_.emplace(at, std::move(action));
-      ++changes_;
+      key = {at, next_id_++};
+      earliest = due_.empty() || key < due_.begin()->first;
+      due_.emplace(key, std::move(action));
+      if (earliest) ++changes_;
     }
-    cv_.notify_all();
+    if (earliest) cv_.notify_all();
+    return key;
+  }
+
+  /// Drops the action `key` unless it has run or is running.
+  void cancel(const Key& key) {
+    const std::lock_guard lock(mutex_);
+    due_.erase(key);
   }
 
  private:
   void run(std::stop_token stop) {
     std::unique_lock lock(mutex_);
     while (!stop.stop_requested()) {
-      const auto next = due_.empty() ? core::SteadyTime::max() : due_.begin()->first;
+      const auto next = due_.empty() ? core::SteadyTime::max() : due_.begin()->first.first;
       if (next <= clock_->steadyNow()) {
         auto action = std::move(due_.begin()->second);
         due_.erase(due_.begin());
@@ -505,16 +521,17 @@ class DeadlineWatch {
         lock.lock();
         continue;
       }
-      // Until the earliest deadline, or until an add() that may bring an earlier one.
+      // Until the earliest deadline, or until an add() that brings an earlier one.
       const std::uint64_t seen = changes_;
       clock_->waitUntil(lock, cv_, stop, next, [&] { return changes_ != seen; });
     }
   }
 
   const std::shared_ptr<const core::Clock> clock_;
-  std::mutex mutex_;  // guards due_ and changes_
+  std::mutex mutex_;  // guards due_, next_id_ and changes_
   std::condition_variable_any cv_;
-  std::multimap<core::SteadyTime, std::function<void()>> due_;
+  std::map<Key, std::function<void()>> due_;
+  std::uint64_t next_id_ = 0;
   std::uint64_t changes_ = 0;
   std::jthread thread_;  // last: started once the members above exist, joined before they go
 };
@@ -588,10 +605,12 @@ struct Server::Impl {
   std::optional<Response> checkAccess(Request& request, const RouteOptions& route,
                                       Credentials credentials);
 
-  void accessLog(const std::string& line) {
-    auto logger = options.access_logger ? options.access_logger : spdlog::default_logger();
-    logger->info("{}", line);
+  spdlog::logger* accessLogger() const {
+    return options.access_logger ? options.access_logger.get() : spdlog::default_logger_raw();
   }
+  // Whether access-log lines are written (the logger's level is info or finer).
+  bool accessLogged() const { return accessLogger()->should_log(spdlog::level::info); }
+  void accessLog(const std::string& line) { accessLogger()->info("{}", line); }
 
   ServerOptions options;
   Router router;
@@ -946,7 +965,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
         self->onHandlerDone(generation, std::move(response), std::move(user), request);
       });
     });
-    impl_.deadlines->add(request->deadline, [weak = this->weak_from_this(), generation] {
+    deadline_ = impl_.deadlines->add(request->deadline, [weak = this->weak_from_this(),
+                                                         generation] {
       if (auto session = weak.lock()) {
         asio::post(session->executor(), [session, generation] { session->onDeadline(generation); });
       }
@@ -1049,6 +1069,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void respond(Response response) {
     responded_ = true;
+    if (deadline_) {
+      impl_.deadlines->cancel(*deadline_);
+      deadline_.reset();
+    }
     status_ = response.status;
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version_ == 0 ? 11 : version_);
@@ -1084,14 +1108,19 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     const std::string method = methodLabel(method_);
     impl_.requests_total.inc({route_, method, std::to_string(status_)});
     impl_.request_duration.observe({route_, method}, seconds);
+    busy_ = false;
+    if (impl_.accessLogged()) accessLog(seconds);
+    impl_.requestFinished();
+  }
+
+  // The access-log line of the request just answered.
+  void accessLog(double seconds) {
     nlohmann::json line = {
         {"msg", "http request"},     {"method", method_},     {"path", path_},
         {"route", route_},           {"status", status_},     {"duration_ms", seconds * 1000.0},
         {"request_id", request_id_}, {"remote_addr", source_}};
     if (!user_.empty()) line["user"] = user_;
     impl_.accessLog(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    busy_ = false;
-    impl_.requestFinished();
   }
 
   Server::Impl& impl_;
@@ -1109,6 +1138,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool upgraded_ = false;
 
   std::uint64_t generation_ = 0;
+  std::optional<DeadlineWatch::Key> deadline_;  // the request's, until it is answered
   bool busy_ = false;
   bool responded_ = false;
   bool closed_ = false;

@@ -288,6 +288,28 @@ TEST_F(ServerTest, DeadlineIsConfigurable) {
   EXPECT_EQ(accessLine("slow-2")["duration_ms"], 1999.0);
 }
 
+TEST_F(ServerTest, EachRequestOnAConnectionHasItsOwnDeadline) {
+  start();  // default deadline: 500 ms
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(connection.connected());
+  connection.send("GET /ok HTTP/1.1\r\nHost: test\r\n\r\n");
+  const std::string first = connection.readResponse(3s);
+  EXPECT_EQ(first.rfind("HTTP/1.1 200", 0), 0U) << first;  // answered in time, at t=0
+
+  clock_->advance(300ms);
+  connection.send("GET /slow HTTP/1.1\r\nHost: test\r\n\r\n");  // due at t=800
+  ASSERT_TRUE(awaitFlag(slow_started_));
+  clock_->advance(250ms);  // past the first request's deadline
+  EXPECT_EQ(connection.drain(100ms), "") << "the first request's deadline ended the second";
+  clock_->advance(249ms);
+  EXPECT_EQ(connection.drain(100ms), "");
+  clock_->advance(1ms);
+  const std::string second = connection.readResponse(3s);
+  EXPECT_EQ(second.rfind("HTTP/1.1 408", 0), 0U) << second;
+  release();
+  ASSERT_TRUE(awaitFlag(slow_finished_));
+}
+
 TEST_F(ServerTest, RecoversFromThrowingHandlers) {
   start();
   Client client;
