@@ -16,21 +16,6 @@
 namespace keelson::api {
 namespace {
 
-// Copies of `objects` (an ObjectSnapshot's all() or list(...)). Throws Error(kTimeout) "<what>
-// cancelled" once `cancel` is requested, checked every 256 objects, so a request past its
-// deadline stops copying a large cache.
-template <class T>
-std::vector<T> copyObjects(std::span<const std::shared_ptr<const T>> objects,
-                           const std::stop_token& cancel, std::string_view what) {
-  std::vector<T> out;
-  out.reserve(objects.size());
-  for (const auto& object : objects) {
-    if (out.size() % kCancelCheckStride == 0) throwIfCancelled(cancel, what);
-    out.push_back(*object);
-  }
-  return out;
-}
-
 // The pods of `namespace_name` the namespace analysis can resolve to a workload: those of the
 // workload controller kinds, from the pods' controller-kind index (bare pods and Job pods are
 // never visited).
@@ -60,9 +45,13 @@ std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const 
                                          std::stop_token cancel) {
   const kube::Informer<kube::Event>* informer = cache.events();
   if (informer == nullptr) return docs::podEvents(pod, cache.listPodEvents(pod, std::move(cancel)));
+  // Only the pod's events are copied: their namespace may hold thousands.
   const auto events = informer->snapshot();
-  return docs::podEvents(
-      pod, copyObjects<kube::Event>(events->list(pod.metadata.namespace_name), {}, "pod events"));
+  std::vector<kube::Event> of_pod;
+  for (const auto& event : events->list(pod.metadata.namespace_name)) {
+    if (analysis::isEventOfPod(*event, pod)) of_pod.push_back(*event);
+  }
+  return docs::podEvents(pod, of_pod);
 }
 
 namespace {
