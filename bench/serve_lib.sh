@@ -52,6 +52,36 @@ PY
   bench_settle "$ns"
 }
 
+# bench_serve_events NS PODS EVENTS: EVENTS Warning events ev-0... in namespace NS about the pods
+# p-0... (spread over PODS pods), as a namespace whose pods crash-loop has. Created once; the API
+# server deletes events after its --event-ttl (1 hour), so missing ones are created again.
+bench_serve_events() {
+  local ns=$1 pods=$2 events=$3 have chunks
+  have=$("$KUBECTL" -n "$ns" get events --field-selector=reason=BenchBackOff --no-headers 2>/dev/null | wc -l)
+  ((have >= events)) && return 0
+  echo "creating $((events - have)) events ..." >&2
+  chunks=$(mktemp -d)
+  python3 - "$ns" "$pods" "$events" "$chunks" <<'PY'
+import json, sys
+ns, pods, events, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+def event(i):
+    pod = f"p-{i * 7919 % pods}"
+    return {"apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": f"ev-{i}", "namespace": ns},
+            "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": pod, "namespace": ns},
+            "reason": "BenchBackOff", "type": "Warning", "count": 1,
+            "message": f"Back-off restarting failed container app in pod {pod}",
+            "source": {"component": "kubelet"}}
+for start in range(0, events, 1000):
+    items = [event(i) for i in range(start, min(events, start + 1000))]
+    with open(f"{out}/events-{start}.json", "w") as f:
+        json.dump({"apiVersion": "v1", "kind": "List", "items": items}, f)
+PY
+  # The events that still exist make kubectl complain; that is fine.
+  ls "$chunks"/*.json | xargs -P4 -I{} sh -c '"$KUBECTL" create -f "$1" >/dev/null 2>&1 || true' _ {}
+  rm -rf "$chunks"
+}
+
 # bench_settle NS: waits (up to 10 minutes) until kwok has marked every pod of NS but `pending`
 # Running. Until then it updates thousands of pod statuses, and the API server and etcd take
 # the CPU the measurements share (a /describe p99 of 38 ms instead of 4 ms).
