@@ -44,8 +44,7 @@ for start in range(have, pods, 500):
         json.dump({"apiVersion": "v1", "kind": "List", "items": items}, f)
 PY
     # Pods that already exist (an earlier, interrupted run) make kubectl complain; that is fine.
-    ls "$chunks"/*.json | xargs -P4 -I{} sh -c '"$KUBECTL" create -f "$1" >/dev/null 2>&1 || true' _ {}
-    rm -rf "$chunks"
+    bench_create_chunks "$chunks"
   fi
   "$KUBECTL" -n "$ns" get pod pending >/dev/null 2>&1 || "$KUBECTL" -n "$ns" run pending \
     --image=registry.example.com/app:1 --overrides='{"spec":{"containers":[{"name":"pending","image":"registry.example.com/app:1","resources":{"requests":{"cpu":"100000"}}}]}}' >/dev/null
@@ -53,7 +52,7 @@ PY
 }
 
 # bench_serve_events NS PODS EVENTS: EVENTS Warning events ev-0... in namespace NS about the pods
-# p-0... (spread over PODS pods), as a namespace whose pods crash-loop has. Created once; the API
+# p-0... (spread over PODS pods), as in a namespace whose pods crash-loop. Created once; the API
 # server deletes events after its --event-ttl (1 hour), so missing ones are created again.
 bench_serve_events() {
   local ns=$1 pods=$2 events=$3 have chunks
@@ -78,8 +77,14 @@ for start in range(0, events, 1000):
         json.dump({"apiVersion": "v1", "kind": "List", "items": items}, f)
 PY
   # The events that still exist make kubectl complain; that is fine.
-  ls "$chunks"/*.json | xargs -P4 -I{} sh -c '"$KUBECTL" create -f "$1" >/dev/null 2>&1 || true' _ {}
-  rm -rf "$chunks"
+  bench_create_chunks "$chunks"
+}
+
+# bench_create_chunks DIR: `kubectl create -f` of every DIR/*.json, four at a time, ignoring
+# objects that already exist; then removes DIR.
+bench_create_chunks() {
+  ls "$1"/*.json | xargs -P4 -I{} sh -c '"$KUBECTL" create -f "$1" >/dev/null 2>&1 || true' _ {}
+  rm -rf "$1"
 }
 
 # bench_settle NS: waits (up to 10 minutes) until kwok has marked every pod of NS but `pending`
