@@ -400,10 +400,13 @@ class Rules {
 
 void recordHistory(std::map<std::string, PodHistory>& history,
                    const std::vector<PodSample>& samples, kube::Time now, std::size_t max_points) {
-  std::map<std::string, PodHistory> next;
+  // Updated in place: a pod's entry (its uid and its points) is allocated once, when it appears.
+  std::vector<std::string_view> present;
+  present.reserve(samples.size());
   for (const auto& s : samples) {
     if (s.uid.empty()) continue;
-    PodHistory points = std::move(history[s.uid]);
+    present.push_back(s.uid);
+    PodHistory& points = history[s.uid];
     points.reserve(max_points);  // once: the pod's one allocation
     // Room for this tick's point: the oldest go.
     const std::size_t keep = max_points == 0 ? 0 : max_points - 1;
@@ -415,13 +418,15 @@ void recordHistory(std::map<std::string, PodHistory>& history,
     p.restarts = s.summary.restarts;
     if (s.summary.usage) {
       if (const auto m = resource(s.summary.usage->usage, "memory")) {
-        p.memory_bytes = static_cast<double>(*m) / 1000.0;
+        p.memory_bytes = static_cast<float>(static_cast<double>(*m) / 1000.0);
       }
     }
     if (max_points > 0) points.push_back(p);
-    next[s.uid] = std::move(points);
   }
-  history = std::move(next);
+  std::sort(present.begin(), present.end());
+  std::erase_if(history, [&present](const auto& entry) {
+    return !std::binary_search(present.begin(), present.end(), std::string_view(entry.first));
+  });
 }
 
 std::optional<OomForecast> forecastOom(const PodHistory& history, double limit_bytes,

@@ -44,7 +44,7 @@ std::vector<Finding> findingsFor(std::vector<analysis::PodSample> pods, double m
     const double used = static_cast<double>(p.summary.usage->usage.at("memory").value());
     for (int i = 0; i <= 4; ++i) {
       histories[p.uid].push_back(
-          {kT0 + minutes(i), used - mib_per_minute * 1024 * 1024 * (4 - i), 0});
+          {kT0 + minutes(i), static_cast<float>(used - mib_per_minute * 1024 * 1024 * (4 - i)), 0});
     }
   }
   analysis::InsightInputs in;

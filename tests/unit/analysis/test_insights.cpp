@@ -181,7 +181,7 @@ TEST(Insights, MemoryTrendForecastsTheOomKill) {
   PodHistory history;
   const kube::Time t0 = kube::parseTime("2026-11-21T00:00:00Z");
   for (int i = 0; i <= 4; ++i) {
-    history.push_back({t0 + minutes(i), (600.0 + 10.0 * i) * 1024 * 1024, 0});
+    history.push_back({t0 + minutes(i), static_cast<float>((600.0 + 10.0 * i) * 1024 * 1024), 0});
   }
   const auto forecast = forecastOom(history, 1024.0 * 1024 * 1024);
   ASSERT_TRUE(forecast.has_value());
@@ -205,7 +205,7 @@ TEST(Insights, MemoryTrendForecastsTheOomKill) {
   EXPECT_TRUE(hasFinding(findings, "throttling/pod/ns/leaky"));
 
   // Flat memory: no forecast, no finding at 62%.
-  for (auto& p : histories["u1"]) p.memory_bytes = 640.0 * 1024 * 1024;
+  for (auto& p : histories["u1"]) p.memory_bytes = 640.0F * 1024 * 1024;
   EXPECT_FALSE(forecastOom(histories["u1"], 1024.0 * 1024 * 1024).has_value());
   EXPECT_FALSE(hasFinding(evaluateInsights(in), "oom_risk/pod/ns/leaky"));
   // ...but 97% of the limit is a risk by itself.
@@ -253,11 +253,17 @@ TEST(Insights, RecordHistoryKeepsTheLastPointsOfThePodsStillThere) {
     EXPECT_EQ(kept[i].timestamp, t0 + minutes(2 + static_cast<int>(i)));
     EXPECT_EQ(kept[i].restarts, 2 + static_cast<int>(i));
     ASSERT_TRUE(kept[i].hasMemory());
-    EXPECT_EQ(kept[i].memory_bytes, 100.0 * 1024 * 1024);
+    EXPECT_EQ(kept[i].memory_bytes, 100.0F * 1024 * 1024);
   }
   ASSERT_EQ(history.at("u2").size(), 3U);
   EXPECT_EQ(history.at("u2").back().restarts, 14);
   EXPECT_FALSE(history.at("u2").back().hasMemory()) << "no metrics: no memory";
+
+  // Kept as a float: exact for a whole number of KiB below 16 GiB, the kubelet's granularity.
+  std::map<std::string, PodHistory> large;
+  with_metrics.summary.usage->usage["memory"] = Quantity::parse("16777215Ki");
+  recordHistory(large, {with_metrics}, t0, 3);
+  EXPECT_EQ(static_cast<double>(large.at("u1").back().memory_bytes), 16777215.0 * 1024);
 
   recordHistory(history, {without_metrics}, t0 + minutes(5), 3);
   EXPECT_EQ(history.count("u1"), 0U) << "a pod that is gone is dropped";
