@@ -3,13 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/circular_buffer.hpp>
+#include <boost/container/static_vector.hpp>
 #include <condition_variable>
 #include <future>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <tuple>
 
 #include "analysis/insight_tracker.h"
 #include "analysis/pod_sample.h"
@@ -75,6 +76,35 @@ std::optional<double> usageOf(const std::optional<analysis::Usage>& usage, const
                : static_cast<double>(it->second.milliValue());
 }
 
+// What a series is about: kind ("pod", "node" or "host"), namespace (pods) and name.
+using SubjectKey = analysis::Subject;
+
+// A SubjectKey to look up without copying its strings.
+struct SubjectRef {
+  std::string_view kind;
+  std::string_view namespace_name;
+  std::string_view name;
+  friend bool operator<(const SubjectRef& a, const SubjectRef& b) {
+    return std::tie(a.kind, a.namespace_name, a.name) < std::tie(b.kind, b.namespace_name, b.name);
+  }
+};
+
+SubjectRef refOf(const SubjectRef& ref) { return ref; }
+SubjectRef refOf(const SubjectKey& key) { return {key.kind, key.namespace_name, key.name}; }
+
+// Orders SubjectKeys (and SubjectRefs, for lookups) by kind, namespace, name.
+struct SubjectLess {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return refOf(a) < refOf(b);
+  }
+};
+
+store::SeriesKey seriesKey(const SubjectKey& subject, std::string_view metric) {
+  return {subject.kind, subject.namespace_name, subject.name, std::string(metric)};
+}
+
 std::string seriesId(const store::SeriesKey& key) {
   return key.subject_kind + "/" + key.namespace_name + "/" + key.name + "/" + key.metric;
 }
@@ -88,18 +118,24 @@ struct Monitor::State {
   std::unique_ptr<NetworkSource> network;
   store::CsvDataset dataset;
   std::optional<store::HistoryStore> history;
-  // One series: its detector, its last values (an alert's evidence) and the tick it was last
-  // observed in. One entry per series, so 10,000 pods (30,000 series) cost one map node each;
-  // the node's key is the series' only copy of its names.
+  // One series: its metric, its detector, its last values (an alert's evidence) and the tick it
+  // was last observed in.
   struct Series {
-    explicit Series(const detect::AnomalyDetector& d) : detector(d), recent(kRecentValues) {}
+    Series(std::string_view m, const detect::AnomalyDetector& d) : metric(m), detector(d) {}
+    std::string_view metric;  // One of the string literals observe() is called with.
     detect::AnomalyDetector detector;
-    boost::circular_buffer<double> recent;  // The last kRecentValues values, oldest first.
-    std::uint64_t seen_tick = 0;            // tick_number of its last observation.
-    std::optional<std::uint64_t> share;     // Checkpoint share; set at the end of its first tick.
+    // The last kRecentValues values, oldest first, inline (no allocation of their own).
+    boost::container::static_vector<double, kRecentValues> recent;
+    std::uint64_t seen_tick = 0;         // tick_number of its last observation.
+    std::optional<std::uint64_t> share;  // Checkpoint share; set at the end of its first tick.
   };
-  std::map<store::SeriesKey, Series> series;
-  std::vector<Series*> created;  // This tick's new series, in creation order.
+  // The series by subject (a pod has 3, a node and the host 2), each subject's in one
+  // allocation: 10,000 pods cost 10,000 map nodes, and the node's key is the only copy of the
+  // pod's names.
+  using SubjectSeries = std::pair<const SubjectKey, std::vector<Series>>;
+  std::map<SubjectKey, std::vector<Series>, SubjectLess> series;
+  // This tick's new series, in creation order (their subject's series and their index there).
+  std::vector<std::pair<std::vector<Series>*, std::size_t>> created;
   std::uint64_t tick_number = 0;
   analysis::PreviousTick previous;
   std::map<std::string, analysis::PodHistory> pod_history;  // By pod uid.
@@ -125,18 +161,40 @@ struct Monitor::State {
     }
   }
 
-  Series& seriesFor(const store::SeriesKey& key, bool counter) {
-    if (auto it = series.find(key); it != series.end()) return it->second;
-    Series& entry = createSeries(key, counter);
-    created.push_back(&entry);
-    return entry;
+  // A subject's entry in `series`; a new one has room for `metrics` series (one allocation).
+  SubjectSeries& subjectFor(std::string_view kind, std::string_view namespace_name,
+                            std::string_view name, std::size_t metrics) {
+    auto it = series.find(SubjectRef{kind, namespace_name, name});
+    if (it == series.end()) {
+      SubjectKey key{std::string(kind), std::string(namespace_name), std::string(name)};
+      it = series.try_emplace(std::move(key)).first;
+      it->second.reserve(metrics);
+    }
+    return *it;
   }
 
-  Series& createSeries(const store::SeriesKey& key, bool counter) {
+  std::size_t seriesCount() const {
+    std::size_t n = 0;
+    for (const auto& [subject, of_subject] : series) n += of_subject.size();
+    return n;
+  }
+
+  Series& seriesFor(SubjectSeries& subject, std::string_view metric, bool counter) {
+    auto& of_subject = subject.second;
+    for (Series& entry : of_subject) {
+      if (entry.metric == metric) return entry;
+    }
+    of_subject.emplace_back(metric, makeDetector(seriesKey(subject.first, metric), counter));
+    created.emplace_back(&of_subject, of_subject.size() - 1);
+    return of_subject.back();
+  }
+
+  // The detector saved for the series in the history store, else a new one.
+  detect::AnomalyDetector makeDetector(const store::SeriesKey& key, bool counter) {
     if (history) {
       try {
         if (auto saved = history->loadDetectorState(key)) {
-          return series.try_emplace(key, detect::AnomalyDetector::loadState(*saved)).first->second;
+          return detect::AnomalyDetector::loadState(*saved);
         }
       } catch (const Error& e) {
         core::logEvent(spdlog::level::warn, "history: detector state is unusable, starting afresh",
@@ -145,7 +203,7 @@ struct Monitor::State {
     }
     detect::DetectorOptions detector_options;
     detector_options.monotonic_counter = counter;
-    return series.try_emplace(key, detect::AnomalyDetector(detector_options)).first->second;
+    return detect::AnomalyDetector(detector_options);
   }
 
   std::uint64_t checkpointEvery() const {
@@ -164,29 +222,31 @@ struct Monitor::State {
   // batches (a new pod's series) spread over every share too.
   void assignShares() {
     for (std::size_t i = 0; i < created.size(); ++i) {
-      created[i]->share =
+      const auto& [of_subject, index] = created[i];
+      (*of_subject)[index].share =
           (store::detectorCheckpointShare(i, created.size(), checkpointEvery()) + tick_number) %
           checkpointEvery();
     }
     created.clear();
   }
 
-  // Records one value of one series: history point, detector score, evidence, alert.
-  void observe(store::SeriesKey key, std::optional<double> value, kube::Time now,
-               bool counter = false) {
+  // Records one value of one of a subject's series: history point, detector score, evidence,
+  // alert. `metric` is a string literal (Series::metric keeps a view of it).
+  void observe(SubjectSeries& subject_series, const char* metric, std::optional<double> value,
+               kube::Time now, bool counter = false) {
     if (!value) return;
     const std::int64_t ts = unixMillis(now);
-    Series& entry = seriesFor(key, counter);
+    Series& entry = seriesFor(subject_series, metric, counter);
+    const SubjectKey& subject = subject_series.first;
     entry.seen_tick = tick_number;
     const double score = entry.detector.update(ts, *value);
+    if (entry.recent.size() == kRecentValues) entry.recent.erase(entry.recent.begin());
     entry.recent.push_back(*value);
     if (score >= options.alert_threshold) {
-      alerts.push_back({{key.subject_kind, key.namespace_name, key.name},
-                        key.metric,
-                        score,
-                        {entry.recent.begin(), entry.recent.end()}});
+      alerts.push_back({subject, metric, score, {entry.recent.begin(), entry.recent.end()}});
     }
     if (history) {
+      store::SeriesKey key = seriesKey(subject, metric);
       if (checkpointDue(entry)) states.emplace_back(key, entry.detector.saveState());
       points.push_back({std::move(key), ts, *value});
     }
@@ -195,39 +255,38 @@ struct Monitor::State {
   void observePods(const std::vector<analysis::PodSample>& samples, kube::Time now) {
     for (const auto& pod : samples) {
       const auto& s = pod.summary;
-      const auto key = [&](const char* metric) {
-        return store::SeriesKey{"pod", s.namespace_name, s.name, metric};
-      };
-      observe(key("cpu_usage_millicores"), usageOf(s.usage, "cpu", false), now);
-      observe(key("memory_usage_bytes"), usageOf(s.usage, "memory", true), now);
-      observe(key("restarts_total"), static_cast<double>(s.restarts), now, true);
+      SubjectSeries& subject = subjectFor("pod", s.namespace_name, s.name, 3);
+      observe(subject, "cpu_usage_millicores", usageOf(s.usage, "cpu", false), now);
+      observe(subject, "memory_usage_bytes", usageOf(s.usage, "memory", true), now);
+      observe(subject, "restarts_total", static_cast<double>(s.restarts), now, true);
     }
   }
 
   void observeNodes(const analysis::ClusterSummary& summary, kube::Time now) {
     for (const auto& node : summary.nodes) {
-      const auto key = [&](const char* metric) {
-        return store::SeriesKey{"node", "", node.name, metric};
-      };
-      observe(key("cpu_usage_millicores"), usageOf(node.usage, "cpu", false), now);
-      observe(key("memory_usage_bytes"), usageOf(node.usage, "memory", true), now);
+      SubjectSeries& subject = subjectFor("node", "", node.name, 2);
+      observe(subject, "cpu_usage_millicores", usageOf(node.usage, "cpu", false), now);
+      observe(subject, "memory_usage_bytes", usageOf(node.usage, "memory", true), now);
     }
   }
 
   void observeHost(const host::HostSnapshot& snapshot, kube::Time now) {
     const std::string name = snapshot.system.ok() ? snapshot.system.value->hostname : "host";
-    const auto key = [&](const char* metric) { return store::SeriesKey{"host", "", name, metric}; };
+    SubjectSeries& subject = subjectFor("host", "", name, 2);
     if (snapshot.cpu.ok() && snapshot.cpu.value->total) {
-      observe(key("cpu_usage_percent"), snapshot.cpu.value->total->usage_percent, now);
+      observe(subject, "cpu_usage_percent", snapshot.cpu.value->total->usage_percent, now);
     }
     if (snapshot.memory.ok()) {
-      observe(key("memory_usage_percent"), snapshot.memory.value->usage_percent, now);
+      observe(subject, "memory_usage_percent", snapshot.memory.value->usage_percent, now);
     }
   }
 
   // Forgets the series that were not observed this tick (deleted pods).
   void forgetUnseen() {
-    std::erase_if(series, [&](const auto& e) { return e.second.seen_tick != tick_number; });
+    for (auto it = series.begin(); it != series.end();) {
+      std::erase_if(it->second, [&](const Series& e) { return e.seen_tick != tick_number; });
+      it = it->second.empty() ? series.erase(it) : std::next(it);
+    }
   }
 };
 
@@ -259,7 +318,7 @@ TickResult Monitor::tick() {
   ++s.tick_number;
   s.points.clear();
   // Points are gathered for the history store only: as many as last tick's series, reserved.
-  if (s.history) s.points.reserve(s.series.size());
+  if (s.history) s.points.reserve(s.seriesCount());
   s.states.clear();
   s.alerts.clear();
 
@@ -360,12 +419,14 @@ void Monitor::checkpoint() {
   // In batches, one transaction each: 30,000 series' states at once would hold another copy of
   // every detector (~50 MB) in memory just to write it.
   std::vector<std::pair<store::SeriesKey, std::string>> states;
-  states.reserve(std::min(s.series.size(), kCheckpointBatch));
-  for (const auto& [key, entry] : s.series) {
-    states.emplace_back(key, entry.detector.saveState());
-    if (states.size() == kCheckpointBatch) {
-      s.history->saveDetectorStates(states, unixMillis(s.last_tick));
-      states.clear();
+  states.reserve(std::min(s.seriesCount(), kCheckpointBatch));
+  for (const auto& [subject, of_subject] : s.series) {
+    for (const auto& entry : of_subject) {
+      states.emplace_back(seriesKey(subject, entry.metric), entry.detector.saveState());
+      if (states.size() == kCheckpointBatch) {
+        s.history->saveDetectorStates(states, unixMillis(s.last_tick));
+        states.clear();
+      }
     }
   }
   if (!states.empty()) s.history->saveDetectorStates(states, unixMillis(s.last_tick));
