@@ -400,13 +400,7 @@ class Rules {
 
 void recordHistory(std::map<std::string, PodHistory>& history,
                    const std::vector<PodSample>& samples, kube::Time now, std::size_t max_points) {
-  // Updated in place: a pod's entry (its uid and its points) is allocated once, when it appears.
-  std::vector<std::string_view> present;
-  present.reserve(samples.size());
-  for (const auto& s : samples) {
-    if (s.uid.empty()) continue;
-    present.push_back(s.uid);
-    PodHistory& points = history[s.uid];
+  updateByUid(history, samples, [&](PodHistory& points, const PodSample& s) {
     points.reserve(max_points);  // once: the pod's one allocation
     // Room for this tick's point: the oldest go.
     const std::size_t keep = max_points == 0 ? 0 : max_points - 1;
@@ -422,10 +416,6 @@ void recordHistory(std::map<std::string, PodHistory>& history,
       }
     }
     if (max_points > 0) points.push_back(p);
-  }
-  std::sort(present.begin(), present.end());
-  std::erase_if(history, [&present](const auto& entry) {
-    return !std::binary_search(present.begin(), present.end(), std::string_view(entry.first));
   });
 }
 

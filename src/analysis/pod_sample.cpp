@@ -92,13 +92,10 @@ std::vector<PodSample> samplePods(const ClusterState& state, const ClusterSummar
   return out;
 }
 
-PreviousTick nextTick(const std::vector<PodSample>& samples, kube::Time now) {
-  PreviousTick out;
-  out.timestamp = now;
-  for (const auto& s : samples) {
-    if (!s.uid.empty()) out.restarts_by_uid[s.uid] = s.summary.restarts;
-  }
-  return out;
+void advanceTick(PreviousTick& previous, const std::vector<PodSample>& samples, kube::Time now) {
+  previous.timestamp = now;
+  updateByUid(previous.restarts_by_uid, samples,
+              [](int& restarts, const PodSample& sample) { restarts = sample.summary.restarts; });
 }
 
 }  // namespace keelson::analysis

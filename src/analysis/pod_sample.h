@@ -3,11 +3,13 @@
 // restarts) plus what only a sequence of ticks can say (restarts since the previous tick, warning
 // events since the previous tick) and the container states behind a failure. Pure: no I/O.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/cluster_summary.h"
@@ -66,7 +68,29 @@ struct SampleInputs {
 std::vector<PodSample> samplePods(const ClusterState& state, const ClusterSummary& summary,
                                   const PreviousTick& previous, const SampleInputs& inputs);
 
-/// The PreviousTick that the next call of samplePods should get after `samples` at `now`.
-PreviousTick nextTick(const std::vector<PodSample>& samples, kube::Time now);
+/// Makes `previous` what the next call of samplePods should get after `samples` at `now`, in
+/// place (see updateByUid).
+void advanceTick(PreviousTick& previous, const std::vector<PodSample>& samples, kube::Time now);
+
+/// Calls update(by_uid[sample.uid], sample) for each of `samples` that has a uid (a new uid gets
+/// a value-initialised entry first), then erases the uids that no sample has. Updated in place, a
+/// pod's entry is allocated once, when the pod appears: state kept across ticks is not
+/// reallocated among each tick's short-lived memory, which would keep that memory's pages
+/// resident after it is freed. Throws what update throws (and std::bad_alloc).
+template <typename Value, typename Update>
+void updateByUid(std::map<std::string, Value>& by_uid, const std::vector<PodSample>& samples,
+                 Update update) {
+  std::vector<std::string_view> present;
+  present.reserve(samples.size());
+  for (const auto& sample : samples) {
+    if (sample.uid.empty()) continue;
+    present.push_back(sample.uid);
+    update(by_uid[sample.uid], sample);
+  }
+  std::sort(present.begin(), present.end());
+  std::erase_if(by_uid, [&present](const auto& entry) {
+    return !std::binary_search(present.begin(), present.end(), std::string_view(entry.first));
+  });
+}
 
 }  // namespace keelson::analysis

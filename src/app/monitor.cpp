@@ -366,7 +366,7 @@ TickResult Monitor::tick() {
     // part of a tick's memory) before the series grow.
     std::vector<kube::Pod>().swap(cluster->state.pods);
     cluster->state.pod_metrics.reset();
-    s.previous = analysis::nextTick(samples, now);
+    analysis::advanceTick(s.previous, samples, now);
     s.observePods(samples, now);
     s.observeNodes(*summary, now);
   }

@@ -76,7 +76,8 @@ TEST(PodSample, ReasonsWarningsAndRestartDeltasFromRecordedPods) {
   EXPECT_EQ(find(samples, "checkout").warning_events, 0);
 
   // The next tick sees two more restarts of crashy; its warnings are now in the past.
-  PreviousTick next = nextTick(samples, inputs.now);
+  PreviousTick next = previous;
+  advanceTick(next, samples, inputs.now);
   ClusterState later = r.state;
   for (auto& pod : later.pods) {
     if (pod.metadata.name == "crashy") pod.status.container_statuses[0].restart_count = 9;
@@ -87,6 +88,15 @@ TEST(PodSample, ReasonsWarningsAndRestartDeltasFromRecordedPods) {
   EXPECT_EQ(find(samples, "crashy").restarts_since_last_tick, 2);
   EXPECT_EQ(find(samples, "checkout").restarts_since_last_tick, 0);
   EXPECT_EQ(find(samples, "huge").warning_events, 0);
+
+  // A pod that is gone is forgotten; the others keep their counts.
+  const std::string crashy_uid = find(samples, "crashy").uid;
+  std::vector<PodSample> without_crashy = samples;
+  std::erase_if(without_crashy, [](const PodSample& p) { return p.summary.name == "crashy"; });
+  advanceTick(next, without_crashy, inputs.now);
+  EXPECT_EQ(next.timestamp, inputs.now);
+  EXPECT_EQ(next.restarts_by_uid.count(crashy_uid), 0U);
+  EXPECT_EQ(next.restarts_by_uid.size(), without_crashy.size());
 }
 
 TEST(Insights, RecordedCrashLoopAndUnschedulablePod) {
