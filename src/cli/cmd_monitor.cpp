@@ -39,7 +39,7 @@ struct MonitorCommand {
   std::string history;
   bool no_history = false;
   std::string retention = "7d";
-  int checkpoint_ticks = 120;
+  int checkpoint_ticks = app::MonitorOptions{}.checkpoint_ticks;
   double alert_threshold = 0.7;
   std::string host_root = "/";
   std::string pending_after = "5m";
