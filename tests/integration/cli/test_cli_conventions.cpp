@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/prerequisite.h"
+#include "common/temp_dir.h"
 #include "common/test_env.h"
 #include "store/audit_log.h"
 #include "support/test_cluster.h"
@@ -263,11 +264,11 @@ TEST(CliConventions, BadInputExitsOne) {
 // subcommand), the values of -o after a global flag with its value, and file names after
 // --output-file (left to bash's default completion).
 TEST(CliConventions, CompletionScriptsComplete) {
-  const auto script = [](const std::string& shell) {
+  const TempDir dir;  // the scripts, removed at the end
+  const auto script = [&dir](const std::string& shell) {
     const auto result = runKeelson({"completion", shell});
     EXPECT_EQ(result.exit_code, 0) << result.err;
-    const auto path =
-        std::filesystem::temp_directory_path() / (uniqueName("keelson-completion") + "." + shell);
+    const auto path = dir / ("keelson-completion." + shell);
     std::ofstream(path) << result.out;
     return path.string();
   };
