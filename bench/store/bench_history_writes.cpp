@@ -149,6 +149,7 @@ BENCHMARK(BM_HistoryTick)
     ->Args({1, 0})
     ->Args({20, 0})
     ->Args({20, 1})
+    ->Args({0, 0})
     ->Iterations(20)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HistoryTick)
