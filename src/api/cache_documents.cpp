@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "docs/diagnose_documents.h"
 #include "docs/pod_documents.h"
+#include "docs/scheduling_explanation.h"
 #include "kube/names.h"
 #include "kube/pod_indexes.h"
 
@@ -41,17 +42,27 @@ std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_
   return *pod;
 }
 
+namespace {
+
+// podEvents of `pod` from an events snapshot. Only the pod's events are copied: their namespace
+// may hold thousands.
+std::vector<kube::Event> podEventsIn(const kube::ObjectSnapshot<kube::Event>& events,
+                                     const kube::Pod& pod) {
+  std::vector<kube::Event> of_pod;
+  for (const auto& event : events.list(pod.metadata.namespace_name)) {
+    if (analysis::isEventOfPod(*event, pod)) of_pod.push_back(*event);
+  }
+  return docs::podEvents(pod, of_pod);
+}
+
+}  // namespace
+
 std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const kube::Pod& pod,
                                          std::stop_token cancel) {
   const kube::Informer<kube::Event>* informer = cache.events();
   if (informer == nullptr) return docs::podEvents(pod, cache.listPodEvents(pod, std::move(cancel)));
-  // Only the pod's events are copied: their namespace may hold thousands.
   const auto events = informer->snapshot();
-  std::vector<kube::Event> of_pod;
-  for (const auto& event : events->list(pod.metadata.namespace_name)) {
-    if (analysis::isEventOfPod(*event, pod)) of_pod.push_back(*event);
-  }
-  return docs::podEvents(pod, of_pod);
+  return podEventsIn(*events, pod);
 }
 
 namespace {
@@ -74,6 +85,12 @@ std::shared_ptr<const SchedulingState> schedulingState(const kube::ClusterCache&
   return state;
 }
 
+nlohmann::json schedulingDocumentIn(const SchedulingState& state, const kube::Pod& pod,
+                                    const std::vector<kube::Event>& events) {
+  return docs::schedulingDocument(
+      pod, analysis::analyzeScheduling(pod, state.view, state.node_infos), events);
+}
+
 template <class T>
 bool same(const kube::SnapshotHandle<T>& held, const kube::SnapshotHandle<T>& now) {
   return &*held == &*now;
@@ -92,17 +109,53 @@ std::shared_ptr<const SchedulingState> SharedSchedulingState::current(
       !same(state_->storage_classes, cache.storageClasses()->snapshot()) ||
       !same(state_->namespaces, cache.namespaces()->snapshot())) {
     state_ = schedulingState(cache);
+    documents_.clear();
   }
   return state_;
+}
+
+std::shared_ptr<const std::string> SharedSchedulingState::document(const kube::ClusterCache& cache,
+                                                                   const kube::Pod& pod,
+                                                                   bool explain) {
+  const auto state = current(cache);
+  const auto render = [&](const std::vector<kube::Event>& events) {
+    nlohmann::json doc = schedulingDocumentIn(*state, pod, events);
+    if (explain) doc = docs::schedulingExplanation(doc);
+    return std::make_shared<const std::string>(
+        doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  };
+  const kube::Informer<kube::Event>* informer = cache.events();
+  if (informer == nullptr) return render(cachedPodEvents(cache, pod));
+
+  const auto events = informer->snapshot();
+  const auto& meta = pod.metadata;
+  std::string key = fmt::format("{}/{}/{}/{}/{}", explain ? "explain" : "document",
+                                meta.namespace_name, meta.name, meta.uid, meta.resource_version);
+  {
+    const std::lock_guard lock(mutex_);
+    if (events_ != events) {
+      documents_.clear();
+      events_ = events;
+    }
+    if (state_ == state) {
+      if (const auto kept = documents_.find(key); kept != documents_.end()) return kept->second;
+    }
+  }
+  auto text = render(podEventsIn(*events, pod));
+  const std::lock_guard lock(mutex_);
+  // Kept only if neither the state nor the events changed meanwhile.
+  if (state_ == state && events_ == events) {
+    if (documents_.size() >= kMaxDocuments) documents_.clear();
+    documents_.emplace(std::move(key), text);
+  }
+  return text;
 }
 
 nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod,
                                         SharedSchedulingState* shared) {
   SharedSchedulingState once;
   const auto state = (shared != nullptr ? shared : &once)->current(cache);
-  const analysis::SchedulingAnalysis analysis =
-      analysis::analyzeScheduling(pod, state->view, state->node_infos);
-  return docs::schedulingDocument(pod, analysis, cachedPodEvents(cache, pod));
+  return schedulingDocumentIn(*state, pod, cachedPodEvents(cache, pod));
 }
 
 nlohmann::json cachedFailureEventsDocument(const kube::ClusterCache& cache, const kube::Pod& pod,

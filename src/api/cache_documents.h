@@ -12,7 +12,9 @@
 #include <optional>
 #include <span>
 #include <stop_token>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "analysis/cluster_pod_issues.h"
@@ -63,9 +65,26 @@ class SharedSchedulingState {
   /// (ClusterCache::requireClusterMode), Error(kBadInput) if a request sum overflows.
   std::shared_ptr<const SchedulingState> current(const kube::ClusterCache& cache);
 
+  /// How many serialised documents document() keeps at most (all are dropped when one more
+  /// would not fit): about 8 KB each at 20 nodes.
+  static constexpr std::size_t kMaxDocuments = 256;
+
+  /// The schedulingDocument of `pod` against current(), or with `explain` its
+  /// schedulingExplanation, serialised as one JSON text (invalid UTF-8 replaced, as the server's
+  /// envelope does). The document is a pure function of the state, the pod object and the
+  /// pod's events, so its text is kept and answered again for the same pod object (namespace,
+  /// name, uid and resourceVersion) until the state or the events informer's snapshot
+  /// changes. Without an events informer (node mode) the pod's events are listed and nothing
+  /// is kept. Throws what current() and cachedPodEvents throw. Thread-safe.
+  std::shared_ptr<const std::string> document(const kube::ClusterCache& cache, const kube::Pod& pod,
+                                              bool explain);
+
  private:
   std::mutex mutex_;
   std::shared_ptr<const SchedulingState> state_;  // guarded by mutex_
+  // document()'s texts, valid for state_ and events_; guarded by mutex_.
+  kube::SnapshotHandle<kube::Event> events_;
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> documents_;
 };
 
 /// schedulingDocument (serve_pods.h) of `pod` against the cache's current objects, analysed in

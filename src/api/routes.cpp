@@ -11,7 +11,6 @@
 #include "docs/capture_document.h"
 #include "docs/pod_describe.h"
 #include "docs/pod_documents.h"
-#include "docs/scheduling_explanation.h"
 
 namespace keelson::api {
 namespace {
@@ -42,8 +41,7 @@ Response scheduling(const kube::ClusterCache& cache, SharedSchedulingState& shar
   requireSynced(cache);
   const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
   if (!pod) return podNotFound(request, node_name);
-  nlohmann::json doc = cachedSchedulingDocument(cache, *pod, &shared);
-  return Response::ok(explain ? docs::schedulingExplanation(doc) : std::move(doc));
+  return Response::okJsonText(*shared.document(cache, *pod, explain));
 }
 
 Response resources(const kube::ClusterCache& cache, const std::string& node_name,

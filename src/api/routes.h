@@ -74,9 +74,10 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 ///   (the previous page's `continue`) page through the pods. 400 for a bad parameter.
 /// - GET /api/v1/pods/{ns}/{pod}/scheduling: cachedSchedulingDocument (cache_documents.h): the
 ///   analysis reads the cache's objects in place, over the nodes' NodeInfos built once per cache
-///   change (SharedSchedulingState) rather than per request.
+///   change (SharedSchedulingState) rather than per request; the serialised answer is kept
+///   per pod object until the cache's objects or events change (SharedSchedulingState::document).
 /// - GET /api/v1/pods/{ns}/{pod}/scheduling/explain: schedulingExplanation
-///   (scheduling_explanation.h) of that document, in plain language.
+///   (scheduling_explanation.h) of that document, in plain language, kept the same way.
 /// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
 /// - GET /api/v1/pods/{ns}/{pod}/describe: podDescribeDocument (pod_describe.h) with the pod's
 ///   events (cachedPodEvents).

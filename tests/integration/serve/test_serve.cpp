@@ -180,6 +180,45 @@ TEST_F(Serve, PendingPodMatchesTheScheduler) {
   EXPECT_EQ(total["memoryLimit"], "2Gi");
   EXPECT_TRUE(total["cpuLimit"].is_null());
 
+  // The answer follows a node change: a pod no scheduler handles (no events of its own) waits
+  // while the third node is uncordoned; then that node fails it for lack of cpu like the plain
+  // one. (The big pod goes first: the scheduler's retries would add events.)
+  const auto category_of = [](const json& doc, const std::string& node) {
+    if (!doc.is_object() || !doc.contains("failureSummary")) return std::string();
+    for (const auto& entry : doc["failureSummary"]) {
+      for (const auto& name : entry["nodes"]) {
+        if (name == node) return entry["category"].get<std::string>();
+      }
+    }
+    return std::string();
+  };
+  const std::string no_cpu = category_of(data, nodes[0]);
+  ASSERT_FALSE(no_cpu.empty()) << data.dump(2);
+  cluster_.kubectlOk({"delete", "pod", "-n", ns, "big", "--wait=true"});
+  json orphan = pod;
+  orphan["metadata"]["name"] = "orphan";
+  orphan["spec"]["schedulerName"] = "keelson-test-no-scheduler";
+  cluster_.apply(orphan.dump());
+  const std::string orphan_path = "/api/v1/pods/" + ns + "/orphan/scheduling";
+  const auto orphan_document = [&] {
+    const HttpAnswer answer = get(orphan_path);
+    return answer.status == 200 ? json::parse(answer.body)["data"] : json();
+  };
+  json cordoned;
+  for (int i = 0; i < 40 && category_of(cordoned, nodes[2]).empty(); ++i) {
+    cordoned = orphan_document();
+    std::this_thread::sleep_for(250ms);
+  }
+  ASSERT_FALSE(category_of(cordoned, nodes[2]).empty()) << cordoned.dump(2);
+  EXPECT_NE(category_of(cordoned, nodes[2]), no_cpu) << cordoned.dump(2);
+  cluster_.kubectlOk({"uncordon", nodes[2]});
+  json uncordoned;
+  for (int i = 0; i < 40 && category_of(uncordoned, nodes[2]) != no_cpu; ++i) {
+    uncordoned = orphan_document();
+    std::this_thread::sleep_for(250ms);
+  }
+  EXPECT_EQ(category_of(uncordoned, nodes[2]), no_cpu) << uncordoned.dump(2);
+
   // A pod the scheduler can place (on the plain node): the endpoint names its node and why.
   const json small = {
       {"apiVersion", "v1"},
