@@ -188,9 +188,14 @@ server::ResourceAttributes coreAccess(std::string verb, std::string resource,
           .name = std::move(name)};
 }
 
-// Pod routes reveal one pod: `get pods` on it.
-server::RouteOptions podRoute() {
-  return {.lane = server::Lane::kStandard, .open = false, .access = [](const Request& r) {
+// Pod routes reveal one pod: `get pods` on it. They read the cache only (Lane::kQuick), except
+// where `reads_events` in node mode: the cache holds no events there, so the pod's are listed
+// from the API server (a blocking call, on the worker pool).
+server::RouteOptions podRoute(const kube::ClusterCache& cache, bool reads_events) {
+  const bool blocks = reads_events && cache.events() == nullptr;
+  return {.lane = blocks ? server::Lane::kStandard : server::Lane::kQuick,
+          .open = false,
+          .access = [](const Request& r) {
             return std::vector<server::AccessAttributes>{
                 coreAccess("get", "pods", r.param("ns"), r.param("pod"))};
           }};
@@ -279,27 +284,29 @@ void addApiRoutes(server::Router& router, const kube::ClusterCache& cache,
       [&cache, shared_scheduling, node_name](const Request& r) {
         return scheduling(cache, *shared_scheduling, node_name, r, false);
       },
-      podRoute());
+      podRoute(cache, false));
   router.get(
       "/api/v1/pods/{ns}/{pod}/scheduling/explain",
       [&cache, shared_scheduling, node_name](const Request& r) {
         return scheduling(cache, *shared_scheduling, node_name, r, true);
       },
-      podRoute());
+      podRoute(cache, false));
   router.get(
       "/api/v1/pods/{ns}/{pod}/resources",
-      [&cache, node_name](const Request& r) { return resources(cache, node_name, r); }, podRoute());
+      [&cache, node_name](const Request& r) { return resources(cache, node_name, r); },
+      podRoute(cache, false));
   router.get(
       "/api/v1/pods/{ns}/{pod}/describe",
-      [&cache, node_name](const Request& r) { return describe(cache, node_name, r); }, podRoute());
+      [&cache, node_name](const Request& r) { return describe(cache, node_name, r); },
+      podRoute(cache, true));
   router.get(
       "/api/v1/pods/{ns}/{pod}/failure-events",
       [&cache, node_name](const Request& r) { return failureEvents(cache, node_name, r); },
-      podRoute());
+      podRoute(cache, true));
   router.get(
       "/api/v1/pods/{ns}/{pod}/health-score",
       [&cache, node_name](const Request& r) { return healthScore(cache, node_name, r); },
-      podRoute());
+      podRoute(cache, true));
   router.get(
       "/api/v1/namespace/{ns}/error",
       [&cache, pod_restart_threshold](const Request& r) {

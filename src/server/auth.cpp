@@ -95,19 +95,31 @@ class DelegatedAuthenticator final : public Authenticator {
         cache_(options.max_cache_entries, options.clock) {}
 
   std::optional<UserInfo> authenticate(const Credentials& credentials) override {
+    if (auto known = authenticateAtOnce(credentials)) return std::move(*known);
+    const std::string& token = *credentials.bearer_token;
+    return answer(cache_.getOrLoad(tokenCacheKey(token), [&] {
+      return TtlCache<std::string, TokenVerdict>::Loaded{review(token), ttl_};
+    }));
+  }
+
+  std::optional<std::optional<UserInfo>> authenticateAtOnce(
+      const Credentials& credentials) override {
     if (credentials.client_certificate) return credentials.client_certificate;
-    if (!credentials.bearer_token) return std::nullopt;
+    if (!credentials.bearer_token) return std::optional<UserInfo>();
     const std::string& token = *credentials.bearer_token;
     if (token.empty()) throw Error(ErrorCode::kUnauthorized, "empty bearer token");
     // The key is the token's hash so that the cache never holds a usable credential.
-    const TokenVerdict verdict = cache_.getOrLoad(tokenCacheKey(token), [&] {
-      return TtlCache<std::string, TokenVerdict>::Loaded{review(token), ttl_};
-    });
-    if (!verdict.user) throw Error(ErrorCode::kUnauthorized, verdict.rejection);
-    return verdict.user;
+    auto verdict = cache_.get(tokenCacheKey(token));
+    if (!verdict) return std::nullopt;
+    return answer(std::move(*verdict));
   }
 
  private:
+  static std::optional<UserInfo> answer(TokenVerdict verdict) {
+    if (!verdict.user) throw Error(ErrorCode::kUnauthorized, verdict.rejection);
+    return std::move(verdict.user);
+  }
+
   TokenVerdict review(const std::string& token) const {
     TokenReviewResult result;
     try {
@@ -155,6 +167,11 @@ class DelegatedAuthorizer final : public Authorizer {
     });
   }
 
+  std::optional<Decision> authorizeAtOnce(const UserInfo& user,
+                                          const AccessAttributes& attributes) override {
+    return cache_.get(sha256Hex(subjectAccessReviewBody(user, attributes)));
+  }
+
  private:
   const kube::Client client_;  // a copy: shares the thread-safe transport
   const std::chrono::seconds authorized_ttl_;
@@ -167,6 +184,14 @@ void putIfNotEmpty(Json& object, const char* key, const std::string& value) {
 }
 
 }  // namespace
+
+std::optional<std::optional<UserInfo>> Authenticator::authenticateAtOnce(const Credentials&) {
+  return std::nullopt;
+}
+
+std::optional<Decision> Authorizer::authorizeAtOnce(const UserInfo&, const AccessAttributes&) {
+  return std::nullopt;
+}
 
 std::string tokenReviewBody(std::string_view token) {
   const Json body = {{"apiVersion", "authentication.k8s.io/v1"},

@@ -76,6 +76,12 @@ class Authenticator {
   /// the review could not be made (API server away, keelson not allowed to create TokenReviews).
   /// Thread-safe.
   virtual std::optional<UserInfo> authenticate(const Credentials& credentials) = 0;
+
+  /// authenticate(credentials)'s answer when it is known without blocking (no review needed,
+  /// or the verdict on the token is cached); nullopt when only authenticate() can answer (a
+  /// review is due). Throws what authenticate() throws for a known verdict (Error(kUnauthorized)
+  /// for a rejected token). The default knows nothing. Thread-safe; never blocks.
+  virtual std::optional<std::optional<UserInfo>> authenticateAtOnce(const Credentials& credentials);
 };
 
 /// An authorisation decision.
@@ -95,6 +101,11 @@ class Authorizer {
   /// not be made (API server away, keelson not allowed to create SubjectAccessReviews).
   /// Thread-safe.
   virtual Decision authorize(const UserInfo& user, const AccessAttributes& attributes) = 0;
+
+  /// authorize(user, attributes)'s decision when it is known without blocking (cached);
+  /// nullopt when a review is due. The default knows nothing. Thread-safe; never blocks.
+  virtual std::optional<Decision> authorizeAtOnce(const UserInfo& user,
+                                                  const AccessAttributes& attributes);
 };
 
 /// Settings of the delegated authenticator and authorizer (the defaults of kube-apiserver's

@@ -602,8 +602,16 @@ struct Server::Impl {
   Response serve(Request& request, const Handler& handler, const RouteOptions& route,
                  const Credentials& credentials);
   Response finish(const Request& request, Response response) const;
-  std::optional<Response> checkAccess(Request& request, const RouteOptions& route,
-                                      Credentials credentials);
+  // An access check's outcome: allowed (neither set), refused (the answer to send), or, for a
+  // check that must not block, undecided (a review is due).
+  struct AccessCheck {
+    std::optional<Response> refusal;
+    bool undecided = false;
+  };
+  AccessCheck checkAccess(Request& request, const RouteOptions& route, Credentials credentials,
+                          bool at_once);
+  std::optional<Response> serveAtOnce(Request& request, const Handler& handler,
+                                      const RouteOptions& route, const Credentials& credentials);
 
   spdlog::logger* accessLogger() const {
     return options.access_logger ? options.access_logger.get() : spdlog::default_logger_raw();
@@ -699,26 +707,38 @@ std::string denialMessage(const UserInfo& user, const AccessAttributes& attribut
 
 }  // namespace
 
-std::optional<Response> Server::Impl::checkAccess(Request& request, const RouteOptions& route,
-                                                  Credentials credentials) {
+// Authenticates the caller and authorises each of the route's checks; with `at_once`, only from
+// the verdicts the authenticator and authorizer already hold (undecided when one is missing).
+Server::Impl::AccessCheck Server::Impl::checkAccess(Request& request, const RouteOptions& route,
+                                                    Credentials credentials, bool at_once) {
   try {
     credentials.bearer_token = bearerToken(request);
-    auto user = options.authenticator->authenticate(credentials);
+    std::optional<UserInfo> user;
+    if (!at_once) {
+      user = options.authenticator->authenticate(credentials);
+    } else if (auto known = options.authenticator->authenticateAtOnce(credentials)) {
+      user = std::move(*known);
+    } else {
+      return {.refusal = std::nullopt, .undecided = true};
+    }
     if (!user) {
       auto response = statusFailure(401, "Unauthorized",
                                     "this route needs a bearer token or a client certificate");
       response.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return response;
+      return {.refusal = std::move(response)};
     }
     request.user = std::move(user);
     const auto checks = route.access ? route.access(request) : pathAccess(request);
     for (const auto& attributes : checks) {
-      const Decision decision = options.authorizer->authorize(*request.user, attributes);
-      if (!decision.allowed) {
-        return statusFailure(
-            403, "Forbidden",
-            denialMessage(*request.user, attributes) +
-                (decision.reason.empty() ? std::string() : ": " + decision.reason));
+      const std::optional<Decision> decision =
+          at_once ? options.authorizer->authorizeAtOnce(*request.user, attributes)
+                  : options.authorizer->authorize(*request.user, attributes);
+      if (!decision) return {.refusal = std::nullopt, .undecided = true};
+      if (!decision->allowed) {
+        return {.refusal = statusFailure(
+                    403, "Forbidden",
+                    denialMessage(*request.user, attributes) +
+                        (decision->reason.empty() ? std::string() : ": " + decision->reason))};
       }
     }
   } catch (const Error& e) {
@@ -729,18 +749,31 @@ std::optional<Response> Server::Impl::checkAccess(Request& request, const RouteO
                       {"path", request.path},
                       {"request_id", request.request_id},
                       {"error", e.what()}});
-      return statusFailure(401, "Unauthorized", "invalid or expired credentials");
+      return {.refusal = statusFailure(401, "Unauthorized", "invalid or expired credentials")};
     }
     core::logEvent(spdlog::level::warn, "request: access check failed",
                    {{"method", request.method},
                     {"path", request.path},
                     {"request_id", request.request_id},
                     {"error", e.what()}});
-    return Response::fromError(
-        Error(e.code() == ErrorCode::kTimeout ? ErrorCode::kUnavailable : e.code(),
-              std::string("access check failed: ") + e.what()));
+    return {.refusal = Response::fromError(
+                Error(e.code() == ErrorCode::kTimeout ? ErrorCode::kUnavailable : e.code(),
+                      std::string("access check failed: ") + e.what()))};
   }
-  return std::nullopt;
+  return {};
+}
+
+// A Lane::kQuick request on the I/O thread: the handler's answer (or the access check's refusal)
+// when the access is decided without blocking, else nullopt (the worker pool serves it).
+std::optional<Response> Server::Impl::serveAtOnce(Request& request, const Handler& handler,
+                                                  const RouteOptions& route,
+                                                  const Credentials& credentials) {
+  if (!route.open && options.authenticator) {
+    AccessCheck check = checkAccess(request, route, credentials, true);
+    if (check.undecided) return std::nullopt;
+    if (check.refusal) return std::move(check.refusal);
+  }
+  return invokeHandler(handler, request);
 }
 
 // Runs on a worker: access checks, the expensive lane's limit, then the handler.
@@ -748,7 +781,9 @@ Response Server::Impl::serve(Request& request, const Handler& handler, const Rou
                              const Credentials& credentials) {
   if (request.cancelled()) return deadlineResponse(options.request_deadline);
   if (!route.open && options.authenticator) {
-    if (auto refused = checkAccess(request, route, credentials)) return std::move(*refused);
+    if (auto check = checkAccess(request, route, credentials, false); check.refusal) {
+      return std::move(*check.refusal);
+    }
   }
   if (route.lane != Lane::kExpensive) return finish(request, invokeHandler(handler, request));
   if (expensive_jobs.fetch_add(1) >= options.max_expensive_requests) {
@@ -946,6 +981,16 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     if (route.lane == Lane::kInline && (route.open || !impl_.options.authenticator)) {
       onHandlerDone(generation_, invokeHandler(*handler, *request), {}, request);
       return;
+    }
+    if (route.lane == Lane::kQuick) {
+      auto response =
+          impl_.serveAtOnce(*request, *handler, route, {std::nullopt, client_certificate_});
+      if (response) {
+        writeEnvelope(*response, request->request_id, impl_.options.metadata);
+        std::string user = request->user ? request->user->username : std::string();
+        onHandlerDone(generation_, std::move(*response), std::move(user), request);
+        return;
+      }
     }
     if (impl_.pending_jobs.fetch_add(1) >= impl_.options.max_pending_requests) {
       impl_.pending_jobs.fetch_sub(1);

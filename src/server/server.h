@@ -118,8 +118,9 @@ int httpStatusFor(ErrorCode code) noexcept;
 /// anything else INTERNAL_ERROR.
 std::string_view errorCodeForStatus(int status) noexcept;
 
-/// A request handler. Runs on a worker thread; may throw (keelson::Error maps to its status,
-/// anything else to 500 INTERNAL_ERROR). Must be thread-safe.
+/// A request handler. Runs on a worker thread, or an I/O thread for Lane::kInline and
+/// Lane::kQuick routes; may throw (keelson::Error maps to its status, anything else to 500
+/// INTERNAL_ERROR). Must be thread-safe.
 using Handler = std::function<Response(const Request&)>;
 
 /// Where a route's handler runs.
@@ -129,6 +130,11 @@ enum class Lane {
   kStandard,   ///< On the worker pool (ServerOptions::worker_threads, max_pending_requests).
   kExpensive,  ///< On the worker pool, at most ServerOptions::max_expensive_requests at once;
                ///< more get 429 TOO_MANY_REQUESTS with Retry-After.
+  kQuick,      ///< Cheap, non-blocking handlers over in-memory state (the cluster cache's pod
+               ///< documents): on the connection's I/O thread when the caller's access is
+               ///< decided without blocking (an open route, no authenticator, or verdicts the
+               ///< Authenticator and Authorizer hold: authenticateAtOnce, authorizeAtOnce),
+               ///< which saves two thread hand-offs; otherwise like kStandard.
 };
 
 /// What a request on a route reveals, as the attributes of the authorisation checks it needs
@@ -268,10 +274,11 @@ struct ServerOptions {
 };
 
 /// An HTTP/1.1 server with keep-alive, over TLS when ServerOptions::tls is set. Network I/O runs
-/// on `io_threads` threads (one strand per connection); Lane::kInline handlers run there, the
-/// others on a pool of `worker_threads` (at most `max_pending_requests` queued or running, of
-/// which at most `max_expensive_requests` expensive). On the worker, before the handler, the
-/// caller is authenticated and each of the route's access checks authorised. Each request gets
+/// on `io_threads` threads (one strand per connection); Lane::kInline handlers run there, and
+/// Lane::kQuick ones when held verdicts decide the caller's access; the others on a pool of
+/// `worker_threads` (at most `max_pending_requests` queued or running, of which at most
+/// `max_expensive_requests` expensive). On the worker, before the handler, the caller is
+/// authenticated and each of the route's access checks authorised. Each request gets
 /// a deadline: when it passes first, the connection answers 408, the request's cancellation is
 /// requested and the handler's late result is discarded. Connections above the global or
 /// per-source limit are closed at accept (logged at most once per 10 s, with counts). Series:

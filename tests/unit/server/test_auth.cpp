@@ -255,12 +255,15 @@ TEST_F(AuthTest, ATokenIsReviewedWithTheExactDocument) {
 
 TEST_F(AuthTest, AnAuthenticatedTokenIsCachedForTheTokenTtl) {
   auto authn = makeDelegatedAuthenticator(client_, options_);
+  EXPECT_EQ(authn->authenticateAtOnce(token("tok-1")), std::nullopt);  // a review is due
   transport_->reply(201, tokenReviewReply(serviceAccountUser()));
   const auto first = authn->authenticate(token("tok-1"));
   clock_->advance(9s);
   EXPECT_EQ(authn->authenticate(token("tok-1")), first);
+  EXPECT_EQ(authn->authenticateAtOnce(token("tok-1")), first);  // the cached verdict
   EXPECT_EQ(transport_->requests.size(), 1u);
   clock_->advance(1s);  // token_cache_ttl has passed
+  EXPECT_EQ(authn->authenticateAtOnce(token("tok-1")), std::nullopt);
   transport_->reply(201, tokenReviewReply(serviceAccountUser()));
   EXPECT_EQ(authn->authenticate(token("tok-1")), first);
   EXPECT_EQ(transport_->requests.size(), 2u);
@@ -287,6 +290,12 @@ TEST_F(AuthTest, ARejectedTokenIsUnauthorizedAndTheRejectionIsCached) {
   EXPECT_THAT(message, Not(HasSubstr("stale-token-value")));
   clock_->advance(9s);
   EXPECT_EQ(authenticateError(*authn, token("stale-token-value")), ErrorCode::kUnauthorized);
+  try {
+    authn->authenticateAtOnce(token("stale-token-value"));
+    ADD_FAILURE() << "the cached rejection was not thrown at once";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::kUnauthorized);
+  }
   EXPECT_EQ(transport_->requests.size(), 1u);
 }
 
@@ -320,12 +329,16 @@ TEST_F(AuthTest, AClientCertificateNeedsNoReview) {
   credentials.client_certificate = UserInfo{"admin", "", {"system:masters"}, {}};
   credentials.bearer_token = "ignored";
   EXPECT_EQ(authn->authenticate(credentials), credentials.client_certificate);
+  EXPECT_EQ(authn->authenticateAtOnce(credentials), credentials.client_certificate);
   EXPECT_TRUE(transport_->requests.empty());
 }
 
 TEST_F(AuthTest, NoCredentialsIsNoUserAndAnEmptyTokenIsUnauthorized) {
   auto authn = makeDelegatedAuthenticator(client_, options_);
   EXPECT_EQ(authn->authenticate(Credentials{}), std::nullopt);
+  const auto at_once = authn->authenticateAtOnce(Credentials{});
+  ASSERT_TRUE(at_once.has_value());   // known without a review:
+  EXPECT_EQ(*at_once, std::nullopt);  // no user
   EXPECT_EQ(authenticateError(*authn, token("")), ErrorCode::kUnauthorized);
   EXPECT_TRUE(transport_->requests.empty());
 }
@@ -356,14 +369,19 @@ TEST_F(AuthTest, AllowedAndDeniedDecisionsHaveTheirOwnTtls) {
   const ResourceAttributes in_b{"list", "", "v1", "pods", "", "b", ""};
   transport_->reply(201, sarReply(true, ""));
   transport_->reply(201, sarReply(false, "no RBAC policy matched"));
+  EXPECT_EQ(authz->authorizeAtOnce(user, in_a), std::nullopt);  // a review is due
   EXPECT_TRUE(authz->authorize(user, in_a).allowed);
   EXPECT_EQ(authz->authorize(user, in_b), (Decision{false, "no RBAC policy matched"}));
+  EXPECT_EQ(authz->authorizeAtOnce(user, in_a), (Decision{true, ""}));
+  EXPECT_EQ(authz->authorizeAtOnce(user, in_b), (Decision{false, "no RBAC policy matched"}));
   clock_->advance(29s);
   EXPECT_TRUE(authz->authorize(user, in_a).allowed);
   EXPECT_FALSE(authz->authorize(user, in_b).allowed);
   EXPECT_EQ(transport_->requests.size(), 2u);
 
   clock_->advance(1s);  // unauthorized_ttl (30 s) has passed, authorized_ttl (300 s) has not
+  EXPECT_EQ(authz->authorizeAtOnce(user, in_b), std::nullopt);
+  EXPECT_EQ(authz->authorizeAtOnce(user, in_a), (Decision{true, ""}));
   transport_->reply(201, sarReply(true, ""));
   EXPECT_TRUE(authz->authorize(user, in_b).allowed);
   EXPECT_TRUE(authz->authorize(user, in_a).allowed);

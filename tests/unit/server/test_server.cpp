@@ -20,6 +20,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -104,20 +105,22 @@ class ServerTest : public ::testing::Test {
         "/text",
         [](const Request&) { return Response::okJsonText(R"({"items":[1,2],"name":"x\u00e9"})"); },
         {.lane = Lane::kExpensive, .open = true, .access = {}});
-    router.get("/secret/{ns}",
-               [](const Request& request) {
-                 return Response::ok({{"user", request.user->username}});
-               },
-               {.lane = Lane::kStandard, .open = false, .access = [](const Request& request) {
-                  return std::vector<AccessAttributes>{
-                      ResourceAttributes{.verb = "get",
-                                         .group = "",
-                                         .version = "v1",
-                                         .resource = "pods",
-                                         .subresource = "",
-                                         .namespace_name = request.param("ns"),
-                                         .name = ""}};
-                }});
+    // The caller, behind `get pods` in namespace {ns}: on the workers, and on the quick lane.
+    const auto user = [](const Request& request) {
+      return Response::ok({{"user", request.user ? request.user->username : std::string()}});
+    };
+    const AccessRule pods_in_ns = [](const Request& request) {
+      return std::vector<AccessAttributes>{ResourceAttributes{.verb = "get",
+                                                              .group = "",
+                                                              .version = "v1",
+                                                              .resource = "pods",
+                                                              .subresource = "",
+                                                              .namespace_name = request.param("ns"),
+                                                              .name = ""}};
+    };
+    router.get("/secret/{ns}", user,
+               {.lane = Lane::kStandard, .open = false, .access = pods_in_ns});
+    router.get("/quick/{ns}", user, {.lane = Lane::kQuick, .open = false, .access = pods_in_ns});
     router.add("POST", "/echo", [](const Request& request) {
       return Response::ok({{"bytes", request.body.size()}});
     });
@@ -490,7 +493,7 @@ TEST_F(ServerTest, TheDeadlineCancelsTheHandler) {
   EXPECT_TRUE(awaitFlag(spin_stopped_)) << "the handler was not cancelled at its deadline";
 }
 
-TEST_F(ServerTest, HealthAnswersWhileEveryWorkerIsBusy) {
+TEST_F(ServerTest, HealthAndQuickRoutesAnswerWhileEveryWorkerIsBusy) {
   ServerOptions options;
   options.worker_threads = 1;
   start(options);
@@ -505,6 +508,11 @@ TEST_F(ServerTest, HealthAnswersWhileEveryWorkerIsBusy) {
   EXPECT_EQ(client.request("GET", url("/healthz")).status, 200);
   EXPECT_EQ(client.request("GET", url("/readyz")).status, 503);  // answered, not queued
   EXPECT_FALSE(slow_done.load()) << "/healthz waited for the busy worker";
+  // Lane::kQuick without an authenticator: answered on the I/O thread too, in the envelope.
+  const auto quick = client.request("GET", url("/quick/a"), {"X-Request-ID: quick-1"});
+  EXPECT_EQ(quick.status, 200) << quick.body;
+  EXPECT_EQ(quick.json()["metadata"]["requestId"], "quick-1");
+  EXPECT_FALSE(slow_done.load()) << "the quick route waited for the busy worker";
   release();
   slow.join();
 }
@@ -709,6 +717,89 @@ TEST_F(ServerTest, DelegatedAccessChecksEveryRouteButHealth) {
   EXPECT_EQ(pods.resource, "pods");
   EXPECT_EQ(pods.namespace_name, "b");
   EXPECT_EQ(authorizer->users, (std::vector<std::string>{"alice", "alice", "alice"}));
+}
+
+// FakeAuthenticator and FakeAuthorizer that answer at once what they have answered before.
+class RememberingAuthenticator : public FakeAuthenticator {
+ public:
+  std::optional<UserInfo> authenticate(const Credentials& credentials) override {
+    {
+      const std::lock_guard lock(mutex_);
+      if (credentials.bearer_token) seen_.insert(*credentials.bearer_token);
+    }
+    return FakeAuthenticator::authenticate(credentials);
+  }
+  std::optional<std::optional<UserInfo>> authenticateAtOnce(
+      const Credentials& credentials) override {
+    {
+      const std::lock_guard lock(mutex_);
+      if (credentials.bearer_token && !seen_.contains(*credentials.bearer_token)) {
+        return std::nullopt;
+      }
+    }
+    return FakeAuthenticator::authenticate(credentials);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::set<std::string> seen_;  // guarded by mutex_
+};
+
+class RememberingAuthorizer : public FakeAuthorizer {
+ public:
+  std::optional<Decision> authorizeAtOnce(const UserInfo& user,
+                                          const AccessAttributes& attributes) override {
+    {
+      const std::lock_guard lock(mutex);
+      if (asked.empty()) return std::nullopt;  // nothing decided yet
+    }
+    return authorize(user, attributes);
+  }
+};
+
+TEST_F(ServerTest, QuickRoutesWaitForAWorkerWhenAReviewIsDue) {
+  ServerOptions options;
+  options.worker_threads = 1;
+  options.authenticator = std::make_shared<RememberingAuthenticator>();
+  options.authorizer = std::make_shared<RememberingAuthorizer>();
+  start(options);
+  Client client;
+  // First calls: no verdicts held, so a worker reviews them.
+  EXPECT_EQ(
+      client.request("GET", url("/quick/a"), {"Authorization: Bearer good"}).json()["data"]["user"],
+      "alice");
+  expectErrorEnvelope(client.request("GET", url("/quick/a"), {"Authorization: Bearer broken"}), 401,
+                      "UNAUTHORIZED");
+
+  std::thread slow([&] {
+    Client busy;
+    EXPECT_EQ(busy.request("GET", url("/slow"), {"Authorization: Bearer good"}).status, 200);
+  });
+  ASSERT_TRUE(awaitFlag(slow_started_));
+  // Held verdicts answer on the I/O thread, while the only worker is busy.
+  const auto known = client.request("GET", url("/quick/a"), {"Authorization: Bearer good"});
+  EXPECT_EQ(known.status, 200) << known.body;
+  EXPECT_EQ(known.json()["data"]["user"], "alice");
+  expectErrorEnvelope(client.request("GET", url("/quick/b"), {"Authorization: Bearer good"}), 403,
+                      "FORBIDDEN");
+  expectErrorEnvelope(client.request("GET", url("/quick/a"), {"Authorization: Bearer broken"}), 401,
+                      "UNAUTHORIZED");
+  expectErrorEnvelope(client.request("GET", url("/quick/a")), 401, "UNAUTHORIZED");
+  EXPECT_FALSE(slow_finished_.load()) << "a held verdict waited for the busy worker";
+
+  // A token never reviewed waits for the worker.
+  std::atomic<bool> unknown_done{false};
+  std::thread unknown([&] {
+    Client other;
+    EXPECT_EQ(other.request("GET", url("/quick/a"), {"Authorization: Bearer down"}).status, 503);
+    unknown_done = true;
+  });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(unknown_done.load()) << "a token without a verdict skipped the review";
+  release();
+  slow.join();
+  unknown.join();
+  EXPECT_TRUE(unknown_done.load());
 }
 
 }  // namespace
