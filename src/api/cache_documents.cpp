@@ -98,6 +98,39 @@ bool same(const kube::SnapshotHandle<T>& held, const kube::SnapshotHandle<T>& no
 
 }  // namespace
 
+std::shared_ptr<const std::string> KeptPodDocuments::text(
+    const kube::ClusterCache& cache, const kube::Pod& pod, std::string_view kind,
+    const std::shared_ptr<const void>& basis, const Build& build, std::stop_token cancel) {
+  const auto render = [&](const std::vector<kube::Event>& events) {
+    return std::make_shared<const std::string>(
+        build(events).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  };
+  const kube::Informer<kube::Event>* informer = cache.events();
+  if (informer == nullptr) return render(cachedPodEvents(cache, pod, std::move(cancel)));
+
+  const auto events = informer->snapshot();
+  const auto& meta = pod.metadata;
+  std::string key = fmt::format("{}/{}/{}/{}/{}", kind, meta.namespace_name, meta.name, meta.uid,
+                                meta.resource_version);
+  {
+    const std::lock_guard lock(mutex_);
+    if (events_ != events || basis_ != basis) {
+      texts_.clear();
+      events_ = events;
+      basis_ = basis;
+    }
+    if (const auto kept = texts_.find(key); kept != texts_.end()) return kept->second;
+  }
+  auto built = render(podEventsIn(*events, pod));
+  const std::lock_guard lock(mutex_);
+  // Kept only if neither the events nor the basis changed meanwhile.
+  if (events_ == events && basis_ == basis) {
+    if (texts_.size() >= kMaxTexts) texts_.clear();
+    texts_.emplace(std::move(key), built);
+  }
+  return built;
+}
+
 std::shared_ptr<const SchedulingState> SharedSchedulingState::current(
     const kube::ClusterCache& cache) {
   cache.requireClusterMode("the scheduling analysis");
@@ -109,7 +142,6 @@ std::shared_ptr<const SchedulingState> SharedSchedulingState::current(
       !same(state_->storage_classes, cache.storageClasses()->snapshot()) ||
       !same(state_->namespaces, cache.namespaces()->snapshot())) {
     state_ = schedulingState(cache);
-    documents_.clear();
   }
   return state_;
 }
@@ -118,37 +150,11 @@ std::shared_ptr<const std::string> SharedSchedulingState::document(const kube::C
                                                                    const kube::Pod& pod,
                                                                    bool explain) {
   const auto state = current(cache);
-  const auto render = [&](const std::vector<kube::Event>& events) {
-    nlohmann::json doc = schedulingDocumentIn(*state, pod, events);
-    if (explain) doc = docs::schedulingExplanation(doc);
-    return std::make_shared<const std::string>(
-        doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  };
-  const kube::Informer<kube::Event>* informer = cache.events();
-  if (informer == nullptr) return render(cachedPodEvents(cache, pod));
-
-  const auto events = informer->snapshot();
-  const auto& meta = pod.metadata;
-  std::string key = fmt::format("{}/{}/{}/{}/{}", explain ? "explain" : "document",
-                                meta.namespace_name, meta.name, meta.uid, meta.resource_version);
-  {
-    const std::lock_guard lock(mutex_);
-    if (events_ != events) {
-      documents_.clear();
-      events_ = events;
-    }
-    if (state_ == state) {
-      if (const auto kept = documents_.find(key); kept != documents_.end()) return kept->second;
-    }
-  }
-  auto text = render(podEventsIn(*events, pod));
-  const std::lock_guard lock(mutex_);
-  // Kept only if neither the state nor the events changed meanwhile.
-  if (state_ == state && events_ == events) {
-    if (documents_.size() >= kMaxDocuments) documents_.clear();
-    documents_.emplace(std::move(key), text);
-  }
-  return text;
+  return documents_.text(cache, pod, explain ? "explain" : "scheduling", state,
+                         [&](const std::vector<kube::Event>& events) {
+                           nlohmann::json doc = schedulingDocumentIn(*state, pod, events);
+                           return explain ? docs::schedulingExplanation(doc) : doc;
+                         });
 }
 
 nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod,

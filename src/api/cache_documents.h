@@ -6,6 +6,7 @@
 // in node mode (cachedPodEvents).
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -54,6 +55,39 @@ struct SchedulingState {
   std::vector<schedule::framework::NodeInfo> node_infos;
 };
 
+/// Serialised per-pod documents that are pure functions of the pod object, its events and a
+/// `basis` (a shared state such as a SchedulingState, or null), kept so that a pod asked for
+/// again gets the same text without rebuilding it. A text is kept per document kind and pod
+/// object (namespace, name, uid, resourceVersion) until the events informer's snapshot or the
+/// basis changes; at most kMaxTexts are kept (all are dropped when one more would not fit).
+/// Thread-safe.
+class KeptPodDocuments {
+ public:
+  /// How many texts are kept at most: a few KB each (a scheduling document is about 8 KB at
+  /// 20 nodes).
+  static constexpr std::size_t kMaxTexts = 256;
+
+  /// Builds a document of a pod from the pod's events (podEvents: oldest first).
+  using Build = std::function<nlohmann::json(const std::vector<kube::Event>& events)>;
+
+  /// The text of `build` for `pod` (nlohmann's dump with invalid UTF-8 replaced, as the
+  /// server's envelope writes it): the one kept for `kind`, the pod object, the cache's events
+  /// snapshot and `basis` (compared by identity), else built now and kept. Without an events
+  /// informer (node mode) the pod's events are listed (cachedPodEvents, with `cancel`) and
+  /// nothing is kept. Throws what `build` and cachedPodEvents throw.
+  std::shared_ptr<const std::string> text(const kube::ClusterCache& cache, const kube::Pod& pod,
+                                          std::string_view kind,
+                                          const std::shared_ptr<const void>& basis,
+                                          const Build& build, std::stop_token cancel = {});
+
+ private:
+  std::mutex mutex_;
+  // The texts, valid for basis_ and events_; all guarded by mutex_.
+  std::shared_ptr<const void> basis_;
+  kube::SnapshotHandle<kube::Event> events_;
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> texts_;
+};
+
 /// The SchedulingState of a cache, built once per change of its snapshots and shared by every
 /// analysis until the next change, so that a scheduling request does not visit every pod of the
 /// cluster (the build is O(pods); a request then reads O(nodes), plus O(pods on the nodes) for a
@@ -65,26 +99,16 @@ class SharedSchedulingState {
   /// (ClusterCache::requireClusterMode), Error(kBadInput) if a request sum overflows.
   std::shared_ptr<const SchedulingState> current(const kube::ClusterCache& cache);
 
-  /// How many serialised documents document() keeps at most (all are dropped when one more
-  /// would not fit): about 8 KB each at 20 nodes.
-  static constexpr std::size_t kMaxDocuments = 256;
-
   /// The schedulingDocument of `pod` against current(), or with `explain` its
-  /// schedulingExplanation, serialised as one JSON text (invalid UTF-8 replaced, as the server's
-  /// envelope does). The document is a pure function of the state, the pod object and the
-  /// pod's events, so its text is kept and answered again for the same pod object (namespace,
-  /// name, uid and resourceVersion) until the state or the events informer's snapshot
-  /// changes. Without an events informer (node mode) the pod's events are listed and nothing
-  /// is kept. Throws what current() and cachedPodEvents throw. Thread-safe.
+  /// schedulingExplanation, serialised; kept (KeptPodDocuments) until the state or the cache's
+  /// events change. Throws what current() and cachedPodEvents throw. Thread-safe.
   std::shared_ptr<const std::string> document(const kube::ClusterCache& cache, const kube::Pod& pod,
                                               bool explain);
 
  private:
   std::mutex mutex_;
   std::shared_ptr<const SchedulingState> state_;  // guarded by mutex_
-  // document()'s texts, valid for state_ and events_; guarded by mutex_.
-  kube::SnapshotHandle<kube::Event> events_;
-  std::unordered_map<std::string, std::shared_ptr<const std::string>> documents_;
+  KeptPodDocuments documents_;
 };
 
 /// schedulingDocument (serve_pods.h) of `pod` against the cache's current objects, analysed in

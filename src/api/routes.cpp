@@ -52,13 +52,17 @@ Response resources(const kube::ClusterCache& cache, const std::string& node_name
   return Response::ok(docs::resourcesDocument(*pod));
 }
 
-Response describe(const kube::ClusterCache& cache, const std::string& node_name,
-                  const Request& request) {
+// The describe document, kept per pod object until the cache's events change.
+Response describe(const kube::ClusterCache& cache, KeptPodDocuments& kept,
+                  const std::string& node_name, const Request& request) {
   requireSynced(cache);
   const auto pod = cachedPod(cache, request.param("ns"), request.param("pod"));
   if (!pod) return podNotFound(request, node_name);
-  return Response::ok(
-      docs::podDescribeDocument(*pod, cachedPodEvents(cache, *pod, request.cancellation)));
+  const auto build = [&](const std::vector<kube::Event>& events) {
+    return docs::podDescribeDocument(*pod, events);
+  };
+  return Response::okJsonText(
+      *kept.text(cache, *pod, "describe", nullptr, build, request.cancellation));
 }
 
 Response failureEvents(const kube::ClusterCache& cache, const std::string& node_name,
@@ -295,9 +299,12 @@ void addApiRoutes(server::Router& router, const kube::ClusterCache& cache,
       "/api/v1/pods/{ns}/{pod}/resources",
       [&cache, node_name](const Request& r) { return resources(cache, node_name, r); },
       podRoute(cache, false));
+  auto kept_descriptions = std::make_shared<KeptPodDocuments>();
   router.get(
       "/api/v1/pods/{ns}/{pod}/describe",
-      [&cache, node_name](const Request& r) { return describe(cache, node_name, r); },
+      [&cache, kept_descriptions, node_name](const Request& r) {
+        return describe(cache, *kept_descriptions, node_name, r);
+      },
       podRoute(cache, true));
   router.get(
       "/api/v1/pods/{ns}/{pod}/failure-events",

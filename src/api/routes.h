@@ -75,12 +75,13 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 /// - GET /api/v1/pods/{ns}/{pod}/scheduling: cachedSchedulingDocument (cache_documents.h): the
 ///   analysis reads the cache's objects in place, over the nodes' NodeInfos built once per cache
 ///   change (SharedSchedulingState) rather than per request; the serialised answer is kept
-///   per pod object until the cache's objects or events change (SharedSchedulingState::document).
+///   per pod object until the cache's objects or events change (KeptPodDocuments).
 /// - GET /api/v1/pods/{ns}/{pod}/scheduling/explain: schedulingExplanation
 ///   (scheduling_explanation.h) of that document, in plain language, kept the same way.
 /// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
 /// - GET /api/v1/pods/{ns}/{pod}/describe: podDescribeDocument (pod_describe.h) with the pod's
-///   events (cachedPodEvents).
+///   events (cachedPodEvents); the serialised answer is kept per pod object until the cache's
+///   events change (KeptPodDocuments).
 /// - GET /api/v1/pods/{ns}/{pod}/failure-events: failureEventsDocument (diagnose_documents.h)
 ///   of the pod's core/v1 events (cachedPodEvents), at the time of the request.
 /// - GET /api/v1/pods/{ns}/{pod}/health-score: healthScoreDocument (diagnose_documents.h) of the

@@ -1,6 +1,6 @@
-// SharedSchedulingState::document (api/cache_documents.h) over a ClusterCache fed by a fake API
-// server: the kept texts are the one-off analysis's document, and a change of a node or of an
-// event is in the next answer.
+// KeptPodDocuments and SharedSchedulingState::document (api/cache_documents.h) over a
+// ClusterCache fed by a fake API server: the kept texts are the documents built afresh, and a
+// change of the pod, a node or an event is in the next answer.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/cache_documents.h"
+#include "docs/pod_describe.h"
 #include "docs/scheduling_explanation.h"
 #include "kube/client.h"
 #include "kube/transport.h"
@@ -80,6 +81,21 @@ class FakeApiServer final : public kube::Transport {
   const std::string server_ = "https://fake:6443";
 };
 
+// A pod asking for more cpu than any node has.
+json bigPod(const std::string& resource_version) {
+  return {{"metadata",
+           {{"name", "big"},
+            {"namespace", "shop"},
+            {"uid", "uid-big"},
+            {"resourceVersion", resource_version},
+            {"labels", {{"version", resource_version}}}}},
+          {"spec",
+           {{"containers", json::array({{{"name", "app"},
+                                         {"image", "registry.example.com/app:1"},
+                                         {"resources", {{"requests", {{"cpu", "1000"}}}}}}})}}},
+          {"status", {{"phase", "Pending"}}}};
+}
+
 json node(const std::string& name, bool unschedulable, const std::string& resource_version) {
   return {{"metadata",
            {{"name", name},
@@ -103,27 +119,14 @@ std::string categoryOf(const json& document, const std::string& node_name) {
   return {};
 }
 
-class SchedulingDocuments : public ::testing::Test {
+class KeptDocuments : public ::testing::Test {
  protected:
   void SetUp() override {
     server_->setItems("/api/v1/nodes",
                       json::array({node("plain", false, "1"), node("cordoned", true, "1")}));
     server_->setItems("/api/v1/namespaces",
                       json::array({{{"metadata", {{"name", "shop"}, {"uid", "uid-shop"}}}}}));
-    // More cpu than any node has.
-    server_->setItems(
-        "/api/v1/pods",
-        json::array(
-            {{{"metadata",
-               {{"name", "big"},
-                {"namespace", "shop"},
-                {"uid", "uid-big"},
-                {"resourceVersion", "1"}}},
-              {"spec",
-               {{"containers", json::array({{{"name", "app"},
-                                             {"image", "registry.example.com/app:1"},
-                                             {"resources", {{"requests", {{"cpu", "1000"}}}}}}})}}},
-              {"status", {{"phase", "Pending"}}}}}));
+    server_->setItems("/api/v1/pods", json::array({bigPod("1")}));
     cache_.start();
     ASSERT_TRUE(cache_.waitForSync(10s));
     pod_ = *cachedPod(cache_, "shop", "big");
@@ -141,13 +144,31 @@ class SchedulingDocuments : public ::testing::Test {
     return done();
   }
 
+  // A FailedScheduling event of the pod, once the cache has it.
+  void addEvent() {
+    server_->send(
+        "/api/v1/events", "ADDED",
+        {{"metadata", {{"name", "big.1"}, {"namespace", "shop"}, {"resourceVersion", "3"}}},
+         {"involvedObject",
+          {{"kind", "Pod"}, {"namespace", "shop"}, {"name", "big"}, {"uid", "uid-big"}}},
+         {"reason", "FailedScheduling"},
+         {"type", "Warning"},
+         {"message", "0/2 nodes are available: 2 Insufficient cpu."},
+         {"count", 1},
+         {"lastTimestamp", "2026-12-06T01:00:00Z"}});
+    ASSERT_TRUE(eventually([&] {
+      const auto events = cache_.events()->snapshot();
+      return events->get("shop", "big.1") != nullptr;
+    }));
+  }
+
   std::shared_ptr<FakeApiServer> server_ = std::make_shared<FakeApiServer>();
   kube::Client client_{server_};
   kube::ClusterCache cache_{client_};
   kube::Pod pod_;
 };
 
-TEST_F(SchedulingDocuments, KeptTextsAreTheAnalysisAndFollowTheCache) {
+TEST_F(KeptDocuments, KeptTextsAreTheAnalysisAndFollowTheCache) {
   SharedSchedulingState shared;
   const auto text = shared.document(cache_, pod_, false);
   ASSERT_NE(text, nullptr);
@@ -173,22 +194,43 @@ TEST_F(SchedulingDocuments, KeptTextsAreTheAnalysisAndFollowTheCache) {
 
   // An event of the pod, no object change: it is in the next answer.
   EXPECT_TRUE(uncordoned["schedulingEvents"].empty()) << uncordoned.dump(2);
-  server_->send("/api/v1/events", "ADDED",
-                {{"metadata", {{"name", "big.1"}, {"namespace", "shop"}, {"resourceVersion", "3"}}},
-                 {"involvedObject",
-                  {{"kind", "Pod"}, {"namespace", "shop"}, {"name", "big"}, {"uid", "uid-big"}}},
-                 {"reason", "FailedScheduling"},
-                 {"type", "Warning"},
-                 {"message", "0/2 nodes are available: 2 Insufficient cpu."},
-                 {"count", 1},
-                 {"lastTimestamp", "2026-12-06T01:00:00Z"}});
-  ASSERT_TRUE(eventually([&] {
-    const auto events = cache_.events()->snapshot();
-    return events->get("shop", "big.1") != nullptr;
-  }));
+  addEvent();
   const json with_event = json::parse(*shared.document(cache_, pod_, false));
   EXPECT_EQ(with_event["schedulingEvents"].size(), 1U) << with_event.dump(2);
   EXPECT_EQ(with_event, cachedSchedulingDocument(cache_, pod_));
+}
+
+TEST_F(KeptDocuments, KeptDescriptionsFollowThePodAndItsEvents) {
+  KeptPodDocuments kept;
+  const auto describe = [&](const kube::Pod& pod, const std::shared_ptr<const void>& basis) {
+    return kept.text(cache_, pod, "describe", basis, [&](const std::vector<kube::Event>& events) {
+      return docs::podDescribeDocument(pod, events);
+    });
+  };
+  const auto fresh = [&](const kube::Pod& pod) {
+    return docs::podDescribeDocument(pod, cachedPodEvents(cache_, pod));
+  };
+  const auto text = describe(pod_, nullptr);
+  EXPECT_EQ(json::parse(*text), fresh(pod_));
+  EXPECT_EQ(describe(pod_, nullptr), text);  // kept
+  const auto basis = std::make_shared<int>(1);
+  EXPECT_NE(describe(pod_, basis), text);  // another basis: built again
+  EXPECT_EQ(describe(pod_, basis), describe(pod_, basis));
+
+  // The pod changes: its new object gets its own text.
+  server_->send("/api/v1/pods", "MODIFIED", bigPod("2"));
+  ASSERT_TRUE(eventually(
+      [&] { return cachedPod(cache_, "shop", "big")->metadata.resource_version == "2"; }));
+  const kube::Pod changed = *cachedPod(cache_, "shop", "big");
+  const json after = json::parse(*describe(changed, basis));
+  EXPECT_EQ(after, fresh(changed));
+  EXPECT_EQ(after["labels"]["version"], "2") << after.dump(2);
+
+  // An event: every kept text is built again with it.
+  addEvent();
+  const json with_event = json::parse(*describe(changed, basis));
+  EXPECT_EQ(with_event["events"].size(), 1U) << with_event.dump(2);
+  EXPECT_EQ(with_event, fresh(changed));
 }
 
 }  // namespace
