@@ -1,13 +1,16 @@
-// `keelson serve`'s documents: the spec's categories, pod resources, scheduling, readiness.
+// `keelson serve`'s documents: the spec's categories, pod resources, scheduling, readiness; the
+// lanes of the pod routes.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "api/routes.h"
 #include "docs/pod_documents.h"
 #include "kube/decode.h"
+#include "serve_router.h"
 
 namespace keelson::api {
 namespace {
@@ -206,6 +209,35 @@ TEST(ReadinessReasons, ARetryThatDidNotFailIsConnected) {
   events.last_failure = now - std::chrono::seconds(1);
   events.last_contact = now;
   EXPECT_TRUE(readinessReasons({events}, now, policy).empty());
+}
+
+// The pod routes read the cache on the I/O thread (Lane::kQuick), except those that list the
+// pod's events from the API server: in node mode, where the cache holds no events.
+TEST(ServeRoutes, PodRoutesThatCallTheApiServerRunOnTheWorkers) {
+  kube::ClusterConfig config;
+  config.server = "https://127.0.0.1:1";  // never contacted: the caches are not started
+  const kube::Client client(config);
+  const kube::ClusterCache cluster(client);
+  kube::ClusterCacheOptions node_options;
+  node_options.node_name = "node-1";
+  const kube::ClusterCache node(client, node_options);
+  const auto lanes = [](const server::Router& router) {
+    std::map<std::string, server::Lane> out;
+    for (const auto& route : router.routes()) out[route.pattern] = route.lane;
+    return out;
+  };
+  const auto in_cluster = lanes(testing::serveRouter(cluster));
+  const auto in_node = lanes(testing::serveRouter(node));
+  for (const std::string route : {"describe", "failure-events", "health-score"}) {
+    const std::string pattern = "/api/v1/pods/{ns}/{pod}/" + route;
+    EXPECT_EQ(in_cluster.at(pattern), server::Lane::kQuick) << pattern;
+    EXPECT_EQ(in_node.at(pattern), server::Lane::kStandard) << pattern;
+  }
+  for (const std::string route : {"resources", "scheduling", "scheduling/explain"}) {
+    const std::string pattern = "/api/v1/pods/{ns}/{pod}/" + route;
+    EXPECT_EQ(in_cluster.at(pattern), server::Lane::kQuick) << pattern;
+    EXPECT_EQ(in_node.at(pattern), server::Lane::kQuick) << pattern;
+  }
 }
 
 }  // namespace
