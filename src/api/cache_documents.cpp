@@ -44,12 +44,13 @@ std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_
 
 namespace {
 
-// podEvents of `pod` from an events snapshot. Only the pod's events are copied: their namespace
-// may hold thousands.
+// podEvents of `pod` from an events snapshot, found through its kEventsByPod index: their
+// namespace may hold thousands of others.
 std::vector<kube::Event> podEventsIn(const kube::ObjectSnapshot<kube::Event>& events,
                                      const kube::Pod& pod) {
   std::vector<kube::Event> of_pod;
-  for (const auto& event : events.list(pod.metadata.namespace_name)) {
+  const auto key = kube::eventPodKey(pod.metadata.namespace_name, pod.metadata.name);
+  for (const auto& event : events.byIndex(kube::kEventsByPod, key)) {
     if (analysis::isEventOfPod(*event, pod)) of_pod.push_back(*event);
   }
   return docs::podEvents(pod, of_pod);

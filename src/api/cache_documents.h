@@ -35,7 +35,8 @@ namespace keelson::api {
 std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_view namespace_name,
                                    std::string_view name);
 
-/// The core/v1 events of `pod` (podEvents: oldest first): from the events informer in cluster
+/// The core/v1 events of `pod` (podEvents: oldest first): from the events informer (its
+/// kEventsByPod index: the namespace's other events are not visited) in cluster
 /// mode; in node mode, which caches no events, listed from the API server by the pod's uid
 /// (ClusterCache::listPodEvents: one request, throws what it throws; `cancel` aborts it).
 std::vector<kube::Event> cachedPodEvents(const kube::ClusterCache& cache, const kube::Pod& pod,

@@ -42,6 +42,7 @@ ClusterCache::ClusterCache(const Client& client, ClusterCacheOptions options)
                               cluster_mode ? std::string() : "metadata.name=" + node_name_);
   if (!cluster_mode) return;
   events_ = makeInformer<Event>(client, options, "events", "/api/v1/events");
+  events_->addIndex(std::string(kEventsByPod), eventPodKeys);
   if (options.events_v1) {
     events_v1_ =
         makeInformer<Event>(client, options, "events.k8s.io", "/apis/events.k8s.io/v1/events");

@@ -89,7 +89,8 @@ class ClusterCache {
   const Informer<Pod>& pods() const noexcept { return *pods_; }
   /// Every node (cluster mode), or the one node (node mode).
   const Informer<Node>& nodes() const noexcept { return *nodes_; }
-  /// core/v1 events (/api/v1/events), or nullptr in node mode (see listPodEvents).
+  /// core/v1 events (/api/v1/events), or nullptr in node mode (see listPodEvents). Indexed by
+  /// kEventsByPod (kube/pod_indexes.h).
   const Informer<Event>* events() const noexcept { return events_.get(); }
   /// events.k8s.io/v1 events, or nullptr when options.events_v1 is off or in node mode.
   const Informer<Event>* eventsV1() const noexcept { return events_v1_.get(); }

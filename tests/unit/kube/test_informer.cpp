@@ -697,6 +697,16 @@ TEST(PodIndexes, PodsAreFiledByTheirControllersKind) {
   EXPECT_EQ(podControllerKindKey("shop", "StatefulSet"), "shop/StatefulSet");
 }
 
+TEST(PodIndexes, EventsAreFiledByTheirPod) {
+  Event event = decodeObject<Event>(std::string_view(
+      R"({"metadata":{"name":"web-1.17","namespace":"shop"},"reason":"BackOff",)"
+      R"("involvedObject":{"kind":"Pod","namespace":"shop","name":"web-1","uid":"1"}})"));
+  EXPECT_THAT(eventPodKeys(event), ::testing::ElementsAre("shop/web-1"));
+  EXPECT_EQ(eventPodKey("shop", "web-1"), "shop/web-1");
+  event.regarding.kind = "Node";
+  EXPECT_TRUE(eventPodKeys(event).empty());  // not about a pod: in no bucket
+}
+
 TEST(ClusterCache, NodeModeWatchesOnlyTheNodeAndItsPods) {
   auto transport = std::make_shared<EmptyClusterTransport>();
   Client client(transport);
