@@ -158,10 +158,8 @@ std::shared_ptr<const std::string> SharedSchedulingState::document(const kube::C
                          });
 }
 
-nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod,
-                                        SharedSchedulingState* shared) {
-  SharedSchedulingState once;
-  const auto state = (shared != nullptr ? shared : &once)->current(cache);
+nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod) {
+  const auto state = SharedSchedulingState().current(cache);
   return schedulingDocumentIn(*state, pod, cachedPodEvents(cache, pod));
 }
 

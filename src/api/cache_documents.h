@@ -113,12 +113,11 @@ class SharedSchedulingState {
 };
 
 /// schedulingDocument (serve_pods.h) of `pod` against the cache's current objects, analysed in
-/// place through a SchedulingView (nothing is copied). With `shared`, the nodes' NodeInfos come
-/// from it (built once per cache change); without, they are built for this call (every pod
-/// visited: one-off callers such as keelson diagnose). The analysis weighs every node and every
-/// pod, so it throws Error(kConflict) in node mode (ClusterCache::requireClusterMode).
-nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod,
-                                        SharedSchedulingState* shared = nullptr);
+/// place through a SchedulingView (nothing is copied), with the nodes' NodeInfos built for this
+/// call (every pod visited: one-off callers such as keelson diagnose; serve's repeated requests
+/// use SharedSchedulingState::document). The analysis weighs every node and every pod, so it
+/// throws Error(kConflict) in node mode (ClusterCache::requireClusterMode).
+nlohmann::json cachedSchedulingDocument(const kube::ClusterCache& cache, const kube::Pod& pod);
 
 /// failureEventsDocument (diagnose_documents.h) of `pod` and its events (cachedPodEvents, which
 /// throws what it throws) at `now`.

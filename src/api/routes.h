@@ -72,10 +72,10 @@ using HostDocument = std::function<std::shared_ptr<const nlohmann::json>()>;
 ///   narrows the scope, `?severity=critical|warning` and `?type=<issue type>` filter the issues,
 ///   `?limit=N` (1 to kMaxPodIssuesLimit, default kDefaultPodIssuesLimit) and `?continue=TOKEN`
 ///   (the previous page's `continue`) page through the pods. 400 for a bad parameter.
-/// - GET /api/v1/pods/{ns}/{pod}/scheduling: cachedSchedulingDocument (cache_documents.h): the
-///   analysis reads the cache's objects in place, over the nodes' NodeInfos built once per cache
-///   change (SharedSchedulingState) rather than per request; the serialised answer is kept
-///   per pod object until the cache's objects or events change (KeptPodDocuments).
+/// - GET /api/v1/pods/{ns}/{pod}/scheduling: SharedSchedulingState::document
+///   (cache_documents.h): the analysis reads the cache's objects in place, over the nodes'
+///   NodeInfos built once per cache change rather than per request; the serialised answer is
+///   kept per pod object until the cache's objects or events change (KeptPodDocuments).
 /// - GET /api/v1/pods/{ns}/{pod}/scheduling/explain: schedulingExplanation
 ///   (scheduling_explanation.h) of that document, in plain language, kept the same way.
 /// - GET /api/v1/pods/{ns}/{pod}/resources: resourcesDocument.
