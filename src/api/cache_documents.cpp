@@ -33,13 +33,11 @@ std::vector<const kube::Pod*> workloadPods(const kube::ObjectSnapshot<kube::Pod>
 
 }  // namespace
 
-std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_view namespace_name,
-                                   std::string_view name) {
+std::shared_ptr<const kube::Pod> cachedPod(const kube::ClusterCache& cache,
+                                           std::string_view namespace_name, std::string_view name) {
   kube::validatePodName(namespace_name, name);
   const auto pods = cache.pods().snapshot();
-  const kube::Pod* pod = pods->get(namespace_name, name);
-  if (pod == nullptr) return std::nullopt;
-  return *pod;
+  return pods->find(namespace_name, name);
 }
 
 namespace {

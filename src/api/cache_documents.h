@@ -29,11 +29,11 @@
 
 namespace keelson::api {
 
-/// The cached pod `namespace_name`/`name`, or nullopt when the cache does not hold it. Throws
-/// Error(kBadInput) when the namespace is not an RFC 1123 label or the name not an RFC 1123
-/// subdomain.
-std::optional<kube::Pod> cachedPod(const kube::ClusterCache& cache, std::string_view namespace_name,
-                                   std::string_view name);
+/// The cached pod `namespace_name`/`name`, or nullptr when the cache does not hold it: the
+/// cache's own immutable object, shared, not copied. Throws Error(kBadInput) when the namespace
+/// is not an RFC 1123 label or the name not an RFC 1123 subdomain.
+std::shared_ptr<const kube::Pod> cachedPod(const kube::ClusterCache& cache,
+                                           std::string_view namespace_name, std::string_view name);
 
 /// The core/v1 events of `pod` (podEvents: oldest first): from the events informer (its
 /// kEventsByPod index: the namespace's other events are not visited) in cluster

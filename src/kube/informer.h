@@ -163,11 +163,15 @@ class ObjectSnapshot {
   /// The object `namespace_name`/`name` ("" namespace for cluster-scoped kinds), or nullptr.
   /// O(log n).
   const T* get(std::string_view namespace_name, std::string_view name) const noexcept {
-    const auto it =
-        std::lower_bound(objects_.begin(), objects_.end(), std::pair{namespace_name, name},
-                         [](const Ptr& object, const auto& key) { return keyOf(*object) < key; });
-    if (it == objects_.end() || keyOf(**it) != std::pair{namespace_name, name}) return nullptr;
-    return it->get();
+    const Ptr* object = locate(namespace_name, name);
+    return object == nullptr ? nullptr : object->get();
+  }
+
+  /// Like get, but shares the object's ownership: it stays valid after the snapshot is released
+  /// (objects are immutable and shared between snapshots, so nothing is copied). O(log n).
+  Ptr find(std::string_view namespace_name, std::string_view name) const noexcept {
+    const Ptr* object = locate(namespace_name, name);
+    return object == nullptr ? nullptr : *object;
   }
 
   /// The objects of one namespace, sorted by name. O(log n).
@@ -190,6 +194,13 @@ class ObjectSnapshot {
   using Key = std::pair<std::string_view, std::string_view>;
   static Key keyOf(const T& object) noexcept {
     return {object.metadata.namespace_name, object.metadata.name};
+  }
+  const Ptr* locate(std::string_view namespace_name, std::string_view name) const noexcept {
+    const auto it =
+        std::lower_bound(objects_.begin(), objects_.end(), std::pair{namespace_name, name},
+                         [](const Ptr& object, const auto& key) { return keyOf(*object) < key; });
+    if (it == objects_.end() || keyOf(**it) != std::pair{namespace_name, name}) return nullptr;
+    return &*it;
   }
   struct NamespaceLess {
     bool operator()(const Ptr& object, std::string_view ns) const noexcept {
