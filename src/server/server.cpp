@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -323,20 +324,26 @@ Response deadlineResponse(std::chrono::milliseconds deadline) {
 }
 }  // namespace
 
+namespace {
+
+// A generator per thread, seeded once from OpenSSL's CSPRNG (std::random_device if that fails):
+// request ids must be unique, not secret, and RAND_bytes per request cost a few microseconds.
+std::mt19937_64 seededGenerator() {
+  std::array<std::uint32_t, 8> seed{};
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(seed.data()), sizeof seed) != 1) {
+    std::random_device device;
+    for (auto& word : seed) word = device();
+  }
+  std::seed_seq sequence(seed.begin(), seed.end());
+  return std::mt19937_64(sequence);
+}
+
+}  // namespace
+
 std::string generateRequestId() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    thread_local std::mt19937_64 fallback{std::random_device{}()};
-    for (auto& byte : bytes) byte = static_cast<unsigned char>(fallback());
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  id.reserve(32);
-  for (const unsigned char byte : bytes) {
-    id += kHex[byte >> 4];
-    id += kHex[byte & 0xf];
-  }
-  return id;
+  thread_local std::mt19937_64 generator = seededGenerator();
+  const std::uint64_t high = generator();
+  return fmt::format("{:016x}{:016x}", high, generator());
 }
 
 std::string utcTimestamp() {

@@ -326,7 +326,9 @@ void addHealthRoutes(Router& router, ReadinessCheck readiness);
 /// Adds GET /metrics serving `registry` in the text format 0.0.4.
 void addMetricsRoute(Router& router, std::shared_ptr<const Registry> registry);
 
-/// A random 128-bit request id as 32 lowercase hex digits.
+/// A random 128-bit request id as 32 lowercase hex digits: from a per-thread std::mt19937_64
+/// seeded from OpenSSL's CSPRNG, so unique but predictable; never use it as a secret.
+/// Thread-safe.
 std::string generateRequestId();
 /// The current UTC time as RFC 3339 with seconds: "2023-06-21T10:30:00Z".
 std::string utcTimestamp();

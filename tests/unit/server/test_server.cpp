@@ -243,6 +243,29 @@ TEST_F(ServerTest, RequestIdIsEchoedOrGenerated) {
   EXPECT_TRUE(std::regex_match(bad.headers.at("x-request-id"), std::regex("[0-9a-f]{32}")));
 }
 
+// Each thread has its own generator: seeded apart, they never give the same ids.
+TEST(RequestId, IdsDifferAcrossThreads) {
+  constexpr int kThreads = 4;
+  constexpr int kIds = 1000;
+  std::vector<std::vector<std::string>> ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&ids, t] {
+      for (int i = 0; i < kIds; ++i) ids[t].push_back(generateRequestId());
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const std::regex hex("[0-9a-f]{32}");
+  std::set<std::string> distinct;
+  for (const auto& of_thread : ids) {
+    for (const auto& id : of_thread) {
+      EXPECT_TRUE(std::regex_match(id, hex)) << id;
+      distinct.insert(id);
+    }
+  }
+  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kThreads * kIds));
+}
+
 TEST_F(ServerTest, DeadlineAnswers408AndWritesNothingAfterIt) {
   start();  // default deadline: 500 ms; /slow runs until released
   RawConnection connection(server_->port());
