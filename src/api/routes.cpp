@@ -208,7 +208,7 @@ server::RouteOptions podRoute(const kube::ClusterCache& cache, bool reads_events
 }  // namespace
 
 std::optional<std::chrono::milliseconds> informerStaleness(
-    const kube::InformerStatus& status, std::chrono::system_clock::time_point now,
+    const kube::InformerFreshness& status, std::chrono::system_clock::time_point now,
     const ReadinessPolicy& policy) {
   using std::chrono::milliseconds;
   if (!status.has_synced) return std::nullopt;
@@ -224,9 +224,9 @@ std::optional<std::chrono::milliseconds> informerStaleness(
                   std::chrono::duration_cast<milliseconds>(now - status.failing_since));
 }
 
-std::optional<std::chrono::milliseconds> cacheAge(const std::vector<kube::InformerStatus>& statuses,
-                                                  std::chrono::system_clock::time_point now,
-                                                  const ReadinessPolicy& policy) {
+std::optional<std::chrono::milliseconds> cacheAge(
+    const std::vector<kube::InformerFreshness>& statuses, std::chrono::system_clock::time_point now,
+    const ReadinessPolicy& policy) {
   std::chrono::milliseconds oldest{0};
   for (const auto& status : statuses) {
     const auto staleness = informerStaleness(status, now, policy);

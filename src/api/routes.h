@@ -38,14 +38,14 @@ struct ReadinessPolicy {
 /// connected (a quiet collection sends nothing until an event or bookmark, so consecutive_failures
 /// alone would stay stale). Pure.
 std::optional<std::chrono::milliseconds> informerStaleness(
-    const kube::InformerStatus& status, std::chrono::system_clock::time_point now,
+    const kube::InformerFreshness& status, std::chrono::system_clock::time_point now,
     const ReadinessPolicy& policy = {});
 
 /// The cache's age: the largest informerStaleness; nullopt while an informer has never listed.
-/// Pure.
-std::optional<std::chrono::milliseconds> cacheAge(const std::vector<kube::InformerStatus>& statuses,
-                                                  std::chrono::system_clock::time_point now,
-                                                  const ReadinessPolicy& policy = {});
+/// Pure. `statuses` as ClusterCache::freshness() gives them.
+std::optional<std::chrono::milliseconds> cacheAge(
+    const std::vector<kube::InformerFreshness>& statuses, std::chrono::system_clock::time_point now,
+    const ReadinessPolicy& policy = {});
 
 /// Why the cache is not ready, one line per informer; empty when ready. Ready means every
 /// informer has listed once and none is staler than `policy.max_staleness`: during an API server

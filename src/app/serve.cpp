@@ -54,7 +54,7 @@ int runServe(const ServeOptions& options, std::stop_token stop) {
                     std::chrono::seconds(2);
   readiness.max_staleness = options.max_staleness;
   const auto cache_age_seconds = [&cache, readiness]() -> std::optional<double> {
-    const auto age = api::cacheAge(cache.statuses(), std::chrono::system_clock::now(), readiness);
+    const auto age = api::cacheAge(cache.freshness(), std::chrono::system_clock::now(), readiness);
     if (!age) return std::nullopt;
     return std::chrono::duration<double>(*age).count();
   };

@@ -135,4 +135,10 @@ std::vector<InformerStatus> ClusterCache::statuses() const {
   return out;
 }
 
+std::vector<InformerFreshness> ClusterCache::freshness() const {
+  std::vector<InformerFreshness> out;
+  for (const InformerBase* informer : informers()) out.push_back(informer->freshness());
+  return out;
+}
+
 }  // namespace keelson::kube

@@ -73,6 +73,8 @@ class ClusterCache {
   bool waitForSync(std::chrono::milliseconds timeout) const;
   /// One status per informer, in a fixed order (pods, nodes, events, ...).
   std::vector<InformerStatus> statuses() const;
+  /// One freshness per informer, in statuses() order: what api::cacheAge needs, cheaper.
+  std::vector<InformerFreshness> freshness() const;
 
   /// True in node mode (ClusterCacheOptions::node_name set).
   bool nodeMode() const noexcept { return !node_name_.empty(); }

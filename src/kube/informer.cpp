@@ -100,6 +100,11 @@ InformerStatus InformerBase::status() const {
   return copy;
 }
 
+InformerFreshness InformerBase::freshness() const {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
 double InformerBase::unitRandom() {
   if (options_.unit_random) return options_.unit_random();
   // splitmix64: enough for jitter, and owned by the informer thread.

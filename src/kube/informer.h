@@ -88,9 +88,9 @@ struct InformerOptions {
   std::function<double()> unit_random;
 };
 
-/// An informer's health, for /readyz and /metrics. A copy; times are wall-clock.
-struct InformerStatus {
-  std::string resource;     ///< InformerOptions::resource.
+/// How current an informer's cache is: the part of its status that the age of an answer is
+/// judged by (api::cacheAge), cheap to copy (no strings). Times are wall-clock.
+struct InformerFreshness {
   bool has_synced = false;  ///< A list has succeeded once (stays true while erroring).
   std::chrono::system_clock::time_point last_contact;  ///< Last successful list, watch event
                                                        ///< or normal end of a watch; epoch: never.
@@ -98,7 +98,12 @@ struct InformerStatus {
   /// First failure since the last success (while consecutive_failures > 0): until then the
   /// watch was connected, so the cache was current.
   std::chrono::system_clock::time_point failing_since;
-  int consecutive_failures = 0;      ///< Failures since the last success (0: healthy).
+  int consecutive_failures = 0;  ///< Failures since the last success (0: healthy).
+};
+
+/// An informer's health, for /readyz and /metrics. A copy; times are wall-clock.
+struct InformerStatus : InformerFreshness {
+  std::string resource;              ///< InformerOptions::resource.
   std::uint64_t watch_restarts = 0;  ///< Watches started after the first one.
   std::uint64_t relists = 0;         ///< Successful lists after the first one (410 Gone, ...).
   std::uint64_t failures = 0;        ///< Failed attempts in total (each one backs off).
@@ -313,6 +318,9 @@ class InformerBase {
 
   /// A copy of the current status.
   InformerStatus status() const;
+
+  /// The freshness part of status(): one lock, no copies of strings (asked once per answer).
+  InformerFreshness freshness() const;
 
   /// The options the informer was built with.
   const InformerOptions& options() const noexcept { return options_; }

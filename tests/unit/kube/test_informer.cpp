@@ -509,6 +509,13 @@ TEST_F(InformerTest, BacksOffWithJitterWhileKeepingTheLastState) {
     EXPECT_THAT(waiting.last_error, HasSubstr("connection reset"));
     EXPECT_EQ(waiting.last_failure, clock_->wallNow());  // failed, then began to wait
     EXPECT_EQ(waiting.failing_since, started);  // the outage stays dated at its first failure
+    // freshness() (what every answer's cacheAge is judged by) says the same as status().
+    const InformerFreshness fresh = informer.freshness();
+    EXPECT_TRUE(fresh.has_synced);
+    EXPECT_EQ(fresh.consecutive_failures, i + 1);
+    EXPECT_EQ(fresh.last_failure, waiting.last_failure);
+    EXPECT_EQ(fresh.failing_since, started);
+    EXPECT_EQ(fresh.last_contact, waiting.last_contact);
     delays.push_back(finishBackoff());
   }
   ASSERT_TRUE(transport_->waitIdle());
