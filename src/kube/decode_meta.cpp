@@ -190,6 +190,7 @@ void read(od::value value, StringMap& out) {
     auto it = out.try_emplace(out.end(), std::string(key));
     read(field, it->second);
   });
+  out.shrink_to_fit();
 }
 
 void read(od::value value, ResourceList& out) {
@@ -197,6 +198,7 @@ void read(od::value value, ResourceList& out) {
     auto it = out.try_emplace(out.end(), std::string(key));
     read(field, it->second);
   });
+  out.shrink_to_fit();
 }
 
 void read(od::value value, std::vector<std::string>& out) {
@@ -241,11 +243,12 @@ void decodeObjectMeta(od::value value, ObjectMeta& out) {
     if (key == "deletionGracePeriodSeconds") return read(field, out.deletion_grace_period_seconds);
     if (key == "labels") return read(field, out.labels);
     if (key == "annotations") {
-      return forEachField(field, [&](std::string_view name, od::value annotation) {
+      forEachField(field, [&](std::string_view name, od::value annotation) {
         if (name == kLastApplied) return;  // a full copy of the object; skipped unread
         auto it = out.annotations.try_emplace(out.annotations.end(), std::string(name));
         read(annotation, it->second);
       });
+      return out.annotations.shrink_to_fit();
     }
     if (key == "ownerReferences")
       return readArray(field, out.owner_references, decodeOwnerReference);

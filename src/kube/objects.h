@@ -4,6 +4,7 @@
 // selectors, timestamps. The views keep only what keelson uses (never managedFields, never
 // the raw JSON); see decode.h for how they are filled from API JSON.
 
+#include <boost/container/flat_map.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -48,12 +49,14 @@ std::string formatMicroTime(Time time);
 using core::parseDuration;
 
 /// A string map (labels, annotations, nodeSelector, matchLabels), ordered, with lookup by
-/// string_view.
-using StringMap = std::map<std::string, std::string, std::less<>>;
+/// string_view. A sorted vector (Boost.Container's flat_map), not a tree: cached objects hold
+/// thousands of small maps, at a pointer-free 64 bytes an entry. Inserting or erasing
+/// invalidates iterators and references into the map.
+using StringMap = boost::container::flat_map<std::string, std::string, std::less<>>;
 
 /// core/v1 ResourceList: resource name ("cpu", "memory", "ephemeral-storage", "pods",
-/// "nvidia.com/gpu", "hugepages-2Mi", ...) to an exact quantity.
-using ResourceList = std::map<std::string, core::Quantity, std::less<>>;
+/// "nvidia.com/gpu", "hugepages-2Mi", ...) to an exact quantity. A sorted vector, like StringMap.
+using ResourceList = boost::container::flat_map<std::string, core::Quantity, std::less<>>;
 
 /// metadata.ownerReferences[] (meta/v1 OwnerReference).
 struct OwnerReference {
