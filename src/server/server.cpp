@@ -322,9 +322,6 @@ Response deadlineResponse(std::chrono::milliseconds deadline) {
   return statusFailure(408, "request exceeded its deadline",
                        "no response within " + std::to_string(deadline.count()) + " ms");
 }
-}  // namespace
-
-namespace {
 
 // A generator per thread, seeded once from OpenSSL's CSPRNG (std::random_device if that fails):
 // request ids must be unique, not secret, and RAND_bytes per request cost a few microseconds.
