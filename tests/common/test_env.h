@@ -7,6 +7,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 
 namespace keelson::testing {
@@ -30,6 +33,20 @@ inline std::string sourceDir() { return requiredEnv("KEELSON_SOURCE_DIR"); }
 
 /// tests/data in the source tree: captured samples and API documents.
 inline std::string testDataDir() { return sourceDir() + "/tests/data"; }
+
+/// The bytes of tests/data/<relative>. Throws std::runtime_error naming the path when the file
+/// cannot be opened, so a missing fixture fails the test that reads it, by name.
+inline std::string readTestData(const std::string& relative) {
+  const std::string path = testDataDir() + "/" + relative;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read the test data file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// A recorded API server answer: tests/data/kube/api/<name>.
+inline std::string apiFixture(const std::string& name) { return readTestData("kube/api/" + name); }
 
 /// The keelson binary built beside the tests.
 inline std::string keelsonBinary() { return requiredEnv("KEELSON_BINARY"); }

@@ -9,7 +9,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const kube::Time kT0 = kube::parseTime("2026-11-21T12:00:00Z");
+const kube::Time kFirstSeen = kube::parseTime("2026-11-21T12:00:00Z");
 
 analysis::TrackedFinding tracked(const std::string& kind, const std::string& pod,
                                  const std::string& severity, bool open = true) {
@@ -18,9 +18,9 @@ analysis::TrackedFinding tracked(const std::string& kind, const std::string& pod
   t.finding.subject = {"pod", "shop", pod};
   t.finding.id = kind + "/pod/shop/" + pod;
   t.finding.severity = severity;
-  t.first_seen = kT0;
-  t.last_seen = kT0 + std::chrono::minutes(1);
-  if (!open) t.closed_at = kT0 + std::chrono::minutes(2);
+  t.first_seen = kFirstSeen;
+  t.last_seen = kFirstSeen + std::chrono::minutes(1);
+  if (!open) t.closed_at = kFirstSeen + std::chrono::minutes(2);
   return t;
 }
 

@@ -19,7 +19,7 @@ using core::Quantity;
 using std::chrono::minutes;
 using ::testing::HasSubstr;
 
-const kube::Time kT0 = kube::parseTime("2026-11-21T00:00:00Z");
+const kube::Time kFirstSample = kube::parseTime("2026-11-21T00:00:00Z");
 
 analysis::PodSample pod(const std::string& name, const std::string& memory_limit,
                         const std::string& memory_used, const std::string& cpu_limit,
@@ -43,12 +43,13 @@ std::vector<Finding> findingsFor(std::vector<analysis::PodSample> pods, double m
   for (const auto& p : pods) {
     const double used = static_cast<double>(p.summary.usage->usage.at("memory").value());
     for (int i = 0; i <= 4; ++i) {
-      histories[p.uid].push_back(
-          {kT0 + minutes(i), static_cast<float>(used - mib_per_minute * 1024 * 1024 * (4 - i)), 0});
+      histories[p.uid].push_back({kFirstSample + minutes(i),
+                                  static_cast<float>(used - mib_per_minute * 1024 * 1024 * (4 - i)),
+                                  0});
     }
   }
   analysis::InsightInputs in;
-  in.now = kT0 + minutes(4);
+  in.now = kFirstSample + minutes(4);
   in.pods = &pods;
   in.history = &histories;
   return analysis::evaluateInsights(in);
@@ -195,7 +196,7 @@ Finding nodeFinding(const std::string& condition) {
   node.status.conditions.push_back(c);
   std::vector<kube::Node> nodes = {node};
   analysis::InsightInputs in;
-  in.now = kT0;
+  in.now = kFirstSample;
   in.nodes = &nodes;
   return only(analysis::evaluateInsights(in), "node_pressure");
 }

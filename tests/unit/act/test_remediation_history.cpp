@@ -19,7 +19,7 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-const kube::Time kT0 = kube::parseTime("2026-11-21T12:00:00Z");
+const kube::Time kDecidedAt = kube::parseTime("2026-11-21T12:00:00Z");
 
 analysis::TrackedFinding crash() {
   analysis::TrackedFinding t;
@@ -31,8 +31,8 @@ analysis::TrackedFinding crash() {
   t.finding.evidence.recent_values = {3, 4};
   t.finding.evidence.details = {{"container", "app"}};
   t.finding.explanation = "keeps crashing";
-  t.first_seen = kT0;
-  t.last_seen = kT0;
+  t.first_seen = kDecidedAt;
+  t.last_seen = kDecidedAt;
   t.ticks = 2;
   return t;
 }
@@ -62,8 +62,8 @@ TEST(RemediationHistory, SavesLoadsAndAppends) {
   const auto path = dir / "remediation_history.json";
   RemediationHistory history = RemediationHistory::load(path);
   EXPECT_TRUE(history.items().empty()) << "a missing file is an empty history";
-  const std::size_t i = history.append(
-      historyItem(crash(), restartWeb(), Decision::kApproved, "approved at the terminal", kT0));
+  const std::size_t i = history.append(historyItem(crash(), restartWeb(), Decision::kApproved,
+                                                   "approved at the terminal", kDecidedAt));
   ActionResult result;
   result.verb = "rollout restart";
   result.target = "deployment.apps/web";
@@ -97,7 +97,7 @@ TEST(RemediationHistory, SavesLoadsAndAppends) {
       << "another occurrence of the finding";
   Proposal none;
   none.reason = "nothing to do";
-  again.append(historyItem(crash(), none, Decision::kNoAction, "", kT0));
+  again.append(historyItem(crash(), none, Decision::kNoAction, "", kDecidedAt));
   again.save();
   const json twice = readWithPython(path);
   ASSERT_EQ(twice["items"].size(), 2U);
@@ -109,10 +109,10 @@ TEST(RemediationHistory, SavesLoadsAndAppends) {
 TEST(RemediationHistory, DeclinedDryRunAndRefusedAreNotActedOn) {
   testing::TempDir dir;
   RemediationHistory history = RemediationHistory::load(dir / "h.json");
-  history.append(historyItem(crash(), restartWeb(), Decision::kDeclined, "", kT0));
-  history.append(historyItem(crash(), restartWeb(), Decision::kDryRun, "", kT0));
+  history.append(historyItem(crash(), restartWeb(), Decision::kDeclined, "", kDecidedAt));
+  history.append(historyItem(crash(), restartWeb(), Decision::kDryRun, "", kDecidedAt));
   const std::size_t refused =
-      history.append(historyItem(crash(), restartWeb(), Decision::kApproved, "", kT0));
+      history.append(historyItem(crash(), restartWeb(), Decision::kApproved, "", kDecidedAt));
   ActionResult result;
   result.outcome = Outcome::kRefused;
   history.item(refused)["result"] = toJson(result);

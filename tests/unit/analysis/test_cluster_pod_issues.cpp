@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "analysis/cluster_pod_issues.h"
-#include "common/files.h"
 #include "common/test_env.h"
 #include "core/error.h"
 #include "kube/decode.h"
@@ -19,12 +18,6 @@
 namespace keelson::analysis {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::string text =
-      keelson::testing::readFile(keelson::testing::testDataDir() + "/kube/api/" + name);
-  EXPECT_FALSE(text.empty()) << name;
-  return text;
-}
 template <class T>
 std::vector<const T*> pointers(const std::vector<T>& objects) {
   std::vector<const T*> out;
@@ -46,9 +39,11 @@ std::string key(const ProblematicPod& p) { return p.namespace_name + "/" + p.nam
 class ClusterPodIssuesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    pods_ = kube::decodeList<kube::Pod>(fixture("pods.json")).items;
-    replica_sets_ = kube::decodeList<kube::ReplicaSet>(fixture("replicasets.json")).items;
-    events_ = kube::decodeList<kube::Event>(fixture("events_core_v1.json")).items;
+    pods_ = kube::decodeList<kube::Pod>(keelson::testing::apiFixture("pods.json")).items;
+    replica_sets_ =
+        kube::decodeList<kube::ReplicaSet>(keelson::testing::apiFixture("replicasets.json")).items;
+    events_ =
+        kube::decodeList<kube::Event>(keelson::testing::apiFixture("events_core_v1.json")).items;
     // The Job's first pod failed: a problem the cluster view reports and the namespace one not.
     for (auto& pod : pods_) {
       if (pod.metadata.name == "report-9qq6k") pod.status.phase = "Failed";

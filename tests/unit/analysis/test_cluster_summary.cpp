@@ -1,7 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -18,11 +16,6 @@ namespace keelson::analysis {
 namespace {
 
 using core::Quantity;
-
-std::string readFixture(const std::string& name) {
-  std::ifstream in(keelson::testing::testDataDir() + "/kube/api/" + name);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 kube::Node node(const std::string& name, const std::string& cpu, const std::string& memory,
                 bool ready = true) {
@@ -167,8 +160,8 @@ TEST(ClusterSummary, BorrowedObjectsStopWhenCancelled) {
 
 // On real API responses: counts agree with a direct reading of the same JSON.
 TEST(ClusterSummary, RealApiListsAgreeWithTheJson) {
-  const std::string pods_json = readFixture("pods.json");
-  const std::string nodes_json = readFixture("nodes.json");
+  const std::string pods_json = keelson::testing::apiFixture("pods.json");
+  const std::string nodes_json = keelson::testing::apiFixture("nodes.json");
   ClusterState state;
   state.pods = kube::decodeList<kube::Pod>(pods_json).items;
   state.nodes = kube::decodeList<kube::Node>(nodes_json).items;

@@ -67,8 +67,6 @@ kube::Pod crashingPod() {
           "containerID":"containerd://abc"}}}]}})json");
 }
 
-kube::Time at(const char* text) { return kube::parseTime(text); }
-
 TEST(FailureEvents, CategoriesOfRealKubeletReasons) {
   EXPECT_EQ(categorizeEvent("Failed",
                             "Failed to pull image \"shop/web:9\": rpc error: code = NotFound desc "
@@ -159,7 +157,7 @@ TEST(FailureEvents, TheFirstMatchingRuleWinsWhateverTheInputOrder) {
   const auto categories = [&](const std::vector<kube::Event>& input) {
     std::map<std::string, std::string> out;
     for (const auto& f :
-         analyzeFailureEvents(pod, input, at("2026-11-21T10:30:00Z")).failure_events) {
+         analyzeFailureEvents(pod, input, kube::parseTime("2026-11-21T10:30:00Z")).failure_events) {
       out[f.event.metadata.name] = std::string(categoryName(f.category));
     }
     return out;
@@ -174,7 +172,7 @@ TEST(FailureEvents, TheFirstMatchingRuleWinsWhateverTheInputOrder) {
   for (int round = 0; round < 20; ++round) {
     std::shuffle(events.begin(), events.end(), random);
     EXPECT_EQ(categories(events), reference);
-    const auto doc = analyzeFailureEvents(pod, events, at("2026-11-21T10:30:00Z"));
+    const auto doc = analyzeFailureEvents(pod, events, kube::parseTime("2026-11-21T10:30:00Z"));
     ASSERT_FALSE(doc.failure_events.empty());
     EXPECT_EQ(doc.failure_events.front().event.metadata.name, "e");  // newest first, stable
   }
@@ -191,7 +189,7 @@ TEST(FailureEvents, CrashLoopEventInTheSpecsExample) {
       coreEvent("web.3", "Normal", "Scheduled", "Successfully assigned shop/web to node-1",
                 "2026-11-21T08:55:00Z", "2026-11-21T08:55:00Z", 1, "default-scheduler", ""),
   };
-  const auto result = analyzeFailureEvents(pod, events, at("2026-11-21T10:30:00Z"));
+  const auto result = analyzeFailureEvents(pod, events, kube::parseTime("2026-11-21T10:30:00Z"));
   EXPECT_EQ(result.total_events, 3);
   ASSERT_EQ(result.failure_events.size(), 1U);  // routine Pulled x3 and Scheduled are not
   const FailureEvent& f = result.failure_events[0];
@@ -220,8 +218,8 @@ TEST(FailureEvents, CrashLoopEventInTheSpecsExample) {
   EXPECT_EQ(result.pod_status, "CrashLoopBackOff");
 
   // Five minutes later nothing is ongoing.
-  EXPECT_TRUE(
-      analyzeFailureEvents(pod, events, at("2026-11-21T10:30:01Z") + 5min).ongoing_issues.empty());
+  EXPECT_TRUE(analyzeFailureEvents(pod, events, kube::parseTime("2026-11-21T10:30:01Z") + 5min)
+                  .ongoing_issues.empty());
 }
 
 TEST(FailureEvents, ImagePullCausesNameTheImage) {
@@ -232,7 +230,7 @@ TEST(FailureEvents, ImagePullCausesNameTheImage) {
       pod,
       {coreEvent("i", "Warning", "BackOff", "Back-off pulling image \"shop/web:9\"",
                  "2026-11-21T10:00:00Z", "2026-11-21T10:20:00Z", 8)},
-      at("2026-11-21T10:30:00Z"));
+      kube::parseTime("2026-11-21T10:30:00Z"));
   ASSERT_EQ(result.failure_events.size(), 1U);
   const auto& causes = result.failure_events[0].possible_causes;
   EXPECT_EQ(causes.back(), "Container app cannot get image shop/web:9: ImagePullBackOff");
@@ -248,7 +246,7 @@ TEST(FailureEvents, NormalEventsWithAFailureReasonAreWarnings) {
       crashingPod(),
       {coreEvent("v", "Normal", "Preempted", "Preempted by pod 4f1c on node node-1",
                  "2026-11-21T10:00:00Z", "2026-11-21T10:00:00Z", 1, "default-scheduler", "")},
-      at("2026-11-21T10:30:00Z"));
+      kube::parseTime("2026-11-21T10:30:00Z"));
   ASSERT_EQ(result.failure_events.size(), 1U);
   EXPECT_EQ(result.failure_events[0].category, FailureCategory::kResource);
   EXPECT_EQ(result.failure_events[0].severity, Severity::kWarning);
@@ -263,7 +261,7 @@ TEST(FailureEvents, HighFrequencyNormalEventsAreInfo) {
       analyzeFailureEvents(pod,
                            {coreEvent("p", "Normal", "Pulling", "Pulling image \"shop/web:1.4\"",
                                       "2026-11-21T09:00:00Z", "2026-11-21T10:00:00Z", 12)},
-                           at("2026-11-21T10:30:00Z"));
+                           kube::parseTime("2026-11-21T10:30:00Z"));
   ASSERT_EQ(result.failure_events.size(), 1U);
   EXPECT_EQ(result.failure_events[0].severity, Severity::kInfo);
   EXPECT_EQ(result.failure_events[0].category, FailureCategory::kImagePull);
@@ -290,7 +288,8 @@ TEST(FailureEvents, EventsV1SeriesRateEqualsTheCoreV1Rate) {
   EXPECT_EQ(v1.count, 5);
   EXPECT_NEAR(recurrencePerHour(v1), 10.0, 1e-9);  // 5 in 30 minutes
   EXPECT_NEAR(recurrencePerHour(core), 10.0, 1e-9);
-  const auto result = analyzeFailureEvents(crashingPod(), {v1}, at("2026-11-21T10:25:00Z"));
+  const auto result =
+      analyzeFailureEvents(crashingPod(), {v1}, kube::parseTime("2026-11-21T10:25:00Z"));
   ASSERT_EQ(result.failure_events.size(), 1U);
   EXPECT_EQ(result.failure_events[0].category, FailureCategory::kScheduling);
   EXPECT_EQ(formatRecurrence(result.failure_events[0].recurrence_per_hour), "10.0 times per hour");
@@ -310,7 +309,8 @@ TEST(FailureEvents, OtherPodsEventsAndRecreatedPodsAreIgnored) {
   kube::Event other = coreEvent("o", "Warning", "BackOff", "Back-off", "2026-11-21T10:00:00Z",
                                 "2026-11-21T10:00:00Z", 2);
   other.regarding.uid = "an-older-pod-of-the-same-name";
-  const auto result = analyzeFailureEvents(crashingPod(), {other}, at("2026-11-21T10:30:00Z"));
+  const auto result =
+      analyzeFailureEvents(crashingPod(), {other}, kube::parseTime("2026-11-21T10:30:00Z"));
   EXPECT_EQ(result.total_events, 0);
   EXPECT_FALSE(result.most_recent_issue);
 }
@@ -372,7 +372,7 @@ TEST(FailureEvents, PodStatusLikeKubectl) {
                 R"("reason":"SchedulingGated"}]})")),
             "SchedulingGated");
   auto deleting = withStatus(R"({"phase":"Running"})");
-  deleting.metadata.deletion_timestamp = at("2026-11-21T10:00:00Z");
+  deleting.metadata.deletion_timestamp = kube::parseTime("2026-11-21T10:00:00Z");
   EXPECT_EQ(podStatusReason(deleting), "Terminating");
 }
 

@@ -18,10 +18,8 @@ using nlohmann::json;
 
 constexpr const char* kUid = "0b9d1d7e-3c4a-4f7e-9a55-5f3f4c1d2e01";
 
-kube::Time at(const char* text) { return kube::parseTime(text); }
-
 // The evaluation time used by every test: two hours after the pod started.
-const kube::Time kNow = at("2026-11-21T12:00:00Z");
+const kube::Time kNow = kube::parseTime("2026-11-21T12:00:00Z");
 
 json condition(const char* type, const char* status, const char* reason = nullptr) {
   json c = {{"type", type},

@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "analysis/insight_tracker.h"
@@ -21,11 +19,6 @@ using core::Quantity;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-std::string readFixture(const std::string& name) {
-  std::ifstream in(keelson::testing::testDataDir() + "/kube/api/" + name);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 struct Recorded {
   ClusterState state;
   std::vector<kube::Event> events;
@@ -34,9 +27,10 @@ struct Recorded {
 
 Recorded recorded() {
   Recorded r;
-  r.state.nodes = kube::decodeList<kube::Node>(readFixture("nodes.json")).items;
-  r.state.pods = kube::decodeList<kube::Pod>(readFixture("pods.json")).items;
-  r.events = kube::decodeList<kube::Event>(readFixture("events_core_v1.json")).items;
+  r.state.nodes = kube::decodeList<kube::Node>(keelson::testing::apiFixture("nodes.json")).items;
+  r.state.pods = kube::decodeList<kube::Pod>(keelson::testing::apiFixture("pods.json")).items;
+  r.events =
+      kube::decodeList<kube::Event>(keelson::testing::apiFixture("events_core_v1.json")).items;
   r.summary = summarizeCluster(r.state);
   return r;
 }

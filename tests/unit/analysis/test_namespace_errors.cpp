@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -20,19 +18,14 @@
 namespace keelson::analysis {
 namespace {
 
-std::string fixture(const std::string& name) {
-  const std::string path = keelson::testing::testDataDir() + "/kube/api/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 class NamespaceErrors : public ::testing::Test {
  protected:
   void SetUp() override {
-    pods_ = kube::decodeList<kube::Pod>(fixture("pods.json")).items;
-    replica_sets_ = kube::decodeList<kube::ReplicaSet>(fixture("replicasets.json")).items;
-    events_ = kube::decodeList<kube::Event>(fixture("events_core_v1.json")).items;
+    pods_ = kube::decodeList<kube::Pod>(keelson::testing::apiFixture("pods.json")).items;
+    replica_sets_ =
+        kube::decodeList<kube::ReplicaSet>(keelson::testing::apiFixture("replicasets.json")).items;
+    events_ =
+        kube::decodeList<kube::Event>(keelson::testing::apiFixture("events_core_v1.json")).items;
   }
 
   kube::Pod& pod(const std::string& name) {
@@ -65,7 +58,8 @@ TEST_F(NamespaceErrors, OwnerChainResolution) {
   // Expected owners read straight from the JSON: the pod's controller reference, and for a
   // ReplicaSet the ReplicaSet's own controller reference.
   std::map<std::string, std::string> rs_owner;
-  const nlohmann::json rs_json = nlohmann::json::parse(fixture("replicasets.json"));
+  const nlohmann::json rs_json =
+      nlohmann::json::parse(keelson::testing::apiFixture("replicasets.json"));
   for (const auto& rs : rs_json["items"]) {
     for (const auto& ref : rs["metadata"].value("ownerReferences", nlohmann::json::array())) {
       if (ref.value("controller", false)) {
@@ -75,7 +69,7 @@ TEST_F(NamespaceErrors, OwnerChainResolution) {
     }
   }
   int checked = 0;
-  const nlohmann::json pods_json = nlohmann::json::parse(fixture("pods.json"));
+  const nlohmann::json pods_json = nlohmann::json::parse(keelson::testing::apiFixture("pods.json"));
   for (const auto& item : pods_json["items"]) {
     std::string expected;
     for (const auto& ref : item["metadata"].value("ownerReferences", nlohmann::json::array())) {

@@ -24,10 +24,6 @@ namespace {
 
 using keelson::testing::readFile;
 
-std::string readFixture(const std::string& name) {
-  return readFile(keelson::testing::testDataDir() + "/kube/api/" + name);
-}
-
 std::map<std::string, std::string> rowOf(const analysis::PodSample& pod, kube::Time tick) {
   const auto cells = docs::datasetRow(pod, tick);
   EXPECT_EQ(cells.size(), docs::datasetColumns().size());
@@ -40,12 +36,14 @@ std::map<std::string, std::string> rowOf(const analysis::PodSample& pod, kube::T
 
 std::vector<analysis::PodSample> recordedSamples(bool with_metrics) {
   analysis::ClusterState state;
-  state.nodes = kube::decodeList<kube::Node>(readFixture("nodes.json")).items;
-  state.pods = kube::decodeList<kube::Pod>(readFixture("pods.json")).items;
+  state.nodes = kube::decodeList<kube::Node>(keelson::testing::apiFixture("nodes.json")).items;
+  state.pods = kube::decodeList<kube::Pod>(keelson::testing::apiFixture("pods.json")).items;
   if (with_metrics) {
     state.node_metrics =
-        kube::decodeList<kube::NodeMetrics>(readFixture("node_metrics.json")).items;
-    state.pod_metrics = kube::decodeList<kube::PodMetrics>(readFixture("pod_metrics.json")).items;
+        kube::decodeList<kube::NodeMetrics>(keelson::testing::apiFixture("node_metrics.json"))
+            .items;
+    state.pod_metrics =
+        kube::decodeList<kube::PodMetrics>(keelson::testing::apiFixture("pod_metrics.json")).items;
   }
   const auto summary = analysis::summarizeCluster(state);
   analysis::SampleInputs inputs;

@@ -25,18 +25,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-std::string fixture(const std::string& name) {
-  const std::string path = keelson::testing::testDataDir() + "/gluster/" + name;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("missing fixture " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 core::RunResult reply(const std::string& name, int exit_code = 0) {
   core::RunResult r;
-  r.out = fixture(name);
+  r.out = keelson::testing::readTestData("gluster/" + name);
   r.exit_code = exit_code;
   return r;
 }

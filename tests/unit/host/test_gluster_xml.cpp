@@ -5,8 +5,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "common/test_env.h"
@@ -21,15 +19,6 @@ using ::testing::Pair;
 
 constexpr const char* kNodeUuid = "b433533e-3fdb-40a5-a156-2e6405118701";
 constexpr const char* kBricks = "/tmp/keelson-gluster-capture/bricks/";
-
-std::string fixture(const std::string& name) {
-  const std::string path = keelson::testing::testDataDir() + "/gluster/" + name;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("missing fixture " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 template <class Fn>
 GlusterOpError expectOpError(Fn&& fn) {
@@ -57,7 +46,8 @@ std::string expectBadInput(Fn&& fn) {
 }
 
 TEST(ParseVolumeInfoXml, AllVolumeKinds) {
-  const auto volumes = parseVolumeInfoXml(fixture("volume_info_all.xml"));
+  const auto volumes =
+      parseVolumeInfoXml(keelson::testing::readTestData("gluster/volume_info_all.xml"));
   ASSERT_EQ(volumes.size(), 5U);
 
   const GlusterVolume& kv1 = volumes[0];
@@ -105,12 +95,14 @@ TEST(ParseVolumeInfoXml, AllVolumeKinds) {
 }
 
 TEST(ParseVolumeInfoXml, NoVolumes) {
-  EXPECT_TRUE(parseVolumeInfoXml(fixture("volume_info_empty.xml")).empty());
+  EXPECT_TRUE(
+      parseVolumeInfoXml(keelson::testing::readTestData("gluster/volume_info_empty.xml")).empty());
 }
 
 TEST(ParseVolumeInfoXml, VolumeNotFoundIsAnOpError) {
-  const GlusterOpError e =
-      expectOpError([] { parseVolumeInfoXml(fixture("volume_info_not_found.xml")); });
+  const GlusterOpError e = expectOpError([] {
+    parseVolumeInfoXml(keelson::testing::readTestData("gluster/volume_info_not_found.xml"));
+  });
   EXPECT_EQ(e.opRet(), -1);
   EXPECT_EQ(e.opErrno(), 30806);
   EXPECT_EQ(e.opErrstr(), "Volume does not exist");
@@ -118,7 +110,8 @@ TEST(ParseVolumeInfoXml, VolumeNotFoundIsAnOpError) {
 }
 
 TEST(ParseVolumeStatusXml, DetailWithAllBricksOnline) {
-  const auto volumes = parseVolumeStatusXml(fixture("volume_status_all_detail.xml"));
+  const auto volumes =
+      parseVolumeStatusXml(keelson::testing::readTestData("gluster/volume_status_all_detail.xml"));
   ASSERT_EQ(volumes.size(), 3U);  // kv4 (created) and kv5 (stopped) are not listed
   EXPECT_EQ(volumes[0].volume, "kv1");
   ASSERT_EQ(volumes[0].bricks.size(), 1U);
@@ -143,7 +136,8 @@ TEST(ParseVolumeStatusXml, DetailWithAllBricksOnline) {
 }
 
 TEST(ParseVolumeStatusXml, OfflineBrickHasNoPidOrPort) {
-  const auto volumes = parseVolumeStatusXml(fixture("volume_status_all_detail_brick_down.xml"));
+  const auto volumes = parseVolumeStatusXml(
+      keelson::testing::readTestData("gluster/volume_status_all_detail_brick_down.xml"));
   ASSERT_EQ(volumes.size(), 3U);
   const GlusterBrickStatus& up = volumes[1].bricks.at(0);
   const GlusterBrickStatus& down = volumes[1].bricks.at(1);
@@ -157,7 +151,8 @@ TEST(ParseVolumeStatusXml, OfflineBrickHasNoPidOrPort) {
 }
 
 TEST(ParseVolumeStatusXml, PlainStatusSkipsDaemonRows) {
-  const auto volumes = parseVolumeStatusXml(fixture("volume_status_all.xml"));
+  const auto volumes =
+      parseVolumeStatusXml(keelson::testing::readTestData("gluster/volume_status_all.xml"));
   ASSERT_EQ(volumes.size(), 3U);
   // kv2 lists two bricks and its Self-heal Daemon; only the bricks are kept.
   ASSERT_EQ(volumes[1].bricks.size(), 2U);
@@ -167,19 +162,25 @@ TEST(ParseVolumeStatusXml, PlainStatusSkipsDaemonRows) {
 }
 
 TEST(ParseVolumeStatusXml, NothingStartedIsAnEmptyList) {
-  EXPECT_TRUE(parseVolumeStatusXml(fixture("volume_status_no_volumes.xml")).empty());
-  EXPECT_TRUE(parseVolumeStatusXml(fixture("volume_status_none_started.xml")).empty());
+  EXPECT_TRUE(
+      parseVolumeStatusXml(keelson::testing::readTestData("gluster/volume_status_no_volumes.xml"))
+          .empty());
+  EXPECT_TRUE(
+      parseVolumeStatusXml(keelson::testing::readTestData("gluster/volume_status_none_started.xml"))
+          .empty());
 }
 
 TEST(ParseVolumeStatusXml, NotStartedVolumeIsAnOpError) {
-  const GlusterOpError e =
-      expectOpError([] { parseVolumeStatusXml(fixture("volume_status_not_started.xml")); });
+  const GlusterOpError e = expectOpError([] {
+    parseVolumeStatusXml(keelson::testing::readTestData("gluster/volume_status_not_started.xml"));
+  });
   EXPECT_EQ(e.opErrno(), 30800);
   EXPECT_EQ(e.opErrstr(), "Volume kv4 is not started");
 }
 
 TEST(ParsePeerStatusXml, ConnectedAndDisconnectedPeers) {
-  auto peers = parsePeerStatusXml(fixture("peer_status_connected.xml"));
+  auto peers =
+      parsePeerStatusXml(keelson::testing::readTestData("gluster/peer_status_connected.xml"));
   ASSERT_EQ(peers.size(), 1U);
   EXPECT_EQ(peers[0].hostname, "127.0.0.2");
   EXPECT_THAT(peers[0].hostnames, ElementsAre("127.0.0.2"));
@@ -188,16 +189,18 @@ TEST(ParsePeerStatusXml, ConnectedAndDisconnectedPeers) {
   EXPECT_EQ(peers[0].state_code, 3);
   EXPECT_TRUE(peers[0].connected);
 
-  peers = parsePeerStatusXml(fixture("peer_status_disconnected.xml"));
+  peers =
+      parsePeerStatusXml(keelson::testing::readTestData("gluster/peer_status_disconnected.xml"));
   ASSERT_EQ(peers.size(), 1U);
   EXPECT_FALSE(peers[0].connected);
   EXPECT_EQ(peers[0].state, "Peer in Cluster");  // still a member, just not reachable
 
-  EXPECT_TRUE(parsePeerStatusXml(fixture("peer_status_empty.xml")).empty());
+  EXPECT_TRUE(
+      parsePeerStatusXml(keelson::testing::readTestData("gluster/peer_status_empty.xml")).empty());
 }
 
 TEST(ParsePeerStatusXml, PoolListIncludesThisNodeWithoutAState) {
-  const auto peers = parsePeerStatusXml(fixture("pool_list.xml"));
+  const auto peers = parsePeerStatusXml(keelson::testing::readTestData("gluster/pool_list.xml"));
   ASSERT_EQ(peers.size(), 2U);
   EXPECT_EQ(peers[1].hostname, "localhost");
   EXPECT_EQ(peers[1].uuid, kNodeUuid);
@@ -207,7 +210,8 @@ TEST(ParsePeerStatusXml, PoolListIncludesThisNodeWithoutAState) {
 }
 
 TEST(ParseHealInfoXml, CleanReplicateAndDisperse) {
-  auto bricks = parseHealInfoXml(fixture("heal_info_replicate_clean.xml"));
+  auto bricks =
+      parseHealInfoXml(keelson::testing::readTestData("gluster/heal_info_replicate_clean.xml"));
   ASSERT_EQ(bricks.size(), 2U);
   EXPECT_EQ(bricks[0].name, std::string("vm:") + kBricks + "kv2a");
   EXPECT_EQ(bricks[0].host, "vm");
@@ -217,13 +221,14 @@ TEST(ParseHealInfoXml, CleanReplicateAndDisperse) {
   EXPECT_EQ(bricks[0].entries_pending, 0U);
   EXPECT_EQ(bricks[0].entries_in_split_brain, std::nullopt);  // only `info summary` counts them
 
-  bricks = parseHealInfoXml(fixture("heal_info_disperse_clean.xml"));
+  bricks = parseHealInfoXml(keelson::testing::readTestData("gluster/heal_info_disperse_clean.xml"));
   ASSERT_EQ(bricks.size(), 3U);
   EXPECT_EQ(bricks[2].path, std::string(kBricks) + "kv3c");
 }
 
 TEST(ParseHealInfoXml, PendingEntriesAndAnUnreachableBrick) {
-  const auto bricks = parseHealInfoXml(fixture("heal_info_pending.xml"));
+  const auto bricks =
+      parseHealInfoXml(keelson::testing::readTestData("gluster/heal_info_pending.xml"));
   ASSERT_EQ(bricks.size(), 2U);
   EXPECT_EQ(bricks[0].entries_pending, 8U);  // 5 files, a directory, a file in it, and "/"
   EXPECT_TRUE(bricks[0].connected);
@@ -234,7 +239,8 @@ TEST(ParseHealInfoXml, PendingEntriesAndAnUnreachableBrick) {
 }
 
 TEST(ParseHealInfoXml, Summary) {
-  auto bricks = parseHealInfoXml(fixture("heal_info_summary_pending.xml"));
+  auto bricks =
+      parseHealInfoXml(keelson::testing::readTestData("gluster/heal_info_summary_pending.xml"));
   ASSERT_EQ(bricks.size(), 2U);
   EXPECT_EQ(bricks[0].entries_pending, 8U);
   EXPECT_EQ(bricks[0].entries_heal_pending, 8U);
@@ -245,23 +251,26 @@ TEST(ParseHealInfoXml, Summary) {
   EXPECT_THAT(bricks[1].status, HasSubstr("Transport endpoint is not connected"));
   EXPECT_EQ(bricks[1].entries_pending, std::nullopt);
 
-  bricks = parseHealInfoXml(fixture("heal_info_summary_clean.xml"));
+  bricks = parseHealInfoXml(keelson::testing::readTestData("gluster/heal_info_summary_clean.xml"));
   ASSERT_EQ(bricks.size(), 2U);
   EXPECT_EQ(bricks[1].entries_pending, 0U);
   EXPECT_EQ(bricks[1].entries_in_split_brain, 0U);
 }
 
 TEST(ParseHealInfoXml, NotReplicatedAndNotStartedAreOpErrors) {
-  GlusterOpError e = expectOpError([] { parseHealInfoXml(fixture("heal_info_distribute.xml")); });
+  GlusterOpError e = expectOpError(
+      [] { parseHealInfoXml(keelson::testing::readTestData("gluster/heal_info_distribute.xml")); });
   EXPECT_EQ(e.opErrno(), 22);
   EXPECT_THAT(e.opErrstr(), HasSubstr("Volume kv1 is not of type replicate/disperse"));
-  e = expectOpError([] { parseHealInfoXml(fixture("heal_info_not_started.xml")); });
+  e = expectOpError([] {
+    parseHealInfoXml(keelson::testing::readTestData("gluster/heal_info_not_started.xml"));
+  });
   EXPECT_EQ(e.opErrstr(), "kv4: Not able to fetch volfile from glusterd");
 }
 
 TEST(GlusterXml, NonXmlOutputIsBadInput) {
   // What the CLI prints when glusterd is down: a message, not a document.
-  const std::string down = fixture("daemon_down.stdout.txt");
+  const std::string down = keelson::testing::readTestData("gluster/daemon_down.stdout.txt");
   EXPECT_THAT(expectBadInput([&] { parseVolumeInfoXml(down); }), HasSubstr("volume info"));
   EXPECT_THAT(expectBadInput([] { parsePeerStatusXml(""); }), HasSubstr("not XML"));
   EXPECT_THAT(expectBadInput([] { parseHealInfoXml("<cliOutput><healInfo>"); }),
@@ -277,8 +286,11 @@ TEST(GlusterXml, StructuralProblemsAreBadInput) {
   EXPECT_THAT(expectBadInput([] { parseVolumeInfoXml("<cliOutput><opRet>0</opRet></cliOutput>"); }),
               HasSubstr("no <volInfo>"));
   // A wrong document for the parser: peer status fed to the volume status parser.
-  EXPECT_THAT(expectBadInput([] { parseVolumeStatusXml(fixture("peer_status_connected.xml")); }),
-              HasSubstr("no <volStatus>"));
+  EXPECT_THAT(
+      expectBadInput([] {
+        parseVolumeStatusXml(keelson::testing::readTestData("gluster/peer_status_connected.xml"));
+      }),
+      HasSubstr("no <volStatus>"));
   EXPECT_THAT(expectBadInput([] {
                 parseVolumeStatusXml(
                     "<cliOutput><opRet>0</opRet><volStatus><volumes><volume><node>"

@@ -27,13 +27,6 @@ namespace {
 using core::Quantity;
 using std::chrono::milliseconds;
 
-std::string fixture(const std::string& name) {
-  const std::string path = keelson::testing::testDataDir() + "/kube/api/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 template <class T>
 const T& named(const std::vector<T>& items, std::string_view name) {
   const auto it = std::find_if(items.begin(), items.end(),
@@ -72,7 +65,7 @@ std::string decodeError(auto&& fn) {
 }
 
 TEST(DecodePods, ListMetadataAndItems) {
-  const auto list = decodeList<Pod>(fixture("pods.json"));
+  const auto list = decodeList<Pod>(keelson::testing::apiFixture("pods.json"));
   EXPECT_EQ(list.resource_version, "554");
   EXPECT_EQ(list.continue_token, "");
   ASSERT_EQ(list.items.size(), 17u);
@@ -93,7 +86,7 @@ TEST(DecodePods, ListMetadataAndItems) {
 }
 
 TEST(DecodePods, SchedulingConstraints) {
-  const auto list = decodeList<Pod>(fixture("pods.json"));
+  const auto list = decodeList<Pod>(keelson::testing::apiFixture("pods.json"));
   const Pod& web = named(list.items, "web-7b87746859-klq2s");
   const PodSpec& spec = web.spec;
   EXPECT_EQ(spec.priority, 2000000000);
@@ -185,7 +178,7 @@ TEST(DecodePods, SchedulingConstraints) {
 }
 
 TEST(DecodePods, ContainersInitContainersAndSidecars) {
-  const auto list = decodeList<Pod>(fixture("pods.json"));
+  const auto list = decodeList<Pod>(keelson::testing::apiFixture("pods.json"));
   const Pod& web = named(list.items, "web-7b87746859-klq2s");
   ASSERT_EQ(web.spec.init_containers.size(), 2u);
   const Container& migrate = web.spec.init_containers[0];
@@ -266,7 +259,7 @@ TEST(DecodePods, ContainersInitContainersAndSidecars) {
 }
 
 TEST(DecodePods, Volumes) {
-  const auto list = decodeList<Pod>(fixture("pods.json"));
+  const auto list = decodeList<Pod>(keelson::testing::apiFixture("pods.json"));
   const Pod& web = named(list.items, "web-7b87746859-klq2s");
   EXPECT_EQ(web.spec.volumes.size(), 8u);
   EXPECT_EQ(volume(web, "logs").type, "emptyDir");
@@ -286,7 +279,7 @@ TEST(DecodePods, Volumes) {
 }
 
 TEST(DecodePods, CrashLoopingContainerStatus) {
-  const auto list = decodeList<Pod>(fixture("pods.json"));
+  const auto list = decodeList<Pod>(keelson::testing::apiFixture("pods.json"));
   const Pod& crashy = named(list.items, "crashy");
   EXPECT_EQ(crashy.metadata.annotations.at("kwok.x-k8s.io/status"), "custom");
   EXPECT_EQ(crashy.status.phase, "Running");
@@ -317,7 +310,7 @@ TEST(DecodePods, CrashLoopingContainerStatus) {
 
 TEST(DecodePods, ProbeTargetsAsKubectlPrintsThem) {
   // kubectl describe of this pod: tests/data/kube/api/pod_probes_describe.txt.
-  const Pod pod = decodeObject<Pod>(fixture("pod_probes.json"));
+  const Pod pod = decodeObject<Pod>(keelson::testing::apiFixture("pod_probes.json"));
   ASSERT_EQ(pod.spec.containers.size(), 2u);
   const Container& grpc = pod.spec.containers[0];
   ASSERT_TRUE(grpc.liveness_probe);
@@ -333,7 +326,7 @@ TEST(DecodePods, ProbeTargetsAsKubectlPrintsThem) {
 }
 
 TEST(DecodePods, SingleObjectWithSidecarStatuses) {
-  const Pod pod = decodeObject<Pod>(fixture("pod_checkout.json"));
+  const Pod pod = decodeObject<Pod>(keelson::testing::apiFixture("pod_checkout.json"));
   EXPECT_EQ(pod.metadata.name, "checkout");
   EXPECT_EQ(pod.spec.overhead.at("memory").format(), "120Mi");
   ASSERT_EQ(pod.spec.init_containers.size(), 3u);
@@ -354,13 +347,14 @@ TEST(DecodePods, SingleObjectWithSidecarStatuses) {
 }
 
 TEST(DecodePods, KubectlListAndPages) {
-  const auto kubectl = decodeList<Pod>(fixture("pods_kubectl.json"));  // "kind": "List"
-  const auto api = decodeList<Pod>(fixture("pods.json"));
+  const auto kubectl =
+      decodeList<Pod>(keelson::testing::apiFixture("pods_kubectl.json"));  // "kind": "List"
+  const auto api = decodeList<Pod>(keelson::testing::apiFixture("pods.json"));
   ASSERT_EQ(kubectl.items.size(), api.items.size());
   for (std::size_t i = 0; i < api.items.size(); ++i) {
     EXPECT_EQ(kubectl.items[i].metadata.uid, api.items[i].metadata.uid);
   }
-  const auto page = decodeList<Pod>(fixture("pods_page1.json"));
+  const auto page = decodeList<Pod>(keelson::testing::apiFixture("pods_page1.json"));
   EXPECT_EQ(page.items.size(), 4u);
   EXPECT_EQ(page.resource_version, "561");
   EXPECT_EQ(page.continue_token,
@@ -368,7 +362,7 @@ TEST(DecodePods, KubectlListAndPages) {
 }
 
 TEST(DecodePods, LastAppliedConfigurationIsDropped) {
-  const auto list = decodeList<Deployment>(fixture("deployments.json"));
+  const auto list = decodeList<Deployment>(keelson::testing::apiFixture("deployments.json"));
   const auto& annotations = list.items.at(0).metadata.annotations;
   EXPECT_EQ(annotations.count("kubectl.kubernetes.io/last-applied-configuration"), 0u);
   EXPECT_EQ(annotations.at("deployment.kubernetes.io/revision"), "1");
@@ -398,7 +392,7 @@ TEST(DecodePods, ArraysHoldNoSpareCapacity) {
 TEST(DecodePods, MatchesAnIndependentParser) {
   for (const char* file : {"pods.json", "pods_kubectl.json", "pods_page1.json"}) {
     SCOPED_TRACE(file);
-    const std::string text = fixture(file);
+    const std::string text = keelson::testing::apiFixture(file);
     const auto list = decodeList<Pod>(text);
     const auto json = nlohmann::json::parse(text);
     ASSERT_EQ(list.items.size(), json["items"].size());
@@ -437,7 +431,7 @@ TEST(DecodePods, MatchesAnIndependentParser) {
 }
 
 TEST(DecodeNodes, TaintsCapacityConditionsAndInfo) {
-  const auto list = decodeList<Node>(fixture("nodes.json"));
+  const auto list = decodeList<Node>(keelson::testing::apiFixture("nodes.json"));
   EXPECT_EQ(list.resource_version, "554");
   ASSERT_EQ(list.items.size(), 6u);
   const Node& cordoned = named(list.items, "kwok-node-cordoned");
@@ -480,7 +474,7 @@ TEST(DecodeNodes, TaintsCapacityConditionsAndInfo) {
 }
 
 TEST(DecodeNamespaces, LabelsAndPhase) {
-  const auto list = decodeList<Namespace>(fixture("namespaces.json"));
+  const auto list = decodeList<Namespace>(keelson::testing::apiFixture("namespaces.json"));
   ASSERT_EQ(list.items.size(), 5u);
   const Namespace& shop = named(list.items, "shop");
   EXPECT_EQ(shop.phase, "Active");
@@ -489,7 +483,7 @@ TEST(DecodeNamespaces, LabelsAndPhase) {
 }
 
 TEST(DecodeEvents, CoreV1) {
-  const auto list = decodeList<Event>(fixture("events_core_v1.json"));
+  const auto list = decodeList<Event>(keelson::testing::apiFixture("events_core_v1.json"));
   EXPECT_EQ(list.resource_version, "555");
   ASSERT_EQ(list.items.size(), 43u);
   // Written by the persistentvolume-controller with the old recorder: count, first/last.
@@ -529,8 +523,8 @@ TEST(DecodeEvents, CoreV1) {
 }
 
 TEST(DecodeEvents, EventsV1NormalizesLikeCoreV1) {
-  const auto v1 = decodeList<Event>(fixture("events_events_v1.json"));
-  const auto core = decodeList<Event>(fixture("events_core_v1.json"));
+  const auto v1 = decodeList<Event>(keelson::testing::apiFixture("events_events_v1.json"));
+  const auto core = decodeList<Event>(keelson::testing::apiFixture("events_core_v1.json"));
   ASSERT_EQ(v1.items.size(), 43u);
   const Event& provisioning = named(v1.items, "uploads.18e9e6cfff9b9239");
   EXPECT_EQ(provisioning.message.empty(), false);
@@ -565,7 +559,7 @@ TEST(DecodeEvents, EventsV1NormalizesLikeCoreV1) {
 }
 
 TEST(DecodeWorkloads, DeploymentReplicaSetStatefulSetDaemonSet) {
-  const auto web_list = decodeList<Deployment>(fixture("deployments.json"));
+  const auto web_list = decodeList<Deployment>(keelson::testing::apiFixture("deployments.json"));
   const Deployment& web = web_list.items.at(0);
   EXPECT_EQ(web.spec.replicas, 3);
   EXPECT_EQ(web.spec.strategy_type, "RollingUpdate");
@@ -580,7 +574,7 @@ TEST(DecodeWorkloads, DeploymentReplicaSetStatefulSetDaemonSet) {
   EXPECT_EQ(available->reason, "MinimumReplicasUnavailable");
   EXPECT_EQ(available->last_update_time, t("2026-11-21T00:08:26Z"));
 
-  const auto rs_list = decodeList<ReplicaSet>(fixture("replicasets.json"));
+  const auto rs_list = decodeList<ReplicaSet>(keelson::testing::apiFixture("replicasets.json"));
   const ReplicaSet& rs = rs_list.items.at(0);
   EXPECT_EQ(rs.spec.replicas, 3);
   EXPECT_EQ(rs.status.fully_labeled_replicas, 3);
@@ -588,7 +582,7 @@ TEST(DecodeWorkloads, DeploymentReplicaSetStatefulSetDaemonSet) {
   EXPECT_EQ(controllerOf(rs.metadata)->kind, "Deployment");
   EXPECT_EQ(controllerOf(rs.metadata)->name, "web");
 
-  const auto db_list = decodeList<StatefulSet>(fixture("statefulsets.json"));
+  const auto db_list = decodeList<StatefulSet>(keelson::testing::apiFixture("statefulsets.json"));
   const StatefulSet& db = db_list.items.at(0);
   EXPECT_EQ(db.spec.replicas, 2);
   EXPECT_EQ(db.spec.service_name, "db");
@@ -597,7 +591,7 @@ TEST(DecodeWorkloads, DeploymentReplicaSetStatefulSetDaemonSet) {
   EXPECT_EQ(db.status.ready_replicas, 2);
   EXPECT_EQ(db.status.current_revision, "db-54b9b4c4cb");
 
-  const auto agent_list = decodeList<DaemonSet>(fixture("daemonsets.json"));
+  const auto agent_list = decodeList<DaemonSet>(keelson::testing::apiFixture("daemonsets.json"));
   const DaemonSet& agent = agent_list.items.at(0);
   EXPECT_EQ(agent.status.desired_number_scheduled, 6);
   EXPECT_EQ(agent.status.current_number_scheduled, 6);
@@ -608,7 +602,7 @@ TEST(DecodeWorkloads, DeploymentReplicaSetStatefulSetDaemonSet) {
 }
 
 TEST(DecodeWorkloads, JobAndDisruptionBudgets) {
-  const auto job_list = decodeList<Job>(fixture("jobs.json"));
+  const auto job_list = decodeList<Job>(keelson::testing::apiFixture("jobs.json"));
   const Job& job = job_list.items.at(0);
   EXPECT_EQ(job.spec.completions, 3);
   EXPECT_EQ(job.spec.parallelism, 2);
@@ -625,7 +619,7 @@ TEST(DecodeWorkloads, JobAndDisruptionBudgets) {
   ASSERT_NE(findCondition(job.status.conditions, "Complete"), nullptr);
   EXPECT_TRUE(findCondition(job.status.conditions, "Complete")->isTrue());
 
-  const auto pdbs = decodeList<PodDisruptionBudget>(fixture("pdbs.json"));
+  const auto pdbs = decodeList<PodDisruptionBudget>(keelson::testing::apiFixture("pdbs.json"));
   const PodDisruptionBudget& web = named(pdbs.items, "web");
   ASSERT_TRUE(web.spec.min_available);
   EXPECT_FALSE(web.spec.min_available->is_string);
@@ -647,7 +641,8 @@ TEST(DecodeWorkloads, JobAndDisruptionBudgets) {
 }
 
 TEST(DecodeStorage, VolumesClaimsAndClasses) {
-  const auto pvs = decodeList<PersistentVolume>(fixture("persistentvolumes.json"));
+  const auto pvs =
+      decodeList<PersistentVolume>(keelson::testing::apiFixture("persistentvolumes.json"));
   const PersistentVolume& local = named(pvs.items, "pv-local-0");
   EXPECT_EQ(local.spec.capacity.at("storage").format(), "10Gi");
   EXPECT_EQ(local.spec.access_modes, std::vector<std::string>{"ReadWriteOnce"});
@@ -668,7 +663,8 @@ TEST(DecodeStorage, VolumesClaimsAndClasses) {
   EXPECT_EQ(nfs.spec.storage_class_name, "");
   EXPECT_EQ(nfs.status.phase, "Available");
 
-  const auto pvcs = decodeList<PersistentVolumeClaim>(fixture("persistentvolumeclaims.json"));
+  const auto pvcs = decodeList<PersistentVolumeClaim>(
+      keelson::testing::apiFixture("persistentvolumeclaims.json"));
   const PersistentVolumeClaim& data = named(pvcs.items, "data-db-0");
   EXPECT_EQ(data.spec.storage_class_name, "manual");
   EXPECT_EQ(data.spec.volume_name, "pv-local-0");
@@ -679,7 +675,8 @@ TEST(DecodeStorage, VolumesClaimsAndClasses) {
   EXPECT_EQ(uploads.spec.storage_class_name, "local-path");  // set by DefaultStorageClass
   EXPECT_EQ(uploads.status.phase, "Pending");
 
-  const auto sc_list = decodeList<StorageClass>(fixture("storageclasses.json"));
+  const auto sc_list =
+      decodeList<StorageClass>(keelson::testing::apiFixture("storageclasses.json"));
   const StorageClass& sc = sc_list.items.at(0);
   EXPECT_EQ(sc.provisioner, "rancher.io/local-path");
   EXPECT_EQ(sc.volume_binding_mode, "WaitForFirstConsumer");
@@ -690,7 +687,7 @@ TEST(DecodeStorage, VolumesClaimsAndClasses) {
 }
 
 TEST(DecodeMetrics, NodeAndPodMetrics) {
-  const auto nodes = decodeList<NodeMetrics>(fixture("node_metrics.json"));
+  const auto nodes = decodeList<NodeMetrics>(keelson::testing::apiFixture("node_metrics.json"));
   ASSERT_EQ(nodes.items.size(), 3u);
   const NodeMetrics& node = nodes.items[0];
   EXPECT_EQ(node.metadata.name, "kwok-node-0");
@@ -702,7 +699,7 @@ TEST(DecodeMetrics, NodeAndPodMetrics) {
   EXPECT_EQ(nodes.items[2].window, milliseconds(10500));
   EXPECT_TRUE(nodes.items[2].usage.at("cpu").isZero());
 
-  const auto pods = decodeList<PodMetrics>(fixture("pod_metrics.json"));
+  const auto pods = decodeList<PodMetrics>(keelson::testing::apiFixture("pod_metrics.json"));
   ASSERT_EQ(pods.items.size(), 2u);
   const PodMetrics& checkout = pods.items[0];
   EXPECT_EQ(checkout.metadata.namespace_name, "shop");
@@ -714,7 +711,7 @@ TEST(DecodeMetrics, NodeAndPodMetrics) {
 }
 
 TEST(DecodeErrors, MalformedJsonNamesTheKind) {
-  const std::string pods = fixture("pods.json");
+  const std::string pods = keelson::testing::apiFixture("pods.json");
   const std::string message =
       decodeError([&] { decodeList<Pod>(pods.substr(0, pods.size() / 2)); });
   EXPECT_EQ(message.rfind("decode PodList: ", 0), 0u) << message;
@@ -759,9 +756,10 @@ TEST(DecodeErrors, WrongTypesNameThePath) {
 }
 
 TEST(DecodeErrors, WrongKindAndStatusBodies) {
-  EXPECT_EQ(decodeError([] { decodeObject<Pod>(fixture("status_not_found.json")); }),
-            "decode Pod: .kind: expected kind \"Pod\", got \"Status\"");
-  EXPECT_EQ(decodeError([] { decodeList<Pod>(fixture("nodes.json")); }),
+  EXPECT_EQ(
+      decodeError([] { decodeObject<Pod>(keelson::testing::apiFixture("status_not_found.json")); }),
+      "decode Pod: .kind: expected kind \"Pod\", got \"Status\"");
+  EXPECT_EQ(decodeError([] { decodeList<Pod>(keelson::testing::apiFixture("nodes.json")); }),
             "decode PodList: .kind: expected kind \"PodList\", got \"NodeList\"");
   EXPECT_EQ(decodeError([] { decodeList<Pod>(R"({"items": [{"kind": "Node"}]})"); }),
             "decode PodList: .items[0].kind: expected kind \"Pod\", got \"Node\"");
@@ -802,7 +800,7 @@ TEST(DecodeBehaviour, UnknownFieldsNullsAndEscapes) {
 }
 
 TEST(DecodeBehaviour, PaddedInPlaceMatchesCopy) {
-  std::string body = fixture("nodes.json");
+  std::string body = keelson::testing::apiFixture("nodes.json");
   const auto copied = decodeList<Node>(body);
   const auto in_place = decodeList<Node>(PaddedJson(body));
   ASSERT_EQ(copied.items.size(), in_place.items.size());
@@ -811,7 +809,7 @@ TEST(DecodeBehaviour, PaddedInPlaceMatchesCopy) {
     EXPECT_EQ(copied.items[i].status.allocatable, in_place.items[i].status.allocatable);
   }
   // A view with known slack, as Client::listPages hands out.
-  std::string page = fixture("pods_page1.json");
+  std::string page = keelson::testing::apiFixture("pods_page1.json");
   const std::size_t size = page.size();
   page.resize(size + kJsonPadding, ' ');
   const auto pods =

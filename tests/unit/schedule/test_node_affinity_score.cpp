@@ -25,7 +25,7 @@ kube::Pod podPreferring(std::vector<kube::PreferredSchedulingTerm> terms) {
   return p;
 }
 
-Cluster zonedCluster() {
+Cluster zoneAndDiskNodes() {
   Cluster c;
   c.nodes = {testing::node("a"), testing::node("ab"), testing::node("none")};
   c.nodes[0].metadata.labels["zone"] = "a";
@@ -35,7 +35,7 @@ Cluster zonedCluster() {
 }
 
 TEST(NodeAffinityScore, SumsTheWeightsOfMatchingPreferredTerms) {
-  const Cluster c = zonedCluster();
+  const Cluster c = zoneAndDiskNodes();
   const auto p = podPreferring({preferred(2, "zone", "a"), preferred(5, "disk", "ssd")});
   EXPECT_EQ(testing::scores(NodeAffinityScore{}, p, c, false), (Scores{2, 7, 0}));
   // 100 * 2 / 7 = 28, 100, 0
@@ -43,7 +43,7 @@ TEST(NodeAffinityScore, SumsTheWeightsOfMatchingPreferredTerms) {
 }
 
 TEST(NodeAffinityScore, ZeroWeightAndEmptyTermsAreIgnored) {
-  const Cluster c = zonedCluster();
+  const Cluster c = zoneAndDiskNodes();
   kube::PreferredSchedulingTerm empty;
   empty.weight = 50;
   const auto p = podPreferring({preferred(0, "zone", "a"), empty});
@@ -51,7 +51,7 @@ TEST(NodeAffinityScore, ZeroWeightAndEmptyTermsAreIgnored) {
 }
 
 TEST(NodeAffinityScore, AddedAffinityAppliesToEveryPod) {
-  const Cluster c = zonedCluster();
+  const Cluster c = zoneAndDiskNodes();
   const NodeAffinityScore plugin({preferred(3, "kubernetes.io/hostname", "none")});
   // A pod without node affinity: only the added term, 3 on "none" → 0, 0, 100.
   EXPECT_EQ(testing::scores(plugin, testing::pod("plain"), c), (Scores{0, 0, 100}));

@@ -26,6 +26,7 @@ namespace fw = framework;
 using fw::testing::node;
 using fw::testing::pod;
 using testing::Deadline;
+using testing::depthsOf;
 
 /// Records every call; bind() throws the error configured for a pod's name.
 class RecordingSink final : public SchedulerSink {
@@ -158,12 +159,6 @@ kube::Pod pending(const std::string& name, const std::string& cpu, std::int32_t 
   kube::Pod p = pod(name, cpu, "");
   p.spec.priority = priority;
   return p;
-}
-
-/// active, backoff, unschedulable, in_flight.
-std::array<std::size_t, 4> depthsOf(const SchedulingQueue& q) {
-  const QueueDepths d = q.depths();
-  return {d.active, d.backoff, d.unschedulable, d.in_flight};
 }
 
 /// The attempt left nothing behind on n1 (nothing assumed, its cpu as before: 0) and the queue

@@ -23,6 +23,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::Deadline;
+using testing::Depths;
+using testing::depthsOf;
 using testing::since;
 using SteadyClock = std::chrono::steady_clock;
 
@@ -49,14 +51,6 @@ QueueOptions shortBackoff(std::chrono::milliseconds initial, std::chrono::millis
   o.initial_backoff = initial;
   o.max_backoff = max;
   return o;
-}
-
-/// active, backoff, unschedulable, in_flight.
-using Depths = std::array<std::size_t, 4>;
-
-Depths depthsOf(const SchedulingQueue& q) {
-  const QueueDepths d = q.depths();
-  return {d.active, d.backoff, d.unschedulable, d.in_flight};
 }
 
 TEST(SchedulingQueue, PopsByPriorityThenFirstIn) {

@@ -3,12 +3,16 @@
 // Helpers for the tests of the scheduler's threaded parts: a stop token that fires after a
 // deadline, so that a blocking call under test cannot hang the test.
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <mutex>
 #include <stop_token>
 #include <thread>
 #include <utility>
+
+#include "schedule/scheduling_queue.h"
 
 namespace keelson::schedule::testing {
 
@@ -41,6 +45,15 @@ class Deadline {
 inline std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                start);
+}
+
+/// A queue's depths in the order active, backoff, unschedulable, in_flight.
+using Depths = std::array<std::size_t, 4>;
+
+/// `q.depths()` as Depths, to compare with one EXPECT_EQ.
+inline Depths depthsOf(const SchedulingQueue& q) {
+  const QueueDepths d = q.depths();
+  return {d.active, d.backoff, d.unschedulable, d.in_flight};
 }
 
 }  // namespace keelson::schedule::testing

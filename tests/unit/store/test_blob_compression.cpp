@@ -12,7 +12,7 @@
 namespace keelson::store {
 namespace {
 
-constexpr std::size_t kMax = 1 << 20;
+constexpr std::size_t kMaxBlobBytes = 1 << 20;
 
 std::string randomBytes(std::size_t n, unsigned seed) {
   std::mt19937 rng(seed);
@@ -25,7 +25,8 @@ TEST(BlobCompression, RoundTripsEverySize) {
   for (const std::string& raw :
        {std::string(), std::string("x"), std::string("\x00\x01\xff binary\x00tail", 15),
         std::string(1702, '\0'), randomBytes(1702, 1), randomBytes(70000, 2)}) {
-    EXPECT_EQ(decompressBlob(compressBlob(raw), kMax, "blob"), raw) << raw.size() << " bytes";
+    EXPECT_EQ(decompressBlob(compressBlob(raw), kMaxBlobBytes, "blob"), raw)
+        << raw.size() << " bytes";
   }
 }
 
@@ -48,20 +49,20 @@ void expectRefused(const std::string& stored, std::size_t max_bytes, const std::
 TEST(BlobCompression, RefusesWhatIsNotACompressedBlob) {
   const std::string raw = randomBytes(500, 4) + std::string(500, 'a');
   const std::string good = compressBlob(raw);
-  expectRefused("", kMax, "empty");
-  expectRefused("abc", kMax, "shorter than the size");
-  expectRefused("KADS\x02\0\0\0", kMax, "an uncompressed detector state");
+  expectRefused("", kMaxBlobBytes, "empty");
+  expectRefused("abc", kMaxBlobBytes, "shorter than the size");
+  expectRefused("KADS\x02\0\0\0", kMaxBlobBytes, "an uncompressed detector state");
   expectRefused(good, raw.size() - 1, "larger than allowed");
-  expectRefused(good.substr(0, good.size() / 2), kMax, "truncated");
+  expectRefused(good.substr(0, good.size() / 2), kMaxBlobBytes, "truncated");
   std::string corrupt = good;
   corrupt[corrupt.size() / 2] = static_cast<char>(corrupt[corrupt.size() / 2] ^ 0x55);
-  expectRefused(corrupt, kMax, "a flipped byte");
+  expectRefused(corrupt, kMaxBlobBytes, "a flipped byte");
   std::string longer = good;
   longer[0] = static_cast<char>(longer[0] + 1);
-  expectRefused(longer, kMax, "states one byte more than it holds");
+  expectRefused(longer, kMaxBlobBytes, "states one byte more than it holds");
   std::string shorter = good;
   shorter[0] = static_cast<char>(shorter[0] - 1);
-  expectRefused(shorter, kMax, "states one byte less than it holds");
+  expectRefused(shorter, kMaxBlobBytes, "states one byte less than it holds");
 }
 
 }  // namespace

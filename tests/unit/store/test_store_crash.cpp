@@ -18,7 +18,7 @@ namespace {
 
 constexpr int kRowsPerTick = 120;
 constexpr std::int64_t kCycleBase = 1'000'000;
-const std::vector<std::string> kColumns = {"tick", "row", "text", "value"};
+const std::vector<std::string> kCrashColumns = {"tick", "row", "text", "value"};
 
 // Rows with quotes, commas and newlines, about 80 KiB per tick: a write spanning pages.
 CsvRows rowsFor(std::int64_t tick) {
@@ -35,7 +35,7 @@ CsvRows rowsFor(std::int64_t tick) {
                             const std::filesystem::path& db_path, std::int64_t first_tick,
                             int report_fd) {
   try {
-    CsvDataset csv = CsvDataset::open(csv_path, kColumns);
+    CsvDataset csv = CsvDataset::open(csv_path, kCrashColumns);
     HistoryOptions options;
     options.retention = std::chrono::seconds(0);
     HistoryStore store = HistoryStore::open(db_path, options);
@@ -83,18 +83,18 @@ TEST(StoreCrash, SigkillLosesAtMostTheTickInFlight) {
 
     // CSV: reopening repairs a torn tail; then Python parses it strictly.
     const auto size_before = std::filesystem::file_size(csv_path);
-    const auto size_after = CsvDataset::open(csv_path, kColumns).sizeBytes();
+    const auto size_after = CsvDataset::open(csv_path, kCrashColumns).sizeBytes();
     ASSERT_LE(size_after, size_before);
     if (size_after < size_before) ++torn_tails;
     const auto records = test::pythonReadCsv(csv_path);
     ASSERT_TRUE(records);
     ASSERT_FALSE(records->empty());
-    EXPECT_EQ(records->front(), kColumns);
+    EXPECT_EQ(records->front(), kCrashColumns);
     std::map<std::int64_t, int> rows_per_tick;
     const CsvRows expected_rows = rowsFor(0);
     for (std::size_t i = 1; i < records->size(); ++i) {
       const auto& record = (*records)[i];
-      ASSERT_EQ(record.size(), kColumns.size()) << "record " << i;
+      ASSERT_EQ(record.size(), kCrashColumns.size()) << "record " << i;
       const std::int64_t t = std::stoll(record[0]);
       const int row = std::stoi(record[1]);
       ASSERT_EQ(row, rows_per_tick[t]) << "rows of tick " << t << " out of order";
