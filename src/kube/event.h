@@ -39,7 +39,7 @@ struct EventSeries {
 };
 
 /// A core/v1 or events.k8s.io/v1 Event, normalized (see the mapping above).
-struct Event {
+struct Event {  // NOLINT(bugprone-exception-escape): flat_map moves never throw
   ObjectMeta metadata;
   ObjectReference regarding;               ///< The object the event is about.
   std::optional<ObjectReference> related;  ///< A secondary object, e.g. the node of a pod event.

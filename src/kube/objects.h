@@ -68,7 +68,7 @@ struct OwnerReference {
 };
 
 /// meta/v1 ObjectMeta, minus managedFields, selfLink and the like.
-struct ObjectMeta {
+struct ObjectMeta {  // NOLINT(bugprone-exception-escape): flat_map moves never throw
   std::string name;
   std::string namespace_name;  ///< metadata.namespace; "" for cluster-scoped objects.
   std::string uid;
