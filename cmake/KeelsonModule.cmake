@@ -31,8 +31,8 @@ function(keelson_test name)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${ARG_PROPERTIES})
   # The labels (a list, which gtest_discover_tests' PROPERTIES would split) and the paths the tests
   # read at run time (tests/common/test_env.h) are set on the discovered cases by a script ctest
-  # includes after gtest's own. The paths are environment, not compile definitions: an object
-  # with an absolute path compiled in differs between two clones, and ccache could not share it.
+  # includes after gtest's own. The paths are environment, not compile definitions, so a test
+  # executable does not depend on where its tree was cloned.
   set(script ${CMAKE_CURRENT_BINARY_DIR}/${name}_properties.cmake)
   file(GENERATE OUTPUT ${script} CONTENT "if(${name}_TESTS)
   set_tests_properties(\${${name}_TESTS} PROPERTIES

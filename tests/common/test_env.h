@@ -1,9 +1,8 @@
 #pragma once
 // Where the tests find the source tree (tests/data, test/cluster scripts, deploy/) and the built
 // keelson binary: from the environment, which ctest sets for every test (KEELSON_SOURCE_DIR and
-// KEELSON_BINARY, see keelson_test in cmake/KeelsonModule.cmake). They are not compiled in, so
-// a test object is the same in every clone and ccache shares it between them. To run a test
-// executable by hand, export both.
+// KEELSON_BINARY, see keelson_test in cmake/KeelsonModule.cmake). They are not compiled in, so a
+// test executable does not depend on where its tree was cloned. To run one by hand, export both.
 
 #include <cstdio>
 #include <cstdlib>
