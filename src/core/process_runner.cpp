@@ -23,7 +23,7 @@ extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX decl
 namespace keelson::core {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 /// Owns one file descriptor.
 class Fd {
@@ -151,7 +151,7 @@ struct Stream {
   }
 };
 
-int msUntil(Clock::time_point when, Clock::time_point now) {
+int msUntil(SteadyClock::time_point when, SteadyClock::time_point now) {
   if (when <= now) return 0;
   const auto ms = std::chrono::ceil<std::chrono::milliseconds>(when - now).count();
   return static_cast<int>(std::min<long long>(ms, 60'000));
@@ -236,7 +236,7 @@ RunResult runProcess(const std::vector<std::string>& argv, const RunOptions& opt
   for (const auto& e : env) c_env.push_back(const_cast<char*>(e.c_str()));
   c_env.push_back(nullptr);
 
-  const Clock::time_point start = Clock::now();
+  const SteadyClock::time_point start = SteadyClock::now();
   pid_t pid = -1;
   const int rc = ::posix_spawn(&pid, program->c_str(), spawn.actions(), spawn.attr(), c_argv.data(),
                                c_env.data());
@@ -259,20 +259,20 @@ RunResult runProcess(const std::vector<std::string>& argv, const RunOptions& opt
   Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   constexpr int kTickMs = 10;
 
-  const Clock::time_point deadline =
-      options.timeout.count() > 0 ? start + options.timeout : Clock::time_point::max();
+  const SteadyClock::time_point deadline =
+      options.timeout.count() > 0 ? start + options.timeout : SteadyClock::time_point::max();
   bool exited = false;
   bool status_known = false;
   int status = 0;
-  Clock::time_point exit_time{};
+  SteadyClock::time_point exit_time{};
   bool term_sent = false;
   bool kill_sent = false;
-  Clock::time_point signal_time{};
+  SteadyClock::time_point signal_time{};
 
   auto signal_child = [&](int sig) { ::kill(options.new_process_group ? -pid : pid, sig); };
 
   for (;;) {
-    Clock::time_point now = Clock::now();
+    SteadyClock::time_point now = SteadyClock::now();
     if (!exited) {
       const pid_t w = ::waitpid(pid, &status, WNOHANG);
       if (w == pid || (w < 0 && errno == ECHILD)) {
@@ -285,7 +285,7 @@ RunResult runProcess(const std::vector<std::string>& argv, const RunOptions& opt
     const bool pipes_open = streams[0].fd.valid() || streams[1].fd.valid();
     if (exited && (!pipes_open || now >= exit_time + options.output_linger)) break;
 
-    Clock::time_point wake = Clock::time_point::max();
+    SteadyClock::time_point wake = SteadyClock::time_point::max();
     if (!exited) {
       if (!term_sent && now >= deadline) {
         signal_child(SIGTERM);
@@ -320,7 +320,7 @@ RunResult runProcess(const std::vector<std::string>& argv, const RunOptions& opt
       }
     }
     if (!exited && pidfd.valid()) pfds[n++] = pollfd{pidfd.get(), POLLIN, 0};
-    int timeout_ms = wake == Clock::time_point::max() ? -1 : msUntil(wake, now);
+    int timeout_ms = wake == SteadyClock::time_point::max() ? -1 : msUntil(wake, now);
     if (!exited && !pidfd.valid())
       timeout_ms = timeout_ms < 0 ? kTickMs : std::min(timeout_ms, kTickMs);
     if (n == 0 && timeout_ms < 0) timeout_ms = kTickMs;
@@ -337,7 +337,8 @@ RunResult runProcess(const std::vector<std::string>& argv, const RunOptions& opt
     }
   }
 
-  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  result.duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
   if (exited && status_known) {
     if (WIFEXITED(status)) {
       result.exit_code = WEXITSTATUS(status);

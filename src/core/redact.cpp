@@ -20,9 +20,9 @@ bool isSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
-bool isAlnum(char c) { return isDigit(c) || (lowerChar(c) >= 'a' && lowerChar(c) <= 'z'); }
+bool isAlnum(char c) { return isAsciiDigit(c) || (lowerChar(c) >= 'a' && lowerChar(c) <= 'z'); }
 
 // Characters of a flag, variable, parameter or header name.
 bool isNameChar(char c) { return isAlnum(c) || c == '_' || c == '-' || c == '.'; }
@@ -33,7 +33,7 @@ bool isEnvNameChar(char c) { return isAlnum(c) || c == '_'; }
 bool hasSpace(std::string_view s) { return std::any_of(s.begin(), s.end(), isSpace); }
 
 bool allDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), isDigit);
+  return !s.empty() && std::all_of(s.begin(), s.end(), isAsciiDigit);
 }
 
 // Where a `NAME=value` value ends inside a larger argument (query strings, DSNs, lists).

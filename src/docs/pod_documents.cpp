@@ -84,7 +84,7 @@ json affinity(const std::optional<kube::Affinity>& affinity) {
           {"podAntiAffinity", affinity->pod_anti_affinity.has_value()}};
 }
 
-json eventJson(const kube::Event& event) {
+json eventSummaryJson(const kube::Event& event) {
   return {{"type", event.type},
           {"reason", event.reason},
           {"message", event.message},
@@ -98,7 +98,7 @@ json schedulingEvents(const std::vector<kube::Event>& events) {
   for (const auto& event : events) {
     if (event.reason == "FailedScheduling" || event.reason == "Scheduled" ||
         event.reason == "Preempted" || event.reason == "NotTriggerScaleUp") {
-      out.push_back(eventJson(event));
+      out.push_back(eventSummaryJson(event));
     }
   }
   return out;

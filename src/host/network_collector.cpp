@@ -17,7 +17,8 @@
 namespace keelson::host {
 namespace {
 
-std::optional<double> rate(std::uint64_t before, std::uint64_t after, double elapsed_seconds) {
+std::optional<double> counterRate(std::uint64_t before, std::uint64_t after,
+                                  double elapsed_seconds) {
   if (elapsed_seconds <= 0 || after < before) return std::nullopt;
   return static_cast<double>(after - before) / elapsed_seconds;
 }
@@ -81,14 +82,14 @@ std::vector<InterfaceIo> computeNetworkIo(const std::vector<NetDevStat>& before,
     io.counters = interface;
     if (const auto it = earlier.find(interface.interface); it != earlier.end()) {
       const NetDevStat& old = *it->second;
-      io.rx_bytes_per_second = rate(old.rx_bytes, interface.rx_bytes, elapsed_seconds);
-      io.tx_bytes_per_second = rate(old.tx_bytes, interface.tx_bytes, elapsed_seconds);
-      io.rx_packets_per_second = rate(old.rx_packets, interface.rx_packets, elapsed_seconds);
-      io.tx_packets_per_second = rate(old.tx_packets, interface.tx_packets, elapsed_seconds);
-      io.rx_errors_per_second = rate(old.rx_errors, interface.rx_errors, elapsed_seconds);
-      io.tx_errors_per_second = rate(old.tx_errors, interface.tx_errors, elapsed_seconds);
-      io.rx_drops_per_second = rate(old.rx_drops, interface.rx_drops, elapsed_seconds);
-      io.tx_drops_per_second = rate(old.tx_drops, interface.tx_drops, elapsed_seconds);
+      io.rx_bytes_per_second = counterRate(old.rx_bytes, interface.rx_bytes, elapsed_seconds);
+      io.tx_bytes_per_second = counterRate(old.tx_bytes, interface.tx_bytes, elapsed_seconds);
+      io.rx_packets_per_second = counterRate(old.rx_packets, interface.rx_packets, elapsed_seconds);
+      io.tx_packets_per_second = counterRate(old.tx_packets, interface.tx_packets, elapsed_seconds);
+      io.rx_errors_per_second = counterRate(old.rx_errors, interface.rx_errors, elapsed_seconds);
+      io.tx_errors_per_second = counterRate(old.tx_errors, interface.tx_errors, elapsed_seconds);
+      io.rx_drops_per_second = counterRate(old.rx_drops, interface.rx_drops, elapsed_seconds);
+      io.tx_drops_per_second = counterRate(old.tx_drops, interface.tx_drops, elapsed_seconds);
     }
     result.push_back(std::move(io));
   }

@@ -32,10 +32,6 @@ std::string eventName(const kube::Pod& pod) {
   return fmt::format("{}.{:x}{:x}", pod.metadata.name, nanos, counter.fetch_add(1) % 4096);
 }
 
-std::string keyOf(const kube::Pod& pod) {
-  return pod.metadata.namespace_name + "/" + pod.metadata.name;
-}
-
 void warn(std::string_view what, const std::string& pod, std::string_view error) {
   core::logEvent(spdlog::level::warn, what, {{"pod", pod}, {"error", error}});
 }
@@ -82,7 +78,7 @@ void ApiSchedulerSink::failed(const kube::Pod& pod, const std::string& message,
                  "application/strategic-merge-patch+json");
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kNotFound) {
-      warn("scheduler: pod condition not updated", keyOf(pod), e.what());
+      warn("scheduler: pod condition not updated", podKey(pod), e.what());
     }
   } catch (const std::exception&) {
   }
@@ -115,7 +111,7 @@ void ApiSchedulerSink::event(const kube::Pod& pod, std::string_view type, std::s
                                   pod.metadata.name, pod.metadata.uid, type, reason, action, note);
     if (queued_events_.fetch_add(1) >= kMaxQueuedEvents) {
       queued_events_.fetch_sub(1);
-      warn("scheduler: event dropped", keyOf(pod),
+      warn("scheduler: event dropped", podKey(pod),
            fmt::format("{} events already wait for the API server", kMaxQueuedEvents));
       return;
     }

@@ -12,11 +12,11 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-std::string keyOf(const kube::Pod& pod) {
+}  // namespace
+
+std::string podKey(const kube::Pod& pod) {
   return pod.metadata.namespace_name + "/" + pod.metadata.name;
 }
-
-}  // namespace
 
 std::string_view attemptResultName(AttemptResult result) noexcept {
   switch (result) {
@@ -78,7 +78,7 @@ bool Scheduler::scheduleOne(const std::stop_token& stop) {
   if (!queued) return false;
   Cycle cycle{std::move(*queued), {}, SteadyClock::now()};
   const kube::Pod& pod = *cycle.queued.pod;
-  cycle.out.pod = keyOf(pod);
+  cycle.out.pod = podKey(pod);
   cycle.out.attempts = cycle.queued.attempts;
   Placement placement;
   try {

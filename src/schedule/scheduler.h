@@ -25,6 +25,9 @@
 
 namespace keelson::schedule {
 
+/// "namespace/name" of `pod`: how the scheduler's attempts and log lines name it. Thread-safe.
+std::string podKey(const kube::Pod& pod);
+
 /// What the scheduler writes to the API server (kube-scheduler's binder and event recorder).
 /// Implementations must be thread-safe; the loop calls them from its binder threads, several at
 /// once.

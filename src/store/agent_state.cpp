@@ -19,7 +19,7 @@ namespace {
 
 // The outbox's items come last in its rows: a large batch spills to overflow pages, and the sums
 // of `bytes` each append() makes then read only the first page of each row.
-constexpr std::string_view kSchemaV1 = R"sql(
+constexpr std::string_view kAgentSchemaV1 = R"sql(
 CREATE TABLE meta (
   key TEXT PRIMARY KEY,
   value
@@ -50,10 +50,10 @@ constexpr std::string_view kAgentIdKey = "agent_id";
 constexpr std::string_view kDroppedBatchesKey = "dropped_batches";
 constexpr std::string_view kDroppedBytesKey = "dropped_bytes";
 
-sqlite::StoreFile storeFile(std::chrono::milliseconds busy_timeout) {
+sqlite::StoreFile agentStoreFile(std::chrono::milliseconds busy_timeout) {
   return {.kind = "agent",
           .schema_version = AgentState::kSchemaVersion,
-          .schema_sql = kSchemaV1,
+          .schema_sql = kAgentSchemaV1,
           .table = "outbox",
           .busy_timeout = busy_timeout,
           .missing_hint = "",
@@ -203,7 +203,7 @@ AgentState AgentState::open(const std::filesystem::path& path, AgentStateOptions
   }
   const std::chrono::milliseconds busy_timeout = options.busy_timeout;
   auto impl = std::make_unique<Impl>(path, std::move(options),
-                                     sqlite::openStoreFile(path, storeFile(busy_timeout)));
+                                     sqlite::openStoreFile(path, agentStoreFile(busy_timeout)));
   impl->prepare();
   {
     sqlite::Transaction tx(impl->db);

@@ -16,7 +16,7 @@
 namespace keelson::store {
 namespace {
 
-constexpr std::string_view kSchemaV1 = R"sql(
+constexpr std::string_view kAuditSchemaV1 = R"sql(
 CREATE TABLE actions (
   id INTEGER PRIMARY KEY,
   started_ms INTEGER NOT NULL,
@@ -44,10 +44,10 @@ constexpr std::string_view kColumns =
 
 constexpr std::string_view kUnknown = "unknown";
 
-sqlite::StoreFile storeFile() {
+sqlite::StoreFile auditStoreFile() {
   return {.kind = "audit",
           .schema_version = AuditLog::kSchemaVersion,
-          .schema_sql = kSchemaV1,
+          .schema_sql = kAuditSchemaV1,
           .table = "actions",
           .busy_timeout = std::chrono::milliseconds(5000),
           .missing_hint = "",
@@ -162,7 +162,7 @@ AuditLog& AuditLog::operator=(AuditLog&&) noexcept = default;
 AuditLog::~AuditLog() = default;
 
 AuditLog AuditLog::open(const std::filesystem::path& path) {
-  auto impl = std::make_unique<Impl>(path, false, sqlite::openStoreFile(path, storeFile()));
+  auto impl = std::make_unique<Impl>(path, false, sqlite::openStoreFile(path, auditStoreFile()));
   impl->prepareWrites();
   impl->unknown = impl->markDeadIntents();
   return AuditLog(std::move(impl));
@@ -170,7 +170,7 @@ AuditLog AuditLog::open(const std::filesystem::path& path) {
 
 AuditLog AuditLog::openReadOnly(const std::filesystem::path& path) {
   return AuditLog(
-      std::make_unique<Impl>(path, true, sqlite::openStoreFileReadOnly(path, storeFile())));
+      std::make_unique<Impl>(path, true, sqlite::openStoreFileReadOnly(path, auditStoreFile())));
 }
 
 std::int64_t AuditLog::recordIntent(const AuditIntent& intent) {

@@ -13,7 +13,7 @@ namespace keelson::store::layout {
 namespace {
 
 // Schema version 1, as earlier builds created it: what migrateFromV1 starts from.
-constexpr std::string_view kSchemaV1 = R"sql(
+constexpr std::string_view kHistorySchemaV1 = R"sql(
 CREATE TABLE series (
   id INTEGER PRIMARY KEY,
   subject_kind TEXT NOT NULL,
@@ -236,7 +236,7 @@ void migrateFromV1(sqlite::Database& db, std::int64_t from_version) {
 }
 
 std::string schemaV2() {
-  std::string sql(kSchemaV1);
+  std::string sql(kHistorySchemaV1);
   sql.erase(sql.find("CREATE TABLE points"),
             sql.find("CREATE TABLE detector_state") - sql.find("CREATE TABLE points"));
   return sql + std::string(kSchemaV2Points);

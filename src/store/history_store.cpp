@@ -49,7 +49,7 @@ std::string readState(const sqlite::Statement& stmt, int column, const SeriesKey
                                     key.namespace_name, key.name, key.metric));
 }
 
-sqlite::StoreFile storeFile(std::chrono::milliseconds busy_timeout) {
+sqlite::StoreFile historyStoreFile(std::chrono::milliseconds busy_timeout) {
   static const std::string schema = layout::schemaV2();
   return {.kind = "history",
           .schema_version = HistoryStore::kSchemaVersion,
@@ -319,7 +319,7 @@ HistoryStore& HistoryStore::operator=(HistoryStore&&) noexcept = default;
 HistoryStore::~HistoryStore() = default;
 
 HistoryStore HistoryStore::open(const std::filesystem::path& path, HistoryOptions options) {
-  sqlite::Database db = sqlite::openStoreFile(path, storeFile(options.busy_timeout));
+  sqlite::Database db = sqlite::openStoreFile(path, historyStoreFile(options.busy_timeout));
   // Debian's SQLite zeroes every freed page (SQLITE_SECURE_DELETE): emptying a compacted head
   // table would then write it all again. FAST zeroes deleted rows only on pages written anyway.
   db.exec("PRAGMA secure_delete = FAST");
@@ -330,7 +330,7 @@ HistoryStore HistoryStore::open(const std::filesystem::path& path, HistoryOption
 
 HistoryStore HistoryStore::openReadOnly(const std::filesystem::path& path) {
   sqlite::Database db =
-      sqlite::openStoreFileReadOnly(path, storeFile(HistoryOptions{}.busy_timeout));
+      sqlite::openStoreFileReadOnly(path, historyStoreFile(HistoryOptions{}.busy_timeout));
   if (const std::int64_t version = db.queryInt("PRAGMA user_version"); version < kSchemaVersion) {
     // Upgrading needs the write lock, which a reader must not take while `monitor` writes.
     throw Error(ErrorCode::kBadInput,

@@ -14,7 +14,7 @@
 namespace keelson::schedule::framework {
 namespace {
 
-struct State final : PluginState {
+struct BalancedAllocationState final : PluginState {
   std::vector<std::int64_t> pod_requests;  ///< Per configured resource, plain requests.
   bool best_effort = false;                ///< The pod requests none of them: skip.
 };
@@ -70,7 +70,7 @@ BalancedAllocation::BalancedAllocation(std::vector<std::string> resources)
 std::unique_ptr<const PluginState> BalancedAllocation::preScore(
     const PodInfo& pod, const Snapshot& /*snapshot*/,
     std::span<const NodeInfo* const> /*feasible*/) const {
-  auto st = std::make_unique<State>();
+  auto st = std::make_unique<BalancedAllocationState>();
   for (const std::string& r : resources_) {
     st->pod_requests.push_back(amount(r, quantityOf(pod.requests(), r)));
   }
@@ -81,7 +81,7 @@ std::unique_ptr<const PluginState> BalancedAllocation::preScore(
 
 std::int64_t BalancedAllocation::score(const PodInfo& /*pod*/, const NodeInfo& node,
                                        const PluginState* state) const {
-  const auto& st = stateAs<State>(state);
+  const auto& st = stateAs<BalancedAllocationState>(state);
   if (st.best_effort) return 0;
   std::vector<double> fractions;
   for (size_t i = 0; i < resources_.size(); ++i) {

@@ -21,7 +21,7 @@ using detail::ResolvedTerm;
 
 using TopologyPair = std::pair<std::string, std::string>;
 
-struct State final : PluginState {
+struct InterPodAffinityState final : PluginState {
   std::vector<ResolvedTerm> affinity;
   std::vector<ResolvedTerm> anti_affinity;
   std::map<TopologyPair, int> affinity_counts;
@@ -40,7 +40,7 @@ Status reject(Code code, std::string_view category, std::string message) {
 PreFilterResult InterPodAffinity::preFilter(const PodInfo& pod_info,
                                             const Snapshot& snapshot) const {
   const kube::Pod& pod = pod_info.pod();
-  auto st = std::make_unique<State>();
+  auto st = std::make_unique<InterPodAffinityState>();
   if (pod.spec.affinity) {
     if (pod.spec.affinity->pod_affinity) {
       for (const auto& t : pod.spec.affinity->pod_affinity->required) {
@@ -90,7 +90,7 @@ PreFilterResult InterPodAffinity::preFilter(const PodInfo& pod_info,
 
 Status InterPodAffinity::filter(const PodInfo& /*pod*/, const NodeInfo& node,
                                 const PluginState* state) const {
-  const auto& st = stateAs<State>(state);
+  const auto& st = stateAs<InterPodAffinityState>(state);
   const auto& labels = node.node->metadata.labels;
   // satisfyPodAffinity
   bool pods_exist = true;

@@ -27,7 +27,7 @@ struct WeightedTerm {
 using TopologyScore =
     std::map<std::string, std::map<std::string, std::int64_t, std::less<>>, std::less<>>;
 
-struct State final : PluginState {
+struct InterPodAffinityScoreState final : PluginState {
   TopologyScore topology_score;  ///< Empty: nothing matched, the plugin is skipped.
 };
 
@@ -88,7 +88,7 @@ std::unique_ptr<const PluginState> InterPodAffinityScore::preScore(
     std::span<const NodeInfo* const> /*feasible*/) const {
   const kube::Pod& pod = pod_info.pod();
   const IncomingTerms incoming = incomingTerms(pod, snapshot);
-  auto st = std::make_unique<State>();
+  auto st = std::make_unique<InterPodAffinityScoreState>();
   // Without preferred terms of its own, only existing pods' terms can score the pod.
   const bool own_terms = !incoming.affinity.empty() || !incoming.anti_affinity.empty();
   for (const NodeInfo& info : snapshot.nodes()) {
@@ -125,7 +125,7 @@ std::unique_ptr<const PluginState> InterPodAffinityScore::preScore(
 std::int64_t InterPodAffinityScore::score(const PodInfo& /*pod*/, const NodeInfo& node,
                                           const PluginState* state) const {
   std::int64_t sum = 0;
-  for (const auto& [key, values] : stateAs<State>(state).topology_score) {
+  for (const auto& [key, values] : stateAs<InterPodAffinityScoreState>(state).topology_score) {
     const std::string* value = label(node.node->metadata.labels, key);
     if (value == nullptr) continue;
     const auto it = values.find(*value);
@@ -136,7 +136,8 @@ std::int64_t InterPodAffinityScore::score(const PodInfo& /*pod*/, const NodeInfo
 
 void InterPodAffinityScore::normalizeScores(const PodInfo& /*pod*/, const PluginState* state,
                                             std::span<std::int64_t> scores) const {
-  if (stateAs<State>(state).topology_score.empty()) return;  // Skipped: all 0 already.
+  if (stateAs<InterPodAffinityScoreState>(state).topology_score.empty())
+    return;  // Skipped: all 0 already.
   if (scores.empty()) return;
   const auto [min_it, max_it] = std::minmax_element(scores.begin(), scores.end());
   const std::int64_t lowest = *min_it;

@@ -16,7 +16,7 @@ namespace {
 
 /// The pod's non-zero request of each configured resource (resourceAllocationScorer's
 /// calculatePodResourceRequestList): millicores for cpu, whole units otherwise.
-struct State final : PluginState {
+struct NodeResourcesFitScoreState final : PluginState {
   std::vector<std::int64_t> pod_requests;
 };
 
@@ -148,7 +148,7 @@ std::unique_ptr<const PluginState> NodeResourcesFitScore::preScore(
       {"cpu", core::Quantity::fromMilli(kDefaultMilliCpuRequest)},
       {"memory", core::Quantity::fromValue(kDefaultMemoryRequestBytes)}};
   const kube::ResourceList requests = kube::podRequests(pod.pod(), options);
-  auto st = std::make_unique<State>();
+  auto st = std::make_unique<NodeResourcesFitScoreState>();
   for (const ResourceSpec& r : resources_) {
     const core::Quantity q = quantityOf(requests, r.name);
     st->pod_requests.push_back(r.name == "cpu" ? q.milliValue() : q.value());
@@ -158,7 +158,7 @@ std::unique_ptr<const PluginState> NodeResourcesFitScore::preScore(
 
 std::int64_t NodeResourcesFitScore::score(const PodInfo& /*pod*/, const NodeInfo& node,
                                           const PluginState* state) const {
-  const auto& st = stateAs<State>(state);
+  const auto& st = stateAs<NodeResourcesFitScoreState>(state);
   std::int64_t node_score = 0;
   std::int64_t weight_sum = 0;
   for (size_t i = 0; i < resources_.size(); ++i) {

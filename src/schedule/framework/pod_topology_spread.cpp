@@ -22,7 +22,7 @@ struct SpreadConstraint {
   std::map<std::string, int> counts;  ///< Topology value → matching pods.
 };
 
-struct State final : PluginState {
+struct PodTopologySpreadState final : PluginState {
   std::vector<SpreadConstraint> constraints;  ///< DoNotSchedule constraints only.
 };
 
@@ -42,7 +42,7 @@ Status reject(Code code, std::string_view category, std::string message) {
 PreFilterResult PodTopologySpread::preFilter(const PodInfo& pod_info,
                                              const Snapshot& snapshot) const {
   const kube::Pod& pod = pod_info.pod();
-  auto st = std::make_unique<State>();
+  auto st = std::make_unique<PodTopologySpreadState>();
   for (const auto& c : pod.spec.topology_spread_constraints) {
     if (c.when_unsatisfiable != "DoNotSchedule") continue;
     st->constraints.push_back(SpreadConstraint{&c, detail::spreadSelector(c, pod), {}});
@@ -63,7 +63,7 @@ PreFilterResult PodTopologySpread::preFilter(const PodInfo& pod_info,
 
 Status PodTopologySpread::filter(const PodInfo& pod, const NodeInfo& node,
                                  const PluginState* state) const {
-  for (const auto& c : stateAs<State>(state).constraints) {
+  for (const auto& c : stateAs<PodTopologySpreadState>(state).constraints) {
     const std::string* value = label(node.node->metadata.labels, c.spec->topology_key);
     if (value == nullptr) {
       return reject(Code::kUnschedulableAndUnresolvable, kReasonMissingLabel,

@@ -27,7 +27,7 @@ struct SoftConstraint {
   double weight = 0;  ///< topologyNormalizingWeight: log(values + 2).
 };
 
-struct State final : PluginState {
+struct PodTopologySpreadScoreState final : PluginState {
   std::vector<SoftConstraint> constraints;     ///< Empty: skipped.
   std::set<std::string, std::less<>> ignored;  ///< Feasible nodes lacking a topology key.
   std::vector<bool> ignored_in_order;          ///< The same, in `feasible` order.
@@ -40,7 +40,7 @@ bool hasAllKeys(const kube::Node& node, const std::vector<SoftConstraint>& const
 }
 
 /// Seeds each constraint's values from the feasible nodes and sets the weights.
-void initDomains(State& st, std::span<const NodeInfo* const> feasible) {
+void initDomains(PodTopologySpreadScoreState& st, std::span<const NodeInfo* const> feasible) {
   std::vector<std::int64_t> sizes(st.constraints.size(), 0);
   for (const NodeInfo* info : feasible) {
     const kube::Node& node = *info->node;
@@ -67,7 +67,7 @@ void initDomains(State& st, std::span<const NodeInfo* const> feasible) {
 }
 
 /// Adds the matching pods of every node that counts to the seeded values.
-void countPods(State& st, const kube::Pod& pod, const Snapshot& snapshot) {
+void countPods(PodTopologySpreadScoreState& st, const kube::Pod& pod, const Snapshot& snapshot) {
   for (const NodeInfo& info : snapshot.nodes()) {
     const kube::Node& node = *info.node;
     if (!hasAllKeys(node, st.constraints)) continue;
@@ -86,7 +86,7 @@ std::unique_ptr<const PluginState> PodTopologySpreadScore::preScore(
     const PodInfo& pod_info, const Snapshot& snapshot,
     std::span<const NodeInfo* const> feasible) const {
   const kube::Pod& pod = pod_info.pod();
-  auto st = std::make_unique<State>();
+  auto st = std::make_unique<PodTopologySpreadScoreState>();
   if (snapshot.nodes().empty()) return st;
   for (const auto& c : pod.spec.topology_spread_constraints) {
     if (c.when_unsatisfiable != "ScheduleAnyway") continue;
@@ -100,7 +100,7 @@ std::unique_ptr<const PluginState> PodTopologySpreadScore::preScore(
 
 std::int64_t PodTopologySpreadScore::score(const PodInfo& pod, const NodeInfo& node,
                                            const PluginState* state) const {
-  const auto& st = stateAs<State>(state);
+  const auto& st = stateAs<PodTopologySpreadScoreState>(state);
   if (st.constraints.empty() || st.ignored.contains(node.node->metadata.name)) return 0;
   double sum = 0;
   for (const SoftConstraint& c : st.constraints) {
@@ -120,7 +120,7 @@ std::int64_t PodTopologySpreadScore::score(const PodInfo& pod, const NodeInfo& n
 
 void PodTopologySpreadScore::normalizeScores(const PodInfo& /*pod*/, const PluginState* state,
                                              std::span<std::int64_t> scores) const {
-  const auto& st = stateAs<State>(state);
+  const auto& st = stateAs<PodTopologySpreadScoreState>(state);
   if (st.constraints.empty()) return;  // Skipped: all 0 already.
   assert(st.ignored_in_order.size() == scores.size());
   std::int64_t lowest = std::numeric_limits<std::int64_t>::max();

@@ -24,7 +24,7 @@ struct DelayedClaim {
   std::vector<const kube::PersistentVolume*> candidates;  ///< Available PVs matching the claim.
 };
 
-struct State final : PluginState {
+struct VolumeBindingState final : PluginState {
   std::vector<BoundClaim> bound;
   std::vector<DelayedClaim> delayed;
 };
@@ -63,7 +63,7 @@ Status reject(std::string_view category, std::string message) {
 
 PreFilterResult VolumeBinding::preFilter(const PodInfo& pod, const Snapshot& snapshot) const {
   const PodClaims claims = podClaims(pod.pod(), snapshot);
-  auto state = std::make_unique<State>();
+  auto state = std::make_unique<VolumeBindingState>();
   for (const auto* pvc : claims.bound) {
     state->bound.push_back({pvc, snapshot.findVolume(pvc->spec.volume_name)});
   }
@@ -93,7 +93,7 @@ PreFilterResult VolumeBinding::preFilter(const PodInfo& pod, const Snapshot& sna
 
 Status VolumeBinding::filter(const PodInfo& /*pod*/, const NodeInfo& node,
                              const PluginState* state) const {
-  const auto& st = stateAs<State>(state);
+  const auto& st = stateAs<VolumeBindingState>(state);
   const kube::Node& n = *node.node;
   bool missing_pv = false;
   for (const auto& claim : st.bound) {

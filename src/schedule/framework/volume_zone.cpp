@@ -16,7 +16,7 @@ constexpr std::array<std::string_view, 4> kZoneLabels = {
     "topology.kubernetes.io/zone", "topology.kubernetes.io/region",
     "failure-domain.beta.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/region"};
 
-struct State final : PluginState {
+struct VolumeZoneState final : PluginState {
   std::vector<const kube::PersistentVolume*> bound_pvs;  ///< Existing PVs of bound claims.
 };
 
@@ -33,7 +33,7 @@ bool zoneAllows(std::string_view want, std::string_view have) {
 }  // namespace
 
 PreFilterResult VolumeZone::preFilter(const PodInfo& pod, const Snapshot& snapshot) const {
-  auto state = std::make_unique<State>();
+  auto state = std::make_unique<VolumeZoneState>();
   for (const auto* pvc : podClaims(pod.pod(), snapshot).bound) {
     if (const kube::PersistentVolume* pv = snapshot.findVolume(pvc->spec.volume_name)) {
       state->bound_pvs.push_back(pv);
@@ -44,7 +44,7 @@ PreFilterResult VolumeZone::preFilter(const PodInfo& pod, const Snapshot& snapsh
 
 Status VolumeZone::filter(const PodInfo& /*pod*/, const NodeInfo& node,
                           const PluginState* state) const {
-  for (const kube::PersistentVolume* pv : stateAs<State>(state).bound_pvs) {
+  for (const kube::PersistentVolume* pv : stateAs<VolumeZoneState>(state).bound_pvs) {
     for (std::string_view key : kZoneLabels) {
       const std::string* want = label(pv->metadata.labels, key);
       if (want == nullptr) continue;
