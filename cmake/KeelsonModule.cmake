@@ -24,10 +24,10 @@ function(keelson_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   # The test code itself is built for build time, not run time: one translation unit per
   # executable (a unity build: its files parse GoogleTest and keelson's headers once, not once
-  # each) and -O0 instead of the preset's -O2 (keelson's libraries keep the preset's flags). Each
-  # test file therefore keeps its helpers in a namespace of its own when their names could clash.
+  # each) and -O0 instead of the preset's -O2 (keelson's libraries keep the preset's flags). The
+  # files of one executable therefore give their helpers names of their own.
   set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
-  target_compile_options(${name} PRIVATE $<$<NOT:$<CONFIG:Debug>>:-O0>)
+  target_compile_options(${name} PRIVATE -O0)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${ARG_PROPERTIES})
   # The labels (a list, which gtest_discover_tests' PROPERTIES would split) and the paths the tests
   # read at run time (tests/common/test_env.h) are set on the discovered cases by a script ctest

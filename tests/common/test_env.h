@@ -7,9 +7,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
+
+#include "common/files.h"
 
 namespace keelson::testing {
 
@@ -37,11 +38,8 @@ inline std::string testDataDir() { return sourceDir() + "/tests/data"; }
 /// cannot be opened, so a missing fixture fails the test that reads it, by name.
 inline std::string readTestData(const std::string& relative) {
   const std::string path = testDataDir() + "/" + relative;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read the test data file " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  if (!std::ifstream(path)) throw std::runtime_error("cannot read the test data file " + path);
+  return readFile(path);
 }
 
 /// A recorded API server answer: tests/data/kube/api/<name>.

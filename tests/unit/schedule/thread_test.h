@@ -1,7 +1,7 @@
 #pragma once
 
 // Helpers for the tests of the scheduler's threaded parts: a stop token that fires after a
-// deadline, so that a blocking call under test cannot hang the test.
+// deadline, so that a blocking call under test cannot hang the test, and a queue's depths.
 
 #include <array>
 #include <chrono>
