@@ -35,7 +35,7 @@ void containerIssues(const kube::ContainerStatus& status, std::vector<PodIssue>&
     issues.push_back(
         {PodIssueType::kCrashLoopBackOff, true,
          fmt::format("Container {} is in CrashLoopBackOff state", status.name),
-         status.state.message.empty() ? lastTermination(status) : status.state.message});
+         status.state.message.empty() ? lastTermination(status) : status.state.message.str()});
   } else if (isImagePullWaitingReason(reason)) {
     issues.push_back(
         {PodIssueType::kImagePullError, true,

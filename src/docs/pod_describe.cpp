@@ -433,9 +433,11 @@ std::string describeProbe(const kube::Probe& probe) {
       return fmt::format("exec [{}] {}", probe.target, attrs);
     case kube::Probe::Type::kGrpc: {
       // kubectl prints "grpc <pod>:PORT SERVICE attrs", SERVICE "" when unset.
-      const auto space = probe.target.find(' ');
-      const std::string port = probe.target.substr(0, space);
-      const std::string service = space == std::string::npos ? "" : probe.target.substr(space + 1);
+      const std::string_view target = probe.target;
+      const auto space = target.find(' ');
+      const std::string_view port = target.substr(0, space);
+      const std::string_view service =
+          space == std::string_view::npos ? "" : target.substr(space + 1);
       return fmt::format("grpc <pod>{} {} {}", port, service, attrs);
     }
     case kube::Probe::Type::kNone:

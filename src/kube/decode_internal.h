@@ -134,6 +134,7 @@ void readOptional(od::value value, std::optional<T>& out, F&& decode) {
 
 // Scalars and common maps. null leaves the default.
 void read(od::value value, std::string& out);
+void read(od::value value, InternedString& out);
 void read(od::value value, std::optional<std::string>& out);  ///< null → nullopt
 void read(od::value value, bool& out);
 void read(od::value value, int32_t& out);  ///< Range-checked.
@@ -145,6 +146,7 @@ void read(od::value value, Time& out);            ///< RFC 3339.
 void read(od::value value, StringMap& out);
 void read(od::value value, ResourceList& out);
 void read(od::value value, std::vector<std::string>& out);
+void read(od::value value, std::vector<InternedString>& out);
 void read(od::value value, IntOrString& out);
 
 /// Throws unless the string `value` equals `kind` ("kind" of an object).
@@ -160,9 +162,9 @@ void decodeNodeSelectorTerm(od::value value, NodeSelectorTerm& out);
 
 /// What decodeVolumeSource extracts from a volume source object (pod volumes, PV sources).
 struct VolumeSourceInfo {
-  std::string reference;  ///< claimName, name, secretName, driver, path or "server:path".
+  InternedString reference;  ///< claimName, name, secretName, driver, path or "server:path".
   bool read_only = false;
-  std::string medium;
+  InternedString medium;
   core::Quantity size_limit;
 };
 void decodeVolumeSource(od::value value, VolumeSourceInfo& out);

@@ -112,6 +112,10 @@ void read(od::value value, std::string& out) {
   if (auto s = stringOrNull(value)) out.assign(s->data(), s->size());
 }
 
+void read(od::value value, InternedString& out) {
+  if (auto s = stringOrNull(value)) out = InternedString(*s);
+}
+
 void read(od::value value, std::optional<std::string>& out) {
   if (auto s = stringOrNull(value)) {
     out.emplace(*s);
@@ -187,7 +191,7 @@ void read(od::value value, Time& out) {
 void read(od::value value, StringMap& out) {
   forEachField(value, [&](std::string_view key, od::value field) {
     // The apiserver writes map keys sorted, so hinting at the end inserts in O(1).
-    auto it = out.try_emplace(out.end(), std::string(key));
+    auto it = out.try_emplace(out.end(), InternedString(key));
     read(field, it->second);
   });
   out.shrink_to_fit();
@@ -195,13 +199,18 @@ void read(od::value value, StringMap& out) {
 
 void read(od::value value, ResourceList& out) {
   forEachField(value, [&](std::string_view key, od::value field) {
-    auto it = out.try_emplace(out.end(), std::string(key));
+    auto it = out.try_emplace(out.end(), InternedString(key));
     read(field, it->second);
   });
   out.shrink_to_fit();
 }
 
 void read(od::value value, std::vector<std::string>& out) {
+  forEachElement(value, [&](od::value element) { read(element, out.emplace_back()); });
+  fitCapacity(out);
+}
+
+void read(od::value value, std::vector<InternedString>& out) {
   forEachElement(value, [&](od::value element) { read(element, out.emplace_back()); });
   fitCapacity(out);
 }

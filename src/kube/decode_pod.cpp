@@ -185,7 +185,7 @@ void decodeVolumeMount(od::value value, VolumeMount& out) {
 void readPort(od::value value, std::string& out) {
   IntOrString port;
   read(value, port);
-  out = port.is_string ? port.string_value : fmt::format("{}", port.int_value);
+  out = port.is_string ? port.string_value.str() : fmt::format("{}", port.int_value);
 }
 
 void decodeProbe(od::value value, Probe& out) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/duration.h"
+#include "core/interned_string.h"
 #include "core/quantity.h"
 
 namespace keelson::kube {
@@ -47,33 +48,37 @@ std::string formatMicroTime(Time time);
 /// Go time.Duration text, e.g. metrics.k8s.io's `window` ("20.035s"): see core/duration.h.
 using core::parseDuration;
 
+/// The string type of cached objects' fields: 8 bytes, one copy of each distinct text
+/// (core/interned_string.h).
+using core::InternedString;
+
 /// A string map (labels, annotations, nodeSelector, matchLabels), ordered, with lookup by
 /// string_view. A sorted vector (Boost.Container's flat_map), not a tree: cached objects hold
 /// thousands of small maps, at a pointer-free 64 bytes an entry. Inserting or erasing
 /// invalidates iterators and references into the map.
-using StringMap = boost::container::flat_map<std::string, std::string, std::less<>>;
+using StringMap = boost::container::flat_map<InternedString, InternedString, std::less<>>;
 
 /// core/v1 ResourceList: resource name ("cpu", "memory", "ephemeral-storage", "pods",
 /// "nvidia.com/gpu", "hugepages-2Mi", ...) to an exact quantity. A sorted vector, like StringMap.
-using ResourceList = boost::container::flat_map<std::string, core::Quantity, std::less<>>;
+using ResourceList = boost::container::flat_map<InternedString, core::Quantity, std::less<>>;
 
 /// metadata.ownerReferences[] (meta/v1 OwnerReference).
 struct OwnerReference {
-  std::string api_version;            ///< "apps/v1"
-  std::string kind;                   ///< "ReplicaSet"
-  std::string name;                   ///< The owner's name (same namespace as the object).
-  std::string uid;                    ///< The owner's metadata.uid.
+  InternedString api_version;            ///< "apps/v1"
+  InternedString kind;                   ///< "ReplicaSet"
+  InternedString name;                   ///< The owner's name (same namespace as the object).
+  InternedString uid;                    ///< The owner's metadata.uid.
   bool controller = false;            ///< True for the managing controller (at most one).
   bool block_owner_deletion = false;  ///< Foreground deletion waits for this object.
 };
 
 /// meta/v1 ObjectMeta, minus managedFields, selfLink and the like.
 struct ObjectMeta {  // NOLINT(bugprone-exception-escape): flat_map moves never throw
-  std::string name;
-  std::string namespace_name;  ///< metadata.namespace; "" for cluster-scoped objects.
-  std::string uid;
-  std::string resource_version;  ///< Opaque; compare for equality only.
-  std::string generate_name;
+  InternedString name;
+  InternedString namespace_name;  ///< metadata.namespace; "" for cluster-scoped objects.
+  InternedString uid;
+  InternedString resource_version;  ///< Opaque; compare for equality only.
+  InternedString generate_name;
   int64_t generation = 0;   ///< Spec generation (workloads compare it to observedGeneration).
   Time creation_timestamp;  ///< Unset only for objects not yet stored.
   Time deletion_timestamp;  ///< Set once deletion was requested (the object is terminating).
@@ -83,7 +88,7 @@ struct ObjectMeta {  // NOLINT(bugprone-exception-escape): flat_map moves never 
   /// of the whole object and is dropped while decoding to keep snapshots small.
   StringMap annotations;
   std::vector<OwnerReference> owner_references;
-  std::vector<std::string> finalizers;
+  std::vector<InternedString> finalizers;
 };
 
 /// The owner reference with controller=true, or nullptr (metav1.GetControllerOf).
@@ -92,10 +97,10 @@ const OwnerReference* controllerOf(const ObjectMeta& meta) noexcept;
 /// A status condition. One struct serves Pod, Node, Deployment, Job, PDB, PVC and the other
 /// conditions: the timestamps a kind does not have stay unset.
 struct Condition {
-  std::string type;    ///< "Ready", "PodScheduled", "MemoryPressure", "Available", ...
-  std::string status;  ///< "True", "False" or "Unknown".
-  std::string reason;
-  std::string message;
+  InternedString type;    ///< "Ready", "PodScheduled", "MemoryPressure", "Available", ...
+  InternedString status;  ///< "True", "False" or "Unknown".
+  InternedString reason;
+  InternedString message;
   Time last_transition_time;
   Time last_heartbeat_time;  ///< Nodes only.
   Time last_probe_time;      ///< Pods only (usually null).
@@ -111,20 +116,20 @@ const Condition* findCondition(const std::vector<Condition>& conditions,
 
 /// core/v1 ObjectReference (Event.involvedObject / regarding, PV claimRef).
 struct ObjectReference {
-  std::string kind;
-  std::string namespace_name;  ///< .namespace
-  std::string name;
-  std::string uid;
-  std::string api_version;
-  std::string resource_version;
-  std::string field_path;  ///< e.g. "spec.containers{app}" for container events.
+  InternedString kind;
+  InternedString namespace_name;  ///< .namespace
+  InternedString name;
+  InternedString uid;
+  InternedString api_version;
+  InternedString resource_version;
+  InternedString field_path;  ///< e.g. "spec.containers{app}" for container events.
 };
 
 /// meta/v1 LabelSelectorRequirement.
 struct LabelSelectorRequirement {
-  std::string key;
-  std::string op;  ///< .operator: "In", "NotIn", "Exists" or "DoesNotExist".
-  std::vector<std::string> values;
+  InternedString key;
+  InternedString op;  ///< .operator: "In", "NotIn", "Exists" or "DoesNotExist".
+  std::vector<InternedString> values;
 };
 
 /// meta/v1 LabelSelector. An empty selector ({}) selects everything; a missing one is modelled
@@ -137,9 +142,9 @@ struct LabelSelector {
 /// core/v1 NodeSelectorRequirement (matchExpressions on node labels, matchFields on node
 /// fields such as metadata.name).
 struct NodeSelectorRequirement {
-  std::string key;
-  std::string op;  ///< .operator: "In", "NotIn", "Exists", "DoesNotExist", "Gt" or "Lt".
-  std::vector<std::string> values;
+  InternedString key;
+  InternedString op;  ///< .operator: "In", "NotIn", "Exists", "DoesNotExist", "Gt" or "Lt".
+  std::vector<InternedString> values;
 };
 
 /// core/v1 NodeSelectorTerm: the requirements are ANDed.
@@ -157,7 +162,7 @@ struct NodeSelector {
 struct IntOrString {
   bool is_string = false;
   int32_t int_value = 0;     ///< When !is_string.
-  std::string string_value;  ///< When is_string, e.g. "25%".
+  InternedString string_value;  ///< When is_string, e.g. "25%".
 
   /// The value against `total` like intstr.GetScaledValueFromIntOrPercent: an int as is, a
   /// percentage of `total` rounded up or down. Throws Error(kBadInput) for a string that is not

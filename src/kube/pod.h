@@ -13,10 +13,10 @@ namespace keelson::kube {
 
 /// spec.tolerations[].
 struct Toleration {
-  std::string key;  ///< "" with op "Exists" tolerates every taint.
-  std::string op;   ///< .operator: "Exists" or "Equal" ("" means "Equal").
-  std::string value;
-  std::string effect;  ///< "NoSchedule", "PreferNoSchedule", "NoExecute" or "" (all effects).
+  InternedString key;  ///< "" with op "Exists" tolerates every taint.
+  InternedString op;   ///< .operator: "Exists" or "Equal" ("" means "Equal").
+  InternedString value;
+  InternedString effect;  ///< "NoSchedule", "PreferNoSchedule", "NoExecute" or "" (all effects).
   /// NoExecute only: seconds the pod stays bound after the taint appears; nullopt = forever.
   std::optional<int64_t> toleration_seconds;
 };
@@ -38,11 +38,11 @@ struct NodeAffinity {
 /// core/v1 PodAffinityTerm.
 struct PodAffinityTerm {
   std::optional<LabelSelector> label_selector;  ///< nullopt matches no pods.
-  std::vector<std::string> namespaces;          ///< Empty with no selector = the pod's namespace.
+  std::vector<InternedString> namespaces;          ///< Empty with no selector = the pod's namespace.
   std::optional<LabelSelector> namespace_selector;
-  std::string topology_key;  ///< e.g. "kubernetes.io/hostname".
-  std::vector<std::string> match_label_keys;
-  std::vector<std::string> mismatch_label_keys;
+  InternedString topology_key;  ///< e.g. "kubernetes.io/hostname".
+  std::vector<InternedString> match_label_keys;
+  std::vector<InternedString> mismatch_label_keys;
 };
 
 /// core/v1 WeightedPodAffinityTerm.
@@ -67,13 +67,13 @@ struct Affinity {
 /// spec.topologySpreadConstraints[].
 struct TopologySpreadConstraint {
   int32_t max_skew = 0;
-  std::string topology_key;
-  std::string when_unsatisfiable;  ///< "DoNotSchedule" or "ScheduleAnyway".
+  InternedString topology_key;
+  InternedString when_unsatisfiable;  ///< "DoNotSchedule" or "ScheduleAnyway".
   std::optional<LabelSelector> label_selector;
   std::optional<int32_t> min_domains;
-  std::string node_affinity_policy;  ///< "Honor", "Ignore" or "" (Honor).
-  std::string node_taints_policy;    ///< "Honor", "Ignore" or "" (Ignore).
-  std::vector<std::string> match_label_keys;
+  InternedString node_affinity_policy;  ///< "Honor", "Ignore" or "" (Honor).
+  InternedString node_taints_policy;    ///< "Honor", "Ignore" or "" (Ignore).
+  std::vector<InternedString> match_label_keys;
 };
 
 /// core/v1 ResourceRequirements: exact quantities per resource name.
@@ -84,11 +84,11 @@ struct ResourceRequirements {
 
 /// containers[].ports[].
 struct ContainerPort {
-  std::string name;
+  InternedString name;
   int32_t container_port = 0;
   int32_t host_port = 0;  ///< 0 when not exposed on the node.
-  std::string protocol;   ///< "TCP" (default), "UDP" or "SCTP".
-  std::string host_ip;
+  InternedString protocol;   ///< "TCP" (default), "UDP" or "SCTP".
+  InternedString host_ip;
 };
 
 /// Where an environment variable's value comes from. The value itself is never kept.
@@ -104,27 +104,27 @@ enum class EnvSource {
 
 /// containers[].env[]: the name and the kind of source only — never the value.
 struct EnvVar {
-  std::string name;
+  InternedString name;
   EnvSource source = EnvSource::kValue;
   /// The ConfigMap or Secret name, the fieldPath (fieldRef) or the resource (resourceFieldRef).
-  std::string ref_name;
-  std::string ref_key;  ///< The key in the ConfigMap or Secret.
+  InternedString ref_name;
+  InternedString ref_key;  ///< The key in the ConfigMap or Secret.
   bool optional = false;
 };
 
 /// containers[].envFrom[].
 struct EnvFromSource {
   bool secret = false;  ///< secretRef when true, configMapRef when false.
-  std::string name;     ///< The ConfigMap or Secret name.
-  std::string prefix;
+  InternedString name;     ///< The ConfigMap or Secret name.
+  InternedString prefix;
   bool optional = false;
 };
 
 /// containers[].volumeMounts[].
 struct VolumeMount {
-  std::string name;
-  std::string mount_path;
-  std::string sub_path;
+  InternedString name;
+  InternedString mount_path;
+  InternedString sub_path;
   bool read_only = false;
 };
 
@@ -137,7 +137,7 @@ struct Probe {
   /// port, path; an IPv6 host in brackets, the path with a leading '/'), ":5432" (TCP), the command
   /// joined by spaces (exec), ":9090" or
   /// ":9090 <service>" (gRPC).
-  std::string target;
+  InternedString target;
   int32_t initial_delay_seconds = 0;
   int32_t timeout_seconds = 1;  ///< API defaults are kept when the fields are absent.
   int32_t period_seconds = 10;
@@ -147,11 +147,11 @@ struct Probe {
 
 /// spec.containers[] and spec.initContainers[].
 struct Container {
-  std::string name;
-  std::string image;
-  std::string image_pull_policy;
+  InternedString name;
+  InternedString image;
+  InternedString image_pull_policy;
   /// Init containers only: "Always" marks a restartable (sidecar) init container.
-  std::string restart_policy;
+  InternedString restart_policy;
   ResourceRequirements resources;
   std::vector<ContainerPort> ports;
   std::vector<EnvVar> env;
@@ -167,28 +167,28 @@ struct Container {
 
 /// spec.volumes[]: the name and which source it uses.
 struct Volume {
-  std::string name;
+  InternedString name;
   /// The source's field name: "persistentVolumeClaim", "configMap", "secret", "hostPath",
   /// "emptyDir", "projected", "downwardAPI", "csi", "ephemeral", "nfs", ...
-  std::string type;
+  InternedString type;
   /// The source's main reference: claimName, the ConfigMap name, secretName, the hostPath
   /// path, the CSI driver, "server:path" for NFS; "" when the source has none.
-  std::string reference;
+  InternedString reference;
   bool read_only = false;
-  std::string medium;         ///< emptyDir.medium ("" or "Memory").
+  InternedString medium;         ///< emptyDir.medium ("" or "Memory").
   core::Quantity size_limit;  ///< emptyDir.sizeLimit; zero when unset.
 };
 
 /// core/v1 PodSpec (the parts keelson uses).
 struct PodSpec {
-  std::string node_name;  ///< "" while unscheduled.
-  std::string scheduler_name;
+  InternedString node_name;  ///< "" while unscheduled.
+  InternedString scheduler_name;
   int32_t priority = 0;
-  std::string priority_class_name;
-  std::string preemption_policy;
-  std::string restart_policy;  ///< "Always", "OnFailure" or "Never".
-  std::string service_account_name;
-  std::string runtime_class_name;
+  InternedString priority_class_name;
+  InternedString preemption_policy;
+  InternedString restart_policy;  ///< "Always", "OnFailure" or "Never".
+  InternedString service_account_name;
+  InternedString runtime_class_name;
   StringMap node_selector;
   std::vector<Toleration> tolerations;
   std::optional<Affinity> affinity;
@@ -208,8 +208,8 @@ struct ContainerState {
   /// Which of the three the API reported.
   enum class Kind { kNone, kWaiting, kRunning, kTerminated };
   Kind kind = Kind::kNone;
-  std::string reason;     ///< Waiting and terminated: "CrashLoopBackOff", "OOMKilled", ...
-  std::string message;    ///< Waiting and terminated.
+  InternedString reason;     ///< Waiting and terminated: "CrashLoopBackOff", "OOMKilled", ...
+  InternedString message;    ///< Waiting and terminated.
   Time started_at;        ///< Running and terminated.
   Time finished_at;       ///< Terminated.
   int32_t exit_code = 0;  ///< Terminated.
@@ -218,29 +218,29 @@ struct ContainerState {
 
 /// status.containerStatuses[] and status.initContainerStatuses[].
 struct ContainerStatus {
-  std::string name;
+  InternedString name;
   bool ready = false;
   bool started = false;  ///< .started (false when absent).
   int32_t restart_count = 0;
-  std::string image;
-  std::string image_id;
-  std::string container_id;  ///< "containerd://<id>"
+  InternedString image;
+  InternedString image_id;
+  InternedString container_id;  ///< "containerd://<id>"
   ContainerState state;
   ContainerState last_state;
 };
 
 /// core/v1 PodStatus.
 struct PodStatus {
-  std::string phase;   ///< "Pending", "Running", "Succeeded", "Failed" or "Unknown".
-  std::string reason;  ///< e.g. "Evicted".
-  std::string message;
+  InternedString phase;   ///< "Pending", "Running", "Succeeded", "Failed" or "Unknown".
+  InternedString reason;  ///< e.g. "Evicted".
+  InternedString message;
   std::vector<Condition> conditions;
-  std::string host_ip;
-  std::string pod_ip;
-  std::vector<std::string> pod_ips;  ///< status.podIPs[].ip
+  InternedString host_ip;
+  InternedString pod_ip;
+  std::vector<InternedString> pod_ips;  ///< status.podIPs[].ip
   Time start_time;
-  std::string qos_class;  ///< "Guaranteed", "Burstable" or "BestEffort".
-  std::string nominated_node_name;
+  InternedString qos_class;  ///< "Guaranteed", "Burstable" or "BestEffort".
+  InternedString nominated_node_name;
   std::vector<ContainerStatus> init_container_statuses;
   std::vector<ContainerStatus> container_statuses;
 };

@@ -28,12 +28,12 @@ std::optional<kube::LabelSelector> termSelector(const kube::PodAffinityTerm& ter
   if (!term.label_selector) return std::nullopt;
   kube::LabelSelector sel = *term.label_selector;
   for (const auto& key : term.match_label_keys) {
-    if (const std::string* v = label(owner.metadata.labels, key)) {
+    if (const kube::InternedString* v = label(owner.metadata.labels, key)) {
       sel.match_expressions.push_back({key, "In", {*v}});
     }
   }
   for (const auto& key : term.mismatch_label_keys) {
-    if (const std::string* v = label(owner.metadata.labels, key)) {
+    if (const kube::InternedString* v = label(owner.metadata.labels, key)) {
       sel.match_expressions.push_back({key, "NotIn", {*v}});
     }
   }

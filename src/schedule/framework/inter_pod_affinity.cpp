@@ -65,11 +65,11 @@ PreFilterResult InterPodAffinity::preFilter(const PodInfo& pod_info,
     const auto& labels = info.node->metadata.labels;
     for (const kube::Pod* existing : pods) {
       for (const auto& t : st->affinity) {
-        const std::string* v = label(labels, t.topology_key);
+        const kube::InternedString* v = label(labels, t.topology_key);
         if (v != nullptr && t.matches(*existing)) ++st->affinity_counts[{t.topology_key, *v}];
       }
       for (const auto& t : st->anti_affinity) {
-        const std::string* v = label(labels, t.topology_key);
+        const kube::InternedString* v = label(labels, t.topology_key);
         if (v != nullptr && t.matches(*existing)) {
           ++st->anti_affinity_counts[{t.topology_key, *v}];
         }
@@ -78,7 +78,7 @@ PreFilterResult InterPodAffinity::preFilter(const PodInfo& pod_info,
       if (!aff || !aff->pod_anti_affinity) continue;
       for (const auto& term : aff->pod_anti_affinity->required) {
         const ResolvedTerm t = resolve(term, *existing, snapshot);
-        const std::string* v = label(labels, t.topology_key);
+        const kube::InternedString* v = label(labels, t.topology_key);
         if (v != nullptr && t.matches(pod)) {
           ++st->existing_anti_affinity_counts[{t.topology_key, *v}];
         }
@@ -96,7 +96,7 @@ Status InterPodAffinity::filter(const PodInfo& /*pod*/, const NodeInfo& node,
   bool pods_exist = true;
   bool keys_missing = false;
   for (const auto& t : st.affinity) {
-    const std::string* v = label(labels, t.topology_key);
+    const kube::InternedString* v = label(labels, t.topology_key);
     if (v == nullptr) {
       keys_missing = true;
       break;
@@ -118,7 +118,7 @@ Status InterPodAffinity::filter(const PodInfo& /*pod*/, const NodeInfo& node,
   }
   // satisfyPodAntiAffinity
   for (const auto& t : st.anti_affinity) {
-    const std::string* v = label(labels, t.topology_key);
+    const kube::InternedString* v = label(labels, t.topology_key);
     if (v == nullptr) continue;
     const auto it = st.anti_affinity_counts.find({t.topology_key, *v});
     if (it != st.anti_affinity_counts.end() && it->second > 0) {
@@ -129,7 +129,7 @@ Status InterPodAffinity::filter(const PodInfo& /*pod*/, const NodeInfo& node,
   }
   // satisfyExistingPodsAntiAffinity
   for (const auto& [pair, n] : st.existing_anti_affinity_counts) {
-    const std::string* v = label(labels, pair.first);
+    const kube::InternedString* v = label(labels, pair.first);
     if (n > 0 && v != nullptr && *v == pair.second) {
       return reject(Code::kUnschedulable, kReasonExistingAntiAffinity,
                     fmt::format("{} existing pod(s) in {}={} have anti-affinity against this pod",

@@ -43,7 +43,7 @@ std::vector<WeightedTerm> resolveAll(const std::vector<kube::WeightedPodAffinity
 void credit(TopologyScore& scores, const ResolvedTerm& term, std::int64_t weight,
             const kube::Pod& pod, const kube::Node& node, std::int64_t multiplier) {
   if (!term.matches(pod)) return;
-  const std::string* value = label(node.metadata.labels, term.topology_key);
+  const kube::InternedString* value = label(node.metadata.labels, term.topology_key);
   if (value == nullptr) return;
   scores[term.topology_key][*value] += weight * multiplier;
 }
@@ -126,7 +126,7 @@ std::int64_t InterPodAffinityScore::score(const PodInfo& /*pod*/, const NodeInfo
                                           const PluginState* state) const {
   std::int64_t sum = 0;
   for (const auto& [key, values] : stateAs<InterPodAffinityScoreState>(state).topology_score) {
-    const std::string* value = label(node.node->metadata.labels, key);
+    const kube::InternedString* value = label(node.node->metadata.labels, key);
     if (value == nullptr) continue;
     const auto it = values.find(*value);
     if (it != values.end()) sum += it->second;

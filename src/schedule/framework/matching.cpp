@@ -7,20 +7,16 @@
 
 namespace keelson::schedule::framework {
 
-const std::string* label(const kube::StringMap& labels, std::string_view key) {
+const kube::InternedString* label(const kube::StringMap& labels, std::string_view key) {
   const auto it = labels.find(key);
   return it == labels.end() ? nullptr : &it->second;
-}
-
-bool contains(const std::vector<std::string>& values, std::string_view value) {
-  return std::find(values.begin(), values.end(), value) != values.end();
 }
 
 // --- label and node selectors ------------------------------------------------------------------
 
 bool labelRequirementMatches(const kube::LabelSelectorRequirement& r,
                              const kube::StringMap& labels) {
-  const std::string* value = label(labels, r.key);
+  const kube::InternedString* value = label(labels, r.key);
   if (r.op == "In") return value != nullptr && contains(r.values, *value);
   if (r.op == "NotIn") return value == nullptr || !contains(r.values, *value);
   if (r.op == "Exists") return value != nullptr;
@@ -30,7 +26,7 @@ bool labelRequirementMatches(const kube::LabelSelectorRequirement& r,
 
 bool selectorMatches(const kube::LabelSelector& selector, const kube::StringMap& labels) {
   for (const auto& [key, value] : selector.match_labels) {
-    const std::string* have = label(labels, key);
+    const kube::InternedString* have = label(labels, key);
     if (have == nullptr || *have != value) return false;
   }
   return std::all_of(selector.match_expressions.begin(), selector.match_expressions.end(),
@@ -44,7 +40,8 @@ static std::optional<int64_t> parseInt(std::string_view text) {
   return value;
 }
 
-bool nodeRequirementMatches(const kube::NodeSelectorRequirement& r, const std::string* value) {
+bool nodeRequirementMatches(const kube::NodeSelectorRequirement& r,
+                            const kube::InternedString* value) {
   if (r.op == "In") return value != nullptr && contains(r.values, *value);
   if (r.op == "NotIn") return value == nullptr || !contains(r.values, *value);
   if (r.op == "Exists") return value != nullptr;
@@ -85,7 +82,7 @@ const kube::NodeSelector* requiredNodeAffinity(const kube::Pod& pod) {
 
 bool podMatchesNodeSelectorAndAffinity(const kube::Pod& pod, const kube::Node& node) {
   for (const auto& [key, value] : pod.spec.node_selector) {
-    const std::string* have = label(node.metadata.labels, key);
+    const kube::InternedString* have = label(node.metadata.labels, key);
     if (have == nullptr || *have != value) return false;
   }
   const kube::NodeSelector* required = requiredNodeAffinity(pod);

@@ -4,6 +4,7 @@
 // affinity, taints and tolerations, with Kubernetes' semantics (apimachinery labels,
 // component-helpers nodeaffinity, v1helper.TolerationsTolerateTaint). Pure; thread-compatible.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,10 +18,13 @@
 namespace keelson::schedule::framework {
 
 /// The value of `key` in `labels`, or nullptr when the label is absent.
-const std::string* label(const kube::StringMap& labels, std::string_view key);
+const kube::InternedString* label(const kube::StringMap& labels, std::string_view key);
 
-/// True when `values` holds `value`.
-bool contains(const std::vector<std::string>& values, std::string_view value);
+/// True when `values` (std::string or kube::InternedString) holds `value`.
+template <class String>
+bool contains(const std::vector<String>& values, std::string_view value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
 
 /// One matchExpressions entry (In, NotIn, Exists, DoesNotExist; NotIn matches an absent label;
 /// an unknown operator matches nothing).
@@ -33,7 +37,8 @@ bool selectorMatches(const kube::LabelSelector& selector, const kube::StringMap&
 
 /// A NodeSelectorRequirement against a label or field value (nullptr: absent). Gt/Lt compare
 /// integers and fail when either side is not one, or the label is absent.
-bool nodeRequirementMatches(const kube::NodeSelectorRequirement& r, const std::string* value);
+bool nodeRequirementMatches(const kube::NodeSelectorRequirement& r,
+                            const kube::InternedString* value);
 
 /// A NodeSelectorTerm: matchExpressions on labels and matchFields (metadata.name only, In/NotIn)
 /// ANDed; a term with neither matches nothing (nodeaffinity.NewNodeSelector).

@@ -61,7 +61,7 @@ Status NodeAffinity::filter(const PodInfo& pod, const NodeInfo& node,
                             const PluginState* /*state*/) const {
   std::vector<std::string> failed;
   for (const auto& [key, value] : pod.pod().spec.node_selector) {
-    const std::string* have = label(node.node->metadata.labels, key);
+    const kube::InternedString* have = label(node.node->metadata.labels, key);
     if (have == nullptr) {
       failed.push_back(fmt::format("nodeSelector {}={}: node has no label {}", key, value, key));
     } else if (*have != value) {

@@ -64,7 +64,7 @@ PreFilterResult PodTopologySpread::preFilter(const PodInfo& pod_info,
 Status PodTopologySpread::filter(const PodInfo& pod, const NodeInfo& node,
                                  const PluginState* state) const {
   for (const auto& c : stateAs<PodTopologySpreadState>(state).constraints) {
-    const std::string* value = label(node.node->metadata.labels, c.spec->topology_key);
+    const kube::InternedString* value = label(node.node->metadata.labels, c.spec->topology_key);
     if (value == nullptr) {
       return reject(Code::kUnschedulableAndUnresolvable, kReasonMissingLabel,
                     fmt::format("node has no label {}", c.spec->topology_key));

@@ -104,7 +104,7 @@ std::int64_t PodTopologySpreadScore::score(const PodInfo& pod, const NodeInfo& n
   if (st.constraints.empty() || st.ignored.contains(node.node->metadata.name)) return 0;
   double sum = 0;
   for (const SoftConstraint& c : st.constraints) {
-    const std::string* value = label(node.node->metadata.labels, c.spec->topology_key);
+    const kube::InternedString* value = label(node.node->metadata.labels, c.spec->topology_key);
     if (value == nullptr) continue;
     std::int64_t count = 0;
     if (c.spec->topology_key == kHostnameLabel) {

@@ -11,7 +11,7 @@ std::optional<kube::LabelSelector> spreadSelector(const kube::TopologySpreadCons
   std::optional<kube::LabelSelector> selector = constraint.label_selector;
   if (!selector) return selector;
   for (const auto& key : constraint.match_label_keys) {
-    if (const std::string* v = label(pod.metadata.labels, key)) {
+    if (const kube::InternedString* v = label(pod.metadata.labels, key)) {
       selector->match_expressions.push_back({key, "In", {*v}});
     }
   }

@@ -46,9 +46,9 @@ Status VolumeZone::filter(const PodInfo& /*pod*/, const NodeInfo& node,
                           const PluginState* state) const {
   for (const kube::PersistentVolume* pv : stateAs<VolumeZoneState>(state).bound_pvs) {
     for (std::string_view key : kZoneLabels) {
-      const std::string* want = label(pv->metadata.labels, key);
+      const kube::InternedString* want = label(pv->metadata.labels, key);
       if (want == nullptr) continue;
-      const std::string* have = label(node.node->metadata.labels, key);
+      const kube::InternedString* have = label(node.node->metadata.labels, key);
       if (have != nullptr && zoneAllows(*want, *have)) continue;
       return Status::reject(Code::kUnschedulableAndUnresolvable, kName,
                             {{std::string(kReason),

@@ -56,7 +56,7 @@ class ClusterPodIssuesTest : public ::testing::Test {
     for (std::size_t i = 0; i < n; ++i) {
       kube::Pod copy = pods_[i];
       copy.metadata.namespace_name = "blue";
-      copy.metadata.uid += "-blue";
+      copy.metadata.uid = copy.metadata.uid + "-blue";
       pods_.push_back(copy);
     }
     const std::size_t r = replica_sets_.size();

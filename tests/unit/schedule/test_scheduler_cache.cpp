@@ -245,7 +245,7 @@ TEST(SchedulerCache, SucceededAndFailedPodsAreDropped) {
 
   // Pods without a uid are ignored.
   kube::Pod anonymous = pod("anonymous", "1", "1Gi", "n1");
-  anonymous.metadata.uid.clear();
+  anonymous.metadata.uid = {};
   cache.upsertPod(anonymous);
   EXPECT_TRUE(usageOf(cache, "n1")->pods.empty());
 }
