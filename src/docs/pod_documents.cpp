@@ -77,7 +77,7 @@ json tolerations(const std::vector<kube::Toleration>& list) {
   return out;
 }
 
-json affinity(const std::optional<kube::Affinity>& affinity) {
+json affinity(const core::Boxed<kube::Affinity>& affinity) {
   if (!affinity) return nullptr;
   return {{"nodeAffinity", affinity->node_affinity.has_value()},
           {"podAffinity", affinity->pod_affinity.has_value()},

@@ -122,9 +122,9 @@ void readArray(od::value value, std::vector<T>& out, F&& decode) {
   fitCapacity(out);
 }
 
-/// Fills `out` with decode(value, *out), or resets it for null.
-template <class T, class F>
-void readOptional(od::value value, std::optional<T>& out, F&& decode) {
+/// Fills `out` (a std::optional or core::Boxed) with decode(value, *out), or resets it for null.
+template <class Optional, class F>
+void readOptional(od::value value, Optional& out, F&& decode) {
   if (isNull(value)) {
     out.reset();
     return;

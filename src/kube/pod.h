@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/boxed.h"
 #include "kube/objects.h"
 
 namespace keelson::kube {
@@ -157,9 +158,9 @@ struct Container {
   std::vector<EnvVar> env;
   std::vector<EnvFromSource> env_from;
   std::vector<VolumeMount> volume_mounts;
-  std::optional<Probe> liveness_probe;
-  std::optional<Probe> readiness_probe;
-  std::optional<Probe> startup_probe;
+  core::Boxed<Probe> liveness_probe;
+  core::Boxed<Probe> readiness_probe;
+  core::Boxed<Probe> startup_probe;
 
   /// True for a sidecar: an init container with restartPolicy "Always".
   bool isRestartable() const noexcept { return restart_policy == "Always"; }
@@ -191,7 +192,7 @@ struct PodSpec {
   InternedString runtime_class_name;
   StringMap node_selector;
   std::vector<Toleration> tolerations;
-  std::optional<Affinity> affinity;
+  core::Boxed<Affinity> affinity;  ///< nullopt (empty) when absent.
   std::vector<TopologySpreadConstraint> topology_spread_constraints;
   std::vector<Container> init_containers;
   std::vector<Container> containers;
