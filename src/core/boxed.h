@@ -32,6 +32,7 @@ class Boxed {
   Boxed& operator=(Boxed&& other) noexcept = default;
   ~Boxed() = default;
 
+  // NOLINTNEXTLINE(readability-identifier-naming): std::optional's name
   bool has_value() const noexcept { return value_ != nullptr; }
   explicit operator bool() const noexcept { return has_value(); }
   T& operator*() noexcept { return *value_; }

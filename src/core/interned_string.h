@@ -51,8 +51,9 @@ class InternedString {
 
   /// The text; valid while this InternedString (or any copy) lives.
   std::string_view view() const noexcept;
-  /// A NUL-terminated pointer to the text ("" when empty).
-  const char* c_str() const noexcept;
+  /// A NUL-terminated pointer to the text ("" when empty). std::string's names, so that callers
+  /// written for a std::string field keep working.
+  const char* c_str() const noexcept;  // NOLINT(readability-identifier-naming)
   const char* data() const noexcept { return c_str(); }
   std::size_t size() const noexcept { return view().size(); }
   bool empty() const noexcept { return entry_ == nullptr; }
@@ -62,7 +63,9 @@ class InternedString {
   operator std::string_view() const noexcept { return view(); }  // NOLINT
   operator std::string() const { return str(); }                 // NOLINT
 
+  // NOLINTNEXTLINE(readability-identifier-naming): std::string's name
   bool starts_with(std::string_view prefix) const noexcept { return view().starts_with(prefix); }
+  // NOLINTNEXTLINE(readability-identifier-naming): std::string's name
   bool ends_with(std::string_view suffix) const noexcept { return view().ends_with(suffix); }
 
   friend bool operator==(const InternedString& a, const InternedString& b) noexcept {

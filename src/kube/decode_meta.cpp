@@ -336,7 +336,7 @@ void decodeVolumeSource(od::value value, VolumeSourceInfo& out) {
   if (!server.empty()) {
     out.reference = fmt::format("{}:{}", server, path);
   } else if (out.reference.empty()) {
-    out.reference = std::move(path);
+    out.reference = path;
   }
 }
 

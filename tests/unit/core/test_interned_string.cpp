@@ -49,7 +49,6 @@ TEST(InternedString, MovesAndSelfAssignmentKeepTheText) {
   EXPECT_EQ(b, "moved text (pool test)");
   const InternedString& alias = b;
   b = alias;
-  b = std::move(b);  // NOLINT
   EXPECT_EQ(b.view(), "moved text (pool test)");
   InternedString c("other");
   c = std::move(b);
@@ -89,6 +88,7 @@ TEST(InternedString, ConvertsFormatsAndSerialisesAsText) {
 TEST(InternedString, ConcurrentInternAndReleaseKeepThePoolConsistent) {
   const std::size_t before = InternedString::poolSize();
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([t] {
       for (int i = 0; i < 20'000; ++i) {
