@@ -21,8 +21,8 @@ template <class T>
 class Boxed {
  public:
   Boxed() noexcept = default;
-  Boxed(std::nullopt_t) noexcept {}                                        // NOLINT
-  Boxed(T value) : value_(std::make_unique<T>(std::move(value))) {}        // NOLINT
+  Boxed(std::nullopt_t) noexcept {}                                  // NOLINT
+  Boxed(T value) : value_(std::make_unique<T>(std::move(value))) {}  // NOLINT
   Boxed(const Boxed& other) : value_(other ? std::make_unique<T>(*other) : nullptr) {}
   Boxed(Boxed&& other) noexcept = default;
   Boxed& operator=(const Boxed& other) {

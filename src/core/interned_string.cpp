@@ -1,9 +1,8 @@
 #include "core/interned_string.h"
 
-#include <boost/intrusive/unordered_set.hpp>
-
 #include <array>
 #include <atomic>
+#include <boost/intrusive/unordered_set.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -19,9 +18,8 @@ namespace keelson::core {
 // One allocation: this header (the pool's hash-chain link, the count, the size), then size + 1
 // characters. The link lives in the entry (Boost.Intrusive), so the pool adds no node of its
 // own: 8 bytes of link and about 8 of bucket per distinct text.
-struct InternedString::Entry
-    : boost::intrusive::unordered_set_base_hook<
-          boost::intrusive::link_mode<boost::intrusive::normal_link>> {
+struct InternedString::Entry : boost::intrusive::unordered_set_base_hook<
+                                   boost::intrusive::link_mode<boost::intrusive::normal_link>> {
   std::atomic<uint32_t> refs{1};
   uint32_t size = 0;
 
@@ -54,10 +52,12 @@ struct EntryEqual {
 // entries as buckets (it does not shrink: the pool's peak size is the cache's steady state).
 class EntrySet {
  public:
-  EntrySet() : buckets_(kInitialBuckets), set_(Set::bucket_traits(buckets_.data(), buckets_.size())) {}
+  EntrySet()
+      : buckets_(kInitialBuckets), set_(Set::bucket_traits(buckets_.data(), buckets_.size())) {}
 
   Entry* find(std::string_view text, std::size_t hash) {
-    auto it = set_.find(text, [hash](std::string_view) { return hash; }, EntryEqual());
+    auto it = set_.find(
+        text, [hash](std::string_view) { return hash; }, EntryEqual());
     return it == set_.end() ? nullptr : &*it;
   }
   void insert(Entry& entry) {

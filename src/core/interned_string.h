@@ -42,9 +42,7 @@ class InternedString {
   InternedString(const std::string& text)  // NOLINT(google-explicit-constructor)
       : InternedString(std::string_view(text)) {}
   InternedString(const InternedString& other) noexcept;
-  InternedString(InternedString&& other) noexcept : entry_(other.entry_) {
-    other.entry_ = nullptr;
-  }
+  InternedString(InternedString&& other) noexcept : entry_(other.entry_) { other.entry_ = nullptr; }
   InternedString& operator=(const InternedString& other) noexcept;
   InternedString& operator=(InternedString&& other) noexcept;
   ~InternedString();
@@ -79,13 +77,15 @@ class InternedString {
   /// Comparisons with std::string, std::string_view and string literals (exact matches, so that
   /// no comparison is ambiguous between the two implicit conversions).
   template <class T>
-    requires(!std::same_as<T, InternedString> && std::convertible_to<const T&, std::string_view>)
-  friend bool operator==(const InternedString& a, const T& b) noexcept {
+  requires(!std::same_as<T, InternedString> &&
+           std::convertible_to<const T&, std::string_view>) friend bool
+  operator==(const InternedString& a, const T& b) noexcept {
     return a.view() == std::string_view(b);
   }
   template <class T>
-    requires(!std::same_as<T, InternedString> && std::convertible_to<const T&, std::string_view>)
-  friend std::strong_ordering operator<=>(const InternedString& a, const T& b) noexcept {
+  requires(!std::same_as<T, InternedString> &&
+           std::convertible_to<const T&, std::string_view>) friend std::strong_ordering
+  operator<=>(const InternedString& a, const T& b) noexcept {
     return a.view() <=> std::string_view(b);
   }
 

@@ -64,10 +64,10 @@ using ResourceList = boost::container::flat_map<InternedString, core::Quantity, 
 
 /// metadata.ownerReferences[] (meta/v1 OwnerReference).
 struct OwnerReference {
-  InternedString api_version;            ///< "apps/v1"
-  InternedString kind;                   ///< "ReplicaSet"
-  InternedString name;                   ///< The owner's name (same namespace as the object).
-  InternedString uid;                    ///< The owner's metadata.uid.
+  InternedString api_version;         ///< "apps/v1"
+  InternedString kind;                ///< "ReplicaSet"
+  InternedString name;                ///< The owner's name (same namespace as the object).
+  InternedString uid;                 ///< The owner's metadata.uid.
   bool controller = false;            ///< True for the managing controller (at most one).
   bool block_owner_deletion = false;  ///< Foreground deletion waits for this object.
 };
@@ -161,7 +161,7 @@ struct NodeSelector {
 /// util/intstr IntOrString ("maxUnavailable": 1 or "25%").
 struct IntOrString {
   bool is_string = false;
-  int32_t int_value = 0;     ///< When !is_string.
+  int32_t int_value = 0;        ///< When !is_string.
   InternedString string_value;  ///< When is_string, e.g. "25%".
 
   /// The value against `total` like intstr.GetScaledValueFromIntOrPercent: an int as is, a

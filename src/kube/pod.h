@@ -39,7 +39,7 @@ struct NodeAffinity {
 /// core/v1 PodAffinityTerm.
 struct PodAffinityTerm {
   std::optional<LabelSelector> label_selector;  ///< nullopt matches no pods.
-  std::vector<InternedString> namespaces;          ///< Empty with no selector = the pod's namespace.
+  std::vector<InternedString> namespaces;       ///< Empty with no selector = the pod's namespace.
   std::optional<LabelSelector> namespace_selector;
   InternedString topology_key;  ///< e.g. "kubernetes.io/hostname".
   std::vector<InternedString> match_label_keys;
@@ -87,8 +87,8 @@ struct ResourceRequirements {
 struct ContainerPort {
   InternedString name;
   int32_t container_port = 0;
-  int32_t host_port = 0;  ///< 0 when not exposed on the node.
-  InternedString protocol;   ///< "TCP" (default), "UDP" or "SCTP".
+  int32_t host_port = 0;    ///< 0 when not exposed on the node.
+  InternedString protocol;  ///< "TCP" (default), "UDP" or "SCTP".
   InternedString host_ip;
 };
 
@@ -116,7 +116,7 @@ struct EnvVar {
 /// containers[].envFrom[].
 struct EnvFromSource {
   bool secret = false;  ///< secretRef when true, configMapRef when false.
-  InternedString name;     ///< The ConfigMap or Secret name.
+  InternedString name;  ///< The ConfigMap or Secret name.
   InternedString prefix;
   bool optional = false;
 };
@@ -176,7 +176,7 @@ struct Volume {
   /// path, the CSI driver, "server:path" for NFS; "" when the source has none.
   InternedString reference;
   bool read_only = false;
-  InternedString medium;         ///< emptyDir.medium ("" or "Memory").
+  InternedString medium;      ///< emptyDir.medium ("" or "Memory").
   core::Quantity size_limit;  ///< emptyDir.sizeLimit; zero when unset.
 };
 
@@ -209,12 +209,12 @@ struct ContainerState {
   /// Which of the three the API reported.
   enum class Kind { kNone, kWaiting, kRunning, kTerminated };
   Kind kind = Kind::kNone;
-  InternedString reason;     ///< Waiting and terminated: "CrashLoopBackOff", "OOMKilled", ...
-  InternedString message;    ///< Waiting and terminated.
-  Time started_at;        ///< Running and terminated.
-  Time finished_at;       ///< Terminated.
-  int32_t exit_code = 0;  ///< Terminated.
-  int32_t signal = 0;     ///< Terminated.
+  InternedString reason;   ///< Waiting and terminated: "CrashLoopBackOff", "OOMKilled", ...
+  InternedString message;  ///< Waiting and terminated.
+  Time started_at;         ///< Running and terminated.
+  Time finished_at;        ///< Terminated.
+  int32_t exit_code = 0;   ///< Terminated.
+  int32_t signal = 0;      ///< Terminated.
 };
 
 /// status.containerStatuses[] and status.initContainerStatuses[].

@@ -390,7 +390,8 @@ TEST_F(InformerTest, IndexesFileEachSnapshotsObjectsByKey) {
       "10"));
   transport_->watch(event("MODIFIED", podJson("a", "y", "11", "n1")), true);
   Informer<Pod> informer(client_, options());
-  informer.addIndex("node", [](const Pod& pod) { return std::vector<std::string>{pod.spec.node_name}; });
+  informer.addIndex("node",
+                    [](const Pod& pod) { return std::vector<std::string>{pod.spec.node_name}; });
   informer.addIndex("none", [](const Pod&) { return std::vector<std::string>{}; });
   informer.start();
   ASSERT_TRUE(transport_->waitIdle());
