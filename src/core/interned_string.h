@@ -18,12 +18,13 @@ namespace keelson::core {
 
 /// A text no caller can change, stored once per process however many InternedStrings hold it.
 ///
-/// Shape: one pointer (8 bytes; a std::string is 32) to a pool entry holding a reference count,
-/// the size and the characters (NUL-terminated). The empty string holds no entry and never
-/// allocates. Constructing from text looks the text up in the pool (a hash and a lock on one of
-/// its shards) and adds an entry when it is new; copying increments the entry's count; the last
-/// holder to let go removes the entry. Two InternedStrings are equal exactly when they point to
-/// the same entry, so equality is a pointer comparison.
+/// Shape: one pointer (8 bytes; a std::string is 32) to a pool entry: one allocation of a 16-byte
+/// header (the pool's hash-chain link, a reference count, the size) and the characters
+/// (NUL-terminated); the pool adds about 8 bytes of hash bucket per distinct text. The empty
+/// string holds no entry and never allocates. Constructing from text looks the text up in the pool
+/// (a hash and a lock on one of its shards) and adds an entry when it is new; copying increments
+/// the entry's count; the last holder to let go removes the entry. Two InternedStrings are equal
+/// exactly when they point to the same entry, so equality is a pointer comparison.
 ///
 /// It reads like a `const std::string`: it converts implicitly to std::string_view (no copy) and
 /// to std::string (a copy, for APIs that take one), compares with every string type, and
@@ -31,7 +32,8 @@ namespace keelson::core {
 ///
 /// Thread-safety: a value type whose instances may be copied, compared and destroyed from any
 /// thread concurrently (the pool is locked per shard, counts are atomic); one instance is
-/// thread-compatible like any value. Errors: only std::bad_alloc.
+/// thread-compatible like any value. Errors: std::bad_alloc, and std::length_error for a text of
+/// 4 GiB or more.
 class InternedString {
  public:
   /// The empty string.
@@ -92,6 +94,7 @@ class InternedString {
   /// How many distinct non-empty texts the pool holds now (for tests and memory accounting).
   static std::size_t poolSize();
 
+  /// The pool's record of one text (defined in interned_string.cpp).
   struct Entry;
 
  private:
