@@ -10,6 +10,7 @@
 
 #include <simdjson.h>
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -145,9 +146,14 @@ void read(od::value value, core::Quantity& out);  ///< A string ("100m") or a JS
 void read(od::value value, Time& out);            ///< RFC 3339.
 void read(od::value value, StringMap& out);
 void read(od::value value, ResourceList& out);
-void read(od::value value, std::vector<std::string>& out);
-void read(od::value value, std::vector<InternedString>& out);
 void read(od::value value, IntOrString& out);
+
+/// An array of strings, into std::string or InternedString elements.
+template <class String>
+requires std::same_as<String, std::string> || std::same_as<String, InternedString>
+void read(od::value value, std::vector<String>& out) {
+  readArray(value, out, [](od::value element, String& text) { read(element, text); });
+}
 
 /// Throws unless the string `value` equals `kind` ("kind" of an object).
 void expectKind(od::value value, std::string_view kind);

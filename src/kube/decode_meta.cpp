@@ -205,16 +205,6 @@ void read(od::value value, ResourceList& out) {
   out.shrink_to_fit();
 }
 
-void read(od::value value, std::vector<std::string>& out) {
-  forEachElement(value, [&](od::value element) { read(element, out.emplace_back()); });
-  fitCapacity(out);
-}
-
-void read(od::value value, std::vector<InternedString>& out) {
-  forEachElement(value, [&](od::value element) { read(element, out.emplace_back()); });
-  fitCapacity(out);
-}
-
 void read(od::value value, IntOrString& out) {
   int64_t number = 0;
   if (!value.get_int64().get(number)) {
