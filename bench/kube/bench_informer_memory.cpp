@@ -5,7 +5,7 @@
 // stopped (its thread exits, releasing the parser's per-thread buffers). The heap in use
 // (glibc mallinfo2: uordblks + hblkhd, summed over all arenas) is measured before the informer
 // starts and after it stopped; the difference is what the cache holds: the decoded objects, the
-// index (std::map node per object) and the snapshot vector. client-go informers hold 13-36 KiB
+// store and the snapshot (two sorted vectors of shared pointers). client-go informers hold 13-36 KiB
 // per pod in published measurements. Run from a release build:
 //   build/release/bench/kube/bench_informer_memory
 #include <benchmark/benchmark.h>

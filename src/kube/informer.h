@@ -123,6 +123,33 @@ using IndexFunc = std::function<std::vector<std::string>(const T&)>;
 template <class T>
 using Indexers = std::map<std::string, IndexFunc<T>, std::less<>>;
 
+/// (metadata.namespace, metadata.name) of a cached object: the order of an informer's store and
+/// of its snapshots. The views point into the object.
+using ObjectKey = std::pair<std::string_view, std::string_view>;
+
+/// The key of `object` (a T with `metadata`), or `key` itself.
+template <class T>
+ObjectKey objectKey(const std::shared_ptr<const T>& object) noexcept {
+  return {object->metadata.namespace_name, object->metadata.name};
+}
+inline ObjectKey objectKey(const ObjectKey& key) noexcept { return key; }
+
+/// Orders shared objects, and ObjectKeys against them, by (namespace, name).
+struct ObjectKeyLess {
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const noexcept {
+    return objectKey(a) < objectKey(b);
+  }
+};
+
+/// The object of `key` in `objects` (sorted by ObjectKeyLess), or nullptr. O(log n).
+template <class T>
+const std::shared_ptr<const T>* findObject(const std::vector<std::shared_ptr<const T>>& objects,
+                                           const ObjectKey& key) noexcept {
+  const auto it = std::lower_bound(objects.begin(), objects.end(), key, ObjectKeyLess{});
+  return it == objects.end() || objectKey(*it) != key ? nullptr : &*it;
+}
+
 /// An immutable view of an informer's objects, sorted by (namespace, name). Cluster-scoped
 /// objects have the namespace "". Pointers and spans stay valid while the snapshot is held.
 /// Thread-safe (immutable; an index is built once, by the first byIndex call that needs it).
@@ -168,14 +195,14 @@ class ObjectSnapshot {
   /// The object `namespace_name`/`name` ("" namespace for cluster-scoped kinds), or nullptr.
   /// O(log n).
   const T* get(std::string_view namespace_name, std::string_view name) const noexcept {
-    const Ptr* object = locate(namespace_name, name);
+    const Ptr* object = findObject(objects_, {namespace_name, name});
     return object == nullptr ? nullptr : object->get();
   }
 
   /// Like get, but shares the object's ownership: it stays valid after the snapshot is released
   /// (objects are immutable and shared between snapshots, so nothing is copied). O(log n).
   Ptr find(std::string_view namespace_name, std::string_view name) const noexcept {
-    const Ptr* object = locate(namespace_name, name);
+    const Ptr* object = findObject(objects_, {namespace_name, name});
     return object == nullptr ? nullptr : *object;
   }
 
@@ -196,17 +223,6 @@ class ObjectSnapshot {
   const std::string& resourceVersion() const noexcept { return resource_version_; }
 
  private:
-  using Key = std::pair<std::string_view, std::string_view>;
-  static Key keyOf(const T& object) noexcept {
-    return {object.metadata.namespace_name, object.metadata.name};
-  }
-  const Ptr* locate(std::string_view namespace_name, std::string_view name) const noexcept {
-    const auto it =
-        std::lower_bound(objects_.begin(), objects_.end(), std::pair{namespace_name, name},
-                         [](const Ptr& object, const auto& key) { return keyOf(*object) < key; });
-    if (it == objects_.end() || keyOf(**it) != std::pair{namespace_name, name}) return nullptr;
-    return &*it;
-  }
   struct NamespaceLess {
     bool operator()(const Ptr& object, std::string_view ns) const noexcept {
       return std::string_view(object->metadata.namespace_name) < ns;
@@ -404,11 +420,7 @@ class Informer final : public InformerBase {
   SnapshotHandle<T> snapshot() const {
     std::lock_guard lock(store_mutex_);
     if (!snapshot_ || dirty_) {
-      std::vector<Ptr> objects;
-      objects.reserve(objects_.size());
-      for (const auto& [key, object] : objects_) objects.push_back(object);
-      snapshot_ = std::make_shared<const ObjectSnapshot<T>>(std::move(objects), resource_version_,
-                                                            indexers_);
+      snapshot_ = std::make_shared<const ObjectSnapshot<T>>(objects_, resource_version_, indexers_);
       dirty_ = false;
     }
     return SnapshotHandle<T>(snapshot_);
@@ -417,15 +429,18 @@ class Informer final : public InformerBase {
  protected:
   std::string relist(const Client& client, const ListOptions& options,
                      std::stop_token stop) override {
-    Map fresh;
+    Store fresh;
     const auto on_page = [&fresh](std::string_view page) {
       auto decoded = decodeList<T>(PaddedJson(page, page.size() + kJsonPadding));
-      for (auto& item : decoded.items) insert(fresh, std::make_shared<const T>(std::move(item)));
+      for (auto& item : decoded.items) fresh.push_back(std::make_shared<const T>(std::move(item)));
     };
     ListOptions list_options = options;
     list_options.on_restart = [&fresh] { fresh.clear(); };
     std::string resource_version = client.listPages(options_path(), list_options, on_page, stop);
-    Map old;
+    // A list names each object once (its key is unique in storage), so sorting is all it needs.
+    std::sort(fresh.begin(), fresh.end(), ObjectKeyLess{});
+    fresh.shrink_to_fit();
+    Store old;
     {
       std::lock_guard lock(store_mutex_);
       old.swap(objects_);
@@ -451,12 +466,19 @@ class Informer final : public InformerBase {
     std::unique_lock lock(store_mutex_);
     if (!event.resource_version.empty()) resource_version_ = event.resource_version;
     dirty_ = true;
-    const auto it = objects_.find(Key{object->metadata.namespace_name, object->metadata.name});
-    if (it != objects_.end()) {
-      previous = std::move(it->second);
-      objects_.erase(it);
+    const ObjectKey key = objectKey(object);
+    const auto it = std::lower_bound(objects_.begin(), objects_.end(), key, ObjectKeyLess{});
+    const bool found = it != objects_.end() && objectKey(*it) == key;
+    if (event.type == WatchEventType::kDeleted) {
+      if (found) {
+        previous = std::move(*it);
+        objects_.erase(it);
+      }
+    } else if (found) {
+      previous = std::exchange(*it, object);
+    } else {
+      objects_.insert(it, object);
     }
-    if (event.type != WatchEventType::kDeleted) insert(objects_, object);
     lock.unlock();
     if (event.type == WatchEventType::kDeleted) {
       if (previous) notify(previous.get(), nullptr);
@@ -471,16 +493,9 @@ class Informer final : public InformerBase {
   }
 
  private:
-  // The key views point into the object the entry owns.
-  using Key = std::pair<std::string_view, std::string_view>;
-  using Map = std::map<Key, Ptr, std::less<>>;
-
-  static void insert(Map& map, Ptr object) {
-    const Key key{object->metadata.namespace_name, object->metadata.name};
-    // Never assign over an entry: its key views point into the object it holds.
-    if (const auto it = map.find(key); it != map.end()) map.erase(it);
-    map.emplace(key, std::move(object));
-  }
+  // The objects sorted by ObjectKeyLess, without duplicates: 16 bytes an object (a tree would
+  // add a node of about 96 bytes to each). An added or deleted object moves the ones after it.
+  using Store = std::vector<Ptr>;
 
   const std::string& options_path() const noexcept { return options().path; }
 
@@ -499,24 +514,25 @@ class Informer final : public InformerBase {
 
   // What a relist changed: objects only in `fresh` were added, only in `old` deleted; objects in
   // both were updated when their resourceVersion differs (unchanged ones are not reported).
-  void notifyRelist(const Map& old, const Map& fresh) {
-    for (const auto& [key, object] : fresh) {
-      const auto it = old.find(key);
-      if (it == old.end()) {
+  // Like client-go's Replace: additions and updates in key order, then deletions.
+  void notifyRelist(const Store& old, const Store& fresh) {
+    for (const Ptr& object : fresh) {
+      const Ptr* before = findObject(old, objectKey(object));
+      if (before == nullptr) {
         notify(nullptr, object.get());
-      } else if (it->second->metadata.resource_version != object->metadata.resource_version) {
-        notify(it->second.get(), object.get());
+      } else if ((*before)->metadata.resource_version != object->metadata.resource_version) {
+        notify(before->get(), object.get());
       }
     }
-    for (const auto& [key, object] : old) {
-      if (!fresh.contains(key)) notify(object.get(), nullptr);
+    for (const Ptr& object : old) {
+      if (findObject(fresh, objectKey(object)) == nullptr) notify(object.get(), nullptr);
     }
   }
 
   std::vector<EventHandlers<T>> handlers_;       // set up before start()
   std::shared_ptr<const Indexers<T>> indexers_;  // set up before start()
   mutable std::mutex store_mutex_;
-  Map objects_;
+  Store objects_;
   std::string resource_version_;
   mutable std::shared_ptr<const ObjectSnapshot<T>> snapshot_;
   mutable bool dirty_ = true;

@@ -231,6 +231,35 @@ TEST_F(InformerTest, ListThenWatchAppliesAddedModifiedDeleted) {
   EXPECT_EQ(status.last_error, "");
 }
 
+// The store is a sorted vector: objects added before, between and after the listed ones, and a
+// deletion of the first and of an unknown object, keep it sorted and every object findable.
+TEST_F(InformerTest, WatchEventsKeepTheStoreSortedWhereverTheyLand) {
+  transport_->list(podList({podJson("m", "b", "5"), podJson("m", "d", "6")}, "10"));
+  transport_->watch(
+      event("ADDED", podJson("z", "a", "11")) + event("ADDED", podJson("a", "z", "12")) +
+          event("ADDED", podJson("m", "c", "13")) + event("DELETED", podJson("a", "z", "14")) +
+          event("DELETED", podJson("q", "unknown", "15")) +
+          event("MODIFIED", podJson("m", "e", "16")),
+      true);
+  Informer<Pod> informer(client_, options());
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(10s));
+  ASSERT_TRUE(transport_->waitIdle());
+
+  const auto snapshot = informer.snapshot();
+  const std::vector<std::string> expected{"m/b", "m/c", "m/d", "m/e", "z/a"};
+  EXPECT_EQ(names(*snapshot), expected);
+  for (const std::string& key : expected) {
+    const auto slash = key.find('/');
+    const Pod* pod = snapshot->get(key.substr(0, slash), key.substr(slash + 1));
+    ASSERT_NE(pod, nullptr) << key;
+    EXPECT_EQ(pod->metadata.name, key.substr(slash + 1));
+  }
+  EXPECT_EQ(snapshot->get("a", "z"), nullptr);
+  EXPECT_EQ(snapshot->list("m").size(), 4u);
+  EXPECT_EQ(informer.status().objects, 5u);
+}
+
 // Whether a handle of type H (a value: a temporary; a reference: a held handle) can be used.
 template <class H>
 concept MemberAccess = requires(H&& handle) {
