@@ -263,9 +263,6 @@ void decodeCondition(od::value value, Condition& out) {
     if (key == "reason") return read(field, out.reason);
     if (key == "message") return read(field, out.message);
     if (key == "lastTransitionTime") return read(field, out.last_transition_time);
-    if (key == "lastHeartbeatTime") return read(field, out.last_heartbeat_time);
-    if (key == "lastProbeTime") return read(field, out.last_probe_time);
-    if (key == "lastUpdateTime") return read(field, out.last_update_time);
   });
 }
 

@@ -95,16 +95,15 @@ struct ObjectMeta {  // NOLINT(bugprone-exception-escape): flat_map moves never 
 const OwnerReference* controllerOf(const ObjectMeta& meta) noexcept;
 
 /// A status condition. One struct serves Pod, Node, Deployment, Job, PDB, PVC and the other
-/// conditions: the timestamps a kind does not have stay unset.
+/// kinds' conditions: the fields they share. The timestamps only some kinds have (a node's
+/// lastHeartbeatTime, a pod's or job's lastProbeTime, a deployment's lastUpdateTime) are not
+/// kept: nothing reads them, and every cached pod would pay 24 bytes a condition for them.
 struct Condition {
   InternedString type;    ///< "Ready", "PodScheduled", "MemoryPressure", "Available", ...
   InternedString status;  ///< "True", "False" or "Unknown".
   InternedString reason;
   InternedString message;
-  Time last_transition_time;
-  Time last_heartbeat_time;  ///< Nodes only.
-  Time last_probe_time;      ///< Pods only (usually null).
-  Time last_update_time;     ///< Deployments and ReplicaSets only.
+  Time last_transition_time;  ///< When status last changed.
 
   /// True when status is "True".
   bool isTrue() const noexcept { return status == "True"; }

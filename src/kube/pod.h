@@ -106,10 +106,10 @@ enum class EnvSource {
 /// containers[].env[]: the name and the kind of source only — never the value.
 struct EnvVar {
   InternedString name;
-  EnvSource source = EnvSource::kValue;
   /// The ConfigMap or Secret name, the fieldPath (fieldRef) or the resource (resourceFieldRef).
   InternedString ref_name;
   InternedString ref_key;  ///< The key in the ConfigMap or Secret.
+  EnvSource source = EnvSource::kValue;
   bool optional = false;
 };
 

@@ -137,13 +137,12 @@ TEST(Insights, RecordedCrashLoopAndUnschedulablePod) {
 TEST(Insights, NodeConditionsAndFilesystems) {
   kube::Node node;
   node.metadata.name = "n1";
-  node.status.conditions = {
-      {"Ready", "True", "KubeletReady", "", {}, {}, {}, {}},
-      {"MemoryPressure", "True", "KubeletHasInsufficientMemory", "", {}, {}, {}, {}},
-      {"DiskPressure", "False", "", "", {}, {}, {}, {}}};
+  node.status.conditions = {{"Ready", "True", "KubeletReady", "", {}},
+                            {"MemoryPressure", "True", "KubeletHasInsufficientMemory", "", {}},
+                            {"DiskPressure", "False", "", "", {}}};
   kube::Node down;
   down.metadata.name = "n2";
-  down.status.conditions = {{"Ready", "Unknown", "NodeStatusUnknown", "", {}, {}, {}, {}}};
+  down.status.conditions = {{"Ready", "Unknown", "NodeStatusUnknown", "", {}}};
   const std::vector<kube::Node> nodes = {node, down};
   host::Filesystem full;
   full.mount_point = "/var";

@@ -165,7 +165,7 @@ TEST(SchedulingQueue, StatusOnlyUpdateLeavesAnUnschedulablePodWaiting) {
   // The scheduler's own PodScheduled=False condition comes back as an update.
   kube::Pod status_only = pending("p");
   status_only.status.conditions.push_back(
-      {"PodScheduled", "False", "Unschedulable", "0/3 nodes", {}, {}, {}, {}});
+      {"PodScheduled", "False", "Unschedulable", "0/3 nodes", {}});
   q.add(status_only);
   EXPECT_EQ(depthsOf(q), (Depths{0, 0, 1, 0}));
   EXPECT_FALSE(popWithin(q, 50ms));

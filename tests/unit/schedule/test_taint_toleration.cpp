@@ -36,10 +36,10 @@ TEST(TaintToleration, NoScheduleAndNoExecuteTaintsMustBeTolerated) {
 TEST(TaintToleration, ConditionTaintsCountOnlyWhenAsked) {
   Cluster c;
   c.nodes = {testing::node("sick"), testing::node("tainted")};
-  c.nodes[0].status.conditions = {{"Ready", "False", "", "", {}, {}, {}, {}},
-                                  {"MemoryPressure", "False", "", "", {}, {}, {}, {}}};
+  c.nodes[0].status.conditions = {{"Ready", "False", "", "", {}},
+                                  {"MemoryPressure", "False", "", "", {}}};
   // Already tainted by the node lifecycle controller: the condition adds nothing.
-  c.nodes[1].status.conditions = {{"DiskPressure", "True", "", "", {}, {}, {}, {}}};
+  c.nodes[1].status.conditions = {{"DiskPressure", "True", "", "", {}}};
   c.nodes[1].spec.taints = {{"node.kubernetes.io/disk-pressure", "", "NoSchedule", {}}};
   EXPECT_TRUE(conditionTaints(c.nodes[1]).empty());
   auto p = testing::pod("new");
