@@ -5,8 +5,8 @@
 // stopped (its thread exits, releasing the parser's per-thread buffers). The heap in use
 // (glibc mallinfo2: uordblks + hblkhd, summed over all arenas) is measured before the informer
 // starts and after it stopped; the difference is what the cache holds: the decoded objects, the
-// store and the snapshot (two sorted vectors of shared pointers). client-go informers hold 13-36 KiB
-// per pod in published measurements. Run from a release build:
+// store and the snapshot (two sorted vectors of shared pointers). client-go informers hold 13-36
+// KiB per pod in published measurements. Run from a release build:
 //   build/release/bench/kube/bench_informer_memory
 #include <benchmark/benchmark.h>
 #include <malloc.h>
