@@ -216,7 +216,7 @@ SchedulingView schedulingView() {
 kube::Pod askedPod(bool scheduled) {
   if (scheduled) return *cluster().pods[4242];
   kube::Pod pod = makePod("bulk", kPods + 1, false);
-  pod.spec.node_name.clear();
+  pod.spec.node_name = {};
   pod.spec.containers[0].resources.requests["cpu"] = Quantity::parse("63");
   return pod;
 }

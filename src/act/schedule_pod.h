@@ -20,11 +20,11 @@ struct PodRequest {
   std::string namespace_name;
   std::string name;
   std::string image;
-  std::string scheduler_name = "keelson";     ///< spec.schedulerName.
-  kube::ResourceList requests;                ///< --cpu, --memory (exact quantities).
-  kube::ResourceList limits;                  ///< --limits-cpu, --limits-memory.
-  kube::StringMap node_selector;              ///< --node-selector k=v.
-  std::vector<kube::Toleration> tolerations;  ///< --toleration.
+  std::string scheduler_name = "keelson";    ///< spec.schedulerName.
+  kube::ResourceList requests;               ///< --cpu, --memory (exact quantities).
+  kube::ResourceList limits;                 ///< --limits-cpu, --limits-memory.
+  kube::StringMap node_selector;             ///< --node-selector k=v.
+  kube::List<kube::Toleration> tolerations;  ///< --toleration.
 };
 
 /// The core/v1 Pod manifest of `request` (the container is named after the pod; label

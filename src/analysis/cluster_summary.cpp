@@ -11,7 +11,7 @@
 namespace keelson::analysis {
 namespace {
 
-bool conditionTrue(const std::vector<kube::Condition>& conditions, std::string_view type) {
+bool conditionTrue(const kube::List<kube::Condition>& conditions, std::string_view type) {
   return std::any_of(conditions.begin(), conditions.end(),
                      [&](const kube::Condition& c) { return c.type == type && c.isTrue(); });
 }

@@ -53,7 +53,7 @@ struct NodeSummary {
   bool ready = false;
   bool unschedulable = false;
   std::vector<kube::Taint> taints;
-  std::vector<kube::Condition> conditions;
+  kube::List<kube::Condition> conditions;
   kube::ResourceList capacity;
   kube::ResourceList allocatable;
   /// Sum of the effective requests (kube::podRequests: containers, init containers, sidecars and

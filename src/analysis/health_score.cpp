@@ -24,7 +24,7 @@ constexpr int kReadyPoints = 40;
 constexpr int kCreatingScore = 50;
 constexpr int kUnknownScore = 25;
 
-const kube::ContainerStatus* findStatus(const std::vector<kube::ContainerStatus>& statuses,
+const kube::ContainerStatus* findStatus(const kube::List<kube::ContainerStatus>& statuses,
                                         const std::string& name) {
   for (const auto& status : statuses) {
     if (status.name == name) return &status;
@@ -68,8 +68,8 @@ ContainerHealth containerHealth(const std::string& name, bool init,
 
 // Every container of the spec, with its status; then statuses of containers the spec does not
 // name (a pod decoded without its spec still shows what its status reports).
-void appendContainers(const std::vector<kube::Container>& specs,
-                      const std::vector<kube::ContainerStatus>& statuses, bool init,
+void appendContainers(const kube::List<kube::Container>& specs,
+                      const kube::List<kube::ContainerStatus>& statuses, bool init,
                       std::vector<ContainerHealth>& out) {
   for (const auto& container : specs) {
     out.push_back(containerHealth(container.name, init, findStatus(statuses, container.name)));

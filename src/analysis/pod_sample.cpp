@@ -14,7 +14,7 @@ std::string key(std::string_view namespace_name, std::string_view name) {
   return out;
 }
 
-void addReasons(const std::vector<kube::ContainerStatus>& statuses, PodSample& out) {
+void addReasons(const kube::List<kube::ContainerStatus>& statuses, PodSample& out) {
   for (const auto& s : statuses) {
     const auto tagged = [&s](const std::string& reason) { return s.name + "=" + reason; };
     if (s.state.kind == kube::ContainerState::Kind::kWaiting && !s.state.reason.empty()) {

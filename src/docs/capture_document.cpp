@@ -30,7 +30,7 @@ json percentOf(const kube::ResourceList& part, const kube::ResourceList& whole) 
   return out;
 }
 
-json conditionsJson(const std::vector<kube::Condition>& conditions) {
+json conditionsJson(const kube::List<kube::Condition>& conditions) {
   json out = json::array();
   for (const auto& c : conditions) {
     out.push_back(

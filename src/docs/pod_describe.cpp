@@ -111,7 +111,7 @@ std::string envSource(const kube::EnvVar& env) {
                      env.optional ? " optional" : "");
 }
 
-json containerJson(const kube::Container& container, const std::vector<kube::ContainerStatus>& all,
+json containerJson(const kube::Container& container, const kube::List<kube::ContainerStatus>& all,
                    bool init) {
   const kube::ContainerStatus* status = nullptr;
   for (const auto& s : all) {

@@ -64,7 +64,7 @@ CategoryInfo categoryInfo(std::string_view reason) {
   return {"Miscellaneous", "Other scheduling failure"};
 }
 
-json tolerations(const std::vector<kube::Toleration>& list) {
+json tolerations(const kube::List<kube::Toleration>& list) {
   json out = json::array();
   for (const auto& t : list) {
     json item = {{"key", t.key},

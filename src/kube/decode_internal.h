@@ -110,15 +110,15 @@ void forEachElement(od::value value, F&& fn) {
 
 /// Releases the growth slack of a vector filled element by element (cached objects keep their
 /// vectors for their lifetime, so capacity beyond size is memory held for nothing).
-template <class T>
-void fitCapacity(std::vector<T>& out) {
+template <class Vector>
+void fitCapacity(Vector& out) {
   if (out.capacity() != out.size()) out.shrink_to_fit();
 }
 
 /// Appends one element per array element, filled by decode(element_value, element); the vector
-/// holds no spare capacity afterwards.
-template <class T, class F>
-void readArray(od::value value, std::vector<T>& out, F&& decode) {
+/// (a std::vector or a List) holds no spare capacity afterwards.
+template <class Vector, class F>
+void readArray(od::value value, Vector& out, F&& decode) {
   forEachElement(value, [&](od::value element) { decode(element, out.emplace_back()); });
   fitCapacity(out);
 }
@@ -148,11 +148,13 @@ void read(od::value value, StringMap& out);
 void read(od::value value, ResourceList& out);
 void read(od::value value, IntOrString& out);
 
-/// An array of strings, into std::string or InternedString elements.
-template <class String>
-requires std::same_as<String, std::string> || std::same_as<String, InternedString>
-void read(od::value value, std::vector<String>& out) {
-  readArray(value, out, [](od::value element, String& text) { read(element, text); });
+/// An array of strings, into a std::vector or a List of std::string or InternedString elements.
+template <class Vector>
+requires std::same_as<typename Vector::value_type, std::string> ||
+    std::same_as<typename Vector::value_type, InternedString>
+void read(od::value value, Vector& out) {
+  readArray(value, out,
+            [](od::value element, typename Vector::value_type& text) { read(element, text); });
 }
 
 /// Throws unless the string `value` equals `kind` ("kind" of an object).

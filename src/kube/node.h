@@ -48,7 +48,7 @@ struct NodeSystemInfo {
 struct NodeStatus {
   ResourceList capacity;
   ResourceList allocatable;
-  std::vector<Condition> conditions;  ///< "Ready", "MemoryPressure", "DiskPressure", ...
+  List<Condition> conditions;  ///< "Ready", "MemoryPressure", "DiskPressure", ...
   std::vector<NodeAddress> addresses;
   NodeSystemInfo node_info;
 };

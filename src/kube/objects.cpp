@@ -133,8 +133,7 @@ const OwnerReference* controllerOf(const ObjectMeta& meta) noexcept {
   return nullptr;
 }
 
-const Condition* findCondition(const std::vector<Condition>& conditions,
-                               std::string_view type) noexcept {
+const Condition* findCondition(const List<Condition>& conditions, std::string_view type) noexcept {
   for (const auto& condition : conditions) {
     if (condition.type == type) return &condition;
   }

@@ -33,17 +33,17 @@ struct NodeAffinity {
   /// requiredDuringSchedulingIgnoredDuringExecution; nullopt when absent.
   std::optional<NodeSelector> required;
   /// preferredDuringSchedulingIgnoredDuringExecution.
-  std::vector<PreferredSchedulingTerm> preferred;
+  List<PreferredSchedulingTerm> preferred;
 };
 
 /// core/v1 PodAffinityTerm.
 struct PodAffinityTerm {
   std::optional<LabelSelector> label_selector;  ///< nullopt matches no pods.
-  std::vector<InternedString> namespaces;       ///< Empty with no selector = the pod's namespace.
+  List<InternedString> namespaces;              ///< Empty with no selector = the pod's namespace.
   std::optional<LabelSelector> namespace_selector;
   InternedString topology_key;  ///< e.g. "kubernetes.io/hostname".
-  std::vector<InternedString> match_label_keys;
-  std::vector<InternedString> mismatch_label_keys;
+  List<InternedString> match_label_keys;
+  List<InternedString> mismatch_label_keys;
 };
 
 /// core/v1 WeightedPodAffinityTerm.
@@ -54,8 +54,8 @@ struct WeightedPodAffinityTerm {
 
 /// spec.affinity.podAffinity or .podAntiAffinity (same shape).
 struct PodAffinity {
-  std::vector<PodAffinityTerm> required;           ///< requiredDuringScheduling...
-  std::vector<WeightedPodAffinityTerm> preferred;  ///< preferredDuringScheduling...
+  List<PodAffinityTerm> required;           ///< requiredDuringScheduling...
+  List<WeightedPodAffinityTerm> preferred;  ///< preferredDuringScheduling...
 };
 
 /// spec.affinity.
@@ -74,7 +74,7 @@ struct TopologySpreadConstraint {
   std::optional<int32_t> min_domains;
   InternedString node_affinity_policy;  ///< "Honor", "Ignore" or "" (Honor).
   InternedString node_taints_policy;    ///< "Honor", "Ignore" or "" (Ignore).
-  std::vector<InternedString> match_label_keys;
+  List<InternedString> match_label_keys;
 };
 
 /// core/v1 ResourceRequirements: exact quantities per resource name.
@@ -154,10 +154,10 @@ struct Container {
   /// Init containers only: "Always" marks a restartable (sidecar) init container.
   InternedString restart_policy;
   ResourceRequirements resources;
-  std::vector<ContainerPort> ports;
-  std::vector<EnvVar> env;
-  std::vector<EnvFromSource> env_from;
-  std::vector<VolumeMount> volume_mounts;
+  List<ContainerPort> ports;
+  List<EnvVar> env;
+  List<EnvFromSource> env_from;
+  List<VolumeMount> volume_mounts;
   core::Boxed<Probe> liveness_probe;
   core::Boxed<Probe> readiness_probe;
   core::Boxed<Probe> startup_probe;
@@ -191,15 +191,15 @@ struct PodSpec {
   InternedString service_account_name;
   InternedString runtime_class_name;
   StringMap node_selector;
-  std::vector<Toleration> tolerations;
+  List<Toleration> tolerations;
   core::Boxed<Affinity> affinity;  ///< nullopt (empty) when absent.
-  std::vector<TopologySpreadConstraint> topology_spread_constraints;
-  std::vector<Container> init_containers;
-  std::vector<Container> containers;
+  List<TopologySpreadConstraint> topology_spread_constraints;
+  List<Container> init_containers;
+  List<Container> containers;
   ResourceList overhead;  ///< RuntimeClass overhead added to the pod's requests.
   /// Pod-level resources (spec.resources, PodLevelResources feature); empty when unset.
   ResourceRequirements resources;
-  std::vector<Volume> volumes;
+  List<Volume> volumes;
   bool host_network = false;
   std::optional<int64_t> termination_grace_period_seconds;
 };
@@ -235,15 +235,15 @@ struct PodStatus {
   InternedString phase;   ///< "Pending", "Running", "Succeeded", "Failed" or "Unknown".
   InternedString reason;  ///< e.g. "Evicted".
   InternedString message;
-  std::vector<Condition> conditions;
+  List<Condition> conditions;
   InternedString host_ip;
   InternedString pod_ip;
-  std::vector<InternedString> pod_ips;  ///< status.podIPs[].ip
+  List<InternedString> pod_ips;  ///< status.podIPs[].ip
   Time start_time;
   InternedString qos_class;  ///< "Guaranteed", "Burstable" or "BestEffort".
   InternedString nominated_node_name;
-  std::vector<ContainerStatus> init_container_statuses;
-  std::vector<ContainerStatus> container_statuses;
+  List<ContainerStatus> init_container_statuses;
+  List<ContainerStatus> container_statuses;
 };
 
 /// core/v1 Pod.

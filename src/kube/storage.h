@@ -59,7 +59,7 @@ struct PersistentVolumeClaimStatus {
   std::string phase;  ///< "Pending", "Bound" or "Lost".
   std::vector<std::string> access_modes;
   ResourceList capacity;
-  std::vector<Condition> conditions;
+  List<Condition> conditions;
 };
 
 /// core/v1 PersistentVolumeClaim.

@@ -33,7 +33,7 @@ struct DeploymentStatus {
   int32_t ready_replicas = 0;
   int32_t available_replicas = 0;
   int32_t unavailable_replicas = 0;
-  std::vector<Condition> conditions;  ///< "Available", "Progressing", "ReplicaFailure".
+  List<Condition> conditions;  ///< "Available", "Progressing", "ReplicaFailure".
 };
 
 /// apps/v1 Deployment.
@@ -56,7 +56,7 @@ struct ReplicaSetStatus {
   int32_t fully_labeled_replicas = 0;
   int32_t ready_replicas = 0;
   int32_t available_replicas = 0;
-  std::vector<Condition> conditions;
+  List<Condition> conditions;
 };
 
 /// apps/v1 ReplicaSet (its Deployment is the controller in metadata.owner_references).
@@ -85,7 +85,7 @@ struct StatefulSetStatus {
   int32_t available_replicas = 0;
   std::string current_revision;
   std::string update_revision;
-  std::vector<Condition> conditions;
+  List<Condition> conditions;
 };
 
 /// apps/v1 StatefulSet.
@@ -111,7 +111,7 @@ struct DaemonSetStatus {
   int32_t number_available = 0;
   int32_t number_unavailable = 0;
   int32_t number_misscheduled = 0;
-  std::vector<Condition> conditions;
+  List<Condition> conditions;
 };
 
 /// apps/v1 DaemonSet.
@@ -141,7 +141,7 @@ struct JobStatus {
   std::optional<int32_t> ready;
   Time start_time;
   Time completion_time;
-  std::vector<Condition> conditions;  ///< "Complete", "Failed", "Suspended", ...
+  List<Condition> conditions;  ///< "Complete", "Failed", "Suspended", ...
 };
 
 /// batch/v1 Job (a CronJob is the controller in metadata.owner_references).
@@ -166,7 +166,7 @@ struct PodDisruptionBudgetStatus {
   int32_t current_healthy = 0;
   int32_t desired_healthy = 0;
   int32_t expected_pods = 0;
-  std::vector<Condition> conditions;  ///< "DisruptionAllowed".
+  List<Condition> conditions;  ///< "DisruptionAllowed".
 };
 
 /// policy/v1 PodDisruptionBudget.

@@ -31,7 +31,7 @@ struct InterPodAffinityScoreState final : PluginState {
   TopologyScore topology_score;  ///< Empty: nothing matched, the plugin is skipped.
 };
 
-std::vector<WeightedTerm> resolveAll(const std::vector<kube::WeightedPodAffinityTerm>& terms,
+std::vector<WeightedTerm> resolveAll(const kube::List<kube::WeightedPodAffinityTerm>& terms,
                                      const kube::Pod& owner, const Snapshot& snapshot) {
   std::vector<WeightedTerm> out;
   out.reserve(terms.size());

@@ -20,9 +20,10 @@ namespace keelson::schedule::framework {
 /// The value of `key` in `labels`, or nullptr when the label is absent.
 const kube::InternedString* label(const kube::StringMap& labels, std::string_view key);
 
-/// True when `values` (std::string or kube::InternedString) holds `value`.
-template <class String>
-bool contains(const std::vector<String>& values, std::string_view value) {
+/// True when `values` (a std::vector or kube::List of std::string or kube::InternedString) holds
+/// `value`.
+template <class Strings>
+bool contains(const Strings& values, std::string_view value) {
   return std::find(values.begin(), values.end(), value) != values.end();
 }
 

@@ -6,7 +6,7 @@
 
 namespace keelson::schedule::framework {
 
-std::int64_t preferredTermsScore(const std::vector<kube::PreferredSchedulingTerm>& terms,
+std::int64_t preferredTermsScore(const kube::List<kube::PreferredSchedulingTerm>& terms,
                                  const kube::Node& node) {
   std::int64_t sum = 0;
   for (const kube::PreferredSchedulingTerm& term : terms) {
@@ -16,7 +16,7 @@ std::int64_t preferredTermsScore(const std::vector<kube::PreferredSchedulingTerm
   return sum;
 }
 
-NodeAffinityScore::NodeAffinityScore(std::vector<kube::PreferredSchedulingTerm> added_preferred)
+NodeAffinityScore::NodeAffinityScore(kube::List<kube::PreferredSchedulingTerm> added_preferred)
     : added_preferred_(std::move(added_preferred)) {}
 
 std::int64_t NodeAffinityScore::score(const PodInfo& pod, const NodeInfo& node,

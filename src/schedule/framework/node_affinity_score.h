@@ -12,7 +12,7 @@ namespace keelson::schedule::framework {
 /// The sum of the weights of `terms` whose preference matches `node`
 /// (nodeaffinity.PreferredSchedulingTerms.Score): terms of weight 0 and terms with neither
 /// matchExpressions nor matchFields are ignored. Pure.
-std::int64_t preferredTermsScore(const std::vector<kube::PreferredSchedulingTerm>& terms,
+std::int64_t preferredTermsScore(const kube::List<kube::PreferredSchedulingTerm>& terms,
                                  const kube::Node& node);
 
 /// NodeAffinity as a Score plugin: the raw score is preferredTermsScore of the pod's
@@ -25,7 +25,7 @@ class NodeAffinityScore final : public ScorePlugin {
   static constexpr std::string_view kName = "NodeAffinity";
 
   /// `added_preferred`: the profile's added preferred terms (none by default).
-  explicit NodeAffinityScore(std::vector<kube::PreferredSchedulingTerm> added_preferred = {});
+  explicit NodeAffinityScore(kube::List<kube::PreferredSchedulingTerm> added_preferred = {});
 
   std::string_view name() const override { return kName; }
   std::int64_t score(const PodInfo& pod, const NodeInfo& node,
@@ -34,7 +34,7 @@ class NodeAffinityScore final : public ScorePlugin {
                        std::span<std::int64_t> scores) const override;
 
  private:
-  std::vector<kube::PreferredSchedulingTerm> added_preferred_;
+  kube::List<kube::PreferredSchedulingTerm> added_preferred_;
 };
 
 }  // namespace keelson::schedule::framework

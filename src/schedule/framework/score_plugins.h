@@ -47,7 +47,7 @@ struct ScoreConfig {
   /// InterPodAffinityArgs.hardPodAffinityWeight (0-100).
   std::int64_t hard_pod_affinity_weight = 1;
   /// NodeAffinityArgs.addedAffinity's preferred terms, applied to every pod.
-  std::vector<kube::PreferredSchedulingTerm> added_node_affinity;
+  kube::List<kube::PreferredSchedulingTerm> added_node_affinity;
 };
 
 /// The enabled (weight > 0) Score plugins of `config`, in kDefaultScoreWeights order. Throws

@@ -35,7 +35,7 @@ const T& named(const std::vector<T>& items, std::string_view name) {
   return *it;
 }
 
-const Container& container(const std::vector<Container>& containers, std::string_view name) {
+const Container& container(const List<Container>& containers, std::string_view name) {
   const auto it = std::find_if(containers.begin(), containers.end(),
                                [&](const Container& c) { return c.name == name; });
   if (it == containers.end()) throw std::runtime_error("no container " + std::string(name));
@@ -121,7 +121,7 @@ TEST(DecodePods, SchedulingConstraints) {
   ASSERT_EQ(term.match_expressions.size(), 2u);
   EXPECT_EQ(term.match_expressions[0].key, "type");
   EXPECT_EQ(term.match_expressions[0].op, "In");
-  EXPECT_EQ(term.match_expressions[0].values, std::vector<InternedString>{"kwok"});
+  EXPECT_EQ(term.match_expressions[0].values, List<InternedString>{"kwok"});
   EXPECT_EQ(term.match_expressions[1].key, "zone");
   EXPECT_EQ(term.match_expressions[1].op, "NotIn");
   EXPECT_TRUE(term.match_fields.empty());
@@ -133,7 +133,7 @@ TEST(DecodePods, SchedulingConstraints) {
   ASSERT_EQ(spec.affinity->pod_affinity->required.size(), 1u);
   const PodAffinityTerm& affinity = spec.affinity->pod_affinity->required[0];
   EXPECT_EQ(affinity.topology_key, "kubernetes.io/hostname");
-  EXPECT_EQ(affinity.namespaces, std::vector<InternedString>{"shop"});
+  EXPECT_EQ(affinity.namespaces, List<InternedString>{"shop"});
   ASSERT_TRUE(affinity.label_selector);
   EXPECT_TRUE(affinity.label_selector->match_labels.empty());
   ASSERT_EQ(affinity.label_selector->match_expressions.size(), 1u);
@@ -156,12 +156,11 @@ TEST(DecodePods, SchedulingConstraints) {
   EXPECT_EQ(spread.node_taints_policy, "Honor");
   EXPECT_EQ(spread.node_affinity_policy, "");
   EXPECT_FALSE(spread.min_domains);
-  EXPECT_EQ(spread.match_label_keys, std::vector<InternedString>{"pod-template-hash"});
+  EXPECT_EQ(spread.match_label_keys, List<InternedString>{"pod-template-hash"});
   ASSERT_TRUE(spread.label_selector);
   EXPECT_EQ(spread.label_selector->match_labels, (StringMap{{"app", "web"}}));
   ASSERT_EQ(spread.label_selector->match_expressions.size(), 1u);
-  EXPECT_EQ(spread.label_selector->match_expressions[0].values,
-            std::vector<InternedString>{"7b87746859"});
+  EXPECT_EQ(spread.label_selector->match_expressions[0].values, List<InternedString>{"7b87746859"});
 
   EXPECT_EQ(spec.overhead, (ResourceList{{"cpu", q("250m")}, {"memory", q("120Mi")}}));
 
@@ -283,7 +282,7 @@ TEST(DecodePods, CrashLoopingContainerStatus) {
   EXPECT_EQ(crashy.metadata.annotations.at("kwok.x-k8s.io/status"), "custom");
   EXPECT_EQ(crashy.status.phase, "Running");
   EXPECT_EQ(crashy.status.pod_ip, "10.0.3.7");
-  EXPECT_EQ(crashy.status.pod_ips, std::vector<InternedString>{"10.0.3.7"});
+  EXPECT_EQ(crashy.status.pod_ips, List<InternedString>{"10.0.3.7"});
   EXPECT_EQ(crashy.status.host_ip, "10.0.0.1");
   EXPECT_EQ(crashy.status.start_time, t("2025-11-20T23:00:00Z"));
   ASSERT_EQ(crashy.status.container_statuses.size(), 1u);
@@ -652,7 +651,7 @@ TEST(DecodeStorage, VolumesClaimsAndClasses) {
   EXPECT_EQ(local.spec.claim_ref->name, "data-db-0");
   ASSERT_TRUE(local.spec.node_affinity);
   EXPECT_EQ(local.spec.node_affinity->node_selector_terms.at(0).match_expressions.at(0).values,
-            std::vector<InternedString>{"kwok-node-0"});
+            List<InternedString>{"kwok-node-0"});
   EXPECT_EQ(local.status.phase, "Bound");
   const PersistentVolume& nfs = named(pvs.items, "pv-nfs-0");
   EXPECT_EQ(nfs.spec.source_type, "nfs");
@@ -785,7 +784,7 @@ TEST(DecodeBehaviour, UnknownFieldsNullsAndEscapes) {
   EXPECT_EQ(pod.metadata.namespace_name, "");
   EXPECT_TRUE(pod.metadata.labels.empty());
   EXPECT_EQ(pod.metadata.annotations.at("a/b"), "<>");
-  EXPECT_EQ(pod.metadata.finalizers, std::vector<InternedString>{"x"});
+  EXPECT_EQ(pod.metadata.finalizers, List<InternedString>{"x"});
   EXPECT_EQ(pod.metadata.deletion_timestamp, t("2024-02-29T22:59:59.5Z"));
   EXPECT_EQ(pod.spec.containers.at(0).resources.requests.at("cpu").milliValue(), 500);
   EXPECT_EQ(pod.spec.containers.at(0).resources.requests.at("memory").format(), "1Gi");

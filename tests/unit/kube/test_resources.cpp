@@ -40,8 +40,8 @@ Container sidecar(std::string name, ResourceList requests, ResourceList limits =
 
 struct Case {
   const char* name;
-  std::vector<Container> init;
-  std::vector<Container> containers;
+  List<Container> init;
+  List<Container> containers;
   ResourceList overhead;
   ResourceList expected_requests;
   ResourceList expected_limits;

@@ -8,7 +8,7 @@ namespace {
 
 using testing::Cluster;
 
-kube::Pod withRequiredTerms(std::vector<kube::NodeSelectorTerm> terms) {
+kube::Pod withRequiredTerms(kube::List<kube::NodeSelectorTerm> terms) {
   auto p = testing::pod("new");
   p.spec.affinity = kube::Affinity{};
   p.spec.affinity->node_affinity = kube::NodeAffinity{};

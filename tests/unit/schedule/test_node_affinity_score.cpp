@@ -17,7 +17,7 @@ kube::PreferredSchedulingTerm preferred(int32_t weight, const std::string& key,
   return t;
 }
 
-kube::Pod podPreferring(std::vector<kube::PreferredSchedulingTerm> terms) {
+kube::Pod podPreferring(kube::List<kube::PreferredSchedulingTerm> terms) {
   auto p = testing::pod("p");
   p.spec.affinity.emplace();
   p.spec.affinity->node_affinity.emplace();
