@@ -17,7 +17,7 @@ namespace keelson::core {
 
 // One allocation: this header (the pool's hash-chain link, the count, the size), then size + 1
 // characters. The link lives in the entry (Boost.Intrusive), so the pool adds no node of its
-// own: 8 bytes of link and about 8 of bucket per distinct text.
+// own: 8 bytes of link and 4 to 8 of bucket per distinct text.
 struct InternedString::Entry : boost::intrusive::unordered_set_base_hook<
                                    boost::intrusive::link_mode<boost::intrusive::normal_link>> {
   std::atomic<uint32_t> refs{1};
@@ -48,8 +48,10 @@ struct EntryEqual {
   }
 };
 
-// One shard's entries: a chained hash set whose bucket array doubles when it holds as many
-// entries as buckets (it does not shrink: the pool's peak size is the cache's steady state).
+// One shard's entries: a chained hash set whose bucket array doubles when it holds twice as
+// many entries as buckets (it does not shrink: the pool's peak size is the cache's steady
+// state). Two entries a bucket on average: 4 to 8 bytes of bucket an entry, and a lookup
+// compares one or two entries' sizes (and text only when the size matches).
 class EntrySet {
  public:
   EntrySet()
@@ -61,7 +63,7 @@ class EntrySet {
     return it == set_.end() ? nullptr : &*it;
   }
   void insert(Entry& entry) {
-    if (set_.size() >= buckets_.size()) grow();
+    if (set_.size() >= kEntriesPerBucket * buckets_.size()) grow();
     set_.insert(entry);
   }
   void erase(Entry& entry) noexcept { set_.erase(set_.iterator_to(entry)); }
@@ -72,6 +74,7 @@ class EntrySet {
                                               boost::intrusive::equal<EntryEqual>,
                                               boost::intrusive::power_2_buckets<true>>;
   static constexpr std::size_t kInitialBuckets = 64;
+  static constexpr std::size_t kEntriesPerBucket = 2;
 
   void grow() {
     std::vector<Set::bucket_type> bigger(buckets_.size() * 2);

@@ -20,7 +20,7 @@ namespace keelson::core {
 ///
 /// Shape: one pointer (8 bytes; a std::string is 32) to a pool entry: one allocation of a 16-byte
 /// header (the pool's hash-chain link, a reference count, the size) and the characters
-/// (NUL-terminated); the pool adds about 8 bytes of hash bucket per distinct text. The empty
+/// (NUL-terminated); the pool adds 4 to 8 bytes of hash bucket per distinct text. The empty
 /// string holds no entry and never allocates. Constructing from text looks the text up in the pool
 /// (a hash and a lock on one of its shards) and adds an entry when it is new; copying increments
 /// the entry's count; the last holder to let go removes the entry. Two InternedStrings are equal

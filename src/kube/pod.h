@@ -185,6 +185,7 @@ struct PodSpec {
   InternedString node_name;  ///< "" while unscheduled.
   InternedString scheduler_name;
   int32_t priority = 0;
+  bool host_network = false;  ///< Shares the padding after priority.
   InternedString priority_class_name;
   InternedString preemption_policy;
   InternedString restart_policy;  ///< "Always", "OnFailure" or "Never".
@@ -200,7 +201,6 @@ struct PodSpec {
   /// Pod-level resources (spec.resources, PodLevelResources feature); empty when unset.
   ResourceRequirements resources;
   List<Volume> volumes;
-  bool host_network = false;
   std::optional<int64_t> termination_grace_period_seconds;
 };
 
