@@ -469,18 +469,18 @@ class Informer final : public InformerBase {
     const ObjectKey key = objectKey(object);
     const auto it = std::lower_bound(objects_.begin(), objects_.end(), key, ObjectKeyLess{});
     const bool found = it != objects_.end() && objectKey(*it) == key;
-    if (event.type == WatchEventType::kDeleted) {
-      if (found) {
-        previous = std::move(*it);
-        objects_.erase(it);
-      }
-    } else if (found) {
-      previous = std::exchange(*it, object);
+    const bool deleted = event.type == WatchEventType::kDeleted;
+    // NOLINTNEXTLINE(bugprone-branch-clone): the branches differ once the template is instantiated
+    if (!found) {
+      if (!deleted) objects_.insert(it, object);
+    } else if (deleted) {
+      previous = std::move(*it);
+      objects_.erase(it);
     } else {
-      objects_.insert(it, object);
+      previous = std::exchange(*it, object);
     }
     lock.unlock();
-    if (event.type == WatchEventType::kDeleted) {
+    if (deleted) {
       if (previous) notify(previous.get(), nullptr);
     } else {
       notify(previous.get(), object.get());
