@@ -25,14 +25,14 @@ constexpr int kCreatingScore = 50;
 constexpr int kUnknownScore = 25;
 
 const kube::ContainerStatus* findStatus(const kube::List<kube::ContainerStatus>& statuses,
-                                        const std::string& name) {
+                                        std::string_view name) {
   for (const auto& status : statuses) {
     if (status.name == name) return &status;
   }
   return nullptr;
 }
 
-ContainerHealth containerHealth(const std::string& name, bool init,
+ContainerHealth containerHealth(std::string_view name, bool init,
                                 const kube::ContainerStatus* status) {
   ContainerHealth out;
   out.name = name;
