@@ -123,6 +123,14 @@ void readArray(od::value value, Vector& out, F&& decode) {
   fitCapacity(out);
 }
 
+/// readArray into a Shared field: the decoded List, interned (equal lists share one copy).
+template <class Vector, class F>
+void readArray(od::value value, Shared<Vector>& out, F&& decode) {
+  Vector decoded;
+  readArray(value, decoded, std::forward<F>(decode));
+  out = Shared<Vector>::intern(std::move(decoded));
+}
+
 /// Fills `out` (a std::optional or core::Boxed) with decode(value, *out), or resets it for null.
 template <class Optional, class F>
 void readOptional(od::value value, Optional& out, F&& decode) {
@@ -147,6 +155,13 @@ void read(od::value value, Time& out);            ///< RFC 3339.
 void read(od::value value, StringMap& out);
 void read(od::value value, ResourceList& out);
 void read(od::value value, IntOrString& out);
+/// A map read like its container, interned (equal maps share one copy).
+template <class Map>
+void read(od::value value, Shared<Map>& out) {
+  Map decoded;
+  read(value, decoded);
+  out = Shared<Map>::intern(std::move(decoded));
+}
 
 /// An array of strings, into a std::vector or a List of std::string or InternedString elements.
 template <class Vector>

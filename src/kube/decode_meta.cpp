@@ -242,12 +242,15 @@ void decodeObjectMeta(od::value value, ObjectMeta& out) {
     if (key == "deletionGracePeriodSeconds") return read(field, out.deletion_grace_period_seconds);
     if (key == "labels") return read(field, out.labels);
     if (key == "annotations") {
+      StringMap annotations;
       forEachField(field, [&](std::string_view name, od::value annotation) {
         if (name == kLastApplied) return;  // a full copy of the object; skipped unread
-        auto it = out.annotations.try_emplace(out.annotations.end(), std::string(name));
+        auto it = annotations.try_emplace(annotations.end(), InternedString(name));
         read(annotation, it->second);
       });
-      return out.annotations.shrink_to_fit();
+      annotations.shrink_to_fit();
+      out.annotations = Shared<StringMap>::intern(std::move(annotations));
+      return;
     }
     if (key == "ownerReferences")
       return readArray(field, out.owner_references, decodeOwnerReference);

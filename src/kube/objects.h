@@ -18,6 +18,7 @@
 #include "core/duration.h"
 #include "core/interned_string.h"
 #include "core/quantity.h"
+#include "core/shared.h"
 
 namespace keelson::kube {
 
@@ -74,6 +75,12 @@ using StringMap = boost::container::flat_map<InternedString, InternedString, std
 using ResourceList = boost::container::flat_map<InternedString, core::Quantity, std::less<>,
                                                 List<std::pair<InternedString, core::Quantity>>>;
 
+/// A List or map that the cached objects holding an identical one share (core/shared.h): 8
+/// bytes, read like the container, changed through edit() or the forwarded modifiers. The decoder
+/// interns what it reads, so that pods of one workload hold one copy of their labels,
+/// annotations, tolerations, container ports, env, requests and limits.
+using core::Shared;
+
 /// metadata.ownerReferences[] (meta/v1 OwnerReference).
 struct OwnerReference {
   InternedString api_version;         ///< "apps/v1"
@@ -95,10 +102,10 @@ struct ObjectMeta {  // NOLINT(bugprone-exception-escape): flat_map moves never 
   Time creation_timestamp;  ///< Unset only for objects not yet stored.
   Time deletion_timestamp;  ///< Set once deletion was requested (the object is terminating).
   std::optional<int64_t> deletion_grace_period_seconds;
-  StringMap labels;
+  Shared<StringMap> labels;
   /// Annotations, except kubectl.kubernetes.io/last-applied-configuration, which holds a copy
   /// of the whole object and is dropped while decoding to keep snapshots small.
-  StringMap annotations;
+  Shared<StringMap> annotations;
   List<OwnerReference> owner_references;
   List<InternedString> finalizers;
 };

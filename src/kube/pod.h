@@ -2,6 +2,7 @@
 
 // Typed view of core/v1 Pod (GET /api/v1/pods, /api/v1/namespaces/{ns}/pods/{name}).
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +21,12 @@ struct Toleration {
   InternedString effect;  ///< "NoSchedule", "PreferNoSchedule", "NoExecute" or "" (all effects).
   /// NoExecute only: seconds the pod stays bound after the taint appears; nullopt = forever.
   std::optional<int64_t> toleration_seconds;
+
+  bool operator==(const Toleration&) const = default;
+  friend bool identical(const Toleration& a, const Toleration& b) noexcept { return a == b; }
+  friend std::size_t identityHash(const Toleration& t) noexcept {
+    return core::hashFields(t.key, t.op, t.value, t.effect, t.toleration_seconds);
+  }
 };
 
 /// nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[].
@@ -79,8 +86,8 @@ struct TopologySpreadConstraint {
 
 /// core/v1 ResourceRequirements: exact quantities per resource name.
 struct ResourceRequirements {
-  ResourceList requests;
-  ResourceList limits;
+  Shared<ResourceList> requests;
+  Shared<ResourceList> limits;
 };
 
 /// containers[].ports[].
@@ -90,6 +97,12 @@ struct ContainerPort {
   int32_t host_port = 0;    ///< 0 when not exposed on the node.
   InternedString protocol;  ///< "TCP" (default), "UDP" or "SCTP".
   InternedString host_ip;
+
+  bool operator==(const ContainerPort&) const = default;
+  friend bool identical(const ContainerPort& a, const ContainerPort& b) noexcept { return a == b; }
+  friend std::size_t identityHash(const ContainerPort& p) noexcept {
+    return core::hashFields(p.name, p.container_port, p.host_port, p.protocol, p.host_ip);
+  }
 };
 
 /// Where an environment variable's value comes from. The value itself is never kept.
@@ -111,6 +124,12 @@ struct EnvVar {
   InternedString ref_key;  ///< The key in the ConfigMap or Secret.
   EnvSource source = EnvSource::kValue;
   bool optional = false;
+
+  bool operator==(const EnvVar&) const = default;
+  friend bool identical(const EnvVar& a, const EnvVar& b) noexcept { return a == b; }
+  friend std::size_t identityHash(const EnvVar& e) noexcept {
+    return core::hashFields(e.name, e.ref_name, e.ref_key, e.source, e.optional);
+  }
 };
 
 /// containers[].envFrom[].
@@ -154,8 +173,8 @@ struct Container {
   /// Init containers only: "Always" marks a restartable (sidecar) init container.
   InternedString restart_policy;
   ResourceRequirements resources;
-  List<ContainerPort> ports;
-  List<EnvVar> env;
+  Shared<List<ContainerPort>> ports;
+  Shared<List<EnvVar>> env;
   List<EnvFromSource> env_from;
   List<VolumeMount> volume_mounts;
   core::Boxed<Probe> liveness_probe;
@@ -192,7 +211,7 @@ struct PodSpec {
   InternedString service_account_name;
   InternedString runtime_class_name;
   StringMap node_selector;
-  List<Toleration> tolerations;
+  Shared<List<Toleration>> tolerations;
   core::Boxed<Affinity> affinity;  ///< nullopt (empty) when absent.
   List<TopologySpreadConstraint> topology_spread_constraints;
   List<Container> init_containers;

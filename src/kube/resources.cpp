@@ -73,7 +73,7 @@ ResourceList aggregate(const PodSpec& spec, Select select) {
 ResourceList podRequests(const Pod& pod, const PodResourcesOptions& options) {
   const PodSpec& spec = pod.spec;
   ResourceList requests = aggregate(spec, [&](const Container& c) {
-    if (options.non_missing_container_requests.empty()) return c.resources.requests;
+    if (options.non_missing_container_requests.empty()) return c.resources.requests.get();
     return withDefaults(c.resources.requests, options.non_missing_container_requests);
   });
   if (!options.skip_pod_level_resources && hasPodLevel(spec.resources.requests)) {

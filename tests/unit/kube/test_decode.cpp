@@ -1,6 +1,7 @@
 // Decoding real API JSON captured from a v1.36 control plane (tests/data/kube/api/README.md).
 // Expected values come from the fixtures themselves; the cross-check tests compare every item
 // against nlohmann::json reading the same file, an independent parser.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -378,12 +379,43 @@ TEST(DecodePods, ArraysHoldNoSpareCapacity) {
   ASSERT_EQ(pod.status.conditions.size(), 5u);
   EXPECT_EQ(pod.status.conditions.capacity(), 5u);
   ASSERT_EQ(pod.spec.containers.at(0).env.size(), 3u);
-  EXPECT_EQ(pod.spec.containers.at(0).env.capacity(), 3u);
+  EXPECT_EQ(pod.spec.containers.at(0).env->capacity(), 3u);
   ASSERT_EQ(pod.metadata.finalizers.size(), 3u);
   EXPECT_EQ(pod.metadata.finalizers.capacity(), 3u);
   ASSERT_EQ(pod.status.pod_ips.size(), 3u);
   EXPECT_EQ(pod.status.pod_ips.capacity(), 3u);
   EXPECT_EQ(pod.status.pod_ips[1], "fd00::1");
+}
+
+// Pods of one workload repeat their labels, annotations, tolerations, ports, env, requests and
+// limits: decoding keeps one copy of each, and a pod whose values differ keeps its own.
+TEST(DecodePods, IdenticalListsAndMapsAreSharedBetweenPods) {
+  const auto pod = [](std::string_view name, std::string_view app, std::string_view cpu) {
+    return fmt::format(
+        R"({{"metadata":{{"name":"{}","labels":{{"app":"{}"}},"annotations":{{"a":"1"}}}},)"
+        R"("spec":{{"tolerations":[{{"key":"k","operator":"Exists","tolerationSeconds":300}}],)"
+        R"("containers":[{{"name":"c","ports":[{{"containerPort":80}}],"env":[{{"name":"E"}}],)"
+        R"("resources":{{"requests":{{"cpu":"{}"}},"limits":{{"cpu":"1"}}}}}}]}}}})",
+        name, app, cpu);
+  };
+  const Pod a = decodeObject<Pod>(pod("a", "web", "100m"));
+  const Pod b = decodeObject<Pod>(pod("b", "web", "100m"));
+  const Pod c = decodeObject<Pod>(pod("c", "db", "200m"));
+  const Container& ca = a.spec.containers.at(0);
+  const Container& cb = b.spec.containers.at(0);
+  const Container& cc = c.spec.containers.at(0);
+  EXPECT_EQ(&a.metadata.labels.get(), &b.metadata.labels.get());
+  EXPECT_NE(&a.metadata.labels.get(), &c.metadata.labels.get());
+  EXPECT_EQ(c.metadata.labels.at("app"), "db");
+  EXPECT_EQ(&a.metadata.annotations.get(), &c.metadata.annotations.get());
+  EXPECT_EQ(&a.spec.tolerations.get(), &c.spec.tolerations.get());
+  EXPECT_EQ(c.spec.tolerations.at(0).toleration_seconds, 300);
+  EXPECT_EQ(&ca.ports.get(), &cc.ports.get());
+  EXPECT_EQ(&ca.env.get(), &cc.env.get());
+  EXPECT_EQ(&ca.resources.limits.get(), &cc.resources.limits.get());
+  EXPECT_EQ(&ca.resources.requests.get(), &cb.resources.requests.get());
+  EXPECT_NE(&ca.resources.requests.get(), &cc.resources.requests.get());
+  EXPECT_EQ(cc.resources.requests.at("cpu").format(), "200m");
 }
 
 // Every pod against nlohmann::json reading the same bytes.

@@ -25,10 +25,10 @@ TEST(NodePorts, AHostPortInUseWithTheSameProtocolAndAnOverlappingIpClashes) {
   EXPECT_EQ(s.reasons[0].message, "host port(s) in use: 8080/TCP used by default/web");
   EXPECT_TRUE(testing::filter(plugin, p, c, "n2").isSuccess());
 
-  p.spec.containers[0].ports[0].protocol = "UDP";
+  p.spec.containers[0].ports.edit()[0].protocol = "UDP";
   EXPECT_TRUE(testing::filter(plugin, p, c, "n1").isSuccess());
-  p.spec.containers[0].ports[0].protocol = "TCP";
-  c.pods[0].spec.containers[0].ports[0].host_ip = "10.0.0.6";  // Two distinct IPs.
+  p.spec.containers[0].ports.edit()[0].protocol = "TCP";
+  c.pods[0].spec.containers[0].ports.edit()[0].host_ip = "10.0.0.6";  // Two distinct IPs.
   EXPECT_TRUE(testing::filter(plugin, p, c, "n1").isSuccess());
 }
 

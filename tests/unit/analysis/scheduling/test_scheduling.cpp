@@ -138,7 +138,7 @@ TEST(Scheduling, HostPorts) {
   EXPECT_EQ(a.failure_categories.at("node(s) didn't have free ports for the requested pod ports"),
             1);
   EXPECT_TRUE(nodeResult(a, "n2").fits);
-  p.spec.containers[0].ports[0].protocol = "UDP";
+  p.spec.containers[0].ports.edit()[0].protocol = "UDP";
   EXPECT_EQ(analyzeScheduling(p, s).feasible_nodes, 2);
 }
 
