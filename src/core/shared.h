@@ -24,7 +24,7 @@ namespace keelson::core {
 
 // Identity: two values are identical when they are written the same way (so that either can
 // stand for the other anywhere, including when printed), which is stricter than operator== for
-// some types: Quantity's "1Gi" == "1024Mi". Shared<C> pools values by identityHash and
+// some types: Quantity's "1Gi" == "1073741824". Shared<C> pools values by identityHash and
 // identical. A type used in a Shared container provides both, found by argument-dependent
 // lookup; a struct usually writes them with hashFields and its defaulted operator==.
 
