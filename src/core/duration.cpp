@@ -68,13 +68,15 @@ namespace {
 
 // ".5", ".25", "" : the `digits`-digit fraction `value` without trailing zeros.
 std::string fraction(std::uint64_t value, int digits) {
-  std::string text(static_cast<std::size_t>(digits), '0');
-  for (int i = digits - 1; i >= 0; --i) {
-    text[static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+  std::string text(static_cast<std::size_t>(digits) + 1, '0');
+  text[0] = '.';
+  for (std::size_t i = text.size() - 1; i >= 1; --i) {
+    text[i] = static_cast<char>('0' + value % 10);
     value /= 10;
   }
-  const auto last = text.find_last_not_of('0');
-  return last == std::string::npos ? "" : "." + text.substr(0, last + 1);
+  const auto last = text.find_last_not_of('0');  // 0 (the '.') when every digit is zero
+  text.resize(last == 0 ? 0 : last + 1);
+  return text;
 }
 
 }  // namespace
