@@ -291,4 +291,10 @@ class Shared {
   Block* block_ = nullptr;
 };
 
+/// nlohmann::json would otherwise write a Shared as an array of its elements (a map's entries as
+/// [key, value] pairs), since it has begin and end: converting one to JSON does not compile.
+/// Write the container with the serializer that takes it (docs::stringMap, docs::quantities).
+template <class BasicJson, class C>
+void to_json(BasicJson& json, const Shared<C>& shared) = delete;
+
 }  // namespace keelson::core

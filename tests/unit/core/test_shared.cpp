@@ -5,6 +5,7 @@
 
 #include <boost/container/flat_map.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
@@ -97,6 +98,10 @@ TEST(Shared, ConstructsFromTheContainerAndReadsAsOne) {
   EXPECT_EQ(moved.size(), 3U);
   EXPECT_TRUE(list.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty
 }
+
+// nlohmann::json would write a Shared map as an array of [key, value] pairs; it refuses it.
+static_assert(!std::is_constructible_v<nlohmann::json, const Shared<Resources>&>);
+static_assert(std::is_constructible_v<nlohmann::json, const Texts&>);
 
 TEST(Shared, IdentityHashFollowsIdentity) {
   EXPECT_EQ(identityHash(texts({"x", "y"})), identityHash(texts({"x", "y"})));
