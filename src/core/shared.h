@@ -119,7 +119,6 @@ noexcept {
 template <class C>
 class Shared {
  public:
-  using container_type = C;
   using value_type = typename C::value_type;
   using size_type = typename C::size_type;
   using const_iterator = typename C::const_iterator;
@@ -241,14 +240,6 @@ class Shared {
     return a.block_ == b.block_ || a.get() == b.get();
   }
   friend bool operator==(const Shared& a, const C& b) { return a.get() == b; }
-
-  /// Identical containers (for a Shared inside a pooled value).
-  friend bool identical(const Shared& a, const Shared& b) noexcept {
-    return a.block_ == b.block_ || identical(a.get(), b.get());
-  }
-  friend std::size_t identityHash(const Shared& shared) noexcept {
-    return identityHash(shared.get());
-  }
 
  private:
   struct Block : detail::InternHook {
