@@ -10,16 +10,10 @@
 #include <optional>
 #include <string_view>
 
+#include "host/netlink.h"
 #include "host/proc/net_sockets.h"
 
 namespace keelson::host {
-
-/// What one buffer of a sock_diag dump held (parseSockDiagDump).
-enum class SockDiagDumpStatus : std::uint8_t {
-  kMore,   ///< Socket messages only: the dump continues in the next buffer.
-  kDone,   ///< NLMSG_DONE seen: the dump is complete.
-  kError,  ///< NLMSG_ERROR, or a message that does not fit the buffer or its header: give up.
-};
 
 /// TCP socket counts of one network namespace by address family.
 struct TcpSocketCounts {
@@ -35,8 +29,8 @@ struct TcpSocketCounts {
 /// `by_state[idiag_state]` (index 0 for a state above kMaxTcpState). Messages are read in
 /// order until NLMSG_DONE or NLMSG_ERROR. Pure, no allocation; never throws. `bytes` is the
 /// buffer in the host's byte order, as recv(2) gave it.
-SockDiagDumpStatus parseSockDiagDump(std::string_view bytes, std::uint16_t socket_message_type,
-                                     TcpSocketCounts& counts) noexcept;
+NetlinkDumpStatus parseSockDiagDump(std::string_view bytes, std::uint16_t socket_message_type,
+                                    TcpSocketCounts& counts) noexcept;
 
 /// The TCP sockets of the calling thread's network namespace, counted by family and state
 /// through sock_diag, asking for states 1..kMaxTcpState (listening, connected, TIME_WAIT and

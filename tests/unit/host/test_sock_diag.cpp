@@ -55,7 +55,7 @@ TEST(SockDiagDumpTest, CountsSocketsByStateUntilDone) {
   appendSocket(buffer, 200);  // Not a state we know: index 0, as parseNetSockets counts it.
   TcpSocketCounts both;
   SocketCounts& counts = both.ipv4;
-  EXPECT_EQ(parseSockDiagDump(buffer, SOCK_DIAG_BY_FAMILY, both), SockDiagDumpStatus::kMore);
+  EXPECT_EQ(parseSockDiagDump(buffer, SOCK_DIAG_BY_FAMILY, both), NetlinkDumpStatus::kMore);
   EXPECT_EQ(counts.total, 4u);
   EXPECT_EQ(counts.by_state[kListen], 2u);
   EXPECT_EQ(counts.by_state[kEstablished], 1u);
@@ -67,7 +67,7 @@ TEST(SockDiagDumpTest, CountsSocketsByStateUntilDone) {
   const int done_payload = 0;
   appendMessage(last, NLMSG_DONE, &done_payload, sizeof(done_payload));
   appendSocket(last, kListen);
-  EXPECT_EQ(parseSockDiagDump(last, SOCK_DIAG_BY_FAMILY, both), SockDiagDumpStatus::kDone);
+  EXPECT_EQ(parseSockDiagDump(last, SOCK_DIAG_BY_FAMILY, both), NetlinkDumpStatus::kDone);
   EXPECT_EQ(counts.total, 5u);
   EXPECT_EQ(counts.by_state[static_cast<int>(TcpState::kTimeWait)], 1u);
   EXPECT_EQ(counts.by_state[kListen], 2u);
@@ -76,10 +76,10 @@ TEST(SockDiagDumpTest, CountsSocketsByStateUntilDone) {
 
   // An empty buffer continues; a last message without its padding still counts.
   TcpSocketCounts more;
-  EXPECT_EQ(parseSockDiagDump("", SOCK_DIAG_BY_FAMILY, more), SockDiagDumpStatus::kMore);
+  EXPECT_EQ(parseSockDiagDump("", SOCK_DIAG_BY_FAMILY, more), NetlinkDumpStatus::kMore);
   std::string unpadded;
   appendSocket(unpadded, kListen, /*pad=*/false);
-  EXPECT_EQ(parseSockDiagDump(unpadded, SOCK_DIAG_BY_FAMILY, more), SockDiagDumpStatus::kMore);
+  EXPECT_EQ(parseSockDiagDump(unpadded, SOCK_DIAG_BY_FAMILY, more), NetlinkDumpStatus::kMore);
   EXPECT_EQ(more.ipv4.total, 1u);
 }
 
@@ -91,7 +91,7 @@ TEST(SockDiagDumpTest, FamilyLessDumpIsSplitByFamily) {
   appendSocket(buffer, kListen, true, AF_UNIX, TCPDIAG_GETSOCK);      // Neither: skipped.
   appendSocket(buffer, kListen, true, AF_INET, SOCK_DIAG_BY_FAMILY);  // Not the asked type.
   TcpSocketCounts counts;
-  EXPECT_EQ(parseSockDiagDump(buffer, TCPDIAG_GETSOCK, counts), SockDiagDumpStatus::kMore);
+  EXPECT_EQ(parseSockDiagDump(buffer, TCPDIAG_GETSOCK, counts), NetlinkDumpStatus::kMore);
   EXPECT_EQ(counts.ipv4.total, 1u);
   EXPECT_EQ(counts.ipv4.by_state[kListen], 1u);
   EXPECT_EQ(counts.ipv6.total, 2u);
@@ -106,22 +106,22 @@ TEST(SockDiagDumpTest, ErrorsAndMalformedMessagesStopTheDump) {
   nlmsgerr failure{};
   failure.error = -ENOENT;
   appendMessage(error, NLMSG_ERROR, &failure, sizeof(failure));
-  EXPECT_EQ(parseSockDiagDump(error, SOCK_DIAG_BY_FAMILY, both), SockDiagDumpStatus::kError);
+  EXPECT_EQ(parseSockDiagDump(error, SOCK_DIAG_BY_FAMILY, both), NetlinkDumpStatus::kError);
 
   std::string cut;
   appendSocket(cut, kListen);
   cut.resize(cut.size() - 8);  // The length says more than the buffer holds.
-  EXPECT_EQ(parseSockDiagDump(cut, SOCK_DIAG_BY_FAMILY, both), SockDiagDumpStatus::kError);
+  EXPECT_EQ(parseSockDiagDump(cut, SOCK_DIAG_BY_FAMILY, both), NetlinkDumpStatus::kError);
 
   std::string short_body;
   const std::uint32_t too_small = 1;
   appendMessage(short_body, SOCK_DIAG_BY_FAMILY, &too_small, sizeof(too_small));
-  EXPECT_EQ(parseSockDiagDump(short_body, SOCK_DIAG_BY_FAMILY, both), SockDiagDumpStatus::kError);
+  EXPECT_EQ(parseSockDiagDump(short_body, SOCK_DIAG_BY_FAMILY, both), NetlinkDumpStatus::kError);
 
   std::string zero_length(sizeof(nlmsghdr), '\0');  // nlmsg_len 0 would never advance.
-  EXPECT_EQ(parseSockDiagDump(zero_length, SOCK_DIAG_BY_FAMILY, both), SockDiagDumpStatus::kError);
+  EXPECT_EQ(parseSockDiagDump(zero_length, SOCK_DIAG_BY_FAMILY, both), NetlinkDumpStatus::kError);
   EXPECT_EQ(parseSockDiagDump(std::string(3, '\0'), SOCK_DIAG_BY_FAMILY, both),
-            SockDiagDumpStatus::kError);
+            NetlinkDumpStatus::kError);
   EXPECT_EQ(counts.total, 0u);
 }
 
