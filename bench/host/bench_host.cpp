@@ -161,6 +161,23 @@ BENCHMARK(BM_CollectConnectivity)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
+// One sock_diag dump counting the UDP sockets (collectConnections' UDP part): one dump a
+// family, each walking the UDP hash once.
+void BM_CountUdpSocketsByNetlink(benchmark::State& state) {
+  for (auto _ : state) {
+    auto counts = keelson::host::countUdpSocketsByNetlink();
+    if (!counts) {
+      state.SkipWithError("sock_diag netlink unavailable");
+      break;
+    }
+    benchmark::DoNotOptimize(counts);
+  }
+}
+BENCHMARK(BM_CountUdpSocketsByNetlink)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
 // One sock_diag dump counting the TCP sockets of both families (collectConnections' TCP part):
 // the kernel walks its whole established hash for it, however few sockets there are, which
 // puts a floor under the snapshot's CPU (and node_exporter's tcpstat pays it too).

@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The same bytes as a netlink dump buffer (both message types the collector asks for).
   for (const std::uint16_t type :
        {std::uint16_t{TCPDIAG_GETSOCK}, std::uint16_t{SOCK_DIAG_BY_FAMILY}}) {
-    keelson::host::TcpSocketCounts dump;
+    keelson::host::InetSocketCounts dump;
     (void)keelson::host::parseSockDiagDump(text, type, dump);
     for (const auto* family : {&dump.ipv4, &dump.ipv6}) {
       std::uint64_t in_states = 0;

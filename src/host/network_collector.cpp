@@ -98,31 +98,41 @@ std::vector<InterfaceIo> computeNetworkIo(const std::vector<NetDevStat>& before,
 
 ConnectionStats collectConnections(const HostFs& fs) {
   ConnectionStats stats;
+  // Each protocol's two tables are counted by one sock_diag call, made when the first of them
+  // exists and the tables are this process's namespace; nullopt (not asked, or no answer):
+  // read the files.
+  struct Protocol {
+    std::optional<InetSocketCounts> (*count)();
+    bool tried = false;
+    std::optional<InetSocketCounts> counts;
+  };
+  Protocol tcp{countTcpSocketsByNetlink, false, std::nullopt};
+  Protocol udp{countUdpSocketsByNetlink, false, std::nullopt};
   struct Table {
     std::string_view name;
     std::optional<SocketCounts>* target;
-    int netlink_family;  // TCP tables can be counted through sock_diag; 0: read the file.
+    Protocol* protocol;
+    bool ipv6;
   };
-  const std::array<Table, 4> tables = {{{"tcp", &stats.tcp, AF_INET},
-                                        {"tcp6", &stats.tcp6, AF_INET6},
-                                        {"udp", &stats.udp, 0},
-                                        {"udp6", &stats.udp6, 0}}};
+  const std::array<Table, 4> tables = {{{"tcp", &stats.tcp, &tcp, false},
+                                        {"tcp6", &stats.tcp6, &tcp, true},
+                                        {"udp", &stats.udp, &udp, false},
+                                        {"udp6", &stats.udp6, &udp, true}}};
   const auto dir = netDir(fs);
-  // One netlink dump answers for both TCP tables, taken when the first of them exists.
-  std::optional<TcpSocketCounts> netlink;
-  bool netlink_tried = false;
+  std::optional<bool> own_namespace;  // ownNetNamespace, asked once a table exists.
   bool any = false;
-  for (const auto& [name, target, family] : tables) {
+  for (const auto& [name, target, protocol, ipv6] : tables) {
     const auto path = dir + std::string(name);
     // The file still says whether the table exists (IPv6 disabled: no tcp6); a stat is cheap,
     // its contents are not.
-    if (family != 0 && fs.exists(path)) {
-      if (!netlink_tried) {
-        netlink_tried = true;
-        if (ownNetNamespace(fs, dir)) netlink = countTcpSocketsByNetlink();
+    if (fs.exists(path)) {
+      if (!protocol->tried) {
+        protocol->tried = true;
+        if (!own_namespace) own_namespace = ownNetNamespace(fs, dir);
+        if (*own_namespace) protocol->counts = protocol->count();
       }
-      if (netlink) {
-        *target = family == AF_INET ? netlink->ipv4 : netlink->ipv6;
+      if (protocol->counts) {
+        *target = ipv6 ? protocol->counts->ipv6 : protocol->counts->ipv4;
         any = true;
         continue;
       }

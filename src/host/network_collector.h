@@ -55,9 +55,10 @@ struct ConnectionStats {
 
 /// Reads the four socket tables from `/proc/1/net/` if it is accessible, else from `/proc/net/`
 /// (see sampleNetwork). When those tables are this process's own network namespace (the
-/// /proc/PID/ns/net links match), the TCP ones are counted through sock_diag netlink instead
-/// (countTcpSocketsByNetlink: the same sockets, a fraction of the kernel's CPU), falling back to
-/// the file if netlink cannot answer; a table's file decides whether it exists. Throws
+/// /proc/PID/ns/net links match), they are counted through sock_diag netlink instead
+/// (countTcpSocketsByNetlink, countUdpSocketsByNetlink: the same sockets, a fraction of the
+/// kernel's CPU), falling back to the files if netlink cannot answer; a table's file decides
+/// whether it exists. Throws
 /// Error(kNotFound) if none of them exists, Error(kUnavailable) if one cannot be read.
 ConnectionStats collectConnections(const HostFs& fs);
 

@@ -11,14 +11,14 @@
 namespace keelson::host {
 namespace {
 
-// States 1..kMaxTcpState: everything /proc/net/tcp lists. Bit 13 (TCPF_BOUND_INACTIVE,
+// States 1..kMaxTcpState: everything /proc/net/tcp (udp) lists. Bit 13 (TCPF_BOUND_INACTIVE,
 // bound but not listening, Linux 6.8+) is left out: those sockets are not in the /proc table.
 constexpr std::uint32_t kAllProcStates = ((std::uint32_t{1} << (kMaxTcpState + 1)) - 1) & ~1u;
 
 // Sends one sock_diag dump request (`request`, `size` bytes, starting with its nlmsghdr) and
 // counts the answer into `counts`. False if anything fails.
 bool dump(const void* request, std::size_t size, std::uint16_t socket_message_type,
-          TcpSocketCounts& counts) {
+          InetSocketCounts& counts) {
   return netlinkDump(NETLINK_SOCK_DIAG, request, size, [&](std::string_view bytes) {
     return parseSockDiagDump(bytes, socket_message_type, counts);
   });
@@ -27,7 +27,7 @@ bool dump(const void* request, std::size_t size, std::uint16_t socket_message_ty
 }  // namespace
 
 NetlinkDumpStatus parseSockDiagDump(std::string_view bytes, std::uint16_t socket_message_type,
-                                    TcpSocketCounts& counts) noexcept {
+                                    InetSocketCounts& counts) noexcept {
   return forEachNetlinkMessage(bytes, [&](std::uint16_t type, std::string_view payload) {
     // Other types (NLMSG_NOOP, ...) carry no socket.
     if (type != socket_message_type) return true;
@@ -46,7 +46,31 @@ NetlinkDumpStatus parseSockDiagDump(std::string_view bytes, std::uint16_t socket
   });
 }
 
-std::optional<TcpSocketCounts> countTcpSocketsByNetlink() {
+namespace {
+
+// One SOCK_DIAG_BY_FAMILY dump of `protocol` per family, into one count. nullopt if one fails.
+std::optional<InetSocketCounts> dumpEachFamily(std::uint8_t protocol) {
+  InetSocketCounts counts;
+  for (const int family : {AF_INET, AF_INET6}) {
+    struct Request {
+      nlmsghdr header;
+      inet_diag_req_v2 body;
+    } request{};
+    request.header.nlmsg_len = sizeof(request);
+    request.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    request.header.nlmsg_seq = 1;
+    request.body.sdiag_family = static_cast<std::uint8_t>(family);
+    request.body.sdiag_protocol = protocol;
+    request.body.idiag_states = kAllProcStates;
+    if (!dump(&request, sizeof(request), SOCK_DIAG_BY_FAMILY, counts)) return std::nullopt;
+  }
+  return counts;
+}
+
+}  // namespace
+
+std::optional<InetSocketCounts> countTcpSocketsByNetlink() {
   // The compatibility request carries no family (the kernel dumps AF_UNSPEC: every family),
   // so one walk of the hash tables answers for tcp and tcp6. No extensions (idiag_ext 0):
   // each socket is one bare inet_diag_msg.
@@ -60,26 +84,14 @@ std::optional<TcpSocketCounts> countTcpSocketsByNetlink() {
   compat.header.nlmsg_seq = 1;
   compat.body.idiag_family = AF_INET;  // Ignored by the kernel; set as ss(8) does.
   compat.body.idiag_states = kAllProcStates;
-  TcpSocketCounts counts;
+  InetSocketCounts counts;
   if (dump(&compat, sizeof(compat), TCPDIAG_GETSOCK, counts)) return counts;
-
   // Kernels without the compatibility request: one dump per family.
-  counts = {};
-  for (const int family : {AF_INET, AF_INET6}) {
-    struct Request {
-      nlmsghdr header;
-      inet_diag_req_v2 body;
-    } request{};
-    request.header.nlmsg_len = sizeof(request);
-    request.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    request.header.nlmsg_seq = 1;
-    request.body.sdiag_family = static_cast<std::uint8_t>(family);
-    request.body.sdiag_protocol = IPPROTO_TCP;
-    request.body.idiag_states = kAllProcStates;
-    if (!dump(&request, sizeof(request), SOCK_DIAG_BY_FAMILY, counts)) return std::nullopt;
-  }
-  return counts;
+  return dumpEachFamily(IPPROTO_TCP);
 }
+
+// UDP has no compatibility request (it only names TCP and DCCP), and a family-less
+// SOCK_DIAG_BY_FAMILY request has no handler: one dump per family, each walking the table.
+std::optional<InetSocketCounts> countUdpSocketsByNetlink() { return dumpEachFamily(IPPROTO_UDP); }
 
 }  // namespace keelson::host

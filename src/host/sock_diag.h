@@ -1,10 +1,11 @@
 #pragma once
 
-// TCP socket counts through the kernel's sock_diag netlink interface (NETLINK_SOCK_DIAG,
-// inet_diag(7)), the cheap alternative to reading /proc/net/tcp{,6}: each read(2) of those
-// files walks the whole established hash table (262,144 buckets on a small VM) again, reading
-// to EOF takes at least two reads, and the two files walk it separately; one netlink dump
-// for both families walks it for both at once.
+// TCP and UDP socket counts through the kernel's sock_diag netlink interface
+// (NETLINK_SOCK_DIAG, inet_diag(7)), the cheap alternative to reading /proc/net/{tcp,udp}{,6}:
+// each read(2) of those files walks the protocol's whole hash table (262,144 TCP buckets, 16,384
+// UDP slots on a small VM) again, reading to EOF takes at least two reads, and the IPv4 and
+// IPv6 files walk it separately. A netlink dump walks the table once, resuming where it stopped
+// from one buffer to the next; for TCP, one dump walks it for both families at once.
 
 #include <cstdint>
 #include <optional>
@@ -15,10 +16,10 @@
 
 namespace keelson::host {
 
-/// TCP socket counts of one network namespace by address family.
-struct TcpSocketCounts {
-  SocketCounts ipv4;  ///< Sockets of family AF_INET: what /proc/net/tcp lists.
-  SocketCounts ipv6;  ///< Sockets of family AF_INET6 (dual-stack included): /proc/net/tcp6.
+/// The sockets of one protocol (TCP or UDP) in one network namespace, by address family.
+struct InetSocketCounts {
+  SocketCounts ipv4;  ///< Sockets of family AF_INET: what /proc/net/tcp (udp) lists.
+  SocketCounts ipv6;  ///< Sockets of family AF_INET6 (dual-stack included): /proc/net/tcp6 (udp6).
 };
 
 /// Counts the sockets of one buffer received from a NETLINK_SOCK_DIAG dump: a sequence of
@@ -30,7 +31,7 @@ struct TcpSocketCounts {
 /// order until NLMSG_DONE or NLMSG_ERROR. Pure, no allocation; never throws. `bytes` is the
 /// buffer in the host's byte order, as recv(2) gave it.
 NetlinkDumpStatus parseSockDiagDump(std::string_view bytes, std::uint16_t socket_message_type,
-                                    TcpSocketCounts& counts) noexcept;
+                                    InetSocketCounts& counts) noexcept;
 
 /// The TCP sockets of the calling thread's network namespace, counted by family and state
 /// through sock_diag, asking for states 1..kMaxTcpState (listening, connected, TIME_WAIT and
@@ -40,6 +41,13 @@ NetlinkDumpStatus parseSockDiagDump(std::string_view bytes, std::uint16_t socket
 /// cannot answer (no netlink, sock_diag or inet_diag module, a seccomp filter, a malformed or
 /// failed dump): the caller reads the /proc tables instead. Never throws except
 /// std::bad_alloc. Thread-safe (one socket per call).
-std::optional<TcpSocketCounts> countTcpSocketsByNetlink();
+std::optional<InetSocketCounts> countTcpSocketsByNetlink();
+
+/// The UDP sockets of the calling thread's network namespace, counted by family and state
+/// (kClose unconnected, kEstablished connected) through sock_diag: one SOCK_DIAG_BY_FAMILY dump
+/// (IPPROTO_UDP) per family, the sockets /proc/net/udp{,6} list (not UDP-Lite's). nullopt when
+/// the interface cannot answer (no udp_diag module, ...), as countTcpSocketsByNetlink. Never
+/// throws except std::bad_alloc. Thread-safe.
+std::optional<InetSocketCounts> countUdpSocketsByNetlink();
 
 }  // namespace keelson::host

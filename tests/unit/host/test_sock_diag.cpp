@@ -1,5 +1,5 @@
 // sock_diag: the dump parser on buffers built from the kernel's own structs, and the live
-// netlink counts checked against /proc/net/tcp{,6} (read and parsed by parseNetSockets).
+// netlink counts checked against /proc/net/{tcp,udp}{,6} (read and parsed by parseNetSockets).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <linux/inet_diag.h>
@@ -53,7 +53,7 @@ TEST(SockDiagDumpTest, CountsSocketsByStateUntilDone) {
   appendSocket(buffer, kListen);
   appendSocket(buffer, kEstablished);
   appendSocket(buffer, 200);  // Not a state we know: index 0, as parseNetSockets counts it.
-  TcpSocketCounts both;
+  InetSocketCounts both;
   SocketCounts& counts = both.ipv4;
   EXPECT_EQ(parseSockDiagDump(buffer, SOCK_DIAG_BY_FAMILY, both), NetlinkDumpStatus::kMore);
   EXPECT_EQ(counts.total, 4u);
@@ -75,7 +75,7 @@ TEST(SockDiagDumpTest, CountsSocketsByStateUntilDone) {
   EXPECT_EQ(both.ipv6.total, 0u);
 
   // An empty buffer continues; a last message without its padding still counts.
-  TcpSocketCounts more;
+  InetSocketCounts more;
   EXPECT_EQ(parseSockDiagDump("", SOCK_DIAG_BY_FAMILY, more), NetlinkDumpStatus::kMore);
   std::string unpadded;
   appendSocket(unpadded, kListen, /*pad=*/false);
@@ -90,7 +90,7 @@ TEST(SockDiagDumpTest, FamilyLessDumpIsSplitByFamily) {
   appendSocket(buffer, kEstablished, true, AF_INET6, TCPDIAG_GETSOCK);
   appendSocket(buffer, kListen, true, AF_UNIX, TCPDIAG_GETSOCK);      // Neither: skipped.
   appendSocket(buffer, kListen, true, AF_INET, SOCK_DIAG_BY_FAMILY);  // Not the asked type.
-  TcpSocketCounts counts;
+  InetSocketCounts counts;
   EXPECT_EQ(parseSockDiagDump(buffer, TCPDIAG_GETSOCK, counts), NetlinkDumpStatus::kMore);
   EXPECT_EQ(counts.ipv4.total, 1u);
   EXPECT_EQ(counts.ipv4.by_state[kListen], 1u);
@@ -100,7 +100,7 @@ TEST(SockDiagDumpTest, FamilyLessDumpIsSplitByFamily) {
 }
 
 TEST(SockDiagDumpTest, ErrorsAndMalformedMessagesStopTheDump) {
-  TcpSocketCounts both;
+  InetSocketCounts both;
   const SocketCounts& counts = both.ipv4;
   std::string error;
   nlmsgerr failure{};
@@ -125,10 +125,12 @@ TEST(SockDiagDumpTest, ErrorsAndMalformedMessagesStopTheDump) {
   EXPECT_EQ(counts.total, 0u);
 }
 
-// A listening socket of `family` on loopback, port 0; closed on destruction.
-class Listener {
+// A socket of `family` and `type` bound to loopback, port 0, and listening if a stream
+// socket (so in state LISTEN; a bound datagram socket is in state CLOSE); closed on
+// destruction.
+class BoundSocket {
  public:
-  explicit Listener(int family) : fd_(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+  BoundSocket(int family, int type) : fd_(::socket(family, type | SOCK_CLOEXEC, 0)) {
     if (fd_ < 0) return;
     int ok = -1;
     if (family == AF_INET) {
@@ -142,64 +144,79 @@ class Listener {
       address.sin6_addr = in6addr_loopback;
       ok = ::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
     }
-    listening_ = ok == 0 && ::listen(fd_, 1) == 0;
+    bound_ = ok == 0 && (type != SOCK_STREAM || ::listen(fd_, 1) == 0);
   }
-  Listener(const Listener&) = delete;
-  Listener& operator=(const Listener&) = delete;
-  ~Listener() {
+  BoundSocket(const BoundSocket&) = delete;
+  BoundSocket& operator=(const BoundSocket&) = delete;
+  ~BoundSocket() {
     if (fd_ >= 0) ::close(fd_);
   }
-  bool listening() const { return listening_; }
+  bool bound() const { return bound_; }
 
  private:
   int fd_;
-  bool listening_ = false;
+  bool bound_ = false;
 };
 
-// Netlink and the /proc table, read back to back, agree on the listening sockets (the ones this
-// test controls; other processes may open or close sockets in between, so a mismatch is read
-// again a few times before it counts).
-void expectListenersAgree(int family, const std::string& table) {
-  std::vector<std::unique_ptr<Listener>> listeners;
+// Netlink and the /proc table `table` (tcp, tcp6, udp or udp6), read back to back, agree on
+// the sockets in the state this test's bound sockets are in (LISTEN for TCP, CLOSE for UDP;
+// other processes may open or close sockets in between, so a mismatch is read again a few
+// times before it counts).
+void expectBoundSocketsAgree(int family, int type, const std::string& table) {
+  const bool tcp = type == SOCK_STREAM;
+  const int state = static_cast<int>(tcp ? TcpState::kListen : TcpState::kClose);
+  std::vector<std::unique_ptr<BoundSocket>> sockets;
   for (int i = 0; i < 3; ++i) {
-    listeners.push_back(std::make_unique<Listener>(family));
-    if (!listeners.back()->listening()) GTEST_SKIP() << "cannot listen on loopback " << table;
+    sockets.push_back(std::make_unique<BoundSocket>(family, type));
+    if (!sockets.back()->bound()) GTEST_SKIP() << "cannot bind on loopback " << table;
   }
   const HostFs fs("/");
   std::optional<SocketCounts> netlink;
   SocketCounts file;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    const auto both = countTcpSocketsByNetlink();
+    const auto both = tcp ? countTcpSocketsByNetlink() : countUdpSocketsByNetlink();
     if (both) netlink = family == AF_INET ? both->ipv4 : both->ipv6;
     if (!netlink) {
       if (std::getenv("CI") != nullptr) FAIL() << "sock_diag netlink unavailable";
       GTEST_SKIP() << "sock_diag netlink unavailable here";
     }
     file = parseNetSockets(fs.readFile("/proc/net/" + table, HostFs::kLargeTableMaxBytes));
-    if (netlink->by_state[kListen] == file.by_state[kListen]) break;
+    if (netlink->by_state[state] == file.by_state[state]) break;
   }
-  EXPECT_EQ(netlink->by_state[kListen], file.by_state[kListen]) << table;
-  EXPECT_GE(netlink->by_state[kListen], 3u) << table;
-  EXPECT_GE(netlink->total, netlink->by_state[kListen]);
+  EXPECT_EQ(netlink->by_state[state], file.by_state[state]) << table;
+  EXPECT_GE(netlink->by_state[state], 3u) << table;
+  EXPECT_GE(netlink->total, netlink->by_state[state]);
 
   // collectConnections (which takes netlink when the tables are this namespace's) agrees too.
   for (int attempt = 0; attempt < 5; ++attempt) {
     const auto stats = collectConnections(fs);
-    const auto& counts = family == AF_INET ? stats.tcp : stats.tcp6;
+    const auto& counts = tcp ? (family == AF_INET ? stats.tcp : stats.tcp6)
+                             : (family == AF_INET ? stats.udp : stats.udp6);
     ASSERT_TRUE(counts.has_value());
     file = parseNetSockets(fs.readFile("/proc/net/" + table, HostFs::kLargeTableMaxBytes));
-    if (attempt == 4 || counts->by_state[kListen] == file.by_state[kListen]) {
-      EXPECT_EQ(counts->by_state[kListen], file.by_state[kListen]) << table;
+    if (attempt == 4 || counts->by_state[state] == file.by_state[state]) {
+      EXPECT_EQ(counts->by_state[state], file.by_state[state]) << table;
       break;
     }
   }
 }
 
-TEST(SockDiagLiveTest, Ipv4ListenersMatchProcNetTcp) { expectListenersAgree(AF_INET, "tcp"); }
+TEST(SockDiagLiveTest, Ipv4ListenersMatchProcNetTcp) {
+  expectBoundSocketsAgree(AF_INET, SOCK_STREAM, "tcp");
+}
 
 TEST(SockDiagLiveTest, Ipv6ListenersMatchProcNetTcp6) {
   if (!HostFs("/").exists("/proc/net/tcp6")) GTEST_SKIP() << "IPv6 is disabled here";
-  expectListenersAgree(AF_INET6, "tcp6");
+  expectBoundSocketsAgree(AF_INET6, SOCK_STREAM, "tcp6");
+}
+
+TEST(SockDiagLiveTest, Ipv4UdpSocketsMatchProcNetUdp) {
+  expectBoundSocketsAgree(AF_INET, SOCK_DGRAM, "udp");
+}
+
+TEST(SockDiagLiveTest, Ipv6UdpSocketsMatchProcNetUdp6) {
+  if (!HostFs("/").exists("/proc/net/udp6")) GTEST_SKIP() << "IPv6 is disabled here";
+  expectBoundSocketsAgree(AF_INET6, SOCK_DGRAM, "udp6");
 }
 
 }  // namespace
