@@ -161,6 +161,38 @@ BENCHMARK(BM_CollectConnectivity)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
+// The network interfaces of the connectivity section: one rtnetlink dump (readNetworkInterfaces,
+// when /proc/1/net is this process's namespace), against a file read per attribute and
+// device (readNetworkInterfacesFromSysfs). Run in a network namespace with many devices to see
+// how each scales: `ip netns exec NS unshare --pid --fork --mount-proc bench_host` (PID 1 must
+// be in the namespace, or the first falls back to sysfs).
+template <typename Read>
+void benchInterfaces(benchmark::State& state, Read read) {
+  const auto fs = HostFs::open("/");
+  std::size_t interfaces = 0;
+  for (auto _ : state) {
+    auto list = read(fs);
+    interfaces = list.size();
+    benchmark::DoNotOptimize(list);
+  }
+  state.counters["interfaces"] = static_cast<double>(interfaces);
+}
+void BM_ReadNetworkInterfaces(benchmark::State& state) {
+  benchInterfaces(state, [](const HostFs& fs) { return keelson::host::readNetworkInterfaces(fs); });
+}
+void BM_ReadNetworkInterfacesFromSysfs(benchmark::State& state) {
+  benchInterfaces(
+      state, [](const HostFs& fs) { return keelson::host::readNetworkInterfacesFromSysfs(fs); });
+}
+BENCHMARK(BM_ReadNetworkInterfaces)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ReadNetworkInterfacesFromSysfs)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
 // One sock_diag dump counting the UDP sockets (collectConnections' UDP part): one dump a
 // family, each walking the UDP hash once.
 void BM_CountUdpSocketsByNetlink(benchmark::State& state) {

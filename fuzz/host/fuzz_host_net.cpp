@@ -1,11 +1,14 @@
-// Fuzzes the /proc/net/dev and /proc/net/{tcp,udp}[6] parsers and the sock_diag dump parser.
+// Fuzzes the /proc/net/dev and /proc/net/{tcp,udp}[6] parsers and the sock_diag and
+// RTM_GETLINK dump parsers.
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
+#include "host/link_dump.h"
 #include "host/network_collector.h"
 #include "host/proc/net_dev.h"
 #include "host/proc/net_sockets.h"
@@ -30,6 +33,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (const auto n : family->by_state) in_states += n;
       if (in_states != family->total) __builtin_trap();
     }
+  }
+  // The same bytes as an RTM_GETLINK dump buffer: every device read has a name.
+  std::vector<keelson::host::LinkMessage> links;
+  (void)keelson::host::parseLinkDump(text, links);
+  for (const auto& link : links) {
+    if (link.name.empty()) __builtin_trap();
+    (void)keelson::host::formatLinkAddress(link.address);
   }
   return 0;
 }

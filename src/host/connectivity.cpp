@@ -23,6 +23,8 @@
 
 #include "core/duration.h"
 #include "core/error.h"
+#include "host/link_dump.h"
+#include "host/network_collector.h"
 
 namespace keelson::host {
 namespace {
@@ -33,8 +35,7 @@ constexpr std::uint32_t kIffUp = 0x1;        // IFF_UP
 constexpr std::uint32_t kIffLoopback = 0x8;  // IFF_LOOPBACK
 constexpr std::uint32_t kArphrdLoopback = 772;
 constexpr std::uint32_t kArphrdPpp = 512;
-constexpr std::uint32_t kTunFlagTun = 0x1;  // IFF_TUN in tun_flags
-constexpr std::uint32_t kTunFlagTap = 0x2;  // IFF_TAP
+constexpr std::uint32_t kTunFlagTap = 0x2;  // IFF_TAP in tun_flags
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) {
@@ -195,18 +196,56 @@ std::string connectOnce(const Address& address, Steady::time_point deadline,
   }
 }
 
-std::string vpnKind(const HostFs& fs, const std::string& dir, std::optional<std::uint32_t> type) {
-  if (const auto tun_flags = attribute(fs, dir + "/tun_flags")) {
-    const auto flags = number(tun_flags).value_or(0);
-    if ((flags & kTunFlagTap) != 0) return "tap";
-    if ((flags & kTunFlagTun) != 0) return "tun";
-    return "tun";
-  }
-  if (const auto uevent = attribute(fs, dir + "/uevent")) {
-    if (uevent->find("DEVTYPE=wireguard") != std::string::npos) return "wireguard";
-  }
+// The VPN kind of a device: a tun device ("tap" when its tun flags have IFF_TAP, else "tun"),
+// a WireGuard device, a PPP link (ARPHRD_PPP); "" for other devices.
+std::string vpnKindOf(std::optional<std::uint32_t> tun_flags, bool wireguard,
+                      std::optional<std::uint32_t> type) {
+  if (tun_flags) return (*tun_flags & kTunFlagTap) != 0 ? "tap" : "tun";
+  if (wireguard) return "wireguard";
   if (type == kArphrdPpp) return "ppp";
   return "";
+}
+
+// vpnKindOf from sysfs: tun devices have tun_flags; WireGuard's uevent names its DEVTYPE.
+std::string vpnKind(const HostFs& fs, const std::string& dir, std::optional<std::uint32_t> type) {
+  if (const auto tun_flags = attribute(fs, dir + "/tun_flags")) {
+    return vpnKindOf(number(tun_flags).value_or(0), false, type);
+  }
+  const auto uevent = attribute(fs, dir + "/uevent");
+  return vpnKindOf(std::nullopt, uevent && uevent->find("DEVTYPE=wireguard") != std::string::npos,
+                   type);
+}
+
+// Fills the fields derived from the device's flags (IFF_*; nullopt when unreadable) and the
+// ones read: admin_up, loopback, up.
+NetworkInterface complete(NetworkInterface interface, std::optional<std::uint32_t> flags) {
+  interface.admin_up = flags && (*flags & kIffUp) != 0;
+  interface.loopback = (flags && (*flags & kIffLoopback) != 0) || interface.type == kArphrdLoopback;
+  interface.up =
+      interface.admin_up && (interface.operstate == "up" ||
+                             (interface.operstate == "unknown" && interface.carrier != false));
+  return interface;
+}
+
+// The interface an RTM_NEWLINK message describes, with the texts and gaps sysfs has: operstate
+// as its name, carrier unreadable (nullopt) while the device is down, the address in hex.
+NetworkInterface interfaceOf(const LinkMessage& link) {
+  // IF_OPER_UNKNOWN .. IF_OPER_UP (include/uapi/linux/if.h), as sysfs names them.
+  static constexpr std::array<std::string_view, 7> kOperstates = {
+      "unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"};
+  NetworkInterface interface;
+  interface.name = link.name;
+  if (link.operstate && *link.operstate < kOperstates.size()) {
+    interface.operstate = kOperstates[*link.operstate];
+  }
+  if ((link.flags & kIffUp) != 0) interface.carrier = link.carrier;
+  interface.type = link.type;
+  interface.mtu = link.mtu;
+  interface.address = formatLinkAddress(link.address);
+  interface.vpn_kind = vpnKindOf(
+      link.kind == "tun" ? std::optional<std::uint32_t>(link.tun_type.value_or(0)) : std::nullopt,
+      link.kind == "wireguard", interface.type);
+  return complete(std::move(interface), link.flags);
 }
 
 std::string routeText(const DefaultRoute& route) {
@@ -290,7 +329,7 @@ bool isIpLiteral(std::string_view host) noexcept {
          ::inet_pton(AF_INET6, buffer.data(), &v6) == 1;
 }
 
-std::vector<NetworkInterface> readNetworkInterfaces(const HostFs& fs) {
+std::vector<NetworkInterface> readNetworkInterfacesFromSysfs(const HostFs& fs) {
   auto names = fs.listDir("/sys/class/net");
   std::sort(names.begin(), names.end());
   std::vector<NetworkInterface> interfaces;
@@ -303,21 +342,27 @@ std::vector<NetworkInterface> readNetworkInterfaces(const HostFs& fs) {
     NetworkInterface interface;
     interface.name = name;
     interface.operstate = operstate.value_or("");
-    interface.admin_up = flags && (*flags & kIffUp) != 0;
     if (const auto carrier = attribute(fs, dir + "/carrier"); carrier == "0" || carrier == "1") {
       interface.carrier = *carrier == "1";
     }
     interface.type = number(attribute(fs, dir + "/type"));
     interface.mtu = number(attribute(fs, dir + "/mtu"));
     interface.address = attribute(fs, dir + "/address").value_or("");
-    interface.loopback =
-        (flags && (*flags & kIffLoopback) != 0) || interface.type == kArphrdLoopback;
-    interface.up =
-        interface.admin_up && (interface.operstate == "up" ||
-                               (interface.operstate == "unknown" && interface.carrier != false));
     interface.vpn_kind = vpnKind(fs, dir, interface.type);
-    interfaces.push_back(std::move(interface));
+    interfaces.push_back(complete(std::move(interface), flags));
   }
+  return interfaces;
+}
+
+std::vector<NetworkInterface> readNetworkInterfaces(const HostFs& fs) {
+  if (!readsOwnNetNamespace(fs)) return readNetworkInterfacesFromSysfs(fs);
+  const auto links = dumpLinks();
+  if (!links) return readNetworkInterfacesFromSysfs(fs);
+  std::vector<NetworkInterface> interfaces;
+  interfaces.reserve(links->size());
+  for (const auto& link : *links) interfaces.push_back(interfaceOf(link));
+  std::sort(interfaces.begin(), interfaces.end(),
+            [](const NetworkInterface& a, const NetworkInterface& b) { return a.name < b.name; });
   return interfaces;
 }
 

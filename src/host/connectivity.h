@@ -57,7 +57,8 @@ struct ConnectivityOptions {
   std::chrono::milliseconds timeout{2000};
 };
 
-/// One network interface, from /sys/class/net/<name>/.
+/// One network interface, from /sys/class/net/<name>/ or the same fields of an RTM_NEWLINK
+/// message (readNetworkInterfaces).
 struct NetworkInterface {
   std::string name;       ///< "eth0".
   std::string operstate;  ///< operstate: "up", "down", "unknown", "dormant", ... ("" unreadable).
@@ -71,6 +72,8 @@ struct NetworkInterface {
   /// and other virtual devices report "unknown").
   bool up = false;
   std::string vpn_kind;  ///< "tun", "tap", "wireguard", "ppp", or "" for other interfaces.
+
+  friend bool operator==(const NetworkInterface&, const NetworkInterface&) = default;
 };
 
 /// A default route (destination 0.0.0.0/0 or ::/0) of the main routing table.
@@ -127,9 +130,17 @@ struct Connectivity {
 };
 
 /// Reads /sys/class/net/<name>/{operstate,flags,carrier,type,mtu,address,tun_flags,uevent}
-/// under the host root. A per-interface file that cannot be read leaves its field unset. Throws
-/// Error(kNotFound/kUnavailable) when /sys/class/net cannot be listed. (sysfs shows the
-/// devices of the network namespace that mounted it: the host's under /host/sys.)
+/// under the host root, sorted by name. A per-interface file that cannot be read leaves its
+/// field unset. Throws Error(kNotFound/kUnavailable) when /sys/class/net cannot be listed.
+/// (sysfs shows the devices of the network namespace that mounted it: the host's under
+/// /host/sys.)
+std::vector<NetworkInterface> readNetworkInterfacesFromSysfs(const HostFs& fs);
+
+/// The host's network interfaces, sorted by name. When the host's network namespace is this
+/// process's (readsOwnNetNamespace: a DaemonSet pod with hostNetwork, or keelson on the host),
+/// from one rtnetlink dump (dumpLinks: the same fields as sysfs gives, without a file read per
+/// attribute and device); else, or when rtnetlink cannot answer, as
+/// readNetworkInterfacesFromSysfs, and throws as it does.
 std::vector<NetworkInterface> readNetworkInterfaces(const HostFs& fs);
 
 /// The default routes of the main table: /proc/1/net/route and /proc/1/net/ipv6_route when

@@ -1,8 +1,8 @@
 #pragma once
 
-// The plumbing of keelson's netlink readers (sock_diag.h: socket counts): one dump request
-// on a new netlink socket, and the walk over the netlink messages (struct nlmsghdr,
-// netlink(7)) of each buffer the kernel answers with.
+// The plumbing shared by keelson's netlink readers (sock_diag.h: socket counts; link_dump.h:
+// network devices): one dump request on a new netlink socket, and the walk over the netlink
+// messages (struct nlmsghdr, netlink(7)) of each buffer the kernel answers with.
 
 #include <linux/netlink.h>
 

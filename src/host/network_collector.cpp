@@ -31,8 +31,7 @@ std::string netDir(const HostFs& fs) {
 }
 
 // True when the tables under `dir` (netDir) are those of the network namespace this process
-// is in, so that sock_diag, which answers for the caller's namespace, counts the same sockets.
-// The namespace links (/proc/PID/ns/net, "net:[4026531840]") decide when both can be read;
+// is in. The namespace links (/proc/PID/ns/net, "net:[4026531840]") decide when both can be read;
 // reading PID 1's needs CAP_SYS_PTRACE over it, so otherwise the table's own proc entry does:
 // each namespace has its own /proc/PID/net entries, numbered (st_ino) from one counter shared
 // by every procfs mount. A table that is not on a procfs (a fixture tree) is never ours.
@@ -52,6 +51,8 @@ bool ownNetNamespace(const HostFs& fs, const std::string& dir) {
 }
 
 }  // namespace
+
+bool readsOwnNetNamespace(const HostFs& fs) { return ownNetNamespace(fs, netDir(fs)); }
 
 std::vector<NetDevStat> sampleNetwork(const HostFs& fs, const NetworkOptions& options) {
   std::optional<std::string> text;

@@ -44,6 +44,15 @@ std::vector<InterfaceIo> computeNetworkIo(const std::vector<NetDevStat>& before,
                                           const std::vector<NetDevStat>& after,
                                           double elapsed_seconds);
 
+/// True when the host's network namespace as the collectors read it (through /proc/1/net/ when
+/// accessible, else /proc/net/; see sampleNetwork) is the one this process is in, so that
+/// netlink, which answers for the caller's namespace, describes the same sockets and devices
+/// as those tables. Decided by the /proc/PID/ns/net links when both can be read (PID 1's needs
+/// CAP_SYS_PTRACE over it), else by the table's own proc entry (each namespace's /proc/PID/net
+/// entries have their own inode numbers). Never true for a host root that is not a procfs (a
+/// fixture tree). Never throws Error.
+bool readsOwnNetNamespace(const HostFs& fs);
+
 /// Socket counts of the host's network namespace by protocol. A protocol whose table is absent
 /// (IPv6 disabled, module not loaded) is nullopt.
 struct ConnectionStats {
