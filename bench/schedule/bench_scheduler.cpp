@@ -75,7 +75,6 @@ void BM_SchedulingBasic5000Nodes10000Pods(benchmark::State& state) {
   const framework::ClusterView view;  // No volumes or namespaces: the pods use none.
   std::vector<std::unique_ptr<kube::Pod>> pods;
   int placed = 0;
-  std::size_t start = 0;
   for (auto _ : state) {
     pods.push_back(std::make_unique<kube::Pod>(makePod("new-" + std::to_string(placed), "")));
     const framework::PodInfo info(*pods.back());
