@@ -73,7 +73,8 @@ docs::HostCapture captureHost(const HostCaptureOptions& options) {
   host_options.collectors = options.collectors;
   host_options.connectivity = options.connectivity;
   docs::HostCapture out;
-  out.snapshot = host::collectHost(fs, host_options);
+  out.snapshot = options.collector ? options.collector->collect(fs, host_options)
+                                   : host::collectHost(fs, host_options);
   if (gluster.valid()) out.gluster = gluster.get();
   return out;
 }

@@ -4,6 +4,7 @@
 // and its JSON form are docs/capture_document.h.
 
 #include <chrono>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stop_token>
@@ -13,6 +14,7 @@
 #include "docs/capture_document.h"
 #include "host/collectors.h"
 #include "host/connectivity.h"
+#include "host/host_snapshot.h"
 #include "kube/client.h"
 #include "kube/cluster_config.h"
 
@@ -29,6 +31,10 @@ struct HostCaptureOptions {
   /// --probe-target, --probe-timeout, and the API server to probe (capture sets it from the
   /// cluster configuration it uses; `keelson host` from hostApiServerTarget).
   host::ConnectivityOptions connectivity;
+  /// When set, the snapshot is collector->collect (a long-running caller: each capture after the
+  /// first reads the counters once and takes its rates since the previous capture, without
+  /// waiting `interval`); null: host::collectHost (two samples `interval` apart).
+  std::shared_ptr<host::HostCollector> collector;
 };
 
 /// The API server endpoint `keelson host` probes: the server of the configuration

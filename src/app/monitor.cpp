@@ -306,6 +306,8 @@ Monitor::Monitor(MonitorOptions options) {
   }
   docs::loadInsightsFile(s.options.insights_file, s.tracker);
   s.previous.timestamp = std::chrono::system_clock::now() - s.options.interval;
+  // Each tick's host rates run from the last tick's samples: the counters are read once a tick.
+  s.options.host.collector = std::make_shared<host::HostCollector>();
 }
 
 Monitor::~Monitor() = default;

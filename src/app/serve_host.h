@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "app/capture.h"
 #include "core/background_sampler.h"
@@ -23,12 +24,14 @@ struct HostSample {
 /// Takes one HostSample (captureHost(options)); throws what captureHost throws.
 HostSample sampleHost(const HostCaptureOptions& options);
 
-/// The host sampler of `keelson serve`: sampleHost every `refresh` on the thread "serve-host".
+/// The host sampler of `keelson serve`: sampleHost every `refresh` on the thread "serve-host",
+/// each capture after the first taking its rates since the previous one (a HostCollector).
 class HostSampler : public core::BackgroundSampler<HostSample> {
  public:
-  HostSampler(const HostCaptureOptions& options, std::chrono::milliseconds refresh)
-      : core::BackgroundSampler<HostSample>("serve-host", refresh,
-                                            [options] { return sampleHost(options); }) {}
+  HostSampler(HostCaptureOptions options, std::chrono::milliseconds refresh)
+      : core::BackgroundSampler<HostSample>(
+            "serve-host", refresh,
+            [options = withCollector(std::move(options))] { return sampleHost(options); }) {}
 
   /// The latest document, or null before the first capture completed.
   std::shared_ptr<const nlohmann::json> latestDocument() const {
@@ -39,6 +42,12 @@ class HostSampler : public core::BackgroundSampler<HostSample> {
   std::shared_ptr<const docs::HostCapture> latestCapture() const {
     auto sample = latest();
     return sample ? std::shared_ptr<const docs::HostCapture>(sample, &sample->capture) : nullptr;
+  }
+
+ private:
+  static HostCaptureOptions withCollector(HostCaptureOptions options) {
+    options.collector = std::make_shared<host::HostCollector>();
+    return options;
   }
 };
 

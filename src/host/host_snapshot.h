@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,11 +68,13 @@ struct HostOptions {
 struct HostSnapshot {
   /// Wall-clock time when the second sample was taken.
   std::chrono::system_clock::time_point timestamp;
-  std::string host_root;        ///< HostFs::root() of the host read.
-  double interval_seconds = 0;  ///< Measured time between the first and second samples.
-  Section<SystemInfo> system;   ///< Hostname, kernel, OS, uptime.
-  Section<CpuStats> cpu;        ///< Usage, load, topology.
-  Section<MemoryStats> memory;  ///< Memory and swap.
+  std::string host_root;  ///< HostFs::root() of the host read.
+  /// Measured time between the first and second samples (HostCollector: between the previous
+  /// snapshot's second samples and this one's).
+  double interval_seconds = 0;
+  Section<SystemInfo> system;                    ///< Hostname, kernel, OS, uptime.
+  Section<CpuStats> cpu;                         ///< Usage, load, topology.
+  Section<MemoryStats> memory;                   ///< Memory and swap.
   Section<std::vector<Filesystem>> filesystems;  ///< Mounted filesystems' usage.
   Section<std::vector<DiskIo>> disks;            ///< Block device I/O.
   Section<std::vector<InterfaceIo>> network;     ///< Interface traffic.
@@ -89,5 +92,32 @@ struct HostSnapshot {
 /// recorded in that section's `error` and the others are still reported. Never throws except
 /// std::bad_alloc. Thread-safe if the clock and prober are (the defaults are).
 HostSnapshot collectHost(const HostFs& fs, const HostOptions& options = {});
+
+struct HostSamples;
+
+/// Takes snapshots one after another for a long-running collector (serve's host sampler,
+/// monitor's ticks). The first collect() is collectHost. Each later one starts its rates from
+/// the samples the previous collect() ended with, so it reads /proc/stat, diskstats,
+/// net/dev and the process table once instead of twice and does not wait:
+/// `interval_seconds` is the time since the previous snapshot's samples, and CPU usage, rates
+/// and the top-CPU list cover all of it. collectHost's two samples `options.interval` apart are
+/// taken again when the previous samples cannot serve: another host root or set of two-sample
+/// collectors, or a two-sample section that failed. Keep `options` otherwise the same from
+/// call to call (disk and interface filters, clock). Never throws except std::bad_alloc.
+/// Thread-safe: calls are serialised.
+class HostCollector {
+ public:
+  HostCollector();
+  HostCollector(const HostCollector&) = delete;
+  HostCollector& operator=(const HostCollector&) = delete;
+  ~HostCollector();
+
+  /// The next snapshot of `fs` (see the class).
+  HostSnapshot collect(const HostFs& fs, const HostOptions& options);
+
+ private:
+  std::mutex mutex_;
+  std::unique_ptr<HostSamples> previous_;  // The last snapshot's second samples; guarded.
+};
 
 }  // namespace keelson::host

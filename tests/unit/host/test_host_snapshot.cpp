@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <mutex>
 
@@ -37,15 +38,21 @@ class FixtureHost {
   const std::filesystem::path& root() const { return dir_.path(); }
   const std::shared_ptr<FakeClock>& clock() const { return clock_; }
 
-  // collectHost with `options` (from options()); the tree becomes t1 while it waits between its
-  // samples, unless `keep_t0`.
-  HostSnapshot collect(const HostOptions& options, bool keep_t0 = false) const {
-    return collectAdvancing(fs(), options, *clock_, [this, keep_t0] {
-      if (keep_t0) return;
-      std::filesystem::copy(dataPath("node-vm/t1"), dir_.path(),
-                            std::filesystem::copy_options::recursive |
-                                std::filesystem::copy_options::overwrite_existing);
-    });
+  // collectHost (or `collector`'s collect) with `options` (from options()); the tree becomes t1
+  // while it waits between its samples, unless `keep_t0`.
+  HostSnapshot collect(const HostOptions& options, bool keep_t0 = false,
+                       HostCollector* collector = nullptr) const {
+    return collectAdvancing(
+        fs(), options, *clock_,
+        [this, keep_t0] {
+          if (!keep_t0) becomeT1();
+        },
+        collector);
+  }
+  void becomeT1() const {
+    std::filesystem::copy(dataPath("node-vm/t1"), dir_.path(),
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing);
   }
   HostSnapshot collect() const { return collect(options()); }
 
@@ -312,6 +319,64 @@ TEST(CollectHostTest, ZeroIntervalHasNoRates) {
   EXPECT_FALSE(snapshot.network.value->at(0).rx_bytes_per_second.has_value());
   EXPECT_TRUE(snapshot.processes.value->top_cpu.empty());
   EXPECT_EQ(snapshot.processes.value->top_rss.size(), 4u);
+}
+
+// A HostCollector's later snapshot takes its rates from the previous snapshot's last samples:
+// it does not wait, and over the time between the two it gives exactly the rates collectHost
+// gives for t0 -> t1 over the same time (FixtureTreeGivesExactNumbers).
+TEST(HostCollectorTest, LaterSnapshotsStartFromThePreviousSamplesWithoutWaiting) {
+  FixtureHost host;
+  HostCollector collector;
+  const auto first = host.collect(host.options(), /*keep_t0=*/true, &collector);
+  ASSERT_TRUE(first.cpu.ok()) << first.cpu.error;
+  EXPECT_DOUBLE_EQ(first.interval_seconds, 1.25);
+
+  host.becomeT1();
+  host.clock()->advance(1250ms);
+  const auto started = host.clock()->steadyNow();
+  auto collecting =
+      std::async(std::launch::async, [&] { return collector.collect(host.fs(), host.options()); });
+  if (collecting.wait_for(10s) != std::future_status::ready) {
+    ADD_FAILURE() << "the second snapshot waited for the clock";
+    host.clock()->advance(1250ms);
+  }
+  const auto snapshot = collecting.get();
+  EXPECT_EQ(host.clock()->steadyNow(), started);
+  EXPECT_DOUBLE_EQ(snapshot.interval_seconds, 1.25);
+  ASSERT_TRUE(snapshot.cpu.ok()) << snapshot.cpu.error;
+  EXPECT_DOUBLE_EQ(snapshot.cpu.value->total->user_percent, 379.0 * 100 / 420);
+  EXPECT_DOUBLE_EQ(*snapshot.cpu.value->context_switches_per_second, 3948 / 1.25);
+  ASSERT_TRUE(snapshot.disks.ok()) << snapshot.disks.error;
+  EXPECT_DOUBLE_EQ(*snapshot.disks.value->at(0).write_bytes_per_second, 8192.0 * 512 / 1.25);
+  ASSERT_TRUE(snapshot.network.ok()) << snapshot.network.error;
+  EXPECT_DOUBLE_EQ(*snapshot.network.value->at(0).rx_bytes_per_second, 16040 / 1.25);
+  ASSERT_TRUE(snapshot.processes.ok()) << snapshot.processes.error;
+  EXPECT_EQ(snapshot.processes.value->top_cpu[0].pid, 27849);
+  EXPECT_DOUBLE_EQ(*snapshot.processes.value->top_cpu[0].cpu_percent, 104.0 / 1.25);
+}
+
+// Samples that cannot serve as a start are taken again, `interval` apart: after a failed
+// two-sample section, and for another set of collectors.
+TEST(HostCollectorTest, UnusablePreviousSamplesAreTakenAgain) {
+  FixtureHost host;
+  HostCollector collector;
+  const auto diskstats = host.root() / "proc/diskstats";
+  std::filesystem::rename(diskstats, host.root() / "diskstats.away");
+  const auto failed = host.collect(host.options(), /*keep_t0=*/true, &collector);
+  EXPECT_FALSE(failed.disks.ok());
+  std::filesystem::rename(host.root() / "diskstats.away", diskstats);
+
+  // collectAdvancing expects (and ends) a wait between two samples: the t0 -> t1 numbers.
+  const auto again = host.collect(host.options(), /*keep_t0=*/false, &collector);
+  ASSERT_TRUE(again.disks.ok()) << again.disks.error;
+  EXPECT_DOUBLE_EQ(again.interval_seconds, 1.25);
+  EXPECT_DOUBLE_EQ(*again.disks.value->at(0).write_bytes_per_second, 8192.0 * 512 / 1.25);
+
+  auto without_disks = host.options();
+  without_disks.collectors.set(Collector::kDisks, false);
+  const auto changed = host.collect(without_disks, /*keep_t0=*/true, &collector);
+  EXPECT_TRUE(changed.disks.disabled);
+  EXPECT_DOUBLE_EQ(changed.interval_seconds, 1.25);  // Waited: two fresh samples.
 }
 
 }  // namespace

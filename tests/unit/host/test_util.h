@@ -55,13 +55,17 @@ using keelson::testing::TempDir;
 
 using keelson::testing::FakeClock;
 
-/// collectHost on another thread while this one plays the clock: when the collector waits
-/// between its two samples, runs `between` (e.g. swaps in the second capture) and advances
-/// `clock` by options.interval, which ends that wait. `clock` must be options.clock. With an
-/// interval of 0 the collector does not wait and nothing is advanced.
+/// collectHost (or `collector`'s collect, when given) on another thread while this one plays
+/// the clock: when the collector waits between its two samples, runs `between` (e.g. swaps in
+/// the second capture) and advances `clock` by options.interval, which ends that wait. `clock`
+/// must be options.clock. With an interval of 0 the collector does not wait and nothing is
+/// advanced.
 inline HostSnapshot collectAdvancing(const HostFs& fs, const HostOptions& options, FakeClock& clock,
-                                     const std::function<void()>& between) {
-  auto collecting = std::async(std::launch::async, [&] { return collectHost(fs, options); });
+                                     const std::function<void()>& between,
+                                     HostCollector* collector = nullptr) {
+  auto collecting = std::async(std::launch::async, [&] {
+    return collector != nullptr ? collector->collect(fs, options) : collectHost(fs, options);
+  });
   if (options.interval > std::chrono::milliseconds::zero()) {
     EXPECT_TRUE(clock.awaitWaits(1)) << "collectHost did not wait between its samples";
     if (between) between();
