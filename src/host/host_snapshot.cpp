@@ -98,6 +98,23 @@ struct HostSamples {
 
 namespace {
 
+// readCpuTopology, or `cache`'s copy while /sys/devices/system/cpu/online reads the same on the
+// same host (only hotplug changes it; the per-CPU files and /proc/cpuinfo it spares grow with
+// the CPUs). Without the online file nothing is kept.
+CpuTopology cachedTopology(const HostFs& fs, std::optional<detail::TopologyCache>& cache) {
+  const auto online = fs.readFileIfExists("/sys/devices/system/cpu/online", 65536);
+  if (online && cache && cache->host_root == fs.root() && cache->online == *online) {
+    return cache->topology;
+  }
+  auto topology = readCpuTopology(fs);
+  if (online) {
+    cache = detail::TopologyCache{fs.root(), *online, topology};
+  } else {
+    cache.reset();
+  }
+  return topology;
+}
+
 HostSamples takeSamples(const HostFs& fs, const HostOptions& options,
                         ProcessTableReader& process_reader) {
   const auto& clock = options.clock;
@@ -159,9 +176,10 @@ void computeRates(const HostFs& fs, const HostOptions& options, const HostSample
 }
 
 // A snapshot whose rates run from `first` (taken now when null, `options.interval` before the
-// second samples) to samples taken at the end, which are returned in `last`.
+// second samples) to samples taken at the end, which are returned in `last`. The topology is
+// read through `topology_cache` when given.
 HostSnapshot collectFrom(const HostFs& fs, const HostOptions& options, const HostSamples* first,
-                         HostSamples& last) {
+                         HostSamples& last, std::optional<detail::TopologyCache>* topology_cache) {
   const auto& clock = options.clock;
   const auto prober = options.statvfs_prober ? options.statvfs_prober : StatvfsProber::shared();
   const auto process_reader =
@@ -184,8 +202,9 @@ HostSnapshot collectFrom(const HostFs& fs, const HostOptions& options, const Hos
                                                     [&] { return collectConnections(fs); });
   snapshot.connectivity = ifEnabled<Connectivity>(
       on, Collector::kConnectivity, [&] { return collectConnectivity(fs, options.connectivity); });
-  const auto topology =
-      ifEnabled<CpuTopology>(on, Collector::kCpu, [&] { return readCpuTopology(fs); });
+  const auto topology = ifEnabled<CpuTopology>(on, Collector::kCpu, [&] {
+    return topology_cache != nullptr ? cachedTopology(fs, *topology_cache) : readCpuTopology(fs);
+  });
 
   if (taken) {
     const auto spent = clock->steadyNow() - first->taken_at;
@@ -202,7 +221,7 @@ HostSnapshot collectFrom(const HostFs& fs, const HostOptions& options, const Hos
 
 HostSnapshot collectHost(const HostFs& fs, const HostOptions& options) {
   HostSamples last;
-  return collectFrom(fs, options, nullptr, last);
+  return collectFrom(fs, options, nullptr, last, nullptr);
 }
 
 HostCollector::HostCollector() = default;
@@ -213,7 +232,7 @@ HostSnapshot HostCollector::collect(const HostFs& fs, const HostOptions& options
   const HostSamples* first =
       previous_ && previous_->usableFor(fs, options) ? previous_.get() : nullptr;
   auto last = std::make_unique<HostSamples>();
-  auto snapshot = collectFrom(fs, options, first, *last);
+  auto snapshot = collectFrom(fs, options, first, *last, &topology_);
   previous_ = std::move(last);
   return snapshot;
 }

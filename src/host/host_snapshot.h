@@ -95,6 +95,18 @@ HostSnapshot collectHost(const HostFs& fs, const HostOptions& options = {});
 
 struct HostSamples;
 
+namespace detail {
+
+/// The CPU topology a HostCollector keeps, and the /sys/devices/system/cpu/online text it was
+/// read with.
+struct TopologyCache {
+  std::string host_root;
+  std::string online;
+  CpuTopology topology;
+};
+
+}  // namespace detail
+
 /// Takes snapshots one after another for a long-running collector (serve's host sampler,
 /// monitor's ticks). The first collect() is collectHost. Each later one starts its rates from
 /// the samples the previous collect() ended with, so it reads /proc/stat, diskstats,
@@ -102,7 +114,8 @@ struct HostSamples;
 /// `interval_seconds` is the time since the previous snapshot's samples, and CPU usage, rates
 /// and the top-CPU list cover all of it. collectHost's two samples `options.interval` apart are
 /// taken again when the previous samples cannot serve: another host root or set of two-sample
-/// collectors, or a two-sample section that failed. Keep `options` otherwise the same from
+/// collectors, or a two-sample section that failed. The CPU topology is read again only when
+/// /sys/devices/system/cpu/online changes (CPU hotplug). Keep `options` otherwise the same from
 /// call to call (disk and interface filters, clock). Never throws except std::bad_alloc.
 /// Thread-safe: calls are serialised.
 class HostCollector {
@@ -117,7 +130,8 @@ class HostCollector {
 
  private:
   std::mutex mutex_;
-  std::unique_ptr<HostSamples> previous_;  // The last snapshot's second samples; guarded.
+  std::unique_ptr<HostSamples> previous_;          // The last snapshot's second samples; guarded.
+  std::optional<detail::TopologyCache> topology_;  // Guarded by mutex_.
 };
 
 }  // namespace keelson::host

@@ -379,5 +379,30 @@ TEST(HostCollectorTest, UnusablePreviousSamplesAreTakenAgain) {
   EXPECT_DOUBLE_EQ(changed.interval_seconds, 1.25);  // Waited: two fresh samples.
 }
 
+// A HostCollector reads the CPU topology again only when the online CPUs change: a core id that
+// changes under unchanged online CPUs is not seen; a CPU going offline is.
+TEST(HostCollectorTest, TopologyIsReadAgainWhenTheOnlineCpusChange) {
+  FixtureHost host;
+  HostCollector collector;
+  auto options = host.options();
+  options.interval = 0ms;
+  const auto cpu = host.root() / "sys/devices/system/cpu";
+  const auto first = collector.collect(host.fs(), options);
+  ASSERT_TRUE(first.cpu.ok()) << first.cpu.error;
+  EXPECT_EQ(first.cpu.value->topology.cores, 2u);
+
+  testing::writeFile(cpu / "cpu1/topology/core_id", "0\n");  // As if cpu1 were cpu0's sibling.
+  const auto same_online = collector.collect(host.fs(), options);
+  ASSERT_TRUE(same_online.cpu.ok()) << same_online.cpu.error;
+  EXPECT_EQ(same_online.cpu.value->topology.cores, 2u);
+  EXPECT_EQ(collectHost(host.fs(), options).cpu.value->topology.cores, 1u);  // Not cached.
+
+  testing::writeFile(cpu / "online", "0\n");
+  const auto offline = collector.collect(host.fs(), options);
+  ASSERT_TRUE(offline.cpu.ok()) << offline.cpu.error;
+  EXPECT_EQ(offline.cpu.value->topology.threads, 1u);
+  EXPECT_EQ(offline.cpu.value->topology.online_cpus, std::vector<int>{0});
+}
+
 }  // namespace
 }  // namespace keelson::host
