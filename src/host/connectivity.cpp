@@ -23,6 +23,7 @@
 
 #include "core/duration.h"
 #include "core/error.h"
+#include "core/unique_fd.h"
 #include "host/link_dump.h"
 #include "host/network_collector.h"
 
@@ -150,25 +151,10 @@ std::vector<Address> resolve(const std::string& host, std::uint16_t port, bool n
   return std::move(state->addresses);
 }
 
-// Owns a socket.
-class Socket {
- public:
-  explicit Socket(int fd) noexcept : fd_(fd) {}
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
-
 // One non-blocking connect, waiting until `deadline`; "" on success, else the reason.
 std::string connectOnce(const Address& address, Steady::time_point deadline,
                         std::chrono::milliseconds timeout) {
-  const Socket socket(
+  const core::UniqueFd socket(
       ::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (socket.get() < 0) return std::strerror(errno);
   if (::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address.storage),

@@ -13,25 +13,10 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/unique_fd.h"
 
 namespace keelson::host {
 namespace {
-
-// Owns a file descriptor.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const noexcept { return fd_; }
-  int release() noexcept { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 // Owns a DIR*.
 class UniqueDir {
@@ -111,7 +96,7 @@ ReadStatus readFromStart(int fd, std::size_t max_bytes, std::string& out, bool t
 // would block in read, /dev/zero never ends). `path` is resolved relative to `dir_fd`
 // (AT_FDCWD: the working directory, for absolute paths). -1 with `status` set on failure.
 int openRegular(int dir_fd, const char* path, ReadStatus& status) {
-  UniqueFd fd(::openat(dir_fd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  core::UniqueFd fd(::openat(dir_fd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   if (fd.get() < 0) {
     status.error_number = errno;
     return -1;
@@ -132,7 +117,7 @@ int openRegular(int dir_fd, const char* path, ReadStatus& status) {
 ReadStatus readAllAt(int dir_fd, const char* path, std::size_t max_bytes, std::string& out,
                      bool truncate = false) {
   ReadStatus status;
-  const UniqueFd fd(openRegular(dir_fd, path, status));
+  const core::UniqueFd fd(openRegular(dir_fd, path, status));
   if (fd.get() < 0) return status;
   return readFromStart(fd.get(), max_bytes, out, truncate);
 }

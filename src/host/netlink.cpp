@@ -1,34 +1,17 @@
 #include "host/netlink.h"
 
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <array>
 #include <cerrno>
 
+#include "core/unique_fd.h"
+
 namespace keelson::host {
-namespace {
-
-// Owns a socket descriptor.
-class UniqueSocket {
- public:
-  explicit UniqueSocket(int fd) noexcept : fd_(fd) {}
-  UniqueSocket(const UniqueSocket&) = delete;
-  UniqueSocket& operator=(const UniqueSocket&) = delete;
-  ~UniqueSocket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
-
-}  // namespace
 
 bool netlinkDump(int protocol, const void* request, std::size_t size,
                  const std::function<NetlinkDumpStatus(std::string_view)>& consume) {
-  UniqueSocket fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
+  core::UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
   if (fd.get() < 0) return false;
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
