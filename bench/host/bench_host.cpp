@@ -41,41 +41,29 @@ std::string readSample(const std::string& relative) {
   return bytes;
 }
 
-// One snapshot of this machine: two samples back to back, every section. CPU time counts all
-// threads (statvfs probes run on their own).
-void BM_CollectHostSnapshot(benchmark::State& state) {
+// Snapshots of this machine, `collect(fs, options)` each, with interval 0 (the sleep between
+// two samples is not measured). CPU time counts all threads (statvfs probes run on their own).
+template <typename Collect>
+void benchSnapshots(benchmark::State& state, Collect collect) {
   const auto fs = HostFs::open("/");
   HostOptions options;
   options.interval = std::chrono::milliseconds(0);
   std::size_t processes = 0;
   for (auto _ : state) {
-    auto snapshot = keelson::host::collectHost(fs, options);
+    auto snapshot = collect(fs, options);
     if (snapshot.processes.ok()) processes = snapshot.processes.value->total;
     benchmark::DoNotOptimize(snapshot);
   }
   state.counters["processes"] = static_cast<double>(processes);
+}
+
+// One snapshot of this machine: two samples back to back, every section.
+void BM_CollectHostSnapshot(benchmark::State& state) {
+  benchSnapshots(state, [](const HostFs& fs, const HostOptions& options) {
+    return keelson::host::collectHost(fs, options);
+  });
 }
 BENCHMARK(BM_CollectHostSnapshot)
-    ->MeasureProcessCPUTime()
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
-
-// A long-running collector's snapshot (serve's host sampler, monitor's ticks): a HostCollector
-// whose later snapshots start from the previous one's samples, so each reads the counters once.
-void BM_CollectHostSnapshotRolling(benchmark::State& state) {
-  const auto fs = HostFs::open("/");
-  HostOptions options;
-  options.interval = std::chrono::milliseconds(0);
-  keelson::host::HostCollector collector;
-  std::size_t processes = 0;
-  for (auto _ : state) {
-    auto snapshot = collector.collect(fs, options);
-    if (snapshot.processes.ok()) processes = snapshot.processes.value->total;
-    benchmark::DoNotOptimize(snapshot);
-  }
-  state.counters["processes"] = static_cast<double>(processes);
-}
-BENCHMARK(BM_CollectHostSnapshotRolling)
     ->MeasureProcessCPUTime()
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
@@ -91,6 +79,19 @@ void BM_CollectHostSnapshotToJson(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_CollectHostSnapshotToJson)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// A long-running collector's snapshot (serve's host sampler, monitor's ticks): a HostCollector
+// whose later snapshots start from the previous one's samples, so each reads the counters once.
+void BM_CollectHostSnapshotRolling(benchmark::State& state) {
+  keelson::host::HostCollector collector;
+  benchSnapshots(state, [&collector](const HostFs& fs, const HostOptions& options) {
+    return collector.collect(fs, options);
+  });
+}
+BENCHMARK(BM_CollectHostSnapshotRolling)
     ->MeasureProcessCPUTime()
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

@@ -62,32 +62,31 @@ bool readLink(std::string_view payload, LinkMessage& link) {
   link.flags = info.ifi_flags;
   link.type = info.ifi_type;
   std::string_view linkinfo;
-  const bool walked = forEachAttribute(payload.substr(NLMSG_ALIGN(sizeof(ifinfomsg))),
-                                       [&](std::uint16_t type, std::string_view value) {
-                                         switch (type) {
-                                           case IFLA_IFNAME:
-                                             link.name = stringOf(value);
-                                             break;
-                                           case IFLA_OPERSTATE:
-                                             link.operstate = valueOf<std::uint8_t>(value);
-                                             break;
-                                           case IFLA_CARRIER:
-                                             if (const auto carrier = valueOf<std::uint8_t>(value))
-                                               link.carrier = *carrier != 0;
-                                             break;
-                                           case IFLA_MTU:
-                                             link.mtu = valueOf<std::uint32_t>(value);
-                                             break;
-                                           case IFLA_ADDRESS:
-                                             link.address = std::string(value);
-                                             break;
-                                           case IFLA_LINKINFO:
-                                             linkinfo = value;
-                                             break;
-                                           default:
-                                             break;
-                                         }
-                                       });
+  const auto read = [&](std::uint16_t type, std::string_view value) {
+    switch (type) {
+      case IFLA_IFNAME:
+        link.name = stringOf(value);
+        break;
+      case IFLA_OPERSTATE:
+        link.operstate = valueOf<std::uint8_t>(value);
+        break;
+      case IFLA_CARRIER:
+        if (const auto carrier = valueOf<std::uint8_t>(value)) link.carrier = *carrier != 0;
+        break;
+      case IFLA_MTU:
+        link.mtu = valueOf<std::uint32_t>(value);
+        break;
+      case IFLA_ADDRESS:
+        link.address = std::string(value);
+        break;
+      case IFLA_LINKINFO:
+        linkinfo = value;
+        break;
+      default:
+        break;
+    }
+  };
+  const bool walked = forEachAttribute(payload.substr(NLMSG_ALIGN(sizeof(ifinfomsg))), read);
   return walked && readLinkInfo(linkinfo, link) && !link.name.empty();
 }
 
