@@ -15,12 +15,22 @@ namespace {
 // bound but not listening, Linux 6.8+) is left out: those sockets are not in the /proc table.
 constexpr std::uint32_t kAllProcStates = ((std::uint32_t{1} << (kMaxTcpState + 1)) - 1) & ~1u;
 
-// Sends one sock_diag dump request (`request`, `size` bytes, starting with its nlmsghdr) and
-// counts the answer into `counts`. False if anything fails.
-bool dump(const void* request, std::size_t size, std::uint16_t socket_message_type,
-          InetSocketCounts& counts) {
-  return netlinkDump(NETLINK_SOCK_DIAG, request, size, [&](std::string_view bytes) {
-    return parseSockDiagDump(bytes, socket_message_type, counts);
+// Sends one sock_diag dump request of `type` (TCPDIAG_GETSOCK, SOCK_DIAG_BY_FAMILY: the kernel
+// answers each socket in a message of the same type) with `body` (inet_diag_req,
+// inet_diag_req_v2) and counts the answer into `counts`. False if anything fails.
+template <typename Body>
+bool dump(std::uint16_t type, const Body& body, InetSocketCounts& counts) {
+  struct Request {
+    nlmsghdr header;
+    Body body;
+  } request{};
+  request.header.nlmsg_len = sizeof(request);
+  request.header.nlmsg_type = type;
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  request.header.nlmsg_seq = 1;
+  request.body = body;
+  return netlinkDump(NETLINK_SOCK_DIAG, &request, sizeof(request), [&](std::string_view bytes) {
+    return parseSockDiagDump(bytes, type, counts);
   });
 }
 
@@ -52,18 +62,11 @@ namespace {
 std::optional<InetSocketCounts> dumpEachFamily(std::uint8_t protocol) {
   InetSocketCounts counts;
   for (const int family : {AF_INET, AF_INET6}) {
-    struct Request {
-      nlmsghdr header;
-      inet_diag_req_v2 body;
-    } request{};
-    request.header.nlmsg_len = sizeof(request);
-    request.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    request.header.nlmsg_seq = 1;
-    request.body.sdiag_family = static_cast<std::uint8_t>(family);
-    request.body.sdiag_protocol = protocol;
-    request.body.idiag_states = kAllProcStates;
-    if (!dump(&request, sizeof(request), SOCK_DIAG_BY_FAMILY, counts)) return std::nullopt;
+    inet_diag_req_v2 body{};
+    body.sdiag_family = static_cast<std::uint8_t>(family);
+    body.sdiag_protocol = protocol;
+    body.idiag_states = kAllProcStates;
+    if (!dump(SOCK_DIAG_BY_FAMILY, body, counts)) return std::nullopt;
   }
   return counts;
 }
@@ -74,18 +77,11 @@ std::optional<InetSocketCounts> countTcpSocketsByNetlink() {
   // The compatibility request carries no family (the kernel dumps AF_UNSPEC: every family),
   // so one walk of the hash tables answers for tcp and tcp6. No extensions (idiag_ext 0):
   // each socket is one bare inet_diag_msg.
-  struct CompatRequest {
-    nlmsghdr header;
-    inet_diag_req body;
-  } compat{};
-  compat.header.nlmsg_len = sizeof(compat);
-  compat.header.nlmsg_type = TCPDIAG_GETSOCK;
-  compat.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  compat.header.nlmsg_seq = 1;
-  compat.body.idiag_family = AF_INET;  // Ignored by the kernel; set as ss(8) does.
-  compat.body.idiag_states = kAllProcStates;
+  inet_diag_req compat{};
+  compat.idiag_family = AF_INET;  // Ignored by the kernel; set as ss(8) does.
+  compat.idiag_states = kAllProcStates;
   InetSocketCounts counts;
-  if (dump(&compat, sizeof(compat), TCPDIAG_GETSOCK, counts)) return counts;
+  if (dump(TCPDIAG_GETSOCK, compat, counts)) return counts;
   // Kernels without the compatibility request: one dump per family.
   return dumpEachFamily(IPPROTO_TCP);
 }
